@@ -1,0 +1,60 @@
+// Global test setup: the `toThrowCosignerError(code)` matcher and a clean environment.
+import { expect } from 'vitest';
+import { CosignerError, type CosignerErrorCode } from '../src/errors.js';
+
+interface CosignerMatchers<R = unknown> {
+  /** Asserts that a function (or a promise) throws/rejects with a CosignerError of this code. */
+  toThrowCosignerError(code: CosignerErrorCode): R;
+}
+
+declare module 'vitest' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface Matchers<T = any> extends CosignerMatchers<T> {}
+}
+
+function describeThrown(value: unknown): string {
+  if (value instanceof CosignerError) return `CosignerError ${value.code}: ${value.message}`;
+  if (value instanceof Error) return `${value.name}: ${value.message}`;
+  return String(value);
+}
+
+function check(thrown: unknown, didThrow: boolean, code: CosignerErrorCode) {
+  if (!didThrow) return { pass: false, message: () => `expected to throw CosignerError ${code}, but nothing was thrown` };
+  const pass = thrown instanceof CosignerError && thrown.code === code;
+  return {
+    pass,
+    message: () =>
+      pass ? `expected not to throw CosignerError ${code}` : `expected CosignerError ${code}, got ${describeThrown(thrown)}`,
+  };
+}
+
+expect.extend({
+  toThrowCosignerError(received: unknown, code: CosignerErrorCode) {
+    if (received instanceof Promise) {
+      return received.then(
+        () => check(undefined, false, code),
+        (error: unknown) => check(error, true, code),
+      );
+    }
+    if (typeof received !== 'function') {
+      return { pass: false, message: () => 'toThrowCosignerError expects a function or a promise' };
+    }
+    try {
+      const result: unknown = (received as () => unknown)();
+      if (result instanceof Promise) {
+        return result.then(
+          () => check(undefined, false, code),
+          (error: unknown) => check(error, true, code),
+        );
+      }
+      return check(undefined, false, code);
+    } catch (error) {
+      return check(error, true, code);
+    }
+  },
+});
+
+// Tests must never pick up a developer's real AWS or sandbox settings.
+for (const name of Object.keys(process.env)) {
+  if (name.startsWith('COSIGNER_') || name.startsWith('AWS_')) delete process.env[name];
+}
