@@ -1,0 +1,145 @@
+/**
+ * The config file schema (schemaVersion 1). The config describes one co-signer's resource set and
+ * never holds a secret: the pairing token is read at `run` time from a prompt, stdin, a 0600 file
+ * or SSM, never from here.
+ */
+import { z } from 'zod';
+
+export const CONFIG_SCHEMA_VERSION = 1;
+
+/** The AL2023 x86_64 AMI published as a public SSM parameter (reference/fireblocks-aws.md §1.7). */
+export const AL2023_AMI_PARAMETER = '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';
+
+/** Instance types Fireblocks supports for the co-signer (reference/fireblocks-aws.md §1.7). */
+export const INSTANCE_TYPES = ['c5.xlarge', 'c5a.xlarge'] as const;
+export const FIREBLOCKS_ENVS = ['global', 'eu', 'swiss', 'custom'] as const;
+export const POLICY_PROFILES = ['hardened', 'fireblocks-exact'] as const;
+
+const NAME_RE = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
+const PCR_RE = /^[0-9a-fA-F]{96}$/;
+const REGION_RE = /^[a-z]{2}(?:-gov)?-[a-z]+-\d$/;
+const IAM_ARN_RE = /^arn:aws[a-z-]*:iam::\d{12}:(?:root|user\/[\w+=,.@/-]+|role\/[\w+=,.@/-]+)$/;
+const KMS_KEY_RE = /^(?:arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^(?:mrk-)[0-9a-f]{32}$/;
+const BUCKET_RE = /^(?!xn--)(?!.*-s3alias$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const ROLE_NAME_RE = /^[\w+=,.@-]{1,64}$/;
+const POLICY_ARN_RE = /^arn:aws[a-z-]*:iam::(?:\d{12}|aws):policy\/[\w+=,.@/-]+$/;
+const ALIAS_RE = /^alias\/(?!aws\/)[a-zA-Z0-9/_-]{1,250}$/;
+
+export const nameSchema = z
+  .string()
+  .regex(NAME_RE, 'must be 1–32 characters of a-z, 0-9 and "-", not starting or ending with "-"');
+export const pcrSchema = z
+  .string()
+  .regex(PCR_RE, 'must be 96 hexadecimal characters (a SHA-384 digest)')
+  .transform((value) => value.toLowerCase());
+
+const fireblocksSchema = z
+  .strictObject({
+    /** Fireblocks SaaS environment; selects the PCR8 preset and egress domains. @default "global" */
+    env: z.enum(FIREBLOCKS_ENVS).default('global'),
+    /** PCR8 of the enclave image's signing certificate; required when env is "custom". */
+    pcr8: pcrSchema.optional(),
+  })
+  .refine((value) => value.env !== 'custom' || value.pcr8 !== undefined, {
+    message: 'a custom Fireblocks environment needs pcr8 (--pcr8 <hex>)',
+    path: ['pcr8'],
+  });
+
+const awsSchema = z.strictObject({
+  /** AWS region for every resource; falls back to the SDK's region chain when absent. */
+  region: z.string().regex(REGION_RE, 'must be an AWS region such as us-east-1').optional(),
+  /** Named profile from the shared AWS config. */
+  profile: z.string().min(1).optional(),
+});
+
+const networkSchema = z.strictObject({
+  /** VPC to use; the default VPC when absent. */
+  vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id such as vpc-0abc1234').optional(),
+  /** Subnet for the host; one of the VPC's subnets where the instance type is offered when absent. */
+  subnetId: z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'must be a subnet id such as subnet-0abc1234').optional(),
+  /** Give the host a public IPv4 address. Off: the host reaches out through NAT or VPC endpoints. @default false */
+  publicIp: z.boolean().default(false),
+});
+
+const instanceSchema = z.strictObject({
+  /** @default "c5.xlarge" */
+  type: z.enum(INSTANCE_TYPES).default('c5.xlarge'),
+  /** Encrypted gp3 root volume size. @default 30 */
+  rootVolumeGiB: z.number().int().min(8).max(16384).default(30),
+  /** Public SSM parameter naming the AMI. @default AL2023 x86_64 */
+  amiParameter: z.string().startsWith('/').default(AL2023_AMI_PARAMETER),
+});
+
+// Both supported instance types have 4 vCPUs and 8 GiB: the co-signer needs 2 vCPUs and 4 GiB, the
+// count must be even with SMT, and the host keeps at least 2 vCPUs and ~2 GiB for itself.
+const enclaveSchema = z.strictObject({
+  /** Memory reserved for the enclave. @default 4096 */
+  memoryMiB: z.number().int().min(4096).max(6144).default(4096),
+  /** vCPUs reserved for the enclave. @default 2 */
+  cpuCount: z.literal(2).default(2),
+});
+
+const kmsSchema = z.strictObject({
+  /** Adopt this existing key (id or ARN) instead of creating one. */
+  keyId: z.string().regex(KMS_KEY_RE, 'must be a KMS key id or key ARN').optional(),
+  /** Alias of the key; derived from the name when absent. */
+  alias: z.string().regex(ALIAS_RE, 'must look like alias/my-key and not start with alias/aws/').optional(),
+  /** Principals that administer the key policy; the account root when empty (as Fireblocks does). */
+  adminArns: z.array(z.string().regex(IAM_ARN_RE, 'must be an IAM user, role or root ARN')).default([]),
+  /** Waiting period when the key is scheduled for deletion. @default 30 */
+  deletionWindowDays: z.number().int().min(7).max(30).default(30),
+  /** Enable automatic key rotation. @default true */
+  rotation: z.boolean().default(true),
+  /** "hardened" adds the debug-enclave Deny and rotation; "fireblocks-exact" is the documented policy. @default "hardened" */
+  policyProfile: z.enum(POLICY_PROFILES).default('hardened'),
+  /** Also bind the key to this role with kms:RecipientAttestation:PCR3. @default false */
+  pcr3RoleBinding: z.boolean().default(false),
+});
+
+const s3Schema = z.strictObject({
+  /** Bucket for the encrypted database; derived from name, account and region when absent. */
+  bucketName: z.string().regex(BUCKET_RE, 'must be a valid S3 bucket name (3–63 of a-z, 0-9, ".", "-")').optional(),
+  /** @default true */
+  versioning: z.boolean().default(true),
+});
+
+const iamSchema = z.strictObject({
+  /** Role name; derived from the name when absent. */
+  roleName: z.string().regex(ROLE_NAME_RE, 'must be a valid IAM role name').optional(),
+  /** Permissions boundary attached to the role. */
+  permissionsBoundaryArn: z.string().regex(POLICY_ARN_RE, 'must be an IAM policy ARN').optional(),
+});
+
+const TAG_KEY_RE = /^(?!aws:)[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
+
+export const configSchema = z.strictObject({
+  $schema: z.string().optional(),
+  schemaVersion: z.literal(CONFIG_SCHEMA_VERSION),
+  /** Co-signer name: prefixes every resource name and tags every resource. */
+  name: nameSchema,
+  fireblocks: fireblocksSchema.prefault({}),
+  aws: awsSchema.prefault({}),
+  network: networkSchema.prefault({}),
+  instance: instanceSchema.prefault({}),
+  enclave: enclaveSchema.prefault({}),
+  kms: kmsSchema.prefault({}),
+  s3: s3Schema.prefault({}),
+  iam: iamSchema.prefault({}),
+  /** Extra tags on every resource. Keys may not start with "aws:" or "cosigner-cli:". */
+  tags: z
+    .record(z.string().regex(TAG_KEY_RE, 'must be a valid tag key'), z.string().max(256))
+    .refine((tags) => Object.keys(tags).every((key) => !key.startsWith('cosigner-cli:')), {
+      message: 'tag keys starting with "cosigner-cli:" are reserved',
+    })
+    .default({}),
+});
+
+/** A validated config with every default filled in. */
+export type CosignerConfig = z.output<typeof configSchema>;
+/** What a config file (or the merged layers) may contain before defaults. */
+export type CosignerConfigInput = z.input<typeof configSchema>;
+
+/** The JSON Schema of the config file, for editors and `init --print-schema`. */
+export function configJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(configSchema, { io: 'input', target: 'draft-2020-12' });
+}

@@ -1,0 +1,75 @@
+/**
+ * The one table that ties each config setting to its flag and its environment variable. The CLI
+ * declares flags from it, the loader reads env vars from it, the wizard names the flag of every
+ * question from it, and INPUT_REQUIRED / CONFIG_INVALID errors point at it.
+ */
+
+export type SettingKind = 'string' | 'int' | 'bool' | 'list' | 'tags';
+
+export interface Setting {
+  /** Dotted path in the config, e.g. `instance.type`. */
+  path: string;
+  /** Long flag without value placeholder, e.g. `--instance-type`. */
+  flag: string;
+  /** Commander property name of the flag (camelCase of the flag). */
+  key: string;
+  /** Placeholder for valued flags, e.g. `<type>`; absent for booleans (which also get `--no-…`). */
+  arg?: string;
+  env: string;
+  kind: SettingKind;
+  description: string;
+  /** Declared as a global option (`--region`, `--profile`) rather than per command. */
+  global?: boolean;
+}
+
+function setting(path: string, flag: string, kind: SettingKind, description: string, arg?: string, global?: boolean): Setting {
+  const bare = flag.replace(/^--/, '');
+  const key = bare.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  const env = `COSIGNER_${bare.replace(/-/g, '_').toUpperCase()}`;
+  return { path, flag, key, env, kind, description, ...(arg ? { arg } : {}), ...(global ? { global } : {}) };
+}
+
+export const SETTINGS: readonly Setting[] = [
+  setting('name', '--name', 'string', 'co-signer name (a-z, 0-9, "-"; ≤ 32); prefixes every resource', '<name>'),
+  setting('fireblocks.env', '--fb-env', 'string', 'Fireblocks environment: global, eu, swiss or custom', '<env>'),
+  setting('fireblocks.pcr8', '--pcr8', 'string', 'PCR8 (96 hex) of the enclave signing certificate; required with --fb-env custom', '<hex>'),
+  setting('aws.region', '--region', 'string', 'AWS region', '<region>', true),
+  setting('aws.profile', '--profile', 'string', 'AWS shared-config profile', '<profile>', true),
+  setting('network.vpcId', '--vpc-id', 'string', 'VPC for the host (default VPC when absent)', '<id>'),
+  setting('network.subnetId', '--subnet-id', 'string', 'subnet for the host', '<id>'),
+  setting('network.publicIp', '--public-ip', 'bool', 'give the host a public IPv4 address (off by default)'),
+  setting('instance.type', '--instance-type', 'string', 'c5.xlarge (default) or c5a.xlarge', '<type>'),
+  setting('instance.rootVolumeGiB', '--root-volume-gib', 'int', 'encrypted gp3 root volume size in GiB (default 30)', '<n>'),
+  setting('instance.amiParameter', '--ami-parameter', 'string', 'public SSM parameter naming the AMI (default AL2023 x86_64)', '<path>'),
+  setting('enclave.memoryMiB', '--enclave-memory-mib', 'int', 'enclave memory in MiB (default 4096)', '<n>'),
+  setting('enclave.cpuCount', '--enclave-cpus', 'int', 'enclave vCPUs (2)', '<n>'),
+  setting('kms.keyId', '--kms-key-id', 'string', 'adopt this existing KMS key instead of creating one', '<id|arn>'),
+  setting('kms.alias', '--kms-alias', 'string', 'KMS key alias (default alias/<name>-cosigner)', '<alias>'),
+  setting('kms.adminArns', '--kms-admin', 'list', 'key policy administrator ARN (repeatable; default the account root)', '<arn>'),
+  setting('kms.deletionWindowDays', '--deletion-window-days', 'int', 'KMS key deletion waiting period, 7–30 days (default 30)', '<days>'),
+  setting('kms.rotation', '--key-rotation', 'bool', 'enable automatic KMS key rotation (on by default)'),
+  setting('kms.policyProfile', '--policy-profile', 'string', 'key policy profile: hardened (default) or fireblocks-exact', '<profile>'),
+  setting('kms.pcr3RoleBinding', '--pcr3-binding', 'bool', 'also bind the key to the role with PCR3 (off by default)'),
+  setting('s3.bucketName', '--bucket-name', 'string', 'S3 bucket name (derived when absent)', '<name>'),
+  setting('s3.versioning', '--versioning', 'bool', 'enable S3 versioning (on by default)'),
+  setting('iam.roleName', '--role-name', 'string', 'IAM role name (default <name>-cosigner)', '<name>'),
+  setting('iam.permissionsBoundaryArn', '--permissions-boundary', 'string', 'permissions boundary policy ARN for the role', '<arn>'),
+  setting('tags', '--tag', 'tags', 'extra tag on every resource, key=value (repeatable)', '<key=value>'),
+];
+
+const byPath = new Map(SETTINGS.map((s) => [s.path, s]));
+
+/** The setting for a config path (or its nearest ancestor), for error hints. */
+export function settingForPath(path: readonly PropertyKey[]): Setting | undefined {
+  for (let n = path.length; n > 0; n--) {
+    const found = byPath.get(path.slice(0, n).map(String).join('.'));
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** How to set a config path, as a hint fragment: `--instance-type <type> or COSIGNER_INSTANCE_TYPE`. */
+export function howToSet(path: readonly PropertyKey[]): string | undefined {
+  const found = settingForPath(path);
+  return found ? `${found.flag}${found.arg ? ` ${found.arg}` : ''} or ${found.env}` : undefined;
+}

@@ -1,0 +1,45 @@
+/**
+ * Atomic file writes: write a temp file beside the target, fsync, then rename over it, so a
+ * reader (or a crash) never sees a half-written file. Mode is applied to the temp file before
+ * any byte is written, so secrets-adjacent files are never briefly world-readable.
+ */
+import { randomBytes } from 'node:crypto';
+import { open, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { CosignerError } from '../errors.js';
+
+export interface AtomicWriteOptions {
+  /** File mode of the written file. @default 0o600 */
+  mode?: number;
+}
+
+export async function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
+  const mode = options.mode ?? 0o600;
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  let handle;
+  try {
+    handle = await open(temp, 'wx', mode);
+  } catch (error) {
+    throw unwritable(path, error);
+  }
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await rename(temp, path);
+  } catch (error) {
+    await handle?.close().catch(() => undefined);
+    await unlink(temp).catch(() => undefined);
+    throw unwritable(path, error);
+  }
+}
+
+function unwritable(path: string, cause: unknown): CosignerError {
+  const reason = (cause as NodeJS.ErrnoException | undefined)?.code ?? 'unknown error';
+  return new CosignerError('FILE_UNWRITABLE', `cannot write ${path} (${reason})`, {
+    hint: 'check that the directory exists and that you may write to it, or choose another path',
+    cause,
+    context: { path },
+  });
+}

@@ -1,0 +1,134 @@
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig, mergeLayers } from '../../src/config/load.js';
+import { saveConfig, serializeConfig } from '../../src/config/save.js';
+import { configJsonSchema } from '../../src/config/schema.js';
+import { SETTINGS } from '../../src/config/settings.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'cosigner-config-'));
+});
+
+async function writeConfig(content: unknown): Promise<string> {
+  const path = join(dir, 'cosigner.json');
+  await writeFile(path, typeof content === 'string' ? content : JSON.stringify(content));
+  return path;
+}
+
+describe('loadConfig', () => {
+  it('fills defaults around a minimal file', async () => {
+    const path = await writeConfig({ schemaVersion: 1, name: 'alpha' });
+    const { config, sources } = await loadConfig({ path, env: {} });
+    expect(config.instance).toEqual({ type: 'c5.xlarge', rootVolumeGiB: 30, amiParameter: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64' });
+    expect(config.enclave).toEqual({ memoryMiB: 4096, cpuCount: 2 });
+    expect(config.fireblocks.env).toBe('global');
+    expect(config.network.publicIp).toBe(false);
+    expect(config.kms).toMatchObject({ rotation: true, deletionWindowDays: 30, policyProfile: 'hardened', adminArns: [] });
+    expect(sources).toEqual({ name: 'file' });
+  });
+
+  it('applies flags over env over file over defaults', async () => {
+    const path = await writeConfig({ schemaVersion: 1, name: 'alpha', instance: { type: 'c5.xlarge', rootVolumeGiB: 40 } });
+    const env = { COSIGNER_INSTANCE_TYPE: 'c5a.xlarge', COSIGNER_ROOT_VOLUME_GIB: '50', COSIGNER_NAME: 'beta' };
+    const { config, sources } = await loadConfig({ path, env, flags: { name: 'gamma', keyRotation: false, tag: ['team=custody'] } });
+    expect(config.name).toBe('gamma');
+    expect(config.instance.type).toBe('c5a.xlarge');
+    expect(config.instance.rootVolumeGiB).toBe(50);
+    expect(config.kms.rotation).toBe(false);
+    expect(config.tags).toEqual({ team: 'custody' });
+    expect(sources).toMatchObject({ name: 'flag', 'instance.type': 'env', 'instance.rootVolumeGiB': 'env', 'kms.rotation': 'flag', tags: 'flag' });
+  });
+
+  it('lower-cases PCR8 and requires it for a custom environment', async () => {
+    const pcr = 'AB'.repeat(48);
+    const path = await writeConfig({ schemaVersion: 1, name: 'alpha', fireblocks: { env: 'custom', pcr8: pcr } });
+    expect((await loadConfig({ path, env: {} })).config.fireblocks.pcr8).toBe(pcr.toLowerCase());
+    const bad = await writeConfig({ schemaVersion: 1, name: 'alpha', fireblocks: { env: 'custom' } });
+    await expect(loadConfig({ path: bad, env: {} })).toThrowCosignerError('CONFIG_INVALID');
+  });
+
+  it('lists unknown keys', async () => {
+    const path = await writeConfig({ schemaVersion: 1, name: 'alpha', instnce: {}, kms: { rotaton: true } });
+    const error = await loadConfig({ path, env: {} }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'CONFIG_UNKNOWN_KEYS', context: { keys: expect.arrayContaining(['instnce', 'kms.rotaton']) as unknown } });
+  });
+
+  it('names the flag and env var of an invalid value in the hint', async () => {
+    const path = await writeConfig({ schemaVersion: 1, name: 'Bad_Name' });
+    const error = await loadConfig({ path, env: {} }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'CONFIG_INVALID', hint: expect.stringContaining('--name <name> or COSIGNER_NAME') as unknown });
+  });
+
+  it.each([
+    ['not JSON', '{ name: ', 'CONFIG_INVALID_JSON'],
+    ['an array', '[]', 'CONFIG_INVALID'],
+    ['a newer schema', JSON.stringify({ schemaVersion: 2, name: 'a' }), 'CONFIG_NEWER_VERSION'],
+    ['an older schema literal', JSON.stringify({ schemaVersion: 0, name: 'a' }), 'CONFIG_INVALID'],
+  ] as const)('rejects a file that is %s', async (_label, content, code) => {
+    const path = await writeConfig(content);
+    await expect(loadConfig({ path, env: {} })).toThrowCosignerError(code);
+  });
+
+  it('rejects malformed env and flag values with coded errors', async () => {
+    const path = await writeConfig({ schemaVersion: 1, name: 'alpha' });
+    await expect(loadConfig({ path, env: { COSIGNER_ROOT_VOLUME_GIB: 'big' } })).toThrowCosignerError('INVALID_OPTION');
+    await expect(loadConfig({ path, env: { COSIGNER_PUBLIC_IP: 'maybe' } })).toThrowCosignerError('INVALID_OPTION');
+    await expect(loadConfig({ path, env: {}, flags: { tag: ['novalue'] } })).toThrowCosignerError('INVALID_OPTION');
+    await expect(loadConfig({ path, env: {}, flags: { instanceType: 't3.micro' } })).toThrowCosignerError('CONFIG_INVALID');
+    await expect(loadConfig({ path, env: {}, flags: { tag: ['cosigner-cli:name=x'] } })).toThrowCosignerError('CONFIG_INVALID');
+  });
+
+  it('reports a missing file only when one is required', async () => {
+    const path = join(dir, 'absent.json');
+    await expect(loadConfig({ path, env: {} })).toThrowCosignerError('CONFIG_NOT_FOUND');
+    const { config, fileExists } = await loadConfig({ path, env: { COSIGNER_NAME: 'zeta' }, requireFile: false });
+    expect(fileExists).toBe(false);
+    expect(config.name).toBe('zeta');
+  });
+
+  it('reports an unreadable config path', async () => {
+    // A directory where the file should be fails for every user, root included.
+    await expect(loadConfig({ path: dir, env: {} })).toThrowCosignerError('FILE_UNREADABLE');
+  });
+});
+
+describe('saveConfig', () => {
+  it('round-trips through the loader and writes atomically with mode 0644', async () => {
+    const path = await writeConfig({ schemaVersion: 1, name: 'alpha', tags: { team: 'x' } });
+    const { config } = await loadConfig({ path, env: {} });
+    const out = join(dir, 'out.json');
+    await saveConfig(out, config);
+    expect((await stat(out)).mode & 0o777).toBe(0o644);
+    expect(JSON.parse(await readFile(out, 'utf8'))).toEqual(JSON.parse(serializeConfig(config)));
+    expect((await loadConfig({ path: out, env: {} })).config).toEqual(config);
+  });
+
+  it('fails with FILE_UNWRITABLE into a missing directory and leaves nothing behind', async () => {
+    const { config } = await loadConfig({ path: await writeConfig({ schemaVersion: 1, name: 'a' }), env: {} });
+    await expect(saveConfig(join(dir, 'missing', 'c.json'), config)).toThrowCosignerError('FILE_UNWRITABLE');
+  });
+});
+
+describe('settings table', () => {
+  it('has unique flags, keys and env vars, all COSIGNER_ prefixed', () => {
+    for (const field of ['flag', 'key', 'env', 'path'] as const) {
+      expect(new Set(SETTINGS.map((s) => s[field])).size).toBe(SETTINGS.length);
+    }
+    expect(SETTINGS.every((s) => s.env.startsWith('COSIGNER_'))).toBe(true);
+  });
+
+  it('covers every leaf of the JSON schema', () => {
+    const schema = configJsonSchema() as { properties: Record<string, { properties?: Record<string, unknown> }> };
+    const leaves = Object.entries(schema.properties)
+      .filter(([key]) => key !== 'schemaVersion' && key !== '$schema')
+      .flatMap(([key, value]) => (value.properties && key !== 'tags' ? Object.keys(value.properties).map((k) => `${key}.${k}`) : [key]));
+    expect(new Set(SETTINGS.map((s) => s.path))).toEqual(new Set(leaves));
+  });
+
+  it('merges nested layers without losing siblings', () => {
+    expect(mergeLayers({ a: { b: 1, c: 2 } }, { a: { c: 3 } }, undefined)).toEqual({ a: { b: 1, c: 3 } });
+  });
+});
