@@ -1,0 +1,130 @@
+/**
+ * The KMS port: only the KMS operations cosigner-cli calls, typed with the SDK's own
+ * input/output types. The real implementation imports @aws-sdk/client-kms on first use and makes exactly one
+ * `client.send(new XCommand(input))` per method. The sandbox implements the same interface.
+ */
+import type * as SDK from '@aws-sdk/client-kms';
+import { lazyClient } from './lazy-client.js';
+
+/** The names of the operations in {@link KMSPort}, in AWS's spelling. */
+export const KMS_OPERATIONS = [
+  'CreateKey',
+  'DescribeKey',
+  'ListKeys',
+  'GetKeyPolicy',
+  'PutKeyPolicy',
+  'CreateAlias',
+  'UpdateAlias',
+  'DeleteAlias',
+  'ListAliases',
+  'EnableKeyRotation',
+  'GetKeyRotationStatus',
+  'ScheduleKeyDeletion',
+  'CancelKeyDeletion',
+  'TagResource',
+  'ListResourceTags',
+  'GenerateDataKey',
+  'Encrypt',
+  'Decrypt',
+] as const;
+
+export interface KMSPort {
+  createKey(input: SDK.CreateKeyCommandInput): Promise<SDK.CreateKeyCommandOutput>;
+  describeKey(input: SDK.DescribeKeyCommandInput): Promise<SDK.DescribeKeyCommandOutput>;
+  listKeys(input: SDK.ListKeysCommandInput): Promise<SDK.ListKeysCommandOutput>;
+  getKeyPolicy(input: SDK.GetKeyPolicyCommandInput): Promise<SDK.GetKeyPolicyCommandOutput>;
+  putKeyPolicy(input: SDK.PutKeyPolicyCommandInput): Promise<SDK.PutKeyPolicyCommandOutput>;
+  createAlias(input: SDK.CreateAliasCommandInput): Promise<SDK.CreateAliasCommandOutput>;
+  updateAlias(input: SDK.UpdateAliasCommandInput): Promise<SDK.UpdateAliasCommandOutput>;
+  deleteAlias(input: SDK.DeleteAliasCommandInput): Promise<SDK.DeleteAliasCommandOutput>;
+  listAliases(input: SDK.ListAliasesCommandInput): Promise<SDK.ListAliasesCommandOutput>;
+  enableKeyRotation(input: SDK.EnableKeyRotationCommandInput): Promise<SDK.EnableKeyRotationCommandOutput>;
+  getKeyRotationStatus(input: SDK.GetKeyRotationStatusCommandInput): Promise<SDK.GetKeyRotationStatusCommandOutput>;
+  scheduleKeyDeletion(input: SDK.ScheduleKeyDeletionCommandInput): Promise<SDK.ScheduleKeyDeletionCommandOutput>;
+  cancelKeyDeletion(input: SDK.CancelKeyDeletionCommandInput): Promise<SDK.CancelKeyDeletionCommandOutput>;
+  tagResource(input: SDK.TagResourceCommandInput): Promise<SDK.TagResourceCommandOutput>;
+  listResourceTags(input: SDK.ListResourceTagsCommandInput): Promise<SDK.ListResourceTagsCommandOutput>;
+  generateDataKey(input: SDK.GenerateDataKeyCommandInput): Promise<SDK.GenerateDataKeyCommandOutput>;
+  encrypt(input: SDK.EncryptCommandInput): Promise<SDK.EncryptCommandOutput>;
+  decrypt(input: SDK.DecryptCommandInput): Promise<SDK.DecryptCommandOutput>;
+}
+
+/** The real KMS port over the AWS SDK v3 client built with `config`. */
+export function createKMSPort(config: SDK.KMSClientConfig): KMSPort & { destroy(): void } {
+  const lazy = lazyClient(() => import('@aws-sdk/client-kms'), (sdk) => new sdk.KMSClient(config));
+  return {
+    async createKey(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.CreateKeyCommand(input));
+    },
+    async describeKey(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.DescribeKeyCommand(input));
+    },
+    async listKeys(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.ListKeysCommand(input));
+    },
+    async getKeyPolicy(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.GetKeyPolicyCommand(input));
+    },
+    async putKeyPolicy(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.PutKeyPolicyCommand(input));
+    },
+    async createAlias(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.CreateAliasCommand(input));
+    },
+    async updateAlias(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.UpdateAliasCommand(input));
+    },
+    async deleteAlias(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.DeleteAliasCommand(input));
+    },
+    async listAliases(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.ListAliasesCommand(input));
+    },
+    async enableKeyRotation(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.EnableKeyRotationCommand(input));
+    },
+    async getKeyRotationStatus(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.GetKeyRotationStatusCommand(input));
+    },
+    async scheduleKeyDeletion(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.ScheduleKeyDeletionCommand(input));
+    },
+    async cancelKeyDeletion(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.CancelKeyDeletionCommand(input));
+    },
+    async tagResource(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.TagResourceCommand(input));
+    },
+    async listResourceTags(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.ListResourceTagsCommand(input));
+    },
+    async generateDataKey(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.GenerateDataKeyCommand(input));
+    },
+    async encrypt(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.EncryptCommand(input));
+    },
+    async decrypt(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.DecryptCommand(input));
+    },
+    destroy: lazy.destroy,
+  };
+}
