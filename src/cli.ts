@@ -1,0 +1,192 @@
+/**
+ * The commander program: global options, one declaration per command (so `--help` imports no
+ * command code), and a lazy import of the command module when it runs.
+ */
+import { createRequire } from 'node:module';
+import { Command, Option } from 'commander';
+import type { CommandModule, GlobalOptions, Invocation } from './command-kit.js';
+import { CosignerError } from './errors.js';
+import { SETTINGS, type Setting } from './config/settings.js';
+
+const pkg = createRequire(import.meta.url)('../package.json') as { version: string };
+export const VERSION = pkg.version;
+
+export type Loader = () => Promise<CommandModule<unknown, unknown>>;
+
+/** Called with the parsed invocation and the module loader; main.ts runs it, tests record it. */
+export type Dispatch = (invocation: Invocation, load: Loader) => Promise<void>;
+
+export interface ProgramOptions {
+  dispatch: Dispatch;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  writeOut: (text: string) => void;
+  writeErr: (text: string) => void;
+}
+
+/** A module that exists in the CLI's surface but is not built yet says so, with no fake output. */
+export function notAvailable(what: string, hint: string): Loader {
+  return () => Promise.reject(new CosignerError('NOT_AVAILABLE', `${what} is not available in this version of cosigner-cli`, { hint }));
+}
+
+function examples(...lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+}
+
+/** Add the config settings (flag > env > file) to a command. */
+function addSettings(command: Command, filter: (s: Setting) => boolean = () => true): Command {
+  for (const s of SETTINGS) {
+    if (s.global || !filter(s)) continue;
+    const label = `${s.description} [${s.env}]`;
+    if (s.kind === 'bool') {
+      command.addOption(new Option(s.flag, label));
+      command.addOption(new Option(`--no-${s.flag.slice(2)}`).hideHelp());
+    } else if (s.kind === 'list' || s.kind === 'tags') {
+      command.addOption(new Option(`${s.flag} ${s.arg ?? '<value>'}`, label).argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]));
+    } else {
+      command.addOption(new Option(`${s.flag} ${s.arg ?? '<value>'}`, label));
+    }
+  }
+  return command;
+}
+
+export function createProgram(options: ProgramOptions): Command {
+  const program = new Command('cosigner-cli');
+  program
+    .description('Deploy and audit a Fireblocks API Co-signer on AWS Nitro Enclaves.')
+    .version(VERSION, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .option('--json', 'print one JSON document on stdout (default when stdout is not a terminal)')
+    .option('--no-json', 'print human output even when stdout is not a terminal')
+    .option('-q, --quiet', 'print only warnings, errors and the result', false)
+    .option('-v, --verbose', 'print debug messages', false)
+    .option('--debug', 'print stack traces of unexpected errors', false)
+    .option('--no-color', 'disable colour (also NO_COLOR, TERM=dumb)')
+    .option('--non-interactive', 'never prompt; a missing value is an error [COSIGNER_NON_INTERACTIVE]', false)
+    .option('-y, --yes', 'confirm plans and destructive actions without asking', false)
+    .option('-c, --config <file>', 'config file [COSIGNER_CONFIG] (default ./cosigner.json)')
+    .option('--profile <profile>', 'AWS shared-config profile [COSIGNER_PROFILE]')
+    .option('--region <region>', 'AWS region [COSIGNER_REGION]')
+    .option('--sandbox [dir]', 'use the simulated AWS account in dir [COSIGNER_SANDBOX] (default ./.cosigner-sandbox)')
+    .showSuggestionAfterError(true)
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({ writeOut: options.writeOut, writeErr: options.writeErr, outputError: () => undefined })
+    .addHelpText('after', examples('cosigner-cli init', 'cosigner-cli --sandbox provision --yes', 'cosigner-cli verify --json > report.json'));
+
+  const add = (name: string, description: string, load: Loader, ...exampleLines: string[]): Command => {
+    const command = program.command(name).description(description).addHelpText('after', examples(...exampleLines));
+    command.action(async (...actionArgs: unknown[]) => {
+      const self = actionArgs.at(-1) as Command;
+      await options.dispatch(toInvocation(self, options), load);
+    });
+    return command;
+  };
+
+  addSettings(
+    add('init', 'create or update the config file (a wizard on a terminal, flags and env otherwise)', () => import('./commands/init.js'),
+      'cosigner-cli init',
+      'cosigner-cli init --name treasury --fb-env eu --region eu-west-1 --yes',
+      'cosigner-cli init --print-schema --no-json > cosigner.schema.json')
+      .option('--print-schema', 'print the config JSON Schema and exit')
+      .option('--force', 'overwrite an existing config without using it as defaults'),
+  );
+
+  addSettings(
+    add('provision', 'plan and apply the IAM role, S3 bucket, KMS key, security group and EC2 host', notAvailable('provision', 'provision arrives with the plan/apply engine'),
+      'cosigner-cli provision --dry-run',
+      'cosigner-cli provision --plan-out plan.json && cosigner-cli provision --apply plan.json --yes',
+      'cosigner-cli --sandbox provision --yes')
+      .option('--dry-run', 'show the plan and stop')
+      .option('--plan-out <file>', 'write the plan to a file')
+      .option('--apply <file>', 'apply a saved plan (refused if anything changed since)')
+      .option('--resume', 'continue an interrupted run from its journal'),
+  );
+
+  const attest = add('attest', 'put PCR8 into the KMS key policy: measure, cross-check, merge by Sid, prove, write, read back',
+    notAvailable('attest', 'key-policy attestation arrives with the policy engine'),
+    'cosigner-cli attest --eif cosigner.eif --dry-run',
+    'cosigner-cli attest --describe-eif-output describe.json --yes',
+    'cosigner-cli attest --add <new-pcr8> --yes && cosigner-cli attest --prune <old-pcr8> --yes');
+  attest
+    .option('--eif <file>', 'measure PCR8 from a signed enclave image file')
+    .option('--build-output <file|->', 'nitro-cli build-enclave JSON output')
+    .option('--describe-eif-output <file|->', 'nitro-cli describe-eif JSON output')
+    .option('--pcr8 <hex>', 'PCR8 value (96 hex characters)')
+    .option('--add <pcr8|file>', 'rotation: add a PCR8 value to the policy')
+    .option('--prune <pcr8>', 'rotation: remove a PCR8 value from the policy')
+    .option('--dry-run', 'show the policy diff and stop');
+  addSettings(attest, (s) => ['name', 'fireblocks.env', 'kms.keyId', 'kms.adminArns', 'kms.policyProfile', 'kms.pcr3RoleBinding'].includes(s.path));
+  attest
+    .command('describe-eif')
+    .description('print what nitro-cli describe-eif prints, measured in-process')
+    .argument('<file>', 'enclave image file (.eif)')
+    .addHelpText('after', examples('cosigner-cli attest describe-eif cosigner.eif', 'cosigner-cli attest describe-eif cosigner.eif --json | jq .Measurements.PCR8'))
+    .action(async (_file: string, _opts: unknown, self: Command) => {
+      await options.dispatch(toInvocation(self, options), notAvailable('attest describe-eif', 'the enclave image reader is not built yet'));
+    });
+
+  add('run', 'on the EC2 host: preflight, allocator and vsock-proxy, run the co-signer enclave, health gate',
+    notAvailable('run', 'the host-side runner is planned; use the Fireblocks install.sh on the host for now'),
+    'sudo cosigner-cli run --package nitro-cosigner.tar.gz --token-file /root/token',
+    'cosigner-cli run --status');
+
+  add('verify', 'audit the deployment or verify an attestation document', notAvailable('verify', 'the audit is not built yet'),
+    'cosigner-cli verify --attestation-doc doc.cose --fb-env global',
+    'cosigner-cli verify --attestation-doc doc.cose --expect-pcr8 <hex> --at 2026-01-01T00:00:00Z')
+    .option('--attestation-doc <file>', 'verify a Nitro attestation document (COSE_Sign1)')
+    .option('--expect-pcr8 <hex>', 'PCR8 the document must carry')
+    .option('--fb-env <env>', 'expect the PCR8 of this Fireblocks environment (global, eu, swiss)')
+    .option('--at <time>', 'verify certificate validity at this ISO-8601 time instead of now');
+
+  addSettings(
+    add('destroy', 'remove this co-signer’s resources in reverse order (key and non-empty bucket kept unless asked)',
+      notAvailable('destroy', 'destroy arrives with the plan/apply engine'),
+      'cosigner-cli destroy --dry-run',
+      'cosigner-cli destroy --yes --delete-key --delete-bucket'),
+    (s) => s.path === 'name',
+  )
+    .option('--dry-run', 'show what would be removed and stop')
+    .option('--delete-key', 'schedule the KMS key for deletion (maximum waiting period by default)')
+    .option('--delete-bucket', 'delete the bucket if it is empty');
+
+  addSettings(
+    add('status', 'every co-signer in the account and region, each resource’s state and drift',
+      notAvailable('status', 'status arrives with the plan/apply engine'),
+      'cosigner-cli status',
+      'cosigner-cli --sandbox status --json'),
+    (s) => s.path === 'name',
+  ).option('--all', 'list every co-signer in the account and region, not only the configured one');
+
+  add('doctor', 'check this workstation: Node, config, AWS credentials, account and region', () => import('./commands/doctor.js'),
+    'cosigner-cli doctor',
+    'cosigner-cli doctor --json');
+
+  return program;
+}
+
+function toInvocation(command: Command, options: ProgramOptions): Invocation {
+  const names: string[] = [];
+  for (let c: Command | null = command; c && c.parent; c = c.parent) names.unshift(c.name());
+  const all = command.optsWithGlobals<Record<string, unknown>>();
+  const globals: GlobalOptions = {
+    json: all.json as boolean | undefined,
+    quiet: Boolean(all.quiet),
+    verbose: Boolean(all.verbose),
+    debug: Boolean(all.debug),
+    color: all.color !== false,
+    nonInteractive: Boolean(all.nonInteractive) || truthy(options.env.COSIGNER_NON_INTERACTIVE),
+    yes: Boolean(all.yes),
+    config: all.config as string | undefined,
+    profile: (all.profile as string | undefined) ?? options.env.COSIGNER_PROFILE,
+    region: (all.region as string | undefined) ?? options.env.COSIGNER_REGION,
+    sandbox: all.sandbox as string | boolean | undefined,
+  };
+  // Globals double as config settings (region, profile) so the loader sees them as flags.
+  const opts: Record<string, unknown> = { ...command.opts(), region: all.region, profile: all.profile };
+  return { command: names.join(' '), args: command.args.slice(), opts, globals, env: options.env, cwd: options.cwd };
+}
+
+function truthy(value: string | undefined): boolean {
+  return value !== undefined && ['1', 'true', 'yes', 'on'].includes(value.toLowerCase());
+}

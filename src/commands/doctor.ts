@@ -1,0 +1,99 @@
+/**
+ * `doctor`: a preflight of this workstation. Each check reports pass / warn / fail with a hint;
+ * the first failure sets the exit code (a bad config exits 2, missing AWS credentials 4).
+ */
+import type { CommandContext, Invocation } from '../command-kit.js';
+import { loadConfig, readConfigFile, resolveConfigPath } from '../config/load.js';
+import { CosignerError, isCosignerError, type CosignerErrorCode } from '../errors.js';
+import type { Style } from '../io/style.js';
+
+export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
+
+export interface DoctorCheck {
+  id: string;
+  status: CheckStatus;
+  message: string;
+  hint?: string;
+  /** The error code a failure maps to (sets the exit code). */
+  code?: CosignerErrorCode;
+  data?: Record<string, unknown>;
+}
+
+export interface DoctorOptions {
+  configPath: string;
+  flags: Record<string, unknown>;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface DoctorResult {
+  ok: boolean;
+  checks: DoctorCheck[];
+}
+
+/** A named probe; probes never throw, they report. */
+export type DoctorProbe = () => Promise<DoctorCheck>;
+
+export interface DoctorDeps {
+  nodeVersion: string;
+  /** Extra probes (AWS identity, host checks) appended after the workstation checks. */
+  probes?: DoctorProbe[];
+}
+
+export const MIN_NODE = [20, 19] as const;
+
+export function parseOptions(invocation: Invocation): DoctorOptions {
+  return { configPath: resolveConfigPath(invocation.globals.config, invocation.env), flags: invocation.opts, env: invocation.env };
+}
+
+export function checkNode(version: string): DoctorCheck {
+  const [major = 0, minor = 0] = version.replace(/^v/, '').split('.').map(Number);
+  const ok = major > MIN_NODE[0] || (major === MIN_NODE[0] && minor >= MIN_NODE[1]);
+  return ok
+    ? { id: 'node', status: 'pass', message: `Node.js ${version}` }
+    : { id: 'node', status: 'fail', code: 'NODE_UNSUPPORTED', message: `Node.js ${version} is too old`, hint: `install Node.js ${MIN_NODE.join('.')} or newer (22 or 24 recommended)` };
+}
+
+async function checkConfig(options: DoctorOptions): Promise<DoctorCheck> {
+  try {
+    if ((await readConfigFile(options.configPath)) === undefined) {
+      return { id: 'config', status: 'warn', message: `no config at ${options.configPath}`, hint: 'create one with `cosigner-cli init`' };
+    }
+    const { config, path } = await loadConfig({ path: options.configPath, flags: options.flags, env: options.env });
+    return { id: 'config', status: 'pass', message: `config ${path} is valid (co-signer ${config.name})`, data: { name: config.name } };
+  } catch (error) {
+    if (!isCosignerError(error)) throw error;
+    return { id: 'config', status: 'fail', code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) };
+  }
+}
+
+export async function runDoctor(options: DoctorOptions, deps: DoctorDeps): Promise<DoctorResult> {
+  const checks: DoctorCheck[] = [checkNode(deps.nodeVersion), await checkConfig(options)];
+  for (const probe of deps.probes ?? []) checks.push(await probe());
+  return { ok: checks.every((c) => c.status !== 'fail'), checks };
+}
+
+export function execute(options: DoctorOptions, _context: CommandContext): Promise<DoctorResult> {
+  return runDoctor(options, { nodeVersion: process.version });
+}
+
+export function verdict(result: DoctorResult): CosignerError | undefined {
+  const failed = result.checks.find((c) => c.status === 'fail');
+  if (!failed) return undefined;
+  const count = result.checks.filter((c) => c.status === 'fail').length;
+  return new CosignerError(failed.code ?? 'INTERNAL', `doctor found ${count} problem(s); first: ${failed.message}`, {
+    ...(failed.hint ? { hint: failed.hint } : {}),
+  });
+}
+
+const MARK: Record<CheckStatus, (s: Style) => string> = {
+  pass: (s) => s.green('✔'),
+  warn: (s) => s.yellow('⚠'),
+  fail: (s) => s.red('✖'),
+  skip: (s) => s.dim('-'),
+};
+
+export function render(result: DoctorResult, style: Style): string {
+  return result.checks
+    .map((c) => `${MARK[c.status](style)} ${style.bold(c.id.padEnd(12))} ${c.message}${c.hint && c.status !== 'pass' ? `\n  ${style.dim(`hint: ${c.hint}`)}` : ''}`)
+    .join('\n');
+}

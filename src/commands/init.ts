@@ -1,0 +1,150 @@
+/**
+ * `init`: create or update the config file. On a terminal it is a short wizard that asks only what
+ * has no flag, env var or existing value; elsewhere it never prompts. It validates every answer,
+ * shows a summary and the diff against an existing file, and writes atomically.
+ */
+import type { CommandContext, Invocation } from '../command-kit.js';
+import { diffConfigs, type ConfigChange } from '../config/diff.js';
+import { envLayer, flagLayer, mergeLayers, readConfigFile, resolveConfigPath, validateConfig, type ConfigLayer } from '../config/load.js';
+import { saveConfig } from '../config/save.js';
+import { configJsonSchema, FIREBLOCKS_ENVS, INSTANCE_TYPES, nameSchema, pcrSchema, type CosignerConfig } from '../config/schema.js';
+import type { IoHost } from '../io/io-host.js';
+import type { Style } from '../io/style.js';
+
+export interface InitOptions {
+  /** Where the config is written. */
+  path: string;
+  printSchema: boolean;
+  /** Start from defaults instead of the existing file. */
+  force: boolean;
+  /** Settings from flags (commander values, keyed as in SETTINGS). */
+  flags: Record<string, unknown>;
+  env: NodeJS.ProcessEnv;
+}
+
+export type InitResult =
+  | { kind: 'schema'; schema: Record<string, unknown> }
+  | { kind: 'config'; path: string; created: boolean; written: boolean; changes: ConfigChange[]; config: CosignerConfig };
+
+export interface InitDeps {
+  io: IoHost;
+  save?: (path: string, config: CosignerConfig) => Promise<void>;
+}
+
+export function parseOptions(invocation: Invocation): InitOptions {
+  const { opts, globals, env } = invocation;
+  return {
+    path: resolveConfigPath(globals.config, env),
+    printSchema: Boolean(opts.printSchema),
+    force: Boolean(opts.force),
+    flags: opts,
+    env,
+  };
+}
+
+const REGION_RE = /^[a-z]{2}(?:-gov)?-[a-z]+-\d$/;
+
+function check(schema: { safeParse(v: unknown): { success: boolean; error?: { issues: { message: string }[] } } }) {
+  return (value: string): string | true => {
+    const parsed = schema.safeParse(value);
+    return parsed.success ? true : (parsed.error?.issues[0]?.message ?? 'invalid value');
+  };
+}
+
+function get(layer: ConfigLayer, path: string): unknown {
+  return path.split('.').reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as ConfigLayer)[key] : undefined), layer);
+}
+
+function set(layer: ConfigLayer, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let node = layer;
+  for (const key of keys.slice(0, -1)) node = (node[key] ??= {}) as ConfigLayer;
+  node[keys.at(-1)!] = value;
+}
+
+/**
+ * The wizard's questions, in order. Each is asked only when neither a flag nor an env var set it;
+ * an existing file's value (or the default) is offered as the default answer.
+ */
+async function ask(io: IoHost, given: ConfigLayer, base: ConfigLayer, env: NodeJS.ProcessEnv): Promise<ConfigLayer> {
+  const answers: ConfigLayer = {};
+  const has = (path: string) => get(given, path) !== undefined;
+  const current = (path: string) => get(base, path);
+
+  if (!has('name')) {
+    const name = current('name') as string | undefined;
+    set(answers, 'name', await io.request({ kind: 'text', message: 'Co-signer name (prefixes every resource)', flag: '--name', ...(name ? { default: name } : {}), validate: check(nameSchema) }));
+  }
+  if (!has('fireblocks.env')) {
+    const choices = FIREBLOCKS_ENVS.map((value) => ({ value, name: value === 'custom' ? 'custom (give PCR8 yourself)' : value }));
+    set(answers, 'fireblocks.env', await io.request({ kind: 'select', message: 'Fireblocks environment', flag: '--fb-env', choices, default: (current('fireblocks.env') as string | undefined) ?? 'global' }));
+  }
+  const fbEnv = get(answers, 'fireblocks.env') ?? get(given, 'fireblocks.env');
+  if (fbEnv === 'custom' && !has('fireblocks.pcr8')) {
+    const pcr8 = current('fireblocks.pcr8') as string | undefined;
+    set(answers, 'fireblocks.pcr8', await io.request({ kind: 'text', message: 'PCR8 of the enclave signing certificate (96 hex)', flag: '--pcr8', ...(pcr8 ? { default: pcr8 } : {}), validate: check(pcrSchema) }));
+  }
+  if (!has('aws.region')) {
+    const region = (current('aws.region') as string | undefined) ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+    set(answers, 'aws.region', await io.request({ kind: 'text', message: 'AWS region', flag: '--region', ...(region ? { default: region } : {}), validate: (v) => REGION_RE.test(v) || 'must be an AWS region such as us-east-1' }));
+  }
+  if (!has('instance.type')) {
+    const choices = INSTANCE_TYPES.map((value) => ({ value, name: value === 'c5.xlarge' ? 'c5.xlarge (Fireblocks’ first choice)' : 'c5a.xlarge (where c5.xlarge is not offered)' }));
+    set(answers, 'instance.type', await io.request({ kind: 'select', message: 'EC2 instance type', flag: '--instance-type', choices, default: (current('instance.type') as string | undefined) ?? 'c5.xlarge' }));
+  }
+  return answers;
+}
+
+export async function runInit(options: InitOptions, deps: InitDeps): Promise<InitResult> {
+  if (options.printSchema) return { kind: 'schema', schema: configJsonSchema() };
+  const { io } = deps;
+  const existingLayer = await readConfigFile(options.path);
+  const existing = existingLayer && !options.force ? validateConfig(existingLayer, `config ${options.path}`) : undefined;
+  const given = mergeLayers(envLayer(options.env).layer, flagLayer(options.flags).layer);
+  const base = (existing as ConfigLayer | undefined) ?? {};
+
+  // Only a person at a terminal is asked; otherwise a missing name is INPUT_REQUIRED naming --name.
+  const answers = io.interactive && !io.assumeYes ? await ask(io, given, base, options.env) : {};
+  const merged = mergeLayers(base, given, answers);
+  if (get(merged, 'name') === undefined) {
+    await io.request({ kind: 'text', message: 'Co-signer name', flag: '--name' });
+  }
+  const config = validateConfig(merged, 'configuration');
+  const changes = existingLayer === undefined ? [] : diffConfigs(existing, config);
+  const created = existingLayer === undefined;
+
+  for (const line of summarize(config)) io.notify({ level: 'info', message: line });
+  if (!created && changes.length === 0 && !options.force) {
+    io.notify({ level: 'info', message: `${options.path} is up to date; nothing written` });
+    return { kind: 'config', path: options.path, created, written: false, changes, config };
+  }
+  if (!created) {
+    for (const change of changes) io.notify({ level: 'info', message: `  ${change.path}: ${show(change.before)} → ${show(change.after)}` });
+    await io.confirm(`overwrite ${options.path} with ${changes.length} change(s)?`);
+  }
+  await (deps.save ?? saveConfig)(options.path, config);
+  return { kind: 'config', path: options.path, created, written: true, changes, config };
+}
+
+function show(value: unknown): string {
+  return value === undefined ? '(unset)' : JSON.stringify(value);
+}
+
+function summarize(config: CosignerConfig): string[] {
+  return [
+    `co-signer ${config.name}: Fireblocks ${config.fireblocks.env}, region ${config.aws.region ?? '(from AWS config)'}`,
+    `host ${config.instance.type}, enclave ${config.enclave.memoryMiB} MiB / ${config.enclave.cpuCount} vCPUs, public IP ${config.network.publicIp ? 'on' : 'off'}`,
+    `KMS key ${config.kms.keyId ?? 'new'} (${config.kms.policyProfile} policy, rotation ${config.kms.rotation ? 'on' : 'off'}), bucket ${config.s3.bucketName ?? 'derived'}`,
+  ];
+}
+
+export function execute(options: InitOptions, context: CommandContext): Promise<InitResult> {
+  return runInit(options, { io: context.io });
+}
+
+export function render(result: InitResult, style: Style): string {
+  if (result.kind === 'schema') return JSON.stringify(result.schema, null, 2);
+  if (!result.written) return `${style.green('✔')} ${result.path} unchanged`;
+  const verb = result.created ? 'created' : `updated (${result.changes.length} change${result.changes.length === 1 ? '' : 's'})`;
+  return `${style.green('✔')} ${result.path} ${verb}\n  next: cosigner-cli provision --dry-run`;
+}

@@ -1,0 +1,149 @@
+/**
+ * The entry point and the only place that turns errors into exit codes. It parses argv, runs the
+ * command, prints the result (JSON envelope or human rendering) on stdout, and maps any failure
+ * to the exit code of design.md's table through `process.exitCode` (never `process.exit`).
+ */
+import { join } from 'node:path';
+import { CommanderError } from 'commander';
+import { createProgram, type Loader } from './cli.js';
+import { resolveSandboxDir, type Invocation } from './command-kit.js';
+import { CosignerError, ExitCode, isCosignerError } from './errors.js';
+import { CliIoHost } from './io/cli-io-host.js';
+import { errorEnvelope, formatEnvelope, successEnvelope } from './io/envelope.js';
+import { colorAllowed, createStyle } from './io/style.js';
+
+export interface MainIo {
+  argv: string[];
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  stdin: NodeJS.ReadStream | { isTTY?: boolean };
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+/** What the run learned before it failed, so the error is reported in the same mode. */
+interface RunState {
+  command: string;
+  json: boolean;
+  debug: boolean;
+  color: boolean;
+  /** The JSON envelope is already on stdout (a verdict result); do not print a second one. */
+  reported?: boolean;
+}
+
+/** Run the CLI and return its exit code. */
+export async function runMain(io: MainIo): Promise<number> {
+  const state: RunState = {
+    command: 'cosigner-cli',
+    json: io.argv.includes('--json') || (!io.argv.includes('--no-json') && !io.stdout.isTTY),
+    debug: io.argv.includes('--debug'),
+    color: colorAllowed({ noColorFlag: io.argv.includes('--no-color'), env: io.env, isTTY: io.stderr.isTTY }),
+  };
+  const dispatch = async (invocation: Invocation, load: Loader): Promise<void> => {
+    const g = invocation.globals;
+    state.command = invocation.command;
+    state.json = g.json ?? !io.stdout.isTTY;
+    state.debug = g.debug;
+    state.color = colorAllowed({ noColorFlag: !g.color, env: io.env, isTTY: io.stderr.isTTY });
+    const host = await CliIoHost.create({
+      stdin: io.stdin,
+      stderr: io.stderr,
+      json: state.json,
+      quiet: g.quiet,
+      verbose: g.verbose || g.debug,
+      color: state.color,
+      nonInteractive: g.nonInteractive,
+      assumeYes: g.yes,
+      ci: Boolean(io.env.CI),
+    });
+    const module = await load();
+    const options = await module.parseOptions(invocation);
+    const result = await module.execute(options, {
+      io: host,
+      invocation,
+      now: () => new Date(),
+      sandboxDir: resolveSandboxDir(g, invocation.env, invocation.cwd, join),
+    });
+    const verdict = module.verdict?.(result);
+    if (state.json) {
+      io.stdout.write(formatEnvelope(verdict ? errorEnvelope(invocation.command, verdict.toJSON(), result) : successEnvelope(invocation.command, result)));
+      state.reported = true;
+    } else {
+      const text = module.render(result, createStyle(colorAllowed({ noColorFlag: !g.color, env: io.env, isTTY: io.stdout.isTTY })));
+      if (text) io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    }
+    if (verdict) throw verdict;
+  };
+
+  const program = createProgram({
+    dispatch,
+    env: io.env,
+    cwd: io.cwd,
+    writeOut: (text) => io.stdout.write(text),
+    writeErr: (text) => io.stderr.write(text),
+  });
+
+  try {
+    if (io.argv.length <= 2) {
+      io.stderr.write(program.helpInformation());
+      throw new CosignerError('USAGE', 'no command given', { hint: 'run `cosigner-cli --help` to see the commands' });
+    }
+    await program.parseAsync(io.argv);
+    return ExitCode.ok;
+  } catch (error) {
+    return report(error, state, io);
+  }
+}
+
+/** Print an error in the run's mode and return its exit code. */
+function report(thrown: unknown, state: RunState, io: MainIo): number {
+  if (thrown instanceof CommanderError) {
+    if (['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(thrown.code)) return ExitCode.ok;
+    thrown = fromCommander(thrown);
+  }
+  const style = createStyle(state.color);
+  const error = isCosignerError(thrown)
+    ? thrown
+    : new CosignerError('INTERNAL', `unexpected error: ${scrub(String((thrown as Error | undefined)?.message ?? thrown))}`, {
+        hint: 'please report this at the project issue tracker with the command you ran (re-run with --debug for a stack trace)',
+        cause: thrown,
+        source: 'internal',
+      });
+  if (state.json && !state.reported) io.stdout.write(formatEnvelope(errorEnvelope(state.command, error.toJSON())));
+  io.stderr.write(`${style.red('✖')} ${error.message}\n`);
+  if (error.hint) io.stderr.write(`  ${style.dim('hint:')} ${error.hint}\n`);
+  if (state.debug) {
+    const stack = error.source === 'internal' ? (thrown as Error | undefined)?.stack : error.stack;
+    if (stack) io.stderr.write(`${style.dim(scrub(stack))}\n`);
+  }
+  return error.exitCode;
+}
+
+const COMMANDER_CODES: Record<string, 'UNKNOWN_COMMAND' | 'UNKNOWN_OPTION'> = {
+  'commander.unknownCommand': 'UNKNOWN_COMMAND',
+  'commander.unknownOption': 'UNKNOWN_OPTION',
+};
+
+function fromCommander(error: CommanderError): CosignerError {
+  const message = error.message.replace(/^error:\s*/, '').replace(/\n/g, ' ');
+  const code = COMMANDER_CODES[error.code] ?? 'USAGE';
+  return new CosignerError(code, message, { hint: 'run `cosigner-cli <command> --help` for the accepted options', cause: error });
+}
+
+/** Remove the home directory from paths in messages that may be pasted into a bug report. */
+function scrub(text: string): string {
+  const home = process.env.HOME;
+  return home && home.length > 1 ? text.split(home).join('~') : text;
+}
+
+/** The process entry used by bin/cosigner-cli.js. */
+export async function main(): Promise<void> {
+  process.exitCode = await runMain({
+    argv: process.argv,
+    env: process.env,
+    cwd: process.cwd(),
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+  });
+}
