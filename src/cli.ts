@@ -4,7 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import { Command, Option } from 'commander';
-import type { CommandModule, GlobalOptions, Invocation } from './command-kit.js';
+import { DEFAULT_SANDBOX_DIR, type CommandModule, type GlobalOptions, type Invocation } from './command-kit.js';
 import { CosignerError } from './errors.js';
 import { SETTINGS, type Setting } from './config/settings.js';
 
@@ -128,7 +128,7 @@ export function createProgram(options: ProgramOptions): Command {
 
   add('run', 'on the EC2 host: preflight, allocator and vsock-proxy, run the co-signer enclave, health gate',
     notAvailable('run', 'the host-side runner is planned; use the Fireblocks install.sh on the host for now'),
-    'sudo cosigner-cli run --package nitro-cosigner.tar.gz --token-file /root/token',
+    'cosigner-cli run --package nitro-cosigner.tar.gz --token-file /root/token',
     'cosigner-cli run --status');
 
   add('verify', 'audit the deployment or verify an attestation document', notAvailable('verify', 'the audit is not built yet'),
@@ -163,6 +163,15 @@ export function createProgram(options: ProgramOptions): Command {
     'cosigner-cli doctor --json');
 
   return program;
+}
+
+/**
+ * `--sandbox [dir]` takes an optional value, so `--sandbox provision` would read "provision" as
+ * the directory. A command name right after it means "the default directory".
+ */
+export function normalizeArgv(argv: readonly string[], program: Command): string[] {
+  const commands = new Set(program.commands.map((c) => c.name()));
+  return argv.map((token, i) => (token === '--sandbox' && commands.has(argv[i + 1] ?? '') ? `--sandbox=${DEFAULT_SANDBOX_DIR}` : token));
 }
 
 function toInvocation(command: Command, options: ProgramOptions): Invocation {

@@ -59,8 +59,10 @@ export interface CommandModule<O = unknown, R = unknown> {
 }
 
 /** Resolve the sandbox directory from `--sandbox [dir]` or COSIGNER_SANDBOX. */
+export const DEFAULT_SANDBOX_DIR = '.cosigner-sandbox';
+
 export function resolveSandboxDir(globals: GlobalOptions, env: NodeJS.ProcessEnv, cwd: string, join: (...p: string[]) => string): string | undefined {
-  const DEFAULT = '.cosigner-sandbox';
+  const DEFAULT = DEFAULT_SANDBOX_DIR;
   if (typeof globals.sandbox === 'string') return join(cwd, globals.sandbox);
   if (globals.sandbox === true) return join(cwd, DEFAULT);
   const fromEnv = env.COSIGNER_SANDBOX;

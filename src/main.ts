@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { CommanderError } from 'commander';
-import { createProgram, type Loader } from './cli.js';
+import { createProgram, normalizeArgv, type Loader } from './cli.js';
 import { resolveSandboxDir, type Invocation } from './command-kit.js';
 import { CosignerError, ExitCode, isCosignerError } from './errors.js';
 import { CliIoHost } from './io/cli-io-host.js';
@@ -88,7 +88,7 @@ export async function runMain(io: MainIo): Promise<number> {
       io.stderr.write(program.helpInformation());
       throw new CosignerError('USAGE', 'no command given', { hint: 'run `cosigner-cli --help` to see the commands' });
     }
-    await program.parseAsync(io.argv);
+    await program.parseAsync(normalizeArgv(io.argv, program));
     return ExitCode.ok;
   } catch (error) {
     return report(error, state, io);

@@ -42,7 +42,7 @@ export interface DoctorDeps {
 export const MIN_NODE = [20, 19] as const;
 
 export function parseOptions(invocation: Invocation): DoctorOptions {
-  return { configPath: resolveConfigPath(invocation.globals.config, invocation.env), flags: invocation.opts, env: invocation.env };
+  return { configPath: resolveConfigPath(invocation.globals.config, invocation.env, invocation.cwd), flags: invocation.opts, env: invocation.env };
 }
 
 export function checkNode(version: string): DoctorCheck {

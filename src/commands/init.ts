@@ -34,7 +34,7 @@ export interface InitDeps {
 export function parseOptions(invocation: Invocation): InitOptions {
   const { opts, globals, env } = invocation;
   return {
-    path: resolveConfigPath(globals.config, env),
+    path: resolveConfigPath(globals.config, env, invocation.cwd),
     printSchema: Boolean(opts.printSchema),
     force: Boolean(opts.force),
     flags: opts,
@@ -102,6 +102,13 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<Ini
   const existing = existingLayer && !options.force ? validateConfig(existingLayer, `config ${options.path}`) : undefined;
   const given = mergeLayers(envLayer(options.env).layer, flagLayer(options.flags).layer);
   const base = (existing as ConfigLayer | undefined) ?? {};
+
+  // Check flags and env before asking anything: a bad value should not cost the user a wizard.
+  // Only the values the wizard itself asks for are stood in for here.
+  const early = mergeLayers(base, given);
+  const standIns: ConfigLayer = { name: get(early, 'name') ?? 'stand-in' };
+  if (get(early, 'fireblocks.env') === 'custom' && get(early, 'fireblocks.pcr8') === undefined) standIns.fireblocks = { pcr8: '0'.repeat(96) };
+  validateConfig(mergeLayers(early, standIns), 'configuration');
 
   // Only a person at a terminal is asked; otherwise a missing name is INPUT_REQUIRED naming --name.
   const answers = io.interactive && !io.assumeYes ? await ask(io, given, base, options.env) : {};

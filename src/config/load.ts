@@ -23,6 +23,8 @@ export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv;
   /** Fail with CONFIG_NOT_FOUND when the file does not exist. @default true */
   requireFile?: boolean;
+  /** Directory a relative path is resolved against. @default process.cwd() */
+  cwd?: string;
 }
 
 export interface LoadedConfig {
@@ -33,8 +35,9 @@ export interface LoadedConfig {
   sources: Record<string, Exclude<SettingSource, 'default'>>;
 }
 
-export function resolveConfigPath(path: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(path ?? env.COSIGNER_CONFIG ?? DEFAULT_CONFIG_FILE);
+/** The config path: `--config`, else COSIGNER_CONFIG, else ./cosigner.json, relative to cwd. */
+export function resolveConfigPath(path: string | undefined, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
+  return resolve(cwd, path ?? env.COSIGNER_CONFIG ?? DEFAULT_CONFIG_FILE);
 }
 
 /** Read the raw file layer; `undefined` when absent. */
@@ -198,7 +201,7 @@ function configError(error: z.ZodError, origin: string): CosignerError {
 /** Load and validate the config with the full precedence chain. */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
   const env = options.env ?? process.env;
-  const path = resolveConfigPath(options.path, env);
+  const path = resolveConfigPath(options.path, env, options.cwd);
   const file = await readConfigFile(path);
   if (!file && (options.requireFile ?? true)) {
     throw new CosignerError('CONFIG_NOT_FOUND', `no config at ${path}`, {

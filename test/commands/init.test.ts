@@ -1,0 +1,95 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { runInit, type InitOptions } from '../../src/commands/init.js';
+import { TestIoHost } from '../helpers/test-io-host.js';
+
+let dir: string;
+let path: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'cosigner-init-'));
+  path = join(dir, 'cosigner.json');
+});
+
+const options = (over: Partial<InitOptions> = {}): InitOptions => ({ path, printSchema: false, force: false, flags: {}, env: {}, ...over });
+const PCR = 'ab'.repeat(48);
+
+describe('init wizard', () => {
+  it('asks name, environment, region and instance type, then writes the file', async () => {
+    const io = new TestIoHost({ answers: ['treasury', 'eu', 'eu-west-1', 'c5a.xlarge'] });
+    const result = await runInit(options(), { io });
+    expect(io.prompts.map((p) => p.flag)).toEqual(['--name', '--fb-env', '--region', '--instance-type']);
+    expect(result).toMatchObject({ kind: 'config', created: true, written: true });
+    expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({
+      schemaVersion: 1,
+      name: 'treasury',
+      fireblocks: { env: 'eu' },
+      aws: { region: 'eu-west-1' },
+      instance: { type: 'c5a.xlarge' },
+    });
+    expect(io.texts('info')[0]).toContain('co-signer treasury: Fireblocks eu, region eu-west-1');
+  });
+
+  it('asks for PCR8 only for a custom environment, and validates every answer', async () => {
+    const io = new TestIoHost({ answers: ['alpha', 'custom', PCR.toUpperCase(), 'us-east-1', 'c5.xlarge'] });
+    await runInit(options(), { io });
+    expect(io.prompts.map((p) => p.flag)).toEqual(['--name', '--fb-env', '--pcr8', '--region', '--instance-type']);
+    expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ fireblocks: { env: 'custom', pcr8: PCR } });
+    const nameCheck = io.prompts[0];
+    expect(nameCheck?.kind === 'text' && nameCheck.validate?.('Bad Name')).toMatch(/a-z/);
+    const pcrCheck = io.prompts[2];
+    expect(pcrCheck?.kind === 'text' && pcrCheck.validate?.('abc')).toMatch(/96 hexadecimal/);
+    const regionCheck = io.prompts[3];
+    expect(regionCheck?.kind === 'text' && regionCheck.validate?.('mars-1')).toMatch(/AWS region/);
+  });
+
+  it('skips questions answered by flags and env vars', async () => {
+    const io = new TestIoHost({ answers: ['c5.xlarge'] });
+    await runInit(options({ flags: { name: 'alpha', fbEnv: 'swiss' }, env: { COSIGNER_REGION: 'eu-central-2' } }), { io });
+    expect(io.prompts.map((p) => p.flag)).toEqual(['--instance-type']);
+  });
+
+  it('offers the existing file as defaults and shows the diff before overwriting', async () => {
+    await writeFile(path, JSON.stringify({ schemaVersion: 1, name: 'alpha', aws: { region: 'us-east-1' } }));
+    const io = new TestIoHost({ answers: [(p) => String(p.default), (p) => String(p.default), 'us-west-2', (p) => String(p.default), true] });
+    const result = await runInit(options(), { io });
+    expect(io.prompts[0]?.default).toBe('alpha');
+    expect(io.prompts[2]?.default).toBe('us-east-1');
+    expect(result).toMatchObject({ written: true, created: false, changes: [{ path: 'aws.region', before: 'us-east-1', after: 'us-west-2' }] });
+    expect(io.texts('info')).toContain('  aws.region: "us-east-1" → "us-west-2"');
+    expect(io.confirmations).toEqual([`overwrite ${path} with 1 change(s)?`]);
+  });
+
+  it('writes nothing when the user declines the overwrite', async () => {
+    const before = JSON.stringify({ schemaVersion: 1, name: 'alpha' });
+    await writeFile(path, before);
+    const io = new TestIoHost({ answers: ['beta', 'global', 'us-east-1', 'c5.xlarge', false] });
+    await expect(runInit(options(), { io })).toThrowCosignerError('ABORTED');
+    expect(await readFile(path, 'utf8')).toBe(before);
+  });
+
+  it('writes nothing when the wizard is aborted midway (Ctrl-C)', async () => {
+    const io = new TestIoHost({ answers: ['alpha'] }); // runs out of answers at the second question
+    await expect(runInit(options(), { io })).toThrowCosignerError('ABORTED');
+    await expect(readFile(path, 'utf8')).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('is a no-op when nothing changed', async () => {
+    const io = new TestIoHost({ assumeYes: true });
+    await runInit(options({ flags: { name: 'alpha' } }), { io });
+    const again = await runInit(options({ flags: { name: 'alpha' } }), { io: new TestIoHost() });
+    expect(again).toMatchObject({ written: false, changes: [] });
+  });
+
+  it('with --force starts from defaults instead of the existing file', async () => {
+    await writeFile(path, JSON.stringify({ schemaVersion: 1, name: 'alpha', instance: { type: 'c5a.xlarge' } }));
+    const result = await runInit(options({ force: true, flags: { name: 'alpha' } }), { io: new TestIoHost({ assumeYes: true }) });
+    expect(result).toMatchObject({ written: true, config: { instance: { type: 'c5.xlarge' } } });
+  });
+
+  it('rejects an invalid flag value before asking anything', async () => {
+    const io = new TestIoHost({ answers: ['x'] });
+    await expect(runInit(options({ flags: { name: 'alpha', enclaveMemoryMib: '99999' } }), { io })).toThrowCosignerError('CONFIG_INVALID');
+  });
+});
