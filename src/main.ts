@@ -138,6 +138,8 @@ function scrub(text: string): string {
 
 /** The process entry used by bin/cosigner-cli.js. */
 export async function main(): Promise<void> {
+  // The SDK warns on every run under Node < 22; `doctor` reports that once, where it belongs.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   process.exitCode = await runMain({
     argv: process.argv,
     env: process.env,

@@ -57,11 +57,11 @@ describe('entry point contract', () => {
   });
 
   it('writes human text to a TTY and JSON there only with --json', async () => {
-    const tty = await runCli(['doctor'], { cwd, stdoutTTY: true });
+    const tty = await runCli(['--sandbox', 'doctor'], { cwd, stdoutTTY: true });
     expect(tty.stdout).toContain('node');
     expect(tty.json).toBeUndefined();
-    const forced = await runCli(['--json', 'doctor'], { cwd, stdoutTTY: true });
-    expect(forced.json?.ok).toBe(true);
+    const forced = await runCli(['--json', '--sandbox', 'doctor'], { cwd, stdoutTTY: true });
+    expect(forced.json).toMatchObject({ ok: true, result: { checks: expect.arrayContaining([expect.objectContaining({ id: 'aws', status: 'pass' })]) as unknown } });
   });
 
   it('never writes progress to stdout in JSON mode: stdout is exactly one document', async () => {
@@ -123,17 +123,23 @@ describe('entry point contract', () => {
 
   it('doctor fails with the failing check’s exit code and keeps the report in the envelope', async () => {
     await writeFile(join(cwd, 'cosigner.json'), '{ not json');
-    const run = await runCli(['doctor'], { cwd });
+    const run = await runCli(['--sandbox', 'doctor'], { cwd });
     expect(run.code).toBe(2);
     expect(run.json).toMatchObject({ ok: false, error: { code: 'CONFIG_INVALID_JSON' }, result: { ok: false } });
   });
 
+  it('doctor reports missing AWS credentials with exit 4 and a hint naming --sandbox', async () => {
+    const run = await runCli(['doctor', '--region', 'us-east-1'], { cwd });
+    expect(run.code).toBe(4);
+    expect(run.json).toMatchObject({ ok: false, error: { code: 'AWS_CREDENTIALS_MISSING', hint: expect.stringContaining('--sandbox') as unknown } });
+  });
+
   it('respects NO_COLOR and --no-color on a TTY', async () => {
-    const run = await runCli(['doctor'], { cwd, stdoutTTY: true, stderrTTY: true, env: { NO_COLOR: '1', FORCE_COLOR: '1' } });
+    const run = await runCli(['--sandbox', 'doctor'], { cwd, stdoutTTY: true, stderrTTY: true, env: { NO_COLOR: '1', FORCE_COLOR: '1' } });
     expect(run.stdout).not.toContain(ANSI);
-    const colored = await runCli(['doctor'], { cwd, stdoutTTY: true, stderrTTY: true, env: { FORCE_COLOR: '1', CI: '1' } });
+    const colored = await runCli(['--sandbox', 'doctor'], { cwd, stdoutTTY: true, stderrTTY: true, env: { FORCE_COLOR: '1', CI: '1' } });
     expect(colored.stdout).toContain(ANSI);
-    const flagged = await runCli(['--no-color', 'doctor'], { cwd, stdoutTTY: true, stderrTTY: true, env: { FORCE_COLOR: '1', CI: '1' } });
+    const flagged = await runCli(['--no-color', '--sandbox', 'doctor'], { cwd, stdoutTTY: true, stderrTTY: true, env: { FORCE_COLOR: '1', CI: '1' } });
     expect(flagged.stdout).not.toContain(ANSI);
   });
 });

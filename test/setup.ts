@@ -58,3 +58,7 @@ expect.extend({
 for (const name of Object.keys(process.env)) {
   if (name.startsWith('COSIGNER_') || name.startsWith('AWS_')) delete process.env[name];
 }
+// Nor reach anything outside this machine: no instance metadata service, no ~/.aws files.
+process.env.AWS_EC2_METADATA_DISABLED = 'true';
+process.env.AWS_CONFIG_FILE = '/nonexistent/cosigner-cli-tests/config';
+process.env.AWS_SHARED_CREDENTIALS_FILE = '/nonexistent/cosigner-cli-tests/credentials';

@@ -2,10 +2,12 @@
  * `doctor`: a preflight of this workstation. Each check reports pass / warn / fail with a hint;
  * the first failure sets the exit code (a bad config exits 2, missing AWS credentials 4).
  */
+import type { AwsPorts } from '../aws/ports.js';
 import type { CommandContext, Invocation } from '../command-kit.js';
 import { loadConfig, readConfigFile, resolveConfigPath } from '../config/load.js';
 import { CosignerError, isCosignerError, type CosignerErrorCode } from '../errors.js';
 import type { Style } from '../io/style.js';
+import { portsFor } from './aws-context.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
 
@@ -48,9 +50,13 @@ export function parseOptions(invocation: Invocation): DoctorOptions {
 export function checkNode(version: string): DoctorCheck {
   const [major = 0, minor = 0] = version.replace(/^v/, '').split('.').map(Number);
   const ok = major > MIN_NODE[0] || (major === MIN_NODE[0] && minor >= MIN_NODE[1]);
-  return ok
-    ? { id: 'node', status: 'pass', message: `Node.js ${version}` }
-    : { id: 'node', status: 'fail', code: 'NODE_UNSUPPORTED', message: `Node.js ${version} is too old`, hint: `install Node.js ${MIN_NODE.join('.')} or newer (22 or 24 recommended)` };
+  if (!ok) {
+    return { id: 'node', status: 'fail', code: 'NODE_UNSUPPORTED', message: `Node.js ${version} is too old`, hint: `install Node.js ${MIN_NODE.join('.')} or newer (22 or 24 recommended)` };
+  }
+  // The CLI suppresses the SDK's own start-up warning about this and reports it here once.
+  return major < 22
+    ? { id: 'node', status: 'warn', message: `Node.js ${version} works, but AWS SDK releases after January 2027 need Node.js 22 or newer`, hint: 'upgrade to Node.js 22 or 24 to keep receiving AWS SDK fixes' }
+    : { id: 'node', status: 'pass', message: `Node.js ${version}` };
 }
 
 async function checkConfig(options: DoctorOptions): Promise<DoctorCheck> {
@@ -72,8 +78,37 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDeps): Promi
   return { ok: checks.every((c) => c.status !== 'fail'), checks };
 }
 
-export function execute(options: DoctorOptions, _context: CommandContext): Promise<DoctorResult> {
-  return runDoctor(options, { nodeVersion: process.version });
+/**
+ * The AWS probe: resolve credentials and region the way every command does, then ask STS who we
+ * are. Reports account id, caller ARN, region and credential source, or the classified failure.
+ */
+export function awsProbe(context: CommandContext, options: DoctorOptions): DoctorProbe {
+  return async () => {
+    let ports: AwsPorts | undefined;
+    try {
+      const file = await readConfigFile(options.configPath).catch(() => undefined);
+      const config = file ? (await loadConfig({ path: options.configPath, flags: options.flags, env: options.env }).catch(() => undefined))?.config : undefined;
+      ports = await portsFor(context, config);
+      const { describeCaller } = await import('../aws/identity.js');
+      const who = await describeCaller(ports);
+      const source = who.credentialSource.kind + (who.credentialSource.profile ? ` (profile ${who.credentialSource.profile})` : '');
+      return {
+        id: 'aws',
+        status: 'pass',
+        message: `account ${who.accountId} · region ${who.region} · ${who.callerArn} · credentials from ${source}${who.sandbox ? ' (sandbox)' : ''}`,
+        data: { accountId: who.accountId, callerArn: who.callerArn, region: who.region, credentialSource: who.credentialSource, sandbox: who.sandbox },
+      };
+    } catch (error) {
+      if (!isCosignerError(error)) throw error;
+      return { id: 'aws', status: 'fail', code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) };
+    } finally {
+      ports?.destroy();
+    }
+  };
+}
+
+export function execute(options: DoctorOptions, context: CommandContext): Promise<DoctorResult> {
+  return runDoctor(options, { nodeVersion: process.version, probes: [awsProbe(context, options)] });
 }
 
 export function verdict(result: DoctorResult): CosignerError | undefined {
