@@ -1,0 +1,69 @@
+/**
+ * argv → typed options for every command, table-driven. The dispatch hook loads the real command
+ * module and calls its parseOptions, but never runs it.
+ */
+import { describe, expect, it } from 'vitest';
+import { createProgram, normalizeArgv, type Loader } from '../src/cli.js';
+import type { Invocation } from '../src/command-kit.js';
+
+interface Parsed {
+  invocation: Invocation;
+  options: unknown;
+}
+
+async function parse(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Parsed> {
+  let parsed: Parsed | undefined;
+  const program = createProgram({
+    env,
+    cwd: '/work/project',
+    writeOut: () => undefined,
+    writeErr: () => undefined,
+    dispatch: async (invocation, load: Loader) => {
+      const module = await load();
+      parsed = { invocation, options: await module.parseOptions(invocation) };
+    },
+  });
+  const argv = ['node', 'cosigner-cli', ...args];
+  await program.parseAsync(normalizeArgv(argv, program));
+  if (!parsed) throw new Error('nothing dispatched');
+  return parsed;
+}
+
+describe('global options', () => {
+  it.each([
+    [['doctor'], { json: undefined, quiet: false, verbose: false, debug: false, color: true, nonInteractive: false, yes: false }],
+    [['--json', '-q', '--debug', '--no-color', '--non-interactive', '-y', 'doctor'], { json: true, quiet: true, debug: true, color: false, nonInteractive: true, yes: true }],
+    [['doctor', '--no-json', '--verbose'], { json: false, verbose: true }],
+    [['--config', 'x.json', '--profile', 'p', '--region', 'eu-west-1', 'doctor'], { config: 'x.json', profile: 'p', region: 'eu-west-1' }],
+    [['--sandbox', 'doctor'], { sandbox: '.cosigner-sandbox' }],
+    [['--sandbox', 'sb', 'doctor'], { sandbox: 'sb' }],
+    [['doctor', '--sandbox'], { sandbox: true }],
+  ])('%j', async (args, expected) => {
+    expect((await parse(args)).invocation.globals).toMatchObject(expected);
+  });
+
+  it('reads COSIGNER_NON_INTERACTIVE, COSIGNER_PROFILE and COSIGNER_REGION', async () => {
+    const { globals } = (await parse(['doctor'], { COSIGNER_NON_INTERACTIVE: '1', COSIGNER_PROFILE: 'ops', COSIGNER_REGION: 'eu-west-2' })).invocation;
+    expect(globals).toMatchObject({ nonInteractive: true, profile: 'ops', region: 'eu-west-2' });
+  });
+});
+
+describe('argv → options', () => {
+  const cases: [string, string[], Record<string, unknown>][] = [
+    ['init defaults', ['init'], { path: '/work/project/cosigner.json', printSchema: false, force: false }],
+    ['init --print-schema', ['init', '--print-schema'], { printSchema: true }],
+    ['init with --config', ['--config', 'sub/c.json', 'init', '--force'], { path: '/work/project/sub/c.json', force: true }],
+    [
+      'init settings flags',
+      ['init', '--name', 'alpha', '--fb-env', 'eu', '--instance-type', 'c5a.xlarge', '--kms-admin', 'arn:aws:iam::111122223333:role/a', '--kms-admin', 'arn:aws:iam::111122223333:role/b', '--tag', 'a=b', '--no-key-rotation', '--public-ip'],
+      { flags: expect.objectContaining({ name: 'alpha', fbEnv: 'eu', instanceType: 'c5a.xlarge', kmsAdmin: ['arn:aws:iam::111122223333:role/a', 'arn:aws:iam::111122223333:role/b'], tag: ['a=b'], keyRotation: false, publicIp: true }) },
+    ],
+    ['doctor', ['doctor'], { configPath: '/work/project/cosigner.json' }],
+    ['doctor with COSIGNER_CONFIG', ['doctor'], { configPath: '/etc/cosigner.json' }],
+  ];
+
+  it.each(cases)('%s', async (label, args, expected) => {
+    const env = label.includes('COSIGNER_CONFIG') ? { COSIGNER_CONFIG: '/etc/cosigner.json' } : {};
+    expect((await parse(args, env)).options).toMatchObject(expected);
+  });
+});
