@@ -408,6 +408,9 @@ function evaluateClause(operatorName: string, key: string, policyValues: string[
   if (base === undefined) return undecided(scope, 'Condition', 'unknown-operator', operatorName);
 
   if (resolved.kind === 'absent') {
+    // AWS does not document whether a set operator or IfExists decides for a missing key
+    // (ForAnyValue:…IfExists): simulators differ, so it stays undecided.
+    if (operator.ifExists && operator.set !== undefined) return undecided(scope, 'Condition', 'ambiguous-operator', `${operatorName} on missing ${key}`);
     if (operator.ifExists) return true;
     if (operator.set === 'ForAnyValue') return false;
     if (operator.set === 'ForAllValues') return true;
@@ -580,7 +583,7 @@ export interface AccessOptions {
    * @default 'kms'
    */
   service?: 'kms' | 'generic';
-  /** The account owning the resource; cross-account calls need both sides. Default: the caller's. */
+  /** The account owning the resource; cross-account calls need both sides. Default: the account in the resource ARN, else the caller's. */
   resourceAccount?: string;
 }
 
@@ -602,7 +605,8 @@ export interface AccessResult extends EvaluationResult {
  */
 export function evaluateAccess(resourcePolicy: PolicyDocument, request: RequestContext, identityPolicies: readonly PolicyDocument[] = [], options: AccessOptions = {}): AccessResult {
   const service = options.service ?? 'kms';
-  const sameAccount = (options.resourceAccount ?? request.principalAccount) === request.principalAccount;
+  const resourceAccount = options.resourceAccount ?? /^arn:[^:]*:[^:]*:[^:]*:(\d{12}):/.exec(request.resource)?.[1] ?? request.principalAccount;
+  const sameAccount = resourceAccount === request.principalAccount;
   const rp = evaluateStatements(resourcePolicy, request);
   const ids = identityPolicies.map((policy) => evaluateStatements(policy, request));
 

@@ -85,7 +85,9 @@ export type UndecidedReason =
   /** A principal form the evaluator cannot match (partial wildcard, unknown principal type). */
   | 'unsupported-principal'
   /** A value of the wrong type for its operator or element. */
-  | 'invalid-value';
+  | 'invalid-value'
+  /** A combination whose semantics AWS does not document (a set operator with IfExists on a missing key). */
+  | 'ambiguous-operator';
 
 export interface Undecided {
   /** Index of the statement in its policy. */
