@@ -379,6 +379,7 @@ function contextMap(request: RequestContext): Map<string, ContextValue> {
 
 function resolveKey(key: string, context: Map<string, ContextValue>, request: RequestContext, closedWorld: boolean): Resolved {
   const lower = key.toLowerCase();
+  if (!closedWorld && request.openKeys?.some((open) => open.toLowerCase() === lower) === true) return { kind: 'open', reason: 'open-condition-key' };
   if (context.has(lower)) {
     const value = context.get(lower);
     if (value === undefined) return { kind: 'absent' };

@@ -120,12 +120,17 @@ function statementCoversAction(statement: PolicyStatement, action: string): bool
 interface Probe {
   principalArn: string;
   principalAccount: string;
+  /**
+   * The probe stands for many principals: `account` = any principal of its account (its ARN is
+   * open), `anyone` = any principal at all (ARN and account open).
+   */
+  stands?: 'account' | 'anyone';
 }
 
 /** Principals that a statement's Principal/NotPrincipal could let in, one representative each. */
 function representativePrincipals(statement: PolicyStatement, keyAccount: string, partition: string): Probe[] {
-  const probe = (account: string): Probe => ({ principalArn: `arn:${partition}:iam::${account}:role/${PROBE_ROLE}`, principalAccount: account });
-  const anyone = [probe(keyAccount), probe(FOREIGN_ACCOUNT)];
+  const probe = (account: string, stands: 'account' | 'anyone' = 'account'): Probe => ({ principalArn: `arn:${partition}:iam::${account}:role/${PROBE_ROLE}`, principalAccount: account, stands });
+  const anyone = [probe(keyAccount, 'anyone'), probe(FOREIGN_ACCOUNT, 'anyone')];
   const block = statement.Principal;
   if (block === undefined) return anyone; // NotPrincipal, or no principal at all
   if (block === '*') return anyone;
@@ -187,15 +192,20 @@ export function proveKeyPolicy(policy: PolicyDocument, input: KeyPolicyProofInpu
     requests += 1;
     return evaluateKeyPolicy(policy, request, identity);
   };
-  const request = (probe: Probe, action: string, context: Record<string, ContextValue>, openWorld: boolean): RequestContext => ({
-    principalArn: probe.principalArn,
-    principalAccount: probe.principalAccount,
-    action,
-    resource: input.keyArn,
-    // KMS is HTTPS only, and always sets kms:CallerAccount.
-    context: { 'aws:SecureTransport': true, 'kms:CallerAccount': probe.principalAccount, ...context },
-    openWorld,
-  });
+  const request = (probe: Probe, action: string, context: Record<string, ContextValue>, openWorld: boolean): RequestContext => {
+    // A probe that stands for many principals leaves their identity keys open.
+    const openKeys = probe.stands === 'anyone' ? ['aws:PrincipalArn', 'aws:PrincipalAccount', 'kms:CallerAccount'] : probe.stands === 'account' ? ['aws:PrincipalArn'] : [];
+    return {
+      principalArn: probe.principalArn,
+      principalAccount: probe.principalAccount,
+      action,
+      resource: input.keyArn,
+      // KMS is HTTPS only, and always sets kms:CallerAccount.
+      context: { 'aws:SecureTransport': true, 'kms:CallerAccount': probe.principalAccount, ...context },
+      openWorld,
+      ...(openKeys.length > 0 ? { openKeys } : {}),
+    };
+  };
 
   // 0. Grammar the evaluator cannot read at all.
   for (const lint of lintPolicy(policy)) {
@@ -325,10 +335,10 @@ export function proveKeyPolicy(policy: PolicyDocument, input: KeyPolicyProofInpu
         if (evaluateStatement(statement, req, index).applies === false) continue;
         const result = evaluate(req, [IAM_ALLOWS_ALL]);
         if (!result.possibleDecisions.includes('Allow')) continue;
-        const id = `${index}|${probe.principalArn}`;
+        const id = `${index}|${probe.stands === 'anyone' ? '*' : probe.principalArn}`;
         if (reported.has(id)) continue;
         reported.add(id);
-        const principal = probe.principalArn.endsWith(`:role/${PROBE_ROLE}`) ? `any principal in account ${probe.principalAccount}` : probe.principalArn;
+        const principal = probe.stands === 'anyone' ? 'any principal' : probe.stands === 'account' ? `any principal in account ${probe.principalAccount}` : probe.principalArn;
         const delegated = result.allowedBy === 'delegation' || (statement.Principal !== undefined && statement.Principal !== '*' && toList(statement.Principal.AWS).some((p) => /^\d{12}$/.test(p) || isAccountRootArn(p)));
         findings.push({
           check: 'bypass',

@@ -68,6 +68,12 @@ export interface RequestContext {
    * @default false
    */
   openWorld?: boolean;
+  /**
+   * Keys that may hold any value (or be absent) even though `context` or the principal fields give
+   * them one, e.g. `aws:PrincipalArn` when the request stands for "any principal of an account".
+   * Ignored for `decision`, which reads the concrete values.
+   */
+  openKeys?: readonly string[];
 }
 
 export type Decision = 'Allow' | 'ExplicitDeny' | 'ImplicitDeny';
