@@ -1,0 +1,110 @@
+/**
+ * The simulated CloudTrail behind {@link CloudTrailPort}: `LookupEvents` over the management
+ * events the sandbox recorded for its own calls (newest first, 90 days of history, one lookup
+ * attribute, small pages). KMS calls made with an attestation document carry
+ * `additionalEventData.recipient` with the module id and PCRs, as in AWS.
+ */
+import type * as SDK from '@aws-sdk/client-cloudtrail';
+import type { CloudTrailPort } from '../cloudtrail.js';
+import type { SandboxEngine } from './engine.js';
+import { paginate } from './util.js';
+
+interface StoredEvent {
+  eventID: string;
+  eventName: string;
+  eventTime: string;
+  eventSource: string;
+  awsRegion: string;
+  readOnly: boolean;
+  userIdentity: { type: string; arn: string; accessKeyId?: string; userName?: string };
+  resources?: { ARN?: string; type?: string }[];
+}
+
+const ATTRIBUTE_KEYS = ['EventId', 'EventName', 'ReadOnly', 'Username', 'ResourceType', 'ResourceName', 'EventSource', 'AccessKeyId'];
+const RETENTION_MS = 90 * 86_400_000;
+
+function username(event: StoredEvent): string | undefined {
+  if (event.userIdentity.type === 'IAMUser') return event.userIdentity.userName;
+  return event.userIdentity.arn.split('/').pop();
+}
+
+function matches(event: StoredEvent, attribute: SDK.LookupAttribute): boolean {
+  const value = attribute.AttributeValue ?? '';
+  switch (attribute.AttributeKey) {
+    case 'EventId':
+      return event.eventID === value;
+    case 'EventName':
+      return event.eventName === value;
+    case 'ReadOnly':
+      return String(event.readOnly) === value;
+    case 'Username':
+      return username(event) === value;
+    case 'ResourceType':
+      return (event.resources ?? []).some((resource) => resource.type === value);
+    case 'ResourceName':
+      return (event.resources ?? []).some((resource) => resource.ARN === value);
+    case 'EventSource':
+      return event.eventSource === value;
+    case 'AccessKeyId':
+      return event.userIdentity.accessKeyId === value;
+    default:
+      return false;
+  }
+}
+
+export class SandboxCloudTrail implements CloudTrailPort {
+  readonly #engine: SandboxEngine;
+
+  constructor(engine: SandboxEngine) {
+    this.#engine = engine;
+  }
+
+  async lookupEvents(input: SDK.LookupEventsCommandInput) {
+    const stored = (await this.#engine.store.readTrail()) as unknown as StoredEvent[];
+    return this.#engine.call({
+      service: 'cloudtrail',
+      operation: 'LookupEvents',
+      write: false,
+      input,
+      noTrail: true,
+      run: (tx) => {
+        tx.authorize({ action: 'cloudtrail:LookupEvents', resource: '*' });
+        const attributes = input.LookupAttributes ?? [];
+        if (attributes.length > 1) throw tx.error('InvalidLookupAttributesException', 'You cannot specify more than one lookup attribute.');
+        const attribute = attributes[0];
+        if (attribute !== undefined && !ATTRIBUTE_KEYS.includes(attribute.AttributeKey ?? '')) throw tx.error('InvalidLookupAttributesException', `Invalid attribute key: ${attribute.AttributeKey ?? ''}`);
+        if (input.MaxResults !== undefined && (input.MaxResults < 1 || input.MaxResults > 50)) throw tx.error('InvalidMaxResultsException', 'MaxResults must be between 1 and 50.');
+        const start = input.StartTime?.getTime() ?? tx.now.getTime() - RETENTION_MS;
+        const end = input.EndTime?.getTime() ?? tx.now.getTime();
+        if (start > end) throw tx.error('InvalidTimeRangeException', 'Start time must be earlier than end time.');
+        const events = stored
+          .filter((event) => {
+            const time = Date.parse(event.eventTime);
+            return event.awsRegion === tx.region && time >= start && time <= end && tx.now.getTime() - time <= RETENTION_MS && (attribute === undefined || matches(event, attribute));
+          })
+          .reverse();
+        const page = paginate(events, {
+          token: input.NextToken,
+          max: input.MaxResults ?? 50,
+          pageSize: tx.knobs.pageSize,
+          scope: `LookupEvents:${JSON.stringify(attributes)}:${start}:${end}`,
+          invalid: () => tx.error('InvalidNextTokenException', 'Invalid NextToken.'),
+        });
+        return {
+          Events: page.items.map((event) => ({
+            EventId: event.eventID,
+            EventName: event.eventName,
+            ReadOnly: String(event.readOnly),
+            ...(event.userIdentity.accessKeyId === undefined ? {} : { AccessKeyId: event.userIdentity.accessKeyId }),
+            EventTime: new Date(event.eventTime),
+            EventSource: event.eventSource,
+            ...(username(event) === undefined ? {} : { Username: username(event) }),
+            Resources: (event.resources ?? []).map((resource) => ({ ResourceType: resource.type, ResourceName: resource.ARN })),
+            CloudTrailEvent: JSON.stringify(event),
+          })),
+          ...(page.next === undefined ? {} : { NextToken: page.next }),
+        };
+      },
+    });
+  }
+}

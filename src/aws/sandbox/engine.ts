@@ -1,0 +1,435 @@
+/**
+ * The sandbox engine: every simulated API call goes through {@link SandboxEngine.call}, which
+ * plays the part of the SDK client and of the AWS front end:
+ *
+ * 1. simulated network latency (real timers, so benchmarks measure wall time);
+ * 2. injected faults (throttling, 5xx, connection reset before or after the call took effect),
+ *    drawn from a seeded sequence;
+ * 3. the crash hook (before/after the N-th write call);
+ * 4. the call itself: reads on a snapshot, writes as a locked transaction on the state file;
+ * 5. a CloudTrail event for management calls;
+ * 6. the SDK's retry strategy around all of it (retryable errors retried with backoff up to
+ *    `maxAttempts`, `$metadata.attempts` and `totalRetryDelay` filled in as the SDK does).
+ */
+import { randomUUID } from 'node:crypto';
+import { CosignerError, isCosignerError } from '../../errors.js';
+import { evaluateAccess, parsePolicyDocument } from '../../policy/evaluate.js';
+import type { ContextValue, PolicyDocument } from '../../policy/types.js';
+import { MANAGED_POLICIES, REGIONS } from './catalogue.js';
+import type { SandboxKnobs } from './knobs.js';
+import { awsError, connectionReset, isSdkRetryable, serverError, throttlingError, type SandboxService, SandboxServiceError } from './service-error.js';
+import { ADMIN_USER, newRegionState, type RegionState, type SandboxState } from './state.js';
+import type { StateStore } from './store.js';
+
+/** Who the calls are made as. */
+export type PrincipalSpec = { kind: 'admin' } | { kind: 'role'; roleName: string; sessionName: string };
+
+/** The caller of one call, resolved against the state. */
+export interface Caller {
+  kind: 'user' | 'role';
+  /** What STS reports: the user ARN or the assumed-role session ARN. */
+  arn: string;
+  /** `aws:PrincipalArn`: the user ARN or the role ARN. */
+  principalArn: string;
+  accountId: string;
+  /** `aws:userid`. */
+  userId: string;
+  accessKeyId: string;
+  name: string;
+  identityPolicies: PolicyDocument[];
+}
+
+/** How an AccessDenied looks for the service at hand. */
+export interface AuthorizeRequest {
+  action: string;
+  resource: string;
+  /** The resource policy text (key policy, bucket policy); none for identity-only checks. */
+  resourcePolicy?: string | undefined;
+  /** `kms`: the key policy must allow (directly or by delegation). `generic`: either side may. */
+  model?: 'kms' | 'generic';
+  /** Extra condition keys (e.g. `kms:RecipientAttestation:PCR8`). */
+  context?: Record<string, ContextValue>;
+  /** HEAD requests carry no error body: S3 reports a bare 403. */
+  head?: boolean;
+}
+
+/** What a handler may add to the CloudTrail event of its call. */
+export interface TrailDetail {
+  resources?: { ARN?: string; accountId?: string; type?: string }[];
+  additionalEventData?: Record<string, unknown>;
+  responseElements?: Record<string, unknown> | null;
+  requestParameters?: Record<string, unknown> | null;
+}
+
+export interface Tx {
+  readonly state: SandboxState;
+  readonly region: string;
+  readonly regionState: RegionState;
+  readonly now: Date;
+  readonly caller: Caller;
+  readonly knobs: SandboxKnobs;
+  readonly service: SandboxService;
+  readonly operation: string;
+  /** Throws the service's AccessDenied unless the caller may do `action` on `resource`. */
+  authorize(request: AuthorizeRequest): void;
+  /** Annotates this call's CloudTrail event. */
+  trail(detail: TrailDetail): void;
+  /** Shorthand for `awsError(service, …)`. */
+  error(code: string, message: string, status?: number): SandboxServiceError;
+}
+
+export interface CallSpec<O> {
+  service: SandboxService;
+  operation: string;
+  /** Writes run as a locked transaction and count for the crash hook. */
+  write: boolean;
+  input: object;
+  run: (tx: Tx) => O | Promise<O>;
+  /** Not recorded in CloudTrail (S3 object-level data events, CloudTrail's own reads). */
+  noTrail?: boolean;
+  /** The region the call is recorded and evaluated in (IAM and STS are global: us-east-1). */
+  trailRegion?: string;
+}
+
+export interface EngineOptions {
+  store: StateStore;
+  knobs: SandboxKnobs;
+  region: string;
+  principal: PrincipalSpec;
+  now: () => Date;
+  /** SDK attempts per call, first included. @default 5 */
+  maxAttempts?: number;
+  /** @default real timers */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** mulberry32: a small seeded PRNG, so a fault schedule is reproducible. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function globToRegExp(glob: string): RegExp {
+  return new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+}
+
+/** A deterministic access key id for a principal (shown in CloudTrail). */
+function accessKeyFor(seed: string): string {
+  let hash = 0;
+  for (const char of seed) hash = (Math.imul(hash, 31) + char.charCodeAt(0)) >>> 0;
+  return `AKIA${hash.toString(36).toUpperCase().padStart(16, 'X').slice(0, 16)}`;
+}
+
+function policyDocuments(texts: string[]): PolicyDocument[] {
+  const documents: PolicyDocument[] = [];
+  for (const text of texts) {
+    try {
+      documents.push(parsePolicyDocument(text));
+    } catch {
+      // A policy the evaluator cannot read grants nothing (it was validated on write).
+    }
+  }
+  return documents;
+}
+
+/** Lower-camel-case copy of a request for CloudTrail, without payloads and secrets. */
+export function trailParameters(input: object): Record<string, unknown> | null {
+  const skip = new Set(['Body', 'Plaintext', 'CiphertextBlob', 'UserData', 'AttestationDocument']);
+  const convert = (value: unknown, depth: number): unknown => {
+    if (value instanceof Uint8Array || value === null || value === undefined) return undefined;
+    if (value instanceof Date) return value.toISOString();
+    if (Array.isArray(value)) return value.map((item) => convert(item, depth + 1));
+    if (typeof value === 'object') {
+      if (depth > 6) return undefined;
+      const out: Record<string, unknown> = {};
+      for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+        if (skip.has(key)) continue;
+        const converted = convert(item, depth + 1);
+        if (converted !== undefined) out[key.charAt(0).toLowerCase() + key.slice(1)] = converted;
+      }
+      return out;
+    }
+    return typeof value === 'function' ? undefined : value;
+  };
+  const result = convert(input, 0) as Record<string, unknown>;
+  return Object.keys(result).length === 0 ? null : result;
+}
+
+export class SandboxEngine {
+  readonly store: StateStore;
+  readonly knobs: SandboxKnobs;
+  readonly region: string;
+  readonly principal: PrincipalSpec;
+  readonly now: () => Date;
+  readonly maxAttempts: number;
+  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #random: () => number;
+  readonly #only: RegExp[];
+  #writeCalls = 0;
+  #crashed = false;
+
+  constructor(options: EngineOptions) {
+    this.store = options.store;
+    this.knobs = options.knobs;
+    this.region = options.region;
+    this.principal = options.principal;
+    this.now = options.now;
+    this.maxAttempts = options.maxAttempts ?? 5;
+    this.#sleep = options.sleep ?? realSleep;
+    this.#random = seeded(options.knobs.faults.seed);
+    this.#only = options.knobs.faults.only.map(globToRegExp);
+  }
+
+  /** Write calls made so far through this engine (what the crash hook counts). */
+  get writeCalls(): number {
+    return this.#writeCalls;
+  }
+
+  /** Run one API call with the SDK's retry behaviour around it. */
+  async call<O extends object>(spec: CallSpec<O>): Promise<O & { $metadata: { httpStatusCode: number; requestId: string; attempts: number; totalRetryDelay: number } }> {
+    let totalRetryDelay = 0;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const output = await this.#attempt(spec);
+        return { ...output, $metadata: { httpStatusCode: 200, requestId: randomUUID(), attempts: attempt, totalRetryDelay } };
+      } catch (error) {
+        if (isCosignerError(error)) throw error;
+        const { retry, throttling } = isSdkRetryable(error);
+        if (!retry || attempt >= this.maxAttempts) {
+          if (typeof error === 'object' && error !== null) {
+            const record = error as { $metadata?: Record<string, unknown> };
+            record.$metadata = { ...(record.$metadata ?? {}), attempts: attempt, totalRetryDelay };
+          }
+          throw error;
+        }
+        // The SDK's backoff: full jitter over an exponentially growing cap (throttling waits longer).
+        const base = this.knobs.retryBaseMs * (throttling ? 5 : 1);
+        const delay = Math.floor(Math.random() * Math.min(20_000, base * 2 ** (attempt - 1)));
+        totalRetryDelay += delay;
+        if (delay > 0) await this.#sleep(delay);
+      }
+    }
+  }
+
+  #crash(): never {
+    this.#crashed = true;
+    if (this.knobs.crash?.mode === 'exit') process.kill(process.pid, 'SIGKILL');
+    throw new CosignerError('SANDBOX_CRASH', `simulated crash ${this.knobs.crash?.when ?? ''} write call ${this.#writeCalls}`, {
+      hint: 'This is the sandbox crash hook (COSIGNER_SANDBOX_CRASH); unset it and run again to resume.',
+      context: { writeCall: this.#writeCalls, when: this.knobs.crash?.when },
+    });
+  }
+
+  #drawFault(spec: CallSpec<object>): 'throttle' | 'server' | 'reset-before' | 'reset-after' | undefined {
+    const { throttle, serverError: server, reset } = this.knobs.faults;
+    if (throttle + server + reset <= 0) return undefined;
+    const name = `${spec.service}:${spec.operation}`;
+    if (this.#only.length > 0 && !this.#only.some((pattern) => pattern.test(name))) return undefined;
+    const draw = this.#random();
+    const side = this.#random();
+    if (draw < throttle) return 'throttle';
+    if (draw < throttle + server) return 'server';
+    if (draw < throttle + server + reset) return side < 0.5 ? 'reset-before' : 'reset-after';
+    return undefined;
+  }
+
+  async #attempt<O extends object>(spec: CallSpec<O>): Promise<O> {
+    if (this.#crashed) this.#crash();
+    if (this.knobs.latencyMs > 0) await this.#sleep(this.knobs.latencyMs);
+    if (this.#crashed) this.#crash();
+    const fault = this.#drawFault(spec);
+    if (fault === 'throttle') throw throttlingError(spec.service);
+    if (fault === 'server') throw serverError(spec.service);
+    if (fault === 'reset-before') throw connectionReset();
+    if (spec.write) {
+      this.#writeCalls += 1;
+      if (this.knobs.crash?.when === 'before' && this.knobs.crash.writeCall === this.#writeCalls) this.#crash();
+    }
+    const detail: TrailDetail = {};
+    const now = this.now();
+    let output: O | undefined;
+    let failure: unknown;
+    let caller: Caller | undefined;
+    const execute = async (state: SandboxState): Promise<O> => {
+      const tx = this.#tx(state, spec, now, detail);
+      caller = tx.caller;
+      return spec.run(tx);
+    };
+    try {
+      output = spec.write ? await this.store.transact(execute) : await execute(await this.store.read());
+    } catch (error) {
+      if (isCosignerError(error)) throw error;
+      failure = error;
+    }
+    if (spec.noTrail !== true && caller !== undefined) await this.#record(spec, now, caller, detail, failure);
+    if (spec.write && this.knobs.crash?.when === 'after' && this.knobs.crash.writeCall === this.#writeCalls) this.#crash();
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrowing the service's own error unchanged
+    if (failure !== undefined) throw failure;
+    if (fault === 'reset-after') throw connectionReset();
+    return output as O;
+  }
+
+  /** Resolves the principal against the state (its identity policies, its ids). */
+  resolveCaller(state: SandboxState): Caller {
+    const account = state.accountId;
+    if (this.principal.kind === 'admin') {
+      const user = state.iam.users[ADMIN_USER];
+      const attached = user?.attachedPolicies ?? ['arn:aws:iam::aws:policy/AdministratorAccess'];
+      return {
+        kind: 'user',
+        arn: user?.arn ?? `arn:aws:iam::${account}:user/${ADMIN_USER}`,
+        principalArn: user?.arn ?? `arn:aws:iam::${account}:user/${ADMIN_USER}`,
+        accountId: account,
+        userId: user?.id ?? 'AIDA',
+        accessKeyId: accessKeyFor(`${account}/${ADMIN_USER}`),
+        name: ADMIN_USER,
+        identityPolicies: policyDocuments(attached.map((arn) => MANAGED_POLICIES.get(arn)?.document ?? '')),
+      };
+    }
+    const { roleName, sessionName } = this.principal;
+    const role = Object.values(state.iam.roles).find((candidate) => candidate.name.toLowerCase() === roleName.toLowerCase());
+    if (role === undefined) {
+      throw new SandboxServiceError('sts', 'ExpiredToken', `The security token included in the request is invalid: role ${roleName} no longer exists.`, 403, 'ExpiredToken');
+    }
+    return {
+      kind: 'role',
+      arn: `arn:aws:sts::${account}:assumed-role/${role.name}/${sessionName}`,
+      principalArn: role.arn,
+      accountId: account,
+      userId: `${role.id}:${sessionName}`,
+      accessKeyId: accessKeyFor(`${account}/${role.name}/${sessionName}`).replace(/^AKIA/, 'ASIA'),
+      name: role.name,
+      identityPolicies: policyDocuments([...Object.values(role.inlinePolicies), ...role.attachedPolicies.map((arn) => MANAGED_POLICIES.get(arn)?.document ?? '')]),
+    };
+  }
+
+  #tx(state: SandboxState, spec: CallSpec<object>, now: Date, detail: TrailDetail): Tx {
+    const region = this.region;
+    if (!REGIONS.has(region)) throw awsError(spec.service, 'UnrecognizedClientException', `The region ${region} is not available in this sandbox.`, 400);
+    state.regions[region] ??= newRegionState(state.accountId, region);
+    const regionState = state.regions[region];
+    const caller = this.resolveCaller(state);
+    const authorize = this.authorize.bind(this);
+    return {
+      state,
+      region,
+      regionState,
+      now,
+      caller,
+      knobs: this.knobs,
+      service: spec.service,
+      operation: spec.operation,
+      authorize(request) {
+        authorize(spec.service, caller, now, region, request);
+      },
+      trail(extra) {
+        Object.assign(detail, extra);
+      },
+      error(code, message, status) {
+        return awsError(spec.service, code, message, status);
+      },
+    };
+  }
+
+  /** The AWS authorization decision for `caller`, thrown as the service's AccessDenied. */
+  authorize(service: SandboxService, caller: Caller, now: Date, region: string, request: AuthorizeRequest): void {
+    let resourcePolicy: PolicyDocument = { Statement: [] };
+    if (request.resourcePolicy !== undefined) {
+      try {
+        resourcePolicy = parsePolicyDocument(request.resourcePolicy);
+      } catch {
+        resourcePolicy = { Statement: [] };
+      }
+    }
+    const context: Record<string, ContextValue> = {
+      'aws:SecureTransport': true,
+      'aws:CurrentTime': now.toISOString(),
+      'aws:EpochTime': String(Math.floor(now.getTime() / 1000)),
+      'aws:RequestedRegion': region,
+      'aws:PrincipalType': caller.kind === 'user' ? 'User' : 'AssumedRole',
+      'aws:userid': caller.userId,
+      'aws:ViaAWSService': false,
+      'aws:PrincipalIsAWSService': false,
+      'aws:ResourceAccount': caller.accountId,
+      ...(caller.kind === 'user' ? { 'aws:username': caller.name } : {}),
+      ...(service === 'kms' ? { 'kms:CallerAccount': caller.accountId } : {}),
+      ...(request.context ?? {}),
+    };
+    const resourceModel = request.resourcePolicy === undefined ? 'generic' : (request.model ?? 'generic');
+    const result = evaluateAccess(
+      resourcePolicy,
+      { principalArn: caller.principalArn, principalAccount: caller.accountId, action: request.action, resource: request.resource, context },
+      caller.identityPolicies,
+      { service: resourceModel },
+    );
+    if (result.decision === 'Allow') return;
+    const explicit = result.decision === 'ExplicitDeny';
+    const resourceDenied = explicit && result.matchedStatements.some((index) => resourcePolicy.Statement[index]?.Effect === 'Deny');
+    const because = explicit
+      ? `with an explicit deny in ${resourceDenied ? 'a resource-based policy' : 'an identity-based policy'}`
+      : request.resourcePolicy !== undefined && resourceModel === 'kms'
+        ? `because no resource-based policy allows the ${request.action} action`
+        : `because no identity-based policy allows the ${request.action} action`;
+    const message = `User: ${caller.arn} is not authorized to perform: ${request.action} on resource: ${request.resource} ${because}`;
+    switch (service) {
+      case 'kms':
+      case 'ssm':
+      case 'cloudtrail':
+        throw awsError(service, 'AccessDeniedException', message, 400);
+      case 'ec2':
+        throw awsError(service, 'UnauthorizedOperation', `You are not authorized to perform this operation. ${message}`, 403);
+      case 's3':
+        if (request.head === true) throw new SandboxServiceError('s3', 'Unknown', 'UnknownError', 403);
+        throw awsError(service, 'AccessDenied', message, 403);
+      default:
+        throw awsError(service, 'AccessDenied', message, 403);
+    }
+  }
+
+  async #record(spec: CallSpec<object>, now: Date, caller: Caller, detail: TrailDetail, failure: unknown): Promise<void> {
+    const region = spec.trailRegion ?? this.region;
+    const errorCode = failure instanceof SandboxServiceError ? (failure.Code ?? failure.name) : failure === undefined ? undefined : 'InternalError';
+    const readOnly = !spec.write;
+    const event = {
+      eventVersion: '1.10',
+      userIdentity:
+        caller.kind === 'user'
+          ? { type: 'IAMUser', principalId: caller.userId, arn: caller.arn, accountId: caller.accountId, accessKeyId: caller.accessKeyId, userName: caller.name }
+          : {
+              type: 'AssumedRole',
+              principalId: caller.userId,
+              arn: caller.arn,
+              accountId: caller.accountId,
+              accessKeyId: caller.accessKeyId,
+              sessionContext: { sessionIssuer: { type: 'Role', principalId: caller.userId.split(':')[0], arn: caller.principalArn, accountId: caller.accountId, userName: caller.name } },
+            },
+      eventTime: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      eventSource: `${spec.service}.amazonaws.com`,
+      eventName: spec.operation,
+      awsRegion: region,
+      sourceIPAddress: '192.0.2.10',
+      userAgent: 'cosigner-cli-sandbox',
+      ...(errorCode === undefined ? {} : { errorCode, errorMessage: (failure as Error).message }),
+      requestParameters: detail.requestParameters !== undefined ? detail.requestParameters : trailParameters(spec.input),
+      responseElements: failure === undefined ? (detail.responseElements ?? null) : null,
+      ...(detail.additionalEventData === undefined ? {} : { additionalEventData: detail.additionalEventData }),
+      requestID: randomUUID(),
+      eventID: randomUUID(),
+      readOnly,
+      ...(detail.resources === undefined ? {} : { resources: detail.resources.map((resource) => ({ accountId: resource.accountId ?? caller.accountId, ...resource })) }),
+      eventType: 'AwsApiCall',
+      managementEvent: true,
+      recipientAccountId: caller.accountId,
+      eventCategory: 'Management',
+    };
+    await this.store.appendTrail(event);
+  }
+}

@@ -1,0 +1,424 @@
+/** The simulated IAM behind {@link IAMPort}. Behaviour spec: ./README.md, "IAM". */
+import type * as SDK from '@aws-sdk/client-iam';
+import { isCosignerError } from '../../errors.js';
+import { toList, toPolicyDocument } from '../../policy/evaluate.js';
+import type { PolicyDocument } from '../../policy/types.js';
+import type { IAMPort } from '../iam.js';
+import { MANAGED_POLICIES } from './catalogue.js';
+import type { SandboxEngine, Tx } from './engine.js';
+import type { SandboxServiceError } from './service-error.js';
+import { iamUniqueId, type InstanceProfileRecord, type RoleRecord, type SandboxState, type Tag } from './state.js';
+import { mergeTags, paginate } from './util.js';
+
+/** Whether a principal ARN in a policy is one AWS would accept right now. */
+export type PrincipalStatus = 'valid' | 'unpropagated' | 'unknown';
+
+/**
+ * Checks an `AWS` principal of a resource policy: account ids and account roots are always
+ * valid; users and roles must exist and, for roles, be older than the IAM propagation delay
+ * (until then KMS and S3 reject them as invalid principals, as AWS does for a fresh role).
+ */
+export function principalStatus(state: SandboxState, principal: string, now: Date, propagationDelayMs: number): PrincipalStatus {
+  if (principal === '*' || /^\d{12}$/.test(principal) || /^arn:aws:iam::\d{12}:root$/.test(principal)) return 'valid';
+  const match = /^arn:aws:(iam|sts)::(\d{12}):(role|user|assumed-role)\/(.+)$/.exec(principal);
+  if (match === null) return 'unknown';
+  const [, , account, kind, rest = ''] = match;
+  if (account !== state.accountId) return 'valid'; // other accounts are not simulated: taken on trust
+  if (kind === 'user') {
+    const name = rest.split('/').pop() ?? '';
+    return Object.values(state.iam.users).some((user) => user.arn === principal || user.name === name) ? 'valid' : 'unknown';
+  }
+  const roleName = kind === 'assumed-role' ? (rest.split('/')[0] ?? '') : (rest.split('/').pop() ?? '');
+  const role = Object.values(state.iam.roles).find((candidate) => (kind === 'role' ? candidate.arn === principal : candidate.name === roleName));
+  if (role === undefined) return 'unknown';
+  return now.getTime() - Date.parse(role.createdAt) >= propagationDelayMs ? 'valid' : 'unpropagated';
+}
+
+/** Every `AWS` principal named in a policy document's Principal/NotPrincipal elements. */
+export function awsPrincipals(document: PolicyDocument): string[] {
+  const principals: string[] = [];
+  for (const statement of document.Statement) {
+    for (const block of [statement.Principal, statement.NotPrincipal]) {
+      if (block === undefined || block === '*') continue;
+      principals.push(...toList(block.AWS));
+    }
+  }
+  return principals;
+}
+
+function roleArn(account: string, path: string, name: string): string {
+  return `arn:aws:iam::${account}:role${path}${name}`;
+}
+
+const NAME = /^[\w+=,.@-]{1,64}$/;
+const POLICY_NAME = /^[\w+=,.@-]{1,128}$/;
+const PATH = /^\/(?:[\x21-\x7e]*\/)?$/;
+
+function checkName(tx: Tx, name: string | undefined, what: string): string {
+  if (name === undefined || !NAME.test(name)) {
+    throw tx.error('ValidationError', `1 validation error detected: Value '${name ?? ''}' at '${what}' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+`);
+  }
+  return name;
+}
+
+function checkPath(tx: Tx, path: string | undefined): string {
+  const value = path ?? '/';
+  if (!PATH.test(value) || value.length > 512) throw tx.error('ValidationError', `The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.`);
+  return value;
+}
+
+function checkTags(tx: Tx, tags: readonly { Key?: string | undefined; Value?: string | undefined }[]): Tag[] {
+  for (const tag of tags) {
+    if (tag.Key === undefined || tag.Key.length === 0 || tag.Key.length > 128) throw tx.error('ValidationError', 'Tag keys must be 1 to 128 characters.');
+    if (tag.Key.toLowerCase().startsWith('aws:')) throw tx.error('InvalidInput', `User is not authorized to create tags with the reserved prefix 'aws:'.`);
+    if ((tag.Value ?? '').length > 256) throw tx.error('ValidationError', 'Tag values must be at most 256 characters.');
+  }
+  return mergeTags([], tags);
+}
+
+/** Parses and validates a policy for IAM (identity policies must not name a principal). */
+function parseIamPolicy(tx: Tx, text: string | undefined, kind: 'identity' | 'trust'): PolicyDocument {
+  if (text === undefined || text.trim() === '') throw tx.error('MalformedPolicyDocument', 'Syntax errors in policy.');
+  let document: PolicyDocument;
+  try {
+    const value: unknown = JSON.parse(text);
+    document = toPolicyDocument(value);
+  } catch (error) {
+    if (error instanceof SyntaxError) throw tx.error('MalformedPolicyDocument', 'This policy contains invalid Json');
+    if (isCosignerError(error)) throw tx.error('MalformedPolicyDocument', `Syntax errors in policy. ${error.message}`);
+    throw error;
+  }
+  for (const statement of document.Statement) {
+    const hasPrincipal = statement.Principal !== undefined || statement.NotPrincipal !== undefined;
+    if (kind === 'identity' && hasPrincipal) throw tx.error('MalformedPolicyDocument', 'Policy document should not specify a principal.');
+    if (kind === 'trust' && !hasPrincipal) throw tx.error('MalformedPolicyDocument', 'AssumeRolepolicy contained an invalid principal element.');
+    if (kind === 'identity' && statement.Resource === undefined && statement.NotResource === undefined) throw tx.error('MalformedPolicyDocument', 'Policy statement must contain resources.');
+    if (kind === 'identity' && statement.Action === undefined && statement.NotAction === undefined) throw tx.error('MalformedPolicyDocument', 'Policy statement must contain actions.');
+  }
+  if (kind === 'trust') {
+    for (const principal of awsPrincipals(document)) {
+      if (principalStatus(tx.state, principal, tx.now, tx.knobs.iamPropagationDelayMs) !== 'valid') {
+        throw tx.error('MalformedPolicyDocument', `Invalid principal in policy: "AWS":"${principal}"`);
+      }
+    }
+  }
+  return document;
+}
+
+function roleOutput(role: RoleRecord, listing = false): SDK.Role {
+  return {
+    Path: role.path,
+    RoleName: role.name,
+    RoleId: role.id,
+    Arn: role.arn,
+    CreateDate: new Date(role.createdAt),
+    // IAM returns policy documents URL-encoded (RFC 3986).
+    AssumeRolePolicyDocument: encodeURIComponent(role.assumeRolePolicy),
+    ...(role.description === undefined ? {} : { Description: role.description }),
+    MaxSessionDuration: role.maxSessionDuration,
+    ...(listing ? {} : { RoleLastUsed: {} }),
+    ...(listing || role.tags.length === 0 ? {} : { Tags: role.tags.map((tag) => ({ ...tag })) }),
+  };
+}
+
+function profileOutput(state: SandboxState, profile: InstanceProfileRecord): SDK.InstanceProfile {
+  return {
+    Path: profile.path,
+    InstanceProfileName: profile.name,
+    InstanceProfileId: profile.id,
+    Arn: profile.arn,
+    CreateDate: new Date(profile.createdAt),
+    Roles: profile.roles.flatMap((name) => {
+      const role = state.iam.roles[name];
+      return role === undefined ? [] : [roleOutput(role, true)];
+    }),
+    ...(profile.tags.length === 0 ? {} : { Tags: profile.tags.map((tag) => ({ ...tag })) }),
+  };
+}
+
+/** Finds a role by name, case-insensitively (IAM names are unique regardless of case). */
+function findRole(tx: Tx, name: string | undefined): RoleRecord {
+  const role = Object.values(tx.state.iam.roles).find((candidate) => candidate.name.toLowerCase() === (name ?? '').toLowerCase());
+  if (role === undefined) throw tx.error('NoSuchEntity', `The role with name ${name ?? ''} cannot be found.`, 404);
+  return role;
+}
+
+function findProfile(tx: Tx, name: string | undefined): InstanceProfileRecord {
+  const profile = Object.values(tx.state.iam.instanceProfiles).find((candidate) => candidate.name.toLowerCase() === (name ?? '').toLowerCase());
+  if (profile === undefined) throw tx.error('NoSuchEntity', `Instance Profile ${name ?? ''} cannot be found.`, 404);
+  return profile;
+}
+
+function listPage<T>(tx: Tx, items: T[], input: { Marker?: string | undefined; MaxItems?: number | undefined }, scope: object) {
+  if (input.MaxItems !== undefined && (input.MaxItems < 1 || input.MaxItems > 1000)) throw tx.error('ValidationError', `1 validation error detected: Value '${input.MaxItems}' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 1000`);
+  const page = paginate(items, { token: input.Marker, max: input.MaxItems, pageSize: tx.knobs.pageSize, scope: `${tx.operation}:${JSON.stringify(scope)}`, invalid: (): SandboxServiceError => tx.error('ValidationError', 'Invalid Marker.') });
+  return { items: page.items, IsTruncated: page.next !== undefined, ...(page.next === undefined ? {} : { Marker: page.next }) };
+}
+
+/** The inline-policy quota: 10,240 characters per role, whitespace excluded. */
+const INLINE_QUOTA = 10_240;
+
+export class SandboxIAM implements IAMPort {
+  readonly #engine: SandboxEngine;
+
+  constructor(engine: SandboxEngine) {
+    this.#engine = engine;
+  }
+
+  #call<O extends object>(operation: string, write: boolean, input: object, run: (tx: Tx) => O) {
+    return this.#engine.call({ service: 'iam', operation, write, input, run, trailRegion: 'us-east-1' });
+  }
+
+  createRole(input: SDK.CreateRoleCommandInput) {
+    return this.#call('CreateRole', true, input, (tx) => {
+      const name = checkName(tx, input.RoleName, 'roleName');
+      const path = checkPath(tx, input.Path);
+      const tags = checkTags(tx, input.Tags ?? []);
+      if (input.MaxSessionDuration !== undefined && (input.MaxSessionDuration < 3600 || input.MaxSessionDuration > 43200)) throw tx.error('ValidationError', 'The requested MaxSessionDuration must be between 3600 and 43200 seconds.');
+      if (input.PermissionsBoundary !== undefined) throw tx.error('ValidationError', 'Permissions boundaries are not supported by the cosigner-cli sandbox.');
+      if (Object.values(tx.state.iam.roles).some((role) => role.name.toLowerCase() === name.toLowerCase())) throw tx.error('EntityAlreadyExists', `Role with name ${name} already exists.`, 409);
+      parseIamPolicy(tx, input.AssumeRolePolicyDocument, 'trust');
+      const arn = roleArn(tx.state.accountId, path, name);
+      tx.authorize({ action: 'iam:CreateRole', resource: arn });
+      if (tags.length > 0) tx.authorize({ action: 'iam:TagRole', resource: arn });
+      const role: RoleRecord = {
+        name,
+        id: iamUniqueId('AROA', tx.state.accountId, name, tx.now.toISOString()),
+        path,
+        arn,
+        createdAt: tx.now.toISOString(),
+        assumeRolePolicy: input.AssumeRolePolicyDocument!,
+        ...(input.Description === undefined ? {} : { description: input.Description }),
+        maxSessionDuration: input.MaxSessionDuration ?? 3600,
+        tags,
+        inlinePolicies: {},
+        attachedPolicies: [],
+      };
+      tx.state.iam.roles[name] = role;
+      tx.trail({ responseElements: { role: { arn, roleId: role.id, roleName: name, path } }, resources: [{ ARN: arn, type: 'AWS::IAM::Role' }] });
+      return { Role: roleOutput(role) };
+    });
+  }
+
+  getRole(input: SDK.GetRoleCommandInput) {
+    return this.#call('GetRole', false, input, (tx) => {
+      const role = findRole(tx, input.RoleName);
+      tx.authorize({ action: 'iam:GetRole', resource: role.arn });
+      return { Role: roleOutput(role) };
+    });
+  }
+
+  deleteRole(input: SDK.DeleteRoleCommandInput) {
+    return this.#call('DeleteRole', true, input, (tx) => {
+      const role = findRole(tx, input.RoleName);
+      tx.authorize({ action: 'iam:DeleteRole', resource: role.arn });
+      if (Object.values(tx.state.iam.instanceProfiles).some((profile) => profile.roles.includes(role.name))) throw tx.error('DeleteConflict', 'Cannot delete entity, must remove roles from instance profile first.', 409);
+      if (Object.keys(role.inlinePolicies).length > 0) throw tx.error('DeleteConflict', 'Cannot delete entity, must delete policies first.', 409);
+      if (role.attachedPolicies.length > 0) throw tx.error('DeleteConflict', 'Cannot delete entity, must detach all policies first.', 409);
+      delete tx.state.iam.roles[role.name];
+      return {};
+    });
+  }
+
+  tagRole(input: SDK.TagRoleCommandInput) {
+    return this.#call('TagRole', true, input, (tx) => {
+      const role = findRole(tx, input.RoleName);
+      const tags = checkTags(tx, input.Tags ?? []);
+      tx.authorize({ action: 'iam:TagRole', resource: role.arn });
+      const merged = mergeTags(role.tags, tags);
+      if (merged.length > 50) throw tx.error('LimitExceeded', 'The number of tags has reached the maximum limit.', 409);
+      role.tags = merged;
+      return {};
+    });
+  }
+
+  listRoles(input: SDK.ListRolesCommandInput) {
+    return this.#call('ListRoles', false, input, (tx) => {
+      tx.authorize({ action: 'iam:ListRoles', resource: `arn:aws:iam::${tx.state.accountId}:role/` });
+      const prefix = input.PathPrefix ?? '/';
+      const roles = Object.values(tx.state.iam.roles).filter((role) => role.path.startsWith(prefix)).sort((a, b) => a.name.localeCompare(b.name));
+      const page = listPage(tx, roles, input, { prefix });
+      return { Roles: page.items.map((role) => roleOutput(role, true)), IsTruncated: page.IsTruncated, ...(page.Marker === undefined ? {} : { Marker: page.Marker }) };
+    });
+  }
+
+  updateAssumeRolePolicy(input: SDK.UpdateAssumeRolePolicyCommandInput) {
+    return this.#call('UpdateAssumeRolePolicy', true, input, (tx) => {
+      const role = findRole(tx, input.RoleName);
+      parseIamPolicy(tx, input.PolicyDocument, 'trust');
+      tx.authorize({ action: 'iam:UpdateAssumeRolePolicy', resource: role.arn });
+      role.assumeRolePolicy = input.PolicyDocument!;
+      return {};
+    });
+  }
+
+  putRolePolicy(input: SDK.PutRolePolicyCommandInput) {
+    return this.#call('PutRolePolicy', true, input, (tx) => {
+      const role = findRole(tx, input.RoleName);
+      if (input.PolicyName === undefined || !POLICY_NAME.test(input.PolicyName)) throw tx.error('ValidationError', `The specified value for policyName is invalid.`);
+      parseIamPolicy(tx, input.PolicyDocument, 'identity');
+      tx.authorize({ action: 'iam:PutRolePolicy', resource: role.arn });
+      const next = { ...role.inlinePolicies, [input.PolicyName]: input.PolicyDocument! };
+      const size = Object.values(next).reduce((total, text) => total + text.replace(/\s/g, '').length, 0);
+      if (size > INLINE_QUOTA) throw tx.error('LimitExceeded', `Maximum policy size of ${INLINE_QUOTA} bytes exceeded for role ${role.name}`, 409);
+      role.inlinePolicies = next;
+      return {};
+    });
+  }
+
+  getRolePolicy(input: SDK.GetRolePolicyCommandInput) {
+    return this.#call('GetRolePolicy', false, input, (tx) => {
+      const role = findRole(tx, input.RoleName);
+      tx.authorize({ action: 'iam:GetRolePolicy', resource: role.arn });
+      const document = input.PolicyName === undefined ? undefined : role.inlinePolicies[input.PolicyName];
+      if (document === undefined) throw tx.error('NoSuchEntity', `The role policy with name ${input.PolicyName ?? ''} cannot be found.`, 404);
+      return { RoleName: role.name, PolicyName: input.PolicyName!, PolicyDocument: encodeURIComponent(document) };
+    });
+  }
+
+  deleteRolePolicy(input: SDK.DeleteRolePolicyCommandInput) {
+    return this.#call('DeleteRolePolicy', true, input, (tx) => {
+      const role = findRole(tx, input.RoleName);
+      tx.authorize({ action: 'iam:DeleteRolePolicy', resource: role.arn });
+      if (input.PolicyName === undefined || role.inlinePolicies[input.PolicyName] === undefined) throw tx.error('NoSuchEntity', `The role policy with name ${input.PolicyName ?? ''} cannot be found.`, 404);
+      const { [input.PolicyName]: _removed, ...rest } = role.inlinePolicies;
+      role.inlinePolicies = rest;
+      return {};
+    });
+  }
+
+  listRolePolicies(input: SDK.ListRolePoliciesCommandInput) {
+    return this.#call('ListRolePolicies', false, input, (tx) => {
+      const role = findRole(tx, input.RoleName);
+      tx.authorize({ action: 'iam:ListRolePolicies', resource: role.arn });
+      const page = listPage(tx, Object.keys(role.inlinePolicies).sort(), input, { role: role.name });
+      return { PolicyNames: page.items, IsTruncated: page.IsTruncated, ...(page.Marker === undefined ? {} : { Marker: page.Marker }) };
+    });
+  }
+
+  attachRolePolicy(input: SDK.AttachRolePolicyCommandInput) {
+    return this.#call('AttachRolePolicy', true, input, (tx) => {
+      const role = findRole(tx, input.RoleName);
+      const arn = input.PolicyArn ?? '';
+      if (!/^arn:aws:iam::(aws|\d{12}):policy\//.test(arn)) throw tx.error('InvalidInput', `ARN ${arn} is not valid.`);
+      if (!MANAGED_POLICIES.has(arn)) throw tx.error('NoSuchEntity', `Policy ${arn} does not exist or is not attachable.`, 404);
+      tx.authorize({ action: 'iam:AttachRolePolicy', resource: role.arn });
+      if (!role.attachedPolicies.includes(arn)) {
+        if (role.attachedPolicies.length >= 10) throw tx.error('LimitExceeded', 'Cannot exceed quota for PoliciesPerRole: 10', 409);
+        role.attachedPolicies.push(arn);
+      }
+      return {};
+    });
+  }
+
+  detachRolePolicy(input: SDK.DetachRolePolicyCommandInput) {
+    return this.#call('DetachRolePolicy', true, input, (tx) => {
+      const role = findRole(tx, input.RoleName);
+      tx.authorize({ action: 'iam:DetachRolePolicy', resource: role.arn });
+      if (!role.attachedPolicies.includes(input.PolicyArn ?? '')) throw tx.error('NoSuchEntity', `Policy ${input.PolicyArn ?? ''} was not found.`, 404);
+      role.attachedPolicies = role.attachedPolicies.filter((arn) => arn !== input.PolicyArn);
+      return {};
+    });
+  }
+
+  listAttachedRolePolicies(input: SDK.ListAttachedRolePoliciesCommandInput) {
+    return this.#call('ListAttachedRolePolicies', false, input, (tx) => {
+      const role = findRole(tx, input.RoleName);
+      tx.authorize({ action: 'iam:ListAttachedRolePolicies', resource: role.arn });
+      const prefix = input.PathPrefix ?? '/';
+      const attached = role.attachedPolicies.filter(() => prefix === '/' || prefix === '/service-role/').map((arn) => ({ PolicyArn: arn, PolicyName: MANAGED_POLICIES.get(arn)?.name ?? arn.split('/').pop() }));
+      const page = listPage(tx, attached, input, { role: role.name, prefix });
+      return { AttachedPolicies: page.items, IsTruncated: page.IsTruncated, ...(page.Marker === undefined ? {} : { Marker: page.Marker }) };
+    });
+  }
+
+  createInstanceProfile(input: SDK.CreateInstanceProfileCommandInput) {
+    return this.#call('CreateInstanceProfile', true, input, (tx) => {
+      const name = checkName(tx, input.InstanceProfileName, 'instanceProfileName');
+      const path = checkPath(tx, input.Path);
+      const tags = checkTags(tx, input.Tags ?? []);
+      if (Object.values(tx.state.iam.instanceProfiles).some((profile) => profile.name.toLowerCase() === name.toLowerCase())) throw tx.error('EntityAlreadyExists', `Instance Profile ${name} already exists.`, 409);
+      const arn = `arn:aws:iam::${tx.state.accountId}:instance-profile${path}${name}`;
+      tx.authorize({ action: 'iam:CreateInstanceProfile', resource: arn });
+      const profile: InstanceProfileRecord = { name, id: iamUniqueId('AIPA', tx.state.accountId, name, tx.now.toISOString()), path, arn, createdAt: tx.now.toISOString(), roles: [], tags };
+      tx.state.iam.instanceProfiles[name] = profile;
+      tx.trail({ resources: [{ ARN: arn, type: 'AWS::IAM::InstanceProfile' }] });
+      return { InstanceProfile: profileOutput(tx.state, profile) };
+    });
+  }
+
+  getInstanceProfile(input: SDK.GetInstanceProfileCommandInput) {
+    return this.#call('GetInstanceProfile', false, input, (tx) => {
+      const profile = findProfile(tx, input.InstanceProfileName);
+      tx.authorize({ action: 'iam:GetInstanceProfile', resource: profile.arn });
+      return { InstanceProfile: profileOutput(tx.state, profile) };
+    });
+  }
+
+  listInstanceProfiles(input: SDK.ListInstanceProfilesCommandInput) {
+    return this.#call('ListInstanceProfiles', false, input, (tx) => {
+      tx.authorize({ action: 'iam:ListInstanceProfiles', resource: `arn:aws:iam::${tx.state.accountId}:instance-profile/` });
+      const prefix = input.PathPrefix ?? '/';
+      const profiles = Object.values(tx.state.iam.instanceProfiles).filter((profile) => profile.path.startsWith(prefix)).sort((a, b) => a.name.localeCompare(b.name));
+      const page = listPage(tx, profiles, input, { prefix });
+      return { InstanceProfiles: page.items.map((profile) => profileOutput(tx.state, profile)), IsTruncated: page.IsTruncated, ...(page.Marker === undefined ? {} : { Marker: page.Marker }) };
+    });
+  }
+
+  listInstanceProfilesForRole(input: SDK.ListInstanceProfilesForRoleCommandInput) {
+    return this.#call('ListInstanceProfilesForRole', false, input, (tx) => {
+      const role = findRole(tx, input.RoleName);
+      tx.authorize({ action: 'iam:ListInstanceProfilesForRole', resource: role.arn });
+      const profiles = Object.values(tx.state.iam.instanceProfiles).filter((profile) => profile.roles.includes(role.name)).sort((a, b) => a.name.localeCompare(b.name));
+      const page = listPage(tx, profiles, input, { role: role.name });
+      return { InstanceProfiles: page.items.map((profile) => profileOutput(tx.state, profile)), IsTruncated: page.IsTruncated, ...(page.Marker === undefined ? {} : { Marker: page.Marker }) };
+    });
+  }
+
+  addRoleToInstanceProfile(input: SDK.AddRoleToInstanceProfileCommandInput) {
+    return this.#call('AddRoleToInstanceProfile', true, input, (tx) => {
+      const profile = findProfile(tx, input.InstanceProfileName);
+      const role = findRole(tx, input.RoleName);
+      tx.authorize({ action: 'iam:AddRoleToInstanceProfile', resource: profile.arn });
+      tx.authorize({ action: 'iam:PassRole', resource: role.arn });
+      if (profile.roles.length > 0) throw tx.error('LimitExceeded', 'Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1', 409);
+      profile.roles = [role.name];
+      profile.roleAddedAt = tx.now.toISOString();
+      return {};
+    });
+  }
+
+  removeRoleFromInstanceProfile(input: SDK.RemoveRoleFromInstanceProfileCommandInput) {
+    return this.#call('RemoveRoleFromInstanceProfile', true, input, (tx) => {
+      const profile = findProfile(tx, input.InstanceProfileName);
+      const role = findRole(tx, input.RoleName);
+      tx.authorize({ action: 'iam:RemoveRoleFromInstanceProfile', resource: profile.arn });
+      if (!profile.roles.includes(role.name)) throw tx.error('NoSuchEntity', `The role with name ${role.name} cannot be found in instance profile ${profile.name}.`, 404);
+      profile.roles = [];
+      delete profile.roleAddedAt;
+      return {};
+    });
+  }
+
+  deleteInstanceProfile(input: SDK.DeleteInstanceProfileCommandInput) {
+    return this.#call('DeleteInstanceProfile', true, input, (tx) => {
+      const profile = findProfile(tx, input.InstanceProfileName);
+      tx.authorize({ action: 'iam:DeleteInstanceProfile', resource: profile.arn });
+      if (profile.roles.length > 0) throw tx.error('DeleteConflict', 'Cannot delete entity, must remove roles from instance profile first.', 409);
+      delete tx.state.iam.instanceProfiles[profile.name];
+      return {};
+    });
+  }
+
+  tagInstanceProfile(input: SDK.TagInstanceProfileCommandInput) {
+    return this.#call('TagInstanceProfile', true, input, (tx) => {
+      const profile = findProfile(tx, input.InstanceProfileName);
+      const tags = checkTags(tx, input.Tags ?? []);
+      tx.authorize({ action: 'iam:TagInstanceProfile', resource: profile.arn });
+      const merged = mergeTags(profile.tags, tags);
+      if (merged.length > 50) throw tx.error('LimitExceeded', 'The number of tags has reached the maximum limit.', 409);
+      profile.tags = merged;
+      return {};
+    });
+  }
+}

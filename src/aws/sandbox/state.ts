@@ -1,0 +1,327 @@
+/**
+ * The sandbox account's persistent state: one JSON document (`aws-state.json`). Times are ISO
+ * strings, binary values base64. Regions are created on first use with a default VPC whose ids
+ * are derived from the account and region, so reading a region never needs a write.
+ */
+import { z } from 'zod';
+import { REGIONS, stableHex, zoneId } from './catalogue.js';
+
+export const STATE_FORMAT = 'cosigner-cli-sandbox-aws';
+export const STATE_VERSION = 1;
+
+export interface Tag {
+  Key: string;
+  Value: string;
+}
+
+export interface RoleRecord {
+  name: string;
+  id: string;
+  path: string;
+  arn: string;
+  createdAt: string;
+  assumeRolePolicy: string;
+  description?: string;
+  maxSessionDuration: number;
+  tags: Tag[];
+  inlinePolicies: Record<string, string>;
+  attachedPolicies: string[];
+}
+
+export interface InstanceProfileRecord {
+  name: string;
+  id: string;
+  path: string;
+  arn: string;
+  createdAt: string;
+  /** Role names (at most one). */
+  roles: string[];
+  /** When the current role was added (propagation starts then). */
+  roleAddedAt?: string;
+  tags: Tag[];
+}
+
+export interface UserRecord {
+  name: string;
+  id: string;
+  arn: string;
+  createdAt: string;
+  attachedPolicies: string[];
+}
+
+export interface ObjectVersionRecord {
+  versionId: string;
+  /** A delete marker has no blob. */
+  deleteMarker: boolean;
+  blob?: string;
+  size: number;
+  etag: string;
+  lastModified: string;
+  contentType?: string;
+  metadata?: Record<string, string>;
+}
+
+export interface BucketRecord {
+  name: string;
+  region: string;
+  createdAt: string;
+  publicAccessBlock?: { BlockPublicAcls: boolean; IgnorePublicAcls: boolean; BlockPublicPolicy: boolean; RestrictPublicBuckets: boolean };
+  ownership?: string;
+  versioning?: 'Enabled' | 'Suspended';
+  /** The default encryption rule (SSE-S3 when never set). */
+  encryption: { algorithm: string; kmsKeyId?: string; bucketKeyEnabled?: boolean };
+  policy?: string;
+  tags?: Tag[];
+  objectLockEnabled?: boolean;
+  /** Object key → versions, newest last. */
+  objects: Record<string, ObjectVersionRecord[]>;
+}
+
+export interface KeyMaterialRecord {
+  id: string;
+  createdAt: string;
+  /** 32 bytes, base64. */
+  key: string;
+}
+
+export interface KeyRecord {
+  id: string;
+  arn: string;
+  createdAt: string;
+  description: string;
+  enabled: boolean;
+  pendingDeletion?: { scheduledAt: string; deletionDate: string; windowDays: number };
+  policy: string;
+  rotation: { enabled: boolean; periodDays: number; enabledAt?: string };
+  tags: { TagKey: string; TagValue: string }[];
+  material: KeyMaterialRecord[];
+  /** The principal that created the key (CloudTrail's userIdentity). */
+  createdBy: string;
+}
+
+export interface AliasRecord {
+  name: string;
+  keyId: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface VpcRecord {
+  id: string;
+  cidr: string;
+  isDefault: boolean;
+  tags: Tag[];
+}
+
+export interface SubnetRecord {
+  id: string;
+  vpcId: string;
+  zone: string;
+  cidr: string;
+  defaultForAz: boolean;
+  mapPublicIpOnLaunch: boolean;
+  tags: Tag[];
+}
+
+export interface RouteTableRecord {
+  id: string;
+  vpcId: string;
+  main: boolean;
+  subnetIds: string[];
+  routes: { destination: string; gatewayId?: string; natGatewayId?: string }[];
+  tags: Tag[];
+}
+
+export interface PermissionRecord {
+  ruleId: string;
+  protocol: string;
+  fromPort?: number;
+  toPort?: number;
+  cidrIpv4?: string;
+  cidrIpv6?: string;
+  referencedGroupId?: string;
+  description?: string;
+}
+
+export interface SecurityGroupRecord {
+  id: string;
+  name: string;
+  description: string;
+  vpcId: string;
+  ingress: PermissionRecord[];
+  egress: PermissionRecord[];
+  tags: Tag[];
+}
+
+export interface VolumeRecord {
+  id: string;
+  zone: string;
+  sizeGiB: number;
+  type: string;
+  encrypted: boolean;
+  kmsKeyId?: string;
+  iops?: number;
+  throughput?: number;
+  createdAt: string;
+  instanceId?: string;
+  device?: string;
+  deleteOnTermination: boolean;
+  /** Set when the volume went away with its instance. */
+  deletedAt?: string;
+  tags: Tag[];
+}
+
+export interface InstanceRecord {
+  id: string;
+  reservationId: string;
+  clientToken?: string;
+  /** A digest of the RunInstances parameters, for ClientToken idempotency. */
+  requestDigest?: string;
+  imageId: string;
+  type: string;
+  zone: string;
+  subnetId: string;
+  vpcId: string;
+  privateIp: string;
+  publicIp?: string;
+  securityGroupIds: string[];
+  instanceProfileArn?: string;
+  instanceProfileId?: string;
+  enclave: boolean;
+  metadata: { httpTokens: string; hopLimit: number; httpEndpoint: string; instanceMetadataTags: string; httpProtocolIpv6: string };
+  userData?: string;
+  launchedAt: string;
+  terminatedAt?: string;
+  rootDevice: string;
+  volumeIds: string[];
+  tags: Tag[];
+}
+
+export interface EC2RegionState {
+  vpcs: VpcRecord[];
+  subnets: SubnetRecord[];
+  routeTables: RouteTableRecord[];
+  internetGatewayId: string;
+  securityGroups: SecurityGroupRecord[];
+  instances: InstanceRecord[];
+  volumes: VolumeRecord[];
+  ebsEncryptionByDefault: boolean;
+}
+
+export interface RegionState {
+  ec2: EC2RegionState;
+  kms: { keys: Record<string, KeyRecord>; aliases: Record<string, AliasRecord> };
+}
+
+export interface SandboxState {
+  format: typeof STATE_FORMAT;
+  version: number;
+  createdAt: string;
+  accountId: string;
+  iam: { users: Record<string, UserRecord>; roles: Record<string, RoleRecord>; instanceProfiles: Record<string, InstanceProfileRecord> };
+  s3: { buckets: Record<string, BucketRecord> };
+  regions: Record<string, RegionState>;
+  /** DER certificates (base64) of attestation roots KMS trusts, besides the AWS Nitro root. */
+  attestationRoots: string[];
+}
+
+export const ADMIN_USER = 'sandbox-admin';
+
+/** IAM unique ids: a 4-letter prefix and 17 characters of base32. */
+export function iamUniqueId(prefix: 'AROA' | 'AIPA' | 'AIDA', ...seed: string[]): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const hex = stableHex(34, prefix, ...seed);
+  let id = prefix;
+  for (let i = 0; i < 17; i += 1) id += alphabet[parseInt(hex.slice(i * 2, i * 2 + 2), 16) % 32];
+  return id;
+}
+
+export function newState(accountId: string, now: Date): SandboxState {
+  const createdAt = now.toISOString();
+  return {
+    format: STATE_FORMAT,
+    version: STATE_VERSION,
+    createdAt,
+    accountId,
+    iam: {
+      users: {
+        [ADMIN_USER]: {
+          name: ADMIN_USER,
+          id: iamUniqueId('AIDA', accountId, ADMIN_USER),
+          arn: `arn:aws:iam::${accountId}:user/${ADMIN_USER}`,
+          createdAt,
+          attachedPolicies: ['arn:aws:iam::aws:policy/AdministratorAccess'],
+        },
+      },
+      roles: {},
+      instanceProfiles: {},
+    },
+    s3: { buckets: {} },
+    regions: {},
+    attestationRoots: [],
+  };
+}
+
+/** The default VPC, subnets, route table, internet gateway and default security group of a region. */
+export function newRegionState(accountId: string, region: string): RegionState {
+  const info = REGIONS.get(region);
+  const zones = info?.zones ?? [];
+  const id = (kind: string, ...parts: string[]) => `${kind}-0${stableHex(16, accountId, region, kind, ...parts)}`;
+  const vpcId = id('vpc');
+  const subnets: SubnetRecord[] = zones.map((zone, index) => ({
+    id: id('subnet', zone),
+    vpcId,
+    zone,
+    cidr: `172.31.${index * 16}.0/20`,
+    defaultForAz: true,
+    mapPublicIpOnLaunch: true,
+    tags: [],
+  }));
+  const igw = id('igw');
+  const defaultGroup: SecurityGroupRecord = {
+    id: id('sg', 'default'),
+    name: 'default',
+    description: 'default VPC security group',
+    vpcId,
+    ingress: [{ ruleId: id('sgr', 'default-in'), protocol: '-1', referencedGroupId: id('sg', 'default') }],
+    egress: [{ ruleId: id('sgr', 'default-out'), protocol: '-1', cidrIpv4: '0.0.0.0/0' }],
+    tags: [],
+  };
+  return {
+    ec2: {
+      vpcs: [{ id: vpcId, cidr: '172.31.0.0/16', isDefault: true, tags: [] }],
+      subnets,
+      routeTables: [{ id: id('rtb'), vpcId, main: true, subnetIds: [], routes: [{ destination: '172.31.0.0/16', gatewayId: 'local' }, { destination: '0.0.0.0/0', gatewayId: igw }], tags: [] }],
+      internetGatewayId: igw,
+      securityGroups: [defaultGroup],
+      instances: [],
+      volumes: [],
+      ebsEncryptionByDefault: false,
+    },
+    kms: { keys: {}, aliases: {} },
+  };
+}
+
+export { zoneId };
+
+/** The structural check applied when a state file is loaded (deep enough to catch corruption). */
+export const stateSchema = z.object({
+  format: z.literal(STATE_FORMAT),
+  version: z.number().int(),
+  createdAt: z.string(),
+  accountId: z.string().regex(/^\d{12}$/),
+  iam: z.object({
+    users: z.record(z.string(), z.object({ name: z.string(), id: z.string(), arn: z.string(), createdAt: z.string(), attachedPolicies: z.array(z.string()) }).loose()),
+    roles: z.record(z.string(), z.object({ name: z.string(), arn: z.string(), createdAt: z.string(), assumeRolePolicy: z.string(), inlinePolicies: z.record(z.string(), z.string()), attachedPolicies: z.array(z.string()), tags: z.array(z.object({ Key: z.string(), Value: z.string() })) }).loose()),
+    instanceProfiles: z.record(z.string(), z.object({ name: z.string(), arn: z.string(), createdAt: z.string(), roles: z.array(z.string()) }).loose()),
+  }),
+  s3: z.object({ buckets: z.record(z.string(), z.object({ name: z.string(), region: z.string(), objects: z.record(z.string(), z.array(z.object({ versionId: z.string() }).loose())) }).loose()) }),
+  regions: z.record(
+    z.string(),
+    z.object({
+      ec2: z.object({ vpcs: z.array(z.object({ id: z.string() }).loose()), subnets: z.array(z.object({ id: z.string() }).loose()), securityGroups: z.array(z.object({ id: z.string() }).loose()), instances: z.array(z.object({ id: z.string() }).loose()), volumes: z.array(z.object({ id: z.string() }).loose()), routeTables: z.array(z.object({ id: z.string() }).loose()) }).loose(),
+      kms: z.object({ keys: z.record(z.string(), z.object({ id: z.string(), arn: z.string(), policy: z.string(), material: z.array(z.object({ id: z.string(), key: z.string() })) }).loose()), aliases: z.record(z.string(), z.object({ name: z.string(), keyId: z.string() }).loose()) }),
+    }),
+  ),
+  attestationRoots: z.array(z.string()),
+});

@@ -1,0 +1,335 @@
+/**
+ * Persistence of the sandbox state: `aws-state.json` in the sandbox directory.
+ *
+ * - Reads need no lock: writers replace the file atomically (write a temp file, fsync, rename), so
+ *   a reader sees the old or the new document, never a mix.
+ * - Writes are transactions: take the inter-process lock (`aws-state.lock`, created exclusively,
+ *   holding the owner's pid and host; a lock whose owner is dead, or older than the stale bound,
+ *   is broken), read, apply, write, release. Within one process an async mutex queues
+ *   transactions first, so they never spin on the file lock.
+ * - The CloudTrail log is `aws-cloudtrail.jsonl`, appended one line per call; a torn last line
+ *   (a crash mid-append) is ignored on read.
+ * - Object bodies are content-addressed blobs in `aws-blobs/`, written before the state that
+ *   refers to them (a crash leaves at most an unreferenced blob).
+ */
+import { randomBytes } from 'node:crypto';
+import { constants, promises as fs } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { CosignerError } from '../../errors.js';
+import { newState, STATE_FORMAT, STATE_VERSION, stateSchema, type SandboxState } from './state.js';
+
+export const STATE_FILE = 'aws-state.json';
+export const LOCK_FILE = 'aws-state.lock';
+export const TRAIL_FILE = 'aws-cloudtrail.jsonl';
+export const BLOB_DIR = 'aws-blobs';
+
+export interface StoreOptions {
+  dir: string;
+  /** Account id for a new state file. */
+  accountId: string;
+  now: () => Date;
+  /** Give up waiting for the lock after this long. @default 30000 */
+  lockTimeoutMs?: number;
+  /** A lock older than this is broken even if its owner looks alive. @default 60000 */
+  staleLockMs?: number;
+}
+
+const inProcessQueues = new Map<string, Promise<unknown>>();
+
+function unwritable(dir: string, error: unknown): CosignerError {
+  return new CosignerError('SANDBOX_UNWRITABLE', `the sandbox directory ${dir} is not writable`, {
+    hint: 'Pass a writable directory with --sandbox <dir> (or COSIGNER_SANDBOX), or fix its permissions.',
+    cause: error,
+    context: { dir, errno: (error as NodeJS.ErrnoException | undefined)?.code },
+  });
+}
+
+const WRITE_ERRNOS = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'ENOSPC', 'EEXIST', 'EISDIR', 'EDQUOT']);
+
+function isWriteFailure(error: unknown): boolean {
+  return WRITE_ERRNOS.has((error as NodeJS.ErrnoException | undefined)?.code ?? '');
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class StateStore {
+  readonly dir: string;
+  readonly statePath: string;
+  readonly lockPath: string;
+  readonly trailPath: string;
+  readonly blobDir: string;
+  readonly #accountId: string;
+  readonly #now: () => Date;
+  readonly #lockTimeoutMs: number;
+  readonly #staleLockMs: number;
+
+  constructor(options: StoreOptions) {
+    this.dir = options.dir;
+    this.statePath = join(options.dir, STATE_FILE);
+    this.lockPath = join(options.dir, LOCK_FILE);
+    this.trailPath = join(options.dir, TRAIL_FILE);
+    this.blobDir = join(options.dir, BLOB_DIR);
+    this.#accountId = options.accountId;
+    this.#now = options.now;
+    this.#lockTimeoutMs = options.lockTimeoutMs ?? 30_000;
+    this.#staleLockMs = options.staleLockMs ?? 60_000;
+  }
+
+  /** Creates the directory if needed and proves it is writable; validates an existing state file. */
+  async open(): Promise<void> {
+    try {
+      await fs.mkdir(this.dir, { recursive: true });
+      const stat = await fs.stat(this.dir);
+      if (!stat.isDirectory()) throw Object.assign(new Error(`${this.dir} is not a directory`), { code: 'ENOTDIR' });
+      await fs.access(this.dir, constants.W_OK | constants.X_OK);
+      // Access checks can lie (root, ACLs, read-only mounts): really create and remove a file.
+      const probe = join(this.dir, `.probe-${process.pid}-${randomBytes(4).toString('hex')}`);
+      await fs.writeFile(probe, '');
+      await fs.rm(probe, { force: true });
+    } catch (error) {
+      throw unwritable(this.dir, error);
+    }
+    await this.read();
+  }
+
+  /** The current state (a fresh account when there is no state file yet). */
+  async read(): Promise<SandboxState> {
+    let text: string;
+    try {
+      text = await fs.readFile(this.statePath, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return newState(this.#accountId, this.#now());
+      if (code === 'EISDIR') throw this.#corrupt('is a directory, not a file', error);
+      throw new CosignerError('SANDBOX_STATE_CORRUPT', `cannot read the sandbox state ${this.statePath}`, { hint: 'Check its permissions.', cause: error });
+    }
+    return this.parse(text);
+  }
+
+  #corrupt(why: string, cause?: unknown): CosignerError {
+    return new CosignerError('SANDBOX_STATE_CORRUPT', `the sandbox state ${this.statePath} ${why}`, {
+      hint: `Delete ${this.statePath} to start a fresh sandbox account (everything simulated in it is lost).`,
+      cause,
+    });
+  }
+
+  /** Validates a state document: corrupt, foreign and newer files are coded errors. */
+  parse(text: string): SandboxState {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      throw this.#corrupt('is not valid JSON', error);
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw this.#corrupt('is not a JSON object');
+    const record = value as Record<string, unknown>;
+    if (record['format'] !== STATE_FORMAT) {
+      throw new CosignerError('SANDBOX_STATE_FOREIGN', `${this.statePath} is not a cosigner-cli sandbox state file`, {
+        hint: 'Point --sandbox at another directory; this file belongs to something else and is left untouched.',
+        context: { format: typeof record['format'] === 'string' ? record['format'] : null },
+      });
+    }
+    if (typeof record['version'] === 'number' && record['version'] > STATE_VERSION) {
+      throw new CosignerError('SANDBOX_STATE_NEWER', `the sandbox state was written by a newer cosigner-cli (state version ${record['version']}, this one reads ${STATE_VERSION})`, {
+        hint: 'Upgrade cosigner-cli, or use another sandbox directory.',
+        context: { version: record['version'], supported: STATE_VERSION },
+      });
+    }
+    const parsed = stateSchema.safeParse(value);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw this.#corrupt(`is malformed at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? ''}`);
+    }
+    return value as SandboxState;
+  }
+
+  /**
+   * Runs `apply` on the current state under the lock and writes the result atomically. When
+   * `apply` throws, nothing is written. `after` runs while the lock is still held.
+   */
+  async transact<T>(apply: (state: SandboxState) => T | Promise<T>): Promise<T> {
+    const previous = inProcessQueues.get(this.statePath) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const queued = previous.then(() => mine);
+    inProcessQueues.set(this.statePath, queued);
+    await previous;
+    try {
+      const token = await this.#lock();
+      try {
+        const state = await this.read();
+        const result = await apply(state);
+        await this.#write(state);
+        return result;
+      } finally {
+        await this.#unlock(token);
+      }
+    } finally {
+      release();
+      if (inProcessQueues.get(this.statePath) === queued) inProcessQueues.delete(this.statePath);
+    }
+  }
+
+  async #write(state: SandboxState): Promise<void> {
+    const temp = `${this.statePath}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+    try {
+      const handle = await fs.open(temp, 'wx', 0o600);
+      try {
+        await handle.writeFile(`${JSON.stringify(state)}\n`, 'utf8');
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await fs.rename(temp, this.statePath);
+    } catch (error) {
+      await fs.rm(temp, { force: true }).catch(() => undefined);
+      if (isWriteFailure(error)) throw unwritable(this.dir, error);
+      throw error;
+    }
+    // Make the rename itself durable (best effort: not every platform can fsync a directory).
+    try {
+      const dirHandle = await fs.open(this.dir, 'r');
+      try {
+        await dirHandle.sync();
+      } finally {
+        await dirHandle.close();
+      }
+    } catch {
+      // ignored
+    }
+  }
+
+  async #lock(): Promise<string> {
+    const token = randomBytes(8).toString('hex');
+    const body = JSON.stringify({ pid: process.pid, host: hostname(), token, at: new Date().toISOString() });
+    const deadline = Date.now() + this.#lockTimeoutMs;
+    let wait = 2;
+    for (;;) {
+      try {
+        const handle = await fs.open(this.lockPath, 'wx', 0o600);
+        try {
+          await handle.writeFile(body);
+        } finally {
+          await handle.close();
+        }
+        return token;
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== 'EEXIST') throw isWriteFailure(error) ? unwritable(this.dir, error) : error;
+      }
+      await this.#breakIfStale();
+      if (Date.now() > deadline) {
+        throw new CosignerError('SANDBOX_LOCKED', `the sandbox state is locked by another process (${this.lockPath})`, {
+          hint: `If no other cosigner-cli is running, delete ${this.lockPath}.`,
+        });
+      }
+      await sleep(wait + Math.random() * wait);
+      wait = Math.min(wait * 2, 50);
+    }
+  }
+
+  async #breakIfStale(): Promise<void> {
+    let text: string;
+    let mtime: number;
+    try {
+      text = await fs.readFile(this.lockPath, 'utf8');
+      mtime = (await fs.stat(this.lockPath)).mtimeMs;
+    } catch {
+      return;
+    }
+    let owner: { pid?: unknown; host?: unknown } = {};
+    try {
+      owner = JSON.parse(text) as typeof owner;
+    } catch {
+      // A lock file being written right now is empty for a moment; only its age can break it.
+    }
+    const age = Date.now() - mtime;
+    const deadOwner = typeof owner.pid === 'number' && owner.host === hostname() && !processAlive(owner.pid);
+    if (deadOwner || age > this.#staleLockMs) {
+      // Only remove the lock we judged: if it changed meanwhile, someone else holds a fresh one.
+      try {
+        const again = await fs.readFile(this.lockPath, 'utf8');
+        if (again === text) await fs.rm(this.lockPath, { force: true });
+      } catch {
+        // gone already
+      }
+    }
+  }
+
+  async #unlock(token: string): Promise<void> {
+    try {
+      const text = await fs.readFile(this.lockPath, 'utf8');
+      if ((JSON.parse(text) as { token?: string }).token === token) await fs.rm(this.lockPath, { force: true });
+    } catch {
+      // already gone (broken as stale by another process)
+    }
+  }
+
+  // --- CloudTrail log --------------------------------------------------------------------------
+
+  async appendTrail(event: object): Promise<void> {
+    try {
+      await fs.appendFile(this.trailPath, `${JSON.stringify(event)}\n`, { encoding: 'utf8', mode: 0o600 });
+    } catch (error) {
+      if (isWriteFailure(error)) throw unwritable(this.dir, error);
+      throw error;
+    }
+  }
+
+  async readTrail(): Promise<Record<string, unknown>[]> {
+    let text: string;
+    try {
+      text = await fs.readFile(this.trailPath, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+    const events: Record<string, unknown>[] = [];
+    for (const line of text.split('\n')) {
+      if (line.trim() === '') continue;
+      try {
+        events.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        // a torn line from a crash mid-append
+      }
+    }
+    return events;
+  }
+
+  // --- blobs -----------------------------------------------------------------------------------
+
+  async writeBlob(name: string, bytes: Uint8Array): Promise<void> {
+    const path = join(this.blobDir, name);
+    try {
+      await fs.mkdir(this.blobDir, { recursive: true });
+      try {
+        await fs.access(path);
+        return;
+      } catch {
+        // not there yet
+      }
+      const temp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+      await fs.writeFile(temp, bytes, { mode: 0o600 });
+      await fs.rename(temp, path);
+    } catch (error) {
+      if (isWriteFailure(error)) throw unwritable(this.dir, error);
+      throw error;
+    }
+  }
+
+  async readBlob(name: string): Promise<Uint8Array> {
+    return new Uint8Array(await fs.readFile(join(this.blobDir, name)));
+  }
+}
