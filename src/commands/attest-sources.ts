@@ -1,0 +1,118 @@
+/**
+ * Where `attest` gets PCR8 from, and the cross-check that all sources agree: the signed EIF itself
+ * (measured in-process), nitro-cli's build-enclave or describe-eif JSON, a value typed with
+ * `--pcr8`, and the config's Fireblocks environment preset.
+ */
+import { CosignerError, fail } from '../errors.js';
+import { assertPCR8 } from '../policy/pcr8.js';
+
+/** One place a PCR8 value came from, e.g. `{ source: '--eif cosigner.eif', value: 'da1d…' }`. */
+export interface PCR8Source {
+  source: string;
+  kind: 'eif' | 'build-output' | 'describe-eif-output' | 'pcr8' | 'preset' | 'add';
+  value: string;
+}
+
+/** What the sources need from the outside world; tests replace each. */
+export interface SourceReaders {
+  /** Measure an EIF file; `PCR8` is absent for an unsigned image. */
+  measureEif: (path: string) => Promise<{ PCR8?: string | undefined }>;
+  /** Read a text file, or stdin for `-`. */
+  readText: (path: string) => Promise<string>;
+}
+
+export interface SourceSpec {
+  eif?: string | undefined;
+  buildOutput?: string | undefined;
+  describeEifOutput?: string | undefined;
+  pcr8?: string | undefined;
+  /** The config's preset, e.g. `{ name: 'fireblocks.env=global', pcr8 }`. */
+  preset?: { name: string; pcr8: string } | undefined;
+}
+
+const HEX96 = /^[0-9a-fA-F]{96}$/;
+
+function unsigned(what: string): never {
+  fail('EIF_UNSIGNED', `${what} has no PCR8: the enclave image is not signed`, 'use the signed Fireblocks EIF; an unsigned image cannot be bound to a key policy by PCR8');
+}
+
+/** PCR8 from `nitro-cli build-enclave` output text. */
+export async function pcr8FromBuildOutput(text: string, what: string): Promise<string> {
+  const { parseBuildEnclaveOutput } = await import('../enclave/nitro-cli-output.js');
+  const output = parseBuildEnclaveOutput(text);
+  const value = output.Measurements.PCR8;
+  if (value === undefined) unsigned(what);
+  return assertPCR8(value, what);
+}
+
+/** PCR8 from `nitro-cli describe-eif` output text; a failed signature check is refused. */
+export async function pcr8FromDescribeEifOutput(text: string, what: string): Promise<string> {
+  const { parseDescribeEifOutput } = await import('../enclave/nitro-cli-output.js');
+  const output = parseDescribeEifOutput(text);
+  if (!output.IsSigned || output.Measurements.PCR8 === undefined) unsigned(what);
+  if (output.SignatureCheck === false) {
+    fail('EIF_SIGNATURE_INVALID', `${what}: nitro-cli reports that the image signature does not verify`, 'obtain the image again from Fireblocks; do not attest an image whose signature fails');
+  }
+  return assertPCR8(output.Measurements.PCR8, what);
+}
+
+/** PCR8 measured from an EIF file. */
+export async function pcr8FromEif(path: string, readers: SourceReaders, what: string): Promise<string> {
+  const measured = await readers.measureEif(path);
+  if (measured.PCR8 === undefined) unsigned(what);
+  return assertPCR8(measured.PCR8, what);
+}
+
+/**
+ * The argument of `--add`: a PCR8 value, or a file (an `.eif` image, or nitro-cli JSON from
+ * build-enclave or describe-eif, told apart by content).
+ */
+export async function pcr8FromAddArgument(argument: string, readers: SourceReaders): Promise<PCR8Source> {
+  if (HEX96.test(argument)) return { source: '--add', kind: 'add', value: assertPCR8(argument, '--add') };
+  const what = `--add ${argument}`;
+  if (/\.eif$/i.test(argument)) return { source: what, kind: 'add', value: await pcr8FromEif(argument, readers, what) };
+  const text = await readers.readText(argument);
+  const value = /"IsSigned"\s*:/.test(text) ? await pcr8FromDescribeEifOutput(text, what) : await pcr8FromBuildOutput(text, what);
+  return { source: what, kind: 'add', value };
+}
+
+/** Every source given, measured or parsed, in a stable order. */
+export async function collectPCR8Sources(spec: SourceSpec, readers: SourceReaders): Promise<PCR8Source[]> {
+  if (spec.buildOutput === '-' && spec.describeEifOutput === '-') {
+    fail('INVALID_OPTION', 'only one of --build-output and --describe-eif-output can read stdin (-)', 'pass one of them as a file');
+  }
+  const sources: PCR8Source[] = [];
+  if (spec.eif !== undefined) {
+    const what = `--eif ${spec.eif}`;
+    sources.push({ source: what, kind: 'eif', value: await pcr8FromEif(spec.eif, readers, what) });
+  }
+  if (spec.buildOutput !== undefined) {
+    const what = `--build-output ${spec.buildOutput}`;
+    sources.push({ source: what, kind: 'build-output', value: await pcr8FromBuildOutput(await readers.readText(spec.buildOutput), what) });
+  }
+  if (spec.describeEifOutput !== undefined) {
+    const what = `--describe-eif-output ${spec.describeEifOutput}`;
+    sources.push({ source: what, kind: 'describe-eif-output', value: await pcr8FromDescribeEifOutput(await readers.readText(spec.describeEifOutput), what) });
+  }
+  if (spec.pcr8 !== undefined) sources.push({ source: '--pcr8', kind: 'pcr8', value: assertPCR8(spec.pcr8, '--pcr8') });
+  if (spec.preset !== undefined) sources.push({ source: spec.preset.name, kind: 'preset', value: assertPCR8(spec.preset.pcr8, spec.preset.name) });
+  return sources;
+}
+
+/**
+ * The one PCR8 all sources agree on. Throws PCR_SOURCE_MISSING without sources, and
+ * PCR_SOURCES_DISAGREE (exit 3) with the source → value table in the error context otherwise.
+ */
+export function crossCheckPCR8(sources: readonly PCR8Source[]): string {
+  const first = sources[0];
+  if (first === undefined) {
+    fail('PCR_SOURCE_MISSING', 'no PCR8 source', 'pass --eif, --build-output, --describe-eif-output or --pcr8, or set the Fireblocks environment (--fb-env)');
+  }
+  if (sources.every((source) => source.value === first.value)) return first.value;
+  const width = Math.max(...sources.map((source) => source.source.length));
+  const table = sources.map((source) => `  ${source.source.padEnd(width)}  ${source.value}`).join('\n');
+  throw new CosignerError('PCR_SOURCES_DISAGREE', `the PCR8 sources disagree:\n${table}`, {
+    hint: 'make sure every source describes the same signed image; for an image that is not the Fireblocks preset set --fb-env custom with its PCR8',
+    context: { sources: sources.map(({ source, value }) => ({ source, value })) },
+  });
+}

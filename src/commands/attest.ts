@@ -1,0 +1,518 @@
+/**
+ * `attest`: put the co-signer image's PCR8 into the KMS key policy.
+ *
+ * Steps, in order: get PCR8 from every source given and cross-check them; describe the key (region,
+ * state, manager); read the live key policy; compute the PCR8 list (set, `--add`, `--prune`);
+ * build our statements and merge them by Sid, keeping every foreign statement and the order; diff;
+ * prove (no lockout, attested-only, no bypass); stop on `--dry-run`; confirm; PutKeyPolicy (never
+ * with BypassPolicyLockoutSafetyCheck), retrying while IAM propagates a new role; read back and
+ * compare semantically.
+ */
+import { resolve } from 'node:path';
+import type { CommandContext, Invocation } from '../command-kit.js';
+import type { CosignerConfig } from '../config/schema.js';
+import type { IAMPort } from '../aws/iam.js';
+import type { KMSPort } from '../aws/kms.js';
+import { CosignerError, fail, isCosignerError } from '../errors.js';
+import { log, type IoHost } from '../io/io-host.js';
+import type { Style } from '../io/style.js';
+import { parseKeyArn, partitionForRegion } from '../policy/arn.js';
+import { policiesEquivalent, policySize, serialisePolicy } from '../policy/canonical.js';
+import { FIREBLOCKS_SIDS, HARDENED_SIDS, KEY_POLICY_MAX_BYTES, OWNED_KEY_POLICY_SIDS } from '../policy/constants.js';
+import { diffPolicies, renderPolicyDiff, type DiffStyle, type PolicyDiff } from '../policy/diff.js';
+import { parsePolicyDocument } from '../policy/evaluate.js';
+import { buildKeyPolicy, KEY_POLICY_PROFILES, type KeyPolicyProfile } from '../policy/key-policy.js';
+import { lintPolicy } from '../policy/lint.js';
+import { mergeBySid, type MergeReport } from '../policy/merge.js';
+import { assertPCR8 } from '../policy/pcr8.js';
+import { assertKeyPolicyProofs, proveKeyPolicy, type ProofFinding } from '../policy/proofs.js';
+import type { PolicyDocument } from '../policy/types.js';
+import { collectPCR8Sources, crossCheckPCR8, pcr8FromAddArgument, type PCR8Source, type SourceReaders } from './attest-sources.js';
+
+export type { PCR8Source } from './attest-sources.js';
+
+export interface AttestOptions {
+  /** The KMS key: id, ARN or `alias/…`. */
+  keyId: string;
+  /** The co-signer role: its ARN, or its name (looked up with iam:GetRole). */
+  role: { arn: string } | { name: string };
+  /** @default 'hardened' */
+  profile: KeyPolicyProfile;
+  /** Key policy administrators; empty means the account root. */
+  adminArns: string[];
+  pcr3RoleBinding: boolean;
+  /** Let administrators enable key rotation (hardened profile). */
+  allowRotation: boolean;
+  /** PCR8 sources. */
+  eif?: string | undefined;
+  buildOutput?: string | undefined;
+  describeEifOutput?: string | undefined;
+  pcr8?: string | undefined;
+  /** The config's Fireblocks preset, e.g. `{ name: 'fireblocks.env=global', pcr8 }`. */
+  preset?: { name: string; pcr8: string } | undefined;
+  /** Rotation, phase 1: add this PCR8 (a value or a source file) to the list. */
+  add?: string | undefined;
+  /** Rotation, phase 2: remove this PCR8 from the list. */
+  prune?: string | undefined;
+  /** Foreign statements to remove, by Sid (explicit; never implied). */
+  removeStatements: string[];
+  /** Stop after the diff and the proofs. */
+  dryRun: boolean;
+}
+
+export interface AttestDeps {
+  io: IoHost;
+  kms: Pick<KMSPort, 'describeKey' | 'getKeyPolicy' | 'putKeyPolicy'>;
+  /** Needed only when the role is given by name. */
+  iam?: Pick<IAMPort, 'getRole'> | undefined;
+  /** Who is calling, where (sts:GetCallerIdentity and the ports' region). */
+  caller: { accountId: string; callerArn: string; region: string };
+  now: () => Date;
+  sleep: (ms: number) => Promise<void>;
+  /** Measure an EIF file. @default the in-process EIF reader */
+  measureEif?: SourceReaders['measureEif'];
+  /** Read a small text file, or stdin for `-`. @default node:fs / process.stdin */
+  readText?: SourceReaders['readText'];
+  /** Bound on the time spent waiting for IAM propagation. @default 120000 */
+  propagationMaxWaitMs?: number;
+}
+
+export type AttestMode = 'set' | 'add' | 'prune';
+
+export interface AttestResult {
+  keyArn: string;
+  accountId: string;
+  region: string;
+  roleArn: string;
+  profile: KeyPolicyProfile;
+  mode: AttestMode;
+  /** The PCR8 list before and after. */
+  previousPcr8: string[];
+  pcr8: string[];
+  /** Where each PCR8 value came from (empty for `--prune`). */
+  sources: PCR8Source[];
+  /** The candidate policy differs from the live one. */
+  changed: boolean;
+  dryRun: boolean;
+  written: boolean;
+  /** The read-back policy matched the written one. */
+  verified: boolean;
+  /** PutKeyPolicy calls made (more than one while IAM propagated the role). */
+  writeAttempts: number;
+  diff: PolicyDiff;
+  merge: MergeReport;
+  proofs: { ok: boolean; requests: number; findings: ProofFinding[] };
+  warnings: string[];
+  /** The candidate policy (the one written, unless dry-run or unchanged). */
+  policy: PolicyDocument;
+}
+
+const ATTESTED_SIDS = new Set<string>([HARDENED_SIDS.attested, FIREBLOCKS_SIDS.attested]);
+
+/** The PCR8 values of our attested statement in a live policy (either profile), lower-cased. */
+export function currentPCR8List(policy: PolicyDocument): string[] {
+  const statement = policy.Statement.find((s) => s.Sid !== undefined && ATTESTED_SIDS.has(s.Sid));
+  if (statement?.Condition === undefined) return [];
+  const values: string[] = [];
+  for (const [operator, block] of Object.entries(statement.Condition)) {
+    if (!/^stringequals(ignorecase)?$/i.test(operator)) continue;
+    for (const [key, raw] of Object.entries(block)) {
+      if (key.toLowerCase() !== 'kms:recipientattestation:pcr8') continue;
+      for (const value of Array.isArray(raw) ? raw : [raw]) values.push(String(value).toLowerCase());
+    }
+  }
+  return [...new Set(values)];
+}
+
+function awsError(error: unknown, operation: string, resource: string, region: string): Promise<CosignerError> {
+  return import('../aws/errors.js').then(({ classifyAwsError }) => classifyAwsError(error, { service: 'kms', operation, resource, region }));
+}
+
+/** kms:DescribeKey with the checks that make a key unusable for attest. */
+async function describeKey(options: AttestOptions, deps: AttestDeps, warnings: string[]): Promise<string> {
+  const { region, accountId } = deps.caller;
+  // A key ARN names its region: calling another region's endpoint would only say "not found".
+  const given = parseKeyArn(options.keyId);
+  if (given !== undefined && given.region !== region) {
+    fail('AWS_WRONG_REGION', `the key ${options.keyId} is in ${given.region}, but the CLI talks to ${region}`, `pass --region ${given.region} (or set aws.region in the config)`, { context: { keyRegion: given.region, region } });
+  }
+  let metadata;
+  try {
+    metadata = (await deps.kms.describeKey({ KeyId: options.keyId })).KeyMetadata;
+  } catch (error) {
+    throw await awsError(error, 'DescribeKey', options.keyId, region);
+  }
+  if (metadata?.Arn === undefined) fail('AWS_SERVICE_ERROR', `kms:DescribeKey returned no key metadata for ${options.keyId}`, 'run again with --debug; the endpoint does not answer like AWS KMS');
+  const arn = parseKeyArn(metadata.Arn);
+  if (arn !== undefined && arn.region !== region) {
+    fail('AWS_WRONG_REGION', `the key ${metadata.Arn} is in ${arn.region}, but the CLI talks to ${region}`, `pass --region ${arn.region}`, { context: { keyRegion: arn.region, region } });
+  }
+  if (arn !== undefined && arn.accountId !== accountId) {
+    fail('AWS_INVALID_REQUEST', `the key ${metadata.Arn} belongs to account ${arn.accountId}, not to the caller's account ${accountId}`, 'run attest with credentials of the key\'s account: kms:PutKeyPolicy cannot be called across accounts');
+  }
+  switch (metadata.KeyState) {
+    case 'PendingDeletion':
+    case 'PendingReplicaDeletion':
+      fail('AWS_KEY_PENDING_DELETION', `the key ${metadata.Arn} is pending deletion`, 'cancel the deletion first (aws kms cancel-key-deletion, then enable-key), or use another key', { context: { keyState: metadata.KeyState } });
+    // falls through (fail never returns)
+    case 'Enabled':
+    case undefined:
+      break;
+    default:
+      warnings.push(`the key is ${metadata.KeyState}: the co-signer cannot use it until it is enabled`);
+  }
+  if (metadata.KeyManager === 'AWS') {
+    fail('AWS_INVALID_REQUEST', `the key ${metadata.Arn} is an AWS managed key, whose policy cannot be changed`, 'use a customer managed key (provision creates one)');
+  }
+  if (metadata.KeySpec !== undefined && metadata.KeySpec !== 'SYMMETRIC_DEFAULT') {
+    fail('AWS_INVALID_REQUEST', `the key ${metadata.Arn} is ${metadata.KeySpec}, not a symmetric encryption key`, 'the co-signer needs a symmetric (SYMMETRIC_DEFAULT) customer managed key');
+  }
+  return metadata.Arn;
+}
+
+async function readPolicy(deps: AttestDeps, keyArn: string): Promise<PolicyDocument> {
+  let text: string | undefined;
+  try {
+    text = (await deps.kms.getKeyPolicy({ KeyId: keyArn, PolicyName: 'default' })).Policy;
+  } catch (error) {
+    const classified = await awsError(error, 'GetKeyPolicy', keyArn, deps.caller.region);
+    if (classified.code === 'AWS_ACCESS_DENIED') {
+      throw new CosignerError('AWS_ACCESS_DENIED', `not allowed to read the key policy of ${keyArn}`, { hint: 'grant kms:GetKeyPolicy on the key to the caller (the Fireblocks policy grants it to the account root)', cause: error });
+    }
+    throw classified;
+  }
+  if (text === undefined) fail('POLICY_MALFORMED', `kms:GetKeyPolicy returned no policy for ${keyArn}`, 'check the key in the AWS console');
+  try {
+    return parsePolicyDocument(text);
+  } catch (error) {
+    if (isCosignerError(error)) {
+      throw new CosignerError('POLICY_MALFORMED', `the live key policy of ${keyArn} cannot be read: ${error.message}`, { hint: 'fix or replace the key policy in the AWS console; nothing was written', cause: error, ...(error.context ? { context: error.context } : {}) });
+    }
+    throw error;
+  }
+}
+
+async function resolveRoleArn(options: AttestOptions, deps: AttestDeps): Promise<string> {
+  if ('arn' in options.role) return options.role.arn;
+  if (deps.iam === undefined) fail('INTERNAL', 'attest needs the IAM port to look up the role by name', undefined, { source: 'internal' });
+  try {
+    const arn = (await deps.iam.getRole({ RoleName: options.role.name })).Role?.Arn;
+    if (arn === undefined) fail('AWS_SERVICE_ERROR', `iam:GetRole returned no ARN for ${options.role.name}`, 'run again with --debug');
+    return arn;
+  } catch (error) {
+    if (isCosignerError(error)) throw error;
+    const { classifyAwsError } = await import('../aws/errors.js');
+    const classified = classifyAwsError(error, { service: 'iam', operation: 'GetRole', resource: options.role.name });
+    if (classified.code === 'AWS_NOT_FOUND') {
+      throw new CosignerError('AWS_NOT_FOUND', `the co-signer role ${options.role.name} does not exist`, { hint: 'run provision first, or pass --role-name / set iam.roleName', cause: error });
+    }
+    throw classified;
+  }
+}
+
+async function defaultReaders(): Promise<SourceReaders> {
+  const [{ readEifFile }, { readFileBytes }] = await Promise.all([import('../files/eif-file.js'), import('../files/read-file.js')]);
+  return {
+    measureEif: async (path) => (await readEifFile(path)).pcrs,
+    readText: async (path) => {
+      if (path === '-') {
+        const chunks: Buffer[] = [];
+        for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+        return Buffer.concat(chunks).toString('utf8');
+      }
+      return new TextDecoder().decode(await readFileBytes(path, { what: 'nitro-cli output', maxBytes: 1024 * 1024 }));
+    },
+  };
+}
+
+/** Decide the PCR8 list for the mode, from the sources and the live list. */
+async function decidePCR8(options: AttestOptions, live: string[], readers: () => Promise<SourceReaders>, warnings: string[]): Promise<{ mode: AttestMode; list: string[]; sources: PCR8Source[] }> {
+  const spec = { eif: options.eif, buildOutput: options.buildOutput, describeEifOutput: options.describeEifOutput, pcr8: options.pcr8 };
+  const explicit = Object.values(spec).some((value) => value !== undefined);
+  if (options.add !== undefined && options.prune !== undefined) {
+    fail('INVALID_OPTION', '--add and --prune cannot be combined', 'rotate in two steps: attest --add <new>, deploy, then attest --prune <old>');
+  }
+  if (options.prune !== undefined) {
+    if (explicit) fail('INVALID_OPTION', '--prune takes no other PCR8 source', 'run attest --prune <pcr8> alone');
+    const value = assertPCR8(options.prune, '--prune');
+    if (!live.includes(value)) {
+      fail('POLICY_INVALID', `${value} is not in the key policy's PCR8 list`, live.length === 0 ? 'the key policy has no PCR8 list yet; run attest first' : `the list is: ${live.join(', ')}`, { context: { pcr8: live } });
+    }
+    if (live.length === 1) {
+      fail('POLICY_PRUNE_LAST', `refusing to prune the last PCR8 value ${value}`, 'add the new value first (attest --add <pcr8>), then prune the old one; without a value the co-signer cannot use its key', { context: { pcr8: live } });
+    }
+    return { mode: 'prune', list: live.filter((v) => v !== value), sources: [] };
+  }
+  const reader = explicit || (options.add !== undefined && !/^[0-9a-fA-F]{96}$/.test(options.add)) ? await readers() : undefined;
+  if (options.add !== undefined) {
+    // A new image: cross-check the add value with the explicit sources, not with the (old) preset.
+    const sources = [await pcr8FromAddArgument(options.add, reader as SourceReaders), ...(explicit ? await collectPCR8Sources(spec, reader as SourceReaders) : [])];
+    const value = crossCheckPCR8(sources);
+    if (live.includes(value)) warnings.push(`${value} is already in the PCR8 list`);
+    return { mode: 'add', list: live.includes(value) ? live : [...live, value], sources };
+  }
+  const sources = await collectPCR8Sources({ ...spec, preset: options.preset }, reader ?? { measureEif: () => Promise.reject(new Error('unused')), readText: () => Promise.reject(new Error('unused')) });
+  const value = crossCheckPCR8(sources);
+  if (live.length > 1 || (live.length === 1 && live[0] !== value)) {
+    warnings.push(`this replaces the PCR8 list ${live.join(', ')} with ${value}; for a rotation with overlap use --add, then --prune`);
+  }
+  return { mode: 'set', list: [value], sources };
+}
+
+function diffStyle(io: IoHost | undefined, style?: Style): DiffStyle {
+  if (style !== undefined) return { added: (t) => style.green(t), removed: (t) => style.red(t), changed: (t) => style.yellow(t), dim: (t) => style.dim(t) };
+  if (io?.color !== true) return { added: (t) => t, removed: (t) => t, changed: (t) => t, dim: (t) => t };
+  const wrap = (open: number, close: number) => (text: string) => `\u001b[${open}m${text}\u001b[${close}m`;
+  return { added: wrap(32, 39), removed: wrap(31, 39), changed: wrap(33, 39), dim: wrap(2, 22) };
+}
+
+/** Run attest. Throws coded errors; writes nothing unless every proof holds and the user confirmed. */
+export async function runAttest(options: AttestOptions, deps: AttestDeps): Promise<AttestResult> {
+  const { io, caller } = deps;
+  const warnings: string[] = [];
+  if (!KEY_POLICY_PROFILES.includes(options.profile)) fail('INVALID_OPTION', `unknown policy profile ${JSON.stringify(options.profile)}`, 'use hardened or fireblocks-exact');
+  let readersPromise: Promise<SourceReaders> | undefined;
+  const readers = () =>
+    (readersPromise ??= deps.measureEif !== undefined && deps.readText !== undefined
+      ? Promise.resolve({ measureEif: deps.measureEif, readText: deps.readText })
+      : defaultReaders().then((d) => ({ measureEif: deps.measureEif ?? d.measureEif, readText: deps.readText ?? d.readText })));
+
+  // 1. The key and who we are.
+  log.info(io, `account ${caller.accountId} · ${caller.region} · ${caller.callerArn}`, { accountId: caller.accountId, region: caller.region, callerArn: caller.callerArn });
+  const keyArn = await describeKey(options, deps, warnings);
+  const roleArn = await resolveRoleArn(options, deps);
+
+  // 2. The live policy and the PCR8 list.
+  const live = await readPolicy(deps, keyArn);
+  const previous = currentPCR8List(live);
+  const { mode, list, sources } = await decidePCR8(options, previous, readers, warnings);
+
+  // 3. Our statements, merged by Sid into the live policy.
+  const partition = parseKeyArn(keyArn)?.partition ?? partitionForRegion(caller.region);
+  const hardened = options.profile === 'hardened';
+  const desired = buildKeyPolicy({
+    accountId: caller.accountId,
+    partition,
+    roleArn,
+    pcr8: list,
+    adminArns: options.adminArns,
+    profile: options.profile,
+    ...(hardened ? { pcr3RoleBinding: options.pcr3RoleBinding, allowRotation: options.allowRotation } : {}),
+  });
+  if (!hardened && options.pcr3RoleBinding) warnings.push('the PCR3 role binding is not part of the fireblocks-exact profile and was not applied');
+  const { policy, report: merge } = mergeBySid(live, desired, { ownedSids: OWNED_KEY_POLICY_SIDS, removeSids: options.removeStatements });
+  const diff = diffPolicies(live, policy, OWNED_KEY_POLICY_SIDS);
+  for (const finding of lintPolicy(policy)) if (finding.severity === 'warning') warnings.push(finding.message);
+
+  // 4. Proofs, before anything is written (also in a dry run: it predicts the real run).
+  const admins = options.adminArns.length > 0 ? options.adminArns : [`arn:${partition}:iam::${caller.accountId}:root`];
+  const proofs = proveKeyPolicy(policy, { keyArn, roleArn, pcr8: list, adminArns: admins, callerArn: caller.callerArn, debugEnclave: hardened ? 'deny-required' : 'accept-risk' });
+  for (const finding of proofs.findings) if (finding.severity === 'warning') warnings.push(finding.message);
+  for (const warning of warnings) log.warn(io, warning);
+  const proofSummary = { ok: proofs.ok, requests: proofs.requests, findings: proofs.findings };
+  const size = policySize(policy);
+  if (size > KEY_POLICY_MAX_BYTES) {
+    fail('POLICY_TOO_LARGE', `the key policy would be ${size} bytes, over the KMS limit of ${KEY_POLICY_MAX_BYTES}`, 'remove foreign statements you no longer need (--remove-statement <Sid>)', { context: { size } });
+  }
+  const base = { keyArn, accountId: caller.accountId, region: caller.region, roleArn, profile: options.profile, mode, previousPcr8: previous, pcr8: list, sources, diff, merge, proofs: proofSummary, warnings, policy };
+  if (!proofs.ok) {
+    // Show what would have been written, then refuse.
+    io.notify({ level: 'info', code: 'ATTEST_DIFF', message: renderPolicyDiff(diff, diffStyle(io)), data: { diff } });
+    assertKeyPolicyProofs(proofs);
+  }
+  if (!diff.changed) {
+    log.info(io, 'the key policy already matches; nothing to write');
+    return { ...base, changed: false, dryRun: options.dryRun, written: false, verified: true, writeAttempts: 0 };
+  }
+  if (options.dryRun) return { ...base, changed: true, dryRun: true, written: false, verified: false, writeAttempts: 0 };
+
+  // 5. Confirm (the diff goes to stderr first, so it is on screen when the question is asked).
+  io.notify({ level: 'info', code: 'ATTEST_DIFF', message: renderPolicyDiff(diff, diffStyle(io)), data: { diff } });
+  await io.confirm(`write this key policy to ${keyArn} (account ${caller.accountId}, ${caller.region})?`, '--yes');
+
+  // 6. Write, retrying while IAM propagates a freshly created role.
+  const { withPropagationRetry, isIamPropagationError, isAwsErrorNamed } = await import('../aws/errors.js');
+  const step = io.startStep('writing the key policy');
+  let attempts = 0;
+  try {
+    await withPropagationRetry(
+      async () => {
+        attempts += 1;
+        // BypassPolicyLockoutSafetyCheck is never set: AWS's own lockout check stays on.
+        await deps.kms.putKeyPolicy({ KeyId: keyArn, PolicyName: 'default', Policy: serialisePolicy(policy) });
+      },
+      {
+        isRetryable: isIamPropagationError,
+        sleep: deps.sleep,
+        now: () => deps.now().getTime(),
+        maxWaitMs: deps.propagationMaxWaitMs ?? 120_000,
+        waitingFor: 'the role to become a valid key-policy principal',
+        onRetry: (progress) =>
+          step.update(`waiting for IAM to propagate the role (attempt ${progress.attempt + 1}, ${Math.ceil(progress.remainingMs / 1000)} s left)`),
+      },
+    );
+  } catch (error) {
+    step.fail('the key policy was not written');
+    if (isCosignerError(error)) throw error;
+    if (isAwsErrorNamed(error, 'MalformedPolicyDocumentException') && /will not allow you to (?:subsequently )?(?:update|call PutKeyPolicy)/i.test(error instanceof Error ? error.message : '')) {
+      throw new CosignerError('POLICY_LOCKOUT', 'KMS refused the policy: it would not let the caller change the key policy again', { hint: 'keep the caller (or the account root) in the administrator statement', cause: error });
+    }
+    const classified = await awsError(error, 'PutKeyPolicy', keyArn, caller.region);
+    if (classified.code === 'AWS_ACCESS_DENIED') {
+      throw new CosignerError('AWS_ACCESS_DENIED', `not allowed to write the key policy of ${keyArn}`, { hint: 'the caller needs kms:PutKeyPolicy on the key (the key policy must allow it, directly or through the account root)', cause: error });
+    }
+    throw classified;
+  }
+  step.succeed(attempts > 1 ? `key policy written (after ${attempts} attempts while IAM propagated the role)` : 'key policy written');
+
+  // 7. Read back and compare semantically.
+  const check = io.startStep('reading the key policy back');
+  let readBack: PolicyDocument | undefined;
+  for (let attempt = 1; attempt <= 3; attempt += 1) {
+    readBack = await readPolicy(deps, keyArn);
+    if (policiesEquivalent(readBack, policy)) break;
+    if (attempt < 3) await deps.sleep(1000 * attempt);
+  }
+  if (readBack === undefined || !policiesEquivalent(readBack, policy)) {
+    check.fail('the key policy read back differs from the one written');
+    const readBackDiff = readBack === undefined ? undefined : diffPolicies(policy, readBack, OWNED_KEY_POLICY_SIDS);
+    throw new CosignerError('POLICY_READBACK_MISMATCH', `the key policy read back from ${keyArn} differs from the one written`, {
+      hint: 'someone else may be changing the key policy; inspect it, then run attest again',
+      context: { diff: readBackDiff },
+    });
+  }
+  check.succeed('key policy read back and verified');
+  return { ...base, changed: true, dryRun: false, written: true, verified: true, writeAttempts: attempts };
+}
+
+// ---------------------------------------------------------------------------------------------
+// CLI glue: argv → options, real dependencies, rendering.
+
+export interface AttestCliOptions {
+  configPath: string;
+  /** Config flags (settings) only. */
+  flags: Record<string, unknown>;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  eif?: string | undefined;
+  buildOutput?: string | undefined;
+  describeEifOutput?: string | undefined;
+  pcr8?: string | undefined;
+  add?: string | undefined;
+  prune?: string | undefined;
+  roleArn?: string | undefined;
+  removeStatements: string[];
+  dryRun: boolean;
+}
+
+const OWN_FLAGS = ['eif', 'buildOutput', 'describeEifOutput', 'pcr8', 'add', 'prune', 'dryRun', 'removeStatement', 'roleArn'];
+
+function optionalString(opts: Record<string, unknown>, key: string, flag: string): string | undefined {
+  const value = opts[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value === '') fail('INVALID_OPTION', `${flag} needs a value`, `pass ${flag} <value>`);
+  return value;
+}
+
+export async function parseOptions(invocation: Invocation): Promise<AttestCliOptions> {
+  const { resolveConfigPath } = await import('../config/load.js');
+  const { opts, globals, env, cwd } = invocation;
+  const flags = Object.fromEntries(Object.entries(opts).filter(([key]) => !OWN_FLAGS.includes(key)));
+  const removeRaw = opts['removeStatement'];
+  const removeStatements = removeRaw === undefined ? [] : (Array.isArray(removeRaw) ? removeRaw : [removeRaw]).map(String);
+  const pathOf = (key: string, flag: string) => {
+    const value = optionalString(opts, key, flag);
+    return value === undefined || value === '-' ? value : resolve(cwd, value);
+  };
+  return {
+    configPath: resolveConfigPath(globals.config, env, cwd),
+    flags,
+    env,
+    cwd,
+    eif: pathOf('eif', '--eif'),
+    buildOutput: pathOf('buildOutput', '--build-output'),
+    describeEifOutput: pathOf('describeEifOutput', '--describe-eif-output'),
+    pcr8: optionalString(opts, 'pcr8', '--pcr8'),
+    add: optionalString(opts, 'add', '--add'),
+    prune: optionalString(opts, 'prune', '--prune'),
+    roleArn: optionalString(opts, 'roleArn', '--role-arn'),
+    removeStatements,
+    dryRun: opts['dryRun'] === true,
+  };
+}
+
+/** The config → AttestOptions part, separate so it can be tested without AWS. */
+export function attestOptionsFromConfig(cli: AttestCliOptions, config: CosignerConfig, keyAlias: string, roleName: string, preset: { name: string; pcr8: string } | undefined): AttestOptions {
+  return {
+    keyId: config.kms.keyId ?? keyAlias,
+    role: cli.roleArn !== undefined ? { arn: cli.roleArn } : { name: roleName },
+    profile: config.kms.policyProfile,
+    adminArns: [...config.kms.adminArns],
+    pcr3RoleBinding: config.kms.pcr3RoleBinding,
+    allowRotation: config.kms.rotation,
+    eif: cli.eif,
+    buildOutput: cli.buildOutput,
+    describeEifOutput: cli.describeEifOutput,
+    pcr8: cli.pcr8,
+    preset,
+    add: cli.add,
+    prune: cli.prune,
+    removeStatements: cli.removeStatements,
+    dryRun: cli.dryRun,
+  };
+}
+
+/** The config's PCR8 preset: the Fireblocks environment's published value, or the custom pcr8. */
+export async function presetFromConfig(config: CosignerConfig): Promise<{ name: string; pcr8: string } | undefined> {
+  if (config.fireblocks.env === 'custom') return config.fireblocks.pcr8 === undefined ? undefined : { name: 'fireblocks.pcr8 (config)', pcr8: config.fireblocks.pcr8 };
+  const { fireblocksPreset } = await import('../enclave/fireblocks-presets.js');
+  return { name: `fireblocks.env=${config.fireblocks.env} (preset)`, pcr8: fireblocksPreset(config.fireblocks.env).pcr8 };
+}
+
+export async function execute(cli: AttestCliOptions, context: CommandContext): Promise<AttestResult> {
+  const [{ loadConfig }, { resourceNames }, { portsFor }, { describeCaller }] = await Promise.all([
+    import('../config/load.js'),
+    import('../config/names.js'),
+    import('./aws-context.js'),
+    import('../aws/identity.js'),
+  ]);
+  const { config } = await loadConfig({ path: cli.configPath, flags: cli.flags, env: cli.env, cwd: cli.cwd });
+  const ports = await portsFor(context, config);
+  try {
+    const who = await describeCaller(ports);
+    const names = resourceNames(config, { accountId: who.accountId, region: who.region });
+    const options = attestOptionsFromConfig(cli, config, names.keyAlias, names.roleName, await presetFromConfig(config));
+    return await runAttest(options, {
+      io: context.io,
+      kms: ports.kms,
+      iam: ports.iam,
+      caller: { accountId: who.accountId, callerArn: who.callerArn, region: who.region },
+      now: context.now,
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    });
+  } finally {
+    ports.destroy();
+  }
+}
+
+export function render(result: AttestResult, style: Style): string {
+  const lines: string[] = [];
+  lines.push(`${style.bold('key')}    ${result.keyArn} (account ${result.accountId}, ${result.region})`);
+  lines.push(`${style.bold('role')}   ${result.roleArn}`);
+  lines.push(`${style.bold('PCR8')}   ${result.pcr8.join('\n       ')}${result.mode === 'set' ? '' : style.dim(` (${result.mode})`)}`);
+  if (result.sources.length > 0) {
+    const width = Math.max(...result.sources.map((s) => s.source.length));
+    lines.push(style.dim(`       sources agree:`));
+    for (const source of result.sources) lines.push(style.dim(`         ${source.source.padEnd(width)}  ${source.value}`));
+  }
+  if (result.dryRun && result.changed) {
+    lines.push('', renderPolicyDiff(result.diff, diffStyle(undefined, style)), '');
+  }
+  const errors = result.proofs.findings.filter((f) => f.severity === 'error').length;
+  lines.push(`${style.bold('proofs')} ${errors === 0 ? style.green('✔') : style.red('✖')} no lockout, attested-only, no bypass ${style.dim(`(${result.proofs.requests} requests evaluated)`)}`);
+  for (const warning of result.warnings) lines.push(`${style.yellow('⚠')} ${warning}`);
+  if (!result.changed) lines.push(style.green('✔ the key policy already matches'));
+  else if (result.dryRun) lines.push(style.yellow('dry run: nothing written'));
+  else if (result.written) lines.push(style.green(`✔ key policy written and read back${result.writeAttempts > 1 ? ` (${result.writeAttempts} attempts)` : ''}`));
+  return lines.join('\n');
+}

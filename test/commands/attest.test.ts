@@ -1,0 +1,403 @@
+import { describe, expect, it } from 'vitest';
+import type * as KMS from '@aws-sdk/client-kms';
+import { currentPCR8List, runAttest, render, type AttestDeps, type AttestOptions } from '../../src/commands/attest.js';
+import { createStyle } from '../../src/io/style.js';
+import { parsePolicyDocument } from '../../src/policy/evaluate.js';
+import { buildKeyPolicy } from '../../src/policy/key-policy.js';
+import type { PolicyDocument } from '../../src/policy/types.js';
+import { TestIoHost } from '../helpers/test-io-host.js';
+
+const ACCOUNT = '123456789012';
+const REGION = 'eu-west-1';
+const KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
+const KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/${KEY_ID}`;
+const ROLE = `arn:aws:iam::${ACCOUNT}:role/cosigner-cli/treasury-cosigner`;
+const ROOT = `arn:aws:iam::${ACCOUNT}:root`;
+const CALLER = `arn:aws:sts::${ACCOUNT}:assumed-role/Deployer/session`;
+const GLOBAL = 'da1d9eca20ce98ab4fdbc51f8e5a2307fd4c61829b7d8bff40976cd6676862c8f3476ff4bdd0f65ecf4a48d6eb3099a8';
+const EU = 'fffc94d68a150b49dc39b23954c793cd1a4f7972f528a1ee258dc130b6cd9454e29ae72ef66bd9697a55e774e17a2d49';
+const PRESET = { name: 'fireblocks.env=global (preset)', pcr8: GLOBAL };
+
+/** The policy KMS gives a key created without one (key-policy-default.html). */
+const DEFAULT_KEY_POLICY: PolicyDocument = {
+  Version: '2012-10-17',
+  Id: 'key-default-1',
+  Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: ROOT }, Action: 'kms:*', Resource: '*' }],
+};
+
+function awsError(name: string, message: string, status = 400): Error {
+  return Object.assign(new Error(message), { name, $fault: 'client' as const, $metadata: { httpStatusCode: status } });
+}
+
+/** A small stateful stand-in for the KMS port: one key, its policy, and injectable faults. */
+class FakeKMS {
+  policy: string;
+  metadata: KMS.KeyMetadata = { KeyId: KEY_ID, Arn: KEY_ARN, KeyState: 'Enabled', KeyManager: 'CUSTOMER', KeySpec: 'SYMMETRIC_DEFAULT' };
+  puts: KMS.PutKeyPolicyCommandInput[] = [];
+  gets = 0;
+  /** PutKeyPolicy calls that fail with "invalid principals" before one succeeds. */
+  propagationFailures = 0;
+  failGet?: Error;
+  failPut?: Error;
+  /** Alter the stored policy on write (to simulate a concurrent change). */
+  mangle?: (policy: string) => string;
+
+  constructor(policy: PolicyDocument | string = DEFAULT_KEY_POLICY) {
+    this.policy = typeof policy === 'string' ? policy : JSON.stringify(policy);
+  }
+
+  describeKey = (input: KMS.DescribeKeyCommandInput): Promise<KMS.DescribeKeyCommandOutput> => {
+    if (input.KeyId !== KEY_ID && input.KeyId !== KEY_ARN && input.KeyId !== 'alias/treasury-cosigner') {
+      return Promise.reject(awsError('NotFoundException', `Key '${input.KeyId}' does not exist`));
+    }
+    return Promise.resolve({ KeyMetadata: this.metadata, $metadata: {} });
+  };
+  getKeyPolicy = (input: KMS.GetKeyPolicyCommandInput): Promise<KMS.GetKeyPolicyCommandOutput> => {
+    this.gets += 1;
+    if (input.KeyId !== KEY_ARN) return Promise.reject(awsError('NotFoundException', 'no such key'));
+    if (this.failGet) return Promise.reject(this.failGet);
+    return Promise.resolve({ Policy: this.policy, PolicyName: 'default', $metadata: {} });
+  };
+  putKeyPolicy = (input: KMS.PutKeyPolicyCommandInput): Promise<KMS.PutKeyPolicyCommandOutput> => {
+    this.puts.push(input);
+    if (this.failPut) return Promise.reject(this.failPut);
+    if (this.propagationFailures > 0) {
+      this.propagationFailures -= 1;
+      return Promise.reject(awsError('MalformedPolicyDocumentException', 'Policy contains a statement with one or more invalid principals.'));
+    }
+    // KMS stores the document in its own formatting.
+    const stored = JSON.stringify(JSON.parse(input.Policy ?? '{}'), null, 2);
+    this.policy = this.mangle ? this.mangle(stored) : stored;
+    return Promise.resolve({ $metadata: {} });
+  };
+}
+
+function options(patch: Partial<AttestOptions> = {}): AttestOptions {
+  return { keyId: 'alias/treasury-cosigner', role: { arn: ROLE }, profile: 'hardened', adminArns: [], pcr3RoleBinding: false, allowRotation: true, preset: PRESET, removeStatements: [], dryRun: false, ...patch };
+}
+
+interface Harness {
+  kms: FakeKMS;
+  io: TestIoHost;
+  deps: AttestDeps;
+  sleeps: number[];
+}
+
+function harness(kms = new FakeKMS(), io = new TestIoHost({ assumeYes: true }), extra: Partial<AttestDeps> = {}): Harness {
+  const sleeps: number[] = [];
+  let clock = Date.parse('2026-11-26T12:00:00Z');
+  const deps: AttestDeps = {
+    io,
+    kms,
+    caller: { accountId: ACCOUNT, callerArn: CALLER, region: REGION },
+    now: () => new Date(clock),
+    sleep: (ms) => {
+      sleeps.push(ms);
+      clock += ms;
+      return Promise.resolve();
+    },
+    measureEif: () => Promise.resolve({ PCR8: GLOBAL }),
+    readText: () => Promise.reject(new Error('no file in this test')),
+    ...extra,
+  };
+  return { kms, io, deps, sleeps };
+}
+
+const stored = (kms: FakeKMS) => parsePolicyDocument(kms.policy);
+const withoutDefault = { removeStatements: ['Enable IAM User Permissions'] };
+
+describe('runAttest: writing', () => {
+  it('refuses the default key policy (root kms:* is a bypass) and writes nothing', async () => {
+    const { kms, deps } = harness();
+    await expect(runAttest(options(), deps)).toThrowCosignerError('POLICY_BYPASS');
+    expect(kms.puts).toEqual([]);
+  });
+
+  it('writes the hardened policy once the bypass statement is removed explicitly, then reads it back', async () => {
+    const { kms, io, deps } = harness();
+    const result = await runAttest(options(withoutDefault), deps);
+    expect(result).toMatchObject({ keyArn: KEY_ARN, roleArn: ROLE, mode: 'set', pcr8: [GLOBAL], previousPcr8: [], changed: true, written: true, verified: true, writeAttempts: 1 });
+    expect(result.sources).toEqual([{ source: PRESET.name, kind: 'preset', value: GLOBAL }]);
+    expect(kms.puts).toHaveLength(1);
+    expect(kms.puts[0]).toEqual({ KeyId: KEY_ARN, PolicyName: 'default', Policy: expect.any(String) as string });
+    expect(kms.puts[0]).not.toHaveProperty('BypassPolicyLockoutSafetyCheck');
+    const expected = buildKeyPolicy({ accountId: ACCOUNT, roleArn: ROLE, pcr8: [GLOBAL], allowRotation: true });
+    // The key's Id is kept; our statements are the built ones.
+    expect(stored(kms)).toEqual({ ...expected, Id: 'key-default-1' });
+    expect(result.merge.removed).toEqual(['Enable IAM User Permissions']);
+    expect(io.confirmations).toHaveLength(1);
+    expect(io.messages.find((m) => m.code === 'ATTEST_DIFF')?.message).toContain('- Enable IAM User Permissions (foreign)');
+    expect(io.steps.map((s) => [s.text, s.outcome])).toEqual([['writing the key policy', 'succeed'], ['reading the key policy back', 'succeed']]);
+  });
+
+  it('keeps foreign statements and their order', async () => {
+    const foreign = [
+      { Sid: 'AuditRead', Effect: 'Allow' as const, Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/Auditor` }, Action: ['kms:DescribeKey', 'kms:GetKeyPolicy'], Resource: '*' },
+      { Effect: 'Deny' as const, Principal: '*' as const, Action: 'kms:ScheduleKeyDeletion', Resource: '*', Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'false' } } },
+    ];
+    const kms = new FakeKMS({ Version: '2012-10-17', Statement: [foreign[0]!, ...buildKeyPolicy({ accountId: ACCOUNT, roleArn: ROLE, pcr8: [EU] }).Statement, foreign[1]!] });
+    const { deps } = harness(kms);
+    await runAttest(options(), deps);
+    const statements = stored(kms).Statement;
+    // Foreign statements are unchanged and in order; ours are replaced in place, new ones appended.
+    expect(statements.filter((s) => s.Sid === undefined || !s.Sid.startsWith('Cosigner'))).toEqual(foreign);
+    expect(statements.map((s) => s.Sid)).toEqual(['AuditRead', 'CosignerEnclaveAttestedAccess', 'CosignerRoleGetKeyPolicy', 'CosignerKeyAdministration', 'CosignerDenyDebugEnclave', undefined, 'CosignerKeyRotation']);
+    expect(currentPCR8List(stored(kms))).toEqual([GLOBAL]);
+  });
+
+  it('migrates a policy pasted from the Fireblocks guide to the hardened statements', async () => {
+    const kms = new FakeKMS(buildKeyPolicy({ accountId: ACCOUNT, roleArn: ROLE, pcr8: [GLOBAL], profile: 'fireblocks-exact' }));
+    const { deps } = harness(kms);
+    const result = await runAttest(options(), deps);
+    expect(result.previousPcr8).toEqual([GLOBAL]);
+    expect(stored(kms).Statement.map((s) => s.Sid)).toEqual(['CosignerEnclaveAttestedAccess', 'CosignerRoleGetKeyPolicy', 'CosignerKeyAdministration', 'CosignerKeyRotation', 'CosignerDenyDebugEnclave']);
+    expect(stored(kms).Id).toBe('key-consolepolicy-4');
+  });
+
+  it('writes the fireblocks-exact profile, with the debug-enclave risk as a warning', async () => {
+    const kms = new FakeKMS({ Version: '2012-10-17', Statement: [] });
+    const { deps } = harness(kms);
+    const result = await runAttest(options({ profile: 'fireblocks-exact' }), deps);
+    expect(result.written).toBe(true);
+    expect(result.warnings.some((w) => w.includes('debug-mode enclave'))).toBe(true);
+    expect(stored(kms)).toEqual({ ...buildKeyPolicy({ accountId: ACCOUNT, roleArn: ROLE, pcr8: [GLOBAL], profile: 'fireblocks-exact' }) });
+  });
+
+  it('reports an unchanged policy without confirming or writing', async () => {
+    const { kms, io, deps } = harness();
+    await runAttest(options(withoutDefault), deps);
+    const again = await runAttest(options(), deps);
+    expect(again).toMatchObject({ changed: false, written: false, verified: true });
+    expect(kms.puts).toHaveLength(1);
+    expect(io.confirmations).toHaveLength(1);
+  });
+
+  it('stops after the diff and the proofs with --dry-run', async () => {
+    const { kms, io, deps } = harness();
+    const result = await runAttest(options({ ...withoutDefault, dryRun: true }), deps);
+    expect(result).toMatchObject({ dryRun: true, changed: true, written: false });
+    expect(result.diff.summary).toEqual({ added: 5, removed: 1, changed: 0, unchanged: 0 });
+    expect(kms.puts).toEqual([]);
+    expect(io.confirmations).toEqual([]);
+    const text = render(result, createStyle(false));
+    expect(text).toContain('dry run: nothing written');
+    expect(text).toContain('+ CosignerEnclaveAttestedAccess');
+  });
+
+  it('refuses without --yes when not interactive (exit 5) and when the user says no', async () => {
+    const first = harness(new FakeKMS(), new TestIoHost());
+    await expect(runAttest(options(withoutDefault), first.deps)).toThrowCosignerError('CONFIRMATION_REQUIRED');
+    expect(first.kms.puts).toEqual([]);
+    const second = harness(new FakeKMS(), new TestIoHost({ answers: [false] }));
+    await expect(runAttest(options(withoutDefault), second.deps)).toThrowCosignerError('ABORTED');
+    expect(second.kms.puts).toEqual([]);
+  });
+});
+
+describe('runAttest: eventual consistency and read-back', () => {
+  it('retries PutKeyPolicy while the role is not yet a valid principal, showing progress', async () => {
+    const kms = new FakeKMS();
+    kms.propagationFailures = 3;
+    const { io, deps, sleeps } = harness(kms);
+    const result = await runAttest(options(withoutDefault), deps);
+    expect(result).toMatchObject({ written: true, verified: true, writeAttempts: 4 });
+    expect(sleeps.length).toBeGreaterThanOrEqual(3);
+    const write = io.steps.find((s) => s.text === 'writing the key policy');
+    expect(write?.updates).toHaveLength(3);
+    expect(write?.updates[0]).toMatch(/^waiting for IAM to propagate the role \(attempt 2, \d+ s left\)$/);
+    expect(write?.final).toContain('after 4 attempts');
+  });
+
+  it('gives up after the bound with AWS_PROPAGATION_TIMEOUT', async () => {
+    const kms = new FakeKMS();
+    kms.propagationFailures = Number.POSITIVE_INFINITY;
+    const { deps } = harness(kms, undefined, { propagationMaxWaitMs: 5000 });
+    const before = kms.policy;
+    await expect(runAttest(options(withoutDefault), deps)).toThrowCosignerError('AWS_PROPAGATION_TIMEOUT');
+    expect(kms.policy).toBe(before);
+  });
+
+  it('does not retry other malformed-policy errors, and maps KMS\'s own lockout check', async () => {
+    const kms = new FakeKMS();
+    kms.failPut = awsError('MalformedPolicyDocumentException', 'The new key policy will not allow you to update the key policy in the future.');
+    const { deps } = harness(kms);
+    await expect(runAttest(options(withoutDefault), deps)).toThrowCosignerError('POLICY_LOCKOUT');
+    expect(kms.puts).toHaveLength(1);
+  });
+
+  it('fails with POLICY_READBACK_MISMATCH when the stored policy differs', async () => {
+    const kms = new FakeKMS();
+    kms.mangle = (text) => {
+      const policy = JSON.parse(text) as PolicyDocument;
+      policy.Statement = policy.Statement.filter((s) => s.Sid !== 'CosignerDenyDebugEnclave');
+      return JSON.stringify(policy);
+    };
+    const { io, deps, sleeps } = harness(kms);
+    await expect(runAttest(options(withoutDefault), deps)).toThrowCosignerError('POLICY_READBACK_MISMATCH');
+    expect(kms.gets).toBe(4); // the live read, then three read-backs
+    expect(sleeps).toEqual([1000, 2000]);
+    expect(io.steps.at(-1)?.outcome).toBe('fail');
+  });
+});
+
+describe('runAttest: PCR8 sources', () => {
+  const buildOutput = (pcr8?: string) =>
+    `Enclave Image successfully created.\n${JSON.stringify({ Measurements: { HashAlgorithm: 'Sha384 { ... }', PCR0: 'a'.repeat(96), PCR1: 'b'.repeat(96), PCR2: 'c'.repeat(96), ...(pcr8 ? { PCR8: pcr8 } : {}) } })}`;
+  const describeOutput = (pcr8: string, signatureCheck = true) =>
+    JSON.stringify({ EifVersion: 4, Measurements: { HashAlgorithm: 'Sha384 { ... }', PCR0: 'a'.repeat(96), PCR1: 'b'.repeat(96), PCR2: 'c'.repeat(96), PCR8: pcr8 }, IsSigned: true, CheckCRC: true, SignatureCheck: signatureCheck });
+
+  it('cross-checks every source with the preset', async () => {
+    const files: Record<string, string> = { 'build.json': buildOutput(GLOBAL), '-': describeOutput(GLOBAL) };
+    const { deps } = harness(undefined, undefined, { readText: (path) => Promise.resolve(files[path] ?? '') });
+    const result = await runAttest(options({ ...withoutDefault, eif: 'cosigner.eif', buildOutput: 'build.json', describeEifOutput: '-', pcr8: GLOBAL, dryRun: true }), deps);
+    expect(result.sources.map((s) => s.kind)).toEqual(['eif', 'build-output', 'describe-eif-output', 'pcr8', 'preset']);
+  });
+
+  it('exits 3 with a source → value table when sources disagree', async () => {
+    const { kms, deps } = harness(undefined, undefined, { measureEif: () => Promise.resolve({ PCR8: EU }) });
+    try {
+      await runAttest(options({ ...withoutDefault, eif: 'other.eif' }), deps);
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toMatchObject({ code: 'PCR_SOURCES_DISAGREE', exitCode: 3 });
+      expect((error as { context: unknown }).context).toEqual({ sources: [{ source: '--eif other.eif', value: EU }, { source: PRESET.name, value: GLOBAL }] });
+      expect((error as Error).message).toContain(`--eif other.eif`);
+    }
+    expect(kms.puts).toEqual([]);
+  });
+
+  it.each([
+    ['an unsigned EIF', { eif: 'unsigned.eif' }, { measureEif: () => Promise.resolve({}) }, 'EIF_UNSIGNED'],
+    ['unsigned build output', { buildOutput: 'b.json' }, { readText: () => Promise.resolve(buildOutput()) }, 'EIF_UNSIGNED'],
+    ['describe-eif with a failed signature check', { describeEifOutput: 'd.json' }, { readText: () => Promise.resolve(describeOutput(GLOBAL, false)) }, 'EIF_SIGNATURE_INVALID'],
+    ['garbage nitro-cli output', { buildOutput: 'b.json' }, { readText: () => Promise.resolve('Enclave Image successfully created.') }, 'NITRO_CLI_OUTPUT_INVALID'],
+    ['both outputs on stdin', { buildOutput: '-', describeEifOutput: '-' }, {}, 'INVALID_OPTION'],
+    ['an upper-case PCR8', { pcr8: GLOBAL.toUpperCase() }, {}, 'PCR_INVALID'],
+    ['a short PCR8', { pcr8: GLOBAL.slice(0, 64) }, {}, 'PCR_INVALID'],
+    ['a PCR8 with other characters', { pcr8: `${GLOBAL.slice(0, 95)}z` }, {}, 'PCR_INVALID'],
+    ['an all-zero PCR8', { pcr8: '0'.repeat(96), preset: undefined }, {}, 'PCR_INVALID'],
+    ['no source at all', { preset: undefined }, {}, 'PCR_SOURCE_MISSING'],
+  ] as const)('refuses %s', async (_name, patch, extra, code) => {
+    const { kms, deps } = harness(undefined, undefined, extra);
+    await expect(runAttest(options({ ...withoutDefault, ...(patch as Partial<AttestOptions>) }), deps)).toThrowCosignerError(code);
+    expect(kms.puts).toEqual([]);
+  });
+});
+
+describe('runAttest: two-phase rotation', () => {
+  it('adds a value (cross-checked with its source, not the preset), then prunes the old one', async () => {
+    const { kms, deps } = harness(undefined, undefined, { measureEif: () => Promise.resolve({ PCR8: EU }) });
+    await runAttest(options(withoutDefault), deps);
+    const added = await runAttest(options({ add: 'new.eif' }), deps);
+    expect(added).toMatchObject({ mode: 'add', previousPcr8: [GLOBAL], pcr8: [GLOBAL, EU] });
+    expect(added.sources).toEqual([{ source: '--add new.eif', kind: 'add', value: EU }]);
+    expect(currentPCR8List(stored(kms))).toEqual([GLOBAL, EU]);
+    const change = added.diff.statements.find((s) => s.kind === 'changed');
+    expect(change?.fields?.[0]).toMatchObject({ added: [EU], removed: [] });
+
+    await expect(runAttest(options({ add: EU, pcr8: GLOBAL }), deps)).toThrowCosignerError('PCR_SOURCES_DISAGREE');
+    const pruned = await runAttest(options({ prune: GLOBAL }), deps);
+    expect(pruned).toMatchObject({ mode: 'prune', pcr8: [EU], sources: [] });
+    expect(currentPCR8List(stored(kms))).toEqual([EU]);
+  });
+
+  it('refuses to prune the last value, a value not in the list, and --add with --prune', async () => {
+    const { kms, deps } = harness();
+    await runAttest(options(withoutDefault), deps);
+    const writes = kms.puts.length;
+    await expect(runAttest(options({ prune: GLOBAL }), deps)).toThrowCosignerError('POLICY_PRUNE_LAST');
+    await expect(runAttest(options({ prune: EU }), deps)).toThrowCosignerError('POLICY_INVALID');
+    await expect(runAttest(options({ add: EU, prune: GLOBAL }), deps)).toThrowCosignerError('INVALID_OPTION');
+    await expect(runAttest(options({ prune: GLOBAL, pcr8: GLOBAL }), deps)).toThrowCosignerError('INVALID_OPTION');
+    expect(kms.puts.length).toBe(writes);
+  });
+
+  it('warns when a plain attest collapses a rotation list', async () => {
+    const kms = new FakeKMS(buildKeyPolicy({ accountId: ACCOUNT, roleArn: ROLE, pcr8: [EU, GLOBAL], allowRotation: true }));
+    const { deps } = harness(kms);
+    const result = await runAttest(options(), deps);
+    expect(result.warnings.some((w) => w.includes('for a rotation with overlap use --add'))).toBe(true);
+  });
+});
+
+describe('runAttest: bad input and AWS preconditions write nothing', () => {
+  const root = { Sid: 'Root', Effect: 'Allow' as const, Principal: { AWS: ROOT }, Action: 'kms:PutKeyPolicy', Resource: '*' };
+  it.each<[string, () => FakeKMS, Partial<AttestOptions>, string]>([
+    ['a policy that is not JSON', () => new FakeKMS('{"Version": "2012-10-17", "Statement": ['), {}, 'POLICY_MALFORMED'],
+    ['a policy with an unknown element', () => new FakeKMS('{"Statement":[{"Effect":"Allow","Action":"kms:*","Principals":"*"}]}'), {}, 'POLICY_MALFORMED'],
+    ['a foreign statement with Principal "*"', () => new FakeKMS({ Statement: [root, { Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*' }] }), {}, 'POLICY_BYPASS'],
+    ['a foreign NotAction grant', () => new FakeKMS({ Statement: [root, { Effect: 'Allow', Principal: { AWS: ROLE }, NotAction: 'kms:ScheduleKeyDeletion', Resource: '*' }] }), {}, 'POLICY_BYPASS'],
+    ['a foreign statement with an unknown operator', () => new FakeKMS({ Statement: [root, { Effect: 'Allow', Principal: { AWS: ROLE }, Action: 'kms:TagResource', Resource: '*', Condition: { StringEqualsAnyCase: { 'aws:RequestTag/x': 'y' } } }] }), {}, 'POLICY_UNSUPPORTED'],
+    ['a foreign Deny that locks the administrators out', () => new FakeKMS({ Statement: [{ Effect: 'Deny', Principal: '*', Action: 'kms:PutKeyPolicy', Resource: '*' }] }), {}, 'POLICY_LOCKOUT'],
+    ['a removal of a Sid that does not exist', () => new FakeKMS(), { removeStatements: ['Enable IAM user permissions'] }, 'POLICY_INVALID'],
+    ['administrators that exclude the caller', () => new FakeKMS(), { ...withoutDefault, adminArns: [`arn:aws:iam::${ACCOUNT}:role/KeyAdmin`] }, 'POLICY_LOCKOUT'],
+    ['a key ARN in another region', () => new FakeKMS(), { keyId: `arn:aws:kms:us-east-1:${ACCOUNT}:key/${KEY_ID}` }, 'AWS_WRONG_REGION'],
+    ['a key that does not exist', () => new FakeKMS(), { keyId: 'alias/other' }, 'AWS_NOT_FOUND'],
+  ])('refuses %s', async (_name, makeKms, patch, code) => {
+    const kms = makeKms();
+    const { deps } = harness(kms);
+    await expect(runAttest(options(patch), deps)).toThrowCosignerError(code as never);
+    expect(kms.puts).toEqual([]);
+  });
+
+  it('accepts a single statement object (normalised to an array)', async () => {
+    const kms = new FakeKMS(`{"Version":"2012-10-17","Statement":${JSON.stringify(buildKeyPolicy({ accountId: ACCOUNT, roleArn: ROLE, pcr8: [GLOBAL] }).Statement[2])}}`);
+    const { deps } = harness(kms);
+    expect((await runAttest(options(), deps)).written).toBe(true);
+    expect(Array.isArray(stored(kms).Statement)).toBe(true);
+  });
+
+  it.each([
+    ['pending deletion', { KeyState: 'PendingDeletion' as const }, 'AWS_KEY_PENDING_DELETION'],
+    ['in another region', { Arn: `arn:aws:kms:us-east-1:${ACCOUNT}:key/${KEY_ID}` }, 'AWS_WRONG_REGION'],
+    ['in another account', { Arn: `arn:aws:kms:${REGION}:111111111111:key/${KEY_ID}` }, 'AWS_INVALID_REQUEST'],
+    ['AWS managed', { KeyManager: 'AWS' as const }, 'AWS_INVALID_REQUEST'],
+    ['asymmetric', { KeySpec: 'RSA_2048' as const }, 'AWS_INVALID_REQUEST'],
+  ])('refuses a key that is %s', async (_name, metadata, code) => {
+    const kms = new FakeKMS();
+    kms.metadata = { ...kms.metadata, ...metadata };
+    const { deps } = harness(kms);
+    await expect(runAttest(options(withoutDefault), deps)).toThrowCosignerError(code as never);
+    expect(kms.puts).toEqual([]);
+  });
+
+  it('warns about a disabled key but still writes', async () => {
+    const kms = new FakeKMS();
+    kms.metadata = { ...kms.metadata, KeyState: 'Disabled' };
+    const { deps } = harness(kms);
+    const result = await runAttest(options(withoutDefault), deps);
+    expect(result.warnings[0]).toContain('the key is Disabled');
+  });
+
+  it('explains missing kms:GetKeyPolicy and kms:PutKeyPolicy permissions', async () => {
+    const denied = awsError('AccessDeniedException', `User: ${CALLER} is not authorized to perform: kms:GetKeyPolicy`, 403);
+    const first = new FakeKMS();
+    first.failGet = denied;
+    await expect(runAttest(options(withoutDefault), harness(first).deps)).rejects.toMatchObject({ code: 'AWS_ACCESS_DENIED', hint: expect.stringContaining('kms:GetKeyPolicy') as string });
+    const second = new FakeKMS();
+    second.failPut = awsError('AccessDeniedException', `User: ${CALLER} is not authorized to perform: kms:PutKeyPolicy`, 403);
+    await expect(runAttest(options(withoutDefault), harness(second).deps)).rejects.toMatchObject({ code: 'AWS_ACCESS_DENIED', hint: expect.stringContaining('kms:PutKeyPolicy') as string });
+  });
+
+  it('looks the role up by name, and says so when it does not exist', async () => {
+    const iam = {
+      getRole: (input: { RoleName?: string }) =>
+        input.RoleName === 'treasury-cosigner'
+          ? Promise.resolve({ Role: { Arn: ROLE, RoleName: 'treasury-cosigner', Path: '/cosigner-cli/', RoleId: 'AROAEXAMPLE', CreateDate: new Date() }, $metadata: {} })
+          : Promise.reject(awsError('NoSuchEntityException', 'The role with name x cannot be found.', 404)),
+    };
+    const { deps } = harness(undefined, undefined, { iam });
+    expect((await runAttest(options({ ...withoutDefault, role: { name: 'treasury-cosigner' }, dryRun: true }), deps)).roleArn).toBe(ROLE);
+    await expect(runAttest(options({ ...withoutDefault, role: { name: 'missing' } }), deps)).toThrowCosignerError('AWS_NOT_FOUND');
+  });
+});
+
+describe('render', () => {
+  it('summarises a write', async () => {
+    const { deps } = harness();
+    const text = render(await runAttest(options(withoutDefault), deps), createStyle(false));
+    expect(text).toContain(`key    ${KEY_ARN} (account ${ACCOUNT}, ${REGION})`);
+    expect(text).toContain('proofs ✔ no lockout, attested-only, no bypass');
+    expect(text).toContain('✔ key policy written and read back');
+  });
+});
