@@ -301,6 +301,7 @@ export async function runAttest(options: AttestOptions, deps: AttestDeps): Promi
   });
   if (!hardened && options.pcr3RoleBinding) warnings.push('the PCR3 role binding is not part of the fireblocks-exact profile and was not applied');
   const { policy, report: merge } = mergeBySid(live, desired, { ownedSids: OWNED_KEY_POLICY_SIDS, removeSids: options.removeStatements });
+  for (const sid of merge.notFound) warnings.push(`--remove-statement ${JSON.stringify(sid)}: no statement with this Sid in the key policy (Sids are case-sensitive)`);
   const diff = diffPolicies(live, policy, OWNED_KEY_POLICY_SIDS);
   for (const finding of lintPolicy(policy)) if (finding.severity === 'warning') warnings.push(finding.message);
 

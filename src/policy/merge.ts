@@ -10,8 +10,8 @@ export interface MergeOptions {
   /** The Sids this tool owns in this kind of policy (e.g. OWNED_KEY_POLICY_SIDS). */
   ownedSids: readonly string[];
   /**
-   * Foreign statements the user explicitly asked to remove, by Sid. Removing a Sid that is not in
-   * the policy is an error (a typo must not pass silently).
+   * Foreign statements the user explicitly asked to remove, by Sid. A Sid that is not in the policy
+   * is reported in `notFound` (so a re-run stays idempotent, and a typo is still visible).
    */
   removeSids?: readonly string[];
 }
@@ -25,6 +25,8 @@ export interface MergeReport {
   removed: string[];
   /** Indexes (in the result) of the foreign statements kept. */
   foreign: number[];
+  /** Sids asked to be removed that are not in the policy. */
+  notFound: string[];
 }
 
 export interface MergeResult {
@@ -46,14 +48,11 @@ export function mergeBySid(existing: PolicyDocument, desired: PolicyDocument, op
   }
   for (const sid of removeSids) {
     if (owned.has(sid)) fail('POLICY_INVALID', `statement ${JSON.stringify(sid)} is managed by cosigner-cli and cannot be removed this way`, 'change the configuration instead');
-    if (!existing.Statement.some((statement) => statement.Sid === sid)) {
-      fail('POLICY_INVALID', `no statement with Sid ${JSON.stringify(sid)} in the current policy`, 'check the Sid (it is case-sensitive); the diff lists every statement');
-    }
   }
 
   const wanted = new Map<string, PolicyStatement>(desired.Statement.map((statement) => [statement.Sid as string, statement]));
   const placed = new Set<string>();
-  const report: MergeReport = { replaced: [], added: [], removed: [], foreign: [] };
+  const report: MergeReport = { replaced: [], added: [], removed: [], foreign: [], notFound: [...removeSids].filter((sid) => !existing.Statement.some((statement) => statement.Sid === sid)) };
   const statements: PolicyStatement[] = [];
 
   for (const statement of existing.Statement) {

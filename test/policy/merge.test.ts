@@ -20,7 +20,7 @@ describe('mergeBySid', () => {
     const { policy, report } = mergeBySid(existing, desired(), owned);
     expect(policy.Id).toBe('key-default-1');
     expect(policy.Statement.map((s) => s.Sid)).toEqual(['Foreign', 'CosignerEnclaveAttestedAccess', 'CosignerRoleGetKeyPolicy', 'CosignerKeyAdministration', 'CosignerDenyDebugEnclave']);
-    expect(report).toEqual({ replaced: ['CosignerEnclaveAttestedAccess', 'CosignerRoleGetKeyPolicy'], added: ['CosignerKeyAdministration', 'CosignerDenyDebugEnclave'], removed: [], foreign: [0] });
+    expect(report).toEqual({ replaced: ['CosignerEnclaveAttestedAccess', 'CosignerRoleGetKeyPolicy'], added: ['CosignerKeyAdministration', 'CosignerDenyDebugEnclave'], removed: [], foreign: [0], notFound: [] });
   });
   it('moves a Fireblocks-pasted policy to the hardened Sids without leaving stale statements', () => {
     const { policy, report } = mergeBySid(fbExact(), desired(), owned);
@@ -32,10 +32,12 @@ describe('mergeBySid', () => {
     twice.Statement.push(structuredClone(twice.Statement[0] as PolicyStatement));
     expect(mergeBySid(twice, desired(), owned).report.removed).toEqual(['CosignerEnclaveAttestedAccess']);
   });
-  it('removes a foreign statement only on request, and refuses typos and our own Sids', () => {
+  it('removes a foreign statement only on request, reports unknown Sids, and refuses our own', () => {
     const existing = { Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow' as const, Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }] };
     expect(mergeBySid(existing, desired(), { ...owned, removeSids: ['Enable IAM User Permissions'] }).report.removed).toEqual(['Enable IAM User Permissions']);
-    expect(() => mergeBySid(existing, desired(), { ...owned, removeSids: ['Enable IAM user permissions'] })).toThrowCosignerError('POLICY_INVALID');
+    const typo = mergeBySid(existing, desired(), { ...owned, removeSids: ['Enable IAM user permissions'] });
+    expect(typo.report.notFound).toEqual(['Enable IAM user permissions']);
+    expect(typo.policy.Statement[0]).toEqual(existing.Statement[0]);
     expect(() => mergeBySid(existing, desired(), { ...owned, removeSids: ['CosignerKeyAdministration'] })).toThrowCosignerError('POLICY_INVALID');
   });
   it('keeps every foreign statement unchanged and in order (property)', () => {

@@ -1,0 +1,146 @@
+// End to end: attest against the simulated AWS account (src/aws/sandbox), including the IAM
+// eventual-consistency retry, the read-back, and a simulated enclave that really is (or is not)
+// let in by the written key policy.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CommandContext, Invocation } from '../../src/command-kit.js';
+import { currentPCR8List, execute, parseOptions, runAttest, type AttestOptions } from '../../src/commands/attest.js';
+import { createSandboxEnclaveSession, createSandboxPorts, type SandboxPorts } from '../../src/aws/sandbox/index.js';
+import { parsePolicyDocument } from '../../src/policy/evaluate.js';
+import { buildRoleTrustPolicy } from '../../src/policy/iam-policies.js';
+import { TestIoHost } from '../helpers/test-io-host.js';
+
+const ACCOUNT = '123456789012';
+const REGION = 'eu-west-1';
+const GLOBAL = 'da1d9eca20ce98ab4fdbc51f8e5a2307fd4c61829b7d8bff40976cd6676862c8f3476ff4bdd0f65ecf4a48d6eb3099a8';
+const EU = 'fffc94d68a150b49dc39b23954c793cd1a4f7972f528a1ee258dc130b6cd9454e29ae72ef66bd9697a55e774e17a2d49';
+const IMAGE = 'ab'.repeat(48);
+const ZERO = '0'.repeat(96);
+
+let dir: string;
+let clock: number;
+const now = () => new Date(clock);
+const sleeps: number[] = [];
+const sleep = (ms: number) => {
+  sleeps.push(ms);
+  clock += ms;
+  return Promise.resolve();
+};
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'attest-sandbox-'));
+  clock = Date.parse('2026-11-26T12:00:00Z');
+  sleeps.length = 0;
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function setUp(propagationMs: number): Promise<{ ports: SandboxPorts; roleArn: string; keyArn: string }> {
+  const ports = await createSandboxPorts({ dir, region: REGION, env: {}, now, sleep, knobs: { accountId: ACCOUNT, iamPropagationDelayMs: propagationMs } });
+  const role = await ports.iam.createRole({ RoleName: 'treasury-cosigner', Path: '/cosigner-cli/', AssumeRolePolicyDocument: JSON.stringify(buildRoleTrustPolicy()) });
+  const key = await ports.kms.createKey({ KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT', Description: 'treasury co-signer' });
+  await ports.kms.createAlias({ AliasName: 'alias/treasury-cosigner', TargetKeyId: key.KeyMetadata?.KeyId });
+  return { ports, roleArn: role.Role?.Arn ?? '', keyArn: key.KeyMetadata?.Arn ?? '' };
+}
+
+function options(patch: Partial<AttestOptions> = {}): AttestOptions {
+  return {
+    keyId: 'alias/treasury-cosigner',
+    role: { name: 'treasury-cosigner' },
+    profile: 'hardened',
+    adminArns: [],
+    pcr3RoleBinding: false,
+    allowRotation: true,
+    preset: { name: 'fireblocks.env=global (preset)', pcr8: GLOBAL },
+    removeStatements: ['Enable IAM User Permissions'],
+    dryRun: false,
+    ...patch,
+  };
+}
+
+async function attestWith(ports: SandboxPorts, io: TestIoHost, patch: Partial<AttestOptions> = {}) {
+  const who = await ports.sts.getCallerIdentity({});
+  return runAttest(options(patch), { io, kms: ports.kms, iam: ports.iam, caller: { accountId: who.Account ?? '', callerArn: who.Arn ?? '', region: ports.region }, now, sleep });
+}
+
+/** Can an enclave with these PCRs get a data key under the key? */
+async function enclaveCanUseKey(roleArn: string, keyArn: string, pcrs: Record<number, string>, attest = true): Promise<boolean> {
+  const session = await createSandboxEnclaveSession({ sandboxDir: dir, roleArn, pcrs, region: REGION, env: {}, now, attest });
+  try {
+    const output = await session.kms.generateDataKey({ KeyId: keyArn, KeySpec: 'AES_128' });
+    return output.CiphertextBlob !== undefined;
+  } catch (error) {
+    if ((error as { name?: string }).name === 'AccessDeniedException') return false;
+    throw error;
+  }
+}
+
+describe('attest on the sandbox', () => {
+  it('writes right after the role was created, retrying until IAM has propagated it, and reads back', async () => {
+    const { ports, roleArn, keyArn } = await setUp(5000);
+    const io = new TestIoHost({ assumeYes: true });
+    const result = await attestWith(ports, io);
+    expect(result).toMatchObject({ keyArn, roleArn, written: true, verified: true, pcr8: [GLOBAL] });
+    expect(result.writeAttempts).toBeGreaterThan(1);
+    expect(sleeps.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(5000);
+    expect(io.steps[0]?.updates.length).toBe(result.writeAttempts - 1);
+    const live = parsePolicyDocument((await ports.kms.getKeyPolicy({ KeyId: keyArn, PolicyName: 'default' })).Policy ?? '');
+    expect(currentPCR8List(live)).toEqual([GLOBAL]);
+    expect(live.Statement.map((s) => s.Sid)).not.toContain('Enable IAM User Permissions');
+  });
+
+  it('lets in only an enclave with an accepted PCR8 that is not in debug mode', async () => {
+    const { ports, roleArn, keyArn } = await setUp(0);
+    await attestWith(ports, new TestIoHost({ assumeYes: true }));
+    expect(await enclaveCanUseKey(roleArn, keyArn, { 0: IMAGE, 1: IMAGE, 2: IMAGE, 8: GLOBAL })).toBe(true);
+    expect(await enclaveCanUseKey(roleArn, keyArn, { 0: IMAGE, 1: IMAGE, 2: IMAGE, 8: EU })).toBe(false);
+    expect(await enclaveCanUseKey(roleArn, keyArn, { 0: ZERO, 1: ZERO, 2: ZERO, 8: GLOBAL })).toBe(false);
+    expect(await enclaveCanUseKey(roleArn, keyArn, { 0: IMAGE, 8: GLOBAL }, false)).toBe(false);
+  });
+
+  it('rotates in two phases: both images work in between, only the new one after the prune', async () => {
+    const { ports, roleArn, keyArn } = await setUp(0);
+    const io = new TestIoHost({ assumeYes: true });
+    await attestWith(ports, io);
+    await attestWith(ports, io, { add: EU });
+    expect(await enclaveCanUseKey(roleArn, keyArn, { 0: IMAGE, 8: GLOBAL })).toBe(true);
+    expect(await enclaveCanUseKey(roleArn, keyArn, { 0: IMAGE, 8: EU })).toBe(true);
+    await expect(attestWith(ports, io, { prune: EU })).resolves.toMatchObject({ pcr8: [GLOBAL] });
+    await attestWith(ports, io, { add: EU, removeStatements: [] });
+    await attestWith(ports, io, { prune: GLOBAL, removeStatements: [] });
+    expect(await enclaveCanUseKey(roleArn, keyArn, { 0: IMAGE, 8: GLOBAL })).toBe(false);
+    expect(await enclaveCanUseKey(roleArn, keyArn, { 0: IMAGE, 8: EU })).toBe(true);
+    await expect(attestWith(ports, io, { prune: EU, removeStatements: [] })).rejects.toMatchObject({ code: 'POLICY_PRUNE_LAST' });
+  });
+
+  it('refuses a key pending deletion and writes nothing', async () => {
+    const { ports, keyArn } = await setUp(0);
+    await ports.kms.scheduleKeyDeletion({ KeyId: keyArn, PendingWindowInDays: 7 });
+    const before = (await ports.readState()).kms;
+    await expect(attestWith(ports, new TestIoHost({ assumeYes: true }))).rejects.toMatchObject({ code: 'AWS_KEY_PENDING_DELETION' });
+    expect((await ports.readState()).kms).toEqual(before);
+  });
+
+  it('runs from argv and a config file through execute()', async () => {
+    const { keyArn } = await setUp(0);
+    await writeFile(join(dir, 'cosigner.json'), JSON.stringify({ schemaVersion: 1, name: 'treasury', fireblocks: { env: 'global' }, aws: { region: REGION } }));
+    const invocation: Invocation = {
+      command: 'attest',
+      args: [],
+      opts: { dryRun: true, removeStatement: ['Enable IAM User Permissions'], pcr8: GLOBAL },
+      globals: { quiet: false, verbose: false, debug: false, color: false, nonInteractive: true, yes: false, config: 'cosigner.json' },
+      env: {},
+      cwd: dir,
+    };
+    const cli = await parseOptions(invocation);
+    expect(cli).toMatchObject({ pcr8: GLOBAL, dryRun: true, removeStatements: ['Enable IAM User Permissions'] });
+    expect(cli.flags).not.toHaveProperty('pcr8');
+    const context: CommandContext = { io: new TestIoHost(), invocation, now, sandboxDir: dir };
+    const result = await execute(cli, context);
+    expect(result).toMatchObject({ keyArn, dryRun: true, written: false, pcr8: [GLOBAL] });
+    expect(result.sources.map((s) => s.kind)).toEqual(['pcr8', 'preset']);
+  });
+});
