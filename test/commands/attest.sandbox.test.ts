@@ -119,9 +119,9 @@ describe('attest on the sandbox', () => {
   it('refuses a key pending deletion and writes nothing', async () => {
     const { ports, keyArn } = await setUp(0);
     await ports.kms.scheduleKeyDeletion({ KeyId: keyArn, PendingWindowInDays: 7 });
-    const before = (await ports.readState()).kms;
+    const before = (await ports.readState()).regions;
     await expect(attestWith(ports, new TestIoHost({ assumeYes: true }))).rejects.toMatchObject({ code: 'AWS_KEY_PENDING_DELETION' });
-    expect((await ports.readState()).kms).toEqual(before);
+    expect((await ports.readState()).regions).toEqual(before);
   });
 
   it('runs from argv and a config file through execute()', async () => {
