@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type * as KMS from '@aws-sdk/client-kms';
-import { currentPCR8List, runAttest, render, type AttestDeps, type AttestOptions } from '../../src/commands/attest.js';
+import type { CommandModule } from '../../src/command-kit.js';
+import { currentPCR8List, runAttest, render, type AttestCliOptions, type AttestDeps, type AttestOptions, type AttestResult } from '../../src/commands/attest.js';
 import { createStyle } from '../../src/io/style.js';
 import { parsePolicyDocument } from '../../src/policy/evaluate.js';
 import { buildKeyPolicy } from '../../src/policy/key-policy.js';
@@ -399,5 +400,44 @@ describe('render', () => {
     expect(text).toContain(`key    ${KEY_ARN} (account ${ACCOUNT}, ${REGION})`);
     expect(text).toContain('proofs ✔ no lockout, attested-only, no bypass');
     expect(text).toContain('✔ key policy written and read back');
+  });
+});
+
+describe('parseOptions and the command module shape', () => {
+  const invocation = (opts: Record<string, unknown>) => ({
+    command: 'attest',
+    args: [],
+    opts,
+    globals: { quiet: false, verbose: false, debug: false, color: false, nonInteractive: true, yes: false },
+    env: {},
+    cwd: '/work/project',
+  });
+
+  it('maps argv options, resolves paths against the invocation cwd and keeps stdin', async () => {
+    const { parseOptions } = await import('../../src/commands/attest.js');
+    const cli = await parseOptions(invocation({ eif: 'images/cosigner.eif', buildOutput: '-', describeEifOutput: '/tmp/d.json', pcr8: GLOBAL, add: EU, dryRun: true, removeStatement: ['A', 'B'], roleArn: ROLE, fbEnv: 'eu', kmsAdmin: [ROOT] }));
+    expect(cli).toMatchObject({
+      configPath: '/work/project/cosigner.json',
+      eif: '/work/project/images/cosigner.eif',
+      buildOutput: '-',
+      describeEifOutput: '/tmp/d.json',
+      pcr8: GLOBAL,
+      add: EU,
+      roleArn: ROLE,
+      removeStatements: ['A', 'B'],
+      dryRun: true,
+      // Only config settings reach the config loader.
+      flags: { fbEnv: 'eu', kmsAdmin: [ROOT] },
+    });
+  });
+
+  it('refuses an empty value', async () => {
+    const { parseOptions } = await import('../../src/commands/attest.js');
+    await expect(parseOptions(invocation({ pcr8: '' }))).rejects.toMatchObject({ code: 'INVALID_OPTION' });
+  });
+
+  it('is a CommandModule', async () => {
+    const module: CommandModule<AttestCliOptions, AttestResult> = await import('../../src/commands/attest.js');
+    expect(typeof module.execute).toBe('function');
   });
 });
