@@ -1,0 +1,143 @@
+/**
+ * One journaled AWS write: the intent is made durable before the call, the outcome after it.
+ * Around the call: the bounded IAM propagation retry (with a visible message, never a blind
+ * sleep), a bounded retry of transient failures the SDK already gave up on, and the recognition of
+ * "already done" answers (a retried create that had in fact succeeded). An error whose outcome is
+ * unknown (a reset connection, a 5xx, a crash) leaves the intent open, so the next run checks.
+ */
+import type pLimit from 'p-limit';
+import { awsErrorStatus, classifyAwsError, isAwsErrorNamed, isIamPropagationError, withPropagationRetry, type AwsCallContext, type PropagationRetryProgress } from '../aws/errors.js';
+import { CosignerError, isCosignerError } from '../errors.js';
+import type { Journal } from './journal.js';
+
+export interface RetryTuning {
+  /** Bound on the wait for IAM propagation. @default 120000 */
+  propagationMaxWaitMs?: number;
+  /** First and longest pause between propagation attempts. @default 200 / 500 */
+  propagationInitialDelayMs?: number;
+  propagationMaxDelayMs?: number;
+  /** Extra attempts after the SDK gave up on a throttle, 5xx or reset. @default 3 */
+  transientAttempts?: number;
+  /** First pause before such an attempt (doubles). @default 500 */
+  transientDelayMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+export interface CallerDeps {
+  journal: Journal;
+  limit: ReturnType<typeof pLimit>;
+  region: string;
+  retry: RetryTuning;
+  /** Set when the run must stop (Ctrl-C, or another node failed): no new call starts. */
+  stopped: () => Error | undefined;
+  /** Progress for the current step (propagation waits, retries). */
+  progress: (text: string) => void;
+  /** Counts every write call made, for the result. */
+  onCall?: (op: string, attempts: number) => void;
+}
+
+export interface CallSpec<T> {
+  node: string;
+  /** e.g. `kms:CreateKey`. */
+  op: string;
+  target: string;
+  token?: string;
+  send: () => Promise<T>;
+  /** Ids to journal from the output. */
+  ids?: (output: T) => Record<string, string | undefined>;
+  /** An error that means the effect is already there (resolves true), or not ours (throws). */
+  alreadyDone?: (error: unknown) => Promise<boolean> | boolean;
+  /** For creates without idempotency: after an unknown outcome, look for what the call made. */
+  recover?: () => Promise<T | undefined>;
+  /** What propagation this call may wait for, for the message; absent: no propagation retry. */
+  propagation?: string;
+}
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** True when the call certainly had no effect: AWS answered with a client error. */
+function definitelyFailed(error: unknown): boolean {
+  if (isCosignerError(error)) return false;
+  const status = awsErrorStatus(error);
+  return status !== undefined && status >= 400 && status < 500 && !isTransient(error);
+}
+
+function isTransient(error: unknown): boolean {
+  if (isCosignerError(error)) return false;
+  const status = awsErrorStatus(error);
+  const code = (error as { code?: unknown } | null)?.code;
+  return (
+    isAwsErrorNamed(error, 'Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'SlowDown', 'TooManyRequestsException', 'RequestThrottled', 'PriorRequestNotComplete') ||
+    (status !== undefined && status >= 500) ||
+    (typeof code === 'string' && ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT'].includes(code))
+  );
+}
+
+function sanitize(text: string): string {
+  return text.length > 300 ? `${text.slice(0, 297)}...` : text;
+}
+
+function ids(record: Record<string, string | undefined> | undefined): Record<string, string> | undefined {
+  if (record === undefined) return undefined;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(record)) if (v !== undefined) out[k] = v;
+  return Object.keys(out).length === 0 ? undefined : out;
+}
+
+export async function journaledCall<T>(deps: CallerDeps, spec: CallSpec<T>): Promise<T | undefined> {
+  const reason = deps.stopped();
+  if (reason !== undefined) throw reason;
+  const sleep = deps.retry.sleep ?? realSleep;
+  const context: AwsCallContext = { service: spec.op.split(':')[0] ?? '', operation: spec.op.split(':')[1] ?? spec.op, resource: spec.target, region: deps.region };
+  const seq = await deps.journal.intent({ node: spec.node, op: spec.op, target: spec.target, ...(spec.token === undefined ? {} : { token: spec.token }) });
+  const attemptOnce = (): Promise<T> => {
+    const send = () => deps.limit(async () => {
+      const output = await spec.send();
+      deps.onCall?.(spec.op, (output as { $metadata?: { attempts?: number } } | undefined)?.$metadata?.attempts ?? 1);
+      return output;
+    });
+    if (spec.propagation === undefined) return send();
+    return withPropagationRetry(send, {
+      isRetryable: isIamPropagationError,
+      maxWaitMs: deps.retry.propagationMaxWaitMs ?? 120_000,
+      initialDelayMs: deps.retry.propagationInitialDelayMs ?? 200,
+      maxDelayMs: deps.retry.propagationMaxDelayMs ?? 500,
+      sleep,
+      ...(deps.retry.now === undefined ? {} : { now: deps.retry.now }),
+      waitingFor: spec.propagation,
+      onRetry: (p: PropagationRetryProgress) => deps.progress(`waiting for ${spec.propagation ?? 'IAM'} (IAM propagation, ${Math.round(p.elapsedMs / 1000)} s so far, giving up in ${Math.round(p.remainingMs / 1000)} s)`),
+    });
+  };
+  const extra = deps.retry.transientAttempts ?? 3;
+  let delay = deps.retry.transientDelayMs ?? 500;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const output = await attemptOnce();
+      await deps.journal.done(seq, ids(spec.ids?.(output)));
+      return output;
+    } catch (error) {
+      if (spec.alreadyDone !== undefined && !isCosignerError(error) && (await spec.alreadyDone(error))) {
+        await deps.journal.done(seq);
+        return undefined;
+      }
+      const unknownOutcome = !definitelyFailed(error) && !isCosignerError(error);
+      if (unknownOutcome && spec.recover !== undefined) {
+        const found = await spec.recover();
+        if (found !== undefined) {
+          await deps.journal.done(seq, ids(spec.ids?.(found)));
+          return found;
+        }
+      }
+      if (isTransient(error) && attempt < extra && deps.stopped() === undefined) {
+        deps.progress(`${spec.op} failed (${(error as { name?: string }).name ?? 'error'}); retrying in ${Math.round(delay / 100) / 10} s`);
+        await sleep(delay);
+        delay *= 2;
+        continue;
+      }
+      // Only a definite client error closes the intent; otherwise the next run must check.
+      if (definitelyFailed(error)) await deps.journal.failed(seq, { code: (error as { name?: string }).name ?? 'Error', message: sanitize((error as Error).message ?? String(error)) });
+      throw error instanceof CosignerError ? error : classifyAwsError(error, context);
+    }
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * The desired state of one co-signer: every resource's deterministic name, its tags and its exact
+ * settings, computed from the config, the account and region, and the PCR8 source. Pure: no I/O,
+ * the same inputs always give the same state (and the same hash).
+ */
+import { IAM_PATH, resourceNames, resourceTags, TAGS, type ResourceNames } from '../config/names.js';
+import type { CosignerConfig } from '../config/schema.js';
+import { fireblocksPreset } from '../enclave/fireblocks-presets.js';
+import { fail } from '../errors.js';
+import { partitionForRegion } from '../policy/arn.js';
+import { buildBucketPolicy } from '../policy/bucket-policy.js';
+import { buildRoleInlinePolicy, buildRoleTrustPolicy, ROLE_INLINE_POLICY_NAME, ssmManagedPolicyArn } from '../policy/iam-policies.js';
+import { buildKeyPolicy, type KeyPolicyInput, type KeyPolicyProfile } from '../policy/key-policy.js';
+import type { PolicyDocument } from '../policy/types.js';
+import { hashOf } from './canonical.js';
+import { keyDescription } from './ownership.js';
+import { buildUserData } from './userdata.js';
+
+/** Where the PCR8 in the key policy comes from. */
+export interface Pcr8Choice {
+  value: string;
+  /** `fireblocks-preset` (the value Fireblocks publishes for `env`) or `config` (fireblocks.pcr8). */
+  source: 'fireblocks-preset' | 'config';
+  env: string;
+  label: string;
+}
+
+export interface DesiredRole {
+  name: string;
+  path: string;
+  arn: string;
+  trustPolicy: PolicyDocument;
+  permissionsBoundaryArn?: string;
+  inlinePolicyName: string;
+  managedPolicyArns: string[];
+}
+
+export interface DesiredBucket {
+  name: string;
+  arn: string;
+  /** The name was given in the config: an existing bucket of this account is adopted, not refused. */
+  named: boolean;
+  versioning: boolean;
+  policy: PolicyDocument;
+}
+
+export interface DesiredKey {
+  alias: string;
+  /** An existing key named in the config (kms.keyId), adopted instead of creating one. */
+  adopt?: { keyId: string; arn?: string };
+  description: string;
+  profile: KeyPolicyProfile;
+  /** The builder's input without the PCR8 list (see {@link keyPolicyFor}). */
+  policyInput: Omit<KeyPolicyInput, 'pcr8'>;
+  /** The policy for a new key: the configured PCR8 only. */
+  policy: PolicyDocument;
+  /** Enable rotation (requested, and allowed by the policy profile). */
+  rotation: boolean;
+  /** Why rotation is off although requested, for the plan's notes. */
+  rotationNote?: string;
+  pcr8: Pcr8Choice;
+  deletionWindowDays: number;
+}
+
+export interface DesiredSecurityGroup {
+  name: string;
+  description: string;
+  /** From the config; resolved to the default VPC by observation when absent. */
+  vpcId?: string;
+  /** The only egress rule: TCP to this port, anywhere. */
+  egressPort: number;
+}
+
+export interface DesiredInstance {
+  name: string;
+  type: string;
+  rootVolumeGiB: number;
+  amiParameter: string;
+  subnetId?: string;
+  publicIp: boolean;
+  enclave: { memoryMiB: number; cpuCount: number };
+  userData: string;
+  /** IMDSv2 only, hop limit 2 (fireblocks-aws.md §1.7). */
+  metadata: { httpTokens: 'required'; hopLimit: number };
+}
+
+export interface DesiredState {
+  name: string;
+  accountId: string;
+  region: string;
+  partition: string;
+  toolVersion: string;
+  names: ResourceNames;
+  /** Every resource's tags: the user's, then ours. */
+  tags: Record<string, string>;
+  role: DesiredRole;
+  instanceProfile: { name: string; path: string; arn: string };
+  bucket: DesiredBucket;
+  key: DesiredKey;
+  securityGroup: DesiredSecurityGroup;
+  instance: DesiredInstance;
+  /** Hash of everything above: part of a plan's fingerprint. */
+  hash: string;
+}
+
+export interface DesiredInput {
+  config: CosignerConfig;
+  accountId: string;
+  region: string;
+  toolVersion: string;
+}
+
+/** The PCR8 of the configured source: a Fireblocks preset or the config's custom value. */
+export function choosePcr8(config: CosignerConfig): Pcr8Choice {
+  if (config.fireblocks.env === 'custom') {
+    const value = config.fireblocks.pcr8;
+    if (value === undefined) fail('PCR_SOURCE_MISSING', 'a custom Fireblocks environment needs pcr8', 'set --pcr8 <hex> or fireblocks.pcr8 in the config');
+    return { value, source: 'config', env: 'custom', label: 'fireblocks.pcr8 in the config' };
+  }
+  const preset = fireblocksPreset(config.fireblocks.env);
+  if (config.fireblocks.pcr8 !== undefined && config.fireblocks.pcr8 !== preset.pcr8) {
+    fail('PCR_SOURCES_DISAGREE', `fireblocks.pcr8 differs from the PCR8 Fireblocks publishes for ${preset.label}`, 'remove fireblocks.pcr8, or set fireblocks.env to custom to use your own value');
+  }
+  return { value: preset.pcr8, source: 'fireblocks-preset', env: preset.env, label: `Fireblocks ${preset.label} preset` };
+}
+
+/** The full ARN of a key named in the config by id or ARN, checked against account and region. */
+function adoptedKey(keyId: string, accountId: string, region: string, partition: string): { keyId: string; arn?: string } {
+  const arn = /^arn:([^:]+):kms:([^:]+):(\d{12}):key\/(.+)$/.exec(keyId);
+  if (arn === null) return { keyId, arn: `arn:${partition}:kms:${region}:${accountId}:key/${keyId}` };
+  if (arn[2] !== region) fail('AWS_WRONG_REGION', `the key ${keyId} is in ${arn[2]}, not in ${region}`, `pass --region ${arn[2]}, or adopt a key of ${region}`);
+  if (arn[3] !== accountId) fail('RESOURCE_NOT_OURS', `the key ${keyId} belongs to account ${arn[3]}, not to ${accountId}`, 'adopt a key of the account you provision into');
+  return { keyId: arn[4] ?? keyId, arn: keyId };
+}
+
+export function computeDesired(input: DesiredInput): DesiredState {
+  const { config, accountId, region, toolVersion } = input;
+  if (config.aws.region !== undefined && config.aws.region !== region) {
+    fail('AWS_WRONG_REGION', `the config says region ${config.aws.region} but the AWS session is in ${region}`, `pass --region ${config.aws.region}, or change aws.region in the config`);
+  }
+  const partition = partitionForRegion(region);
+  const names = resourceNames(config, { accountId, region });
+  const tags = resourceTags(config, toolVersion);
+  const roleArn = `arn:${partition}:iam::${accountId}:role${IAM_PATH}${names.roleName}`;
+  const pcr8 = choosePcr8(config);
+  const profile = config.kms.policyProfile;
+  // Rotation needs a policy statement the documented Fireblocks policy does not have.
+  const rotation = config.kms.rotation && profile === 'hardened';
+  const policyInput: Omit<KeyPolicyInput, 'pcr8'> = {
+    accountId,
+    partition,
+    roleArn,
+    profile,
+    ...(profile === 'hardened'
+      ? { adminArns: config.kms.adminArns, pcr3RoleBinding: config.kms.pcr3RoleBinding, allowRotation: rotation }
+      : {}),
+  };
+  const state: Omit<DesiredState, 'hash'> = {
+    name: config.name,
+    accountId,
+    region,
+    partition,
+    toolVersion,
+    names,
+    tags,
+    role: {
+      name: names.roleName,
+      path: IAM_PATH,
+      arn: roleArn,
+      trustPolicy: buildRoleTrustPolicy(),
+      ...(config.iam.permissionsBoundaryArn === undefined ? {} : { permissionsBoundaryArn: config.iam.permissionsBoundaryArn }),
+      inlinePolicyName: ROLE_INLINE_POLICY_NAME,
+      managedPolicyArns: [ssmManagedPolicyArn(partition)],
+    },
+    instanceProfile: {
+      name: names.instanceProfileName,
+      path: IAM_PATH,
+      arn: `arn:${partition}:iam::${accountId}:instance-profile${IAM_PATH}${names.instanceProfileName}`,
+    },
+    bucket: {
+      name: names.bucketName,
+      arn: `arn:${partition}:s3:::${names.bucketName}`,
+      named: config.s3.bucketName !== undefined,
+      versioning: config.s3.versioning,
+      policy: buildBucketPolicy({ bucketName: names.bucketName, accountId, roleArn, partition }),
+    },
+    key: {
+      alias: names.keyAlias,
+      ...(config.kms.keyId === undefined ? {} : { adopt: adoptedKey(config.kms.keyId, accountId, region, partition) }),
+      description: keyDescription(config.name),
+      profile,
+      policyInput,
+      policy: buildKeyPolicy({ ...policyInput, pcr8: [pcr8.value] }),
+      rotation,
+      ...(config.kms.rotation && !rotation ? { rotationNote: 'rotation is off: the fireblocks-exact key policy does not allow enabling it' } : {}),
+      pcr8,
+      deletionWindowDays: config.kms.deletionWindowDays,
+    },
+    securityGroup: {
+      name: names.securityGroupName,
+      description: `cosigner-cli ${config.name}: co-signer host, no ingress, HTTPS egress only`,
+      ...(config.network.vpcId === undefined ? {} : { vpcId: config.network.vpcId }),
+      egressPort: 443,
+    },
+    instance: {
+      name: names.instanceName,
+      type: config.instance.type,
+      rootVolumeGiB: config.instance.rootVolumeGiB,
+      amiParameter: config.instance.amiParameter,
+      ...(config.network.subnetId === undefined ? {} : { subnetId: config.network.subnetId }),
+      publicIp: config.network.publicIp,
+      enclave: { memoryMiB: config.enclave.memoryMiB, cpuCount: config.enclave.cpuCount },
+      userData: buildUserData({
+        name: config.name,
+        region,
+        enclaveMemoryMiB: config.enclave.memoryMiB,
+        enclaveCpuCount: config.enclave.cpuCount,
+        bucketName: names.bucketName,
+        keyAlias: names.keyAlias,
+        fireblocksEnv: config.fireblocks.env,
+        toolVersion,
+      }),
+      metadata: { httpTokens: 'required', hopLimit: 2 },
+    },
+  };
+  // The version tag changes with every release; it must not make an unchanged config look new.
+  const { [TAGS.version]: _version, ...stableTags } = tags;
+  return { ...state, hash: hashOf({ ...state, tags: stableTags, toolVersion: undefined, instance: { ...state.instance, userData: hashOf(state.instance.userData.replace(/cosigner-cli \S+"/, '')) } }) };
+}
+
+/** The key policy with a given PCR8 list (more than one while `attest` rotates PCR8). */
+export function keyPolicyFor(desired: DesiredState, pcr8: readonly string[]): PolicyDocument {
+  return buildKeyPolicy({ ...desired.key.policyInput, pcr8 });
+}
+
+/** The role's inline policy once the key ARN is known. */
+export function inlinePolicyFor(desired: DesiredState, keyArn: string): PolicyDocument {
+  return buildRoleInlinePolicy({ bucketName: desired.bucket.name, keyArn });
+}
+
+/** Tags that decide ownership and drift (the version tag is informational). */
+export function ownershipTags(desired: DesiredState): Record<string, string> {
+  const { [TAGS.version]: _version, ...rest } = desired.tags;
+  return rest;
+}

@@ -1,0 +1,242 @@
+/**
+ * Observation of the EC2 side: the network the host goes into (VPC, subnet, whether the instance
+ * type supports Nitro Enclaves and is offered in the subnet's zone, whether the subnet has a route
+ * out), the security group found by name in that VPC, and the instances tagged with the co-signer's
+ * name. Read calls only.
+ */
+import type { _InstanceType, IpPermission } from '@aws-sdk/client-ec2';
+import type pLimit from 'p-limit';
+import type { AwsPorts } from '../aws/ports.js';
+import { TAGS } from '../config/names.js';
+import type { CosignerErrorCode } from '../errors.js';
+import { orAbsent, paginate, tagsOf, type TagRecord } from './aws-util.js';
+import type { DesiredState } from './desired.js';
+
+type Limit = ReturnType<typeof pLimit>;
+
+export interface NetworkProblem {
+  code: CosignerErrorCode;
+  message: string;
+  hint: string;
+}
+
+export interface ObservedNetwork {
+  vpcId: string | undefined;
+  subnetId: string | undefined;
+  availabilityZone: string | undefined;
+  /** Zones of the region that offer the instance type. */
+  offeredZones: string[];
+  nitroEnclaves: 'supported' | 'unsupported' | 'unknown';
+  /** Where the subnet's default route goes. */
+  routeOut: 'nat' | 'igw' | 'other' | 'none' | undefined;
+  /** Problems that stop a host from being launched (the planner turns them into refusals). */
+  problems: NetworkProblem[];
+  /** Things worth a warning that do not stop anything. */
+  warnings: string[];
+}
+
+export interface SecurityGroupRule {
+  protocol: string;
+  fromPort: number | undefined;
+  toPort: number | undefined;
+  ipv4: string[];
+  ipv6: string[];
+  groups: string[];
+  prefixLists: string[];
+}
+
+export interface ObservedSecurityGroup {
+  groupId: string;
+  vpcId: string;
+  tags: TagRecord;
+  ingress: SecurityGroupRule[];
+  egress: SecurityGroupRule[];
+}
+
+export interface ObservedInstance {
+  instanceId: string;
+  state: string;
+  type: string | undefined;
+  subnetId: string | undefined;
+  availabilityZone: string | undefined;
+  imageId: string | undefined;
+  instanceProfileArn: string | undefined;
+  enclave: boolean;
+  httpTokens: string | undefined;
+  hopLimit: number | undefined;
+  publicIp: string | undefined;
+  securityGroupIds: string[];
+  tags: TagRecord;
+  clientToken: string | undefined;
+  launchTime: string | undefined;
+  rootVolume: { volumeId: string; encrypted: boolean; type: string | undefined } | undefined;
+}
+
+export async function observeNetwork(ports: AwsPorts, desired: DesiredState, limit: Limit): Promise<ObservedNetwork> {
+  const type = desired.instance.type as _InstanceType;
+  const problems: NetworkProblem[] = [];
+  const warnings: string[] = [];
+  const [types, offerings, location] = await Promise.all([
+    limit(() => ports.ec2.describeInstanceTypes({ InstanceTypes: [type] }).catch((error: unknown) => {
+      if ((error as { name?: string }).name === 'InvalidInstanceType') return { InstanceTypes: [] };
+      throw error;
+    })),
+    limit(() => paginate(async (NextToken) => {
+      const page = await ports.ec2.describeInstanceTypeOfferings({ LocationType: 'availability-zone', Filters: [{ Name: 'instance-type', Values: [type] }], ...(NextToken === undefined ? {} : { NextToken }) });
+      return { items: page.InstanceTypeOfferings?.map((o) => o.Location ?? ''), next: page.NextToken };
+    })),
+    locateSubnet(ports, desired, limit),
+  ]);
+  const info = types.InstanceTypes?.[0];
+  const nitroEnclaves = info === undefined ? 'unknown' : info.NitroEnclavesSupport === 'supported' ? 'supported' : 'unsupported';
+  const offeredZones = offerings.filter((z) => z !== '').sort();
+  if (nitroEnclaves === 'unsupported') {
+    problems.push({ code: 'INSTANCE_TYPE_UNSUPPORTED', message: `${type} does not support Nitro Enclaves`, hint: 'use c5.xlarge or c5a.xlarge (--instance-type)' });
+  } else if (info === undefined || offeredZones.length === 0) {
+    problems.push({ code: 'INSTANCE_TYPE_UNAVAILABLE', message: `${type} is not offered in ${desired.region}`, hint: type === 'c5.xlarge' ? 'try --instance-type c5a.xlarge, or another region' : 'try --instance-type c5.xlarge, or another region' });
+  }
+  problems.push(...location.problems);
+  let { subnetId, availabilityZone } = location;
+  // With no subnet configured, pick the first subnet (by zone, then id) whose zone offers the type.
+  if (location.configured === false && location.candidates.length > 0) {
+    const fit = location.candidates.find((s) => offeredZones.includes(s.zone));
+    const chosen = fit ?? location.candidates[0];
+    subnetId = chosen?.subnetId;
+    availabilityZone = chosen?.zone;
+  }
+  if (availabilityZone !== undefined && offeredZones.length > 0 && !offeredZones.includes(availabilityZone)) {
+    problems.push({
+      code: 'INSTANCE_TYPE_UNAVAILABLE',
+      message: `${type} is not offered in ${availabilityZone}${location.configured ? ` (subnet ${subnetId ?? ''})` : ''}`,
+      hint: `use a subnet in ${offeredZones.join(', ')} (--subnet-id)`,
+    });
+  }
+  let routeOut: ObservedNetwork['routeOut'];
+  if (location.vpcId !== undefined && subnetId !== undefined) {
+    routeOut = await limit(() => defaultRoute(ports, location.vpcId as string, subnetId));
+    if (!desired.instance.publicIp && (routeOut === 'none' || routeOut === 'igw')) {
+      warnings.push(`subnet ${subnetId} has no route out for a host without a public IP (${routeOut === 'igw' ? 'its default route is an internet gateway' : 'it has no default route'}): the host needs a NAT gateway or VPC endpoints to reach Fireblocks, KMS and S3`);
+    }
+    if (desired.instance.publicIp && routeOut !== 'igw') {
+      warnings.push(`a public IP was asked for, but subnet ${subnetId} does not route to an internet gateway`);
+    }
+  }
+  return { vpcId: location.vpcId, subnetId, availabilityZone, offeredZones, nitroEnclaves, routeOut, problems, warnings };
+}
+
+interface SubnetLocation {
+  vpcId: string | undefined;
+  subnetId: string | undefined;
+  availabilityZone: string | undefined;
+  /** True when the subnet came from the config. */
+  configured: boolean;
+  candidates: { subnetId: string; zone: string }[];
+  problems: NetworkProblem[];
+}
+
+/** The configured subnet (and its VPC), or the configured/default VPC's subnets to choose from. */
+async function locateSubnet(ports: AwsPorts, desired: DesiredState, limit: Limit): Promise<SubnetLocation> {
+  const wantVpc = desired.securityGroup.vpcId;
+  const wantSubnet = desired.instance.subnetId;
+  const none = { vpcId: undefined, subnetId: undefined, availabilityZone: undefined, candidates: [] };
+  if (wantSubnet !== undefined) {
+    const got = await limit(() => orAbsent(() => ports.ec2.describeSubnets({ SubnetIds: [wantSubnet] })));
+    const subnet = got?.Subnets?.[0];
+    if (subnet === undefined) return { ...none, configured: true, problems: [{ code: 'AWS_NOT_FOUND', message: `subnet ${wantSubnet} does not exist in ${desired.region}`, hint: 'check --subnet-id and --region' }] };
+    if (wantVpc !== undefined && subnet.VpcId !== wantVpc) {
+      return { ...none, configured: true, problems: [{ code: 'CONFIG_INVALID', message: `subnet ${wantSubnet} is in ${subnet.VpcId ?? '?'}, not in the configured ${wantVpc}`, hint: 'make --subnet-id and --vpc-id agree, or drop --vpc-id' }] };
+    }
+    return { vpcId: subnet.VpcId, subnetId: wantSubnet, availabilityZone: subnet.AvailabilityZone, configured: true, candidates: [], problems: [] };
+  }
+  let vpcId = wantVpc;
+  if (vpcId === undefined) {
+    const vpcs = await limit(() => ports.ec2.describeVpcs({ Filters: [{ Name: 'is-default', Values: ['true'] }] }));
+    vpcId = vpcs.Vpcs?.[0]?.VpcId;
+    if (vpcId === undefined) return { ...none, configured: false, problems: [{ code: 'AWS_NOT_FOUND', message: `${desired.region} has no default VPC`, hint: 'name the network with --vpc-id and --subnet-id' }] };
+  } else {
+    const vpcs = await limit(() => orAbsent(() => ports.ec2.describeVpcs({ VpcIds: [vpcId as string] })));
+    if (vpcs?.Vpcs?.[0] === undefined) return { ...none, configured: false, problems: [{ code: 'AWS_NOT_FOUND', message: `VPC ${vpcId} does not exist in ${desired.region}`, hint: 'check --vpc-id and --region' }] };
+  }
+  const subnets = await limit(() => paginate(async (NextToken) => {
+    const page = await ports.ec2.describeSubnets({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }], ...(NextToken === undefined ? {} : { NextToken }) });
+    return { items: page.Subnets, next: page.NextToken };
+  }));
+  const candidates = subnets
+    .filter((s) => s.SubnetId !== undefined && s.AvailabilityZone !== undefined)
+    .map((s) => ({ subnetId: s.SubnetId as string, zone: s.AvailabilityZone as string }))
+    .sort((a, b) => a.zone.localeCompare(b.zone) || a.subnetId.localeCompare(b.subnetId));
+  const problems: NetworkProblem[] = candidates.length === 0 ? [{ code: 'AWS_NOT_FOUND', message: `VPC ${vpcId} has no subnets`, hint: 'create a subnet or pass --subnet-id' }] : [];
+  return { vpcId, subnetId: undefined, availabilityZone: undefined, configured: false, candidates, problems };
+}
+
+/** Where the subnet's 0.0.0.0/0 route goes (its own route table, else the VPC's main one). */
+async function defaultRoute(ports: AwsPorts, vpcId: string, subnetId: string): Promise<ObservedNetwork['routeOut']> {
+  const tables = await paginate(async (NextToken) => {
+    const page = await ports.ec2.describeRouteTables({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }], ...(NextToken === undefined ? {} : { NextToken }) });
+    return { items: page.RouteTables, next: page.NextToken };
+  });
+  const own = tables.find((t) => t.Associations?.some((a) => a.SubnetId === subnetId));
+  const table = own ?? tables.find((t) => t.Associations?.some((a) => a.Main === true));
+  const route = table?.Routes?.find((r) => r.DestinationCidrBlock === '0.0.0.0/0' && r.State !== 'blackhole');
+  if (route === undefined) return 'none';
+  if (route.NatGatewayId !== undefined) return 'nat';
+  if (route.GatewayId?.startsWith('igw-') === true) return 'igw';
+  return 'other';
+}
+
+function rulesOf(permissions: readonly IpPermission[] | undefined): SecurityGroupRule[] {
+  return (permissions ?? []).map((p) => ({
+    protocol: p.IpProtocol ?? '-1',
+    fromPort: p.FromPort,
+    toPort: p.ToPort,
+    ipv4: (p.IpRanges ?? []).map((r) => r.CidrIp ?? '').filter((c) => c !== ''),
+    ipv6: (p.Ipv6Ranges ?? []).map((r) => r.CidrIpv6 ?? '').filter((c) => c !== ''),
+    groups: (p.UserIdGroupPairs ?? []).map((g) => g.GroupId ?? '').filter((g) => g !== ''),
+    prefixLists: (p.PrefixListIds ?? []).map((l) => l.PrefixListId ?? '').filter((l) => l !== ''),
+  }));
+}
+
+export async function observeSecurityGroup(ports: AwsPorts, desired: DesiredState, vpcId: string): Promise<ObservedSecurityGroup | undefined> {
+  const got = await ports.ec2.describeSecurityGroups({ Filters: [{ Name: 'group-name', Values: [desired.securityGroup.name] }, { Name: 'vpc-id', Values: [vpcId] }] });
+  const group = got.SecurityGroups?.[0];
+  if (group?.GroupId === undefined) return undefined;
+  return { groupId: group.GroupId, vpcId: group.VpcId ?? vpcId, tags: tagsOf(group.Tags), ingress: rulesOf(group.IpPermissions), egress: rulesOf(group.IpPermissionsEgress) };
+}
+
+const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped'];
+
+/** Instances tagged with the co-signer's name (any owner tag value: the planner judges). */
+export async function observeInstances(ports: AwsPorts, desired: DesiredState): Promise<ObservedInstance[]> {
+  const reservations = await paginate(async (NextToken) => {
+    const page = await ports.ec2.describeInstances({
+      Filters: [{ Name: `tag:${TAGS.name}`, Values: [desired.name] }, { Name: 'instance-state-name', Values: LIVE_STATES }],
+      ...(NextToken === undefined ? {} : { NextToken }),
+    });
+    return { items: page.Reservations, next: page.NextToken };
+  });
+  const instances = reservations.flatMap((r) => r.Instances ?? []).filter((i) => i.InstanceId !== undefined);
+  return Promise.all(
+    instances.map(async (i) => {
+      const rootId = i.BlockDeviceMappings?.find((m) => m.DeviceName === i.RootDeviceName)?.Ebs?.VolumeId;
+      const volume = rootId === undefined ? undefined : (await orAbsent(() => ports.ec2.describeVolumes({ VolumeIds: [rootId] })))?.Volumes?.[0];
+      return {
+        instanceId: i.InstanceId as string,
+        state: i.State?.Name ?? 'unknown',
+        type: i.InstanceType,
+        subnetId: i.SubnetId,
+        availabilityZone: i.Placement?.AvailabilityZone,
+        imageId: i.ImageId,
+        instanceProfileArn: i.IamInstanceProfile?.Arn,
+        enclave: i.EnclaveOptions?.Enabled ?? false,
+        httpTokens: i.MetadataOptions?.HttpTokens,
+        hopLimit: i.MetadataOptions?.HttpPutResponseHopLimit,
+        publicIp: i.PublicIpAddress,
+        securityGroupIds: (i.SecurityGroups ?? []).map((g) => g.GroupId ?? '').filter((g) => g !== ''),
+        tags: tagsOf(i.Tags),
+        clientToken: i.ClientToken,
+        launchTime: i.LaunchTime === undefined ? undefined : new Date(i.LaunchTime).toISOString(),
+        rootVolume: rootId === undefined ? undefined : { volumeId: rootId, encrypted: volume?.Encrypted ?? false, type: volume?.VolumeType },
+      };
+    }),
+  );
+}

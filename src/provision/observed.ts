@@ -1,0 +1,305 @@
+/**
+ * What exists, read through the ports: each resource is looked up by its deterministic name (or,
+ * for the key and the instance, by alias, tag and journal token), never by guessing. Observation
+ * makes read calls only. Ownership is judged later, by the planner, from the tags (and, for keys,
+ * the description marker) read here.
+ */
+import pLimit from 'p-limit';
+import type { AwsPorts } from '../aws/ports.js';
+import type { PolicyDocument } from '../policy/types.js';
+import { isAccessDenied, isNotFound, kmsTagsOf, orAbsent, paginate, parseAwsPolicy, tagsOf, type TagRecord } from './aws-util.js';
+import type { DesiredState } from './desired.js';
+import { keyMarker } from './ownership.js';
+import { observeNetwork, observeInstances, observeSecurityGroup, type ObservedInstance, type ObservedNetwork, type ObservedSecurityGroup } from './observed-ec2.js';
+
+export type { ObservedInstance, ObservedNetwork, ObservedSecurityGroup };
+
+export interface ObservedRole {
+  arn: string;
+  path: string;
+  tags: TagRecord;
+  trustPolicy: PolicyDocument | undefined;
+  permissionsBoundaryArn: string | undefined;
+  attachedPolicyArns: string[];
+  inlinePolicyNames: string[];
+  /** Our inline policy (by name), when present. */
+  inlinePolicy: PolicyDocument | undefined;
+}
+
+export interface ObservedInstanceProfile {
+  arn: string;
+  path: string;
+  tags: TagRecord;
+  roleNames: string[];
+}
+
+export type ObservedBucket =
+  | { status: 'absent' }
+  /** The name belongs to another AWS account (HeadBucket 403). */
+  | { status: 'taken' }
+  | {
+      status: 'present';
+      region: string;
+      tags: TagRecord;
+      publicAccessBlock: { BlockPublicAcls?: boolean; IgnorePublicAcls?: boolean; BlockPublicPolicy?: boolean; RestrictPublicBuckets?: boolean } | undefined;
+      ownership: string | undefined;
+      versioning: string | undefined;
+      encryption: { algorithm: string | undefined; kmsKeyId: string | undefined } | undefined;
+      policy: PolicyDocument | undefined;
+    };
+
+export interface ObservedKey {
+  keyId: string;
+  arn: string;
+  state: string;
+  manager: string | undefined;
+  spec: string | undefined;
+  usage: string | undefined;
+  multiRegion: boolean;
+  description: string | undefined;
+  /** `undefined` when the key policy does not let us list them (ours do not). */
+  tags: TagRecord | undefined;
+  /** `undefined` when the key policy does not let us read it. */
+  policy: PolicyDocument | undefined;
+  /** `undefined` when the key policy does not let us read it. */
+  rotation: boolean | undefined;
+  createdAt: string | undefined;
+  /** How it was found. */
+  foundBy: 'alias' | 'config' | 'journal' | 'token';
+}
+
+export interface ObservedState {
+  role: ObservedRole | undefined;
+  instanceProfile: ObservedInstanceProfile | undefined;
+  bucket: ObservedBucket;
+  key: ObservedKey | undefined;
+  /** The key our alias points to, when that is not `key` (a foreign or stale target). */
+  aliasTarget: { keyId: string; arn: string } | undefined;
+  /** Keys carrying a creation token of ours beyond the one adopted (a retried CreateKey). */
+  keyDuplicates: ObservedKey[];
+  securityGroup: ObservedSecurityGroup | undefined;
+  /** Instances tagged with this co-signer's name, not terminated. */
+  instances: ObservedInstance[];
+  network: ObservedNetwork;
+  ami: { parameter: string; imageId: string | undefined; rootDeviceName: string | undefined };
+}
+
+/** What the journal knows about calls whose outcome observation cannot see by name. */
+export interface RecoveryHints {
+  /** Key ids a previous run created. */
+  keyIds: string[];
+  /** Creation tokens of CreateKey calls that may or may not have happened. */
+  keyTokens: string[];
+}
+
+export const NO_HINTS: RecoveryHints = { keyIds: [], keyTokens: [] };
+
+export interface ObserveOptions {
+  /** Concurrent read calls. @default 8 */
+  concurrency?: number;
+}
+
+export async function observe(ports: AwsPorts, desired: DesiredState, hints: RecoveryHints = NO_HINTS, options: ObserveOptions = {}): Promise<ObservedState> {
+  const limit = pLimit(options.concurrency ?? 8);
+  const [role, instanceProfile, bucket, keys, ami, network, instances] = await Promise.all([
+    observeRole(ports, desired, limit),
+    limit(() => observeInstanceProfile(ports, desired)),
+    observeBucket(ports, desired, limit),
+    observeKey(ports, desired, hints, limit),
+    limit(() => observeAmi(ports, desired)),
+    observeNetwork(ports, desired, limit),
+    limit(() => observeInstances(ports, desired)),
+  ]);
+  const securityGroup = network.vpcId === undefined ? undefined : await observeSecurityGroup(ports, desired, network.vpcId);
+  return { role, instanceProfile, bucket, ...keys, ami, network, instances, securityGroup };
+}
+
+type Limit = ReturnType<typeof pLimit>;
+
+async function observeRole(ports: AwsPorts, desired: DesiredState, limit: Limit): Promise<ObservedRole | undefined> {
+  const roleName = desired.role.name;
+  const got = await limit(() => orAbsent(() => ports.iam.getRole({ RoleName: roleName })));
+  const role = got?.Role;
+  if (role === undefined) return undefined;
+  const [attached, inlineNames, inline] = await Promise.all([
+    limit(() => paginate(async (Marker) => {
+      const page = await ports.iam.listAttachedRolePolicies({ RoleName: roleName, ...(Marker === undefined ? {} : { Marker }) });
+      return { items: page.AttachedPolicies?.map((p) => p.PolicyArn ?? ''), next: page.IsTruncated ? page.Marker : undefined };
+    })),
+    limit(() => paginate(async (Marker) => {
+      const page = await ports.iam.listRolePolicies({ RoleName: roleName, ...(Marker === undefined ? {} : { Marker }) });
+      return { items: page.PolicyNames, next: page.IsTruncated ? page.Marker : undefined };
+    })),
+    limit(() => orAbsent(() => ports.iam.getRolePolicy({ RoleName: roleName, PolicyName: desired.role.inlinePolicyName }))),
+  ]);
+  return {
+    arn: role.Arn ?? desired.role.arn,
+    path: role.Path ?? '/',
+    tags: tagsOf(role.Tags),
+    trustPolicy: parseAwsPolicy(role.AssumeRolePolicyDocument),
+    permissionsBoundaryArn: role.PermissionsBoundary?.PermissionsBoundaryArn,
+    attachedPolicyArns: attached.filter((arn) => arn !== ''),
+    inlinePolicyNames: inlineNames,
+    inlinePolicy: parseAwsPolicy(inline?.PolicyDocument),
+  };
+}
+
+async function observeInstanceProfile(ports: AwsPorts, desired: DesiredState): Promise<ObservedInstanceProfile | undefined> {
+  const got = await orAbsent(() => ports.iam.getInstanceProfile({ InstanceProfileName: desired.instanceProfile.name }));
+  const profile = got?.InstanceProfile;
+  if (profile === undefined) return undefined;
+  return {
+    arn: profile.Arn ?? desired.instanceProfile.arn,
+    path: profile.Path ?? '/',
+    tags: tagsOf(profile.Tags),
+    roleNames: (profile.Roles ?? []).map((r) => r.RoleName ?? '').filter((n) => n !== ''),
+  };
+}
+
+async function observeBucket(ports: AwsPorts, desired: DesiredState, limit: Limit): Promise<ObservedBucket> {
+  const Bucket = desired.bucket.name;
+  // Our own bucket policy denies s3:ListBucket (and so HeadBucket) to all but the role: look the
+  // name up among the account's buckets (s3:ListAllMyBuckets) instead.
+  const listed = await limit(() => paginate(async (ContinuationToken) => {
+    const page = await ports.s3.listBuckets({ Prefix: Bucket, MaxBuckets: 100, ...(ContinuationToken === undefined ? {} : { ContinuationToken }) });
+    return { items: page.Buckets, next: page.ContinuationToken };
+  }));
+  const mine = listed.find((b) => b.Name === Bucket);
+  if (mine === undefined) {
+    try {
+      await limit(() => ports.s3.headBucket({ Bucket }));
+    } catch (error) {
+      if (isNotFound(error)) return { status: 'absent' };
+      if (!isAccessDenied(error)) throw error;
+    }
+    // It exists and is not among this account's buckets: another account owns the name.
+    return { status: 'taken' };
+  }
+  let region = mine.BucketRegion;
+  if (region === undefined || region === '') {
+    const location = await limit(() => ports.s3.getBucketLocation({ Bucket }));
+    region = location.LocationConstraint === undefined || (location.LocationConstraint as string) === '' ? 'us-east-1' : location.LocationConstraint;
+  }
+  const [tags, pab, ownership, versioning, encryption, policy] = await Promise.all([
+    limit(() => orAbsent(() => ports.s3.getBucketTagging({ Bucket }))),
+    limit(() => orAbsent(() => ports.s3.getPublicAccessBlock({ Bucket }))),
+    limit(() => orAbsent(() => ports.s3.getBucketOwnershipControls({ Bucket }))),
+    limit(() => ports.s3.getBucketVersioning({ Bucket })),
+    limit(() => orAbsent(() => ports.s3.getBucketEncryption({ Bucket }))),
+    limit(() => orAbsent(() => ports.s3.getBucketPolicy({ Bucket }))),
+  ]);
+  const rule = encryption?.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault;
+  return {
+    status: 'present',
+    region,
+    tags: tagsOf(tags?.TagSet),
+    publicAccessBlock: pab?.PublicAccessBlockConfiguration,
+    ownership: ownership?.OwnershipControls?.Rules?.[0]?.ObjectOwnership,
+    versioning: versioning.Status,
+    encryption: rule === undefined ? undefined : { algorithm: rule.SSEAlgorithm, kmsKeyId: rule.KMSMasterKeyID },
+    policy: parseAwsPolicy(policy?.Policy),
+  };
+}
+
+/** DescribeKey plus tags, policy and rotation of one key. */
+export async function describeKeyFully(ports: AwsPorts, keyId: string, foundBy: ObservedKey['foundBy'], limit: Limit): Promise<ObservedKey | undefined> {
+  const described = await limit(() => orAbsent(() => ports.kms.describeKey({ KeyId: keyId })));
+  const meta = described?.KeyMetadata;
+  if (meta?.KeyId === undefined || meta.Arn === undefined) return undefined;
+  const id = meta.KeyId;
+  const pendingDeletion = meta.KeyState === 'PendingDeletion' || meta.KeyState === 'PendingReplicaDeletion';
+  const deniedIsUnknown = (error: unknown): undefined => {
+    if (isAccessDenied(error)) return undefined;
+    throw error;
+  };
+  const [tags, policy, rotation] = await Promise.all([
+    limit(() => listKeyTags(ports, id).catch(deniedIsUnknown)),
+    limit(() => ports.kms.getKeyPolicy({ KeyId: id, PolicyName: 'default' }).then((r) => parseAwsPolicy(r.Policy), deniedIsUnknown)),
+    // Rotation status needs a permission only the hardened policy grants; a key pending deletion cannot be asked.
+    pendingDeletion
+      ? Promise.resolve(undefined)
+      : limit(() => ports.kms.getKeyRotationStatus({ KeyId: id }).then((r) => r.KeyRotationEnabled ?? false, deniedIsUnknown)),
+  ]);
+  return {
+    keyId: id,
+    arn: meta.Arn,
+    state: meta.KeyState ?? 'Unknown',
+    manager: meta.KeyManager,
+    spec: meta.KeySpec,
+    usage: meta.KeyUsage,
+    multiRegion: meta.MultiRegion ?? false,
+    description: meta.Description,
+    tags,
+    policy,
+    rotation,
+    createdAt: meta.CreationDate === undefined ? undefined : new Date(meta.CreationDate).toISOString(),
+    foundBy,
+  };
+}
+
+export async function listKeyTags(ports: AwsPorts, keyId: string): Promise<TagRecord> {
+  const tags = await paginate(async (Marker) => {
+    const page = await ports.kms.listResourceTags({ KeyId: keyId, ...(Marker === undefined ? {} : { Marker }) });
+    return { items: page.Tags, next: page.Truncated ? page.NextMarker : undefined };
+  });
+  return kmsTagsOf(tags);
+}
+
+async function observeKey(ports: AwsPorts, desired: DesiredState, hints: RecoveryHints, limit: Limit): Promise<Pick<ObservedState, 'key' | 'aliasTarget' | 'keyDuplicates'>> {
+  // The alias first: it is how a finished run's key is found.
+  const viaAlias = await describeKeyFully(ports, desired.key.alias, 'alias', limit);
+  const adopt = desired.key.adopt;
+  if (adopt !== undefined) {
+    const key = await describeKeyFully(ports, adopt.arn ?? adopt.keyId, 'config', limit);
+    const aliasTarget = viaAlias !== undefined && viaAlias.keyId !== key?.keyId ? { keyId: viaAlias.keyId, arn: viaAlias.arn } : undefined;
+    return { key, aliasTarget, keyDuplicates: [] };
+  }
+  if (viaAlias !== undefined) return { key: viaAlias, aliasTarget: undefined, keyDuplicates: [] };
+  // No alias: a previous run may have created the key and stopped before the alias.
+  for (const keyId of [...hints.keyIds].reverse()) {
+    const key = await describeKeyFully(ports, keyId, 'journal', limit);
+    if (key !== undefined && key.state !== 'PendingDeletion') return { key, aliasTarget: undefined, keyDuplicates: [] };
+  }
+  if (hints.keyTokens.length === 0) return { key: undefined, aliasTarget: undefined, keyDuplicates: [] };
+  const found = await findKeysByToken(ports, hints.keyTokens, limit);
+  const [first, ...rest] = found;
+  return { key: first, aliasTarget: undefined, keyDuplicates: rest };
+}
+
+/**
+ * Every customer key whose description carries one of `tokens`, oldest first. Only run when the
+ * journal has a CreateKey whose outcome is unknown (or the SDK retried one): it describes every
+ * key of the region.
+ */
+export async function findKeysByToken(ports: AwsPorts, tokens: readonly string[], limit: Limit): Promise<ObservedKey[]> {
+  const ids = await paginate(async (Marker) => {
+    const page = await limit(() => ports.kms.listKeys({ ...(Marker === undefined ? {} : { Marker }) }));
+    return { items: page.Keys?.map((k) => k.KeyId ?? ''), next: page.Truncated ? page.NextMarker : undefined };
+  });
+  const wanted = new Set(tokens);
+  const matches = await Promise.all(
+    ids.filter((id) => id !== '').map(async (id) => {
+      const meta = await limit(() => ports.kms.describeKey({ KeyId: id })).then((r) => r.KeyMetadata, (error: unknown) => {
+        // Keys whose policy shuts us out are not ours anyway.
+        if (isAccessDenied(error) || isNotFound(error)) return undefined;
+        throw error;
+      });
+      const token = keyMarker(meta?.Description)?.token;
+      return token !== undefined && wanted.has(token) && meta?.KeyManager === 'CUSTOMER' ? id : undefined;
+    }),
+  );
+  const keys = await Promise.all(matches.filter((id): id is string => id !== undefined).map((id) => describeKeyFully(ports, id, 'token', limit)));
+  return keys
+    .filter((k): k is ObservedKey => k !== undefined && k.state !== 'PendingDeletion')
+    .sort((a, b) => (a.createdAt ?? '').localeCompare(b.createdAt ?? '') || a.keyId.localeCompare(b.keyId));
+}
+
+async function observeAmi(ports: AwsPorts, desired: DesiredState): Promise<ObservedState['ami']> {
+  const parameter = desired.instance.amiParameter;
+  const got = await orAbsent(() => ports.ssm.getParameter({ Name: parameter }));
+  const imageId = got?.Parameter?.Value;
+  if (imageId === undefined) return { parameter, imageId, rootDeviceName: undefined };
+  // The root device name sizes and encrypts the right volume at launch.
+  const images = await orAbsent(() => ports.ec2.describeImages({ ImageIds: [imageId] }));
+  return { parameter, imageId, rootDeviceName: images?.Images?.[0]?.RootDeviceName };
+}

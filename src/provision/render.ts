@@ -1,0 +1,57 @@
+/**
+ * Human renderings of plans and receipts: a table of actions (one line per resource, its calls
+ * indented under it) and a short receipt summary. Pure text in, text out; colour is applied by the
+ * caller's Style when it has one.
+ */
+import type { Style } from '../io/style.js';
+import type { Plan, PlannedAction } from './plan-types.js';
+import type { Receipt } from './receipt.js';
+
+const PLAIN: Style = { bold: (t) => t, dim: (t) => t, red: (t) => t, green: (t) => t, yellow: (t) => t, cyan: (t) => t };
+
+const MARK: Record<PlannedAction['kind'], { sign: string; word: string; color: keyof Style }> = {
+  create: { sign: '+', word: 'create', color: 'green' },
+  update: { sign: '~', word: 'update', color: 'yellow' },
+  noop: { sign: '=', word: 'keep', color: 'dim' },
+  refuse: { sign: '!', word: 'refuse', color: 'red' },
+};
+
+function short(value: string): string {
+  return value.length > 16 ? `${value.slice(0, 6)}…${value.slice(-4)}` : value;
+}
+
+/** The plan as lines: header, one line per node, its calls, refusals' hints, notes and a summary. */
+export function planLines(plan: Plan, style: Style = PLAIN): string[] {
+  const lines = [style.bold(`Plan for co-signer ${plan.name} in account ${plan.accountId}, ${plan.region}`), style.dim(`  PCR8 ${short(plan.pcr8.value)} from the ${plan.pcr8.label}`)];
+  const width = Math.max(...plan.actions.map((a) => a.resource.length));
+  for (const action of plan.actions) {
+    const mark = MARK[action.kind];
+    const paint = (text: string) => style[mark.color](text);
+    const why = action.kind === 'noop' ? (action.id === undefined ? action.reasons.join('; ') : action.id) : action.reasons.join('; ');
+    lines.push(`  ${paint(`${mark.sign} ${mark.word.padEnd(6)}`)} ${action.resource.padEnd(width)}  ${style.dim(why)}`);
+    for (const op of action.rounds.flat()) lines.push(style.dim(`      · ${op.op}: ${op.detail}`));
+    if (action.refusal !== undefined) lines.push(`      ${style.red(action.refusal.code)} ${style.dim(`hint: ${action.refusal.hint}`)}`);
+    for (const note of action.notes) lines.push(style.yellow(`      note: ${note}`));
+  }
+  const s = plan.summary;
+  lines.push(`  ${s.create} to create, ${s.update} to update, ${s.noop} unchanged${s.refuse > 0 ? style.red(`, ${s.refuse} refused`) : ''}; ${s.writes} write call(s)`);
+  return lines;
+}
+
+export function receiptLines(receipt: Receipt, path: string | undefined, style: Style = PLAIN): string[] {
+  const r = receipt.resources;
+  const row = (label: string, value: string | null) => `  ${label.padEnd(16)} ${value ?? style.dim('(none)')}`;
+  return [
+    style.bold(`Co-signer ${receipt.name} in account ${receipt.accountId}, ${receipt.region}`),
+    row('IAM role', r.role.arn),
+    row('instance profile', r.instanceProfile.arn),
+    row('S3 bucket', `${r.bucket.name} (SSE-S3, versioning ${r.bucket.versioning ? 'on' : 'off'})`),
+    row('KMS key', `${r.key.arn ?? '(none)'} ${r.key.alias}${r.key.adopted ? ' (adopted)' : ''}`),
+    row('security group', `${r.securityGroup.id ?? '(none)'} (${r.securityGroup.egress})`),
+    row('EC2 host', `${r.instance.id ?? '(none)'} ${r.instance.type} in ${r.instance.subnetId ?? '?'}`),
+    row('PCR8', `${short(receipt.pcr8.value)} (${receipt.pcr8.label})`),
+    row('key policy', receipt.policyHashes.keyPolicy),
+    ...(path === undefined ? [] : [style.dim(`  receipt written to ${path}`)]),
+    ...receipt.duplicateKeys.map((k) => style.yellow(`  note: key ${k} was created twice by a retried call and is unused`)),
+  ];
+}

@@ -1,0 +1,46 @@
+/**
+ * The key-policy change that lets the administrators retire a key: our key policies grant nobody
+ * `kms:ScheduleKeyDeletion` or `kms:DeleteAlias` (as Fireblocks' does not), so `destroy
+ * --delete-key` and the clean-up of a key created twice first add one statement, merged by Sid
+ * into the existing policy (everything else kept), and proven free of lockout before it is written.
+ *
+ * The statement is built here because the policy engine has no teardown builder yet; it uses the
+ * engine's merge and proofs, and moves to src/policy when one exists.
+ */
+import { accountRootArn } from '../policy/arn.js';
+import { POLICY_VERSION } from '../policy/constants.js';
+import { mergeBySid } from '../policy/merge.js';
+import { assertKeyPolicyProofs, proveKeyPolicy } from '../policy/proofs.js';
+import type { PolicyDocument } from '../policy/types.js';
+import { samePolicy } from './canonical.js';
+
+export const TEARDOWN_SID = 'CosignerKeyTeardown';
+export const TEARDOWN_ACTIONS = ['kms:ScheduleKeyDeletion', 'kms:DeleteAlias'] as const;
+
+export interface TeardownPolicyInput {
+  accountId: string;
+  partition: string;
+  keyArn: string;
+  roleArn: string;
+  /** Key administrators; the account root when empty. */
+  adminArns: readonly string[];
+  callerArn: string;
+  pcr8: readonly string[];
+}
+
+/** The existing policy plus the teardown statement; undefined when it is already there. */
+export function teardownKeyPolicy(existing: PolicyDocument, input: TeardownPolicyInput): PolicyDocument | undefined {
+  const admins = input.adminArns.length === 0 ? [accountRootArn(input.accountId, input.partition)] : [...input.adminArns];
+  const statement: PolicyDocument = {
+    Version: POLICY_VERSION,
+    Statement: [{ Sid: TEARDOWN_SID, Effect: 'Allow', Principal: { AWS: admins.length === 1 ? (admins[0]) : admins }, Action: [...TEARDOWN_ACTIONS], Resource: '*' }],
+  };
+  // Only the teardown Sid is ours here: every other statement, ours or not, stays as it is.
+  const { policy } = mergeBySid(existing, statement, { ownedSids: [TEARDOWN_SID] });
+  if (samePolicy(policy, existing)) return undefined;
+  const report = proveKeyPolicy(policy, { keyArn: input.keyArn, roleArn: input.roleArn, pcr8: input.pcr8, adminArns: admins, callerArn: input.callerArn, debugEnclave: 'accept-risk' });
+  // Only a lockout refuses here: the key is about to be deleted, the bypass proofs do not matter.
+  assertKeyPolicyProofs({ ...report, ok: !report.findings.some((f) => f.severity === 'error' && f.code === 'POLICY_LOCKOUT'), findings: report.findings.filter((f) => f.code === 'POLICY_LOCKOUT') });
+  return policy;
+}
+
