@@ -104,7 +104,7 @@ export function createProgram(options: ProgramOptions): Command {
   );
 
   const attest = add('attest', 'put PCR8 into the KMS key policy: measure, cross-check, merge by Sid, prove, write, read back',
-    notAvailable('attest', 'key-policy attestation arrives with the policy engine'),
+    () => import('./commands/attest.js'),
     'cosigner-cli attest --eif cosigner.eif --dry-run',
     'cosigner-cli attest --describe-eif-output describe.json --yes',
     'cosigner-cli attest --add <new-pcr8> --yes && cosigner-cli attest --prune <old-pcr8> --yes');
@@ -115,6 +115,8 @@ export function createProgram(options: ProgramOptions): Command {
     .option('--pcr8 <hex>', 'PCR8 value (96 hex characters)')
     .option('--add <pcr8|file>', 'rotation: add a PCR8 value to the policy')
     .option('--prune <pcr8>', 'rotation: remove a PCR8 value from the policy')
+    .option('--remove-statement <sid>', 'drop a foreign statement reported as a bypass path (repeatable)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option('--role-arn <arn>', 'the co-signer role, when it is not the one the config names')
     .option('--dry-run', 'show the policy diff and stop');
   addSettings(attest, (s) => ['name', 'fireblocks.env', 'kms.keyId', 'kms.adminArns', 'kms.policyProfile', 'kms.pcr3RoleBinding'].includes(s.path));
   attest

@@ -8,8 +8,10 @@ import { diffConfigs, type ConfigChange } from '../config/diff.js';
 import { envLayer, flagLayer, mergeLayers, readConfigFile, resolveConfigPath, validateConfig, type ConfigLayer } from '../config/load.js';
 import { saveConfig } from '../config/save.js';
 import { configJsonSchema, FIREBLOCKS_ENVS, INSTANCE_TYPES, nameSchema, pcrSchema, type CosignerConfig } from '../config/schema.js';
+import { isCosignerError } from '../errors.js';
 import type { IoHost } from '../io/io-host.js';
 import type { Style } from '../io/style.js';
+import type { Discovery } from './init-discovery.js';
 
 export interface InitOptions {
   /** Where the config is written. */
@@ -29,6 +31,11 @@ export type InitResult =
 export interface InitDeps {
   io: IoHost;
   save?: (path: string, config: CosignerConfig) => Promise<void>;
+  /**
+   * What the account offers in a region (caller, instance types, VPCs, subnets); `undefined` when
+   * no credentials are available, and the wizard then works offline.
+   */
+  discover?: (region: string) => Promise<Discovery | undefined>;
 }
 
 export function parseOptions(invocation: Invocation): InitOptions {
@@ -66,7 +73,7 @@ function set(layer: ConfigLayer, path: string, value: unknown): void {
  * The wizard's questions, in order. Each is asked only when neither a flag nor an env var set it;
  * an existing file's value (or the default) is offered as the default answer.
  */
-async function ask(io: IoHost, given: ConfigLayer, base: ConfigLayer, env: NodeJS.ProcessEnv): Promise<ConfigLayer> {
+async function ask(io: IoHost, given: ConfigLayer, base: ConfigLayer, env: NodeJS.ProcessEnv, discover: InitDeps['discover']): Promise<ConfigLayer> {
   const answers: ConfigLayer = {};
   const has = (path: string) => get(given, path) !== undefined;
   const current = (path: string) => get(base, path);
@@ -88,9 +95,26 @@ async function ask(io: IoHost, given: ConfigLayer, base: ConfigLayer, env: NodeJ
     const region = (current('aws.region') as string | undefined) ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
     set(answers, 'aws.region', await io.request({ kind: 'text', message: 'AWS region', flag: '--region', ...(region ? { default: region } : {}), validate: (v) => REGION_RE.test(v) || 'must be an AWS region such as us-east-1' }));
   }
+  const region = (get(answers, 'aws.region') ?? get(given, 'aws.region')) as string | undefined;
+  const found = region && discover ? await discover(region) : undefined;
+  if (found) io.notify({ level: 'info', message: `AWS account ${found.accountId} (${found.callerArn})` });
+
   if (!has('instance.type')) {
-    const choices = INSTANCE_TYPES.map((value) => ({ value, name: value === 'c5.xlarge' ? 'c5.xlarge (Fireblocks’ first choice)' : 'c5a.xlarge (where c5.xlarge is not offered)' }));
-    set(answers, 'instance.type', await io.request({ kind: 'select', message: 'EC2 instance type', flag: '--instance-type', choices, default: (current('instance.type') as string | undefined) ?? 'c5.xlarge' }));
+    const offered = (type: string) => !found || found.offeredTypes.includes(type);
+    const label = (type: string) => (type === 'c5.xlarge' ? 'c5.xlarge (Fireblocks’ first choice)' : 'c5a.xlarge (where c5.xlarge is not offered)');
+    const choices = INSTANCE_TYPES.map((value) => ({ value, name: offered(value) ? label(value) : `${value} (not offered in ${region ?? 'this region'})` }));
+    const preferred = (current('instance.type') as string | undefined) ?? INSTANCE_TYPES.find(offered) ?? 'c5.xlarge';
+    set(answers, 'instance.type', await io.request({ kind: 'select', message: 'EC2 instance type', flag: '--instance-type', choices, default: preferred }));
+  }
+  if (found && found.vpcs.length > 0 && !has('network.vpcId') && !has('network.subnetId')) {
+    const vpcChoices = found.vpcs.map((vpc) => ({ value: vpc.isDefault ? '' : vpc.id, name: `${vpc.id}${vpc.isDefault ? ' (default VPC)' : ''} ${vpc.cidr ?? ''}`.trim() }));
+    const vpcId = await io.request({ kind: 'select', message: 'VPC for the host', flag: '--vpc-id', choices: vpcChoices, default: (current('network.vpcId') as string | undefined) ?? vpcChoices[0]!.value });
+    if (vpcId) set(answers, 'network.vpcId', vpcId);
+    const type = (get(answers, 'instance.type') ?? get(given, 'instance.type') ?? 'c5.xlarge') as string;
+    const subnets = await found.subnets(vpcId || found.vpcs.find((v) => v.isDefault)!.id, type);
+    const subnetChoices = [{ value: '', name: `any zone that offers ${type} (provision chooses)` }, ...subnets.map((n) => ({ value: n.id, name: `${n.id} ${n.zone} ${n.cidr ?? ''}`.trim() }))];
+    const subnetId = await io.request({ kind: 'select', message: 'Subnet for the host', flag: '--subnet-id', choices: subnetChoices, default: (current('network.subnetId') as string | undefined) ?? '' });
+    if (subnetId) set(answers, 'network.subnetId', subnetId);
   }
   return answers;
 }
@@ -111,7 +135,7 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<Ini
   validateConfig(mergeLayers(early, standIns), 'configuration');
 
   // Only a person at a terminal is asked; otherwise a missing name is INPUT_REQUIRED naming --name.
-  const answers = io.interactive && !io.assumeYes ? await ask(io, given, base, options.env) : {};
+  const answers = io.interactive && !io.assumeYes ? await ask(io, given, base, options.env, deps.discover) : {};
   const merged = mergeLayers(base, given, answers);
   if (get(merged, 'name') === undefined) {
     await io.request({ kind: 'text', message: 'Co-signer name', flag: '--name' });
@@ -146,7 +170,23 @@ function summarize(config: CosignerConfig): string[] {
 }
 
 export function execute(options: InitOptions, context: CommandContext): Promise<InitResult> {
-  return runInit(options, { io: context.io });
+  return runInit(options, { io: context.io, discover: (region) => discoverQuietly(context, region) });
+}
+
+/** Discovery never stops the wizard: without credentials it says so once and goes on offline. */
+async function discoverQuietly(context: CommandContext, region: string): Promise<Discovery | undefined> {
+  const [{ portsFor }, { discoverAccount }, { configSchema }] = await Promise.all([import('./aws-context.js'), import('./init-discovery.js'), import('../config/schema.js')]);
+  let ports;
+  try {
+    ports = await portsFor(context, configSchema.parse({ schemaVersion: 1, name: 'discovery', aws: { region } }));
+    return await discoverAccount(ports);
+  } catch (error) {
+    const reason = isCosignerError(error) ? error.message : String(error);
+    context.io.notify({ level: 'warn', message: `working offline: could not read the AWS account (${reason})` });
+    return undefined;
+  } finally {
+    ports?.destroy();
+  }
 }
 
 export function render(result: InitResult, style: Style): string {

@@ -93,3 +93,43 @@ describe('init wizard', () => {
     await expect(runInit(options({ flags: { name: 'alpha', enclaveMemoryMib: '99999' } }), { io })).toThrowCosignerError('CONFIG_INVALID');
   });
 });
+
+describe('init wizard with AWS discovery (sandbox account)', () => {
+  it('shows the account, offers the VPCs and only subnets whose zone offers the instance type', async () => {
+    const { createAwsPorts } = await import('../../src/aws/ports.js');
+    const { discoverAccount } = await import('../../src/commands/init-discovery.js');
+    const ports = await createAwsPorts({ sandboxDir: join(dir, 'sandbox'), region: 'us-east-1', env: {} });
+    try {
+      const discovery = await discoverAccount(ports);
+      expect(discovery.offeredTypes).toEqual(['c5.xlarge', 'c5a.xlarge']);
+      const defaultVpc = discovery.vpcs.find((v) => v.isDefault);
+      expect(defaultVpc).toBeDefined();
+      const offered = await ports.ec2.describeInstanceTypeOfferings({ LocationType: 'availability-zone', Filters: [{ Name: 'instance-type', Values: ['c5a.xlarge'] }] });
+      const zones = new Set(offered.InstanceTypeOfferings?.map((o) => o.Location));
+      const subnets = await discovery.subnets(defaultVpc!.id, 'c5a.xlarge');
+      expect(subnets.length).toBeGreaterThan(0);
+      expect(subnets.every((s) => zones.has(s.zone))).toBe(true);
+
+      const chosen = subnets[0]!.id;
+      const io = new TestIoHost({ answers: ['alpha', 'global', 'us-east-1', 'c5a.xlarge', '', chosen] });
+      await runInit(options(), { io, discover: () => Promise.resolve(discovery) });
+      expect(io.prompts.map((p) => p.flag)).toEqual(['--name', '--fb-env', '--region', '--instance-type', '--vpc-id', '--subnet-id']);
+      expect(io.texts('info')[0]).toMatch(/^AWS account \d{12} \(arn:aws:iam::/);
+      const vpcPrompt = io.prompts[4];
+      expect(vpcPrompt?.kind === 'select' && vpcPrompt.choices[0]?.name).toContain('(default VPC)');
+      expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ network: { subnetId: chosen } });
+      expect(JSON.parse(await readFile(path, 'utf8')).network.vpcId).toBeUndefined();
+    } finally {
+      ports.destroy();
+    }
+  });
+
+  it('marks an instance type the region does not offer', async () => {
+    const discovery = { accountId: '111122223333', callerArn: 'arn:aws:iam::111122223333:user/a', offeredTypes: ['c5a.xlarge'], vpcs: [], subnets: () => Promise.resolve([]) };
+    const io = new TestIoHost({ answers: ['alpha', 'global', 'ap-south-2', (p) => String(p.default)] });
+    await runInit(options(), { io, discover: () => Promise.resolve(discovery) });
+    const typePrompt = io.prompts[3];
+    expect(typePrompt?.kind === 'select' && typePrompt.choices.map((c) => c.name)).toEqual(['c5.xlarge (not offered in ap-south-2)', 'c5a.xlarge (where c5.xlarge is not offered)']);
+    expect(typePrompt?.default).toBe('c5a.xlarge');
+  });
+});

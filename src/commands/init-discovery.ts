@@ -1,0 +1,74 @@
+/**
+ * What the `init` wizard can learn from the account when credentials are available (or the
+ * sandbox is in use): who the caller is, which supported instance types the region offers, the
+ * VPCs, and the subnets whose zone offers the chosen type. Read-only calls only.
+ */
+import type { AwsPorts } from '../aws/ports.js';
+import { INSTANCE_TYPES } from '../config/schema.js';
+
+export interface DiscoveredVpc {
+  id: string;
+  isDefault: boolean;
+  cidr: string | undefined;
+}
+
+export interface DiscoveredSubnet {
+  id: string;
+  zone: string;
+  cidr: string | undefined;
+}
+
+export interface Discovery {
+  accountId: string;
+  callerArn: string;
+  /** Supported instance types offered somewhere in the region. */
+  offeredTypes: string[];
+  vpcs: DiscoveredVpc[];
+  /** Subnets of a VPC in zones that offer the instance type. */
+  subnets(vpcId: string, instanceType: string): Promise<DiscoveredSubnet[]>;
+}
+
+export async function discoverAccount(ports: AwsPorts): Promise<Discovery> {
+  const { describeCaller } = await import('../aws/identity.js');
+  const who = await describeCaller(ports);
+  const offerings = await ports.ec2.describeInstanceTypeOfferings({
+    LocationType: 'region',
+    Filters: [{ Name: 'instance-type', Values: [...INSTANCE_TYPES] }],
+  });
+  const offeredTypes = INSTANCE_TYPES.filter((type) => offerings.InstanceTypeOfferings?.some((o) => o.InstanceType === type));
+
+  const vpcs: DiscoveredVpc[] = [];
+  let token: string | undefined;
+  do {
+    const page = await ports.ec2.describeVpcs({ ...(token ? { NextToken: token } : {}) });
+    for (const vpc of page.Vpcs ?? []) if (vpc.VpcId) vpcs.push({ id: vpc.VpcId, isDefault: vpc.IsDefault === true, cidr: vpc.CidrBlock });
+    token = page.NextToken;
+  } while (token);
+  vpcs.sort((a, b) => Number(b.isDefault) - Number(a.isDefault) || a.id.localeCompare(b.id));
+
+  return {
+    accountId: who.accountId,
+    callerArn: who.callerArn,
+    offeredTypes,
+    vpcs,
+    async subnets(vpcId, instanceType) {
+      const zones = await ports.ec2.describeInstanceTypeOfferings({
+        LocationType: 'availability-zone',
+        Filters: [{ Name: 'instance-type', Values: [instanceType] }],
+      });
+      const offered = new Set((zones.InstanceTypeOfferings ?? []).map((o) => o.Location));
+      const subnets: DiscoveredSubnet[] = [];
+      let next: string | undefined;
+      do {
+        const page = await ports.ec2.describeSubnets({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }], ...(next ? { NextToken: next } : {}) });
+        for (const subnet of page.Subnets ?? []) {
+          if (subnet.SubnetId && subnet.AvailabilityZone && offered.has(subnet.AvailabilityZone)) {
+            subnets.push({ id: subnet.SubnetId, zone: subnet.AvailabilityZone, cidr: subnet.CidrBlock });
+          }
+        }
+        next = page.NextToken;
+      } while (next);
+      return subnets.sort((a, b) => a.zone.localeCompare(b.zone) || a.id.localeCompare(b.id));
+    },
+  };
+}
