@@ -118,7 +118,7 @@ describe('init wizard with AWS discovery (sandbox account)', () => {
       const vpcPrompt = io.prompts[4];
       expect(vpcPrompt?.kind === 'select' && vpcPrompt.choices[0]?.name).toContain('(default VPC)');
       expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ network: { subnetId: chosen } });
-      expect(JSON.parse(await readFile(path, 'utf8')).network.vpcId).toBeUndefined();
+      expect((JSON.parse(await readFile(path, 'utf8')) as { network: { vpcId?: string } }).network.vpcId).toBeUndefined();
     } finally {
       ports.destroy();
     }
