@@ -238,10 +238,19 @@ export type PrincipalMatch = 'direct' | 'account' | 'none' | 'maybe';
 const ACCOUNT_ROOT = /^arn:aws[a-z-]*:iam::(\d{12}):root$/;
 const ASSUMED_ROLE = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([^/]+)\/[^/]+$/;
 
-/** A role session's ARN is matched as its role's ARN (paths are not recoverable and not needed). */
-function callerArn(request: RequestContext): string {
+const ROLE_ARN = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/;
+
+/**
+ * Does a principal ARN in a policy name the caller? A role session
+ * (`arn:aws:sts::…:assumed-role/<name>/<session>`) is matched as its role, whose ARN may carry a
+ * path the session ARN does not show: role names are unique in an account, so partition, account
+ * and name decide.
+ */
+function namesCaller(entry: string, request: RequestContext): boolean {
+  if (entry === request.principalArn) return true;
   const session = ASSUMED_ROLE.exec(request.principalArn);
-  return session ? `arn:${session[1]}:iam::${session[2]}:role/${session[3]}` : request.principalArn;
+  const role = ROLE_ARN.exec(entry);
+  return session !== null && role !== null && session[1] === role[1] && session[2] === role[2] && session[3] === role[3];
 }
 
 function matchPrincipalEntry(type: string, entry: string, request: RequestContext, scope: Scope, element: 'Principal' | 'NotPrincipal'): PrincipalMatch {
@@ -260,7 +269,7 @@ function matchPrincipalEntry(type: string, entry: string, request: RequestContex
     undecided(scope, element, 'unsupported-principal', `wildcard or variable in principal ${entry}`);
     return 'maybe';
   }
-  return entry === callerArn(request) ? 'direct' : 'none';
+  return namesCaller(entry, request) ? 'direct' : 'none';
 }
 
 /** The best match of a Principal block against the caller. */

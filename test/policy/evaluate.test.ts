@@ -104,6 +104,9 @@ describe('evaluatePolicy', () => {
     expect(allow({ AWS: ROOT })).toBe('Allow');
     expect(allow({ AWS: 'arn:aws:iam::111111111111:root' })).toBe('ImplicitDeny');
     expect(allow({ AWS: ROLE }, `arn:aws:sts::${ACCOUNT}:assumed-role/cosigner/i-0abc`)).toBe('Allow');
+    expect(allow({ AWS: `arn:aws:iam::${ACCOUNT}:role/cosigner-cli/cosigner` }, `arn:aws:sts::${ACCOUNT}:assumed-role/cosigner/i-0abc`)).toBe('Allow');
+    expect(allow({ AWS: `arn:aws:iam::111111111111:role/cosigner` }, `arn:aws:sts::${ACCOUNT}:assumed-role/cosigner/i-0abc`)).toBe('ImplicitDeny');
+    expect(allow({ AWS: `arn:aws:iam::${ACCOUNT}:role/cosigner2` }, `arn:aws:sts::${ACCOUNT}:assumed-role/cosigner/i-0abc`)).toBe('ImplicitDeny');
     expect(allow({ Service: 'ec2.amazonaws.com' })).toBe('ImplicitDeny');
     const notPrincipal = (NotPrincipal: PolicyStatement['NotPrincipal']) =>
       evaluatePolicy(doc({ Effect: 'Deny', NotPrincipal, Action: '*', Resource: '*' }), req()).decision;
