@@ -143,4 +143,49 @@ describe('attest on the sandbox', () => {
     expect(result).toMatchObject({ keyArn, dryRun: true, written: false, pcr8: [GLOBAL] });
     expect(result.sources.map((s) => s.kind)).toEqual(['pcr8', 'preset']);
   });
+
+  describe('with real image files and nitro-cli outputs (in-process readers)', () => {
+    const testdata = new URL('../../../shared/testdata/', import.meta.url).pathname;
+    const SIGNED_PCR8 = '87cbdc1714ca854c6dae284a0cc426471aae7aca035df20c719a877ffa80c19d14afc44c7dbd9a87e6393efa9f0c22c6';
+    const custom = { name: 'fireblocks.pcr8 (config)', pcr8: SIGNED_PCR8 };
+
+    it('measures the signed EIF and agrees with build-enclave, describe-eif and the config', async () => {
+      const { ports } = await setUp(0);
+      const result = await attestWith(ports, new TestIoHost({ assumeYes: true }), {
+        preset: custom,
+        eif: join(testdata, 'eif/v4-signed-metadata.eif'),
+        buildOutput: join(testdata, 'nitro-cli/build-enclave.signed.json'),
+        describeEifOutput: join(testdata, 'nitro-cli/describe-eif.signed.json'),
+      });
+      expect(result.sources.map((s) => [s.kind, s.value])).toEqual([
+        ['eif', SIGNED_PCR8],
+        ['build-output', SIGNED_PCR8],
+        ['describe-eif-output', SIGNED_PCR8],
+        ['preset', SIGNED_PCR8],
+      ]);
+      expect(result).toMatchObject({ written: true, verified: true, pcr8: [SIGNED_PCR8] });
+    });
+
+    it.each([
+      ['an unsigned EIF', { eif: 'eif/v4-unsigned-metadata.eif' }, 'EIF_UNSIGNED'],
+      ['unsigned build-enclave output', { buildOutput: 'nitro-cli/build-enclave.unsigned.json' }, 'EIF_UNSIGNED'],
+      ['unsigned describe-eif output', { describeEifOutput: 'nitro-cli/describe-eif.unsigned.json' }, 'EIF_UNSIGNED'],
+      ['a missing file', { eif: 'eif/no-such.eif' }, 'FILE_NOT_FOUND'],
+    ] as const)('refuses %s', async (_name, files, code) => {
+      const { ports } = await setUp(0);
+      const patch = Object.fromEntries(Object.entries(files).map(([key, path]) => [key, join(testdata, path)]));
+      await expect(attestWith(ports, new TestIoHost({ assumeYes: true }), { preset: custom, ...patch })).rejects.toMatchObject({ code });
+    });
+
+    it('refuses a tampered signed EIF', async () => {
+      const { ports } = await setUp(0);
+      const error = await attestWith(ports, new TestIoHost({ assumeYes: true }), { preset: custom, eif: join(testdata, 'eif/tampered-signed.eif') }).then(
+        () => undefined,
+        (e: unknown) => e as { code?: string; exitCode?: number },
+      );
+      expect(error?.code).toMatch(/^EIF_SIGNATURE/);
+      expect(error?.exitCode).toBe(3);
+    });
+  });
 });
+
