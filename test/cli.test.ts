@@ -59,6 +59,20 @@ describe('argv → options', () => {
       { flags: expect.objectContaining({ name: 'alpha', fbEnv: 'eu', instanceType: 'c5a.xlarge', kmsAdmin: ['arn:aws:iam::111122223333:role/a', 'arn:aws:iam::111122223333:role/b'], tag: ['a=b'], keyRotation: false, publicIp: true }) },
     ],
     ['doctor', ['doctor'], { configPath: '/work/project/cosigner.json' }],
+    ['attest defaults', ['attest'], { configPath: '/work/project/cosigner.json', dryRun: false, removeStatements: [], eif: undefined, pcr8: undefined }],
+    [
+      'attest sources',
+      ['attest', '--eif', 'img/co.eif', '--build-output', '-', '--describe-eif-output', 'd.json', '--pcr8', 'ab'.repeat(48), '--dry-run'],
+      { eif: '/work/project/img/co.eif', buildOutput: '-', describeEifOutput: '/work/project/d.json', pcr8: 'ab'.repeat(48), dryRun: true },
+    ],
+    ['attest rotation add', ['attest', '--add', 'cd'.repeat(48)], { add: 'cd'.repeat(48), prune: undefined }],
+    ['attest rotation prune', ['attest', '--prune', 'cd'.repeat(48)], { prune: 'cd'.repeat(48) }],
+    [
+      'attest statements and role',
+      ['attest', '--remove-statement', 'Enable IAM User Permissions', '--remove-statement', 'Old', '--role-arn', 'arn:aws:iam::111122223333:role/r'],
+      { removeStatements: ['Enable IAM User Permissions', 'Old'], roleArn: 'arn:aws:iam::111122223333:role/r' },
+    ],
+    ['attest config flags', ['attest', '--fb-env', 'eu', '--kms-key-id', 'k'], { flags: expect.objectContaining({ fbEnv: 'eu', kmsKeyId: 'k' }) }],
     ['doctor with COSIGNER_CONFIG', ['doctor'], { configPath: '/etc/cosigner.json' }],
   ];
 
