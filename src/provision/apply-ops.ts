@@ -17,6 +17,7 @@ import type { NodeId } from './graph.js';
 import type { Journal } from './journal.js';
 import { findKeysByToken } from './observed.js';
 import { keyDescription, ownerOf } from './ownership.js';
+import { teardownKeyPolicy } from './teardown-policy.js';
 import type { AtomicRule } from './plan-ec2.js';
 import type { OpName, PlannedOp } from './plan-types.js';
 
@@ -34,8 +35,8 @@ export interface ApplyState {
   imageId?: string;
   rootDeviceName?: string;
   policies: { trust?: PolicyDocument; inline?: PolicyDocument; bucket?: PolicyDocument; key?: PolicyDocument };
-  /** Keys a retried CreateKey made twice (unused; reported). */
-  duplicateKeys: string[];
+  /** Unused twins of our key (a retried CreateKey) now scheduled for deletion. */
+  retiredKeys: string[];
 }
 
 export interface OpContext {
@@ -47,7 +48,10 @@ export interface OpContext {
   op: PlannedOp;
   limit: ReturnType<typeof pLimit>;
   call: <T>(spec: Omit<CallSpec<T>, 'node' | 'op'>) => Promise<T | undefined>;
+  /** A journaled call under another operation name (a handler that makes two kinds of call). */
+  callAs: <T>(op: OpName, spec: Omit<CallSpec<T>, 'node' | 'op'>) => Promise<T | undefined>;
   warn: (text: string) => void;
+  callerArn: string;
 }
 
 type Handler = (ctx: OpContext) => Promise<void>;
@@ -209,12 +213,14 @@ const kms: Partial<Record<OpName, Handler>> = {
     state.keyId = keyId;
     state.keyArn = out?.KeyMetadata?.Arn;
     state.policies.key = policy;
-    // The SDK retried the call (a reset after it took effect makes a second key): look for twins.
-    if ((out?.$metadata?.attempts ?? 1) > 1) {
+    // The SDK retried the call, or it was recovered after an unknown outcome: a reset after the
+    // call took effect makes a second key on the retry. Retire the twins.
+    if (out?.$metadata?.attempts !== 1) {
       const twins = (await findKeysByToken(ports, [token], limit)).filter((k) => k.keyId !== keyId);
-      if (twins.length > 0) {
-        state.duplicateKeys.push(...twins.map((k) => k.keyId));
-        ctx.warn(`a retried CreateKey made ${twins.length} extra key(s): ${twins.map((k) => k.keyId).join(', ')} (unused; destroy --delete-key or schedule their deletion)`);
+      for (const twin of twins) {
+        ctx.warn(`a retried CreateKey made a second key ${twin.keyId}; it never held data and is scheduled for deletion`);
+        await retireKey(ctx, twin.keyId, twin.arn, twin.policy ?? policy);
+        state.retiredKeys.push(twin.keyId);
       }
     }
   },
@@ -233,9 +239,16 @@ const kms: Partial<Record<OpName, Handler>> = {
   },
   'kms:PutKeyPolicy': async ({ ports, desired, state, op, call }) => {
     const policy = requireValue(data<PolicyDocument>(op, 'policy'), 'the key policy');
-    const keyId = requireValue(state.keyId, 'the key id');
-    await call({ target: state.keyArn ?? keyId, send: () => ports.kms.putKeyPolicy({ KeyId: keyId, PolicyName: 'default', Policy: JSON.stringify(policy), BypassPolicyLockoutSafetyCheck: false }), propagation: `role ${desired.role.name} to be a valid principal in the key policy` });
-    state.policies.key = policy;
+    // Another key (a duplicate being retired) when the op names one.
+    const other = data<string>(op, 'keyId');
+    const keyId = requireValue(other ?? state.keyId, 'the key id');
+    await call({ target: other ?? state.keyArn ?? keyId, send: () => ports.kms.putKeyPolicy({ KeyId: keyId, PolicyName: 'default', Policy: JSON.stringify(policy), BypassPolicyLockoutSafetyCheck: false }), propagation: `role ${desired.role.name} to be a valid principal in the key policy` });
+    if (other === undefined) state.policies.key = policy;
+  },
+  'kms:ScheduleKeyDeletion': async ({ ports, state, op, call }) => {
+    const keyId = requireValue(data<string>(op, 'keyId'), 'the key id');
+    await call({ target: keyId, send: () => ports.kms.scheduleKeyDeletion({ KeyId: keyId, PendingWindowInDays: data<number>(op, 'pendingWindowInDays') ?? 7 }), alreadyDone: isPendingDeletion });
+    state.retiredKeys.push(keyId);
   },
   'kms:EnableKeyRotation': async ({ ports, state, call }) => {
     const keyId = requireValue(state.keyId, 'the key id');
@@ -325,3 +338,29 @@ const ec2: Partial<Record<OpName, Handler>> = {
 };
 
 export const HANDLERS: Partial<Record<OpName, Handler>> = { ...iam, ...s3, ...kms, ...ec2 };
+
+/** KMS's answer when the key is already scheduled for deletion (or gone). */
+export function isPendingDeletion(error: unknown): boolean {
+  return (isAwsErrorNamed(error, 'KMSInvalidStateException') && /pending ?deletion/i.test((error as Error).message)) || isAwsErrorNamed(error, 'NotFoundException');
+}
+
+/**
+ * Retire a key that never held data (a twin of a retried CreateKey): add the teardown statement
+ * to its policy, then schedule its deletion with the shortest waiting period.
+ */
+async function retireKey(ctx: OpContext, keyId: string, keyArn: string, current: PolicyDocument): Promise<void> {
+  const { ports, desired } = ctx;
+  const policy = teardownKeyPolicy(current, {
+    accountId: desired.accountId,
+    partition: desired.partition,
+    keyArn,
+    roleArn: desired.role.arn,
+    adminArns: desired.key.policyInput.adminArns ?? [],
+    callerArn: ctx.callerArn,
+    pcr8: [desired.key.pcr8.value],
+  });
+  if (policy !== undefined) {
+    await ctx.callAs('kms:PutKeyPolicy', { target: keyArn, send: () => ports.kms.putKeyPolicy({ KeyId: keyId, PolicyName: 'default', Policy: JSON.stringify(policy), BypassPolicyLockoutSafetyCheck: false }) });
+  }
+  await ctx.callAs('kms:ScheduleKeyDeletion', { target: keyArn, send: () => ports.kms.scheduleKeyDeletion({ KeyId: keyId, PendingWindowInDays: 7 }), alreadyDone: isPendingDeletion });
+}

@@ -9,15 +9,15 @@
 import pLimit from 'p-limit';
 import type { AwsPorts } from '../aws/ports.js';
 import { CosignerError } from '../errors.js';
-import type { IoHost } from '../io/io-host.js';
+import type { IoHost, IoStep } from '../io/io-host.js';
 import { HANDLERS, type ApplyState } from './apply-ops.js';
-import { journaledCall, type RetryTuning } from './aws-call.js';
+import { journaledCall, type CallSpec, type RetryTuning } from './aws-call.js';
 import type { DesiredState } from './desired.js';
 import { topologicalOrder, type NodeId } from './graph.js';
 import type { Journal } from './journal.js';
 import type { ObservedState } from './observed.js';
 import { refusalOf } from './plan.js';
-import type { Plan, PlannedAction } from './plan-types.js';
+import type { OpName, Plan, PlannedAction } from './plan-types.js';
 
 export interface ApplyOptions {
   plan: Plan;
@@ -33,6 +33,8 @@ export interface ApplyOptions {
   signal?: AbortSignal;
   /** @default Date.now */
   clock?: () => number;
+  /** The principal making the calls (key-policy proofs keep its access). */
+  callerArn: string;
 }
 
 export interface ApplyResult {
@@ -73,7 +75,7 @@ export function seedState(plan: Plan, observed: ObservedState): ApplyState {
       ...(observed.bucket.status === 'present' && observed.bucket.policy !== undefined ? { bucket: observed.bucket.policy } : {}),
       ...(observed.key?.policy === undefined ? {} : { key: observed.key.policy }),
     },
-    duplicateKeys: observed.keyDuplicates.map((k) => k.keyId),
+    retiredKeys: [],
   };
 }
 
@@ -99,12 +101,38 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyResult> {
   const byNode = new Map(plan.actions.map((a) => [a.node, a]));
   const finished = new Map<NodeId, Promise<void>>();
 
+  // A journaled call on behalf of a node, reporting progress on its step.
+  const caller = (action: PlannedAction, step: IoStep) =>
+    <T>(name: OpName, spec: Omit<CallSpec<T>, 'node' | 'op'>): Promise<T | undefined> =>
+      journaledCall(
+        {
+          journal,
+          limit,
+          region: desired.region,
+          retry: options.retry ?? {},
+          stopped,
+          progress: (text) => {
+            step.update(`${action.resource}: ${text}`);
+            io.notify({ level: 'info', code: 'PROVISION_WAIT', message: `${action.resource}: ${text}` });
+          },
+          onCall: () => {
+            writes += 1;
+          },
+        },
+        { ...spec, node: action.node, op: name },
+      );
+  const warn = (text: string) => {
+    warnings.push(text);
+    io.notify({ level: 'warn', code: 'PROVISION_WARNING', message: text });
+  };
+
   const runNode = async (action: PlannedAction): Promise<void> => {
     await Promise.all(action.dependsOn.map((dep) => finished.get(dep) ?? Promise.resolve()));
     if (action.rounds.length === 0) return;
     const stop = stopped();
     if (stop !== undefined) throw stop;
     const step = io.startStep(`${VERB[action.kind]} ${action.resource}`);
+    const call = caller(action, step);
     const startMs = clock() - started;
     try {
       for (const round of action.rounds) {
@@ -114,37 +142,7 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyResult> {
             const handler = HANDLERS[op.op];
             if (handler === undefined) throw new CosignerError('INTERNAL', `no handler for ${op.op}`, { source: 'internal' });
             step.update(`${action.resource}: ${op.detail}`);
-            await handler({
-              ports,
-              desired,
-              state,
-              journal,
-              node: action.node,
-              op,
-              limit,
-              warn: (text) => {
-                warnings.push(text);
-                io.notify({ level: 'warn', code: 'PROVISION_WARNING', message: text });
-              },
-              call: (spec) =>
-                journaledCall(
-                  {
-                    journal,
-                    limit,
-                    region: desired.region,
-                    retry: options.retry ?? {},
-                    stopped,
-                    progress: (text) => {
-                      step.update(`${action.resource}: ${text}`);
-                      io.notify({ level: 'info', code: 'PROVISION_WAIT', message: `${action.resource}: ${text}` });
-                    },
-                    onCall: () => {
-                      writes += 1;
-                    },
-                  },
-                  { ...spec, node: action.node, op: op.op },
-                ),
-            });
+            await handler({ ports, desired, state, journal, node: action.node, op, limit, warn, callerArn: options.callerArn, callAs: call, call: (spec) => call(op.op, spec) });
           }),
         );
         const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');

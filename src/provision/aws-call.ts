@@ -6,8 +6,9 @@
  * unknown (a reset connection, a 5xx, a crash) leaves the intent open, so the next run checks.
  */
 import type pLimit from 'p-limit';
-import { awsErrorStatus, classifyAwsError, isAwsErrorNamed, isIamPropagationError, withPropagationRetry, type AwsCallContext, type PropagationRetryProgress } from '../aws/errors.js';
+import { awsErrorStatus, classifyAwsError, isIamPropagationError, withPropagationRetry, type AwsCallContext, type PropagationRetryProgress } from '../aws/errors.js';
 import { CosignerError, isCosignerError } from '../errors.js';
+import { isTransientError } from './read-retry.js';
 import type { Journal } from './journal.js';
 
 export interface RetryTuning {
@@ -60,18 +61,7 @@ const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
 function definitelyFailed(error: unknown): boolean {
   if (isCosignerError(error)) return false;
   const status = awsErrorStatus(error);
-  return status !== undefined && status >= 400 && status < 500 && !isTransient(error);
-}
-
-function isTransient(error: unknown): boolean {
-  if (isCosignerError(error)) return false;
-  const status = awsErrorStatus(error);
-  const code = (error as { code?: unknown } | null)?.code;
-  return (
-    isAwsErrorNamed(error, 'Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'SlowDown', 'TooManyRequestsException', 'RequestThrottled', 'PriorRequestNotComplete') ||
-    (status !== undefined && status >= 500) ||
-    (typeof code === 'string' && ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT'].includes(code))
-  );
+  return status !== undefined && status >= 400 && status < 500 && !isTransientError(error);
 }
 
 function sanitize(text: string): string {
@@ -117,19 +107,24 @@ export async function journaledCall<T>(deps: CallerDeps, spec: CallSpec<T>): Pro
       await deps.journal.done(seq, ids(spec.ids?.(output)));
       return output;
     } catch (error) {
-      if (spec.alreadyDone !== undefined && !isCosignerError(error) && (await spec.alreadyDone(error))) {
+      // The checks below read AWS; their own failures are classified like the call's.
+      const check = <R>(fn: () => Promise<R> | R): Promise<R> => Promise.resolve().then(fn).catch((e: unknown) => {
+        throw classifyAwsError(e, context);
+      });
+      if (spec.alreadyDone !== undefined && !isCosignerError(error) && (await check(() => spec.alreadyDone?.(error) ?? false))) {
         await deps.journal.done(seq);
         return undefined;
       }
       const unknownOutcome = !definitelyFailed(error) && !isCosignerError(error);
       if (unknownOutcome && spec.recover !== undefined) {
-        const found = await spec.recover();
+        const recover = spec.recover;
+        const found = await check(() => recover());
         if (found !== undefined) {
           await deps.journal.done(seq, ids(spec.ids?.(found)));
           return found;
         }
       }
-      if (isTransient(error) && attempt < extra && deps.stopped() === undefined) {
+      if (isTransientError(error) && attempt < extra && deps.stopped() === undefined) {
         deps.progress(`${spec.op} failed (${(error as { name?: string }).name ?? 'error'}); retrying in ${Math.round(delay / 100) / 10} s`);
         await sleep(delay);
         delay *= 2;

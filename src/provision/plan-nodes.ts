@@ -19,6 +19,7 @@ import { DEPENDENCIES, type NodeId } from './graph.js';
 import type { ObservedKey, ObservedState } from './observed.js';
 import { ADOPTED_TAG, keyOwner, ownerOf } from './ownership.js';
 import type { PlannedAction, PlannedOp } from './plan-types.js';
+import { teardownKeyPolicy } from './teardown-policy.js';
 
 export interface PlanInput {
   desired: DesiredState;
@@ -250,9 +251,6 @@ export function planKey(input: PlanInput): PlannedAction {
   const aliasOp: PlannedOp = { op: 'kms:CreateAlias', detail: `point ${desired.key.alias} at the key` };
   const rotationOp: PlannedOp = { op: 'kms:EnableKeyRotation', detail: 'enable automatic rotation (yearly)' };
   const notes = [...(desired.key.rotationNote === undefined ? [] : [desired.key.rotationNote])];
-  if (observed.keyDuplicates.length > 0) {
-    notes.push(`keys ${observed.keyDuplicates.map((k) => k.keyId).join(', ')} were created twice by an interrupted run and are unused: schedule their deletion (aws kms schedule-key-deletion)`);
-  }
   try {
     if (adopt === undefined && key === undefined) {
       const placeholder = `arn:${desired.partition}:kms:${desired.region}:${desired.accountId}:key/00000000-0000-4000-8000-000000000000`;
@@ -317,6 +315,21 @@ export function planKey(input: PlanInput): PlannedAction {
       (policy === undefined ? first : second).push(rotationOp);
     }
     if (desired.key.rotation && key.rotation === undefined && policy === undefined) notes.push('rotation status is not readable with this key policy');
+    // Twins of our key made by a retried CreateKey of an interrupted run: they never held data.
+    for (const twin of observed.keyDuplicates) {
+      reasons.push(`key ${twin.keyId} is an unused twin made by an interrupted run`);
+      const teardown = teardownKeyPolicy(twin.policy ?? desired.key.policy, {
+        accountId: desired.accountId,
+        partition: desired.partition,
+        keyArn: twin.arn,
+        roleArn: desired.role.arn,
+        adminArns: desired.key.policyInput.adminArns ?? [],
+        callerArn: input.callerArn,
+        pcr8: [desired.key.pcr8.value],
+      });
+      if (teardown !== undefined) first.push({ op: 'kms:PutKeyPolicy', detail: `let the administrators retire twin ${twin.keyId}`, data: { keyId: twin.keyId, policy: teardown } });
+      second.push({ op: 'kms:ScheduleKeyDeletion', detail: `schedule twin ${twin.keyId} for deletion (7 days)`, data: { keyId: twin.keyId, pendingWindowInDays: 7 } });
+    }
     return existing({ ...b, notes }, key.arn, reasons, [first, second], adopting ? { adopt: true } : {});
   } catch (error) {
     if (isCosignerError(error) && (error.code.startsWith('POLICY_') || error.code.startsWith('PCR_'))) return refuse({ ...b, notes }, error.code, error.message, error.hint ?? '', key?.arn);

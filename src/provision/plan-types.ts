@@ -29,6 +29,7 @@ export const OPS = [
   'kms:PutKeyPolicy',
   'kms:EnableKeyRotation',
   'kms:TagResource',
+  'kms:ScheduleKeyDeletion',
   'ec2:CreateSecurityGroup',
   'ec2:RevokeSecurityGroupEgress',
   'ec2:AuthorizeSecurityGroupEgress',

@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { classifyAwsError } from '../aws/errors.js';
 import { describeCaller, formatCaller, type CallerIdentity } from '../aws/identity.js';
 import type { AwsPorts } from '../aws/ports.js';
 import type { CosignerConfig } from '../config/schema.js';
@@ -19,6 +20,7 @@ import { observe, type ObservedState, type RecoveryHints } from './observed.js';
 import { buildPlan, checkSavedPlan, isNoop, parsePlanFile, refusalOf } from './plan.js';
 import type { Plan } from './plan-types.js';
 import { buildReceipt, receiptPath, writeReceipt, type Receipt } from './receipt.js';
+import { withReadRetry } from './read-retry.js';
 import { planLines } from './render.js';
 import { TOOL_VERSION } from './version.js';
 
@@ -88,10 +90,13 @@ export interface PlanningResult {
 
 /** Identity, desired state, observation and plan; read calls only. */
 export async function planProvision(deps: ProvisionDeps, journal: Journal | undefined, known?: CallerIdentity): Promise<PlanningResult> {
-  const identity = known ?? (await describeCaller(deps.ports));
+  const ports = resilient(deps);
+  const identity = known ?? (await describeCaller(ports));
   const desired = computeDesired({ config: deps.config, accountId: identity.accountId, region: identity.region, toolVersion: deps.toolVersion ?? TOOL_VERSION });
   const hints = journal === undefined ? { keyIds: [], keyTokens: [] } : recoveryHints(journal);
-  const observed = await observe(deps.ports, desired, hints);
+  const observed = await observe(ports, desired, hints).catch((error: unknown) => {
+    throw classifyAwsError(error, { region: identity.region });
+  });
   const plan = buildPlan({
     desired,
     observed,
@@ -102,8 +107,14 @@ export async function planProvision(deps: ProvisionDeps, journal: Journal | unde
   return { desired, observed, plan, caller: { accountId: identity.accountId, region: identity.region, arn: identity.callerArn } };
 }
 
+/** The ports with reads retried past the SDK's own retries. */
+export function resilient(deps: Pick<ProvisionDeps, 'ports' | 'retry'>): AwsPorts {
+  return withReadRetry(deps.ports, { ...(deps.retry?.transientDelayMs === undefined ? {} : { delayMs: deps.retry.transientDelayMs }), ...(deps.retry?.sleep === undefined ? {} : { sleep: deps.retry.sleep }) });
+}
+
 export async function runProvisionFlow(request: ProvisionRequest, deps: ProvisionDeps): Promise<ProvisionOutcome> {
-  const { io, ports } = deps;
+  const { io } = deps;
+  const ports = resilient(deps);
   const identity = await describeCaller(ports);
   // Account and region before anything else, so a wrong profile is caught before any write.
   io.notify({ level: 'info', code: 'PROVISION_TARGET', message: formatCaller(identity), data: { accountId: identity.accountId, region: identity.region } });
@@ -140,7 +151,7 @@ export async function runProvisionFlow(request: ProvisionRequest, deps: Provisio
       if (!isNoop(plan)) {
         await io.confirm(`apply ${plan.summary.writes} change(s) to account ${plan.accountId} in ${plan.region}?`, '--yes');
         await settlePending(journal, observed, plan);
-        applied = await applyPlan({ plan, desired, observed, ports, journal, io, ...(deps.concurrency === undefined ? {} : { concurrency: deps.concurrency }), ...(deps.retry === undefined ? {} : { retry: deps.retry }), ...(deps.signal === undefined ? {} : { signal: deps.signal }) });
+        applied = await applyPlan({ plan, desired, observed, ports, journal, io, callerArn: identity.callerArn, ...(deps.concurrency === undefined ? {} : { concurrency: deps.concurrency }), ...(deps.retry === undefined ? {} : { retry: deps.retry }), ...(deps.signal === undefined ? {} : { signal: deps.signal }) });
       } else {
         await settlePending(journal, observed, plan);
       }

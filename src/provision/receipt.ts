@@ -35,8 +35,8 @@ export interface Receipt {
   /** `sha256:` of each policy's canonical form (statement order and formatting ignored). */
   policyHashes: { keyPolicy: string | null; bucketPolicy: string | null; roleInlinePolicy: string | null; roleTrustPolicy: string | null };
   versions: { cosignerCli: string; configSchema: number; planFingerprint: string };
-  /** Keys a retried CreateKey made twice (unused). */
-  duplicateKeys: string[];
+  /** Unused twins of the key (a retried CreateKey) that this run scheduled for deletion. */
+  retiredKeys: string[];
   warnings: string[];
 }
 
@@ -84,7 +84,7 @@ export function buildReceipt({ desired, plan, state, callerArn, now, warnings }:
     },
     policyHashes: { keyPolicy: hash(state.policies.key), bucketPolicy: hash(state.policies.bucket), roleInlinePolicy: hash(state.policies.inline), roleTrustPolicy: hash(state.policies.trust) },
     versions: { cosignerCli: desired.toolVersion, configSchema: CONFIG_SCHEMA_VERSION, planFingerprint: plan.fingerprint },
-    duplicateKeys: state.duplicateKeys,
+    retiredKeys: state.retiredKeys,
     warnings,
   };
 }

@@ -52,6 +52,6 @@ export function receiptLines(receipt: Receipt, path: string | undefined, style: 
     row('PCR8', `${short(receipt.pcr8.value)} (${receipt.pcr8.label})`),
     row('key policy', receipt.policyHashes.keyPolicy),
     ...(path === undefined ? [] : [style.dim(`  receipt written to ${path}`)]),
-    ...receipt.duplicateKeys.map((k) => style.yellow(`  note: key ${k} was created twice by a retried call and is unused`)),
+    ...receipt.retiredKeys.map((k) => style.yellow(`  note: key ${k} was a twin made by a retried call; it never held data and is scheduled for deletion`)),
   ];
 }
