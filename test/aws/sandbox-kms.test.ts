@@ -259,17 +259,18 @@ describe('sandbox KMS with a simulated enclave (the cases of the key-policy proo
     await wrong.kms.generateDataKey({ KeyId: keyId, KeySpec: 'AES_256' }).catch(() => undefined);
     const { Events } = await ports.cloudtrail.lookupEvents({ LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'GenerateDataKey' }] });
     expect(Events).toHaveLength(2);
-    const [denied, allowed] = Events!.map((event) => JSON.parse(event.CloudTrailEvent!) as Record<string, any>);
-    expect(allowed!['additionalEventData'].recipient).toMatchObject({
+    type TrailEvent = { errorCode?: string; userIdentity: unknown; additionalEventData: { recipient: Record<string, string> } };
+    const [denied, allowed] = Events!.map((event) => JSON.parse(event.CloudTrailEvent!) as TrailEvent);
+    expect(allowed!.additionalEventData.recipient).toMatchObject({
       attestationDocumentModuleId: session.moduleId,
       attestationDocumentEnclaveImageDigest: Buffer.from(PCR0, 'hex').toString('base64'),
       attestationDocumentEnclavePCR8: Buffer.from(GLOBAL_PCR8, 'hex').toString('base64'),
       attestationDocumentEnclavePCR1: 'A'.repeat(64),
     });
-    expect(allowed!['errorCode']).toBeUndefined();
-    expect(denied!['errorCode']).toBe('AccessDeniedException');
-    expect(denied!['additionalEventData'].recipient.attestationDocumentEnclavePCR8).toBe(Buffer.from(EU_PCR8, 'hex').toString('base64'));
-    expect(denied!['userIdentity']).toMatchObject({ type: 'AssumedRole', sessionContext: { sessionIssuer: { arn: roleArn } } });
-    expect(isAwsErrorNamed({ name: denied!['errorCode'] as string }, 'AccessDenied')).toBe(true);
+    expect(allowed!.errorCode).toBeUndefined();
+    expect(denied!.errorCode).toBe('AccessDeniedException');
+    expect(denied!.additionalEventData.recipient.attestationDocumentEnclavePCR8).toBe(Buffer.from(EU_PCR8, 'hex').toString('base64'));
+    expect(denied!.userIdentity).toMatchObject({ type: 'AssumedRole', sessionContext: { sessionIssuer: { arn: roleArn } } });
+    expect(isAwsErrorNamed({ name: denied!.errorCode }, 'AccessDenied')).toBe(true);
   });
 });

@@ -7,7 +7,6 @@
 import type * as SDK from '@aws-sdk/client-cloudtrail';
 import type { CloudTrailPort } from '../cloudtrail.js';
 import type { SandboxEngine } from './engine.js';
-import { paginate } from './util.js';
 
 interface StoredEvent {
   eventID: string;
@@ -74,22 +73,32 @@ export class SandboxCloudTrail implements CloudTrailPort {
         const attribute = attributes[0];
         if (attribute !== undefined && !ATTRIBUTE_KEYS.includes(attribute.AttributeKey ?? '')) throw tx.error('InvalidLookupAttributesException', `Invalid attribute key: ${attribute.AttributeKey ?? ''}`);
         if (input.MaxResults !== undefined && (input.MaxResults < 1 || input.MaxResults > 50)) throw tx.error('InvalidMaxResultsException', 'MaxResults must be between 1 and 50.');
-        const start = input.StartTime?.getTime() ?? tx.now.getTime() - RETENTION_MS;
+        const from = input.StartTime?.getTime() ?? tx.now.getTime() - RETENTION_MS;
         const end = input.EndTime?.getTime() ?? tx.now.getTime();
-        if (start > end) throw tx.error('InvalidTimeRangeException', 'Start time must be earlier than end time.');
+        if (from > end) throw tx.error('InvalidTimeRangeException', 'Start time must be earlier than end time.');
         const events = stored
           .filter((event) => {
             const time = Date.parse(event.eventTime);
-            return event.awsRegion === tx.region && time >= start && time <= end && tx.now.getTime() - time <= RETENTION_MS && (attribute === undefined || matches(event, attribute));
+            return event.awsRegion === tx.region && time >= from && time <= end && tx.now.getTime() - time <= RETENTION_MS && (attribute === undefined || matches(event, attribute));
           })
           .reverse();
-        const page = paginate(events, {
-          token: input.NextToken,
-          max: input.MaxResults ?? 50,
-          pageSize: tx.knobs.pageSize,
-          scope: `LookupEvents:${JSON.stringify(attributes)}:${start}:${end}`,
-          invalid: () => tx.error('InvalidNextTokenException', 'Invalid NextToken.'),
-        });
+        // Cursor pagination (the token names the last event returned), stable while new events arrive.
+        let start = 0;
+        if (input.NextToken !== undefined) {
+          let after: string | undefined;
+          try {
+            after = (JSON.parse(Buffer.from(input.NextToken, 'base64url').toString('utf8')) as { after?: string }).after;
+          } catch {
+            after = undefined;
+          }
+          const index = after === undefined ? -1 : events.findIndex((event) => event.eventID === after);
+          if (index < 0) throw tx.error('InvalidNextTokenException', 'Invalid NextToken.');
+          start = index + 1;
+        }
+        const size = Math.max(1, Math.min(input.MaxResults ?? 50, tx.knobs.pageSize));
+        const items = events.slice(start, start + size);
+        const last = items.at(-1);
+        const page = { items, next: start + items.length < events.length && last !== undefined ? Buffer.from(JSON.stringify({ after: last.eventID })).toString('base64url') : undefined };
         return {
           Events: page.items.map((event) => ({
             EventId: event.eventID,

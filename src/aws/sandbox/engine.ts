@@ -11,7 +11,7 @@
  * 6. the SDK's retry strategy around all of it (retryable errors retried with backoff up to
  *    `maxAttempts`, `$metadata.attempts` and `totalRetryDelay` filled in as the SDK does).
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { CosignerError, isCosignerError } from '../../errors.js';
 import { evaluateAccess, parsePolicyDocument } from '../../policy/evaluate.js';
 import type { ContextValue, PolicyDocument } from '../../policy/types.js';
@@ -105,15 +105,12 @@ export interface EngineOptions {
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** mulberry32: a small seeded PRNG, so a fault schedule is reproducible. */
+/** A seeded sequence of uniform numbers in [0, 1): SHA-256 of (seed, counter), so a fault schedule is reproducible. */
 function seeded(seed: number): () => number {
-  let a = seed >>> 0;
+  let counter = 0;
   return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    counter += 1;
+    return createHash('sha256').update(`${seed}:${counter}`).digest().readUIntBE(0, 6) / 2 ** 48;
   };
 }
 

@@ -162,7 +162,8 @@ function readConfigFile(dir: string): SandboxKnobsInput {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    // A missing file (or a sandbox path that is not a directory, reported by the store) means no config.
+    if (['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) return {};
     throw new CosignerError('SANDBOX_CONFIG_INVALID', `cannot read ${path}`, { hint: 'Check the file permissions.', cause: error });
   }
   let json: unknown;
