@@ -41,6 +41,8 @@ export interface AttestOptions {
   /** Key policy administrators; empty means the account root. */
   adminArns: string[];
   pcr3RoleBinding: boolean;
+  /** Deny the sensitive actions to debug-mode enclaves (hardened profile). @default true */
+  denyDebugEnclaves?: boolean;
   /** Let administrators enable key rotation (hardened profile). */
   allowRotation: boolean;
   /** PCR8 sources. */
@@ -290,6 +292,8 @@ export async function runAttest(options: AttestOptions, deps: AttestDeps): Promi
   // 3. Our statements, merged by Sid into the live policy.
   const partition = parseKeyArn(keyArn)?.partition ?? partitionForRegion(caller.region);
   const hardened = options.profile === 'hardened';
+  const denyDebug = hardened && options.denyDebugEnclaves !== false;
+  if (hardened && !denyDebug) warnings.push('the debug-enclave Deny is switched off: a debug-mode run of a correctly signed image may be able to use the key');
   const desired = buildKeyPolicy({
     accountId: caller.accountId,
     partition,
@@ -297,7 +301,7 @@ export async function runAttest(options: AttestOptions, deps: AttestDeps): Promi
     pcr8: list,
     adminArns: options.adminArns,
     profile: options.profile,
-    ...(hardened ? { pcr3RoleBinding: options.pcr3RoleBinding, allowRotation: options.allowRotation } : {}),
+    ...(hardened ? { pcr3RoleBinding: options.pcr3RoleBinding, allowRotation: options.allowRotation, denyDebug } : {}),
   });
   if (!hardened && options.pcr3RoleBinding) warnings.push('the PCR3 role binding is not part of the fireblocks-exact profile and was not applied');
   const { policy, report: merge } = mergeBySid(live, desired, { ownedSids: OWNED_KEY_POLICY_SIDS, removeSids: options.removeStatements });
@@ -307,7 +311,7 @@ export async function runAttest(options: AttestOptions, deps: AttestDeps): Promi
 
   // 4. Proofs, before anything is written (also in a dry run: it predicts the real run).
   const admins = options.adminArns.length > 0 ? options.adminArns : [`arn:${partition}:iam::${caller.accountId}:root`];
-  const proofs = proveKeyPolicy(policy, { keyArn, roleArn, pcr8: list, adminArns: admins, callerArn: caller.callerArn, debugEnclave: hardened ? 'deny-required' : 'accept-risk' });
+  const proofs = proveKeyPolicy(policy, { keyArn, roleArn, pcr8: list, adminArns: admins, callerArn: caller.callerArn, debugEnclave: denyDebug ? 'deny-required' : 'accept-risk' });
   for (const finding of proofs.findings) if (finding.severity === 'warning') warnings.push(finding.message);
   for (const warning of warnings) log.warn(io, warning);
   const proofSummary = { ok: proofs.ok, requests: proofs.requests, findings: proofs.findings };
@@ -450,6 +454,7 @@ export function attestOptionsFromConfig(cli: AttestCliOptions, config: CosignerC
     profile: config.kms.policyProfile,
     adminArns: [...config.kms.adminArns],
     pcr3RoleBinding: config.kms.pcr3RoleBinding,
+    denyDebugEnclaves: config.kms.denyDebugEnclaves,
     allowRotation: config.kms.rotation,
     eif: cli.eif,
     buildOutput: cli.buildOutput,

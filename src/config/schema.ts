@@ -94,6 +94,8 @@ const kmsSchema = z.strictObject({
   policyProfile: z.enum(POLICY_PROFILES).default('hardened'),
   /** Also bind the key to this role with kms:RecipientAttestation:PCR3. @default false */
   pcr3RoleBinding: z.boolean().default(false),
+  /** Deny the sensitive actions to debug-mode enclaves (PCR0 all zeros), hardened profile. @default true */
+  denyDebugEnclaves: z.boolean().default(true),
 });
 
 const s3Schema = z.strictObject({

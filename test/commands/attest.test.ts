@@ -164,6 +164,15 @@ describe('runAttest: writing', () => {
     expect(stored(kms)).toEqual({ ...buildKeyPolicy({ accountId: ACCOUNT, roleArn: ROLE, pcr8: [GLOBAL], profile: 'fireblocks-exact' }) });
   });
 
+  it('leaves out the debug-enclave Deny when it is switched off, and warns', async () => {
+    const { kms, deps } = harness();
+    const result = await runAttest(options({ ...withoutDefault, denyDebugEnclaves: false }), deps);
+    expect(result.written).toBe(true);
+    expect(result.warnings.some((w) => w.includes('debug-enclave Deny is switched off'))).toBe(true);
+    expect(stored(kms)).toEqual({ ...buildKeyPolicy({ accountId: ACCOUNT, roleArn: ROLE, pcr8: [GLOBAL], allowRotation: true, denyDebug: false }), Id: 'key-default-1' });
+    expect(stored(kms).Statement.map((s) => s.Sid)).not.toContain('CosignerDenyDebugEnclave');
+  });
+
   it('reports an unchanged policy without confirming or writing', async () => {
     const { kms, io, deps } = harness();
     await runAttest(options(withoutDefault), deps);
