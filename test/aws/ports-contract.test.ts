@@ -1,0 +1,233 @@
+// Port contract: the same expectations hold for the sandbox and for the real SDK clients talking
+// to an AWS-compatible endpoint that answers with recorded AWS responses. The expectations are
+// what the commands rely on: output shapes, error names, status codes, faults, and how the
+// errors classify.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { awsErrorStatus, classifyAwsError, isAwsErrorNamed, isIamPropagationError } from '../../src/aws/errors.js';
+import { describeCaller } from '../../src/aws/identity.js';
+import { createAwsPorts, type AwsPorts } from '../../src/aws/ports.js';
+import { AL2023_X86_PARAMETER, createSandboxPorts } from '../../src/aws/sandbox/index.js';
+import { buildKeyPolicy } from '../../src/policy/key-policy.js';
+import { recorded, startFakeAwsServer, type FakeAwsServer, type FakeResponse } from '../fakes/aws-http-server.js';
+import { EC2_TRUST, FAST, tempDir } from './helpers.js';
+
+const IAM_NS = 'https://iam.amazonaws.com/doc/2010-05-08/';
+const STS_NS = 'https://sts.amazonaws.com/doc/2011-06-15/';
+const PCR8 = 'da1d9eca20ce98ab4fdbc51f8e5a2307fd4c61829b7d8bff40976cd6676862c8f3476ff4bdd0f65ecf4a48d6eb3099a8';
+
+interface Contract {
+  name: string;
+  /** Brings the sandbox into the state in which `call` shows the behaviour. */
+  arrange?: (ports: AwsPorts) => Promise<void>;
+  /** The recorded AWS response for the real path. */
+  response: FakeResponse;
+  call: (ports: AwsPorts) => Promise<unknown>;
+  expect: (outcome: { value?: unknown; error?: unknown }) => void;
+}
+
+function expectError(outcome: { error?: unknown }, name: string, status: number, code: string): Record<string, unknown> {
+  expect(outcome.error, 'the call should fail').toBeDefined();
+  const error = outcome.error as Record<string, unknown>;
+  expect(isAwsErrorNamed(error, name), `error name ${String(error['name'])} should match ${name}`).toBe(true);
+  expect(awsErrorStatus(error)).toBe(status);
+  expect(error['$fault']).toBe(status >= 500 ? 'server' : 'client');
+  expect(classifyAwsError(error).code).toBe(code);
+  return error;
+}
+
+async function freshRole(ports: AwsPorts): Promise<void> {
+  await ports.iam.createRole({ RoleName: 'cosigner-prod', AssumeRolePolicyDocument: EC2_TRUST });
+}
+
+const contracts: Contract[] = [
+  {
+    name: 'GetCallerIdentity returns the account and caller',
+    response: recorded.query('GetCallerIdentity', STS_NS, '<UserId>AIDAEXAMPLEUSERID0001</UserId><Account>111122223333</Account><Arn>arn:aws:iam::111122223333:user/sandbox-admin</Arn>'),
+    call: (ports) => describeCaller(ports),
+    expect: ({ value }) => expect(value).toMatchObject({ accountId: '111122223333', callerArn: expect.stringMatching(/^arn:aws:iam::111122223333:/) as unknown }),
+  },
+  {
+    name: 'the AL2023 public parameter names an AMI',
+    response: recorded.json({ Parameter: { Name: AL2023_X86_PARAMETER, Type: 'String', Value: 'ami-0a1b2c3d4e5f67890', Version: 112, DataType: 'aws:ec2:image' } }),
+    call: (ports) => ports.ssm.getParameter({ Name: AL2023_X86_PARAMETER }),
+    expect: ({ value }) => expect(value).toMatchObject({ Parameter: { Name: AL2023_X86_PARAMETER, Type: 'String', Value: expect.stringMatching(/^ami-0[0-9a-f]{16}$/) as unknown, DataType: 'aws:ec2:image' } }),
+  },
+  {
+    name: 'a missing parameter is ParameterNotFound',
+    response: recorded.jsonError(400, 'ParameterNotFound'),
+    call: (ports) => ports.ssm.getParameter({ Name: '/aws/service/does-not-exist' }),
+    expect: (outcome) => expectError(outcome, 'ParameterNotFound', 400, 'AWS_NOT_FOUND'),
+  },
+  {
+    name: 'a duplicate role is EntityAlreadyExists (409)',
+    arrange: freshRole,
+    response: recorded.queryError(409, 'EntityAlreadyExists', 'Role with name cosigner-prod already exists.'),
+    call: (ports) => ports.iam.createRole({ RoleName: 'cosigner-prod', AssumeRolePolicyDocument: EC2_TRUST }),
+    expect: (outcome) => {
+      const error = expectError(outcome, 'EntityAlreadyExists', 409, 'AWS_CONFLICT');
+      expect(error['name']).toBe('EntityAlreadyExistsException');
+      expect(error['Code']).toBe('EntityAlreadyExists');
+    },
+  },
+  {
+    name: 'a missing role is NoSuchEntity (404)',
+    response: recorded.queryError(404, 'NoSuchEntity', 'The role with name ghost cannot be found.'),
+    call: (ports) => ports.iam.getRole({ RoleName: 'ghost' }),
+    expect: (outcome) => expectError(outcome, 'NoSuchEntity', 404, 'AWS_NOT_FOUND'),
+  },
+  {
+    name: 'IAM returns policy documents URL-encoded',
+    arrange: freshRole,
+    response: recorded.query('GetRole', IAM_NS, `<Role><Path>/</Path><AssumeRolePolicyDocument>${encodeURIComponent(EC2_TRUST)}</AssumeRolePolicyDocument><RoleId>AROAEXAMPLEROLEID0001</RoleId><RoleName>cosigner-prod</RoleName><Arn>arn:aws:iam::111122223333:role/cosigner-prod</Arn><CreateDate>2026-01-01T00:00:00Z</CreateDate><MaxSessionDuration>3600</MaxSessionDuration></Role>`),
+    call: (ports) => ports.iam.getRole({ RoleName: 'cosigner-prod' }),
+    expect: ({ value }) => {
+      const document = (value as { Role: { AssumeRolePolicyDocument: string } }).Role.AssumeRolePolicyDocument;
+      expect(document.startsWith('%7B')).toBe(true);
+      expect(JSON.parse(decodeURIComponent(document))).toEqual(JSON.parse(EC2_TRUST));
+    },
+  },
+  {
+    name: 'a key policy naming a role KMS cannot see yet is a propagation error',
+    arrange: freshRole,
+    response: recorded.jsonError(400, 'MalformedPolicyDocumentException', 'Policy contains a statement with one or more invalid principals.'),
+    call: (ports) => ports.kms.createKey({ Policy: JSON.stringify(buildKeyPolicy({ accountId: '111122223333', roleArn: 'arn:aws:iam::111122223333:role/cosigner-prod', pcr8: [PCR8] })) }),
+    expect: (outcome) => {
+      expectError(outcome, 'MalformedPolicyDocumentException', 400, 'AWS_INVALID_REQUEST');
+      expect(isIamPropagationError(outcome.error)).toBe(true);
+    },
+  },
+  {
+    name: 'an instance profile EC2 cannot see yet is a propagation error',
+    arrange: async (ports) => {
+      await freshRole(ports);
+      await ports.iam.createInstanceProfile({ InstanceProfileName: 'cosigner-prod' });
+      await ports.iam.addRoleToInstanceProfile({ InstanceProfileName: 'cosigner-prod', RoleName: 'cosigner-prod' });
+    },
+    response: recorded.ec2Error(400, 'InvalidParameterValue', 'Value (cosigner-prod) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name'),
+    call: async (ports) => {
+      const imageId = (await ports.ssm.getParameter({ Name: AL2023_X86_PARAMETER })).Parameter!.Value!;
+      return ports.ec2.runInstances({ ImageId: imageId, InstanceType: 'c5.xlarge', MinCount: 1, MaxCount: 1, EnclaveOptions: { Enabled: true }, IamInstanceProfile: { Name: 'cosigner-prod' } });
+    },
+    expect: (outcome) => {
+      expectError(outcome, 'InvalidParameterValue', 400, 'AWS_INVALID_REQUEST');
+      expect(isIamPropagationError(outcome.error)).toBe(true);
+    },
+  },
+  {
+    name: 'instance types report their Nitro Enclaves support',
+    response: recorded.ec2('DescribeInstanceTypes', '<instanceTypeSet><item><instanceType>c5.xlarge</instanceType><nitroEnclavesSupport>supported</nitroEnclavesSupport></item><item><instanceType>t3.xlarge</instanceType><nitroEnclavesSupport>unsupported</nitroEnclavesSupport></item></instanceTypeSet>'),
+    call: (ports) => ports.ec2.describeInstanceTypes({ InstanceTypes: ['c5.xlarge', 't3.xlarge'] }),
+    expect: ({ value }) => {
+      const types = (value as { InstanceTypes: { InstanceType: string; NitroEnclavesSupport: string }[] }).InstanceTypes;
+      expect(Object.fromEntries(types.map((type) => [type.InstanceType, type.NitroEnclavesSupport]))).toEqual({ 'c5.xlarge': 'supported', 't3.xlarge': 'unsupported' });
+    },
+  },
+  {
+    name: 'a missing bucket answers HEAD with a bare 404 (NotFound)',
+    response: { status: 404 },
+    call: (ports) => ports.s3.headBucket({ Bucket: 'cosigner-nobody-has-this' }),
+    expect: (outcome) => expectError(outcome, 'NotFound', 404, 'AWS_NOT_FOUND'),
+  },
+  {
+    name: "another account's bucket answers HEAD with a bare 403",
+    response: { status: 403 },
+    call: (ports) => ports.s3.headBucket({ Bucket: 'taken-bucket-name' }),
+    expect: (outcome) => {
+      expect(awsErrorStatus(outcome.error)).toBe(403);
+      expect(classifyAwsError(outcome.error).code).toBe('AWS_ACCESS_DENIED');
+    },
+  },
+  {
+    name: 'a globally taken bucket name is BucketAlreadyExists (409)',
+    response: recorded.s3Error(409, 'BucketAlreadyExists', 'The requested bucket name is not available.'),
+    call: (ports) => ports.s3.createBucket({ Bucket: 'taken-bucket-name' }),
+    expect: (outcome) => expectError(outcome, 'BucketAlreadyExists', 409, 'BUCKET_NAME_TAKEN'),
+  },
+  {
+    name: 'a bucket without a policy is NoSuchBucketPolicy (404)',
+    arrange: async (ports) => {
+      await ports.s3.createBucket({ Bucket: 'cosigner-contract' });
+    },
+    response: recorded.s3Error(404, 'NoSuchBucketPolicy', 'The bucket policy does not exist'),
+    call: (ports) => ports.s3.getBucketPolicy({ Bucket: 'cosigner-contract' }),
+    expect: (outcome) => expectError(outcome, 'NoSuchBucketPolicy', 404, 'AWS_NOT_FOUND'),
+  },
+  {
+    name: 'a key the caller may not administer is AccessDeniedException (400)',
+    arrange: async (ports) => {
+      await ports.kms.createKey({ Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:user/sandbox-admin' }, Action: ['kms:PutKeyPolicy', 'kms:CreateAlias'], Resource: '*' }] }) });
+      const { Keys } = await ports.kms.listKeys({});
+      await ports.kms.createAlias({ AliasName: 'alias/contract', TargetKeyId: Keys![0]!.KeyId! });
+    },
+    response: recorded.jsonError(400, 'AccessDeniedException', 'User: arn:aws:iam::111122223333:user/sandbox-admin is not authorized to perform: kms:DescribeKey on resource: arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab because no resource-based policy allows the kms:DescribeKey action'),
+    call: (ports) => ports.kms.describeKey({ KeyId: 'alias/contract' }),
+    expect: (outcome) => {
+      const error = expectError(outcome, 'AccessDeniedException', 400, 'AWS_ACCESS_DENIED');
+      expect(String(error['message'])).toMatch(/is not authorized to perform: kms:DescribeKey on resource: arn:aws:kms:us-east-1:111122223333:key\//);
+    },
+  },
+];
+
+async function settle(promise: Promise<unknown>): Promise<{ value?: unknown; error?: unknown }> {
+  try {
+    return { value: await promise };
+  } catch (error) {
+    return { error };
+  }
+}
+
+describe('port contract: sandbox', () => {
+  it.each(contracts)('$name', async (contract) => {
+    // A propagation delay longer than the test, so fresh roles and profiles stay invisible.
+    const sandbox = await createSandboxPorts({ dir: tempDir(), region: 'us-east-1', env: {}, knobs: { ...FAST, iamPropagationDelayMs: 60_000 } });
+    await contract.arrange?.(sandbox);
+    contract.expect(await settle(contract.call(sandbox)));
+  });
+});
+
+describe('port contract: real SDK clients against recorded AWS responses', () => {
+  let server: FakeAwsServer;
+  let current: FakeResponse | undefined;
+  const saved = { ...process.env };
+
+  beforeAll(async () => {
+    server = await startFakeAwsServer();
+    server.on((request) => {
+      // Arrange-free: setup calls made by a case's `call` (the AMI lookup) get the parameter.
+      if (request.action === 'GetParameter' && current?.body?.includes('InvalidParameterValue') === true) {
+        return recorded.json({ Parameter: { Name: AL2023_X86_PARAMETER, Type: 'String', Value: 'ami-0a1b2c3d4e5f67890', Version: 1 } });
+      }
+      return current;
+    });
+    const home = tempDir('cosigner-aws-home-');
+    writeFileSync(join(home, 'empty'), '');
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL: server.url,
+      AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      AWS_CONFIG_FILE: join(home, 'empty'),
+      AWS_SHARED_CREDENTIALS_FILE: join(home, 'empty'),
+      AWS_EC2_METADATA_DISABLED: 'true',
+    });
+  });
+  afterAll(async () => {
+    await server.close();
+    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+    Object.assign(process.env, saved);
+  });
+  afterEach(() => {
+    current = undefined;
+  });
+
+  it.each(contracts)('$name', async (contract) => {
+    current = contract.response;
+    const ports = await createAwsPorts({ region: 'us-east-1', env: process.env, maxAttempts: 1 });
+    try {
+      contract.expect(await settle(contract.call(ports)));
+    } finally {
+      ports.destroy();
+    }
+  });
+});
