@@ -29,8 +29,11 @@ export interface DigestSink {
 export interface EifMeasurerOptions {
   /** The image size, when known: a section running past it fails before any of it is hashed. */
   totalSize?: number;
-  /** SHA-384 stream for the content digest of PCR0, PCR1 or PCR2. @default node:crypto in this thread */
-  createDigest?: (register: 0 | 1 | 2) => DigestSink;
+  /**
+   * SHA-384 stream for the content digest of PCR0, PCR1 or PCR2; returning undefined picks the
+   * default. @default node:crypto in this thread
+   */
+  createDigest?: (register: 0 | 1 | 2) => DigestSink | undefined;
 }
 
 export interface EifSection {
@@ -78,7 +81,7 @@ function nodeDigest(): DigestSink {
 
 /** Create an incremental measurer. */
 export function createEifMeasurer(options: EifMeasurerOptions = {}): EifMeasurer {
-  const createDigest = options.createDigest ?? nodeDigest;
+  const createDigest = (register: 0 | 1 | 2): DigestSink => options.createDigest?.(register) ?? nodeDigest();
   const totalSize = options.totalSize;
   // PCR0 = image (all boot sections), PCR1 = kernel + cmdline + first ramdisk, PCR2 = later ramdisks.
   const image = createDigest(0);
