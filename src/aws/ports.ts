@@ -85,11 +85,17 @@ export const DEFAULT_MAX_ATTEMPTS = 5;
 
 /** Builds the ports: the sandbox when `sandboxDir` is set, else the real AWS SDK clients. */
 export async function createAwsPorts(options: CreateAwsPortsOptions = {}): Promise<AwsPorts> {
+  if (options.maxAttempts !== undefined && (!Number.isInteger(options.maxAttempts) || options.maxAttempts < 1)) {
+    throw new CosignerError('INVALID_OPTION', `max attempts must be a positive integer, got ${String(options.maxAttempts)}`, {
+      hint: 'Pass a whole number of at least 1.',
+    });
+  }
   if (options.sandboxDir !== undefined) {
     const { createSandboxPorts } = await import('./sandbox/index.js');
     return createSandboxPorts({
       dir: options.sandboxDir,
       ...(options.region === undefined ? {} : { region: options.region }),
+      ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
       env: options.env ?? process.env,
     });
   }
@@ -109,11 +115,6 @@ async function createRealPorts(options: CreateAwsPortsOptions): Promise<AwsPorts
   const env = options.env ?? process.env;
   const profile = options.profile ?? nonEmpty(env.AWS_PROFILE);
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
-    throw new CosignerError('INVALID_OPTION', `max attempts must be a positive integer, got ${String(maxAttempts)}`, {
-      hint: 'Pass a whole number of at least 1.',
-    });
-  }
   const region = await resolveRegion(options.region, profile, env);
 
   // One memoised credential provider shared by every client: SSO tokens, IMDS and STS are
