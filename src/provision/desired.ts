@@ -152,7 +152,7 @@ export function computeDesired(input: DesiredInput): DesiredState {
     roleArn,
     profile,
     ...(profile === 'hardened'
-      ? { adminArns: config.kms.adminArns, pcr3RoleBinding: config.kms.pcr3RoleBinding, allowRotation: rotation }
+      ? { adminArns: config.kms.adminArns, pcr3RoleBinding: config.kms.pcr3RoleBinding, denyDebug: config.kms.denyDebugEnclaves, allowRotation: rotation }
       : {}),
   };
   const state: Omit<DesiredState, 'hash'> = {

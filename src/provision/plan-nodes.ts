@@ -235,7 +235,7 @@ function proveKey(input: PlanInput, policy: PolicyDocument, pcr8: string[], keyA
       pcr8,
       adminArns: admins === undefined || admins.length === 0 ? [accountRootArn(desired.accountId, desired.partition)] : admins,
       callerArn: input.callerArn,
-      debugEnclave: desired.key.profile === 'fireblocks-exact' ? 'accept-risk' : 'deny-required',
+      debugEnclave: desired.key.profile === 'fireblocks-exact' || desired.key.policyInput.denyDebug === false ? 'accept-risk' : 'deny-required',
     }),
   );
   if (policySize(policy) > KEY_POLICY_MAX_BYTES) {

@@ -89,7 +89,7 @@ export interface PlanningResult {
 }
 
 /** Identity, desired state, observation and plan; read calls only. */
-export async function planProvision(deps: ProvisionDeps, journal: Journal | undefined, known?: CallerIdentity): Promise<PlanningResult> {
+export async function planProvision(deps: Pick<ProvisionDeps, 'ports' | 'config' | 'now' | 'toolVersion' | 'retry'>, journal: Journal | undefined, known?: CallerIdentity): Promise<PlanningResult> {
   const ports = resilient(deps);
   const identity = known ?? (await describeCaller(ports));
   const desired = computeDesired({ config: deps.config, accountId: identity.accountId, region: identity.region, toolVersion: deps.toolVersion ?? TOOL_VERSION });

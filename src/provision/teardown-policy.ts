@@ -8,10 +8,10 @@
  * engine's merge and proofs, and moves to src/policy when one exists.
  */
 import { accountRootArn } from '../policy/arn.js';
-import { POLICY_VERSION } from '../policy/constants.js';
+import { OWNED_KEY_POLICY_SIDS, POLICY_VERSION } from '../policy/constants.js';
 import { mergeBySid } from '../policy/merge.js';
 import { assertKeyPolicyProofs, proveKeyPolicy } from '../policy/proofs.js';
-import type { PolicyDocument } from '../policy/types.js';
+import type { PolicyDocument, PolicyStatement } from '../policy/types.js';
 import { samePolicy } from './canonical.js';
 
 export const TEARDOWN_SID = 'CosignerKeyTeardown';
@@ -26,6 +26,11 @@ export interface TeardownPolicyInput {
   adminArns: readonly string[];
   callerArn: string;
   pcr8: readonly string[];
+  /**
+   * The role no longer exists (a teardown resumed after it was deleted): drop our statements that
+   * name it, which KMS would otherwise reject as invalid principals.
+   */
+  roleGone?: boolean;
 }
 
 /** The existing policy plus the teardown statement; undefined when it is already there. */
@@ -35,8 +40,11 @@ export function teardownKeyPolicy(existing: PolicyDocument, input: TeardownPolic
     Version: POLICY_VERSION,
     Statement: [{ Sid: TEARDOWN_SID, Effect: 'Allow', Principal: { AWS: admins.length === 1 ? (admins[0]) : admins }, Action: [...TEARDOWN_ACTIONS], Resource: '*' }],
   };
-  // Only the teardown Sid is ours here: every other statement, ours or not, stays as it is.
-  const { policy } = mergeBySid(existing, statement, { ownedSids: [TEARDOWN_SID] });
+  // Only the teardown Sid is ours here: every other statement stays as it is, except (roleGone)
+  // our own statements that name the deleted role.
+  const namesRole = (s: PolicyStatement) => s.Sid !== undefined && OWNED_KEY_POLICY_SIDS.includes(s.Sid) && JSON.stringify(s.Principal ?? '').includes(input.roleArn);
+  const base = input.roleGone === true ? { ...existing, Statement: existing.Statement.filter((s) => !namesRole(s)) } : existing;
+  const { policy } = mergeBySid(base, statement, { ownedSids: [TEARDOWN_SID] });
   if (samePolicy(policy, existing)) return undefined;
   const report = proveKeyPolicy(policy, { keyArn: input.keyArn, roleArn: input.roleArn, pcr8: input.pcr8, adminArns: admins, callerArn: input.callerArn, debugEnclave: 'accept-risk' });
   // Only a lockout refuses here: the key is about to be deleted, the bypass proofs do not matter.

@@ -15,6 +15,8 @@ import { TAGS } from '../../src/config/names.js';
 import type { RetryTuning } from '../../src/provision/aws-call.js';
 import { keyMarker } from '../../src/provision/ownership.js';
 import { runProvisionFlow, type ProvisionOutcome, type ProvisionRequest } from '../../src/provision/provision.js';
+import { runStatusFlow, type StatusResult } from '../../src/provision/status.js';
+import { runDestroyFlow, type DestroyOutcome, type DestroyRequest } from '../../src/provision/teardown.js';
 import { TestIoHost } from '../helpers/test-io-host.js';
 
 export const REGION = 'eu-west-1';
@@ -28,6 +30,8 @@ export interface World {
   config: CosignerConfig;
   ports(knobs?: SandboxKnobsInput): Promise<SandboxPorts>;
   provision(options?: { knobs?: SandboxKnobsInput; request?: Partial<ProvisionRequest>; io?: TestIoHost; config?: CosignerConfig; concurrency?: number }): Promise<ProvisionOutcome & { io: TestIoHost; ports: SandboxPorts }>;
+  destroy(request?: Partial<DestroyRequest> & { knobs?: SandboxKnobsInput; io?: TestIoHost }): Promise<DestroyOutcome & { io: TestIoHost; ports: SandboxPorts }>;
+  status(request?: { all?: boolean; config?: CosignerConfig | null }): Promise<StatusResult>;
   state(): Promise<SandboxState>;
   cleanup(): Promise<void>;
 }
@@ -52,6 +56,20 @@ export async function makeWorld(configInput: Record<string, unknown> = {}): Prom
         { ports: p, io, config: options.config ?? config, configPath, now: () => new Date(), retry: FAST_RETRY, ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }) },
       );
       return { ...outcome, io, ports: p };
+    },
+    async destroy(request = {}) {
+      const p = await ports(request.knobs);
+      const io = request.io ?? new TestIoHost({ assumeYes: true });
+      const outcome = await runDestroyFlow(
+        { name: config.name, dryRun: false, deleteKey: false, deleteBucket: false, ...request },
+        { ports: p, io, config, configPath, now: () => new Date(), retry: { ...FAST_RETRY, pollMs: 1 } },
+      );
+      return { ...outcome, io, ports: p };
+    },
+    async status(request = {}) {
+      const p = await ports();
+      const chosen = request.config === null ? undefined : (request.config ?? config);
+      return runStatusFlow({ all: request.all ?? false }, { ports: p, ...(chosen === undefined ? {} : { config: chosen }), configPath, now: () => new Date() });
     },
     async state() {
       return (await ports()).readState();

@@ -1,0 +1,112 @@
+/**
+ * `provision`: plan → confirm → apply the co-signer's IAM role and instance profile, S3 bucket, KMS
+ * key, security group and EC2 host; idempotent and resumable. `--dry-run` shows the plan,
+ * `--plan-out <file>` saves it, `--apply <file>` applies a saved plan if nothing changed since.
+ * The JSON result is the plan and, after an apply, the receipt.
+ */
+import { resolve } from 'node:path';
+import type { AwsPorts } from '../aws/ports.js';
+import type { CommandContext, Invocation } from '../command-kit.js';
+import { resolveConfigPath } from '../config/load.js';
+import type { CosignerConfig } from '../config/schema.js';
+import { fail } from '../errors.js';
+import type { IoHost } from '../io/io-host.js';
+import type { Style } from '../io/style.js';
+import type { RetryTuning } from '../provision/aws-call.js';
+import type { ProvisionOutcome } from '../provision/provision.js';
+import { planLines, receiptLines } from '../provision/render.js';
+
+export interface ProvisionOptions {
+  configPath: string;
+  /** Config settings given as flags (precedence flags > env > file > defaults). */
+  flags: Record<string, unknown>;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  dryRun: boolean;
+  planOut?: string;
+  applyPath?: string;
+  resume: boolean;
+}
+
+export type ProvisionResult = ProvisionOutcome;
+
+export interface ProvisionCommandDeps {
+  io: IoHost;
+  ports: AwsPorts;
+  config: CosignerConfig;
+  configPath: string;
+  now: () => Date;
+  signal?: AbortSignal;
+  retry?: RetryTuning;
+}
+
+const OWN_FLAGS = ['dryRun', 'planOut', 'apply', 'resume'];
+
+function pathFlag(opts: Record<string, unknown>, key: string, flag: string, cwd: string): string | undefined {
+  const value = opts[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.trim() === '') fail('INVALID_OPTION', `${flag} needs a file`, `pass ${flag} plan.json`);
+  return resolve(cwd, value);
+}
+
+export function parseOptions(invocation: Invocation): ProvisionOptions {
+  const { opts, globals, env, cwd } = invocation;
+  const planOut = pathFlag(opts, 'planOut', '--plan-out', cwd);
+  const applyPath = pathFlag(opts, 'apply', '--apply', cwd);
+  const dryRun = opts['dryRun'] === true;
+  if (planOut !== undefined && applyPath !== undefined) fail('INVALID_OPTION', '--plan-out and --apply cannot be used together', 'write the plan with --plan-out, review it, then apply it with --apply');
+  if (dryRun && applyPath !== undefined) fail('INVALID_OPTION', '--dry-run and --apply cannot be used together', 'drop --dry-run to apply the saved plan');
+  return {
+    configPath: resolveConfigPath(globals.config, env, cwd),
+    flags: Object.fromEntries(Object.entries(opts).filter(([key]) => !OWN_FLAGS.includes(key))),
+    env,
+    cwd,
+    dryRun,
+    ...(planOut === undefined ? {} : { planOut }),
+    ...(applyPath === undefined ? {} : { applyPath }),
+    resume: opts['resume'] === true,
+  };
+}
+
+export async function runProvision(options: ProvisionOptions, deps: ProvisionCommandDeps): Promise<ProvisionResult> {
+  const { runProvisionFlow } = await import('../provision/provision.js');
+  return runProvisionFlow(
+    { dryRun: options.dryRun, resume: options.resume, ...(options.planOut === undefined ? {} : { planOut: options.planOut }), ...(options.applyPath === undefined ? {} : { applyPath: options.applyPath }) },
+    { ports: deps.ports, io: deps.io, config: deps.config, configPath: deps.configPath, now: deps.now, ...(deps.signal === undefined ? {} : { signal: deps.signal }), ...(deps.retry === undefined ? {} : { retry: deps.retry }) },
+  );
+}
+
+export async function execute(options: ProvisionOptions, context: CommandContext): Promise<ProvisionResult> {
+  const [{ loadConfig }, { portsFor }, { onInterrupt }] = await Promise.all([import('../config/load.js'), import('./aws-context.js'), import('./provision-interrupt.js')]);
+  const { config, path } = await loadConfig({ path: options.configPath, flags: options.flags, env: options.env, cwd: options.cwd });
+  const ports = await portsFor(context, config);
+  const interrupt = onInterrupt(context.io, 'provisioning');
+  try {
+    return await runProvision(options, { io: context.io, ports, config, configPath: path, now: context.now, signal: interrupt.signal });
+  } finally {
+    interrupt.dispose();
+    ports.destroy();
+  }
+}
+
+export function render(result: ProvisionResult, style: Style): string {
+  const lines: string[] = [];
+  switch (result.mode) {
+    case 'dry-run':
+      lines.push(...planLines(result.plan, style), style.dim('  dry run: nothing was changed'));
+      break;
+    case 'plan-out':
+      lines.push(...planLines(result.plan, style), `${style.green('✔')} plan written to ${result.planPath ?? ''}`, style.dim(`  apply it with: cosigner-cli provision --apply ${result.planPath ?? ''}`));
+      break;
+    case 'up-to-date':
+      lines.push(`${style.green('✔')} everything matches the config; no change made`);
+      if (result.receipt !== undefined) lines.push(...receiptLines(result.receipt, result.receiptPath, style));
+      break;
+    case 'applied':
+      lines.push(`${style.green('✔')} provisioned: ${result.plan.summary.create} created, ${result.plan.summary.update} updated (${result.apply?.writes ?? 0} write calls)`);
+      if (result.receipt !== undefined) lines.push(...receiptLines(result.receipt, result.receiptPath, style));
+      lines.push(style.dim('  next: on the host, install the Fireblocks package (or cosigner-cli run); then cosigner-cli verify'));
+      break;
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,142 @@
+/**
+ * Teardown of one co-signer: what carries its tags (and a bucket an interrupted run created before
+ * tagging it), removed in reverse order of creation: hosts (waited until terminated), security
+ * groups and instance profiles, the bucket only with `--delete-bucket` and when empty, the key only
+ * with `--delete-key`, scheduled for deletion (never deleted at once) after its policy lets the
+ * administrators do so, and last the role with its policies. Adopted resources are always kept. Every
+ * call is journaled; deletes are idempotent, so a re-run finishes an interrupted teardown.
+ */
+import type { AwsPorts } from '../aws/ports.js';
+import { IAM_PATH } from '../config/names.js';
+import { partitionForRegion } from '../policy/arn.js';
+import type { FoundResource } from './discover.js';
+import type { ObservedKey } from './observed.js';
+import { pcr8ValuesOf } from './plan-nodes.js';
+import { teardownKeyPolicy } from './teardown-policy.js';
+import type { PolicyDocument } from '../policy/types.js';
+
+export interface DestroyOptions {
+  name: string;
+  accountId: string;
+  region: string;
+  callerArn: string;
+  deleteKey: boolean;
+  deleteBucket: boolean;
+  /** Waiting period of the key deletion (KMS allows 7–30). @default 30 */
+  deletionWindowDays: number;
+  /** Key administrators of the config (the account root when empty). */
+  adminArns: readonly string[];
+  /** PCR8 to keep in the proofs' view of the key policy when the policy names none. */
+  fallbackPcr8: string;
+}
+
+export type DestroyDecision = 'delete' | 'schedule-deletion' | 'keep';
+
+export interface DestroyAction {
+  kind: FoundResource['kind'];
+  id: string;
+  arn?: string;
+  resource: string;
+  decision: DestroyDecision;
+  reason: string;
+  /** The calls, in order. */
+  ops: { op: string; detail: string; data?: Record<string, unknown> }[];
+}
+
+export const DESTROY_PLAN_KIND = 'cosigner-cli/destroy-plan';
+
+export interface DestroyPlan {
+  schemaVersion: 1;
+  kind: typeof DESTROY_PLAN_KIND;
+  name: string;
+  accountId: string;
+  region: string;
+  /** In execution order; kept resources last. */
+  actions: DestroyAction[];
+  warnings: string[];
+}
+
+// Reverse of creation: the host first (it holds the group and the profile); the bucket, then the
+// key (its policy names the role, so it changes while the role exists), then the role.
+const ORDER: FoundResource['kind'][] = ['instance', 'securityGroup', 'instanceProfile', 'bucket', 'key', 'role'];
+
+const LABEL: Record<FoundResource['kind'], string> = {
+  instance: 'EC2 host',
+  securityGroup: 'security group',
+  instanceProfile: 'instance profile',
+  role: 'IAM role',
+  bucket: 'S3 bucket',
+  key: 'KMS key',
+};
+
+export function planDestroy(found: readonly FoundResource[], keys: ReadonlyMap<string, ObservedKey>, options: DestroyOptions): DestroyPlan {
+  const warnings: string[] = [];
+  const role = found.find((r) => r.kind === 'role');
+  const roleArn = role?.arn ?? `arn:${partitionForRegion(options.region)}:iam::${options.accountId}:role${IAM_PATH}${options.name}-cosigner`;
+  const actions = [...found]
+    .sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind))
+    .map((r): DestroyAction => {
+      const resource = `${LABEL[r.kind]} ${r.name !== undefined && r.name !== '' ? r.name : r.id}`;
+      const base = { kind: r.kind, id: r.id, ...(r.arn === undefined ? {} : { arn: r.arn }), resource };
+      if (r.adopted) return { ...base, decision: 'keep', reason: 'adopted: it existed before cosigner-cli took it over', ops: [] };
+      switch (r.kind) {
+        case 'instance':
+          return { ...base, decision: 'delete', reason: `${r.state}: terminate`, ops: [{ op: 'ec2:TerminateInstances', detail: 'terminate and wait until terminated' }] };
+        case 'securityGroup':
+          return { ...base, decision: 'delete', reason: 'no longer used once the host is gone', ops: [{ op: 'ec2:DeleteSecurityGroup', detail: 'delete the group' }] };
+        case 'instanceProfile':
+          return { ...base, decision: 'delete', reason: 'tagged for this co-signer', ops: [{ op: 'iam:RemoveRoleFromInstanceProfile', detail: 'take the role out' }, { op: 'iam:DeleteInstanceProfile', detail: 'delete the profile' }] };
+        case 'role':
+          return { ...base, decision: 'delete', reason: 'tagged for this co-signer', ops: [{ op: 'iam:DeleteRolePolicy', detail: 'delete its inline policies' }, { op: 'iam:DetachRolePolicy', detail: 'detach its managed policies' }, { op: 'iam:DeleteRole', detail: 'delete the role' }] };
+        case 'bucket':
+          if (!options.deleteBucket) return { ...base, decision: 'keep', reason: 'kept: it holds the co-signer\'s encrypted database (pass --delete-bucket to delete it when empty)', ops: [] };
+          return { ...base, decision: 'delete', reason: '--delete-bucket: deleted only if empty', ops: [{ op: 's3:DeleteBucket', detail: 'delete the bucket if it is empty' }] };
+        case 'key': {
+          if (r.state === 'PendingDeletion') return { ...base, decision: 'keep', reason: 'already scheduled for deletion', ops: [] };
+          if (!options.deleteKey) return { ...base, decision: 'keep', reason: 'kept: it decrypts the co-signer\'s database (pass --delete-key to schedule its deletion)', ops: [] };
+          const key = keys.get(r.id);
+          const ops: DestroyAction['ops'] = [];
+          const teardown = key?.policy === undefined ? undefined : teardownPolicy(key.policy, key.arn, roleArn, role === undefined, options);
+          if (teardown !== undefined) ops.push({ op: 'kms:PutKeyPolicy', detail: 'let the administrators schedule the deletion', data: { policy: teardown } });
+          for (const alias of (r.detail['aliases'] as string[] | undefined) ?? []) ops.push({ op: 'kms:DeleteAlias', detail: `delete ${alias}`, data: { alias } });
+          ops.push({ op: 'kms:ScheduleKeyDeletion', detail: `schedule the deletion in ${options.deletionWindowDays} days`, data: { pendingWindowInDays: options.deletionWindowDays } });
+          return { ...base, decision: 'schedule-deletion', reason: `--delete-key: deleted after a ${options.deletionWindowDays}-day waiting period (cancel with aws kms cancel-key-deletion)`, ops };
+        }
+      }
+    });
+  const bucket = actions.find((a) => a.kind === 'bucket');
+  if (options.deleteKey && actions.some((a) => a.kind === 'key' && a.decision === 'schedule-deletion') && bucket !== undefined && bucket.decision !== 'delete') {
+    warnings.push(`the bucket ${bucket.id} is kept, but its data is encrypted under the key being deleted: after the waiting period it can never be decrypted`);
+  }
+  if (options.deleteKey && options.deleteBucket) warnings.push('if the bucket turns out not to be empty, the key is kept too (its data would be lost)');
+  const kept = actions.filter((a) => a.decision === 'keep');
+  return { schemaVersion: 1, kind: DESTROY_PLAN_KIND, name: options.name, accountId: options.accountId, region: options.region, actions: [...actions.filter((a) => a.decision !== 'keep'), ...kept], warnings };
+}
+
+function teardownPolicy(policy: PolicyDocument, keyArn: string, roleArn: string, roleGone: boolean, options: DestroyOptions): PolicyDocument | undefined {
+  const pcr8 = pcr8ValuesOf(policy);
+  return teardownKeyPolicy(policy, {
+    accountId: options.accountId,
+    partition: partitionForRegion(options.region),
+    keyArn,
+    roleArn,
+    adminArns: options.adminArns,
+    callerArn: options.callerArn,
+    pcr8: pcr8.length > 0 ? pcr8 : [options.fallbackPcr8],
+    roleGone,
+  });
+}
+
+/** Untagged buckets an interrupted run created (the journal knows), still in the account. */
+export async function journalBuckets(ports: AwsPorts, names: readonly string[]): Promise<FoundResource[]> {
+  if (names.length === 0) return [];
+  const out: FoundResource[] = [];
+  for (const name of names) {
+    const page = await ports.s3.listBuckets({ Prefix: name, MaxBuckets: 10 });
+    if (!(page.Buckets ?? []).some((b) => b.Name === name)) continue;
+    const tags = await ports.s3.getBucketTagging({ Bucket: name }).then((t) => t.TagSet ?? [], () => []);
+    if (tags.length > 0) continue;
+    out.push({ kind: 'bucket', id: name, name, arn: `arn:${partitionForRegion(ports.region)}:s3:::${name}`, state: 'present', adopted: false, tags: {}, detail: { fromJournal: true } });
+  }
+  return out;
+}

@@ -1,0 +1,102 @@
+/**
+ * The destroy flow: who and where → the co-signer's resources by tags (plus a bucket the journal
+ * says an interrupted run created) → the destroy plan → confirmation (always: it is destructive) →
+ * teardown, journaled. A dry run stops after the plan.
+ */
+import { dirname } from 'node:path';
+import { describeCaller, formatCaller } from '../aws/identity.js';
+import type { AwsPorts } from '../aws/ports.js';
+import type { CosignerConfig } from '../config/schema.js';
+import { fireblocksPreset } from '../enclave/fireblocks-presets.js';
+import type { IoHost } from '../io/io-host.js';
+import type { RetryTuning } from './aws-call.js';
+import { discover } from './discover.js';
+import { runDestroy, type DestroyResult } from './destroy-apply.js';
+import { journalBuckets, planDestroy, type DestroyPlan } from './destroy.js';
+import { Journal, journalPath } from './journal.js';
+import { withReadRetry } from './read-retry.js';
+
+export interface DestroyRequest {
+  name: string;
+  dryRun: boolean;
+  deleteKey: boolean;
+  deleteBucket: boolean;
+}
+
+export interface DestroyDeps {
+  ports: AwsPorts;
+  io: IoHost;
+  /** The config, when there is one (key administrators, deletion window). */
+  config?: CosignerConfig;
+  configPath: string;
+  now: () => Date;
+  retry?: RetryTuning & { teardownMaxWaitMs?: number; pollMs?: number };
+  concurrency?: number;
+  signal?: AbortSignal;
+}
+
+export interface DestroyOutcome {
+  mode: 'dry-run' | 'destroyed' | 'nothing-to-do';
+  caller: { accountId: string; region: string; arn: string };
+  plan: DestroyPlan;
+  result?: DestroyResult;
+}
+
+export function destroyLines(plan: DestroyPlan): string[] {
+  const lines = [`Destroy plan for co-signer ${plan.name} in account ${plan.accountId}, ${plan.region}`];
+  if (plan.actions.length === 0) lines.push('  nothing carries this co-signer\'s tags');
+  for (const action of plan.actions) {
+    const sign = action.decision === 'keep' ? '= keep  ' : action.decision === 'delete' ? '- delete' : '- retire';
+    lines.push(`  ${sign} ${action.resource}  (${action.reason})`);
+    for (const op of action.ops) lines.push(`      · ${op.op}: ${op.detail}`);
+  }
+  for (const warning of plan.warnings) lines.push(`  warning: ${warning}`);
+  return lines;
+}
+
+export async function runDestroyFlow(request: DestroyRequest, deps: DestroyDeps): Promise<DestroyOutcome> {
+  const { io } = deps;
+  const ports = withReadRetry(deps.ports, { ...(deps.retry?.transientDelayMs === undefined ? {} : { delayMs: deps.retry.transientDelayMs }), ...(deps.retry?.sleep === undefined ? {} : { sleep: deps.retry.sleep }) });
+  const identity = await describeCaller(ports);
+  io.notify({ level: 'info', code: 'DESTROY_TARGET', message: formatCaller(identity), data: { accountId: identity.accountId, region: identity.region } });
+  const caller = { accountId: identity.accountId, region: identity.region, arn: identity.callerArn };
+  const scope = { name: request.name, accountId: identity.accountId, region: identity.region };
+  const journal = await Journal.open(journalPath(dirname(deps.configPath), scope), scope, deps.now);
+  if (!request.dryRun) await journal.lock();
+  try {
+    const found = await discover(ports, { name: request.name });
+    const resources = found.byName.get(request.name) ?? [];
+    // A bucket created by an interrupted run before it was tagged is ours too (the journal says so).
+    const attempted = [...new Set(journal.entries.filter((e) => e.op === 's3:CreateBucket' && e.phase === 'intent' && e.target !== undefined).map((e) => e.target as string))];
+    const extra = await journalBuckets(ports, attempted.filter((name) => !resources.some((r) => r.kind === 'bucket' && r.id === name)));
+    const config = deps.config;
+    const plan = planDestroy([...resources, ...extra], found.keys, {
+      name: request.name,
+      accountId: identity.accountId,
+      region: identity.region,
+      callerArn: identity.callerArn,
+      deleteKey: request.deleteKey,
+      deleteBucket: request.deleteBucket,
+      // The maximum waiting period unless the config sets another.
+      deletionWindowDays: config?.kms.deletionWindowDays ?? 30,
+      adminArns: config?.kms.adminArns ?? [],
+      fallbackPcr8: config?.fireblocks.pcr8 ?? fireblocksPreset(config?.fireblocks.env === 'custom' || config === undefined ? 'global' : config.fireblocks.env).pcr8,
+    });
+    const work = plan.actions.filter((a) => a.decision !== 'keep');
+    if (request.dryRun) return { mode: 'dry-run', caller, plan };
+    if (work.length === 0) return { mode: 'nothing-to-do', caller, plan };
+    if (!io.json) for (const line of destroyLines(plan)) io.notify({ level: 'info', code: 'DESTROY_PLAN', message: line });
+    await io.confirm(`destroy ${work.length} resource(s) of co-signer ${request.name} in account ${identity.accountId}, ${identity.region}?`, '--yes');
+    await journal.beginRun('destroy');
+    try {
+      const result = await runDestroy({ plan, ports, journal, io, ...(deps.retry === undefined ? {} : { retry: deps.retry }), ...(deps.concurrency === undefined ? {} : { concurrency: deps.concurrency }), ...(deps.signal === undefined ? {} : { signal: deps.signal }) });
+      await journal.finishRun('converged');
+      return { mode: 'destroyed', caller, plan, result };
+    } catch (error) {
+      await journal.finishRun('failed');
+      throw error;
+    }
+  } finally {
+    await journal.unlock();
+  }
+}
