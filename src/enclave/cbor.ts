@@ -20,7 +20,7 @@ export function decodeCBOR(bytes: Uint8Array, what: string, code: CosignerErrorC
   try {
     return decode(bytes, DECODE_OPTIONS);
   } catch (error) {
-    throw new CosignerError(code, `${what} is not valid CBOR: ${error instanceof Error ? error.message : String(error)}`, {
+    throw new CosignerError(code, `${what} is not valid CBOR (${String(error)})`, {
       hint: 'the file is damaged or not the expected format',
       cause: error,
     });

@@ -127,15 +127,6 @@ export function decodeOid(content: Uint8Array): string {
   return [...head, ...arcs.slice(1)].join('.');
 }
 
-/** A non-negative INTEGER's magnitude bytes (leading sign byte removed); rejects non-minimal forms. */
-export function decodeUnsignedInteger(content: Uint8Array): Uint8Array {
-  if (content.length === 0) invalid('empty integer');
-  // X.690 §8.3.2: the first nine bits must not be all zeros or all ones.
-  if (content.length > 1 && content[0] === 0 && ((content[1] as number) & 0x80) === 0) invalid('non-minimal integer');
-  if (((content[0] as number) & 0x80) !== 0) invalid('negative integer');
-  return content[0] === 0 && content.length > 1 ? content.subarray(1) : content;
-}
-
 /** A BIT STRING's bytes; only whole-byte strings (0 unused bits) are accepted (keys, signatures). */
 export function decodeBitString(content: Uint8Array): Uint8Array {
   if (content[0] !== 0) invalid('bit string with unused bits');

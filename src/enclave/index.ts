@@ -26,3 +26,46 @@ export { parseCertificate, pemToDer, derToPem, formatName, certificateValidity, 
 export { buildCertificate, type CertificateTemplate, type NameSpec } from './x509-build.js';
 export { decodeCoseSign1, signCoseSign1, verifyCoseSign1, type CoseSign1 } from './cose.js';
 export { toHex, fromHex } from './bytes.js';
+export { parseEIF, inspectEIF, type EifImage } from './eif.js';
+export {
+  createEifMeasurer,
+  measureEIF,
+  measureEifChunks,
+  type DigestSink,
+  type EifMeasurement,
+  type EifMeasurer,
+  type EifMeasurerOptions,
+  type EifSection,
+} from './eif-measurer.js';
+export {
+  EIF_HEADER_SIZE,
+  EIF_SECTION_HEADER_SIZE,
+  EIF_CRC_OFFSET,
+  EIF_MAX_SECTIONS,
+  EIF_SIGNATURE_MAX_SIZE,
+  encodeEifHeader,
+  encodeEifSectionHeader,
+  type EifHeader,
+  type EifSectionType,
+} from './eif-format.js';
+export { buildEIF, createEifSigner, type BuildEifInput, type EifSigner, type EifSignerOptions } from './eif-build.js';
+export { describeEIF, formatAsn1Time, NITRO_HASH_ALGORITHM } from './eif-describe.js';
+export { decodeEifSignatureSection, encodeEifSignatureSection, encodePcrInfo, verifyEifSignature, type EifSignature } from './eif-signature.js';
+export { parseEifMetadata, type EifMetadata } from './eif-metadata.js';
+export {
+  parseBuildEnclaveOutput,
+  parseDescribeEifOutput,
+  parseDescribeEnclavesOutput,
+  parseRunEnclaveOutput,
+  parseTerminateEnclaveOutput,
+  parsePcrOutput,
+  type BuildEnclaveOutput,
+  type DescribeEifOutput,
+  type DescribeEnclavesOutput,
+  type DescribedEnclave,
+  type NitroMeasurements,
+  type PcrOutput,
+  type RunEnclaveOutput,
+  type SigningCertificateInfo,
+  type TerminateEnclaveOutput,
+} from './nitro-cli-output.js';
