@@ -89,28 +89,36 @@ export interface CriticalPath {
 }
 
 /**
- * The earliest each node can finish with unbounded parallelism: it starts when its dependencies
- * finish and, across a propagation edge, not before the dependency's write has propagated; then
- * it needs one latency per round. A node that writes nothing finishes when it starts.
+ * The earliest each node can finish with unbounded parallelism. A node starts when its
+ * dependencies finish and needs one latency per round. Across a propagation edge its first call
+ * can be sent early but only takes effect once the dependency's write has propagated: that round
+ * finishes at the later of "sent at start, one latency" and "the write became visible" (a call's
+ * effect is taken at the end of its latency, the most optimistic reading, so this stays a lower
+ * bound). A node that writes nothing finishes when it starts.
  */
 export function criticalPath(costs: Readonly<Record<NodeId, NodeCost>>, options: CriticalPathOptions): CriticalPath {
   const finish = {} as Record<NodeId, number>;
-  // The node whose finish set this node's start; to walk the path back.
+  // The node whose finish set this node's finish; to walk the path back.
   const via = {} as Record<NodeId, NodeId | undefined>;
-  // When the write of a propagating node (its first round) became visible elsewhere.
+  // When the write of a propagating node became visible to the other services.
   const visible = {} as Record<NodeId, number>;
   for (const id of topologicalOrder()) {
     let start = 0;
     let from: NodeId | undefined;
     for (const dep of DEPENDENCIES[id]) {
-      const ready = PROPAGATION_EDGES[id] === dep ? visible[dep] : finish[dep];
-      if (ready > start) {
-        start = ready;
+      if (finish[dep] > start) {
+        start = finish[dep];
         from = dep;
       }
     }
     const cost = costs[id];
-    finish[id] = start + cost.rounds * options.latencyMs;
+    let firstRound = start + (cost.rounds > 0 ? options.latencyMs : 0);
+    const waitsOn = PROPAGATION_EDGES[id];
+    if (waitsOn !== undefined && cost.rounds > 0 && visible[waitsOn] > firstRound) {
+      firstRound = visible[waitsOn];
+      from = waitsOn;
+    }
+    finish[id] = cost.rounds === 0 ? start : firstRound + (cost.rounds - 1) * options.latencyMs;
     visible[id] = cost.propagates ? finish[id] + options.propagationMs : finish[id];
     via[id] = from;
   }

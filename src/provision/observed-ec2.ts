@@ -4,7 +4,7 @@
  * out), the security group found by name in that VPC, and the instances tagged with the co-signer's
  * name. Read calls only.
  */
-import type { _InstanceType, IpPermission } from '@aws-sdk/client-ec2';
+import type { _InstanceType, IpPermission, RouteTable } from '@aws-sdk/client-ec2';
 import type pLimit from 'p-limit';
 import type { AwsPorts } from '../aws/ports.js';
 import { TAGS } from '../config/names.js';
@@ -72,10 +72,23 @@ export interface ObservedInstance {
   rootVolume: { volumeId: string; encrypted: boolean; type: string | undefined } | undefined;
 }
 
-export async function observeNetwork(ports: AwsPorts, desired: DesiredState, limit: Limit): Promise<ObservedNetwork> {
+/**
+ * @param onVpc called as soon as the VPC is known (before the subnet checks finish), so the
+ *   security group lookup and the route tables need not wait for them.
+ */
+export async function observeNetwork(ports: AwsPorts, desired: DesiredState, limit: Limit, onVpc: (vpcId: string | undefined) => void = () => undefined): Promise<ObservedNetwork> {
   const type = desired.instance.type as _InstanceType;
   const problems: NetworkProblem[] = [];
   const warnings: string[] = [];
+  let tables: Promise<RouteTable[]> | undefined;
+  const vpcKnown = (vpcId: string | undefined) => {
+    if (vpcId !== undefined && tables === undefined) {
+      tables = limit(() => routeTables(ports, vpcId));
+      // Awaited below; this only keeps an early failure elsewhere from leaving it unhandled.
+      tables.catch(() => undefined);
+    }
+    onVpc(vpcId);
+  };
   const [types, offerings, location] = await Promise.all([
     limit(() => ports.ec2.describeInstanceTypes({ InstanceTypes: [type] }).catch((error: unknown) => {
       if ((error as { name?: string }).name === 'InvalidInstanceType') return { InstanceTypes: [] };
@@ -85,8 +98,9 @@ export async function observeNetwork(ports: AwsPorts, desired: DesiredState, lim
       const page = await ports.ec2.describeInstanceTypeOfferings({ LocationType: 'availability-zone', Filters: [{ Name: 'instance-type', Values: [type] }], ...(NextToken === undefined ? {} : { NextToken }) });
       return { items: page.InstanceTypeOfferings?.map((o) => o.Location ?? ''), next: page.NextToken };
     })),
-    locateSubnet(ports, desired, limit),
+    locateSubnet(ports, desired, limit, vpcKnown),
   ]);
+  vpcKnown(location.vpcId);
   const info = types.InstanceTypes?.[0];
   const nitroEnclaves = info === undefined ? 'unknown' : info.NitroEnclavesSupport === 'supported' ? 'supported' : 'unsupported';
   const offeredZones = offerings.filter((z) => z !== '').sort();
@@ -112,8 +126,8 @@ export async function observeNetwork(ports: AwsPorts, desired: DesiredState, lim
     });
   }
   let routeOut: ObservedNetwork['routeOut'];
-  if (location.vpcId !== undefined && subnetId !== undefined) {
-    routeOut = await limit(() => defaultRoute(ports, location.vpcId as string, subnetId));
+  if (location.vpcId !== undefined && subnetId !== undefined && tables !== undefined) {
+    routeOut = defaultRoute(await tables, subnetId);
     if (!desired.instance.publicIp && (routeOut === 'none' || routeOut === 'igw')) {
       warnings.push(`subnet ${subnetId} has no route out for a host without a public IP (${routeOut === 'igw' ? 'its default route is an internet gateway' : 'it has no default route'}): the host needs a NAT gateway or VPC endpoints to reach Fireblocks, KMS and S3`);
     }
@@ -135,7 +149,7 @@ interface SubnetLocation {
 }
 
 /** The configured subnet (and its VPC), or the configured/default VPC's subnets to choose from. */
-async function locateSubnet(ports: AwsPorts, desired: DesiredState, limit: Limit): Promise<SubnetLocation> {
+async function locateSubnet(ports: AwsPorts, desired: DesiredState, limit: Limit, vpcKnown: (vpcId: string | undefined) => void): Promise<SubnetLocation> {
   const wantVpc = desired.securityGroup.vpcId;
   const wantSubnet = desired.instance.subnetId;
   const none = { vpcId: undefined, subnetId: undefined, availabilityZone: undefined, candidates: [] };
@@ -146,6 +160,7 @@ async function locateSubnet(ports: AwsPorts, desired: DesiredState, limit: Limit
     if (wantVpc !== undefined && subnet.VpcId !== wantVpc) {
       return { ...none, configured: true, problems: [{ code: 'CONFIG_INVALID', message: `subnet ${wantSubnet} is in ${subnet.VpcId ?? '?'}, not in the configured ${wantVpc}`, hint: 'make --subnet-id and --vpc-id agree, or drop --vpc-id' }] };
     }
+    vpcKnown(subnet.VpcId);
     return { vpcId: subnet.VpcId, subnetId: wantSubnet, availabilityZone: subnet.AvailabilityZone, configured: true, candidates: [], problems: [] };
   }
   let vpcId = wantVpc;
@@ -157,6 +172,7 @@ async function locateSubnet(ports: AwsPorts, desired: DesiredState, limit: Limit
     const vpcs = await limit(() => orAbsent(() => ports.ec2.describeVpcs({ VpcIds: [vpcId as string] })));
     if (vpcs?.Vpcs?.[0] === undefined) return { ...none, configured: false, problems: [{ code: 'AWS_NOT_FOUND', message: `VPC ${vpcId} does not exist in ${desired.region}`, hint: 'check --vpc-id and --region' }] };
   }
+  vpcKnown(vpcId);
   const subnets = await limit(() => paginate(async (NextToken) => {
     const page = await ports.ec2.describeSubnets({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }], ...(NextToken === undefined ? {} : { NextToken }) });
     return { items: page.Subnets, next: page.NextToken };
@@ -169,12 +185,15 @@ async function locateSubnet(ports: AwsPorts, desired: DesiredState, limit: Limit
   return { vpcId, subnetId: undefined, availabilityZone: undefined, configured: false, candidates, problems };
 }
 
-/** Where the subnet's 0.0.0.0/0 route goes (its own route table, else the VPC's main one). */
-async function defaultRoute(ports: AwsPorts, vpcId: string, subnetId: string): Promise<ObservedNetwork['routeOut']> {
-  const tables = await paginate(async (NextToken) => {
+function routeTables(ports: AwsPorts, vpcId: string): Promise<RouteTable[]> {
+  return paginate(async (NextToken) => {
     const page = await ports.ec2.describeRouteTables({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }], ...(NextToken === undefined ? {} : { NextToken }) });
     return { items: page.RouteTables, next: page.NextToken };
   });
+}
+
+/** Where the subnet's 0.0.0.0/0 route goes (its own route table, else the VPC's main one). */
+function defaultRoute(tables: readonly RouteTable[], subnetId: string): ObservedNetwork['routeOut'] {
   const own = tables.find((t) => t.Associations?.some((a) => a.SubnetId === subnetId));
   const table = own ?? tables.find((t) => t.Associations?.some((a) => a.Main === true));
   const route = table?.Routes?.find((r) => r.DestinationCidrBlock === '0.0.0.0/0' && r.State !== 'blackhole');

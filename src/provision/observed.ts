@@ -101,16 +101,20 @@ export interface ObserveOptions {
 
 export async function observe(ports: AwsPorts, desired: DesiredState, hints: RecoveryHints = NO_HINTS, options: ObserveOptions = {}): Promise<ObservedState> {
   const limit = pLimit(options.concurrency ?? 8);
-  const [role, instanceProfile, bucket, keys, ami, network, instances] = await Promise.all([
+  // The security group is looked up as soon as the VPC is known.
+  let vpcResolved!: (vpcId: string | undefined) => void;
+  const vpc = new Promise<string | undefined>((resolve) => (vpcResolved = resolve));
+  const group = vpc.then((vpcId) => (vpcId === undefined ? undefined : limit(() => observeSecurityGroup(ports, desired, vpcId))));
+  const [role, instanceProfile, bucket, keys, ami, network, instances, securityGroup] = await Promise.all([
     observeRole(ports, desired, limit),
     limit(() => observeInstanceProfile(ports, desired)),
     observeBucket(ports, desired, limit),
     observeKey(ports, desired, hints, limit),
     limit(() => observeAmi(ports, desired)),
-    observeNetwork(ports, desired, limit),
+    observeNetwork(ports, desired, limit, (vpcId) => vpcResolved(vpcId)),
     limit(() => observeInstances(ports, desired)),
+    group,
   ]);
-  const securityGroup = network.vpcId === undefined ? undefined : await observeSecurityGroup(ports, desired, network.vpcId);
   return { role, instanceProfile, bucket, ...keys, ami, network, instances, securityGroup };
 }
 
