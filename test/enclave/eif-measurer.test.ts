@@ -77,8 +77,8 @@ describe('createEifMeasurer', () => {
         first = error;
       }
       expect(first).toBeInstanceOf(CosignerError);
-      expect(() => measurer.update(image)).toThrow(first as Error);
-      expect(() => measurer.finish()).toThrow(first as Error);
+      expect(() => measurer.update(image)).toThrow(first);
+      expect(() => measurer.finish()).toThrow(first);
     });
   });
 });
