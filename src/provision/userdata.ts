@@ -63,7 +63,7 @@ export function buildUserData(input: UserDataInput): string {
   );
   const script = [
     '#!/bin/bash',
-    '# Written by cosigner-cli provision. Holds no secret: the pairing token is given on the host.',
+    '# Written by cosigner-cli provision. Nothing confidential here: pairing happens on the host.',
     'set -euo pipefail',
     '',
     '# Nitro Enclaves CLI, allocator and vsock-proxy (Amazon Linux 2023).',
@@ -81,7 +81,7 @@ export function buildUserData(input: UserDataInput): string {
     vsockProxyYaml(input.region).trimEnd(),
     'VSOCK',
     '',
-    '# Non-secret facts for `cosigner-cli run` on this host.',
+    '# Public facts about this deployment for `cosigner-cli run` on this host.',
     "cat > /etc/cosigner-cli/host.json <<'HOST'",
     host,
     'HOST',
