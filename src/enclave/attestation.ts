@@ -102,7 +102,7 @@ export function parseAttestationDocument(bytes: Uint8Array): AttestationDocument
   };
 }
 
-/** Encode an attestation payload map in the field order Nitro uses (for the issuer in attestation-mint.ts). */
+/** The fields of an attestation payload, for building one (attestation-mint.ts, tests). */
 export interface AttestationPayloadFields {
   moduleId: string;
   timestamp: Date;
@@ -114,6 +114,7 @@ export interface AttestationPayloadFields {
   nonce?: Uint8Array | null;
 }
 
+/** The payload map in the field order Nitro writes, absent optional fields as CBOR null (spec §6.2). */
 export function attestationPayloadMap(fields: AttestationPayloadFields): Map<string, unknown> {
   return new Map<string, unknown>([
     ['module_id', fields.moduleId],
