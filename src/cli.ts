@@ -93,7 +93,7 @@ export function createProgram(options: ProgramOptions): Command {
   );
 
   addSettings(
-    add('provision', 'plan and apply the IAM role, S3 bucket, KMS key, security group and EC2 host', notAvailable('provision', 'provision arrives with the plan/apply engine'),
+    add('provision', 'plan and apply the IAM role, S3 bucket, KMS key, security group and EC2 host', () => import('./commands/provision.js'),
       'cosigner-cli provision --dry-run',
       'cosigner-cli provision --plan-out plan.json && cosigner-cli provision --apply plan.json --yes',
       'cosigner-cli --sandbox provision --yes')
@@ -125,15 +125,15 @@ export function createProgram(options: ProgramOptions): Command {
     .argument('<file>', 'enclave image file (.eif)')
     .addHelpText('after', examples('cosigner-cli attest describe-eif cosigner.eif', 'cosigner-cli attest describe-eif cosigner.eif --json | jq .Measurements.PCR8'))
     .action(async (_file: string, _opts: unknown, self: Command) => {
-      await options.dispatch(toInvocation(self, options), notAvailable('attest describe-eif', 'the enclave image reader is not built yet'));
+      await options.dispatch(toInvocation(self, options), () => import('./commands/attest-describe-eif.js'));
     });
 
   add('run', 'on the EC2 host: preflight, allocator and vsock-proxy, run the co-signer enclave, health gate',
     notAvailable('run', 'the host-side runner is planned; use the Fireblocks install.sh on the host for now'),
-    'cosigner-cli run --package nitro-cosigner.tar.gz --token-file /root/token',
-    'cosigner-cli run --status');
+    'cosigner-cli run          # reports NOT_AVAILABLE (exit 2) in this version',
+    'cosigner-cli run --json   # the same, as a JSON error document');
 
-  add('verify', 'audit the deployment or verify an attestation document', notAvailable('verify', 'the audit is not built yet'),
+  add('verify', 'verify a Nitro attestation document (the account audit is not in this version)', () => import('./commands/verify.js'),
     'cosigner-cli verify --attestation-doc doc.cose --fb-env global',
     'cosigner-cli verify --attestation-doc doc.cose --expect-pcr8 <hex> --at 2026-01-01T00:00:00Z')
     .option('--attestation-doc <file>', 'verify a Nitro attestation document (COSE_Sign1)')
@@ -143,7 +143,7 @@ export function createProgram(options: ProgramOptions): Command {
 
   addSettings(
     add('destroy', 'remove this co-signer’s resources in reverse order (key and non-empty bucket kept unless asked)',
-      notAvailable('destroy', 'destroy arrives with the plan/apply engine'),
+      () => import('./commands/destroy.js'),
       'cosigner-cli destroy --dry-run',
       'cosigner-cli destroy --yes --delete-key --delete-bucket'),
     (s) => s.path === 'name',
@@ -154,7 +154,7 @@ export function createProgram(options: ProgramOptions): Command {
 
   addSettings(
     add('status', 'every co-signer in the account and region, each resource’s state and drift',
-      notAvailable('status', 'status arrives with the plan/apply engine'),
+      () => import('./commands/status.js'),
       'cosigner-cli status',
       'cosigner-cli --sandbox status --json'),
     (s) => s.path === 'name',

@@ -105,7 +105,7 @@ export function render(result: ProvisionResult, style: Style): string {
     case 'applied':
       lines.push(`${style.green('✔')} provisioned: ${result.plan.summary.create} created, ${result.plan.summary.update} updated (${result.apply?.writes ?? 0} write calls)`);
       if (result.receipt !== undefined) lines.push(...receiptLines(result.receipt, result.receiptPath, style));
-      lines.push(style.dim('  next: on the host, install the Fireblocks package (or cosigner-cli run); then cosigner-cli verify'));
+      lines.push(style.dim('  next: on the host (SSM Session Manager), install the Fireblocks package with its install.sh; `cosigner-cli attest --dry-run` re-proves the key policy'));
       break;
   }
   return lines.join('\n');

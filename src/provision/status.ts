@@ -82,7 +82,7 @@ export async function runStatusFlow(request: { all: boolean; name?: string }, de
               id: instance.id,
               state: instance.state,
               enclaveEnabled: instance.detail['enclave'] === true,
-              enclave: instance.state === 'running' ? 'not visible through AWS: run `cosigner-cli run --status` on the host' : `none (the host is ${instance.state})`,
+              enclave: instance.state === 'running' ? 'not visible through AWS: run `nitro-cli describe-enclaves` on the host' : `none (the host is ${instance.state})`,
             },
           }),
     };
