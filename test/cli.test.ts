@@ -29,6 +29,20 @@ async function parse(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Parse
   return parsed;
 }
 
+describe('commands that refuse at parse time', () => {
+  it.each([
+    [['verify'], 'NOT_AVAILABLE'],
+    [['verify', '--attestation-doc', 'd', '--at', 'yesterday'], 'INVALID_OPTION'],
+    [['verify', '--attestation-doc', 'd', '--expect-pcr8', 'abc'], 'PCR_INVALID'],
+    [['run'], 'NOT_AVAILABLE'],
+    [['provision', '--plan-out', 'a.json', '--apply', 'b.json'], 'INVALID_OPTION'],
+    [['provision', '--dry-run', '--apply', 'b.json'], 'INVALID_OPTION'],
+    [['attest', 'describe-eif', ''], 'USAGE'],
+  ])('%j → %s', async (args, code) => {
+    await expect(parse(args)).toThrowCosignerError(code as 'NOT_AVAILABLE');
+  });
+});
+
 describe('global options', () => {
   it.each([
     [['doctor'], { json: undefined, quiet: false, verbose: false, debug: false, color: true, nonInteractive: false, yes: false }],
@@ -71,6 +85,20 @@ describe('argv → options', () => {
       'attest statements and role',
       ['attest', '--remove-statement', 'Enable IAM User Permissions', '--remove-statement', 'Old', '--role-arn', 'arn:aws:iam::111122223333:role/r'],
       { removeStatements: ['Enable IAM User Permissions', 'Old'], roleArn: 'arn:aws:iam::111122223333:role/r' },
+    ],
+    ['provision defaults', ['provision'], { configPath: '/work/project/cosigner.json', dryRun: false, resume: false }],
+    ['provision --dry-run --plan-out', ['provision', '--dry-run', '--plan-out', 'plan.json'], { dryRun: true, planOut: '/work/project/plan.json' }],
+    ['provision --apply --resume', ['provision', '--apply', 'plan.json', '--resume'], { applyPath: '/work/project/plan.json', resume: true }],
+    ['provision settings', ['provision', '--instance-type', 'c5a.xlarge'], { flags: expect.objectContaining({ instanceType: 'c5a.xlarge' }) }],
+    ['destroy defaults', ['destroy'], { dryRun: false, deleteKey: false, deleteBucket: false }],
+    ['destroy flags', ['destroy', '--dry-run', '--delete-key', '--delete-bucket', '--name', 'alpha'], { dryRun: true, deleteKey: true, deleteBucket: true, flags: expect.objectContaining({ name: 'alpha' }) }],
+    ['status', ['status'], { all: false }],
+    ['status --all', ['status', '--all'], { all: true }],
+    ['attest describe-eif', ['attest', 'describe-eif', 'img/co.eif'], { eifPath: '/work/project/img/co.eif' }],
+    [
+      'verify --attestation-doc',
+      ['verify', '--attestation-doc', 'doc.cose', '--fb-env', 'eu', '--at', '2026-01-01T00:00:00Z'],
+      { kind: 'attestation', options: { documentPath: '/work/project/doc.cose', fbEnv: 'eu', at: new Date('2026-01-01T00:00:00Z') } },
     ],
     ['attest config flags', ['attest', '--fb-env', 'eu', '--kms-key-id', 'k'], { flags: expect.objectContaining({ fbEnv: 'eu', kmsKeyId: 'k' }) }],
     ['doctor with COSIGNER_CONFIG', ['doctor'], { configPath: '/etc/cosigner.json' }],
