@@ -103,6 +103,9 @@ export interface DesiredState {
   hash: string;
 }
 
+/** AWS's tag quota per resource (IAM, S3, KMS, EC2). */
+const MAX_TAGS = 50;
+
 export interface DesiredInput {
   config: CosignerConfig;
   accountId: string;
@@ -141,6 +144,11 @@ export function computeDesired(input: DesiredInput): DesiredState {
   const partition = partitionForRegion(region);
   const names = resourceNames(config, { accountId, region });
   const tags = resourceTags(config, toolVersion);
+  // AWS allows 50 tags per resource; ours take 3, EC2's Name and the adoption mark 2 more.
+  const room = MAX_TAGS - (Object.keys(tags).length - Object.keys(config.tags).length) - 2;
+  if (Object.keys(config.tags).length > room) {
+    fail('CONFIG_INVALID', `the config has ${Object.keys(config.tags).length} tags; AWS allows at most ${room} besides the ones cosigner-cli adds`, 'remove some tags from the config (tags / --tag)');
+  }
   const roleArn = `arn:${partition}:iam::${accountId}:role${IAM_PATH}${names.roleName}`;
   const pcr8 = choosePcr8(config);
   const profile = config.kms.policyProfile;

@@ -254,7 +254,9 @@ async function observeKey(ports: AwsPorts, desired: DesiredState, hints: Recover
   const viaAlias = await describeKeyFully(ports, desired.key.alias, 'alias', limit);
   const adopt = desired.key.adopt;
   if (adopt !== undefined) {
-    const key = await describeKeyFully(ports, adopt.arn ?? adopt.keyId, 'config', limit);
+    const named = await describeKeyFully(ports, adopt.arn ?? adopt.keyId, 'config', limit);
+    // Our alias already on the named key: found by alias, like a key of ours.
+    const key = named !== undefined && viaAlias?.keyId === named.keyId ? { ...named, foundBy: 'alias' as const } : named;
     const aliasTarget = viaAlias !== undefined && viaAlias.keyId !== key?.keyId ? { keyId: viaAlias.keyId, arn: viaAlias.arn } : undefined;
     return { key, aliasTarget, keyDuplicates: [] };
   }

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { createSandboxPorts, type SandboxKnobsInput, type SandboxPorts, type SandboxState } from '../../src/aws/sandbox/index.js';
+import { createSandboxPorts, type PrincipalSpec, type SandboxKnobsInput, type SandboxPorts, type SandboxState } from '../../src/aws/sandbox/index.js';
 import { validateConfig } from '../../src/config/load.js';
 import type { CosignerConfig } from '../../src/config/schema.js';
 import { TAGS } from '../../src/config/names.js';
@@ -28,8 +28,8 @@ export interface World {
   sandboxDir: string;
   configPath: string;
   config: CosignerConfig;
-  ports(knobs?: SandboxKnobsInput): Promise<SandboxPorts>;
-  provision(options?: { knobs?: SandboxKnobsInput; request?: Partial<ProvisionRequest>; io?: TestIoHost; config?: CosignerConfig; concurrency?: number }): Promise<ProvisionOutcome & { io: TestIoHost; ports: SandboxPorts }>;
+  ports(knobs?: SandboxKnobsInput, principal?: PrincipalSpec): Promise<SandboxPorts>;
+  provision(options?: { knobs?: SandboxKnobsInput; request?: Partial<ProvisionRequest>; io?: TestIoHost; config?: CosignerConfig; concurrency?: number; principal?: PrincipalSpec }): Promise<ProvisionOutcome & { io: TestIoHost; ports: SandboxPorts }>;
   destroy(request?: Partial<DestroyRequest> & { knobs?: SandboxKnobsInput; io?: TestIoHost }): Promise<DestroyOutcome & { io: TestIoHost; ports: SandboxPorts }>;
   status(request?: { all?: boolean; config?: CosignerConfig | null }): Promise<StatusResult>;
   state(): Promise<SandboxState>;
@@ -41,7 +41,8 @@ export async function makeWorld(configInput: Record<string, unknown> = {}): Prom
   const sandboxDir = join(dir, 'sandbox');
   const configPath = join(dir, 'cosigner.json');
   const config = validateConfig({ name: 'demo', aws: { region: REGION }, ...configInput }, 'test config');
-  const ports = (knobs: SandboxKnobsInput = {}) => createSandboxPorts({ dir: sandboxDir, region: REGION, env: {}, knobs: { ...FAST_KNOBS, ...knobs } });
+  const ports = (knobs: SandboxKnobsInput = {}, principal?: PrincipalSpec) =>
+    createSandboxPorts({ dir: sandboxDir, region: REGION, env: {}, knobs: { ...FAST_KNOBS, ...knobs }, ...(principal === undefined ? {} : { principal }) });
   return {
     dir,
     sandboxDir,
@@ -49,7 +50,7 @@ export async function makeWorld(configInput: Record<string, unknown> = {}): Prom
     config,
     ports,
     async provision(options = {}) {
-      const p = await ports(options.knobs);
+      const p = await ports(options.knobs, options.principal);
       const io = options.io ?? new TestIoHost({ assumeYes: true });
       const outcome = await runProvisionFlow(
         { dryRun: false, resume: false, ...options.request },
