@@ -135,13 +135,14 @@ export async function runProvisionFlow(request: ProvisionRequest, deps: Provisio
       checkSavedPlan(parsePlanFile(text, request.applyPath), plan, request.applyPath);
     }
     const outcome = { caller: planning.caller, plan, journalPath: path };
-    if (!io.json) for (const line of planLines(plan)) io.notify({ level: 'info', code: 'PROVISION_PLAN', message: line });
-    for (const warning of plan.warnings) io.notify({ level: 'warn', code: 'PROVISION_WARNING', message: warning });
     if (request.planOut !== undefined) {
       await writeFileAtomic(request.planOut, `${JSON.stringify(plan, null, 2)}\n`, { mode: 0o644 });
       return { ...outcome, mode: 'plan-out', planPath: request.planOut };
     }
     if (request.dryRun) return { ...outcome, mode: 'dry-run' };
+    // The plan (and its warnings) before the question; dry runs print it as their result instead.
+    if (!io.json && (!isNoop(plan) || refusalOf(plan) !== undefined)) for (const line of planLines(plan)) io.notify({ level: 'info', code: 'PROVISION_PLAN', message: line });
+    for (const warning of plan.warnings) io.notify({ level: 'warn', code: 'PROVISION_WARNING', message: warning });
     const refused = refusalOf(plan);
     if (refused !== undefined) throw refusalError(refused);
 
