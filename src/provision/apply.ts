@@ -111,9 +111,9 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyResult> {
           region: desired.region,
           retry: options.retry ?? {},
           stopped,
-          progress: (text) => {
+          progress: (text, announce) => {
             step.update(`${action.resource}: ${text}`);
-            io.notify({ level: 'info', code: 'PROVISION_WAIT', message: `${action.resource}: ${text}` });
+            if (announce) io.notify({ level: 'info', code: 'PROVISION_WAIT', message: `${action.resource}: ${text}` });
           },
           onCall: () => {
             writes += 1;

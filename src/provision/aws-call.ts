@@ -32,8 +32,11 @@ export interface CallerDeps {
   retry: RetryTuning;
   /** Set when the run must stop (Ctrl-C, or another node failed): no new call starts. */
   stopped: () => Error | undefined;
-  /** Progress for the current step (propagation waits, retries). */
-  progress: (text: string) => void;
+  /**
+   * Progress for the current step (propagation waits, retries). `announce` is true for the first
+   * message of a wait, worth a line of its own; later ones only update the step.
+   */
+  progress: (text: string, announce: boolean) => void;
   /** Counts every write call made, for the result. */
   onCall?: (op: string, attempts: number) => void;
 }
@@ -96,7 +99,7 @@ export async function journaledCall<T>(deps: CallerDeps, spec: CallSpec<T>): Pro
       sleep,
       ...(deps.retry.now === undefined ? {} : { now: deps.retry.now }),
       waitingFor: spec.propagation,
-      onRetry: (p: PropagationRetryProgress) => deps.progress(`waiting for ${spec.propagation ?? 'IAM'} (IAM propagation, ${Math.round(p.elapsedMs / 1000)} s so far, giving up in ${Math.round(p.remainingMs / 1000)} s)`),
+      onRetry: (p: PropagationRetryProgress) => deps.progress(`waiting for ${spec.propagation ?? 'IAM'} (IAM propagation, ${Math.round(p.elapsedMs / 1000)} s so far, giving up in ${Math.round(p.remainingMs / 1000)} s)`, p.attempt === 1),
     });
   };
   const extra = deps.retry.transientAttempts ?? 3;
@@ -125,7 +128,7 @@ export async function journaledCall<T>(deps: CallerDeps, spec: CallSpec<T>): Pro
         }
       }
       if (isTransientError(error) && attempt < extra && deps.stopped() === undefined) {
-        deps.progress(`${spec.op} failed (${(error as { name?: string }).name ?? 'error'}); retrying in ${Math.round(delay / 100) / 10} s`);
+        deps.progress(`${spec.op} failed (${(error as { name?: string }).name ?? 'error'}); retrying in ${Math.round(delay / 100) / 10} s`, true);
         await sleep(delay);
         delay *= 2;
         continue;

@@ -37,6 +37,18 @@ describe('provision on a fresh sandbox account', () => {
     expect(events.filter((e) => e.readOnly === false)).toEqual([]);
   });
 
+  it('says once per step that it waits for IAM propagation, and does not sleep blindly', async () => {
+    world = await makeWorld();
+    const { io } = await world.provision({ knobs: { iamPropagationDelayMs: 250 } });
+    const waits = io.messages.filter((m) => m.code === 'PROVISION_WAIT').map((m) => m.message);
+    expect(waits).toEqual([
+      expect.stringMatching(/^KMS key alias\/demo-cosigner: waiting for role demo-cosigner to be a valid principal in the key policy \(IAM propagation/),
+      expect.stringMatching(/^EC2 host demo-cosigner-host: waiting for instance profile demo-cosigner to be usable by EC2 \(IAM propagation/),
+    ]);
+    // The steps show every retry.
+    expect(io.steps.find((s) => s.text === 'create KMS key alias/demo-cosigner')?.updates.filter((u) => u.includes('IAM propagation')).length).toBeGreaterThan(1);
+  });
+
   it('shows account and region before any write', async () => {
     world = await makeWorld();
     const { io } = await world.provision();
