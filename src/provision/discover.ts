@@ -107,7 +107,7 @@ export async function discover(ports: AwsPorts, options: { name?: string; concur
       if (key === undefined) return;
       keys.set(id, key);
       const alias = aliases.filter((a) => a.TargetKeyId === id).map((a) => a.AliasName ?? '');
-      add(owner, { kind: 'key', id, arn: key.arn, state: key.state, adopted: false, tags: key.tags, detail: { aliases: alias, rotation: key.rotation ?? null } });
+      add(owner, { kind: 'key', id, ...(alias[0] === undefined ? {} : { name: alias[0] }), arn: key.arn, state: key.state, adopted: false, tags: key.tags, detail: { aliases: alias, rotation: key.rotation ?? null } });
     }));
   };
   const groups = async () => {

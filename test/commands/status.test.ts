@@ -46,6 +46,6 @@ describe('execute on the sandbox', () => {
     const text = status.render(result, createStyle(false));
     expect(text).toContain('demo (configured) in sync with the config');
     expect(text).toContain('Nitro Enclaves enabled');
-    expect(text).toMatch(/KMS key\s+\S+\s+Enabled/);
+    expect(text).toMatch(/KMS key\s+alias\/demo-cosigner \S+\s+Enabled/);
   });
 });
