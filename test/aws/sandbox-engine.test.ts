@@ -99,6 +99,20 @@ describe('the crash hook', () => {
     const after = await sandbox({ dir });
     expect((await after.iam.listRoles({})).Roles?.map((role) => role.RoleName)).toEqual(['one']);
   });
+
+  it('crashes after the N-th write even when later writes are in flight concurrently', async () => {
+    const dir = tempDir();
+    const ports = await sandbox({ dir, knobs: { latencyMs: 20, crash: { when: 'after', writeCall: 1 } } });
+    // Both calls count as writes before either finishes; the crash belongs to the first one (the
+    // second was already in flight and may land, as it can when a real process dies).
+    const results = await Promise.allSettled([
+      ports.iam.createRole({ RoleName: 'first', AssumeRolePolicyDocument: EC2_TRUST }),
+      ports.iam.createRole({ RoleName: 'second', AssumeRolePolicyDocument: EC2_TRUST }),
+    ]);
+    expect(results[0]).toMatchObject({ reason: { code: 'SANDBOX_CRASH', context: { writeCall: 1, when: 'after' } } });
+    const after = await sandbox({ dir });
+    expect((await after.iam.listRoles({})).Roles?.map((role) => role.RoleName)).toContain('first');
+  });
 });
 
 describe('knobs', () => {

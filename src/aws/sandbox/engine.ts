@@ -219,9 +219,10 @@ export class SandboxEngine {
   #crash(): never {
     this.#crashed = true;
     if (this.knobs.crash?.mode === 'exit') process.kill(process.pid, 'SIGKILL');
-    throw new CosignerError('SANDBOX_CRASH', `simulated crash ${this.knobs.crash?.when ?? ''} write call ${this.#writeCalls}`, {
+    const writeCall = this.knobs.crash?.writeCall;
+    throw new CosignerError('SANDBOX_CRASH', `simulated crash ${this.knobs.crash?.when ?? ''} write call ${writeCall ?? ''}`, {
       hint: 'This is the sandbox crash hook (COSIGNER_SANDBOX_CRASH); unset it and run again to resume.',
-      context: { writeCall: this.#writeCalls, when: this.knobs.crash?.when },
+      context: { writeCall, when: this.knobs.crash?.when },
     });
   }
 
@@ -246,10 +247,10 @@ export class SandboxEngine {
     if (fault === 'throttle') throw throttlingError(spec.service);
     if (fault === 'server') throw serverError(spec.service);
     if (fault === 'reset-before') throw connectionReset();
-    if (spec.write) {
-      this.#writeCalls += 1;
-      if (this.knobs.crash?.when === 'before' && this.knobs.crash.writeCall === this.#writeCalls) this.#crash();
-    }
+    // This call's own position among write calls, captured now: concurrent calls move the shared
+    // counter while this one awaits, and "after the N-th write" must mean this call, not the latest.
+    const writeIndex = spec.write ? ++this.#writeCalls : undefined;
+    if (writeIndex !== undefined && this.knobs.crash?.when === 'before' && this.knobs.crash.writeCall === writeIndex) this.#crash();
     const detail: TrailDetail = {};
     const now = this.now();
     let output: O | undefined;
@@ -267,7 +268,7 @@ export class SandboxEngine {
       failure = error;
     }
     if (spec.noTrail !== true && caller !== undefined) await this.#record(spec, now, caller, detail, failure);
-    if (spec.write && this.knobs.crash?.when === 'after' && this.knobs.crash.writeCall === this.#writeCalls) this.#crash();
+    if (writeIndex !== undefined && this.knobs.crash?.when === 'after' && this.knobs.crash.writeCall === writeIndex) this.#crash();
     // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrowing the service's own error unchanged
     if (failure !== undefined) throw failure;
     if (fault === 'reset-after') throw connectionReset();
