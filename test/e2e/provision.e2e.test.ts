@@ -25,6 +25,16 @@ describe('provision on a fresh sandbox account', () => {
     expect(receipt?.pcr8.source).toBe('fireblocks-preset');
   });
 
+  it('attaches the configured permissions boundary to the role, and a re-run keeps it', async () => {
+    const boundary = 'arn:aws:iam::111122223333:policy/custody-boundary';
+    world = await makeWorld({ iam: { permissionsBoundaryArn: boundary } });
+    expect((await world.provision()).mode).toBe('applied');
+    const ports = await world.ports();
+    const role = await ports.iam.getRole({ RoleName: 'demo-cosigner' });
+    expect(role.Role?.PermissionsBoundary).toEqual({ PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: boundary });
+    expect((await world.provision()).mode).toBe('up-to-date');
+  });
+
   it('makes zero write calls when re-run with nothing to do', async () => {
     world = await makeWorld();
     await world.provision();

@@ -116,6 +116,7 @@ function roleOutput(role: RoleRecord, listing = false): SDK.Role {
     AssumeRolePolicyDocument: encodeURIComponent(role.assumeRolePolicy),
     ...(role.description === undefined ? {} : { Description: role.description }),
     MaxSessionDuration: role.maxSessionDuration,
+    ...(role.permissionsBoundary === undefined ? {} : { PermissionsBoundary: { PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: role.permissionsBoundary } }),
     ...(listing ? {} : { RoleLastUsed: {} }),
     ...(listing || role.tags.length === 0 ? {} : { Tags: role.tags.map((tag) => ({ ...tag })) }),
   };
@@ -175,7 +176,10 @@ export class SandboxIAM implements IAMPort {
       const path = checkPath(tx, input.Path);
       const tags = checkTags(tx, input.Tags ?? []);
       if (input.MaxSessionDuration !== undefined && (input.MaxSessionDuration < 3600 || input.MaxSessionDuration > 43200)) throw tx.error('ValidationError', 'The requested MaxSessionDuration must be between 3600 and 43200 seconds.');
-      if (input.PermissionsBoundary !== undefined) throw tx.error('ValidationError', 'Permissions boundaries are not supported by the cosigner-cli sandbox.');
+      const boundary = input.PermissionsBoundary;
+      if (boundary !== undefined && !/^arn:aws[a-z-]*:iam::(?:\d{12}|aws):policy\/[\w+=,.@/-]+$/.test(boundary)) {
+        throw tx.error('ValidationError', `ARN ${boundary} is not valid.`);
+      }
       if (Object.values(tx.state.iam.roles).some((role) => role.name.toLowerCase() === name.toLowerCase())) throw tx.error('EntityAlreadyExists', `Role with name ${name} already exists.`, 409);
       parseIamPolicy(tx, input.AssumeRolePolicyDocument, 'trust');
       const arn = roleArn(tx.state.accountId, path, name);
@@ -190,6 +194,7 @@ export class SandboxIAM implements IAMPort {
         assumeRolePolicy: input.AssumeRolePolicyDocument!,
         ...(input.Description === undefined ? {} : { description: input.Description }),
         maxSessionDuration: input.MaxSessionDuration ?? 3600,
+        ...(boundary === undefined ? {} : { permissionsBoundary: boundary }),
         tags,
         inlinePolicies: {},
         attachedPolicies: [],

@@ -23,6 +23,8 @@ export interface RoleRecord {
   assumeRolePolicy: string;
   description?: string;
   maxSessionDuration: number;
+  /** ARN of the permissions boundary policy: recorded and reported, not evaluated. */
+  permissionsBoundary?: string;
   tags: Tag[];
   inlinePolicies: Record<string, string>;
   attachedPolicies: string[];
