@@ -13,3 +13,4 @@ export * from './canonical.js';
 export * from './diff.js';
 export * from './lint.js';
 export * from './proofs.js';
+export * from './teardown-policy.js';

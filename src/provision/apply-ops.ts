@@ -17,7 +17,7 @@ import type { NodeId } from './graph.js';
 import type { Journal } from './journal.js';
 import { findKeysByToken } from './observed.js';
 import { keyDescription, ownerOf } from './ownership.js';
-import { teardownKeyPolicy } from './teardown-policy.js';
+import { teardownKeyPolicy } from '../policy/teardown-policy.js';
 import type { AtomicRule } from './plan-ec2.js';
 import type { OpName, PlannedOp } from './plan-types.js';
 

@@ -12,7 +12,7 @@ import { partitionForRegion } from '../policy/arn.js';
 import type { FoundResource } from './discover.js';
 import type { ObservedKey } from './observed.js';
 import { pcr8ValuesOf } from './plan-nodes.js';
-import { teardownKeyPolicy } from './teardown-policy.js';
+import { teardownKeyPolicy } from '../policy/teardown-policy.js';
 import type { PolicyDocument } from '../policy/types.js';
 
 export interface DestroyOptions {

@@ -19,7 +19,7 @@ import { DEPENDENCIES, type NodeId } from './graph.js';
 import type { ObservedKey, ObservedState } from './observed.js';
 import { ADOPTED_TAG, keyOwner, ownerOf } from './ownership.js';
 import type { PlannedAction, PlannedOp } from './plan-types.js';
-import { teardownKeyPolicy } from './teardown-policy.js';
+import { teardownKeyPolicy } from '../policy/teardown-policy.js';
 
 export interface PlanInput {
   desired: DesiredState;

@@ -3,16 +3,13 @@
  * `kms:ScheduleKeyDeletion` or `kms:DeleteAlias` (as Fireblocks' does not), so `destroy
  * --delete-key` and the clean-up of a key created twice first add one statement, merged by Sid
  * into the existing policy (everything else kept), and proven free of lockout before it is written.
- *
- * The statement is built here because the policy engine has no teardown builder yet; it uses the
- * engine's merge and proofs, and moves to src/policy when one exists.
  */
-import { accountRootArn } from '../policy/arn.js';
-import { OWNED_KEY_POLICY_SIDS, POLICY_VERSION } from '../policy/constants.js';
-import { mergeBySid } from '../policy/merge.js';
-import { assertKeyPolicyProofs, proveKeyPolicy } from '../policy/proofs.js';
-import type { PolicyDocument, PolicyStatement } from '../policy/types.js';
-import { samePolicy } from './canonical.js';
+import { accountRootArn } from './arn.js';
+import { policiesEquivalent } from './canonical.js';
+import { OWNED_KEY_POLICY_SIDS, POLICY_VERSION } from './constants.js';
+import { mergeBySid } from './merge.js';
+import { assertKeyPolicyProofs, proveKeyPolicy } from './proofs.js';
+import type { PolicyDocument, PolicyStatement } from './types.js';
 
 export const TEARDOWN_SID = 'CosignerKeyTeardown';
 export const TEARDOWN_ACTIONS = ['kms:ScheduleKeyDeletion', 'kms:DeleteAlias'] as const;
@@ -45,7 +42,7 @@ export function teardownKeyPolicy(existing: PolicyDocument, input: TeardownPolic
   const namesRole = (s: PolicyStatement) => s.Sid !== undefined && OWNED_KEY_POLICY_SIDS.includes(s.Sid) && JSON.stringify(s.Principal ?? '').includes(input.roleArn);
   const base = input.roleGone === true ? { ...existing, Statement: existing.Statement.filter((s) => !namesRole(s)) } : existing;
   const { policy } = mergeBySid(base, statement, { ownedSids: [TEARDOWN_SID] });
-  if (samePolicy(policy, existing)) return undefined;
+  if (policiesEquivalent(policy, existing)) return undefined;
   const report = proveKeyPolicy(policy, { keyArn: input.keyArn, roleArn: input.roleArn, pcr8: input.pcr8, adminArns: admins, callerArn: input.callerArn, debugEnclave: 'accept-risk' });
   // Only a lockout refuses here: the key is about to be deleted, the bypass proofs do not matter.
   assertKeyPolicyProofs({ ...report, ok: !report.findings.some((f) => f.severity === 'error' && f.code === 'POLICY_LOCKOUT'), findings: report.findings.filter((f) => f.code === 'POLICY_LOCKOUT') });
