@@ -146,7 +146,7 @@ export function createProgram(options: ProgramOptions): Command {
       () => import('./commands/destroy.js'),
       'cosigner-cli destroy --dry-run',
       'cosigner-cli destroy --yes --delete-key --delete-bucket'),
-    (s) => s.path === 'name',
+    (s) => s.path === 'name' || s.path === 'kms.deletionWindowDays',
   )
     .option('--dry-run', 'show what would be removed and stop')
     .option('--delete-key', 'schedule the KMS key for deletion (maximum waiting period by default)')

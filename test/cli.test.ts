@@ -92,6 +92,7 @@ describe('argv → options', () => {
     ['provision settings', ['provision', '--instance-type', 'c5a.xlarge'], { flags: expect.objectContaining({ instanceType: 'c5a.xlarge' }) }],
     ['destroy defaults', ['destroy'], { dryRun: false, deleteKey: false, deleteBucket: false }],
     ['destroy flags', ['destroy', '--dry-run', '--delete-key', '--delete-bucket', '--name', 'alpha'], { dryRun: true, deleteKey: true, deleteBucket: true, flags: expect.objectContaining({ name: 'alpha' }) }],
+    ['destroy --deletion-window-days', ['destroy', '--delete-key', '--deletion-window-days', '7'], { deleteKey: true, flags: expect.objectContaining({ deletionWindowDays: '7' }) }],
     ['status', ['status'], { all: false }],
     ['status --all', ['status', '--all'], { all: true }],
     ['attest describe-eif', ['attest', 'describe-eif', 'img/co.eif'], { eifPath: '/work/project/img/co.eif' }],
