@@ -77,13 +77,15 @@ describe('verify --attestation-doc', () => {
 
   it('fails with exit 3 on expiry (default time: now), a Fireblocks PCR8 mismatch, or debug mode', async () => {
     const io = new TestIoHost();
+    // Each rejection is caught as the run starts, so none goes unobserved while another is awaited.
+    const caught = (run: Promise<unknown>) => run.catch((e: unknown) => e);
     const failures: [Promise<unknown>, string][] = [
-      [runVerifyAttestation({ documentPath: doc(NONDEBUG) }, { io, now: today }), 'ATTESTATION_EXPIRED'],
-      [runVerifyAttestation({ documentPath: doc(NONDEBUG), at: documentTime, fbEnv: 'global' }, { io, now: today }), 'ATTESTATION_PCR_MISMATCH'],
-      [runVerifyAttestation({ documentPath: doc('evervault-debug-2022-10-12'), at: new Date(1665582606081) }, { io, now: today }), 'ATTESTATION_DEBUG_MODE'],
+      [caught(runVerifyAttestation({ documentPath: doc(NONDEBUG) }, { io, now: today })), 'ATTESTATION_EXPIRED'],
+      [caught(runVerifyAttestation({ documentPath: doc(NONDEBUG), at: documentTime, fbEnv: 'global' }, { io, now: today })), 'ATTESTATION_PCR_MISMATCH'],
+      [caught(runVerifyAttestation({ documentPath: doc('evervault-debug-2022-10-12'), at: new Date(1665582606081) }, { io, now: today })), 'ATTESTATION_DEBUG_MODE'],
     ];
     for (const [run, code] of failures) {
-      const error = (await run.catch((e: unknown) => e)) as { code: string; exitCode: number };
+      const error = (await run) as { code: string; exitCode: number };
       expect(error.code).toBe(code);
       expect(error.exitCode).toBe(3);
     }
