@@ -116,3 +116,66 @@ export function crossCheckPCR8(sources: readonly PCR8Source[]): string {
     context: { sources: sources.map(({ source, value }) => ({ source, value })) },
   });
 }
+
+export type AttestMode = 'set' | 'add' | 'prune';
+
+/** The PCR8 inputs of one attest run: the sources, the config's preset, and a rotation step. */
+export interface PCR8Request {
+  eif?: string | undefined;
+  buildOutput?: string | undefined;
+  describeEifOutput?: string | undefined;
+  pcr8?: string | undefined;
+  preset?: { name: string; pcr8: string } | undefined;
+  add?: string | undefined;
+  prune?: string | undefined;
+}
+
+/** The real readers: the in-process EIF measurer and small text files (or stdin for `-`). */
+export async function defaultReaders(): Promise<SourceReaders> {
+  const [{ readEifFile }, { readFileBytes }] = await Promise.all([import('../files/eif-file.js'), import('../files/read-file.js')]);
+  return {
+    measureEif: async (path) => (await readEifFile(path)).pcrs,
+    readText: async (path) => {
+      if (path === '-') {
+        const chunks: Buffer[] = [];
+        for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+        return Buffer.concat(chunks).toString('utf8');
+      }
+      return new TextDecoder().decode(await readFileBytes(path, { what: 'nitro-cli output', maxBytes: 1024 * 1024 }));
+    },
+  };
+}
+
+/** Decide the PCR8 list for the mode, from the sources and the live list. */
+export async function decidePCR8(options: PCR8Request, live: string[], readers: () => Promise<SourceReaders>, warnings: string[]): Promise<{ mode: AttestMode; list: string[]; sources: PCR8Source[] }> {
+  const spec = { eif: options.eif, buildOutput: options.buildOutput, describeEifOutput: options.describeEifOutput, pcr8: options.pcr8 };
+  const explicit = Object.values(spec).some((value) => value !== undefined);
+  if (options.add !== undefined && options.prune !== undefined) {
+    fail('INVALID_OPTION', '--add and --prune cannot be combined', 'rotate in two steps: attest --add <new>, deploy, then attest --prune <old>');
+  }
+  if (options.prune !== undefined) {
+    if (explicit) fail('INVALID_OPTION', '--prune takes no other PCR8 source', 'run attest --prune <pcr8> alone');
+    const value = assertPCR8(options.prune, '--prune');
+    if (!live.includes(value)) {
+      fail('POLICY_INVALID', `${value} is not in the key policy's PCR8 list`, live.length === 0 ? 'the key policy has no PCR8 list yet; run attest first' : `the list is: ${live.join(', ')}`, { context: { pcr8: live } });
+    }
+    if (live.length === 1) {
+      fail('POLICY_PRUNE_LAST', `refusing to prune the last PCR8 value ${value}`, 'add the new value first (attest --add <pcr8>), then prune the old one; without a value the co-signer cannot use its key', { context: { pcr8: live } });
+    }
+    return { mode: 'prune', list: live.filter((v) => v !== value), sources: [] };
+  }
+  const reader = explicit || (options.add !== undefined && !/^[0-9a-fA-F]{96}$/.test(options.add)) ? await readers() : undefined;
+  if (options.add !== undefined) {
+    // A new image: cross-check the add value with the explicit sources, not with the (old) preset.
+    const sources = [await pcr8FromAddArgument(options.add, reader as SourceReaders), ...(explicit ? await collectPCR8Sources(spec, reader as SourceReaders) : [])];
+    const value = crossCheckPCR8(sources);
+    if (live.includes(value)) warnings.push(`${value} is already in the PCR8 list`);
+    return { mode: 'add', list: live.includes(value) ? live : [...live, value], sources };
+  }
+  const sources = await collectPCR8Sources({ ...spec, preset: options.preset }, reader ?? { measureEif: () => Promise.reject(new Error('unused')), readText: () => Promise.reject(new Error('unused')) });
+  const value = crossCheckPCR8(sources);
+  if (live.length > 1 || (live.length === 1 && live[0] !== value)) {
+    warnings.push(`this replaces the PCR8 list ${live.join(', ')} with ${value}; for a rotation with overlap use --add, then --prune`);
+  }
+  return { mode: 'set', list: [value], sources };
+}

@@ -15,21 +15,20 @@ import type { IAMPort } from '../aws/iam.js';
 import type { KMSPort } from '../aws/kms.js';
 import { CosignerError, fail, isCosignerError } from '../errors.js';
 import { log, type IoHost } from '../io/io-host.js';
-import type { Style } from '../io/style.js';
+import { createStyle, type Style } from '../io/style.js';
 import { parseKeyArn, partitionForRegion } from '../policy/arn.js';
 import { policiesEquivalent, policySize, serialisePolicy } from '../policy/canonical.js';
 import { FIREBLOCKS_SIDS, HARDENED_SIDS, KEY_POLICY_MAX_BYTES, OWNED_KEY_POLICY_SIDS } from '../policy/constants.js';
 import { diffPolicies, renderPolicyDiff, type DiffStyle, type PolicyDiff } from '../policy/diff.js';
-import { parsePolicyDocument } from '../policy/evaluate.js';
 import { buildKeyPolicy, KEY_POLICY_PROFILES, type KeyPolicyProfile } from '../policy/key-policy.js';
 import { lintPolicy } from '../policy/lint.js';
 import { mergeBySid, type MergeReport } from '../policy/merge.js';
-import { assertPCR8 } from '../policy/pcr8.js';
 import { assertKeyPolicyProofs, proveKeyPolicy, type ProofFinding } from '../policy/proofs.js';
 import type { PolicyDocument } from '../policy/types.js';
-import { collectPCR8Sources, crossCheckPCR8, pcr8FromAddArgument, type PCR8Source, type SourceReaders } from './attest-sources.js';
+import { awsError, describeKey, readPolicy, resolveRoleArn } from './attest-key.js';
+import { decidePCR8, defaultReaders, type AttestMode, type PCR8Source, type SourceReaders } from './attest-sources.js';
 
-export type { PCR8Source } from './attest-sources.js';
+export type { AttestMode, PCR8Source } from './attest-sources.js';
 
 export interface AttestOptions {
   /** The KMS key: id, ARN or `alias/…`. */
@@ -79,7 +78,6 @@ export interface AttestDeps {
   propagationMaxWaitMs?: number;
 }
 
-export type AttestMode = 'set' | 'add' | 'prune';
 
 export interface AttestResult {
   keyArn: string;
@@ -126,146 +124,10 @@ export function currentPCR8List(policy: PolicyDocument): string[] {
   return [...new Set(values)];
 }
 
-function awsError(error: unknown, operation: string, resource: string, region: string): Promise<CosignerError> {
-  return import('../aws/errors.js').then(({ classifyAwsError }) => classifyAwsError(error, { service: 'kms', operation, resource, region }));
-}
-
-/** kms:DescribeKey with the checks that make a key unusable for attest. */
-async function describeKey(options: AttestOptions, deps: AttestDeps, warnings: string[]): Promise<string> {
-  const { region, accountId } = deps.caller;
-  // A key ARN names its region: calling another region's endpoint would only say "not found".
-  const given = parseKeyArn(options.keyId);
-  if (given !== undefined && given.region !== region) {
-    fail('AWS_WRONG_REGION', `the key ${options.keyId} is in ${given.region}, but the CLI talks to ${region}`, `pass --region ${given.region} (or set aws.region in the config)`, { context: { keyRegion: given.region, region } });
-  }
-  let metadata;
-  try {
-    metadata = (await deps.kms.describeKey({ KeyId: options.keyId })).KeyMetadata;
-  } catch (error) {
-    throw await awsError(error, 'DescribeKey', options.keyId, region);
-  }
-  if (metadata?.Arn === undefined) fail('AWS_SERVICE_ERROR', `kms:DescribeKey returned no key metadata for ${options.keyId}`, 'run again with --debug; the endpoint does not answer like AWS KMS');
-  const arn = parseKeyArn(metadata.Arn);
-  if (arn !== undefined && arn.region !== region) {
-    fail('AWS_WRONG_REGION', `the key ${metadata.Arn} is in ${arn.region}, but the CLI talks to ${region}`, `pass --region ${arn.region}`, { context: { keyRegion: arn.region, region } });
-  }
-  if (arn !== undefined && arn.accountId !== accountId) {
-    fail('AWS_INVALID_REQUEST', `the key ${metadata.Arn} belongs to account ${arn.accountId}, not to the caller's account ${accountId}`, 'run attest with credentials of the key\'s account: kms:PutKeyPolicy cannot be called across accounts');
-  }
-  switch (metadata.KeyState) {
-    case 'PendingDeletion':
-    case 'PendingReplicaDeletion':
-      fail('AWS_KEY_PENDING_DELETION', `the key ${metadata.Arn} is pending deletion`, 'cancel the deletion first (aws kms cancel-key-deletion, then enable-key), or use another key', { context: { keyState: metadata.KeyState } });
-    // falls through (fail never returns)
-    case 'Enabled':
-    case undefined:
-      break;
-    default:
-      warnings.push(`the key is ${metadata.KeyState}: the co-signer cannot use it until it is enabled`);
-  }
-  if (metadata.KeyManager === 'AWS') {
-    fail('AWS_INVALID_REQUEST', `the key ${metadata.Arn} is an AWS managed key, whose policy cannot be changed`, 'use a customer managed key (provision creates one)');
-  }
-  if (metadata.KeySpec !== undefined && metadata.KeySpec !== 'SYMMETRIC_DEFAULT') {
-    fail('AWS_INVALID_REQUEST', `the key ${metadata.Arn} is ${metadata.KeySpec}, not a symmetric encryption key`, 'the co-signer needs a symmetric (SYMMETRIC_DEFAULT) customer managed key');
-  }
-  return metadata.Arn;
-}
-
-async function readPolicy(deps: AttestDeps, keyArn: string): Promise<PolicyDocument> {
-  let text: string | undefined;
-  try {
-    text = (await deps.kms.getKeyPolicy({ KeyId: keyArn, PolicyName: 'default' })).Policy;
-  } catch (error) {
-    const classified = await awsError(error, 'GetKeyPolicy', keyArn, deps.caller.region);
-    if (classified.code === 'AWS_ACCESS_DENIED') {
-      throw new CosignerError('AWS_ACCESS_DENIED', `not allowed to read the key policy of ${keyArn}`, { hint: 'grant kms:GetKeyPolicy on the key to the caller (the Fireblocks policy grants it to the account root)', cause: error });
-    }
-    throw classified;
-  }
-  if (text === undefined) fail('POLICY_MALFORMED', `kms:GetKeyPolicy returned no policy for ${keyArn}`, 'check the key in the AWS console');
-  try {
-    return parsePolicyDocument(text);
-  } catch (error) {
-    if (isCosignerError(error)) {
-      throw new CosignerError('POLICY_MALFORMED', `the live key policy of ${keyArn} cannot be read: ${error.message}`, { hint: 'fix or replace the key policy in the AWS console; nothing was written', cause: error, ...(error.context ? { context: error.context } : {}) });
-    }
-    throw error;
-  }
-}
-
-async function resolveRoleArn(options: AttestOptions, deps: AttestDeps): Promise<string> {
-  if ('arn' in options.role) return options.role.arn;
-  if (deps.iam === undefined) fail('INTERNAL', 'attest needs the IAM port to look up the role by name', undefined, { source: 'internal' });
-  try {
-    const arn = (await deps.iam.getRole({ RoleName: options.role.name })).Role?.Arn;
-    if (arn === undefined) fail('AWS_SERVICE_ERROR', `iam:GetRole returned no ARN for ${options.role.name}`, 'run again with --debug');
-    return arn;
-  } catch (error) {
-    if (isCosignerError(error)) throw error;
-    const { classifyAwsError } = await import('../aws/errors.js');
-    const classified = classifyAwsError(error, { service: 'iam', operation: 'GetRole', resource: options.role.name });
-    if (classified.code === 'AWS_NOT_FOUND') {
-      throw new CosignerError('AWS_NOT_FOUND', `the co-signer role ${options.role.name} does not exist`, { hint: 'run provision first, or pass --role-name / set iam.roleName', cause: error });
-    }
-    throw classified;
-  }
-}
-
-async function defaultReaders(): Promise<SourceReaders> {
-  const [{ readEifFile }, { readFileBytes }] = await Promise.all([import('../files/eif-file.js'), import('../files/read-file.js')]);
-  return {
-    measureEif: async (path) => (await readEifFile(path)).pcrs,
-    readText: async (path) => {
-      if (path === '-') {
-        const chunks: Buffer[] = [];
-        for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-        return Buffer.concat(chunks).toString('utf8');
-      }
-      return new TextDecoder().decode(await readFileBytes(path, { what: 'nitro-cli output', maxBytes: 1024 * 1024 }));
-    },
-  };
-}
-
-/** Decide the PCR8 list for the mode, from the sources and the live list. */
-async function decidePCR8(options: AttestOptions, live: string[], readers: () => Promise<SourceReaders>, warnings: string[]): Promise<{ mode: AttestMode; list: string[]; sources: PCR8Source[] }> {
-  const spec = { eif: options.eif, buildOutput: options.buildOutput, describeEifOutput: options.describeEifOutput, pcr8: options.pcr8 };
-  const explicit = Object.values(spec).some((value) => value !== undefined);
-  if (options.add !== undefined && options.prune !== undefined) {
-    fail('INVALID_OPTION', '--add and --prune cannot be combined', 'rotate in two steps: attest --add <new>, deploy, then attest --prune <old>');
-  }
-  if (options.prune !== undefined) {
-    if (explicit) fail('INVALID_OPTION', '--prune takes no other PCR8 source', 'run attest --prune <pcr8> alone');
-    const value = assertPCR8(options.prune, '--prune');
-    if (!live.includes(value)) {
-      fail('POLICY_INVALID', `${value} is not in the key policy's PCR8 list`, live.length === 0 ? 'the key policy has no PCR8 list yet; run attest first' : `the list is: ${live.join(', ')}`, { context: { pcr8: live } });
-    }
-    if (live.length === 1) {
-      fail('POLICY_PRUNE_LAST', `refusing to prune the last PCR8 value ${value}`, 'add the new value first (attest --add <pcr8>), then prune the old one; without a value the co-signer cannot use its key', { context: { pcr8: live } });
-    }
-    return { mode: 'prune', list: live.filter((v) => v !== value), sources: [] };
-  }
-  const reader = explicit || (options.add !== undefined && !/^[0-9a-fA-F]{96}$/.test(options.add)) ? await readers() : undefined;
-  if (options.add !== undefined) {
-    // A new image: cross-check the add value with the explicit sources, not with the (old) preset.
-    const sources = [await pcr8FromAddArgument(options.add, reader as SourceReaders), ...(explicit ? await collectPCR8Sources(spec, reader as SourceReaders) : [])];
-    const value = crossCheckPCR8(sources);
-    if (live.includes(value)) warnings.push(`${value} is already in the PCR8 list`);
-    return { mode: 'add', list: live.includes(value) ? live : [...live, value], sources };
-  }
-  const sources = await collectPCR8Sources({ ...spec, preset: options.preset }, reader ?? { measureEif: () => Promise.reject(new Error('unused')), readText: () => Promise.reject(new Error('unused')) });
-  const value = crossCheckPCR8(sources);
-  if (live.length > 1 || (live.length === 1 && live[0] !== value)) {
-    warnings.push(`this replaces the PCR8 list ${live.join(', ')} with ${value}; for a rotation with overlap use --add, then --prune`);
-  }
-  return { mode: 'set', list: [value], sources };
-}
-
+/** Diff colours from the terminal style (none when colour is off). */
 function diffStyle(io: IoHost | undefined, style?: Style): DiffStyle {
-  if (style !== undefined) return { added: (t) => style.green(t), removed: (t) => style.red(t), changed: (t) => style.yellow(t), dim: (t) => style.dim(t) };
-  if (io?.color !== true) return { added: (t) => t, removed: (t) => t, changed: (t) => t, dim: (t) => t };
-  const wrap = (open: number, close: number) => (text: string) => `\u001b[${open}m${text}\u001b[${close}m`;
-  return { added: wrap(32, 39), removed: wrap(31, 39), changed: wrap(33, 39), dim: wrap(2, 22) };
+  const s = style ?? createStyle(io?.color === true);
+  return { added: (t) => s.green(t), removed: (t) => s.red(t), changed: (t) => s.yellow(t), dim: (t) => s.dim(t) };
 }
 
 /** Run attest. Throws coded errors; writes nothing unless every proof holds and the user confirmed. */
@@ -281,8 +143,8 @@ export async function runAttest(options: AttestOptions, deps: AttestDeps): Promi
 
   // 1. The key and who we are.
   log.info(io, `account ${caller.accountId} · ${caller.region} · ${caller.callerArn}`, { accountId: caller.accountId, region: caller.region, callerArn: caller.callerArn });
-  const keyArn = await describeKey(options, deps, warnings);
-  const roleArn = await resolveRoleArn(options, deps);
+  const keyArn = await describeKey(options.keyId, deps, warnings);
+  const roleArn = await resolveRoleArn(options.role, deps);
 
   // 2. The live policy and the PCR8 list.
   const live = await readPolicy(deps, keyArn);
