@@ -8,9 +8,8 @@ import { CommanderError } from 'commander';
 import { createProgram, normalizeArgv, type Loader } from './cli.js';
 import { resolveSandboxDir, type Invocation } from './command-kit.js';
 import { CosignerError, ExitCode, isCosignerError } from './errors.js';
-import { CliIoHost } from './io/cli-io-host.js';
+import { colorAllowed } from './io/color-policy.js';
 import { errorEnvelope, formatEnvelope, successEnvelope } from './io/envelope.js';
-import { colorAllowed, createStyle } from './io/style.js';
 
 export interface MainIo {
   argv: string[];
@@ -45,6 +44,8 @@ export async function runMain(io: MainIo): Promise<number> {
     state.json = g.json ?? !io.stdout.isTTY;
     state.debug = g.debug;
     state.color = colorAllowed({ noColorFlag: !g.color, env: io.env, isTTY: io.stderr.isTTY });
+    // Terminal code loads only when a command runs: --help and --version stay commander alone.
+    const [{ CliIoHost }, { createStyle }] = await Promise.all([import('./io/cli-io-host.js'), import('./io/style.js')]);
     const host = await CliIoHost.create({
       stdin: io.stdin,
       stderr: io.stderr,
@@ -91,16 +92,17 @@ export async function runMain(io: MainIo): Promise<number> {
     await program.parseAsync(normalizeArgv(io.argv, program));
     return ExitCode.ok;
   } catch (error) {
-    return report(error, state, io);
+    return await report(error, state, io);
   }
 }
 
 /** Print an error in the run's mode and return its exit code. */
-function report(thrown: unknown, state: RunState, io: MainIo): number {
+async function report(thrown: unknown, state: RunState, io: MainIo): Promise<number> {
   if (thrown instanceof CommanderError) {
     if (['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(thrown.code)) return ExitCode.ok;
     thrown = fromCommander(thrown);
   }
+  const { createStyle } = await import('./io/style.js');
   const style = createStyle(state.color);
   const error = isCosignerError(thrown)
     ? thrown

@@ -21,11 +21,4 @@ export function createStyle(enabled: boolean): Style {
   return { bold: c.bold, dim: c.dim, red: c.red, green: c.green, yellow: c.yellow, cyan: c.cyan };
 }
 
-/** Whether colour is allowed on a stream, from flags and the environment. */
-export function colorAllowed(options: { noColorFlag: boolean; env: NodeJS.ProcessEnv; isTTY: boolean | undefined }): boolean {
-  if (options.noColorFlag) return false;
-  if (options.env.NO_COLOR !== undefined && options.env.NO_COLOR !== '') return false;
-  if (options.env.TERM === 'dumb') return false;
-  if (options.env.FORCE_COLOR !== undefined && options.env.FORCE_COLOR !== '0') return true;
-  return Boolean(options.isTTY);
-}
+export { colorAllowed } from './color-policy.js';
