@@ -21,7 +21,7 @@ export interface MainIo {
 }
 
 /** What the run learned before it failed, so the error is reported in the same mode. */
-interface RunState {
+export interface RunState {
   command: string;
   json: boolean;
   debug: boolean;
@@ -96,8 +96,8 @@ export async function runMain(io: MainIo): Promise<number> {
   }
 }
 
-/** Print an error in the run's mode and return its exit code. */
-async function report(thrown: unknown, state: RunState, io: MainIo): Promise<number> {
+/** Print an error in the run's mode and return its exit code (exported for tests). */
+export async function report(thrown: unknown, state: RunState, io: MainIo): Promise<number> {
   if (thrown instanceof CommanderError) {
     if (['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(thrown.code)) return ExitCode.ok;
     thrown = fromCommander(thrown);
