@@ -121,12 +121,16 @@ export type AttestMode = 'set' | 'add' | 'prune';
 
 /** The PCR8 inputs of one attest run: the sources, the config's preset, and a rotation step. */
 export interface PCR8Request {
+  /** PCR8 sources: an image file, nitro-cli outputs (a file or `-`), a value. */
   eif?: string | undefined;
   buildOutput?: string | undefined;
   describeEifOutput?: string | undefined;
   pcr8?: string | undefined;
+  /** The config's Fireblocks preset, e.g. `{ name: 'fireblocks.env=global', pcr8 }`. */
   preset?: { name: string; pcr8: string } | undefined;
+  /** Rotation, phase 1: add this PCR8 (a value or a source file) to the list. */
   add?: string | undefined;
+  /** Rotation, phase 2: remove this PCR8 from the list. */
   prune?: string | undefined;
 }
 

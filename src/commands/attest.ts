@@ -26,11 +26,12 @@ import { mergeBySid, type MergeReport } from '../policy/merge.js';
 import { assertKeyPolicyProofs, proveKeyPolicy, type ProofFinding } from '../policy/proofs.js';
 import type { PolicyDocument } from '../policy/types.js';
 import { awsError, describeKey, readPolicy, resolveRoleArn } from './attest-key.js';
-import { decidePCR8, defaultReaders, type AttestMode, type PCR8Source, type SourceReaders } from './attest-sources.js';
+import { decidePCR8, defaultReaders, type AttestMode, type PCR8Request, type PCR8Source, type SourceReaders } from './attest-sources.js';
 
 export type { AttestMode, PCR8Source } from './attest-sources.js';
 
-export interface AttestOptions {
+/** What one attest run does; the PCR8 sources, preset and rotation step come from PCR8Request. */
+export interface AttestOptions extends PCR8Request {
   /** The KMS key: id, ARN or `alias/…`. */
   keyId: string;
   /** The co-signer role: its ARN, or its name (looked up with iam:GetRole). */
@@ -44,17 +45,6 @@ export interface AttestOptions {
   denyDebugEnclaves?: boolean;
   /** Let administrators enable key rotation (hardened profile). */
   allowRotation: boolean;
-  /** PCR8 sources. */
-  eif?: string | undefined;
-  buildOutput?: string | undefined;
-  describeEifOutput?: string | undefined;
-  pcr8?: string | undefined;
-  /** The config's Fireblocks preset, e.g. `{ name: 'fireblocks.env=global', pcr8 }`. */
-  preset?: { name: string; pcr8: string } | undefined;
-  /** Rotation, phase 1: add this PCR8 (a value or a source file) to the list. */
-  add?: string | undefined;
-  /** Rotation, phase 2: remove this PCR8 from the list. */
-  prune?: string | undefined;
   /** Foreign statements to remove, by Sid (explicit; never implied). */
   removeStatements: string[];
   /** Stop after the diff and the proofs. */
