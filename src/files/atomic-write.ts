@@ -1,6 +1,7 @@
 /**
- * Atomic file writes: write a temp file beside the target, fsync, then rename over it, so a
- * reader (or a crash) never sees a half-written file. Mode is applied to the temp file before
+ * Atomic file writes: write a temp file beside the target, fsync, rename over it, then fsync the
+ * directory so the rename itself survives a crash. A reader (or a crash) never sees a half-written
+ * file. Mode is applied to the temp file before
  * any byte is written, so secrets-adjacent files are never briefly world-readable.
  */
 import { randomBytes } from 'node:crypto';
@@ -32,6 +33,21 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
     await handle?.close().catch(() => undefined);
     await unlink(temp).catch(() => undefined);
     throw unwritable(path, error);
+  }
+  await syncDirectory(dirname(path));
+}
+
+/** Make a rename durable. Best effort: not every platform can fsync a directory. */
+async function syncDirectory(dir: string): Promise<void> {
+  try {
+    const handle = await open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // The file is written either way; only the rename's durability is not guaranteed here.
   }
 }
 

@@ -16,7 +16,8 @@ import { randomBytes } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { CosignerError } from '../../errors.js';
+import { CosignerError, isCosignerError } from '../../errors.js';
+import { writeFileAtomic } from '../../files/atomic-write.js';
 import { newState, STATE_FORMAT, STATE_VERSION, stateSchema, type SandboxState } from './state.js';
 
 export const STATE_FILE = 'aws-state.json';
@@ -183,31 +184,17 @@ export class StateStore {
   }
 
   async #write(state: SandboxState): Promise<void> {
-    const temp = `${this.statePath}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+    await this.#writeAtomic(this.statePath, `${JSON.stringify(state)}\n`);
+  }
+
+  /** The shared atomic write; a write failure becomes SANDBOX_UNWRITABLE naming the directory. */
+  async #writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
     try {
-      const handle = await fs.open(temp, 'wx', 0o600);
-      try {
-        await handle.writeFile(`${JSON.stringify(state)}\n`, 'utf8');
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await fs.rename(temp, this.statePath);
+      await writeFileAtomic(path, data, { mode: 0o600 });
     } catch (error) {
-      await fs.rm(temp, { force: true }).catch(() => undefined);
-      if (isWriteFailure(error)) throw unwritable(this.dir, error);
-      throw error;
-    }
-    // Make the rename itself durable (best effort: not every platform can fsync a directory).
-    try {
-      const dirHandle = await fs.open(this.dir, 'r');
-      try {
-        await dirHandle.sync();
-      } finally {
-        await dirHandle.close();
-      }
-    } catch {
-      // ignored
+      const cause = isCosignerError(error, 'FILE_UNWRITABLE') ? error.cause : error;
+      if (isWriteFailure(cause)) throw unwritable(this.dir, cause);
+      throw cause;
     }
   }
 
@@ -320,9 +307,7 @@ export class StateStore {
       } catch {
         // not there yet
       }
-      const temp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-      await fs.writeFile(temp, bytes, { mode: 0o600 });
-      await fs.rename(temp, path);
+      await this.#writeAtomic(path, bytes);
     } catch (error) {
       if (isWriteFailure(error)) throw unwritable(this.dir, error);
       throw error;
