@@ -9,6 +9,7 @@
  * At the command boundary {@link classifyAwsError} turns whatever is left into a CosignerError.
  */
 import { CosignerError, isCosignerError, type CosignerErrorCode } from '../errors.js';
+import { setTimeout as realSleep } from 'node:timers/promises';
 
 /** The shape every AWS SDK v3 service exception has (and the sandbox's errors imitate). */
 export interface AwsServiceErrorLike {
@@ -359,7 +360,6 @@ export interface PropagationRetryOptions {
   waitingFor?: string;
 }
 
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Call `fn` until it succeeds, retrying only errors that `isRetryable` accepts, with growing waits

@@ -8,6 +8,7 @@
  * with BypassPolicyLockoutSafetyCheck), retrying while IAM propagates a new role; read back and
  * compare semantically.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { resolve } from 'node:path';
 import type { CommandContext, Invocation } from '../command-kit.js';
 import type { CosignerConfig } from '../config/schema.js';
@@ -346,7 +347,7 @@ export async function execute(cli: AttestCliOptions, context: CommandContext): P
       iam: ports.iam,
       caller: { accountId: who.accountId, callerArn: who.callerArn, region: who.region },
       now: context.now,
-      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      sleep,
     });
   } finally {
     ports.destroy();

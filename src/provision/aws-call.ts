@@ -10,6 +10,7 @@ import { awsErrorStatus, classifyAwsError, isIamPropagationError, withPropagatio
 import { CosignerError, isCosignerError } from '../errors.js';
 import { isTransientError } from './read-retry.js';
 import type { Journal } from './journal.js';
+import { setTimeout as realSleep } from 'node:timers/promises';
 
 export interface RetryTuning {
   /** Bound on the wait for IAM propagation. @default 120000 */
@@ -58,7 +59,6 @@ export interface CallSpec<T> {
   propagation?: string;
 }
 
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** True when the call certainly had no effect: AWS answered with a client error. */
 function definitelyFailed(error: unknown): boolean {

@@ -14,6 +14,7 @@ import { isNotFound, orAbsent, paginate } from './aws-util.js';
 import { journaledCall, type CallSpec, type RetryTuning } from './aws-call.js';
 import type { DestroyAction, DestroyPlan } from './destroy.js';
 import type { Journal } from './journal.js';
+import { setTimeout as realSleep } from 'node:timers/promises';
 
 export interface DestroyRunOptions {
   plan: DestroyPlan;
@@ -40,7 +41,6 @@ export interface DestroyResult {
 }
 
 const gone = (error: unknown) => isNotFound(error) || isAwsErrorNamed(error, 'InvalidInstanceID.NotFound', 'InvalidGroup.NotFound', 'NoSuchEntity', 'NoSuchBucket');
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function runDestroy(options: DestroyRunOptions): Promise<DestroyResult> {
   const { plan, ports, journal, io } = options;

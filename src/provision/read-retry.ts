@@ -6,6 +6,7 @@
 import { awsErrorStatus, isAwsErrorNamed } from '../aws/errors.js';
 import type { AwsPorts } from '../aws/ports.js';
 import { isCosignerError } from '../errors.js';
+import { setTimeout as realSleep } from 'node:timers/promises';
 
 const READ = /^(get|describe|list|head|lookup)/;
 
@@ -28,7 +29,6 @@ export function isTransientError(error: unknown): boolean {
   );
 }
 
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function wrapService<S extends object>(service: S, options: ReadRetryOptions): S {
   const attempts = options.attempts ?? 3;

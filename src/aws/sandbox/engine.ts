@@ -20,6 +20,7 @@ import type { SandboxKnobs } from './knobs.js';
 import { awsError, connectionReset, isSdkRetryable, serverError, throttlingError, type SandboxService, SandboxServiceError } from './service-error.js';
 import { ADMIN_USER, newRegionState, type RegionState, type SandboxState } from './state.js';
 import type { StateStore } from './store.js';
+import { setTimeout as realSleep } from 'node:timers/promises';
 
 /** Who the calls are made as. */
 export type PrincipalSpec = { kind: 'admin' } | { kind: 'role'; roleName: string; sessionName: string };
@@ -103,7 +104,6 @@ export interface EngineOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** A seeded sequence of uniform numbers in [0, 1): SHA-256 of (seed, counter), so a fault schedule is reproducible. */
 function seeded(seed: number): () => number {

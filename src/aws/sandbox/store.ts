@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { CosignerError, isCosignerError } from '../../errors.js';
 import { writeFileAtomic } from '../../files/atomic-write.js';
 import { newState, STATE_FORMAT, STATE_VERSION, stateSchema, type SandboxState } from './state.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export const STATE_FILE = 'aws-state.json';
 export const LOCK_FILE = 'aws-state.lock';
@@ -61,7 +62,6 @@ function processAlive(pid: number): boolean {
   }
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class StateStore {
   readonly dir: string;
