@@ -22,8 +22,9 @@ import { computePCR3 } from '../enclave/pcr.js';
 import { accountOfPrincipal, accountRootArn, isAccountRootArn, parseKeyArn } from './arn.js';
 import { attestationKey, isAttestationKey } from './condition-keys.js';
 import { ATTESTATION_CAPABLE_ACTIONS, ROLE_ATTESTED_ACTIONS, SENSITIVE_ACTIONS, ZERO_MEASUREMENT } from './constants.js';
-import { actionMatches, evaluateAccess, evaluateKeyPolicy, evaluateStatement, toList } from './evaluate.js';
+import { actionMatches, evaluateKeyPolicy, evaluateStatement, toList } from './evaluate.js';
 import { lintPolicy } from './lint.js';
+import { IAM_ALLOWS_ALL, involved, statementRef } from './proof-support.js';
 import type { ContextValue, PolicyDocument, PolicyStatement, RequestContext, Undecided } from './types.js';
 
 export interface KeyPolicyProofInput {
@@ -75,14 +76,6 @@ const FOREIGN_ACCOUNT = '999999999999';
 /** A measurement that is not zero and not any value a policy names (only used where that holds). */
 const SAMPLE_MEASUREMENT = 'a5'.repeat(48);
 
-/** Worst case for the proofs: the caller's IAM policies allow everything. */
-const IAM_ALLOWS_ALL: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
-
-function statementRef(policy: PolicyDocument, index: number): { index: number; sid?: string } {
-  const sid = policy.Statement[index]?.Sid;
-  return sid === undefined ? { index } : { index, sid };
-}
-
 function describeStatement(policy: PolicyDocument, index: number): string {
   const sid = policy.Statement[index]?.Sid;
   return sid === undefined || sid === '' ? `statement #${index}` : `statement ${JSON.stringify(sid)}`;
@@ -101,14 +94,6 @@ function attestationKeys(policy: PolicyDocument): string[] {
 
 function absent(keys: readonly string[]): Record<string, ContextValue> {
   return Object.fromEntries(keys.map((key) => [key, undefined]));
-}
-
-/** Statements that apply or might apply to a request, with a given effect. */
-function involved(policy: PolicyDocument, request: RequestContext, effect: 'Allow' | 'Deny'): number[] {
-  return policy.Statement.flatMap((statement, index) => {
-    if (statement.Effect !== effect) return [];
-    return evaluateStatement(statement, request, index).applies === false ? [] : [index];
-  });
 }
 
 /** Could this statement's Action/NotAction match the action? */
@@ -384,48 +369,4 @@ export function assertKeyPolicyProofs(report: ProofReport): void {
   });
 }
 
-export interface BucketPolicyProofInput {
-  bucketName: string;
-  /** @default 'aws' */
-  partition?: string;
-  accountId: string;
-  /** Principals that must keep s3:GetBucketPolicy and s3:PutBucketPolicy (default: the account root). */
-  adminArns?: readonly string[];
-  roleArn: string;
-}
-
-/**
- * The bucket policy must never deny the administrators s3:GetBucketPolicy / s3:PutBucketPolicy over
- * TLS (a bucket policy lockout needs the root user to undo), and must keep the role's object access.
- */
-export function proveBucketPolicy(policy: PolicyDocument, input: BucketPolicyProofInput): ProofReport {
-  const findings: ProofFinding[] = [];
-  let requests = 0;
-  const partition = input.partition ?? 'aws';
-  const bucket = `arn:${partition}:s3:::${input.bucketName}`;
-  const admins = input.adminArns === undefined || input.adminArns.length === 0 ? [accountRootArn(input.accountId, partition)] : input.adminArns;
-  const check = (principalArn: string, action: string, resource: string, shouldAllow: 'certain' | 'possible', code: ProofCode, what: string) => {
-    const account = accountOfPrincipal(principalArn) ?? input.accountId;
-    const request: RequestContext = { principalArn, principalAccount: account, action, resource, context: { 'aws:SecureTransport': true }, openWorld: shouldAllow === 'certain' };
-    requests += 1;
-    const result = evaluateAccess(policy, request, [IAM_ALLOWS_ALL], { service: 'generic', resourceAccount: input.accountId });
-    const ok = shouldAllow === 'certain' ? result.possibleDecisions.length === 1 && result.possibleDecisions[0] === 'Allow' : result.decision === 'Allow';
-    if (ok) return;
-    findings.push({
-      check: 'lockout',
-      severity: 'error',
-      code,
-      principal: principalArn,
-      action,
-      message: `${principalArn} ${what}`,
-      statements: involved(policy, request, 'Deny').map((i) => statementRef(policy, i)),
-      ...(result.undecided.length > 0 ? { undecided: result.undecided } : {}),
-    });
-  };
-  for (const admin of admins) {
-    const principal = /^\d{12}$/.test(admin) ? accountRootArn(admin, partition) : admin;
-    for (const action of ['s3:GetBucketPolicy', 's3:PutBucketPolicy']) check(principal, action, bucket, 'certain', 'POLICY_LOCKOUT', `could be denied ${action} on the bucket`);
-  }
-  for (const action of ['s3:GetObject', 's3:PutObject']) check(input.roleArn, action, `${bucket}/cosigner/object`, 'possible', 'POLICY_ROLE_DENIED', `would be denied ${action} on the bucket's objects`);
-  return { ok: findings.length === 0, findings, requests };
-}
+export { proveBucketPolicy, type BucketPolicyProofInput } from './bucket-proofs.js';
