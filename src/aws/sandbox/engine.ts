@@ -14,12 +14,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { CosignerError, isCosignerError } from '../../errors.js';
 import { evaluateAccess, parsePolicyDocument } from '../../policy/evaluate.js';
+import { globMatch } from '../../policy/match.js';
 import type { ContextValue, PolicyDocument } from '../../policy/types.js';
 import { MANAGED_POLICIES, REGIONS } from './catalogue.js';
 import type { SandboxKnobs } from './knobs.js';
 import { awsError, connectionReset, isSdkRetryable, serverError, throttlingError, type SandboxService, SandboxServiceError } from './service-error.js';
 import { ADMIN_USER, newRegionState, type RegionState, type SandboxState } from './state.js';
 import type { StateStore } from './store.js';
+import { trailEvent } from './trail-event.js';
 import { setTimeout as realSleep } from 'node:timers/promises';
 
 /** Who the calls are made as. */
@@ -114,10 +116,6 @@ function seeded(seed: number): () => number {
   };
 }
 
-function globToRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
-}
-
 /** A deterministic access key id for a principal (shown in CloudTrail). */
 function accessKeyFor(seed: string): string {
   let hash = 0;
@@ -137,29 +135,6 @@ function policyDocuments(texts: string[]): PolicyDocument[] {
   return documents;
 }
 
-/** Lower-camel-case copy of a request for CloudTrail, without payloads and secrets. */
-export function trailParameters(input: object): Record<string, unknown> | null {
-  const skip = new Set(['Body', 'Plaintext', 'CiphertextBlob', 'UserData', 'AttestationDocument']);
-  const convert = (value: unknown, depth: number): unknown => {
-    if (value instanceof Uint8Array || value === null || value === undefined) return undefined;
-    if (value instanceof Date) return value.toISOString();
-    if (Array.isArray(value)) return value.map((item) => convert(item, depth + 1));
-    if (typeof value === 'object') {
-      if (depth > 6) return undefined;
-      const out: Record<string, unknown> = {};
-      for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
-        if (skip.has(key)) continue;
-        const converted = convert(item, depth + 1);
-        if (converted !== undefined) out[key.charAt(0).toLowerCase() + key.slice(1)] = converted;
-      }
-      return out;
-    }
-    return typeof value === 'function' ? undefined : value;
-  };
-  const result = convert(input, 0) as Record<string, unknown>;
-  return Object.keys(result).length === 0 ? null : result;
-}
-
 export class SandboxEngine {
   readonly store: StateStore;
   readonly knobs: SandboxKnobs;
@@ -169,7 +144,7 @@ export class SandboxEngine {
   readonly maxAttempts: number;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #random: () => number;
-  readonly #only: RegExp[];
+  readonly #only: readonly string[];
   #writeCalls = 0;
   #crashed = false;
 
@@ -182,7 +157,7 @@ export class SandboxEngine {
     this.maxAttempts = options.maxAttempts ?? 5;
     this.#sleep = options.sleep ?? realSleep;
     this.#random = seeded(options.knobs.faults.seed);
-    this.#only = options.knobs.faults.only.map(globToRegExp);
+    this.#only = options.knobs.faults.only;
   }
 
   /** Write calls made so far through this engine (what the crash hook counts). */
@@ -230,7 +205,7 @@ export class SandboxEngine {
     const { throttle, serverError: server, reset } = this.knobs.faults;
     if (throttle + server + reset <= 0) return undefined;
     const name = `${spec.service}:${spec.operation}`;
-    if (this.#only.length > 0 && !this.#only.some((pattern) => pattern.test(name))) return undefined;
+    if (this.#only.length > 0 && !this.#only.some((pattern) => globMatch(pattern, name, true))) return undefined;
     const draw = this.#random();
     const side = this.#random();
     if (draw < throttle) return 'throttle';
@@ -393,41 +368,6 @@ export class SandboxEngine {
   }
 
   async #record(spec: CallSpec<object>, now: Date, caller: Caller, detail: TrailDetail, failure: unknown): Promise<void> {
-    const region = spec.trailRegion ?? this.region;
-    const errorCode = failure instanceof SandboxServiceError ? (failure.Code ?? failure.name) : failure === undefined ? undefined : 'InternalError';
-    const readOnly = !spec.write;
-    const event = {
-      eventVersion: '1.10',
-      userIdentity:
-        caller.kind === 'user'
-          ? { type: 'IAMUser', principalId: caller.userId, arn: caller.arn, accountId: caller.accountId, accessKeyId: caller.accessKeyId, userName: caller.name }
-          : {
-              type: 'AssumedRole',
-              principalId: caller.userId,
-              arn: caller.arn,
-              accountId: caller.accountId,
-              accessKeyId: caller.accessKeyId,
-              sessionContext: { sessionIssuer: { type: 'Role', principalId: caller.userId.split(':')[0], arn: caller.principalArn, accountId: caller.accountId, userName: caller.name } },
-            },
-      eventTime: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      eventSource: `${spec.service}.amazonaws.com`,
-      eventName: spec.operation,
-      awsRegion: region,
-      sourceIPAddress: '192.0.2.10',
-      userAgent: 'cosigner-cli-sandbox',
-      ...(errorCode === undefined ? {} : { errorCode, errorMessage: (failure as Error).message }),
-      requestParameters: detail.requestParameters !== undefined ? detail.requestParameters : trailParameters(spec.input),
-      responseElements: failure === undefined ? (detail.responseElements ?? null) : null,
-      ...(detail.additionalEventData === undefined ? {} : { additionalEventData: detail.additionalEventData }),
-      requestID: randomUUID(),
-      eventID: randomUUID(),
-      readOnly,
-      ...(detail.resources === undefined ? {} : { resources: detail.resources.map((resource) => ({ accountId: resource.accountId ?? caller.accountId, ...resource })) }),
-      eventType: 'AwsApiCall',
-      managementEvent: true,
-      recipientAccountId: caller.accountId,
-      eventCategory: 'Management',
-    };
-    await this.store.appendTrail(event);
+    await this.store.appendTrail(trailEvent({ spec, now, caller, detail, failure, region: spec.trailRegion ?? this.region }));
   }
 }
