@@ -4,7 +4,7 @@ import { isCosignerError } from '../../errors.js';
 import { toPolicyDocument } from '../../policy/evaluate.js';
 import type { PolicyDocument } from '../../policy/types.js';
 import type { Tx } from './engine.js';
-import { awsPrincipals, principalStatus } from './iam.js';
+import { awsPrincipals, principalStatus } from './iam-records.js';
 import { authorizeKey, keyTrail, requireState, resolveKey } from './kms-keys.js';
 
 /** The KMS quota on key policy size. */

@@ -4,7 +4,7 @@ import { isCosignerError } from '../../errors.js';
 import { toList, toPolicyDocument } from '../../policy/evaluate.js';
 import type { PolicyDocument } from '../../policy/types.js';
 import type { Tx } from './engine.js';
-import { awsPrincipals, principalStatus } from './iam.js';
+import { awsPrincipals, principalStatus } from './iam-records.js';
 import { bucketArn } from './s3-buckets.js';
 import type { BucketRecord } from './state.js';
 
