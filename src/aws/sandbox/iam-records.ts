@@ -1,6 +1,7 @@
 /**
- * The simulated IAM's records: name, path, tag and policy checks with IAM's own error messages,
- * the SDK-shaped output of roles and instance profiles, lookups and list pages.
+ * The simulated IAM's records: whether a principal is valid yet (the eventual-consistency model
+ * KMS and S3 policies are checked against), name, path, tag and policy checks with IAM's own error
+ * messages, the SDK-shaped output of roles and instance profiles, lookups and list pages.
  */
 import type * as SDK from '@aws-sdk/client-iam';
 import { isCosignerError } from '../../errors.js';
