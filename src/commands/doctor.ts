@@ -4,7 +4,8 @@
  */
 import type { AwsPorts } from '../aws/ports.js';
 import type { CommandContext, Invocation } from '../command-kit.js';
-import { loadConfig, readConfigFile, resolveConfigPath } from '../config/load.js';
+import { loadConfig, resolveConfigPath } from '../config/load.js';
+import type { CosignerConfig } from '../config/schema.js';
 import { CosignerError, isCosignerError, type CosignerErrorCode } from '../errors.js';
 import type { Style } from '../io/style.js';
 import { portsFor } from './aws-context.js';
@@ -32,8 +33,8 @@ export interface DoctorResult {
   checks: DoctorCheck[];
 }
 
-/** A named probe; probes never throw, they report. */
-export type DoctorProbe = () => Promise<DoctorCheck>;
+/** A named probe, given the config when it is valid; probes never throw, they report. */
+export type DoctorProbe = (config: CosignerConfig | undefined) => Promise<DoctorCheck>;
 
 export interface DoctorDeps {
   nodeVersion: string;
@@ -59,22 +60,24 @@ export function checkNode(version: string): DoctorCheck {
     : { id: 'node', status: 'pass', message: `Node.js ${version}` };
 }
 
-async function checkConfig(options: DoctorOptions): Promise<DoctorCheck> {
+/** The config check; a valid config is also handed to the probes (read once). */
+async function checkConfig(options: DoctorOptions): Promise<{ check: DoctorCheck; config?: CosignerConfig }> {
   try {
-    if ((await readConfigFile(options.configPath)) === undefined) {
-      return { id: 'config', status: 'warn', message: `no config at ${options.configPath}`, hint: 'create one with `cosigner-cli init`' };
-    }
     const { config, path } = await loadConfig({ path: options.configPath, flags: options.flags, env: options.env });
-    return { id: 'config', status: 'pass', message: `config ${path} is valid (co-signer ${config.name})`, data: { name: config.name } };
+    return { check: { id: 'config', status: 'pass', message: `config ${path} is valid (co-signer ${config.name})`, data: { name: config.name } }, config };
   } catch (error) {
     if (!isCosignerError(error)) throw error;
-    return { id: 'config', status: 'fail', code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) };
+    if (error.code === 'CONFIG_NOT_FOUND') {
+      return { check: { id: 'config', status: 'warn', message: `no config at ${options.configPath}`, hint: 'create one with `cosigner-cli init`' } };
+    }
+    return { check: { id: 'config', status: 'fail', code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) } };
   }
 }
 
 export async function runDoctor(options: DoctorOptions, deps: DoctorDeps): Promise<DoctorResult> {
-  const checks: DoctorCheck[] = [checkNode(deps.nodeVersion), await checkConfig(options)];
-  for (const probe of deps.probes ?? []) checks.push(await probe());
+  const { check, config } = await checkConfig(options);
+  const checks: DoctorCheck[] = [checkNode(deps.nodeVersion), check];
+  for (const probe of deps.probes ?? []) checks.push(await probe(config));
   return { ok: checks.every((c) => c.status !== 'fail'), checks };
 }
 
@@ -82,12 +85,10 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDeps): Promi
  * The AWS probe: resolve credentials and region the way every command does, then ask STS who we
  * are. Reports account id, caller ARN, region and credential source, or the classified failure.
  */
-export function awsProbe(context: CommandContext, options: DoctorOptions): DoctorProbe {
-  return async () => {
+export function awsProbe(context: CommandContext): DoctorProbe {
+  return async (config) => {
     let ports: AwsPorts | undefined;
     try {
-      const file = await readConfigFile(options.configPath).catch(() => undefined);
-      const config = file ? (await loadConfig({ path: options.configPath, flags: options.flags, env: options.env }).catch(() => undefined))?.config : undefined;
       ports = await portsFor(context, config);
       const { describeCaller } = await import('../aws/identity.js');
       const who = await describeCaller(ports);
@@ -108,7 +109,7 @@ export function awsProbe(context: CommandContext, options: DoctorOptions): Docto
 }
 
 export function execute(options: DoctorOptions, context: CommandContext): Promise<DoctorResult> {
-  return runDoctor(options, { nodeVersion: process.version, probes: [awsProbe(context, options)] });
+  return runDoctor(options, { nodeVersion: process.version, probes: [awsProbe(context)] });
 }
 
 export function verdict(result: DoctorResult): CosignerError | undefined {
