@@ -2,7 +2,7 @@
 // to it through its `cabundle` (spec §6.3 step 3).
 // Source: https://aws-nitro-enclaves.amazonaws.com/AWS_NitroEnclaves_Root-G1.zip (root.pem),
 // described at https://docs.aws.amazon.com/enclaves/latest/user/verify-root.html; the same bytes
-// are in ../shared/testdata/root/aws-nitro-enclaves-root-g1.der.
+// are in test/fixtures/testdata/root/aws-nitro-enclaves-root-g1.der.
 // Subject C=US, O=Amazon, OU=AWS, CN=aws.nitro-enclaves; valid 2019-10-28 to 2049-10-28; P-384.
 import { createHash } from 'node:crypto';
 import { fail } from '../errors.js';

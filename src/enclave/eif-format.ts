@@ -1,5 +1,5 @@
 // The EIF container format: header, section headers and section types
-// (../shared/spec/eif-and-attestation.md §1; aws-nitro-enclaves-image-format src/defs/mod.rs).
+// (docs/eif-and-attestation.md §1; aws-nitro-enclaves-image-format src/defs/mod.rs).
 // All integers are big-endian.
 import { fail } from '../errors.js';
 import { ByteCursor } from './byte-cursor.js';

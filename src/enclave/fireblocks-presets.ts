@@ -2,9 +2,9 @@
 // domains its co-signer needs. Values are pinned here, never recomputed: Fireblocks does not
 // publish the signing certificate, only this hash.
 //
-// Source: ../shared/reference/fireblocks-aws.md §1.6 (PCR8 per environment, from FB-INSTALL,
+// Source: Fireblocks' install guide (PCR8 per environment,
 // https://developers.fireblocks.com/cosigners/aws/install-api-cosigner-aws, "Create KMS key")
-// and §1.3 (network allowlist, FB-INSTALL §1.1).
+// and its network allowlist (install guide §1.1).
 import { fail } from '../errors.js';
 
 export type FireblocksEnv = 'global' | 'eu' | 'swiss';

@@ -1,5 +1,5 @@
 // PCR measurements as nitro-cli and the Nitro hypervisor compute them
-// (../shared/spec/eif-and-attestation.md §2). Every value is 96 lowercase hex characters.
+// (docs/eif-and-attestation.md §2). Every value is 96 lowercase hex characters.
 import { createHash } from 'node:crypto';
 import { fail } from '../errors.js';
 import { bytesEqual, fromHex, toHex, utf8 } from './bytes.js';

@@ -145,7 +145,7 @@ describe('attest on the sandbox', () => {
   });
 
   describe('with real image files and nitro-cli outputs (in-process readers)', () => {
-    const testdata = new URL('../../../shared/testdata/', import.meta.url).pathname;
+    const testdata = new URL('../fixtures/testdata/', import.meta.url).pathname;
     const SIGNED_PCR8 = '87cbdc1714ca854c6dae284a0cc426471aae7aca035df20c719a877ffa80c19d14afc44c7dbd9a87e6393efa9f0c22c6';
     const custom = { name: 'fireblocks.pcr8 (config)', pcr8: SIGNED_PCR8 };
 

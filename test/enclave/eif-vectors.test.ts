@@ -1,4 +1,4 @@
-// Every EIF vector of ../shared/testdata/eif: valid ones reproduce the manifest's PCRs byte for
+// Every EIF vector of test/fixtures/testdata/eif: valid ones reproduce the manifest's PCRs byte for
 // byte (whole-buffer and chunked), malformed ones fail with the code of their error kind.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// Every recorded nitro-cli output in ../shared/testdata/nitro-cli parses (or, for AWS's
+// Every recorded nitro-cli output in test/fixtures/testdata/nitro-cli parses (or, for AWS's
 // documentation placeholders, is rejected on its PCR format); hostile variants are coded errors.
 import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
