@@ -58,15 +58,17 @@ export interface CommandModule<O = unknown, R = unknown> {
   verdict?(result: R): CosignerError | undefined;
 }
 
-/** Resolve the sandbox directory from `--sandbox [dir]` or COSIGNER_SANDBOX. */
 export const DEFAULT_SANDBOX_DIR = '.cosigner-sandbox';
 
-export function resolveSandboxDir(globals: GlobalOptions, env: NodeJS.ProcessEnv, cwd: string, join: (...p: string[]) => string): string | undefined {
-  const DEFAULT = DEFAULT_SANDBOX_DIR;
-  if (typeof globals.sandbox === 'string') return join(cwd, globals.sandbox);
-  if (globals.sandbox === true) return join(cwd, DEFAULT);
+/**
+ * Resolve the sandbox directory from `--sandbox [dir]` or COSIGNER_SANDBOX: a relative path is
+ * taken from `cwd`, an absolute one as it is (the caller passes node:path's `resolve`).
+ */
+export function resolveSandboxDir(globals: GlobalOptions, env: NodeJS.ProcessEnv, cwd: string, resolve: (...p: string[]) => string): string | undefined {
+  if (typeof globals.sandbox === 'string') return resolve(cwd, globals.sandbox);
+  if (globals.sandbox === true) return resolve(cwd, DEFAULT_SANDBOX_DIR);
   const fromEnv = env.COSIGNER_SANDBOX;
   if (fromEnv === undefined || fromEnv === '' || fromEnv === '0' || fromEnv.toLowerCase() === 'false') return undefined;
-  if (fromEnv === '1' || fromEnv.toLowerCase() === 'true') return join(cwd, DEFAULT);
-  return join(cwd, fromEnv);
+  if (fromEnv === '1' || fromEnv.toLowerCase() === 'true') return resolve(cwd, DEFAULT_SANDBOX_DIR);
+  return resolve(cwd, fromEnv);
 }

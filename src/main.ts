@@ -3,7 +3,7 @@
  * command, prints the result (JSON envelope or human rendering) on stdout, and maps any failure
  * to the exit code of design.md's table through `process.exitCode` (never `process.exit`).
  */
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { CommanderError } from 'commander';
 import { createProgram, normalizeArgv, type Loader } from './cli.js';
 import { resolveSandboxDir, type Invocation } from './command-kit.js';
@@ -63,7 +63,7 @@ export async function runMain(io: MainIo): Promise<number> {
       io: host,
       invocation,
       now: () => new Date(),
-      sandboxDir: resolveSandboxDir(g, invocation.env, invocation.cwd, join),
+      sandboxDir: resolveSandboxDir(g, invocation.env, invocation.cwd, resolve),
     });
     const verdict = module.verdict?.(result);
     if (state.json) {
