@@ -4,7 +4,7 @@ import { access, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveSandboxDir } from '../src/command-kit.js';
+import { resolveSandboxDir, type GlobalOptions } from '../src/command-kit.js';
 import { runCli } from './helpers/run-cli.js';
 
 const cwd = '/work/dir';
@@ -21,7 +21,7 @@ describe('resolveSandboxDir', () => {
     ['COSIGNER_SANDBOX=false', {}, { COSIGNER_SANDBOX: 'false' }, undefined],
     ['flag over env', { sandbox: '/abs/flag' }, { COSIGNER_SANDBOX: '/abs/env' }, '/abs/flag'],
   ])('%s', (_name, globals, env, expected) => {
-    expect(resolveSandboxDir(globals, env, cwd, resolve)).toBe(expected);
+    expect(resolveSandboxDir(globals as GlobalOptions, env, cwd, resolve)).toBe(expected);
   });
 });
 

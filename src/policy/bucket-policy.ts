@@ -1,6 +1,6 @@
 /**
- * The S3 bucket policy: Fireblocks' deny-all-but-the-role statement (FB-INSTALL §1.3;
- * fireblocks-aws.md §1.5) and a TLS-only Deny (Security Hub S3.5). Neither statement may ever deny
+ * The S3 bucket policy: Fireblocks' deny-all-but-the-role statement (FB-INSTALL §1.3), a Deny of
+ * every other object action to all but the role, and a TLS-only Deny (Security Hub S3.5). Neither statement may ever deny
  * `s3:PutBucketPolicy` or `s3:GetBucketPolicy` to the administrators over TLS: the first only lists
  * object and listing actions, the second only fires on plain HTTP. proveBucketPolicy checks it.
  */
@@ -21,6 +21,9 @@ export const FIREBLOCKS_BUCKET_DENIED_ACTIONS: readonly string[] = [
   's3:PutObjectAcl',
   's3:RestoreObject',
 ];
+
+/** Every object action, by pattern: `*Object*` (objects, versions, ACLs, tags, retention), replication and multipart parts. */
+export const BUCKET_OBJECT_DENY_PATTERNS: readonly string[] = ['s3:*Object*', 's3:Replicate*', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:BypassGovernanceRetention'];
 
 export interface BucketPolicyInput {
   bucketName: string;
@@ -55,6 +58,17 @@ export function buildBucketPolicy(input: BucketPolicyInput): PolicyDocument {
       Principal: '*',
       Action: [...FIREBLOCKS_BUCKET_DENIED_ACTIONS],
       Resource: [arn, `${arn}/*`],
+      Condition: { ArnNotEquals: { 'aws:PrincipalArn': input.roleArn } },
+    },
+    {
+      // Fireblocks' list leaves object versions, tags, retention and replication to IAM; this
+      // statement takes every object action from everyone but the role (proveBucketPolicy's
+      // bucket-objects step requires it).
+      Sid: BUCKET_SIDS.denyObjectsButRole,
+      Effect: 'Deny',
+      Principal: '*',
+      Action: [...BUCKET_OBJECT_DENY_PATTERNS],
+      Resource: `${arn}/*`,
       Condition: { ArnNotEquals: { 'aws:PrincipalArn': input.roleArn } },
     },
   ];

@@ -165,7 +165,8 @@ export function parseOperator(operator: string): ParsedOperator | undefined {
     ifExists = true;
     base = base.slice(0, -'ifexists'.length);
   }
-  return BASE_OPERATORS[base] === undefined ? undefined : { set, base, ifExists };
+  // Own properties only: `constructor`, `__proto__` and friends are not operators.
+  return Object.hasOwn(BASE_OPERATORS, base) ? { set, base, ifExists } : undefined;
 }
 
 type Resolved = { kind: 'absent' } | { kind: 'present'; values: string[]; multi: boolean } | { kind: 'open'; reason: 'open-condition-key' | 'unrecognised-condition-key' };

@@ -28,6 +28,7 @@ export const OWNED_KEY_POLICY_SIDS: readonly string[] = [...Object.values(FIREBL
 
 export const BUCKET_SIDS = {
   denyAllButRole: 'CosignerDenyAllButRole',
+  denyObjectsButRole: 'CosignerDenyObjectAccessButRole',
   tlsOnly: 'CosignerDenyInsecureTransport',
 } as const;
 export const OWNED_BUCKET_POLICY_SIDS: readonly string[] = Object.values(BUCKET_SIDS);
@@ -63,19 +64,62 @@ export const ATTESTATION_CAPABLE_ACTIONS: readonly string[] = [
 ];
 
 /**
- * Operations that release key material or hand the key's power to someone else. A grant of any of
- * them without an attestation condition is a way around the enclave: Decrypt and GenerateDataKey
- * return plaintext; ReEncryptFrom moves a ciphertext under a key the caller controls; CreateGrant
- * issues grants that key-policy conditions do not constrain.
+ * Operations that can return key material or plaintext (or move a ciphertext under another key):
+ * every Allow that covers one of them, by name, wildcard or NotAction, must be gated on an attested
+ * PCR8 (invariant 1 of the key-policy proofs).
  */
-export const SENSITIVE_ACTIONS: readonly string[] = [
+export const KEY_DATA_ACTIONS: readonly string[] = [
   'kms:Decrypt',
   'kms:GenerateDataKey',
   'kms:GenerateDataKeyPair',
   'kms:DeriveSharedSecret',
   'kms:ReEncryptFrom',
-  'kms:CreateGrant',
+  'kms:ReEncryptTo',
 ];
+
+/** The data operations that accept an attestation: the ones a debug-mode enclave could call. */
+export const ATTESTED_DATA_ACTIONS: readonly string[] = KEY_DATA_ACTIONS.filter((action) => ATTESTATION_CAPABLE_ACTIONS.includes(action));
+
+/**
+ * Operations that change who controls the key or its material (invariant 2): only the configured
+ * administrators and the account principal may be allowed them, never the co-signer role, `*`,
+ * a NotPrincipal or another account.
+ */
+export const KEY_CONTROL_ACTIONS: readonly string[] = [
+  'kms:PutKeyPolicy',
+  'kms:CreateGrant',
+  'kms:RetireGrant',
+  'kms:RevokeGrant',
+  'kms:ScheduleKeyDeletion',
+  'kms:CancelKeyDeletion',
+  'kms:DisableKey',
+  'kms:EnableKey',
+  'kms:ImportKeyMaterial',
+  'kms:DeleteImportedKeyMaterial',
+  'kms:ReplicateKey',
+  'kms:UpdatePrimaryRegion',
+];
+
+/**
+ * S3 operations that read, write or delete objects or object versions (resource `bucket/*`). No
+ * principal but the co-signer role may reach any of them (invariant 5).
+ */
+export const S3_OBJECT_ACTIONS: readonly string[] = [
+  's3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:RestoreObject',
+  's3:GetObjectVersion', 's3:DeleteObjectVersion',
+  's3:GetObjectAcl', 's3:PutObjectAcl', 's3:GetObjectVersionAcl', 's3:PutObjectVersionAcl',
+  's3:GetObjectAttributes', 's3:GetObjectVersionAttributes',
+  's3:GetObjectTagging', 's3:PutObjectTagging', 's3:DeleteObjectTagging',
+  's3:GetObjectVersionTagging', 's3:PutObjectVersionTagging', 's3:DeleteObjectVersionTagging',
+  's3:GetObjectTorrent', 's3:GetObjectVersionTorrent', 's3:GetObjectVersionForReplication',
+  's3:GetObjectRetention', 's3:PutObjectRetention', 's3:GetObjectLegalHold', 's3:PutObjectLegalHold',
+  's3:BypassGovernanceRetention', 's3:ObjectOwnerOverrideToBucketOwner',
+  's3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags',
+  's3:AbortMultipartUpload', 's3:ListMultipartUploadParts',
+];
+
+/** The bucket-policy operations an administrator must keep (a bucket-policy lockout needs the root user). */
+export const S3_POLICY_ADMIN_ACTIONS: readonly string[] = ['s3:GetBucketPolicy', 's3:PutBucketPolicy', 's3:DeleteBucketPolicy'];
 
 /** The actions the co-signer role must be able to call from an attested enclave. */
 export const ROLE_ATTESTED_ACTIONS: readonly string[] = ['kms:Decrypt', 'kms:GenerateDataKey'];

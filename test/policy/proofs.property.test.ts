@@ -5,7 +5,7 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { OWNED_KEY_POLICY_SIDS, SENSITIVE_ACTIONS } from '../../src/policy/constants.js';
+import { OWNED_KEY_POLICY_SIDS, KEY_DATA_ACTIONS } from '../../src/policy/constants.js';
 import { buildKeyPolicy } from '../../src/policy/key-policy.js';
 import { mergeBySid } from '../../src/policy/merge.js';
 import { proveKeyPolicy } from '../../src/policy/proofs.js';
@@ -58,7 +58,7 @@ describe('proofs over generated configurations', () => {
       fc.asyncProperty(
         config,
         fc.array(statement({ sids: fc.constant(undefined) }), { maxLength: 4 }),
-        fc.constantFrom(...SENSITIVE_ACTIONS),
+        fc.constantFrom(...KEY_DATA_ACTIONS),
         fc.constantFrom(...otherPrincipals),
         fc.record({ 'aws:SourceVpce': fc.constantFrom(...contextKeys['aws:SourceVpce']), 'aws:PrincipalTag/team': fc.constantFrom(...contextKeys['aws:PrincipalTag/team']), 'aws:SourceIp': fc.constantFrom(...contextKeys['aws:SourceIp']) }),
         async (c, foreign, action, principal, ambient) => {
