@@ -101,13 +101,47 @@ export function toPolicyDocument(value: unknown): PolicyDocument {
   return { ...(document.Version === undefined ? {} : { Version: document.Version }), ...(document.Id === undefined ? {} : { Id: document.Id }), Statement: document.Statement };
 }
 
-/** Parse a policy from JSON text. Throws POLICY_MALFORMED on bad JSON or a bad shape. */
+/**
+ * The first member name that appears twice in one object of a valid JSON text, compared after
+ * unescaping (`"Condition"` and `"\u0043ondition"` are the same name). JSON.parse keeps the last
+ * duplicate; another parser may keep the first, so a policy with duplicates could mean one thing
+ * to the proofs and another to AWS.
+ */
+export function findDuplicateMember(json: string): string | undefined {
+  const frames: ({ keys: Set<string>; expectKey: boolean } | 'array')[] = [];
+  for (let i = 0; i < json.length; i += 1) {
+    const char = json[i];
+    const top = frames[frames.length - 1];
+    if (char === '{') frames.push({ keys: new Set(), expectKey: true });
+    else if (char === '[') frames.push('array');
+    else if (char === '}' || char === ']') frames.pop();
+    else if (char === ',' && top !== undefined && top !== 'array') top.expectKey = true;
+    else if (char === ':' && top !== undefined && top !== 'array') top.expectKey = false;
+    else if (char === '"') {
+      let end = i + 1;
+      while (end < json.length && json[end] !== '"') end += json[end] === '\\' ? 2 : 1;
+      if (top !== undefined && top !== 'array' && top.expectKey) {
+        const name = JSON.parse(json.slice(i, end + 1)) as string;
+        if (top.keys.has(name)) return name;
+        top.keys.add(name);
+      }
+      i = end;
+    }
+  }
+  return undefined;
+}
+
+/** Parse a policy from JSON text. Throws POLICY_MALFORMED on bad JSON, duplicate names or a bad shape. */
 export function parsePolicyDocument(json: string): PolicyDocument {
   let value: unknown;
   try {
     value = JSON.parse(json);
   } catch (error) {
     fail('POLICY_MALFORMED', 'the policy is not valid JSON', 'check the policy text; it must be a JSON object', { cause: error });
+  }
+  const duplicate = findDuplicateMember(json);
+  if (duplicate !== undefined) {
+    fail('POLICY_MALFORMED', `the policy names ${JSON.stringify(duplicate)} twice in one object`, 'remove the duplicate member: parsers disagree on which one counts, so the policy cannot be proven');
   }
   return toPolicyDocument(value);
 }

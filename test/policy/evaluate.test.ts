@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateAccess, evaluateKeyPolicy, evaluatePolicy, parseOperator, parsePolicyDocument, toPolicyDocument } from '../../src/policy/evaluate.js';
+import { findDuplicateMember } from '../../src/policy/parse.js';
 import type { PolicyDocument, PolicyStatement, RequestContext } from '../../src/policy/types.js';
 
 const ACCOUNT = '123456789012';
@@ -240,5 +241,22 @@ describe('evaluateAccess (resource policy + identity policies)', () => {
   it('an identity Deny wins over a key policy Allow', () => {
     const deny = doc({ Effect: 'Deny', Action: 'kms:*', Resource: '*' });
     expect(evaluateKeyPolicy(rootDelegation, req({ principalArn: ROOT, action: 'kms:PutKeyPolicy' }), [deny]).decision).toBe('ExplicitDeny');
+  });
+});
+
+describe('parsePolicyDocument refuses duplicate member names', () => {
+  it.each([
+    ['two Condition members', '{"Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*","Condition":{"StringEquals":{"a":"b"}},"Condition":{}}]}', 'Condition'],
+    ['the same name, one escaped', '{"Statement":[{"Effect":"Deny","Effect":"Allow","Action":"*","Resource":"*","Principal":"*"}]}', 'Effect'],
+    ['a unicode escape', '{"Statement":{"Effect":"Allow","\\u0045ffect":"Deny","Action":"*","Principal":"*"}}', 'Effect'],
+    ['two condition keys', '{"Statement":{"Effect":"Allow","Action":"*","Principal":"*","Condition":{"StringEquals":{"k":"1","k":"2"}}}}', 'k'],
+  ])('%s', (_name, json, name) => {
+    expect(() => parsePolicyDocument(json)).toThrowCosignerError('POLICY_MALFORMED');
+    expect(findDuplicateMember(json)).toBe(name);
+  });
+  it('accepts the same name in different objects and inside strings', () => {
+    const json = '{"Statement":[{"Sid":"a\\"Sid","Effect":"Allow","Action":"*","Principal":"*","Resource":"*"},{"Sid":"Sid","Effect":"Deny","Action":"*","Principal":"*","Resource":"*"}]}';
+    expect(findDuplicateMember(json)).toBeUndefined();
+    expect(parsePolicyDocument(json).Statement).toHaveLength(2);
   });
 });

@@ -141,3 +141,85 @@ describe('proveBucketPolicy', () => {
     expect(report.findings.map((f) => f.action)).toEqual(['s3:GetBucketPolicy', 's3:PutBucketPolicy', 's3:DeleteBucketPolicy']);
   });
 });
+
+describe('the classes of foreign statement an attacker would try (each refused, naming the statement)', () => {
+  const OTHER = '210987654321';
+  const ATTACKER = `${'7a'.repeat(47)}30`;
+  const foreign = (statement: Omit<PolicyStatement, 'Sid'>): PolicyStatement => ({ Sid: 'Foreign', ...statement });
+  it.each<[string, PolicyStatement, string, string]>([
+    ['the role with StringLike PCR8 "*0"', foreign({ Effect: 'Allow', Principal: { AWS: ROLE }, Action: 'kms:Decrypt', Resource: '*', Condition: { StringLike: { 'kms:RecipientAttestation:PCR8': '*0' } } }), 'attested-only', 'POLICY_BYPASS'],
+    ['the role with Null false plus StringNotEquals', foreign({ Effect: 'Allow', Principal: { AWS: ROLE }, Action: 'kms:GenerateDataKey', Resource: '*', Condition: { Null: { 'kms:RecipientAttestation:PCR8': 'false' }, StringNotEquals: { 'kms:RecipientAttestation:PCR8': EU_PCR8 } } }), 'attested-only', 'POLICY_BYPASS'],
+    ["another account's root with any PCR8", foreign({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${OTHER}:root` }, Action: 'kms:Decrypt', Resource: '*', Condition: { StringLike: { 'kms:RecipientAttestation:PCR8': '*' } } }), 'attested-only', 'POLICY_BYPASS'],
+    ["another role of this account with an attacker's PCR8", foreign({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/other` }, Action: 'kms:Decrypt', Resource: '*', Condition: { StringEqualsIgnoreCase: { 'kms:RecipientAttestation:PCR8': ATTACKER } } }), 'attested-only', 'POLICY_BYPASS'],
+    ['the role with the configured PCR8 and an attacker PCR8', foreign({ Effect: 'Allow', Principal: { AWS: ROLE }, Action: 'kms:Decrypt', Resource: '*', Condition: { StringEqualsIgnoreCase: { 'kms:RecipientAttestation:PCR8': [GLOBAL_PCR8, ATTACKER] } } }), 'attested-only', 'POLICY_BYPASS'],
+    ['the role with a set operator on PCR8', foreign({ Effect: 'Allow', Principal: { AWS: ROLE }, Action: 'kms:Decrypt', Resource: '*', Condition: { 'ForAllValues:StringEquals': { 'kms:RecipientAttestation:PCR8': GLOBAL_PCR8 } } }), 'attested-only', 'POLICY_BYPASS'],
+    ['a data action by case variant and wildcard', foreign({ Effect: 'Allow', Principal: { AWS: ROLE }, Action: 'KMS:de?RYPT*', Resource: '*' }), 'attested-only', 'POLICY_BYPASS'],
+    ['NotAction that leaves DeriveSharedSecret', foreign({ Effect: 'Allow', Principal: { AWS: ROLE }, NotAction: ['kms:Decrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*', 'kms:*Key*'], Resource: '*' }), 'attested-only', 'POLICY_BYPASS'],
+    ['an Allow with NotPrincipal listing this account and one more', foreign({ Effect: 'Allow', NotPrincipal: { AWS: [ACCOUNT, OTHER] }, Action: 'kms:Encrypt', Resource: '*' }), 'not-principal', 'POLICY_BYPASS'],
+    ['kms:PutKeyPolicy for Principal "*"', foreign({ Effect: 'Allow', Principal: '*', Action: 'kms:PutKeyPolicy', Resource: '*' }), 'key-control', 'POLICY_KEY_CONTROL'],
+    ['kms:PutKeyPolicy for the co-signer role', foreign({ Effect: 'Allow', Principal: { AWS: ROLE }, Action: 'kms:PutKeyPolicy', Resource: '*' }), 'key-control', 'POLICY_KEY_CONTROL'],
+    ['CreateGrant to another account', foreign({ Effect: 'Allow', Principal: { AWS: OTHER }, Action: 'kms:CreateGrant', Resource: '*' }), 'key-control', 'POLICY_KEY_CONTROL'],
+    ['kms:*Key* (ScheduleKeyDeletion, CancelKeyDeletion) for another role', foreign({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/other` }, Action: 'kms:Schedule*', Resource: '*' }), 'key-control', 'POLICY_KEY_CONTROL'],
+    ['an operator named constructor', foreign({ Effect: 'Allow', Principal: { AWS: ROLE }, Action: 'kms:TagResource', Resource: '*', Condition: { constructor: { 'aws:SourceVpc': 'x' } } }), 'unsupported', 'POLICY_UNSUPPORTED'],
+    ['an operator named __proto__', foreign({ Effect: 'Allow', Principal: { AWS: ROLE }, Action: 'kms:TagResource', Resource: '*', Condition: JSON.parse('{"__proto__":{"aws:SourceVpc":"x"}}') as PolicyStatement['Condition'] }), 'unsupported', 'POLICY_UNSUPPORTED'],
+  ])('%s', (_name, statement, check, code) => {
+    const policy = withStatement(hardened(), statement);
+    const report = proveKeyPolicy(policy, base);
+    const index = policy.Statement.length - 1;
+    expect(report.findings).toContainEqual(expect.objectContaining({ check, code, statements: [{ index, sid: 'Foreign' }] }));
+    expect(report.steps.find((step) => step.step === check)).toEqual({ step: check, ok: false });
+    expect(() => assertKeyPolicyProofs(report)).toThrowError(/statement "Foreign"|Foreign/);
+  });
+  it('refuses the co-signer role configured as an administrator', () => {
+    const policy = buildKeyPolicy({ accountId: ACCOUNT, roleArn: ROLE, pcr8: [GLOBAL_PCR8], adminArns: [ROLE] });
+    expect(errors(policy, { adminArns: [ROLE] })).toContainEqual(expect.objectContaining({ check: 'key-control', code: 'POLICY_KEY_CONTROL' }));
+  });
+  it('accepts what only narrows: a foreign Deny of another PCR8, a foreign Allow of Encrypt to the role', () => {
+    const policy = withStatement(
+      hardened(),
+      { Sid: 'NarrowDeny', Effect: 'Deny', Principal: '*', Action: 'kms:Decrypt', Resource: '*', Condition: { StringNotEqualsIgnoreCase: { 'kms:RecipientAttestation:PCR8': [GLOBAL_PCR8] } } },
+      { Sid: 'RoleEncrypt', Effect: 'Allow', Principal: { AWS: ROLE }, Action: 'kms:Encrypt', Resource: '*' },
+    );
+    expect(proveKeyPolicy(policy, base).ok).toBe(true);
+  });
+});
+
+describe('proveBucketPolicy: every principal but the role is kept from the objects', () => {
+  const BUCKET = 'cosigner-prod-123456789012';
+  const input = { bucketName: BUCKET, accountId: ACCOUNT, roleArn: ROLE };
+  const ours = () => buildBucketPolicy(input);
+  it("refuses Fireblocks' bucket Deny alone: object versions, tags and retention stay reachable through IAM", () => {
+    const policy = ours();
+    policy.Statement = policy.Statement.filter((s) => s.Sid !== 'CosignerDenyObjectAccessButRole');
+    const report = proveBucketPolicy(policy, input);
+    expect(report.findings).toContainEqual(expect.objectContaining({ check: 'bucket-objects', code: 'POLICY_BYPASS', action: expect.stringContaining('s3:GetObjectVersion') as unknown }));
+  });
+  it.each<[string, PolicyStatement]>([
+    ['an exemption for every role of the account', { Sid: 'CosignerDenyObjectAccessButRole', Effect: 'Deny', Principal: '*', Action: 's3:*Object*', Resource: `arn:aws:s3:::${BUCKET}/*`, Condition: { ArnNotLike: { 'aws:PrincipalArn': `arn:aws:iam::${ACCOUNT}:role/*` } } }],
+    ['an exemption for the role and one more', { Sid: 'CosignerDenyObjectAccessButRole', Effect: 'Deny', Principal: '*', Action: 's3:*Object*', Resource: `arn:aws:s3:::${BUCKET}/*`, Condition: { ArnNotEquals: { 'aws:PrincipalArn': [ROLE, `arn:aws:iam::${ACCOUNT}:user/alice`] } } }],
+    ['a Deny that also depends on the source IP', { Sid: 'CosignerDenyObjectAccessButRole', Effect: 'Deny', Principal: '*', Action: 's3:*Object*', Resource: `arn:aws:s3:::${BUCKET}/*`, Condition: { ArnNotEquals: { 'aws:PrincipalArn': ROLE }, IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } } }],
+    ['a Deny limited to one prefix', { Sid: 'CosignerDenyObjectAccessButRole', Effect: 'Deny', Principal: '*', Action: 's3:*Object*', Resource: `arn:aws:s3:::${BUCKET}/db/*`, Condition: { ArnNotEquals: { 'aws:PrincipalArn': ROLE } } }],
+  ])('refuses a weakened object Deny: %s', (_name, replacement) => {
+    const policy = ours();
+    policy.Statement = policy.Statement.map((s) => (s.Sid === replacement.Sid ? replacement : s));
+    expect(proveBucketPolicy(policy, input).findings.map((f) => f.check)).toContain('bucket-objects');
+  });
+  it.each<[string, PolicyStatement]>([
+    ['anyone', { Sid: 'Public', Effect: 'Allow', Principal: '*', Action: 's3:GetBucketLocation', Resource: `arn:aws:s3:::${BUCKET}` }],
+    ['another account', { Sid: 'Partner', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::210987654321:root' }, Action: 's3:ListBucket', Resource: `arn:aws:s3:::${BUCKET}` }],
+    ['a service', { Sid: 'Logs', Effect: 'Allow', Principal: { Service: 'logging.s3.amazonaws.com' }, Action: 's3:PutObject', Resource: `arn:aws:s3:::${BUCKET}/*` }],
+    ['a NotPrincipal', { Sid: 'AllBut', Effect: 'Allow', NotPrincipal: { AWS: ROLE }, Action: 's3:GetBucketTagging', Resource: `arn:aws:s3:::${BUCKET}` }],
+  ])('refuses a foreign Allow to %s', (_name, statement) => {
+    const report = proveBucketPolicy(withStatement(ours(), statement), input);
+    expect(report.findings).toContainEqual(expect.objectContaining({ check: 'bucket-foreign', statements: [{ index: 3, sid: statement.Sid }] }));
+  });
+  it('checks the lockout for the caller and the configured administrators, not only the account root', () => {
+    const admin = `arn:aws:iam::${ACCOUNT}:role/KeyAdmin`;
+    const caller = `arn:aws:iam::${ACCOUNT}:role/Deployer`;
+    const deny: PolicyStatement = { Sid: 'NoPolicyEdits', Effect: 'Deny', Principal: { AWS: [admin, caller] }, Action: 's3:PutBucketPolicy', Resource: `arn:aws:s3:::${BUCKET}` };
+    const policy = withStatement(ours(), deny);
+    expect(proveBucketPolicy(policy, input).ok).toBe(true);
+    expect(proveBucketPolicy(policy, { ...input, adminArns: [admin] }).findings.map((f) => [f.check, f.principal])).toEqual([['bucket-lockout', admin]]);
+    expect(proveBucketPolicy(policy, { ...input, callerArn: caller }).findings.map((f) => [f.check, f.principal])).toEqual([['bucket-lockout', caller]]);
+  });
+});
