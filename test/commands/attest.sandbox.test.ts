@@ -10,6 +10,7 @@ import { currentPCR8List, execute, parseOptions, runAttest, type AttestOptions }
 import { createSandboxEnclaveSession, createSandboxPorts, type SandboxPorts } from '../../src/aws/sandbox/index.js';
 import { parsePolicyDocument } from '../../src/policy/evaluate.js';
 import { buildRoleTrustPolicy } from '../../src/policy/iam-policies.js';
+import type { PolicyStatement } from '../../src/policy/types.js';
 import { TestIoHost } from '../helpers/test-io-host.js';
 
 const ACCOUNT = '123456789012';
@@ -189,3 +190,39 @@ describe('attest on the sandbox', () => {
   });
 });
 
+
+describe('attest refuses every class of foreign statement an attacker would try, and writes nothing', () => {
+  const OTHER = '210987654321';
+  // An attacker's signing certificate whose PCR8 ends in 0 (about 16 tries to find one).
+  const ATTACKER = `${'7a'.repeat(47)}30`;
+  const foreign = (statement: Omit<PolicyStatement, 'Sid'>): PolicyStatement => ({ Sid: 'Foreign', ...statement });
+  const classes: [string, (roleArn: string) => PolicyStatement, string][] = [
+    ['the role with StringLike PCR8 "*0"', (role) => foreign({ Effect: 'Allow', Principal: { AWS: role }, Action: 'kms:GenerateDataKey', Resource: '*', Condition: { StringLike: { 'kms:RecipientAttestation:PCR8': '*0' } } }), 'POLICY_BYPASS'],
+    ['the role with Null false plus StringNotEquals', (role) => foreign({ Effect: 'Allow', Principal: { AWS: role }, Action: 'kms:GenerateDataKey', Resource: '*', Condition: { Null: { 'kms:RecipientAttestation:PCR8': 'false' }, StringNotEquals: { 'kms:RecipientAttestation:PCR8': EU } } }), 'POLICY_BYPASS'],
+    ["another account's root with any PCR8", () => foreign({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${OTHER}:root` }, Action: 'kms:Decrypt', Resource: '*', Condition: { StringLike: { 'kms:RecipientAttestation:PCR8': '*' } } }), 'POLICY_BYPASS'],
+    ["another role of this account with an attacker's PCR8", () => foreign({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:GenerateDataKey', Resource: '*', Condition: { StringEqualsIgnoreCase: { 'kms:RecipientAttestation:PCR8': ATTACKER } } }), 'POLICY_BYPASS'],
+    ['an Allow with NotPrincipal listing this account and one more', () => foreign({ Effect: 'Allow', NotPrincipal: { AWS: [ACCOUNT, OTHER] }, Action: 'kms:Decrypt', Resource: '*' }), 'POLICY_BYPASS'],
+    ['kms:PutKeyPolicy for Principal "*"', () => foreign({ Effect: 'Allow', Principal: '*', Action: 'kms:PutKeyPolicy', Resource: '*' }), 'POLICY_KEY_CONTROL'],
+    ['kms:PutKeyPolicy for the co-signer role', (role) => foreign({ Effect: 'Allow', Principal: { AWS: role }, Action: 'kms:PutKeyPolicy', Resource: '*' }), 'POLICY_KEY_CONTROL'],
+  ];
+
+  it.each(classes)('%s: refused (exit 5, naming the statement); after the hinted --remove-statement the wrong signer is denied', async (_name, make, code) => {
+    const { ports, roleArn, keyArn } = await setUp(0);
+    const io = new TestIoHost({ assumeYes: true });
+    await attestWith(ports, io);
+    // The foreign statement arrives in the live policy from elsewhere (a console edit, another tool).
+    const live = parsePolicyDocument((await ports.kms.getKeyPolicy({ KeyId: keyArn, PolicyName: 'default' })).Policy ?? '');
+    await ports.kms.putKeyPolicy({ KeyId: keyArn, PolicyName: 'default', Policy: JSON.stringify({ ...live, Statement: [...live.Statement, make(roleArn)] }) });
+    const before = (await ports.kms.getKeyPolicy({ KeyId: keyArn, PolicyName: 'default' })).Policy;
+
+    const refusal = attestWith(ports, io, { add: EU, removeStatements: [] });
+    await expect(refusal).rejects.toMatchObject({ code, exitCode: 5, message: expect.stringContaining('"Foreign"') as unknown });
+    await expect(refusal).rejects.toMatchObject({ hint: expect.stringContaining('--remove-statement') as unknown });
+    expect((await ports.kms.getKeyPolicy({ KeyId: keyArn, PolicyName: 'default' })).Policy).toBe(before);
+
+    // The hint's command: remove the statement; the proofs pass and the attacker's image is out.
+    await expect(attestWith(ports, io, { removeStatements: ['Foreign'] })).resolves.toMatchObject({ written: true, proofs: { ok: true } });
+    expect(await enclaveCanUseKey(roleArn, keyArn, { 0: IMAGE, 1: IMAGE, 2: IMAGE, 8: ATTACKER })).toBe(false);
+    expect(await enclaveCanUseKey(roleArn, keyArn, { 0: IMAGE, 1: IMAGE, 2: IMAGE, 8: GLOBAL })).toBe(true);
+  });
+});
