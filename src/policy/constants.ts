@@ -10,12 +10,18 @@ export const FIREBLOCKS_SIDS = {
   admin: 'Allow policy management to root user',
 } as const;
 
-/** The Sids of the hardened profile. */
+/**
+ * The Sids of the statements the hardened profile adds to Fireblocks' three. `attested` and
+ * `getKeyPolicy` are the names earlier releases gave their copies of Fireblocks' statements: still
+ * owned, so a merge replaces them with Fireblocks' own.
+ */
 export const HARDENED_SIDS = {
   attested: 'CosignerEnclaveAttestedAccess',
   getKeyPolicy: 'CosignerRoleGetKeyPolicy',
   admin: 'CosignerKeyAdministration',
+  recovery: 'CosignerKeyRecovery',
   denyDebug: 'CosignerDenyDebugEnclave',
+  bindParentRole: 'CosignerBindParentRole',
   rotation: 'CosignerKeyRotation',
 } as const;
 
@@ -47,6 +53,9 @@ export const FIREBLOCKS_ROLE_KMS_ACTIONS: readonly string[] = [
 
 /** Fireblocks' administrator actions (root statement). */
 export const FIREBLOCKS_ADMIN_ACTIONS: readonly string[] = ['kms:DescribeKey', 'kms:GetKeyPolicy', 'kms:PutKeyPolicy', 'kms:CreateAlias'];
+
+/** Actions the administrators need to undo a scheduled deletion (`destroy --delete-key`). */
+export const RECOVERY_ACTIONS: readonly string[] = ['kms:CancelKeyDeletion', 'kms:EnableKey'];
 
 /** Actions added for administrators when key rotation is managed by this tool. */
 export const ROTATION_ACTIONS: readonly string[] = ['kms:EnableKeyRotation', 'kms:GetKeyRotationStatus'];
@@ -129,7 +138,6 @@ export const ZERO_MEASUREMENT = '0'.repeat(96);
 
 /** The Fireblocks key policy's `Id`. */
 export const FIREBLOCKS_KEY_POLICY_ID = 'key-consolepolicy-4';
-export const HARDENED_KEY_POLICY_ID = 'cosigner-cli-key-policy';
 
 export const POLICY_VERSION = '2012-10-17';
 

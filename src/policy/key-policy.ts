@@ -2,24 +2,32 @@
  * The KMS key policy, built from configuration. Two profiles:
  *
  * - `fireblocks-exact` reproduces the policy of the Fireblocks installation guide literally
- *   (FB-INSTALL §1.4; fireblocks-aws.md §1.6): same `Id`, Sids, actions, order and shapes.
- * - `hardened` (default) keeps Fireblocks' three statements (with our Sids, configurable
- *   administrators and a PCR8 value list for rotation) and adds, each switchable:
- *   a Deny of the attestation-capable actions for debug-mode enclaves (ImageSha384 all zeros),
- *   an optional PCR3 binding of the attested statement to the role, and a rotation permission.
+ *   (FB-INSTALL §1.4): same `Id`, Sids, actions, order and shapes (a PCR8 list only during a
+ *   rotation).
+ * - `hardened` (default) is the same three statements, unchanged, plus separate statements, each
+ *   switchable: other administrators (when configured), recovery from a scheduled deletion, key
+ *   rotation, a Deny of the attested data actions to debug-mode enclaves, and a PCR3 binding to
+ *   the role. The co-signer may read its own policy (it is granted kms:GetKeyPolicy), so
+ *   Fireblocks' statements keep their Sids and shapes; hardening is only ever added beside them.
+ *
+ * Inert on purpose: Fireblocks' attested statement lists `Encrypt`, `GenerateDataKeyWithoutPlaintext`,
+ * `GenerateDataKeyPairWithoutPlaintext` and `GetKeyPolicy`, calls that never carry an attestation,
+ * so its PCR8 condition never matches them; and `GenerateRandom` takes no key, so a key policy
+ * cannot grant it (API reference: it is an IAM-policy permission). They stay where Fireblocks put
+ * them and are never counted as granted access; our own statements do not name them.
  */
 import { fail } from '../errors.js';
 import { computePCR3 } from '../enclave/pcr.js';
 import { accountRootArn, assertAccountId, assertPrincipalArn, assertRoleArn } from './arn.js';
 import {
-  ATTESTATION_CAPABLE_ACTIONS,
+  ATTESTED_DATA_ACTIONS,
   FIREBLOCKS_ADMIN_ACTIONS,
   FIREBLOCKS_KEY_POLICY_ID,
   FIREBLOCKS_ROLE_KMS_ACTIONS,
   FIREBLOCKS_SIDS,
-  HARDENED_KEY_POLICY_ID,
   HARDENED_SIDS,
   POLICY_VERSION,
+  RECOVERY_ACTIONS,
   ROTATION_ACTIONS,
   ZERO_MEASUREMENT,
 } from './constants.js';
@@ -119,72 +127,70 @@ export function resolveKeyPolicyInput(input: KeyPolicyInput): ResolvedKeyPolicyI
   };
 }
 
-/** Fireblocks' documented key policy, with a PCR8 list only during a rotation. */
-function buildFireblocksExact(input: ResolvedKeyPolicyInput): PolicyDocument {
-  const role = { AWS: input.roleArn };
-  return {
-    Version: POLICY_VERSION,
-    Id: FIREBLOCKS_KEY_POLICY_ID,
-    Statement: [
-      {
-        Sid: FIREBLOCKS_SIDS.attested,
-        Effect: 'Allow',
-        Principal: role,
-        Action: [...FIREBLOCKS_ROLE_KMS_ACTIONS],
-        Resource: '*',
-        Condition: { StringEqualsIgnoreCase: { 'kms:RecipientAttestation:PCR8': oneOrMany(input.pcr8) } },
-      },
-      { Sid: FIREBLOCKS_SIDS.getKeyPolicy, Effect: 'Allow', Principal: { AWS: input.roleArn }, Action: 'kms:GetKeyPolicy', Resource: '*' },
-      {
-        Sid: FIREBLOCKS_SIDS.admin,
-        Effect: 'Allow',
-        Principal: { AWS: accountRootArn(input.accountId, input.partition) },
-        Action: [...FIREBLOCKS_ADMIN_ACTIONS],
-        Resource: '*',
-      },
-    ],
-  };
-}
-
-function buildHardened(input: ResolvedKeyPolicyInput): PolicyDocument {
-  const attestation: Record<string, string | string[]> = { 'kms:RecipientAttestation:PCR8': [...input.pcr8] };
-  if (input.pcr3RoleBinding) attestation['kms:RecipientAttestation:PCR3'] = computePCR3(input.roleArn);
-  const admins = { AWS: oneOrMany(input.adminArns) };
-  const statements: PolicyStatement[] = [
+/** Fireblocks' three documented statements, with a PCR8 list only during a rotation. */
+function fireblocksStatements(input: ResolvedKeyPolicyInput): PolicyStatement[] {
+  return [
     {
-      Sid: HARDENED_SIDS.attested,
+      Sid: FIREBLOCKS_SIDS.attested,
       Effect: 'Allow',
       Principal: { AWS: input.roleArn },
       Action: [...FIREBLOCKS_ROLE_KMS_ACTIONS],
       Resource: '*',
-      Condition: { StringEqualsIgnoreCase: attestation },
+      Condition: { StringEqualsIgnoreCase: { 'kms:RecipientAttestation:PCR8': oneOrMany(input.pcr8) } },
     },
-    { Sid: HARDENED_SIDS.getKeyPolicy, Effect: 'Allow', Principal: { AWS: input.roleArn }, Action: 'kms:GetKeyPolicy', Resource: '*' },
-    { Sid: HARDENED_SIDS.admin, Effect: 'Allow', Principal: admins, Action: [...FIREBLOCKS_ADMIN_ACTIONS], Resource: '*' },
+    { Sid: FIREBLOCKS_SIDS.getKeyPolicy, Effect: 'Allow', Principal: { AWS: input.roleArn }, Action: 'kms:GetKeyPolicy', Resource: '*' },
+    {
+      Sid: FIREBLOCKS_SIDS.admin,
+      Effect: 'Allow',
+      Principal: { AWS: accountRootArn(input.accountId, input.partition) },
+      Action: [...FIREBLOCKS_ADMIN_ACTIONS],
+      Resource: '*',
+    },
   ];
+}
+
+/** The statements the hardened profile adds after Fireblocks' three. */
+function hardeningStatements(input: ResolvedKeyPolicyInput): PolicyStatement[] {
+  const root = accountRootArn(input.accountId, input.partition);
+  const admins = { AWS: oneOrMany(input.adminArns) };
+  const statements: PolicyStatement[] = [];
+  if (input.adminArns.some((admin) => admin !== root)) {
+    statements.push({ Sid: HARDENED_SIDS.admin, Effect: 'Allow', Principal: admins, Action: [...FIREBLOCKS_ADMIN_ACTIONS], Resource: '*' });
+  }
+  // Fireblocks' policy grants nobody CancelKeyDeletion or EnableKey: a scheduled deletion could not be undone.
+  statements.push({ Sid: HARDENED_SIDS.recovery, Effect: 'Allow', Principal: admins, Action: [...RECOVERY_ACTIONS], Resource: '*' });
   if (input.allowRotation) {
-    statements.push({ Sid: HARDENED_SIDS.rotation, Effect: 'Allow', Principal: { AWS: oneOrMany(input.adminArns) }, Action: [...ROTATION_ACTIONS], Resource: '*' });
+    statements.push({ Sid: HARDENED_SIDS.rotation, Effect: 'Allow', Principal: admins, Action: [...ROTATION_ACTIONS], Resource: '*' });
   }
   if (input.denyDebug) {
     statements.push({
       Sid: HARDENED_SIDS.denyDebug,
       Effect: 'Deny',
       Principal: '*',
-      Action: [...ATTESTATION_CAPABLE_ACTIONS],
+      Action: [...ATTESTED_DATA_ACTIONS],
       Resource: '*',
       Condition: { StringEqualsIgnoreCase: { 'kms:RecipientAttestation:ImageSha384': ZERO_MEASUREMENT } },
     });
   }
-  return { Version: POLICY_VERSION, Id: HARDENED_KEY_POLICY_ID, Statement: statements };
+  if (input.pcr3RoleBinding) {
+    // A Deny beside Fireblocks' statement rather than a second key in its condition. An absent PCR3
+    // (no attestation) also matches, which only denies calls that are never allowed anyway.
+    statements.push({
+      Sid: HARDENED_SIDS.bindParentRole,
+      Effect: 'Deny',
+      Principal: '*',
+      Action: [...ATTESTED_DATA_ACTIONS],
+      Resource: '*',
+      Condition: { StringNotEqualsIgnoreCase: { 'kms:RecipientAttestation:PCR3': computePCR3(input.roleArn) } },
+    });
+  }
+  return statements;
 }
 
 /** Build the key policy for a co-signer. Pure; throws POLICY_INVALID / PCR_INVALID on bad input. */
 export function buildKeyPolicy(input: KeyPolicyInput): PolicyDocument {
   const resolved = resolveKeyPolicyInput(input);
-  return resolved.profile === 'fireblocks-exact' ? buildFireblocksExact(resolved) : buildHardened(resolved);
-}
-
-/** The Sid of our attested statement in a profile. */
-export function attestedSid(profile: KeyPolicyProfile): string {
-  return profile === 'fireblocks-exact' ? FIREBLOCKS_SIDS.attested : HARDENED_SIDS.attested;
+  const statements = fireblocksStatements(resolved);
+  if (resolved.profile === 'hardened') statements.push(...hardeningStatements(resolved));
+  return { Version: POLICY_VERSION, Id: FIREBLOCKS_KEY_POLICY_ID, Statement: statements };
 }

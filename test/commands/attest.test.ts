@@ -141,17 +141,17 @@ describe('runAttest: writing', () => {
     await runAttest(options(), deps);
     const statements = stored(kms).Statement;
     // Foreign statements are unchanged and in order; ours are replaced in place, new ones appended.
-    expect(statements.filter((s) => s.Sid === undefined || !s.Sid.startsWith('Cosigner'))).toEqual(foreign);
-    expect(statements.map((s) => s.Sid)).toEqual(['AuditRead', 'CosignerEnclaveAttestedAccess', 'CosignerRoleGetKeyPolicy', 'CosignerKeyAdministration', 'CosignerDenyDebugEnclave', undefined, 'CosignerKeyRotation']);
+    expect(statements.filter((s) => s.Sid === undefined || s.Sid === 'AuditRead')).toEqual(foreign);
+    expect(statements.map((s) => s.Sid)).toEqual(['AuditRead', 'Enable enclave data processing for specific role', 'Allow GetKeyPolicy to co-signer', 'Allow policy management to root user', 'CosignerKeyRecovery', 'CosignerDenyDebugEnclave', undefined, 'CosignerKeyRotation']);
     expect(currentPCR8List(stored(kms))).toEqual([GLOBAL]);
   });
 
-  it('migrates a policy pasted from the Fireblocks guide to the hardened statements', async () => {
+  it('keeps the statements of a policy pasted from the Fireblocks guide and adds the hardening', async () => {
     const kms = new FakeKMS(buildKeyPolicy({ accountId: ACCOUNT, roleArn: ROLE, pcr8: [GLOBAL], profile: 'fireblocks-exact' }));
     const { deps } = harness(kms);
     const result = await runAttest(options(), deps);
     expect(result.previousPcr8).toEqual([GLOBAL]);
-    expect(stored(kms).Statement.map((s) => s.Sid)).toEqual(['CosignerEnclaveAttestedAccess', 'CosignerRoleGetKeyPolicy', 'CosignerKeyAdministration', 'CosignerKeyRotation', 'CosignerDenyDebugEnclave']);
+    expect(stored(kms).Statement.map((s) => s.Sid)).toEqual(['Enable enclave data processing for specific role', 'Allow GetKeyPolicy to co-signer', 'Allow policy management to root user', 'CosignerKeyRecovery', 'CosignerKeyRotation', 'CosignerDenyDebugEnclave']);
     expect(stored(kms).Id).toBe('key-consolepolicy-4');
   });
 
@@ -186,12 +186,12 @@ describe('runAttest: writing', () => {
     const { kms, io, deps } = harness();
     const result = await runAttest(options({ ...withoutDefault, dryRun: true }), deps);
     expect(result).toMatchObject({ dryRun: true, changed: true, written: false });
-    expect(result.diff.summary).toEqual({ added: 5, removed: 1, changed: 0, unchanged: 0 });
+    expect(result.diff.summary).toEqual({ added: 6, removed: 1, changed: 0, unchanged: 0 });
     expect(kms.puts).toEqual([]);
     expect(io.confirmations).toEqual([]);
     const text = render(result, createStyle(false));
     expect(text).toContain('dry run: nothing written');
-    expect(text).toContain('+ CosignerEnclaveAttestedAccess');
+    expect(text).toContain('+ Enable enclave data processing for specific role');
   });
 
   it('refuses without --yes when not interactive (exit 5) and when the user says no', async () => {
@@ -340,7 +340,6 @@ describe('runAttest: bad input and AWS preconditions write nothing', () => {
     ['a foreign statement with an unknown operator', () => new FakeKMS({ Statement: [root, { Effect: 'Allow', Principal: { AWS: ROLE }, Action: 'kms:TagResource', Resource: '*', Condition: { StringEqualsAnyCase: { 'aws:RequestTag/x': 'y' } } }] }), {}, 'POLICY_UNSUPPORTED'],
     ['a foreign Deny that locks the administrators out', () => new FakeKMS({ Statement: [{ Effect: 'Deny', Principal: '*', Action: 'kms:PutKeyPolicy', Resource: '*' }] }), {}, 'POLICY_LOCKOUT'],
     ['a removal that misses the bypass statement (typo in the Sid)', () => new FakeKMS(), { removeStatements: ['Enable IAM user permissions'] }, 'POLICY_BYPASS'],
-    ['administrators that exclude the caller', () => new FakeKMS(), { ...withoutDefault, adminArns: [`arn:aws:iam::${ACCOUNT}:role/KeyAdmin`] }, 'POLICY_LOCKOUT'],
     ['a key ARN in another region', () => new FakeKMS(), { keyId: `arn:aws:kms:us-east-1:${ACCOUNT}:key/${KEY_ID}` }, 'AWS_WRONG_REGION'],
     ['a key that does not exist', () => new FakeKMS(), { keyId: 'alias/other' }, 'AWS_NOT_FOUND'],
   ])('refuses %s', async (_name, makeKms, patch, code) => {

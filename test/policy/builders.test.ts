@@ -4,7 +4,9 @@ import { buildBucketPolicy } from '../../src/policy/bucket-policy.js';
 import { buildRoleInlinePolicy } from '../../src/policy/iam-policies.js';
 import { buildKeyPolicy } from '../../src/policy/key-policy.js';
 import { computePCR3 } from '../../src/enclave/pcr.js';
-import { ACCOUNT, GLOBAL_PCR8, GOLDEN_CASES, ROLE } from './golden-cases.js';
+import type { KeyPolicyInput } from '../../src/policy/key-policy.js';
+import type { PolicyDocument } from '../../src/policy/types.js';
+import { ACCOUNT, ADMIN, BREAK_GLASS, GLOBAL_PCR8, GOLDEN_CASES, ROLE } from './golden-cases.js';
 
 function golden(name: string): unknown {
   return JSON.parse(readFileSync(new URL(`./golden/${name}`, import.meta.url), 'utf8'));
@@ -17,9 +19,11 @@ describe('golden policies', () => {
 });
 
 describe('buildKeyPolicy', () => {
-  it('binds PCR3 to the role ARN measurement', () => {
+  it('binds PCR3 to the role ARN measurement with a Deny beside Fireblocks\' statement', () => {
     const policy = buildKeyPolicy({ accountId: ACCOUNT, roleArn: ROLE, pcr8: [GLOBAL_PCR8], pcr3RoleBinding: true });
-    expect(policy.Statement[0]?.Condition?.['StringEqualsIgnoreCase']?.['kms:RecipientAttestation:PCR3']).toBe(computePCR3(ROLE));
+    const bind = policy.Statement.find((s) => s.Sid === 'CosignerBindParentRole');
+    expect(bind).toMatchObject({ Effect: 'Deny', Principal: '*', Condition: { StringNotEqualsIgnoreCase: { 'kms:RecipientAttestation:PCR3': computePCR3(ROLE) } } });
+    expect(JSON.stringify(policy.Statement[0])).not.toContain('PCR3');
   });
   it('deduplicates administrators and defaults to the account root when none are given', () => {
     const policy = buildKeyPolicy({ accountId: ACCOUNT, roleArn: ROLE, pcr8: [GLOBAL_PCR8], adminArns: [] });
@@ -53,5 +57,40 @@ describe('other builders', () => {
   it('uses the key ARN partition for the bucket ARN', () => {
     const policy = buildRoleInlinePolicy({ bucketName: 'bucket-1', keyArn: `arn:aws-cn:kms:cn-north-1:${ACCOUNT}:key/abc` });
     expect(policy.Statement[1]?.Resource).toBe('arn:aws-cn:s3:::bucket-1');
+  });
+});
+
+describe("Fireblocks' documented key policy", () => {
+  const documented = readFileSync(new URL('../fixtures/fireblocks/key-policy.documented.json', import.meta.url), 'utf8');
+  const filled = (pcr8: string) =>
+    JSON.parse(documented.replaceAll('{ACCOUNT-ID}', ACCOUNT).replaceAll('{ROLE-NAME}', ROLE.split('/').pop() ?? '').replaceAll('{PCR8-VALUE}', pcr8)) as PolicyDocument;
+
+  it('fireblocks-exact is the documented policy, byte for byte once serialised', () => {
+    const built = buildKeyPolicy({ accountId: ACCOUNT, roleArn: ROLE, pcr8: [GLOBAL_PCR8], profile: 'fireblocks-exact' });
+    expect(JSON.stringify(built)).toBe(JSON.stringify(filled(GLOBAL_PCR8)));
+  });
+
+  it.each<[string, Partial<KeyPolicyInput>]>([
+    ['the defaults', {}],
+    ['every option', { adminArns: [ADMIN, BREAK_GLASS], pcr3RoleBinding: true, allowRotation: true }],
+    ['the debug Deny off', { denyDebug: false }],
+  ])('hardened with %s keeps every documented statement unchanged, first and in order, and only adds', (_name, options) => {
+    const exact = buildKeyPolicy({ accountId: ACCOUNT, roleArn: ROLE, pcr8: [GLOBAL_PCR8], profile: 'fireblocks-exact' });
+    const hardened = buildKeyPolicy({ accountId: ACCOUNT, roleArn: ROLE, pcr8: [GLOBAL_PCR8], ...options });
+    expect(hardened.Id).toBe(exact.Id);
+    expect(hardened.Statement.slice(0, 3).map((s) => JSON.stringify(s))).toEqual(exact.Statement.map((s) => JSON.stringify(s)));
+    const exactSids = new Set(exact.Statement.map((s) => s.Sid));
+    expect(hardened.Statement.slice(3).every((s) => s.Sid?.startsWith('Cosigner') === true && !exactSids.has(s.Sid))).toBe(true);
+  });
+
+  it('our own statements never name the actions that are inert in a key policy', () => {
+    const hardened = buildKeyPolicy({ accountId: ACCOUNT, roleArn: ROLE, pcr8: [GLOBAL_PCR8], adminArns: [ADMIN], pcr3RoleBinding: true, allowRotation: true });
+    const ours = JSON.stringify(hardened.Statement.slice(3));
+    for (const inert of ['kms:GenerateRandom', 'kms:Encrypt', 'WithoutPlaintext']) expect(ours).not.toContain(inert);
+  });
+
+  it('hardened lets the administrators undo a scheduled deletion', () => {
+    const hardened = buildKeyPolicy({ accountId: ACCOUNT, roleArn: ROLE, pcr8: [GLOBAL_PCR8], adminArns: [ADMIN] });
+    expect(hardened.Statement.find((s) => s.Sid === 'CosignerKeyRecovery')).toMatchObject({ Effect: 'Allow', Principal: { AWS: ADMIN }, Action: ['kms:CancelKeyDeletion', 'kms:EnableKey'] });
   });
 });

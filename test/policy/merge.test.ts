@@ -19,18 +19,32 @@ describe('mergeBySid', () => {
     const existing: PolicyDocument = { Version: '2012-10-17', Id: 'key-default-1', Statement: [{ Sid: 'Foreign', Effect: 'Allow', Principal: { AWS: ROLE }, Action: 'kms:Encrypt', Resource: '*' }, ...desired([EU_PCR8]).Statement.slice(0, 2)] };
     const { policy, report } = mergeBySid(existing, desired(), owned);
     expect(policy.Id).toBe('key-default-1');
-    expect(policy.Statement.map((s) => s.Sid)).toEqual(['Foreign', 'CosignerEnclaveAttestedAccess', 'CosignerRoleGetKeyPolicy', 'CosignerKeyAdministration', 'CosignerDenyDebugEnclave']);
-    expect(report).toEqual({ replaced: ['CosignerEnclaveAttestedAccess', 'CosignerRoleGetKeyPolicy'], added: ['CosignerKeyAdministration', 'CosignerDenyDebugEnclave'], removed: [], foreign: [0], notFound: [] });
+    expect(policy.Statement.map((s) => s.Sid)).toEqual(['Foreign', 'Enable enclave data processing for specific role', 'Allow GetKeyPolicy to co-signer', 'Allow policy management to root user', 'CosignerKeyRecovery', 'CosignerDenyDebugEnclave']);
+    expect(report).toEqual({ replaced: ['Enable enclave data processing for specific role', 'Allow GetKeyPolicy to co-signer'], added: ['Allow policy management to root user', 'CosignerKeyRecovery', 'CosignerDenyDebugEnclave'], removed: [], foreign: [0], notFound: [] });
   });
-  it('moves a Fireblocks-pasted policy to the hardened Sids without leaving stale statements', () => {
+  it("keeps a Fireblocks-pasted policy's statements as they are and adds the hardening after them", () => {
     const { policy, report } = mergeBySid(fbExact(), desired(), owned);
     expect(policy.Statement.map((s) => s.Sid)).toEqual(desired().Statement.map((s) => s.Sid));
-    expect(report.removed).toEqual(['Enable enclave data processing for specific role', 'Allow GetKeyPolicy to co-signer', 'Allow policy management to root user']);
+    expect(policy.Statement.slice(0, 3)).toEqual(fbExact().Statement);
+    expect(report).toMatchObject({ removed: [], added: ['CosignerKeyRecovery', 'CosignerDenyDebugEnclave'] });
+  });
+  it('replaces the copies of Fireblocks statements that earlier releases wrote under their own Sids', () => {
+    const legacy: PolicyDocument = {
+      Version: '2012-10-17',
+      Statement: [
+        { ...(desired().Statement[0] as PolicyStatement), Sid: 'CosignerEnclaveAttestedAccess' },
+        { ...(desired().Statement[1] as PolicyStatement), Sid: 'CosignerRoleGetKeyPolicy' },
+        { Sid: 'CosignerKeyAdministration', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:PutKeyPolicy', Resource: '*' },
+      ],
+    };
+    const { policy, report } = mergeBySid(legacy, desired(), owned);
+    expect(policy.Statement.map((s) => s.Sid)).toEqual(desired().Statement.map((s) => s.Sid));
+    expect(report.removed).toEqual(['CosignerEnclaveAttestedAccess', 'CosignerRoleGetKeyPolicy', 'CosignerKeyAdministration']);
   });
   it('drops duplicates of our Sids', () => {
     const twice = desired();
     twice.Statement.push(structuredClone(twice.Statement[0] as PolicyStatement));
-    expect(mergeBySid(twice, desired(), owned).report.removed).toEqual(['CosignerEnclaveAttestedAccess']);
+    expect(mergeBySid(twice, desired(), owned).report.removed).toEqual(['Enable enclave data processing for specific role']);
   });
   it('removes a foreign statement only on request, reports unknown Sids, and refuses our own', () => {
     const existing = { Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow' as const, Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }] };
@@ -86,15 +100,15 @@ describe('policiesEquivalent', () => {
 describe('diffPolicies', () => {
   it('reports a PCR8 rotation as one changed field with the added value', () => {
     const diff = diffPolicies(desired(), desired([GLOBAL_PCR8, EU_PCR8]), OWNED_KEY_POLICY_SIDS);
-    expect(diff.summary).toEqual({ added: 0, removed: 0, changed: 1, unchanged: 3 });
+    expect(diff.summary).toEqual({ added: 0, removed: 0, changed: 1, unchanged: 4 });
     const change = diff.statements.find((s) => s.kind === 'changed');
     expect(change?.fields).toEqual([
-      { path: 'Condition.StringEqualsIgnoreCase.kms:RecipientAttestation:PCR8', before: [GLOBAL_PCR8], after: [GLOBAL_PCR8, EU_PCR8], added: [EU_PCR8], removed: [] },
+      { path: 'Condition.StringEqualsIgnoreCase.kms:RecipientAttestation:PCR8', before: GLOBAL_PCR8, after: [GLOBAL_PCR8, EU_PCR8], added: [EU_PCR8], removed: [] },
     ]);
     const text = renderPolicyDiff(diff);
-    expect(text).toContain('~ CosignerEnclaveAttestedAccess');
+    expect(text).toContain('~ Enable enclave data processing for specific role');
     expect(text).toContain(`+ ${EU_PCR8}`);
-    expect(text).toContain('3 managed statement(s) unchanged');
+    expect(text).toContain('4 managed statement(s) unchanged');
   });
   it('reports added, removed and foreign statements, and document fields', () => {
     const before: PolicyDocument = { Version: '2012-10-17', Id: 'key-default-1', Statement: [{ Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*' }, { Sid: 'Keep', Effect: 'Deny', Principal: '*', Action: 'kms:ScheduleKeyDeletion', Resource: '*' }] };
@@ -104,9 +118,10 @@ describe('diffPolicies', () => {
     expect(diff.document).toEqual([{ path: 'Id', before: 'key-default-1' }]);
     expect(diff.statements.map((s) => [s.kind, s.key, s.owner])).toEqual([
       ['unchanged', 'Keep', 'foreign'],
-      ['added', 'CosignerEnclaveAttestedAccess', 'ours'],
-      ['added', 'CosignerRoleGetKeyPolicy', 'ours'],
-      ['added', 'CosignerKeyAdministration', 'ours'],
+      ['added', 'Enable enclave data processing for specific role', 'ours'],
+      ['added', 'Allow GetKeyPolicy to co-signer', 'ours'],
+      ['added', 'Allow policy management to root user', 'ours'],
+      ['added', 'CosignerKeyRecovery', 'ours'],
       ['added', 'CosignerDenyDebugEnclave', 'ours'],
       ['removed', '#0', 'foreign'],
     ]);

@@ -86,7 +86,7 @@ describe('proveKeyPolicy on hostile policies', () => {
 
   it('refuses dropping the administrator statement with POLICY_LOCKOUT', () => {
     const policy = hardened();
-    policy.Statement = policy.Statement.filter((s) => s.Sid !== 'CosignerKeyAdministration');
+    policy.Statement = policy.Statement.filter((s) => s.Sid !== 'Allow policy management to root user' && s.Sid !== 'CosignerKeyAdministration');
     const report = proveKeyPolicy(policy, base);
     expect(report.findings.some((f) => f.check === 'lockout')).toBe(true);
     expect(() => assertKeyPolicyProofs(report)).toThrowCosignerError('POLICY_LOCKOUT');
@@ -106,6 +106,10 @@ describe('proveKeyPolicy on hostile policies', () => {
   it('refuses when the caller would lose PutKeyPolicy', () => {
     const admin = `arn:aws:iam::${ACCOUNT}:role/KeyAdmin`;
     const policy = buildKeyPolicy({ accountId: ACCOUNT, roleArn: ROLE, pcr8: [GLOBAL_PCR8], adminArns: [admin] });
+    // Keeps it through the account principal (IAM) while Fireblocks' root statement is there...
+    expect(errors(policy, { adminArns: [admin], callerArn: `arn:aws:iam::${ACCOUNT}:role/Deployer` })).toEqual([]);
+    // ...and loses it without.
+    policy.Statement = policy.Statement.filter((s) => s.Sid !== 'Allow policy management to root user');
     expect(errors(policy, { adminArns: [admin], callerArn: `arn:aws:iam::${ACCOUNT}:role/Deployer` })).toMatchObject([{ check: 'lockout', code: 'POLICY_LOCKOUT' }]);
   });
   it('reports an unknown operator as POLICY_UNSUPPORTED', () => {

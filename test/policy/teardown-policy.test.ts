@@ -33,6 +33,8 @@ describe('teardownKeyPolicy', () => {
   it('refuses when the caller is not one of the administrators (it would lose PutKeyPolicy)', () => {
     const admins = [`arn:aws:iam::${ACCOUNT}:role/KeyAdmin`];
     const policy = buildKeyPolicy({ accountId: ACCOUNT, roleArn: ROLE, pcr8: [PCR8], adminArns: admins });
+    // A policy whose only grant of PutKeyPolicy names the administrators (not the account).
+    policy.Statement = policy.Statement.filter((s) => s.Sid !== 'Allow policy management to root user');
     expect(() => teardownKeyPolicy(policy, { ...input, adminArns: admins })).toThrowCosignerError('POLICY_LOCKOUT');
   });
 
