@@ -38,15 +38,35 @@ export interface BucketPolicyInput {
   tlsOnly?: boolean;
 }
 
-const BUCKET_NAME = /^(?!xn--)(?!sthree-)(?!.*-s3alias$)(?!.*--ol-s3$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+// S3's naming rules for general purpose buckets
+// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html).
+const RESERVED_PREFIXES = ['xn--', 'sthree-', 'amzn-s3-demo-'];
+const RESERVED_SUFFIXES = ['-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3'];
+
+/**
+ * Why a bucket name cannot be used, or undefined when it can: S3's rules, plus no dots (a dotted
+ * name breaks the TLS certificate match of virtual-hosted-style HTTPS requests).
+ */
+export function bucketNameProblem(name: string): string | undefined {
+  if (name.length < 3 || name.length > 63) return 'must be 3 to 63 characters long';
+  if (name.includes('.')) return 'must not contain dots (HTTPS to a dotted bucket name fails the certificate check)';
+  if (!/^[a-z0-9-]+$/.test(name)) return 'may contain only lower-case letters, digits and hyphens';
+  if (!/^[a-z0-9]/.test(name) || !/[a-z0-9]$/.test(name)) return 'must begin and end with a letter or a digit';
+  const prefix = RESERVED_PREFIXES.find((reserved) => name.startsWith(reserved));
+  if (prefix !== undefined) return `must not begin with ${JSON.stringify(prefix)} (reserved by S3)`;
+  const suffix = RESERVED_SUFFIXES.find((reserved) => name.endsWith(reserved));
+  if (suffix !== undefined) return `must not end with ${JSON.stringify(suffix)} (reserved by S3)`;
+  return undefined;
+}
 
 export function bucketArn(bucketName: string, partition = 'aws'): string {
   return `arn:${partition}:s3:::${bucketName}`;
 }
 
 export function buildBucketPolicy(input: BucketPolicyInput): PolicyDocument {
-  if (!BUCKET_NAME.test(input.bucketName) || input.bucketName.includes('..')) {
-    fail('POLICY_INVALID', `not a valid S3 bucket name: ${JSON.stringify(input.bucketName)}`, 'use 3-63 lower-case letters, digits, dots and hyphens');
+  const problem = bucketNameProblem(input.bucketName);
+  if (problem !== undefined) {
+    fail('POLICY_INVALID', `not a usable S3 bucket name: ${JSON.stringify(input.bucketName)} ${problem}`, 'use 3-63 lower-case letters, digits and hyphens, starting and ending with a letter or digit (s3.bucketName, --bucket-name)');
   }
   assertAccountId(input.accountId);
   assertRoleArn(input.roleArn);

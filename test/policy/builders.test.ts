@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildBucketPolicy } from '../../src/policy/bucket-policy.js';
+import { bucketNameProblem, buildBucketPolicy } from '../../src/policy/bucket-policy.js';
 import { buildRoleInlinePolicy } from '../../src/policy/iam-policies.js';
 import { buildKeyPolicy } from '../../src/policy/key-policy.js';
 import { computePCR3 } from '../../src/enclave/pcr.js';
@@ -92,5 +92,31 @@ describe("Fireblocks' documented key policy", () => {
   it('hardened lets the administrators undo a scheduled deletion', () => {
     const hardened = buildKeyPolicy({ accountId: ACCOUNT, roleArn: ROLE, pcr8: [GLOBAL_PCR8], adminArns: [ADMIN] });
     expect(hardened.Statement.find((s) => s.Sid === 'CosignerKeyRecovery')).toMatchObject({ Effect: 'Allow', Principal: { AWS: ADMIN }, Action: ['kms:CancelKeyDeletion', 'kms:EnableKey'] });
+  });
+});
+
+describe('bucketNameProblem', () => {
+  it.each([
+    ['ab', 'must be 3 to 63'],
+    ['a'.repeat(64), 'must be 3 to 63'],
+    ['cosigner.prod.bucket', 'must not contain dots'],
+    ['192.168.5.4', 'must not contain dots'],
+    ['Cosigner-prod', 'only lower-case'],
+    ['cosigner_prod', 'only lower-case'],
+    ['-cosigner', 'begin and end'],
+    ['cosigner-', 'begin and end'],
+    ['xn--cosigner', '"xn--"'],
+    ['sthree-cosigner', '"sthree-"'],
+    ['amzn-s3-demo-cosigner', '"amzn-s3-demo-"'],
+    ['cosigner-s3alias', '"-s3alias"'],
+    ['cosigner--ol-s3', '"--ol-s3"'],
+    ['cosigner--x-s3', '"--x-s3"'],
+    ['cosigner--table-s3', '"--table-s3"'],
+  ])('%s: %s', (name, reason) => {
+    expect(bucketNameProblem(name)).toContain(reason);
+    expect(() => buildBucketPolicy({ bucketName: name, accountId: ACCOUNT, roleArn: ROLE })).toThrowCosignerError('POLICY_INVALID');
+  });
+  it.each(['abc', 'cosigner-prod-123456789012-eu-west-1', '1-2-3', 'a'.repeat(63)])('accepts %s', (name) => {
+    expect(bucketNameProblem(name)).toBeUndefined();
   });
 });
