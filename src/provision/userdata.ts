@@ -1,9 +1,16 @@
 /**
- * The EC2 user data of the co-signer host: a shell script that installs nitro-cli on Amazon Linux
- * 2023, writes the enclave allocator's reservation (memory and vCPUs from the config) and the
- * vsock-proxy allowlist for this region's KMS endpoint, and enables both services
- * (fireblocks-aws.md §3.2, §3.3). It holds no secret: the pairing token is supplied on the host at
- * `run` time, never here. Pure: the same inputs give the same bytes.
+ * The EC2 user data of the co-signer host: a shell script that installs nitro-cli, Docker and
+ * Node.js on Amazon Linux 2023, writes the enclave allocator's reservation (memory and vCPUs from
+ * the config) and enables the allocator and Docker. Pure: the same inputs give the same bytes. It
+ * holds no secret: the pairing token is supplied on the host at `run` time, never here.
+ *
+ * It leaves the vsock-proxy alone: the nitro-cli package ships `/etc/nitro_enclaves/vsock-proxy.yaml`
+ * with the KMS endpoints of every region it knows, and Fireblocks' installer runs its own networking
+ * service; the host-side `run` adds this region's KMS endpoint only if it is missing
+ * (aws-nitro-enclaves-cli `vsock_proxy/configs/config.yaml`, `service/nitro-enclaves-vsock-proxy.service`).
+ * Install steps: AWS Nitro Enclaves User Guide, "Install the Nitro Enclaves CLI on Linux"
+ * (https://docs.aws.amazon.com/enclaves/latest/user/nitro-enclave-cli-install.html); Node.js
+ * packages: "Node.js in AL2023" (https://docs.aws.amazon.com/linux/al2023/ug/nodejs.html).
  */
 import { fail } from '../errors.js';
 
@@ -41,10 +48,10 @@ export function allocatorYaml(memoryMiB: number, cpuCount: number): string {
   return `---\nmemory_mib: ${memoryMiB}\ncpu_count: ${cpuCount}\n`;
 }
 
-/** The vsock-proxy allowlist: only this region's KMS endpoint on 443 (§3.3). */
-export function vsockProxyYaml(region: string): string {
+/** A region name as AWS spells them (the only region-shaped field of the user data). */
+function assertRegion(region: string): string {
   if (!REGION.test(region)) fail('INVALID_OPTION', `not an AWS region: ${JSON.stringify(region)}`, 'pass a region such as eu-west-1');
-  return `allowlist:\n- {address: kms.${region}.amazonaws.com, port: 443}\n`;
+  return region;
 }
 
 /** The user data script (plain text; the port base64-encodes nothing, the caller does). */
@@ -52,7 +59,7 @@ export function buildUserData(input: UserDataInput): string {
   const host = JSON.stringify(
     {
       name: safe('name', input.name),
-      region: safe('region', input.region),
+      region: safe('region', assertRegion(input.region)),
       bucketName: safe('bucketName', input.bucketName),
       keyAlias: safe('keyAlias', input.keyAlias),
       fireblocksEnv: safe('fireblocksEnv', input.fireblocksEnv),
@@ -66,20 +73,18 @@ export function buildUserData(input: UserDataInput): string {
     '# Written by cosigner-cli provision. Nothing confidential here: pairing happens on the host.',
     'set -euo pipefail',
     '',
-    '# Nitro Enclaves CLI, allocator and vsock-proxy (Amazon Linux 2023).',
-    'dnf install -y aws-nitro-enclaves-cli aws-nitro-enclaves-cli-devel',
+    '# Nitro Enclaves CLI and allocator, Docker (to build enclave images), Node.js 22 (cosigner-cli run).',
+    'dnf install -y aws-nitro-enclaves-cli aws-nitro-enclaves-cli-devel docker nodejs22 nodejs22-npm',
+    'alternatives --set node /usr/bin/node-22',
     'usermod -aG ne ec2-user',
+    'usermod -aG docker ec2-user',
     'install -d -m 0755 /etc/nitro_enclaves /etc/cosigner-cli',
     '',
-    '# Resources reserved for the co-signer enclave.',
+    '# Resources reserved for the co-signer enclave. The vsock-proxy allowlist is left as the package',
+    '# ships it: `cosigner-cli run` adds this region\'s KMS endpoint if it is missing.',
     "cat > /etc/nitro_enclaves/allocator.yaml <<'ALLOCATOR'",
     allocatorYaml(input.enclaveMemoryMiB, input.enclaveCpuCount).trimEnd(),
     'ALLOCATOR',
-    '',
-    '# The enclave reaches KMS of this region only, through vsock-proxy on port 8000.',
-    "cat > /etc/nitro_enclaves/vsock-proxy.yaml <<'VSOCK'",
-    vsockProxyYaml(input.region).trimEnd(),
-    'VSOCK',
     '',
     '# Public facts about this deployment for `cosigner-cli run` on this host.',
     "cat > /etc/cosigner-cli/host.json <<'HOST'",
@@ -87,7 +92,7 @@ export function buildUserData(input: UserDataInput): string {
     'HOST',
     '',
     'systemctl enable --now nitro-enclaves-allocator.service',
-    'systemctl enable --now nitro-enclaves-vsock-proxy.service',
+    'systemctl enable --now docker',
     '',
   ].join('\n');
   if (Buffer.byteLength(script, 'utf8') > MAX_USER_DATA_BYTES) fail('INTERNAL', 'user data exceeds 16 KiB', undefined, { source: 'internal' });
