@@ -35,7 +35,7 @@ export type {
 
 // The evaluator's parts, re-exported so that this module stays the one entry point.
 export { parsePolicyDocument, toList, toPolicyDocument } from './parse.js';
-export { actionMatches, arnMatches, globToRegExp, type PrincipalMatch } from './match.js';
+export { actionMatches, arnMatches, type PrincipalMatch } from './match.js';
 export { parseOperator, type ParsedOperator } from './conditions.js';
 export { and as triAnd, or as triOr, not as triNot, type Tri } from './three-valued.js';
 

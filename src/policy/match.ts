@@ -9,25 +9,71 @@ import type { PrincipalBlock, RequestContext, StringOrList } from './types.js';
 // ---------------------------------------------------------------------------------------------
 // Wildcards, actions, resources
 
-const regexCache = new Map<string, RegExp>();
-
-/** `*` matches any run of characters, `?` any single character; everything else is literal. */
-export function globToRegExp(pattern: string, ignoreCase: boolean): RegExp {
-  const cacheKey = `${ignoreCase ? 'i' : 's'}${pattern}`;
-  let regex = regexCache.get(cacheKey);
-  if (regex === undefined) {
-    const body = pattern.replace(/[.+^${}()|[\]\\*?]/g, (char) => (char === '*' ? '.*' : char === '?' ? '.' : `\\${char}`));
-    regex = new RegExp(`^${body}$`, ignoreCase ? 'is' : 's');
-    if (regexCache.size > 5000) regexCache.clear();
-    regexCache.set(cacheKey, regex);
-  }
-  return regex;
+/**
+ * Case folding as a RegExp with the `i` flag and without `u` does it (ECMA-262 Canonicalize): one
+ * UTF-16 code unit at a time, to its upper case when that is a single code unit, never from
+ * non-ASCII into ASCII. Filled lazily.
+ */
+const FOLD = new Int32Array(0x10000).fill(-1);
+function fold(unit: number): number {
+  const known = FOLD[unit] ?? -1;
+  if (known !== -1) return known;
+  const upper = String.fromCharCode(unit).toUpperCase();
+  const candidate = upper.length === 1 ? upper.charCodeAt(0) : unit;
+  const folded = unit >= 0x80 && candidate < 0x80 ? unit : candidate;
+  FOLD[unit] = folded;
+  return folded;
 }
 
-export function globMatch(pattern: string, value: string, ignoreCase: boolean): boolean {
-  if (pattern === '*') return true;
-  if (!pattern.includes('*') && !pattern.includes('?')) return ignoreCase ? pattern.toLowerCase() === value.toLowerCase() : pattern === value;
-  return globToRegExp(pattern, ignoreCase).test(value);
+const QUESTION = 0x3f;
+
+/** Work done by one match: one step per candidate position tried and per code unit compared. */
+export interface GlobCounter {
+  steps: number;
+}
+
+/** Does `segment` (no `*`; `?` any one code unit) match `value` at `at`? The caller checks the length. */
+function segmentAt(segment: string, value: string, at: number, ignoreCase: boolean, counter: GlobCounter): boolean {
+  counter.steps += 1;
+  for (let index = 0; index < segment.length; index += 1) {
+    counter.steps += 1;
+    const want = segment.charCodeAt(index);
+    if (want === QUESTION) continue;
+    const have = value.charCodeAt(at + index);
+    if (want !== have && !(ignoreCase && fold(want) === fold(have))) return false;
+  }
+  return true;
+}
+
+/**
+ * `*` matches any run of code units (empty, and newlines included), `?` exactly one UTF-16 code
+ * unit; everything else is literal, compared per code unit (folded as above when `ignoreCase`).
+ *
+ * No RegExp and no backtracking: the pattern splits at its stars into segments; the first is
+ * anchored at the start of the value, the last at its end, and each one between is placed at its
+ * leftmost match after the previous one (a leftmost placement leaves the most room for the rest,
+ * and the stars absorb whatever lies between). Each segment's search starts where the previous
+ * match ended, so a value position is tried as a start at most once (plus once per segment), each
+ * try costing at most the segment's length: O((value + pattern) × pattern) in the worst case and
+ * O(value + pattern) for literal-heavy patterns, whatever the stars. `counter` lets tests check it.
+ */
+export function globMatch(pattern: string, value: string, ignoreCase: boolean, counter: GlobCounter = { steps: 0 }): boolean {
+  const segments = pattern.split('*');
+  const first = segments[0] ?? '';
+  if (segments.length === 1) return value.length === first.length && segmentAt(first, value, 0, ignoreCase, counter);
+  const last = segments[segments.length - 1] ?? '';
+  // The end anchor starts here; the middle segments must fit between the two anchors.
+  const end = value.length - last.length;
+  if (end < first.length) return false;
+  if (!segmentAt(first, value, 0, ignoreCase, counter) || !segmentAt(last, value, end, ignoreCase, counter)) return false;
+  let cursor = first.length;
+  for (const segment of segments.slice(1, -1)) {
+    let at = cursor;
+    while (at + segment.length <= end && !segmentAt(segment, value, at, ignoreCase, counter)) at += 1;
+    if (at + segment.length > end) return false;
+    cursor = at + segment.length;
+  }
+  return true;
 }
 
 /** Action names are case-insensitive; `kms:Gen*` and `*` are wildcards. */

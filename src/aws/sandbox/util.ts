@@ -1,5 +1,6 @@
 /** Small helpers shared by the simulated services: ids, pagination, filters, tags. */
 import { createHash, randomBytes } from 'node:crypto';
+import { globMatch } from '../../policy/match.js';
 import type { SandboxServiceError } from './service-error.js';
 import type { Tag } from './state.js';
 
@@ -52,10 +53,10 @@ export function paginate<T>(items: readonly T[], options: { token: string | unde
   return { items: page, next: end < items.length ? Buffer.from(JSON.stringify({ o: end, s: scope } satisfies PageToken)).toString('base64url') : undefined };
 }
 
-/** EC2 filter value matching: `*` and `?` wildcards, case-sensitive. */
+/** EC2 filter value matching: `*` and `?` wildcards, case-sensitive (the policy matcher, no RegExp). */
 export function filterValueMatches(value: string | undefined, patterns: readonly string[]): boolean {
   if (value === undefined) return false;
-  return patterns.some((pattern) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`).test(value));
+  return patterns.some((pattern) => globMatch(pattern, value, false));
 }
 
 /** Does a resource's tag list satisfy a `tag:Key` / `tag-key` / `tag-value` filter? */
