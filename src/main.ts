@@ -102,7 +102,7 @@ export async function report(thrown: unknown, state: RunState, io: MainIo): Prom
     if (['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(thrown.code)) return ExitCode.ok;
     thrown = fromCommander(thrown);
   }
-  const { createStyle } = await import('./io/style.js');
+  const [{ createStyle }, { escapeControl }] = await Promise.all([import('./io/style.js'), import('./io/safe-text.js')]);
   const style = createStyle(state.color);
   const error = isCosignerError(thrown)
     ? thrown
@@ -112,8 +112,9 @@ export async function report(thrown: unknown, state: RunState, io: MainIo): Prom
         source: 'internal',
       });
   if (state.json && !state.reported) io.stdout.write(formatEnvelope(errorEnvelope(state.command, error.toJSON())));
-  io.stderr.write(`${style.red('✖')} ${error.message}\n`);
-  if (error.hint) io.stderr.write(`  ${style.dim('hint:')} ${error.hint}\n`);
+  // Messages echo file contents and AWS strings: terminal controls are shown, never acted on.
+  io.stderr.write(`${style.red('✖')} ${escapeControl(error.message, { keepNewlines: true })}\n`);
+  if (error.hint) io.stderr.write(`  ${style.dim('hint:')} ${escapeControl(error.hint, { keepNewlines: true })}\n`);
   if (state.debug) {
     const stack = error.source === 'internal' ? (thrown as Error | undefined)?.stack : error.stack;
     if (stack) io.stderr.write(`${style.dim(scrub(stack))}\n`);

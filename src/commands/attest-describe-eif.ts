@@ -12,6 +12,7 @@ import { certificateValidity, formatName } from '../enclave/x509.js';
 import { fail } from '../errors.js';
 import { readEifFile } from '../files/eif-file.js';
 import { log, type IoHost } from '../io/io-host.js';
+import { escapeControl } from '../io/safe-text.js';
 import type { Style } from '../io/style.js';
 
 export interface DescribeEifOptions {
@@ -35,7 +36,7 @@ export function parseOptions(invocation: Invocation): DescribeEifOptions {
 }
 
 export async function runDescribeEif(options: DescribeEifOptions, deps: DescribeEifDeps): Promise<DescribeEifResult> {
-  const step = deps.io.startStep(`measuring ${options.eifPath}`);
+  const step = deps.io.startStep(`measuring ${escapeControl(options.eifPath)}`);
   let image;
   try {
     image = await readEifFile(options.eifPath);
@@ -43,7 +44,7 @@ export async function runDescribeEif(options: DescribeEifOptions, deps: Describe
     step.fail();
     throw error;
   }
-  step.succeed(`measured ${options.eifPath} (${image.size} bytes, ${image.sections.length} sections)`);
+  step.succeed(`measured ${escapeControl(options.eifPath)} (${image.size} bytes, ${image.sections.length} sections)`);
   const signature = image.signature;
   if (signature === undefined) {
     log.warn(deps.io, 'the image is not signed: it has no PCR8, so a PCR8 key policy can never admit it');
@@ -51,7 +52,7 @@ export async function runDescribeEif(options: DescribeEifOptions, deps: Describe
     // nitro-cli run-enclave refuses an image whose signing certificate is outside its validity (E59).
     const now = deps.now();
     const state = certificateValidity(signature.certificate, now);
-    const subject = formatName(signature.certificate.subject);
+    const subject = escapeControl(formatName(signature.certificate.subject));
     if (state === 'expired') log.warn(deps.io, `the signing certificate ${subject} expired at ${signature.certificate.notAfter.toISOString()}: nitro-cli run-enclave will refuse this image`);
     if (state === 'not-yet-valid') log.warn(deps.io, `the signing certificate ${subject} is valid only from ${signature.certificate.notBefore.toISOString()}: nitro-cli run-enclave will refuse this image until then`);
   }
@@ -81,7 +82,8 @@ export function renderDescribeEif(result: DescribeEifResult, style?: Style): str
     const m = result.Metadata;
     rows.push(['Built', `${m.BuildTime} by ${m.BuildTool} ${m.BuildToolVersion} (${m.OperatingSystem} ${m.KernelVersion})`]);
   }
-  return rows.map(([label, value]) => `${bold(label.padEnd(16))}${value}`).join('\n');
+  // Every value may come from the image (names, metadata, certificate): no terminal controls.
+  return rows.map(([label, value]) => `${bold(label.padEnd(16))}${escapeControl(value)}`).join('\n');
 }
 
 export function execute(options: DescribeEifOptions, context: CommandContext): Promise<DescribeEifResult> {

@@ -4,6 +4,7 @@
  * `--pcr8`, and the config's Fireblocks environment preset.
  */
 import { CosignerError, fail } from '../errors.js';
+import { escapeControl } from '../io/safe-text.js';
 import { assertPCR8 } from '../policy/pcr8.js';
 
 /** One place a PCR8 value came from, e.g. `{ source: '--eif cosigner.eif', value: 'da1d…' }`. */
@@ -109,8 +110,9 @@ export function crossCheckPCR8(sources: readonly PCR8Source[]): string {
     fail('PCR_SOURCE_MISSING', 'no PCR8 source', 'pass --eif, --build-output, --describe-eif-output or --pcr8, or set the Fireblocks environment (--fb-env)');
   }
   if (sources.every((source) => source.value === first.value)) return first.value;
-  const width = Math.max(...sources.map((source) => source.source.length));
-  const table = sources.map((source) => `  ${source.source.padEnd(width)}  ${source.value}`).join('\n');
+  // A multi-line message: each source name (a file name) is escaped so it cannot fake a row.
+  const width = Math.max(...sources.map((source) => escapeControl(source.source).length));
+  const table = sources.map((source) => `  ${escapeControl(source.source).padEnd(width)}  ${source.value}`).join('\n');
   throw new CosignerError('PCR_SOURCES_DISAGREE', `the PCR8 sources disagree:\n${table}`, {
     hint: 'make sure every source describes the same signed image; for an image that is not the Fireblocks preset set --fb-env custom with its PCR8',
     context: { sources: sources.map(({ source, value }) => ({ source, value })) },

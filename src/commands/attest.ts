@@ -16,6 +16,7 @@ import type { IAMPort } from '../aws/iam.js';
 import type { KMSPort } from '../aws/kms.js';
 import { CosignerError, fail, isCosignerError } from '../errors.js';
 import { log, type IoHost } from '../io/io-host.js';
+import { escapeControl } from '../io/safe-text.js';
 import { createStyle, type Style } from '../io/style.js';
 import { parseKeyArn, partitionForRegion } from '../policy/arn.js';
 import { policiesEquivalent, policySize, serialisePolicy } from '../policy/canonical.js';
@@ -118,7 +119,9 @@ export function currentPCR8List(policy: PolicyDocument): string[] {
 /** Diff colours from the terminal style (none when colour is off). */
 function diffStyle(io: IoHost | undefined, style?: Style): DiffStyle {
   const s = style ?? createStyle(io?.color === true);
-  return { added: (t) => s.green(t), removed: (t) => s.red(t), changed: (t) => s.yellow(t), dim: (t) => s.dim(t) };
+  // Each diff line holds Sids and values of the live policy: escaped before it is coloured.
+  const e = escapeControl;
+  return { added: (t) => s.green(e(t)), removed: (t) => s.red(e(t)), changed: (t) => s.yellow(e(t)), dim: (t) => s.dim(e(t)) };
 }
 
 /** Run attest. Throws coded errors; writes nothing unless every proof holds and the user confirmed. */
@@ -166,7 +169,7 @@ export async function runAttest(options: AttestOptions, deps: AttestDeps): Promi
   const admins = options.adminArns.length > 0 ? options.adminArns : [`arn:${partition}:iam::${caller.accountId}:root`];
   const proofs = proveKeyPolicy(policy, { keyArn, roleArn, pcr8: list, adminArns: admins, callerArn: caller.callerArn, debugEnclave: denyDebug ? 'deny-required' : 'accept-risk' });
   for (const finding of proofs.findings) if (finding.severity === 'warning') warnings.push(finding.message);
-  for (const warning of warnings) log.warn(io, warning);
+  for (const warning of warnings) log.warn(io, escapeControl(warning));
   const proofSummary = { ok: proofs.ok, requests: proofs.requests, findings: proofs.findings };
   const size = policySize(policy);
   if (size > KEY_POLICY_MAX_BYTES) {
@@ -175,7 +178,7 @@ export async function runAttest(options: AttestOptions, deps: AttestDeps): Promi
   const base = { keyArn, accountId: caller.accountId, region: caller.region, roleArn, profile: options.profile, mode, previousPcr8: previous, pcr8: list, sources, diff, merge, proofs: proofSummary, warnings, policy };
   if (!proofs.ok) {
     // Show what would have been written, then refuse.
-    io.notify({ level: 'info', code: 'ATTEST_DIFF', message: renderPolicyDiff(diff, diffStyle(io)), data: { diff } });
+    io.notify({ level: 'info', code: 'ATTEST_DIFF', message: renderPolicyDiff(diff, diffStyle(io)), data: { diff }, preformatted: true });
     assertKeyPolicyProofs(proofs);
   }
   if (!diff.changed) {
@@ -185,7 +188,7 @@ export async function runAttest(options: AttestOptions, deps: AttestDeps): Promi
   if (options.dryRun) return { ...base, changed: true, dryRun: true, written: false, verified: false, writeAttempts: 0 };
 
   // 5. Confirm (the diff goes to stderr first, so it is on screen when the question is asked).
-  io.notify({ level: 'info', code: 'ATTEST_DIFF', message: renderPolicyDiff(diff, diffStyle(io)), data: { diff } });
+  io.notify({ level: 'info', code: 'ATTEST_DIFF', message: renderPolicyDiff(diff, diffStyle(io)), data: { diff }, preformatted: true });
   await io.confirm(`write this key policy to ${keyArn} (account ${caller.accountId}, ${caller.region})?`, '--yes');
 
   // 6. Write, retrying while IAM propagates a freshly created role.
@@ -356,20 +359,21 @@ export async function execute(cli: AttestCliOptions, context: CommandContext): P
 
 export function render(result: AttestResult, style: Style): string {
   const lines: string[] = [];
-  lines.push(`${style.bold('key')}    ${result.keyArn} (account ${result.accountId}, ${result.region})`);
-  lines.push(`${style.bold('role')}   ${result.roleArn}`);
+  const e = escapeControl;
+  lines.push(`${style.bold('key')}    ${e(result.keyArn)} (account ${e(result.accountId)}, ${e(result.region)})`);
+  lines.push(`${style.bold('role')}   ${e(result.roleArn)}`);
   lines.push(`${style.bold('PCR8')}   ${result.pcr8.join('\n       ')}${result.mode === 'set' ? '' : style.dim(` (${result.mode})`)}`);
   if (result.sources.length > 0) {
-    const width = Math.max(...result.sources.map((s) => s.source.length));
+    const width = Math.max(...result.sources.map((s) => e(s.source).length));
     lines.push(style.dim(`       sources agree:`));
-    for (const source of result.sources) lines.push(style.dim(`         ${source.source.padEnd(width)}  ${source.value}`));
+    for (const source of result.sources) lines.push(style.dim(`         ${e(source.source).padEnd(width)}  ${source.value}`));
   }
   if (result.dryRun && result.changed) {
     lines.push('', renderPolicyDiff(result.diff, diffStyle(undefined, style)), '');
   }
   const errors = result.proofs.findings.filter((f) => f.severity === 'error').length;
   lines.push(`${style.bold('proofs')} ${errors === 0 ? style.green('✔') : style.red('✖')} no lockout, attested-only, no bypass ${style.dim(`(${result.proofs.requests} requests evaluated)`)}`);
-  for (const warning of result.warnings) lines.push(`${style.yellow('⚠')} ${warning}`);
+  for (const warning of result.warnings) lines.push(`${style.yellow('⚠')} ${e(warning)}`);
   if (!result.changed) lines.push(style.green('✔ the key policy already matches'));
   else if (result.dryRun) lines.push(style.yellow('dry run: nothing written'));
   else if (result.written) lines.push(style.green(`✔ key policy written and read back${result.writeAttempts > 1 ? ` (${result.writeAttempts} attempts)` : ''}`));

@@ -10,6 +10,7 @@ import { resolveConfigPath } from '../config/load.js';
 import type { CosignerConfig } from '../config/schema.js';
 import { CosignerError, fail, isCosignerError } from '../errors.js';
 import type { IoHost } from '../io/io-host.js';
+import { escapeControl } from '../io/safe-text.js';
 import type { Style } from '../io/style.js';
 import type { RetryTuning } from '../provision/aws-call.js';
 import { destroyLines, type DestroyOutcome } from '../provision/teardown.js';
@@ -93,16 +94,18 @@ export function verdict(result: DestroyResult): CosignerError | undefined {
 }
 
 export function render(result: DestroyResult, style: Style): string {
-  if (result.mode === 'dry-run') return [...destroyLines(result.plan), style.dim('  dry run: nothing was changed')].join('\n');
+  // Names, reasons and details come from AWS (tags, resource names): each line is escaped.
+  const e = escapeControl;
+  if (result.mode === 'dry-run') return [...destroyLines(result.plan).map((line) => e(line)), style.dim('  dry run: nothing was changed')].join('\n');
   if (result.mode === 'nothing-to-do') {
     const kept = result.plan.actions.filter((a) => a.decision === 'keep');
-    return [`${style.green('✔')} nothing to remove for co-signer ${result.plan.name}`, ...kept.map((a) => `  = kept ${a.resource} (${a.reason})`)].join('\n');
+    return [`${style.green('✔')} nothing to remove for co-signer ${e(result.plan.name)}`, ...kept.map((a) => e(`  = kept ${a.resource} (${a.reason})`))].join('\n');
   }
   const done = result.result;
   return [
-    `${style.green('✔')} co-signer ${result.plan.name} torn down in account ${result.caller.accountId}, ${result.caller.region}`,
-    ...(done?.deleted ?? []).map((r) => `  - deleted ${r}`),
-    ...(done?.scheduled ?? []).map((r) => `  - scheduled for deletion: ${r}`),
-    ...(done?.kept ?? []).map((k) => style.yellow(`  = kept ${k.resource} (${k.reason})`)),
+    `${style.green('✔')} co-signer ${e(result.plan.name)} torn down in account ${e(result.caller.accountId)}, ${e(result.caller.region)}`,
+    ...(done?.deleted ?? []).map((r) => `  - deleted ${e(r)}`),
+    ...(done?.scheduled ?? []).map((r) => `  - scheduled for deletion: ${e(r)}`),
+    ...(done?.kept ?? []).map((k) => style.yellow(e(`  = kept ${k.resource} (${k.reason})`))),
   ].join('\n');
 }

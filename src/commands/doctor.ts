@@ -7,6 +7,7 @@ import type { CommandContext, Invocation } from '../command-kit.js';
 import { loadConfig, resolveConfigPath } from '../config/load.js';
 import type { CosignerConfig } from '../config/schema.js';
 import { CosignerError, isCosignerError, type CosignerErrorCode } from '../errors.js';
+import { escapeControl } from '../io/safe-text.js';
 import type { Style } from '../io/style.js';
 import { portsFor } from './aws-context.js';
 
@@ -130,6 +131,7 @@ const MARK: Record<CheckStatus, (s: Style) => string> = {
 
 export function render(result: DoctorResult, style: Style): string {
   return result.checks
-    .map((c) => `${MARK[c.status](style)} ${style.bold(c.id.padEnd(12))} ${c.message}${c.hint && c.status !== 'pass' ? `\n  ${style.dim(`hint: ${c.hint}`)}` : ''}`)
+    // Messages and hints may carry AWS error texts.
+    .map((c) => `${MARK[c.status](style)} ${style.bold(c.id.padEnd(12))} ${escapeControl(c.message)}${c.hint && c.status !== 'pass' ? `\n  ${style.dim(`hint: ${escapeControl(c.hint)}`)}` : ''}`)
     .join('\n');
 }

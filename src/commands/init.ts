@@ -10,6 +10,7 @@ import { saveConfig } from '../config/save.js';
 import { configJsonSchema, FIREBLOCKS_ENVS, INSTANCE_TYPES, nameSchema, pcrSchema, type CosignerConfig } from '../config/schema.js';
 import { isCosignerError } from '../errors.js';
 import type { IoHost } from '../io/io-host.js';
+import { escapeControl } from '../io/safe-text.js';
 import type { Style } from '../io/style.js';
 import type { Discovery } from './init-discovery.js';
 
@@ -191,7 +192,7 @@ async function discoverQuietly(context: CommandContext, region: string): Promise
 
 export function render(result: InitResult, style: Style): string {
   if (result.kind === 'schema') return JSON.stringify(result.schema, null, 2);
-  if (!result.written) return `${style.green('✔')} ${result.path} unchanged`;
+  if (!result.written) return `${style.green('✔')} ${escapeControl(result.path)} unchanged`;
   const verb = result.created ? 'created' : `updated (${result.changes.length} change${result.changes.length === 1 ? '' : 's'})`;
-  return `${style.green('✔')} ${result.path} ${verb}\n  next: cosigner-cli provision --dry-run`;
+  return `${style.green('✔')} ${escapeControl(result.path)} ${verb}\n  next: cosigner-cli provision --dry-run`;
 }

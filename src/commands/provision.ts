@@ -11,6 +11,7 @@ import { resolveConfigPath } from '../config/load.js';
 import type { CosignerConfig } from '../config/schema.js';
 import { fail } from '../errors.js';
 import type { IoHost } from '../io/io-host.js';
+import { escapeControl } from '../io/safe-text.js';
 import type { Style } from '../io/style.js';
 import type { RetryTuning } from '../provision/aws-call.js';
 import type { ProvisionOutcome } from '../provision/provision.js';
@@ -96,7 +97,7 @@ export function render(result: ProvisionResult, style: Style): string {
       lines.push(...planLines(result.plan, style), style.dim('  dry run: nothing was changed'));
       break;
     case 'plan-out':
-      lines.push(...planLines(result.plan, style), `${style.green('✔')} plan written to ${result.planPath ?? ''}`, style.dim(`  apply it with: cosigner-cli provision --apply ${result.planPath ?? ''}`));
+      lines.push(...planLines(result.plan, style), `${style.green('✔')} plan written to ${escapeControl(result.planPath ?? '')}`, style.dim(`  apply it with: cosigner-cli provision --apply ${escapeControl(result.planPath ?? '')}`));
       break;
     case 'up-to-date':
       lines.push(`${style.green('✔')} everything matches the config; no change made`);

@@ -8,6 +8,7 @@ import type { CommandContext, Invocation } from '../command-kit.js';
 import { resolveConfigPath } from '../config/load.js';
 import type { CosignerConfig } from '../config/schema.js';
 import { isCosignerError } from '../errors.js';
+import { escapeControl } from '../io/safe-text.js';
 import type { Style } from '../io/style.js';
 import type { StatusResult as Status } from '../provision/status.js';
 import { configOrName } from './destroy.js';
@@ -65,17 +66,19 @@ export async function execute(options: StatusOptions, context: CommandContext): 
 const KIND_LABEL: Record<string, string> = { role: 'IAM role', instanceProfile: 'instance profile', bucket: 'S3 bucket', key: 'KMS key', securityGroup: 'security group', instance: 'EC2 host' };
 
 export function render(result: StatusResult, style: Style): string {
-  const lines = [style.bold(`Account ${result.accountId}, ${result.region}: ${result.coSigners.length} co-signer(s)`)];
+  // Names, ids, states and drift reasons come from AWS (tags anyone in the account can set).
+  const e = escapeControl;
+  const lines = [style.bold(`Account ${e(result.accountId)}, ${e(result.region)}: ${result.coSigners.length} co-signer(s)`)];
   if (result.coSigners.length === 0) lines.push(style.dim('  nothing carries cosigner-cli tags here'));
   for (const c of result.coSigners) {
     const sync = c.inSync === undefined ? '' : c.inSync ? style.green(' in sync with the config') : style.yellow(' drifted from the config');
-    lines.push('', `${style.bold(c.name)}${c.configured ? style.dim(' (configured)') : ''}${sync}`);
-    for (const r of c.resources) lines.push(`  ${(KIND_LABEL[r.kind] ?? r.kind).padEnd(16)} ${r.name !== undefined && r.name !== r.id && r.name !== '' ? `${r.name} ` : ''}${r.id}  ${style.dim(r.state)}${r.adopted ? style.dim(' (adopted)') : ''}`);
+    lines.push('', `${style.bold(e(c.name))}${c.configured ? style.dim(' (configured)') : ''}${sync}`);
+    for (const r of c.resources) lines.push(`  ${(KIND_LABEL[r.kind] ?? r.kind).padEnd(16)} ${r.name !== undefined && r.name !== r.id && r.name !== '' ? `${e(r.name)} ` : ''}${e(r.id)}  ${style.dim(e(r.state))}${r.adopted ? style.dim(' (adopted)') : ''}`);
     for (const kind of c.missing) lines.push(style.yellow(`  ${(KIND_LABEL[kind] ?? kind).padEnd(16)} missing`));
-    if (c.host !== undefined) lines.push(`  ${'enclave'.padEnd(16)} ${c.host.enclaveEnabled ? 'Nitro Enclaves enabled' : style.red('Nitro Enclaves NOT enabled')}; ${style.dim(c.host.enclave)}`);
+    if (c.host !== undefined) lines.push(`  ${'enclave'.padEnd(16)} ${c.host.enclaveEnabled ? 'Nitro Enclaves enabled' : style.red('Nitro Enclaves NOT enabled')}; ${style.dim(e(c.host.enclave))}`);
     for (const d of c.drift ?? []) {
-      if (d.kind !== 'noop') lines.push(style.yellow(`  drift: ${d.resource}: ${d.kind} (${d.reasons.join('; ')})`));
-      for (const note of d.notes) lines.push(style.yellow(`  note: ${d.resource}: ${note}`));
+      if (d.kind !== 'noop') lines.push(style.yellow(e(`  drift: ${d.resource}: ${d.kind} (${d.reasons.join('; ')})`)));
+      for (const note of d.notes) lines.push(style.yellow(e(`  note: ${d.resource}: ${note}`)));
     }
   }
   return lines.join('\n');

@@ -13,6 +13,7 @@ import { normalizePCR } from '../enclave/pcr.js';
 import { fail } from '../errors.js';
 import { readFileBytes } from '../files/read-file.js';
 import { log, type IoHost } from '../io/io-host.js';
+import { escapeControl } from '../io/safe-text.js';
 import type { Style } from '../io/style.js';
 
 export interface VerifyAttestationOptions {
@@ -127,14 +128,14 @@ export function renderVerifyAttestation(result: VerifyAttestationResult, style?:
   const green = (t: string): string => (style ? style.green(t) : t);
   const bold = (t: string): string => (style ? style.bold(t) : t);
   const lines = [
-    `${green('✔')} ${bold('attestation document verified')} ${result.documentPath}`,
-    `  module     ${result.moduleId}`,
+    `${green('✔')} ${bold('attestation document verified')} ${escapeControl(result.documentPath)}`,
+    `  module     ${escapeControl(result.moduleId)}`,
     `  timestamp  ${result.timestamp} (checked at ${result.checkedAt})`,
     `  chain      valid ${result.validFrom} to ${result.validUntil}`,
-    ...result.steps.map((s) => `  ${green('✔')} ${s.name.padEnd(11)}${s.detail}`),
+    ...result.steps.map((s) => `  ${green('✔')} ${escapeControl(s.name).padEnd(11)}${escapeControl(s.detail)}`),
     ...['0', '1', '2', '3', '4', '8'].filter((i) => result.pcrs[i] !== undefined).map((i) => `  PCR${i.padEnd(7)} ${result.pcrs[i]}`),
   ];
-  if (result.expectedPcr8 !== null) lines.push(`  expected PCR8 from ${result.expectedPcr8.source}`);
+  if (result.expectedPcr8 !== null) lines.push(`  expected PCR8 from ${escapeControl(result.expectedPcr8.source)}`);
   return lines.join('\n');
 }
 

@@ -6,6 +6,7 @@ import type * as InquirerModule from '@inquirer/prompts';
 import type { Ora, default as OraFactory } from 'ora';
 import { CosignerError } from '../errors.js';
 import type { IoHost, IoMessage, IoStep, Prompt, PromptAnswer } from './io-host.js';
+import { escapeControl } from './safe-text.js';
 import { createStyle, type Style } from './style.js';
 
 export interface CliIoHostOptions {
@@ -57,7 +58,9 @@ export class CliIoHost implements IoHost {
     if (level === 'info' && this.options.quiet) return;
     const s = this.style;
     const prefix = level === 'error' ? s.red('✖ ') : level === 'warn' ? s.yellow('⚠ ') : level === 'debug' ? s.dim('· ') : '';
-    this.write(`${prefix}${level === 'debug' ? s.dim(message.message) : message.message}\n`);
+    // Messages carry file names, AWS names and error texts: no terminal controls reach stderr.
+    const text = message.preformatted === true ? message.message : escapeControl(message.message, { keepNewlines: true });
+    this.write(`${prefix}${level === 'debug' ? s.dim(text) : text}\n`);
   }
 
   async request<P extends Prompt>(prompt: P): Promise<PromptAnswer<P>> {
@@ -70,6 +73,7 @@ export class CliIoHost implements IoHost {
     }
     const inquirer = (this.inquirer ??= await import('@inquirer/prompts'));
     const context = { input: this.options.stdin as NodeJS.ReadableStream, output: this.options.stderr, clearPromptOnDone: false };
+    prompt = { ...prompt, message: escapeControl(prompt.message, { keepNewlines: true }) };
     try {
       switch (prompt.kind) {
         case 'text':
@@ -97,16 +101,19 @@ export class CliIoHost implements IoHost {
     if (!yes) throw new CosignerError('ABORTED', 'aborted: not confirmed', { hint: 'nothing was changed' });
   }
 
-  startStep(text: string): IoStep {
+  startStep(rawText: string): IoStep {
+    // Step texts name resources and carry AWS error messages: one line each, no terminal controls.
+    const text = escapeControl(rawText);
+    const clean = (t: string | undefined): string | undefined => (t === undefined ? undefined : escapeControl(t));
     if (this.ora) {
       const spinner: Ora = this.ora({ text, stream: this.options.stderr, color: 'cyan', isEnabled: true }).start();
       return {
         update: (t) => {
-          spinner.text = t;
+          spinner.text = escapeControl(t);
         },
-        succeed: (t) => void spinner.succeed(t),
-        fail: (t) => void spinner.fail(t),
-        skip: (t) => void spinner.info(t),
+        succeed: (t) => void spinner.succeed(clean(t)),
+        fail: (t) => void spinner.fail(clean(t)),
+        skip: (t) => void spinner.info(clean(t)),
       };
     }
     const s = this.style;
@@ -114,15 +121,15 @@ export class CliIoHost implements IoHost {
     let current = text;
     return {
       update: (t) => {
-        current = t;
-        if (this.options.verbose) this.write(`${s.dim('…')} ${t}\n`);
+        current = escapeControl(t);
+        if (this.options.verbose) this.write(`${s.dim('…')} ${current}\n`);
       },
       succeed: (t) => {
-        if (!this.options.quiet) this.write(`${s.green('✔')} ${t ?? current}\n`);
+        if (!this.options.quiet) this.write(`${s.green('✔')} ${clean(t) ?? current}\n`);
       },
-      fail: (t) => this.write(`${s.red('✖')} ${t ?? current}\n`),
+      fail: (t) => this.write(`${s.red('✖')} ${clean(t) ?? current}\n`),
       skip: (t) => {
-        if (!this.options.quiet) this.write(`${s.dim('-')} ${t ?? current}\n`);
+        if (!this.options.quiet) this.write(`${s.dim('-')} ${clean(t) ?? current}\n`);
       },
     };
   }

@@ -2,6 +2,7 @@
  * The JSON envelope (design.md "JSON"): with --json, stdout carries exactly this one document.
  */
 import type { CosignerErrorJSON } from '../errors.js';
+import { escapeJsonText } from './safe-text.js';
 
 export const JSON_SCHEMA_VERSION = 1;
 
@@ -17,6 +18,7 @@ export function errorEnvelope(command: string, error: CosignerErrorJSON, result?
   return { schemaVersion: JSON_SCHEMA_VERSION, command, ok: false, error, ...(result === undefined ? {} : { result }) };
 }
 
+/** The document, with every string exact and no raw terminal control in the text (safe-text.ts). */
 export function formatEnvelope(envelope: Envelope): string {
-  return `${JSON.stringify(envelope, null, 2)}\n`;
+  return `${escapeJsonText(JSON.stringify(envelope, null, 2))}\n`;
 }

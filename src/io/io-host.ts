@@ -13,6 +13,11 @@ export interface IoMessage {
   message: string;
   /** Structured detail (never a secret). */
   data?: Record<string, unknown>;
+  /**
+   * The caller rendered the message itself, its untrusted parts escaped (src/io/safe-text.ts) and
+   * its colours applied: printed as it is. Otherwise the host escapes terminal controls in it.
+   */
+  preformatted?: boolean;
 }
 
 /** A step in a step list (a spinner on a TTY, a plain line otherwise). */

@@ -1,8 +1,10 @@
 /**
  * Human renderings of plans and receipts: a table of actions (one line per resource, its calls
  * indented under it) and a short receipt summary. Pure text in, text out; colour is applied by the
- * caller's Style when it has one.
+ * caller's Style when it has one. Every name, reason and detail may hold AWS-returned text (tags,
+ * resource names, error messages) and passes through escapeControl (`e`) before it is coloured.
  */
+import { escapeControl as e } from '../io/safe-text.js';
 import type { Style } from '../io/style.js';
 import type { Plan, PlannedAction } from './plan-types.js';
 import type { Receipt } from './receipt.js';
@@ -22,16 +24,16 @@ function short(value: string): string {
 
 /** The plan as lines: header, one line per node, its calls, refusals' hints, notes and a summary. */
 export function planLines(plan: Plan, style: Style = PLAIN): string[] {
-  const lines = [style.bold(`Plan for co-signer ${plan.name} in account ${plan.accountId}, ${plan.region}`), style.dim(`  PCR8 ${short(plan.pcr8.value)} from the ${plan.pcr8.label}`)];
-  const width = Math.max(...plan.actions.map((a) => a.resource.length));
+  const lines = [style.bold(e(`Plan for co-signer ${plan.name} in account ${plan.accountId}, ${plan.region}`)), style.dim(e(`  PCR8 ${short(plan.pcr8.value)} from the ${plan.pcr8.label}`))];
+  const width = Math.max(...plan.actions.map((a) => e(a.resource).length));
   for (const action of plan.actions) {
     const mark = MARK[action.kind];
     const paint = (text: string) => style[mark.color](text);
     const why = action.kind === 'noop' ? (action.id === undefined ? action.reasons.join('; ') : action.id) : action.reasons.join('; ');
-    lines.push(`  ${paint(`${mark.sign} ${mark.word.padEnd(6)}`)} ${action.resource.padEnd(width)}  ${style.dim(why)}`);
-    for (const op of action.rounds.flat()) lines.push(style.dim(`      · ${op.op}: ${op.detail}`));
-    if (action.refusal !== undefined) lines.push(`      ${style.red(action.refusal.code)} ${style.dim(`hint: ${action.refusal.hint}`)}`);
-    for (const note of action.notes) lines.push(style.yellow(`      note: ${note}`));
+    lines.push(`  ${paint(`${mark.sign} ${mark.word.padEnd(6)}`)} ${e(action.resource).padEnd(width)}  ${style.dim(e(why))}`);
+    for (const op of action.rounds.flat()) lines.push(style.dim(e(`      · ${op.op}: ${op.detail}`)));
+    if (action.refusal !== undefined) lines.push(`      ${style.red(action.refusal.code)} ${style.dim(e(`hint: ${action.refusal.hint}`))}`);
+    for (const note of action.notes) lines.push(style.yellow(e(`      note: ${note}`)));
   }
   const s = plan.summary;
   lines.push(`  ${s.create} to create, ${s.update} to update, ${s.noop} unchanged${s.refuse > 0 ? style.red(`, ${s.refuse} refused`) : ''}; ${s.writes} write call(s)`);
@@ -40,9 +42,9 @@ export function planLines(plan: Plan, style: Style = PLAIN): string[] {
 
 export function receiptLines(receipt: Receipt, path: string | undefined, style: Style = PLAIN): string[] {
   const r = receipt.resources;
-  const row = (label: string, value: string | null) => `  ${label.padEnd(16)} ${value ?? style.dim('(none)')}`;
+  const row = (label: string, value: string | null) => `  ${label.padEnd(16)} ${value === null ? style.dim('(none)') : e(value)}`;
   return [
-    style.bold(`Co-signer ${receipt.name} in account ${receipt.accountId}, ${receipt.region}`),
+    style.bold(e(`Co-signer ${receipt.name} in account ${receipt.accountId}, ${receipt.region}`)),
     row('IAM role', r.role.arn),
     row('instance profile', r.instanceProfile.arn),
     row('S3 bucket', `${r.bucket.name} (SSE-S3, versioning ${r.bucket.versioning ? 'on' : 'off'})`),
@@ -51,7 +53,7 @@ export function receiptLines(receipt: Receipt, path: string | undefined, style: 
     row('EC2 host', `${r.instance.id ?? '(none)'} ${r.instance.type} in ${r.instance.subnetId ?? '?'}`),
     row('PCR8', `${short(receipt.pcr8.value)} (${receipt.pcr8.label})`),
     row('key policy', receipt.policyHashes.keyPolicy),
-    ...(path === undefined ? [] : [style.dim(`  receipt written to ${path}`)]),
-    ...receipt.retiredKeys.map((k) => style.yellow(`  note: key ${k} was a twin made by a retried call; it never held data and is scheduled for deletion`)),
+    ...(path === undefined ? [] : [style.dim(e(`  receipt written to ${path}`))]),
+    ...receipt.retiredKeys.map((k) => style.yellow(`  note: key ${e(k)} was a twin made by a retried call; it never held data and is scheduled for deletion`)),
   ];
 }
