@@ -3,10 +3,10 @@
  * validation. Unknown keys are an error that lists them; a newer schemaVersion is refused rather
  * than half-understood.
  */
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { z } from 'zod';
-import { CosignerError } from '../errors.js';
+import { CosignerError, isCosignerError } from '../errors.js';
+import { readTextFile } from '../files/read-file.js';
 import { CONFIG_SCHEMA_VERSION, configSchema, type CosignerConfig } from './schema.js';
 import { howToSet, SETTINGS, type Setting } from './settings.js';
 
@@ -44,14 +44,11 @@ export function resolveConfigPath(path: string | undefined, env: NodeJS.ProcessE
 export async function readConfigFile(path: string): Promise<ConfigLayer | undefined> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    // A regular file only: a FIFO or device named by --config is refused, never waited on.
+    text = await readTextFile(path, { what: 'config', maxBytes: 1024 * 1024 });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
-    throw new CosignerError('FILE_UNREADABLE', `cannot read config ${path} (${code ?? 'error'})`, {
-      hint: 'check the path and its permissions',
-      cause: error,
-    });
+    if (isCosignerError(error, 'FILE_NOT_FOUND') && (error.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return undefined;
+    throw error;
   }
   let parsed: unknown;
   try {

@@ -2,12 +2,14 @@
  * Atomic file writes: write a temp file beside the target, fsync, rename over it, then fsync the
  * directory so the rename itself survives a crash. A reader (or a crash) never sees a half-written
  * file. Mode is applied to the temp file before
- * any byte is written, so secrets-adjacent files are never briefly world-readable.
+ * any byte is written, so secrets-adjacent files are never briefly world-readable. A target that is
+ * a named pipe, socket or device (or a link to one) is refused rather than replaced by a file.
  */
 import { randomBytes } from 'node:crypto';
-import { open, rename, unlink } from 'node:fs/promises';
+import { open, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { CosignerError } from '../errors.js';
+import { notRegularFile } from './read-file.js';
 
 export interface AtomicWriteOptions {
   /** File mode of the written file. @default 0o600 */
@@ -16,6 +18,9 @@ export interface AtomicWriteOptions {
 
 export async function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
   const mode = options.mode ?? 0o600;
+  // What the path names now (links followed): absent or a regular file, or refused.
+  const existing = await stat(path).catch(() => undefined);
+  if (existing !== undefined && !existing.isFile()) throw notRegularFile(path, 'output', existing, `choose a file path to write to (${path} is not a regular file)`);
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   let handle;
   try {

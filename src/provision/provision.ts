@@ -3,14 +3,14 @@
  * observation → plan → [saved-plan check] → confirmation → apply → receipt. Dry runs and
  * `--plan-out` stop after the plan and write nothing to AWS or the journal.
  */
-import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { classifyAwsError } from '../aws/errors.js';
 import { describeCaller, formatCaller, type CallerIdentity } from '../aws/identity.js';
 import type { AwsPorts } from '../aws/ports.js';
 import type { CosignerConfig } from '../config/schema.js';
-import { CosignerError, fail } from '../errors.js';
+import { CosignerError } from '../errors.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
+import { readTextFile } from '../files/read-file.js';
 import type { IoHost } from '../io/io-host.js';
 import { applyPlan, refusalError, seedState, type ApplyResult } from './apply.js';
 import type { RetryTuning } from './aws-call.js';
@@ -131,7 +131,7 @@ export async function runProvisionFlow(request: ProvisionRequest, deps: Provisio
     const planning = await planProvision(deps, journal, identity);
     const { desired, observed, plan } = planning;
     if (request.applyPath !== undefined) {
-      const text = await readFile(request.applyPath, 'utf8').catch((error: unknown) => fail('FILE_NOT_FOUND', `cannot read the plan ${request.applyPath ?? ''}`, 'check the path given to --apply', { cause: error }));
+      const text = await readTextFile(request.applyPath, { what: 'plan', maxBytes: 16 * 1024 * 1024 });
       checkSavedPlan(parsePlanFile(text, request.applyPath), plan, request.applyPath);
     }
     const outcome = { caller: planning.caller, plan, journalPath: path };

@@ -89,9 +89,9 @@ describe('loadConfig', () => {
     expect(config.name).toBe('zeta');
   });
 
-  it('reports an unreadable config path', async () => {
+  it('refuses a config path that is not a regular file', async () => {
     // A directory where the file should be fails for every user, root included.
-    await expect(loadConfig({ path: dir, env: {} })).toThrowCosignerError('FILE_UNREADABLE');
+    await expect(loadConfig({ path: dir, env: {} })).toThrowCosignerError('FILE_NOT_REGULAR');
   });
 });
 

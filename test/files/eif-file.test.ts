@@ -70,8 +70,8 @@ describe('measureEifFile', () => {
     await expect(measureEifFile(path, { parallel: true })).toThrowCosignerError('EIF_TRUNCATED');
   });
 
-  it('throws FILE_NOT_FOUND and FILE_UNREADABLE', async () => {
+  it('throws FILE_NOT_FOUND and FILE_NOT_REGULAR', async () => {
     await expect(measureEifFile(join(dir, 'missing.eif'))).toThrowCosignerError('FILE_NOT_FOUND');
-    await expect(measureEifFile(dir)).toThrowCosignerError('FILE_UNREADABLE');
+    await expect(measureEifFile(dir)).toThrowCosignerError('FILE_NOT_REGULAR');
   });
 });

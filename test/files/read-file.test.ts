@@ -31,8 +31,8 @@ describe('readFileBytes', () => {
     await expect(readFileBytes(join(file, 'below'), { what: 'document', maxBytes: 9 })).toThrowCosignerError('FILE_NOT_FOUND');
   });
 
-  it('throws FILE_UNREADABLE for a directory', async () => {
-    await expect(readFileBytes(dir, { what: 'document', maxBytes: 9 })).toThrowCosignerError('FILE_UNREADABLE');
+  it('throws FILE_NOT_REGULAR for a directory', async () => {
+    await expect(readFileBytes(dir, { what: 'document', maxBytes: 9 })).toThrowCosignerError('FILE_NOT_REGULAR');
   });
 
   it('maps other errors to FILE_UNREADABLE with the errno code and path', () => {
