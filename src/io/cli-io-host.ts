@@ -79,7 +79,7 @@ export class CliIoHost implements IoHost {
         case 'text':
           return (await inquirer.input({ message: prompt.message, default: prompt.default, validate: prompt.validate, required: true }, context)) as PromptAnswer<P>;
         case 'select':
-          return (await inquirer.select({ message: prompt.message, default: prompt.default, choices: prompt.choices }, context)) as PromptAnswer<P>;
+          return (await inquirer.select({ message: prompt.message, default: prompt.default, choices: prompt.choices.map((c) => ({ ...c, name: escapeControl(c.name ?? c.value), ...(c.description === undefined ? {} : { description: escapeControl(c.description) }) })) }, context)) as PromptAnswer<P>;
         case 'confirm':
           return (await inquirer.confirm({ message: prompt.message, default: prompt.default ?? false }, context)) as PromptAnswer<P>;
         case 'secret':

@@ -110,4 +110,27 @@ describe('the terminal IoHost', () => {
       ].join('\n'),
     );
   });
+
+  it('escapes prompt messages and choice names on a terminal', async () => {
+    const stdin = new PassThrough() as PassThrough & { isTTY?: boolean; setRawMode?: (on: boolean) => void };
+    stdin.isTTY = true;
+    stdin.setRawMode = () => undefined;
+    const stderr = new PassThrough() as PassThrough & { isTTY?: boolean; columns?: number };
+    stderr.isTTY = true;
+    stderr.columns = 120;
+    let text = '';
+    stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    const io = await CliIoHost.create({ stdin, stderr, json: false, quiet: false, verbose: false, color: false, nonInteractive: false, assumeYes: false, ci: true });
+    const answer = io.request({ kind: 'select', message: 'Subnet \u001b[2Kin vpc\u202e', flag: '--subnet-id', choices: [{ value: 'a', name: 'subnet-a \u009b2J' }, { value: 'b\u001b' }] });
+    const timer = setInterval(() => {
+      if (!text.includes('Subnet')) return;
+      clearInterval(timer);
+      stdin.write('\r');
+    }, 5);
+    await expect(answer).resolves.toBe('a');
+    expect(text).toContain('Subnet \\x1b[2Kin vpc\\u202e');
+    expect(text).toContain('subnet-a \\x9b2J');
+    expect(text).toContain('b\\x1b');
+    expect(text).not.toMatch(/[\u009b\u202e]|\u001b\[2Kin/);
+  });
 });
