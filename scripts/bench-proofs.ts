@@ -25,7 +25,7 @@ const EVIL = `${'*e'.repeat(8)}*f`;
 function foreignStatements(): PolicyStatement[] {
   const statements: PolicyStatement[] = [];
   for (let i = 0; i < 100; i += 1) {
-    const tag = `team-${i.toString().padStart(3, '0')}-${'x'.repeat(40)}`;
+    const tag = `team-${i.toString().padStart(3, '0')}-${'x'.repeat(18)}`;
     switch (i % 4) {
       case 0:
         statements.push({ Sid: `DenyUntagged${i}`, Effect: 'Deny', Principal: '*', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: '*', Condition: { StringNotLike: { 'aws:PrincipalTag/team': [EVIL, `${tag}*`] }, ArnNotEquals: { 'aws:PrincipalArn': ROLE } } });
@@ -37,7 +37,7 @@ function foreignStatements(): PolicyStatement[] {
         statements.push({ Sid: `VpceOnly${i}`, Effect: 'Deny', Principal: '*', Action: 'kms:Decrypt', Resource: '*', Condition: { StringNotEquals: { 'aws:SourceVpce': [`vpce-${i}abcdef0123456789`, `vpce-${i}fedcba9876543210`] }, ArnNotLike: { 'aws:PrincipalArn': [ROLE, `arn:aws:iam::${ACCOUNT}:role/${EVIL}`] } } });
         break;
       default:
-        statements.push({ Sid: `Tagging${i}`, Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/tagger-${i}` }, Action: ['kms:TagResource', 'kms:UntagResource'], Resource: '*', Condition: { StringEquals: { 'aws:RequestTag/owner': `${tag}-${'y'.repeat(54)}` } } });
+        statements.push({ Sid: `Tagging${i}`, Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/tagger-${i}` }, Action: ['kms:TagResource', 'kms:UntagResource'], Resource: '*', Condition: { StringEquals: { 'aws:RequestTag/owner': `${tag}-${'y'.repeat(16)}` } } });
     }
   }
   return statements;
@@ -47,6 +47,7 @@ const desired = buildKeyPolicy({ accountId: ACCOUNT, roleArn: ROLE, pcr8: [PCR8]
 const { policy } = mergeBySid({ Version: '2012-10-17', Statement: foreignStatements() }, desired, { ownedSids: OWNED_KEY_POLICY_SIDS });
 const bucket = buildBucketPolicy({ bucketName: 'cosigner-bench-123456789012', accountId: ACCOUNT, roleArn: ROLE });
 const bytes = Buffer.byteLength(serialisePolicy(policy));
+if (bytes > 32_768 || bytes < 30_000) throw new Error(`the benchmark policy is ${bytes} bytes; it should be just under the 32 KB KMS limit`);
 
 const input = { keyArn: KEY, roleArn: ROLE, pcr8: [PCR8], adminArns: [`arn:aws:iam::${ACCOUNT}:root`] };
 const first = proveKeyPolicy(policy, input);
