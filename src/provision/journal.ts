@@ -7,12 +7,12 @@
  * from interleaving. The journal never holds a secret.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readFile, unlink } from 'node:fs/promises';
-import { hostname } from 'node:os';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { CosignerError, fail } from '../errors.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
+import { acquireFileLock, type FileLock, type LockVerdict } from '../files/lock.js';
 
 export const JOURNAL_SCHEMA_VERSION = 1;
 // Resolved entries beyond this many are dropped, oldest first; unresolved intents are always kept.
@@ -82,7 +82,7 @@ export class Journal {
   private data: JournalFile;
   private runId: string | undefined;
   private writing: Promise<void> = Promise.resolve();
-  private locked = false;
+  private held: FileLock | undefined;
   private readonly now: () => Date;
 
   private constructor(path: string, data: JournalFile, now: () => Date) {
@@ -120,42 +120,31 @@ export class Journal {
   }
 
   /**
-   * Take the lock: `<journal>.lock` created exclusively, holding our pid. A lock whose process is
-   * gone (a crash, a kill) is taken over; a live one is JOURNAL_LOCKED.
+   * Take the lock `<journal>.lock` (src/files/lock.ts), failing at once when another run holds
+   * it: JOURNAL_LOCKED. A lock whose process is gone (a crash, a kill) is taken over, and so is one
+   * left by this very process (a handle that never unlocked). A live run keeps its lock however
+   * long it takes; a lock taken on another host is never taken over.
    */
   async lock(): Promise<void> {
     const lockPath = `${this.path}.lock`;
-    await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const handle = await open(lockPath, 'wx', 0o600);
-        await handle.writeFile(JSON.stringify({ pid: process.pid, host: hostname(), at: this.now().toISOString() }));
-        await handle.close();
-        this.locked = true;
-        return;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-          throw new CosignerError('FILE_UNWRITABLE', `cannot create the journal lock ${lockPath}`, { hint: 'check that the directory is writable', cause: error });
-        }
-      }
-      const holder = await readLock(lockPath);
-      if (holder !== undefined && holder.host === hostname() && holder.pid !== process.pid && isAlive(holder.pid)) {
-        fail('JOURNAL_LOCKED', `another cosigner-cli (pid ${holder.pid}) is working on ${this.data.name}`, 'wait for it to finish; if it is gone, delete the lock file', { context: { lock: lockPath, pid: holder.pid } });
-      }
-      if (holder !== undefined && holder.host !== hostname()) {
-        fail('JOURNAL_LOCKED', `the journal of ${this.data.name} is locked by host ${holder.host}`, `if no run is active there, delete ${lockPath}`, { context: { lock: lockPath } });
-      }
-      // The holder is gone (or it is this very process after an in-process crash): take over.
-      await unlink(lockPath).catch(() => undefined);
+    const name = this.data.name;
+    try {
+      await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
+    } catch (error) {
+      throw lockUnwritable(lockPath, error);
     }
-    fail('JOURNAL_LOCKED', `could not lock the journal of ${this.data.name}`, 'run the command again');
+    this.held = await acquireFileLock(lockPath, {
+      reclaimOwnProcess: true,
+      busy: ({ verdict }) => journalLocked(name, lockPath, verdict),
+      unwritable: (error) => lockUnwritable(lockPath, error),
+    });
   }
 
   async unlock(): Promise<void> {
     await this.writing.catch(() => undefined);
-    if (!this.locked) return;
-    this.locked = false;
-    await unlink(`${this.path}.lock`).catch(() => undefined);
+    const held = this.held;
+    this.held = undefined;
+    await held?.release();
   }
 
   /** Start a run; every entry until {@link finishRun} belongs to it. */
@@ -265,28 +254,42 @@ export class Journal {
   }
 }
 
+/** JOURNAL_LOCKED, saying who holds the lock and how to free it. */
+function journalLocked(name: string, lockPath: string, verdict: LockVerdict): CosignerError {
+  switch (verdict.state) {
+    case 'held':
+      return new CosignerError('JOURNAL_LOCKED', `another cosigner-cli (pid ${verdict.owner.pid}) is working on ${name}`, {
+        hint: 'wait for it to finish; if it is gone, delete the lock file',
+        context: { lock: lockPath, pid: verdict.owner.pid },
+      });
+    case 'other-host':
+      return new CosignerError('JOURNAL_LOCKED', `the journal of ${name} is locked by host ${verdict.owner.host}`, {
+        hint: `a lock taken on another host is never taken over: if no run is active on ${verdict.owner.host}, delete ${lockPath}`,
+        context: { lock: lockPath },
+      });
+    case 'being-written':
+      return new CosignerError('JOURNAL_LOCKED', `another cosigner-cli is taking the journal lock of ${name} right now`, {
+        hint: `wait for it to finish; if no cosigner-cli is running, delete ${lockPath}`,
+        context: { lock: lockPath },
+      });
+    case 'not-a-file':
+      return new CosignerError('JOURNAL_LOCKED', `the journal lock ${lockPath} is not a regular file`, {
+        hint: `delete ${lockPath}: cosigner-cli only ever creates a small JSON file there`,
+        context: { lock: lockPath },
+      });
+    default:
+      return new CosignerError('JOURNAL_LOCKED', `could not lock the journal of ${name}`, { hint: 'run the command again', context: { lock: lockPath } });
+  }
+}
+
+function lockUnwritable(lockPath: string, cause: unknown): CosignerError {
+  return new CosignerError('FILE_UNWRITABLE', `cannot create the journal lock ${lockPath}`, { hint: 'check that the directory is writable', cause });
+}
+
 function corrupt(path: string, why: string, cause?: unknown): CosignerError {
   return new CosignerError('JOURNAL_CORRUPT', `the journal ${path} is damaged: ${why}`, {
     hint: `move it aside and run again: resources are found by name and tags, but a key created by an interrupted run may need \`cosigner-cli status --all\` to be found`,
     ...(cause === undefined ? {} : { cause }),
     context: { path },
   });
-}
-
-async function readLock(path: string): Promise<{ pid: number; host: string } | undefined> {
-  try {
-    const value = JSON.parse(await readFile(path, 'utf8')) as { pid?: unknown; host?: unknown };
-    return typeof value.pid === 'number' && typeof value.host === 'string' ? { pid: value.pid, host: value.host } : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -3,9 +3,9 @@
  *
  * - Reads need no lock: writers replace the file atomically (write a temp file, fsync, rename), so
  *   a reader sees the old or the new document, never a mix.
- * - Writes are transactions: take the inter-process lock (`aws-state.lock`, created exclusively,
- *   holding the owner's pid and host; a lock whose owner is dead, or older than the stale bound,
- *   is broken), read, apply, write, release. Within one process an async mutex queues
+ * - Writes are transactions: take the inter-process lock (`aws-state.lock`, src/files/lock.ts:
+ *   a lock whose holder on this host is dead, or older than the stale bound, is broken; one from
+ *   another host never is), read, apply, write, release. Within one process an async mutex queues
  *   transactions first, so they never spin on the file lock.
  * - The CloudTrail log is `aws-cloudtrail.jsonl`, appended one line per call; a torn last line
  *   (a crash mid-append) is ignored on read.
@@ -14,12 +14,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { CosignerError, isCosignerError } from '../../errors.js';
 import { writeFileAtomic } from '../../files/atomic-write.js';
+import { acquireFileLock, type FileLock } from '../../files/lock.js';
 import { newState, STATE_FORMAT, STATE_VERSION, stateSchema, type SandboxState } from './state.js';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 export const STATE_FILE = 'aws-state.json';
 export const LOCK_FILE = 'aws-state.lock';
@@ -33,7 +32,7 @@ export interface StoreOptions {
   now: () => Date;
   /** Give up waiting for the lock after this long. @default 30000 */
   lockTimeoutMs?: number;
-  /** A lock older than this is broken even if its owner looks alive. @default 60000 */
+  /** A lock taken on this host and older than this is broken even if its owner looks alive. @default 60000 */
   staleLockMs?: number;
 }
 
@@ -52,16 +51,6 @@ const WRITE_ERRNOS = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'ENOSPC', '
 function isWriteFailure(error: unknown): boolean {
   return WRITE_ERRNOS.has((error as NodeJS.ErrnoException | undefined)?.code ?? '');
 }
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 
 export class StateStore {
   readonly dir: string;
@@ -168,14 +157,14 @@ export class StateStore {
     inProcessQueues.set(this.statePath, queued);
     await previous;
     try {
-      const token = await this.#lock();
+      const lock = await this.#lock();
       try {
         const state = await this.read();
         const result = await apply(state);
         await this.#write(state);
         return result;
       } finally {
-        await this.#unlock(token);
+        await lock.release();
       }
     } finally {
       release();
@@ -198,70 +187,22 @@ export class StateStore {
     }
   }
 
-  async #lock(): Promise<string> {
-    const token = randomBytes(8).toString('hex');
-    const body = JSON.stringify({ pid: process.pid, host: hostname(), token, at: new Date().toISOString() });
-    const deadline = Date.now() + this.#lockTimeoutMs;
-    let wait = 2;
-    for (;;) {
-      try {
-        const handle = await fs.open(this.lockPath, 'wx', 0o600);
-        try {
-          await handle.writeFile(body);
-        } finally {
-          await handle.close();
-        }
-        return token;
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code !== 'EEXIST') throw isWriteFailure(error) ? unwritable(this.dir, error) : error;
-      }
-      await this.#breakIfStale();
-      if (Date.now() > deadline) {
-        throw new CosignerError('SANDBOX_LOCKED', `the sandbox state is locked by another process (${this.lockPath})`, {
-          hint: `If no other cosigner-cli is running, delete ${this.lockPath}.`,
-        });
-      }
-      await sleep(wait + Math.random() * wait);
-      wait = Math.min(wait * 2, 50);
-    }
-  }
-
-  async #breakIfStale(): Promise<void> {
-    let text: string;
-    let mtime: number;
-    try {
-      text = await fs.readFile(this.lockPath, 'utf8');
-      mtime = (await fs.stat(this.lockPath)).mtimeMs;
-    } catch {
-      return;
-    }
-    let owner: { pid?: unknown; host?: unknown } = {};
-    try {
-      owner = JSON.parse(text) as typeof owner;
-    } catch {
-      // A lock file being written right now is empty for a moment; only its age can break it.
-    }
-    const age = Date.now() - mtime;
-    const deadOwner = typeof owner.pid === 'number' && owner.host === hostname() && !processAlive(owner.pid);
-    if (deadOwner || age > this.#staleLockMs) {
-      // Only remove the lock we judged: if it changed meanwhile, someone else holds a fresh one.
-      try {
-        const again = await fs.readFile(this.lockPath, 'utf8');
-        if (again === text) await fs.rm(this.lockPath, { force: true });
-      } catch {
-        // gone already
-      }
-    }
-  }
-
-  async #unlock(token: string): Promise<void> {
-    try {
-      const text = await fs.readFile(this.lockPath, 'utf8');
-      if ((JSON.parse(text) as { token?: string }).token === token) await fs.rm(this.lockPath, { force: true });
-    } catch {
-      // already gone (broken as stale by another process)
-    }
+  /** The inter-process lock (src/files/lock.ts): waits up to the timeout, then SANDBOX_LOCKED. */
+  async #lock(): Promise<FileLock> {
+    const lockPath = this.lockPath;
+    return acquireFileLock(lockPath, {
+      timeoutMs: this.#lockTimeoutMs,
+      pollMs: 50,
+      staleMs: this.#staleLockMs,
+      busy: ({ verdict }) =>
+        new CosignerError('SANDBOX_LOCKED', `the sandbox state is locked by another process (${lockPath})`, {
+          hint:
+            verdict.state === 'other-host'
+              ? `The lock was taken on host ${verdict.owner.host} and is never broken from here: if no cosigner-cli is running there, delete ${lockPath}.`
+              : `If no other cosigner-cli is running, delete ${lockPath}.`,
+        }),
+      unwritable: (error) => (isWriteFailure(error) ? unwritable(this.dir, error) : (error as Error)),
+    });
   }
 
   // --- CloudTrail log --------------------------------------------------------------------------
