@@ -4,6 +4,7 @@
  * `client.send(new XCommand(input))` per method. The sandbox implements the same interface.
  */
 import type * as SDK from '@aws-sdk/client-kms';
+import { CosignerError } from '../errors.js';
 import { lazyClient } from './lazy-client.js';
 
 /** The names of the operations in {@link KMSPort}, in AWS's spelling. */
@@ -23,6 +24,7 @@ export const KMS_OPERATIONS = [
   'CancelKeyDeletion',
   'TagResource',
   'ListResourceTags',
+  'ListGrants',
   'GenerateDataKey',
   'Encrypt',
   'Decrypt',
@@ -44,6 +46,7 @@ export interface KMSPort {
   cancelKeyDeletion(input: SDK.CancelKeyDeletionCommandInput): Promise<SDK.CancelKeyDeletionCommandOutput>;
   tagResource(input: SDK.TagResourceCommandInput): Promise<SDK.TagResourceCommandOutput>;
   listResourceTags(input: SDK.ListResourceTagsCommandInput): Promise<SDK.ListResourceTagsCommandOutput>;
+  listGrants(input: SDK.ListGrantsCommandInput): Promise<SDK.ListGrantsCommandOutput>;
   generateDataKey(input: SDK.GenerateDataKeyCommandInput): Promise<SDK.GenerateDataKeyCommandOutput>;
   encrypt(input: SDK.EncryptCommandInput): Promise<SDK.EncryptCommandOutput>;
   decrypt(input: SDK.DecryptCommandInput): Promise<SDK.DecryptCommandOutput>;
@@ -113,6 +116,10 @@ export function createKMSPort(config: SDK.KMSClientConfig): KMSPort & { destroy(
       const { sdk, client } = await lazy.get();
       return client.send(new sdk.ListResourceTagsCommand(input));
     },
+    async listGrants(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.ListGrantsCommand(input));
+    },
     async generateDataKey(input) {
       const { sdk, client } = await lazy.get();
       return client.send(new sdk.GenerateDataKeyCommand(input));
@@ -127,4 +134,26 @@ export function createKMSPort(config: SDK.KMSClientConfig): KMSPort & { destroy(
     },
     destroy: lazy.destroy,
   };
+}
+
+/** Pages ListGrants follows before it gives up (50,000 grants per key at 100 a page is 500). */
+const MAX_GRANT_PAGES = 1000;
+
+/**
+ * Every grant of a key: ListGrants page by page, following `NextMarker` while `Truncated`. A
+ * marker that repeats or a listing that never ends is an error, not a silent partial answer.
+ */
+export async function listAllGrants(kms: Pick<KMSPort, 'listGrants'>, keyId: string): Promise<SDK.GrantListEntry[]> {
+  const grants: SDK.GrantListEntry[] = [];
+  const seen = new Set<string>();
+  let marker: string | undefined;
+  for (let page = 0; page < MAX_GRANT_PAGES; page++) {
+    const output = await kms.listGrants({ KeyId: keyId, Limit: 100, ...(marker === undefined ? {} : { Marker: marker }) });
+    grants.push(...(output.Grants ?? []));
+    if (output.Truncated !== true || output.NextMarker === undefined || output.NextMarker === '') return grants;
+    if (seen.has(output.NextMarker)) break;
+    seen.add(output.NextMarker);
+    marker = output.NextMarker;
+  }
+  throw new CosignerError('AWS_SERVICE_ERROR', `kms:ListGrants on ${keyId} did not come to an end`, { hint: 'run again; if it persists, list the grants with `aws kms list-grants` and report the answer' });
 }

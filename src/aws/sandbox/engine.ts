@@ -54,6 +54,8 @@ export interface AuthorizeRequest {
   context?: Record<string, ContextValue>;
   /** HEAD requests carry no error body: S3 reports a bare 403. */
   head?: boolean;
+  /** KMS grants: allow the caller when no policy allows and none denies explicitly. */
+  grants?: (caller: Caller) => boolean;
 }
 
 /** What a handler may add to the CloudTrail event of its call. */
@@ -344,6 +346,7 @@ export class SandboxEngine {
       { service: resourceModel },
     );
     if (result.decision === 'Allow') return;
+    if (result.decision === 'ImplicitDeny' && request.grants?.(caller) === true) return;
     const explicit = result.decision === 'ExplicitDeny';
     const resourceDenied = explicit && result.matchedStatements.some((index) => resourcePolicy.Statement[index]?.Effect === 'Deny');
     const because = explicit

@@ -24,6 +24,7 @@ export { STATE_FILE, LOCK_FILE, TRAIL_FILE } from './store.js';
 export { TAKEN_BUCKET_NAMES } from './s3.js';
 export { AL2023_X86_PARAMETER, INSTANCE_TYPES, REGIONS as SANDBOX_REGIONS } from './catalogue.js';
 export type { PrincipalSpec } from './engine.js';
+export type { SandboxKMS } from './kms.js';
 
 export interface SandboxPortsOptions {
   /** The sandbox directory (created if missing). */
@@ -45,6 +46,8 @@ export interface SandboxPortsOptions {
 }
 
 export interface SandboxPorts extends AwsPorts {
+  /** The KMS port, plus CreateGrant and RevokeGrant (which the CLI never calls). */
+  readonly kms: SandboxKMS;
   readonly sandbox: true;
   readonly dir: string;
   readonly knobs: SandboxKnobs;

@@ -21,7 +21,7 @@ export function createAlias(tx: Tx, input: SDK.CreateAliasCommandInput) {
   const aliasArn = `arn:aws:kms:${tx.region}:${tx.state.accountId}:${name}`;
   tx.authorize({ action: 'kms:CreateAlias', resource: aliasArn });
   authorizeKey(tx, resolved, 'kms:CreateAlias');
-  requireState(tx, resolved.key, ['Enabled', 'Disabled']);
+  requireState(tx, resolved.key, ['Enabled', 'Disabled', 'PendingImport']);
   const existing = tx.regionState.kms.aliases[name];
   const existingKey = existing === undefined ? undefined : tx.regionState.kms.keys[existing.keyId];
   if (existingKey !== undefined && !isDeleted(existingKey, tx.now)) {
@@ -42,7 +42,7 @@ export function updateAlias(tx: Tx, input: SDK.UpdateAliasCommandInput) {
   tx.authorize({ action: 'kms:UpdateAlias', resource: aliasArn });
   authorizeKey(tx, { key: current }, 'kms:UpdateAlias');
   authorizeKey(tx, target, 'kms:UpdateAlias');
-  requireState(tx, target.key, ['Enabled', 'Disabled']);
+  requireState(tx, target.key, ['Enabled', 'Disabled', 'PendingImport']);
   alias.keyId = target.key.id;
   alias.updatedAt = tx.now.toISOString();
   return {};

@@ -5,7 +5,7 @@ import type { ContextValue } from '../../policy/types.js';
 import { envelopeForRecipient } from './cms.js';
 import type { Tx } from './engine.js';
 import { attest } from './kms-attestation.js';
-import { authorizeKey, keyTrail, requireState, resolveKey, UUID, type ResolvedKey } from './kms-keys.js';
+import { authorizeKey, KEY_ID, keySpecOf, keyTrail, keyUsageOf, requireState, resolveKey, type ResolvedKey } from './kms-keys.js';
 import type { KeyRecord } from './state.js';
 
 // ----------------------------------------------------------------------------------------------
@@ -32,7 +32,7 @@ function blobKeyId(blob: Uint8Array): string | undefined {
   const bytes = Buffer.from(blob);
   if (bytes.length < 1 + 3 + 36 + 8 + 12 + 16 || bytes[0] !== BLOB_VERSION || !bytes.subarray(1, 4).equals(MAGIC)) return undefined;
   const id = bytes.subarray(4, 40).toString('ascii');
-  return UUID.test(id) ? id : undefined;
+  return KEY_ID.test(id) ? id : undefined;
 }
 
 function open(tx: Tx, key: KeyRecord, blob: Uint8Array, context: Record<string, string> | undefined): Uint8Array {
@@ -55,6 +55,18 @@ export function newMaterial(now: Date): KeyRecord['material'][number] {
   return { id: randomBytes(4).toString('hex'), createdAt: now.toISOString(), key: randomBytes(32).toString('base64') };
 }
 
+/**
+ * Symmetric cryptography only: GenerateDataKey needs a symmetric key in any case; Encrypt and
+ * Decrypt under an RSA encryption key are real KMS operations the sandbox does not perform.
+ */
+function requireSymmetric(tx: Tx, key: KeyRecord, operation: string): void {
+  const spec = keySpecOf(key);
+  if (spec === 'SYMMETRIC_DEFAULT') return;
+  const usage = keyUsageOf(key);
+  if (operation === 'GenerateDataKey' || usage !== 'ENCRYPT_DECRYPT') throw tx.error('InvalidKeyUsageException', `${key.arn} key usage is ${usage} and key spec is ${spec}, which is not valid for ${operation}.`);
+  throw tx.error('UnsupportedOperationException', `The cosigner-cli sandbox does not perform ${operation} under ${spec} keys.`);
+}
+
 function encryptionContextKeys(context: Record<string, string> | undefined): Record<string, ContextValue> {
   const entries = Object.entries(context ?? {});
   return {
@@ -75,6 +87,7 @@ export function generateDataKey(tx: Tx, input: SDK.GenerateDataKeyCommandInput) 
   const attested = attest(tx, input.Recipient);
   authorizeKey(tx, resolved, 'kms:GenerateDataKey', { ...encryptionContextKeys(input.EncryptionContext), ...(attested?.context ?? {}) });
   requireState(tx, resolved.key, ['Enabled']);
+  requireSymmetric(tx, resolved.key, 'GenerateDataKey');
   const plaintext = new Uint8Array(randomBytes(size));
   const ciphertext = seal(resolved.key, plaintext, input.EncryptionContext);
   if (attested !== undefined) {
@@ -91,6 +104,7 @@ export function encrypt(tx: Tx, input: SDK.EncryptCommandInput) {
   if (input.EncryptionAlgorithm !== undefined && input.EncryptionAlgorithm !== 'SYMMETRIC_DEFAULT') throw tx.error('InvalidKeyUsageException', `The encryption algorithm ${input.EncryptionAlgorithm} is not compatible with the type of key.`);
   authorizeKey(tx, resolved, 'kms:Encrypt', encryptionContextKeys(input.EncryptionContext));
   requireState(tx, resolved.key, ['Enabled']);
+  requireSymmetric(tx, resolved.key, 'Encrypt');
   return { KeyId: resolved.key.arn, CiphertextBlob: seal(resolved.key, plaintext, input.EncryptionContext), EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' as const };
 }
 

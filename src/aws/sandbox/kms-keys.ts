@@ -1,12 +1,16 @@
-/** Key lookup and state: resolving a KeyId (id, ARN, alias), key states, metadata, key-policy authorization, list pages. */
+/** Key lookup and state: resolving a KeyId (id, ARN, alias), key states, metadata, authorization (key policy, then grants), list pages. */
 import type * as SDK from '@aws-sdk/client-kms';
 import type { ContextValue } from '../../policy/types.js';
 import type { Tx } from './engine.js';
 import type { SandboxServiceError } from './service-error.js';
+import { grantAllows } from './kms-grant-match.js';
 import type { KeyRecord } from './state.js';
 import { paginate } from './util.js';
 
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** A key id: a UUID, or `mrk-` and 32 hex digits for a multi-Region key (both 36 characters). */
+export const KEY_ID = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
+
+export type KeyStateName = 'Enabled' | 'Disabled' | 'PendingDeletion' | 'PendingImport';
 
 /** Deletion is complete once the deletion date has passed: the key and its aliases are gone. */
 export function isDeleted(key: KeyRecord, now: Date): boolean {
@@ -17,28 +21,49 @@ export function liveKeys(tx: Tx): KeyRecord[] {
   return Object.values(tx.regionState.kms.keys).filter((key) => !isDeleted(key, tx.now));
 }
 
-function keyState(key: KeyRecord): SDK.KeyState {
+function keyState(key: KeyRecord): KeyStateName {
   if (key.pendingDeletion !== undefined) return 'PendingDeletion';
+  // A key created for imported material waits for it (GetParametersForImport/ImportKeyMaterial are not simulated).
+  if (key.origin === 'EXTERNAL' && key.material.length === 0) return 'PendingImport';
   return key.enabled ? 'Enabled' : 'Disabled';
 }
 
+export function keySpecOf(key: KeyRecord): string {
+  return key.keySpec ?? 'SYMMETRIC_DEFAULT';
+}
+
+export function keyUsageOf(key: KeyRecord): string {
+  return key.keyUsage ?? 'ENCRYPT_DECRYPT';
+}
+
+/** The encryption algorithms DescribeKey reports for a key spec and usage. */
+function encryptionAlgorithms(spec: string, usage: string): SDK.EncryptionAlgorithmSpec[] | undefined {
+  if (spec === 'SYMMETRIC_DEFAULT') return ['SYMMETRIC_DEFAULT'];
+  if (spec.startsWith('RSA_') && usage === 'ENCRYPT_DECRYPT') return ['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256'];
+  return undefined;
+}
+
 export function metadata(tx: Tx, key: KeyRecord): SDK.KeyMetadata {
+  const spec = keySpecOf(key);
+  const usage = keyUsageOf(key);
+  const algorithms = encryptionAlgorithms(spec, usage);
   return {
     AWSAccountId: tx.state.accountId,
     KeyId: key.id,
     Arn: key.arn,
     CreationDate: new Date(key.createdAt),
-    Enabled: key.enabled,
+    Enabled: keyState(key) === 'Enabled',
     Description: key.description,
-    KeyUsage: 'ENCRYPT_DECRYPT',
+    KeyUsage: usage as SDK.KeyUsageType,
     KeyState: keyState(key),
     ...(key.pendingDeletion === undefined ? {} : { DeletionDate: new Date(key.pendingDeletion.deletionDate) }),
-    Origin: 'AWS_KMS',
+    Origin: key.origin ?? 'AWS_KMS',
     KeyManager: 'CUSTOMER',
-    CustomerMasterKeySpec: 'SYMMETRIC_DEFAULT',
-    KeySpec: 'SYMMETRIC_DEFAULT',
-    EncryptionAlgorithms: ['SYMMETRIC_DEFAULT'],
-    MultiRegion: false,
+    CustomerMasterKeySpec: spec as SDK.CustomerMasterKeySpec,
+    KeySpec: spec as SDK.KeySpec,
+    ...(algorithms === undefined ? {} : { EncryptionAlgorithms: algorithms }),
+    MultiRegion: key.multiRegion === true,
+    ...(key.multiRegion === true ? { MultiRegionConfiguration: { MultiRegionKeyType: 'PRIMARY', PrimaryKey: { Arn: key.arn, Region: tx.region }, ReplicaKeys: [] } } : {}),
   };
 }
 
@@ -74,20 +99,25 @@ export function resolveKey(tx: Tx, keyId: string | undefined, aliases: boolean):
     if (!id.startsWith(`${prefix}key/`)) throw tx.error('NotFoundException', `Key '${id}' does not exist`);
     uuid = id.slice(`${prefix}key/`.length);
   }
-  if (!UUID.test(uuid)) throw tx.error('NotFoundException', `Invalid keyId '${id}'`);
+  if (!KEY_ID.test(uuid)) throw tx.error('NotFoundException', `Invalid keyId '${id}'`);
   const key = tx.regionState.kms.keys[uuid];
   if (key === undefined || isDeleted(key, tx.now)) throw tx.error('NotFoundException', `Key '${prefix}key/${uuid}' does not exist`);
   return { key };
 }
 
-export function requireState(tx: Tx, key: KeyRecord, allowed: ('Enabled' | 'Disabled' | 'PendingDeletion')[]): void {
+export function requireState(tx: Tx, key: KeyRecord, allowed: KeyStateName[]): void {
   const state = keyState(key);
-  if (allowed.includes(state as 'Enabled')) return;
+  if (allowed.includes(state)) return;
   if (state === 'Disabled') throw tx.error('DisabledException', `${key.arn} is disabled.`);
-  throw tx.error('KMSInvalidStateException', `${key.arn} is ${state === 'PendingDeletion' ? 'pending deletion' : state.toLowerCase()}.`);
+  const described = { PendingDeletion: 'pending deletion', PendingImport: 'pending import', Enabled: 'enabled' }[state];
+  throw tx.error('KMSInvalidStateException', `${key.arn} is ${described}.`);
 }
 
-/** Authorizes `action` on the key by its key policy (and the caller's IAM policies). */
+/**
+ * Authorizes `action` on the key: its key policy (and the caller's IAM policies, where the key
+ * policy names the account) decide; where they give no Allow and no explicit Deny, a grant of the
+ * key naming the caller and the operation allows, as in KMS.
+ */
 export function authorizeKey(tx: Tx, resolved: ResolvedKey, action: string, context: Record<string, ContextValue> = {}): void {
   tx.authorize({
     action,
@@ -95,11 +125,13 @@ export function authorizeKey(tx: Tx, resolved: ResolvedKey, action: string, cont
     resourcePolicy: resolved.key.policy,
     model: 'kms',
     context: { ...(resolved.alias === undefined ? {} : { 'kms:RequestAlias': resolved.alias }), ...context },
+    grants: (caller) => grantAllows(resolved.key.grants ?? [], caller, action, context),
   });
 }
 
-export function listPage<T>(tx: Tx, items: T[], input: { Limit?: number | undefined; Marker?: string | undefined }, scope: object) {
-  if (input.Limit !== undefined && (input.Limit < 1 || input.Limit > 1000)) throw tx.error('ValidationException', `1 validation error detected: Value '${input.Limit}' at 'limit' failed to satisfy constraint: Member must have value between 1 and 1000`);
+/** One page of a KMS listing (`Limit` 1 to `maxLimit`, `Marker`, `Truncated`, `NextMarker`). */
+export function listPage<T>(tx: Tx, items: T[], input: { Limit?: number | undefined; Marker?: string | undefined }, scope: object, maxLimit = 1000) {
+  if (input.Limit !== undefined && (input.Limit < 1 || input.Limit > maxLimit)) throw tx.error('ValidationException', `1 validation error detected: Value '${input.Limit}' at 'limit' failed to satisfy constraint: Member must have value between 1 and ${maxLimit}`);
   const page = paginate(items, { token: input.Marker, max: input.Limit, pageSize: tx.knobs.pageSize, scope: `${tx.operation}:${JSON.stringify(scope)}`, invalid: (): SandboxServiceError => tx.error('InvalidMarkerException', 'Invalid marker') });
   return { items: page.items, Truncated: page.next !== undefined, ...(page.next === undefined ? {} : { NextMarker: page.next }) };
 }

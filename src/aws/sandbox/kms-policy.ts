@@ -65,7 +65,7 @@ export function putKeyPolicy(tx: Tx, input: SDK.PutKeyPolicyCommandInput) {
   keyTrail(tx, resolved.key);
   if (input.PolicyName !== undefined && input.PolicyName !== 'default') throw tx.error('ValidationException', `PolicyName must be "default", got "${input.PolicyName}"`);
   authorizeKey(tx, resolved, 'kms:PutKeyPolicy');
-  requireState(tx, resolved.key, ['Enabled', 'Disabled']);
+  requireState(tx, resolved.key, ['Enabled', 'Disabled', 'PendingImport']);
   resolved.key.policy = validateKeyPolicy(tx, input.Policy, resolved.key.arn, input.BypassPolicyLockoutSafetyCheck === true);
   return {};
 }

@@ -27,7 +27,7 @@ export function tagResource(tx: Tx, input: SDK.TagResourceCommandInput) {
   keyTrail(tx, resolved.key);
   const tags = checkTags(tx, input.Tags ?? []);
   authorizeKey(tx, resolved, 'kms:TagResource');
-  requireState(tx, resolved.key, ['Enabled', 'Disabled']);
+  requireState(tx, resolved.key, ['Enabled', 'Disabled', 'PendingImport']);
   const merged = mergeKmsTags(resolved.key.tags, tags);
   if (merged.length > 50) throw tx.error('TagException', 'Cannot exceed quota for TagsPerKey: 50');
   resolved.key.tags = merged;

@@ -2,7 +2,7 @@
  * The simulated KMS behind {@link KMSPort}. Behaviour spec: ./README.md, "KMS".
  *
  * Every call is authorized by evaluating the key policy (and the caller's IAM policies, for
- * delegation to the account) with src/policy's evaluator. Calls that carry
+ * delegation to the account) with src/policy's evaluator, then the key's grants. Calls that carry
  * `Recipient.AttestationDocument` have the document verified against the sandbox's trusted
  * attestation roots, and its PCRs become `kms:RecipientAttestation:PCRn` / `ImageSha384` context
  * keys, so a policy pinned to another PCR8 really denies.
@@ -16,6 +16,7 @@ import type { SandboxEngine, Tx } from './engine.js';
 import { createAlias, deleteAlias, listAliases, updateAlias } from './kms-aliases.js';
 import { decrypt, encrypt, generateDataKey } from './kms-crypto.js';
 import { cancelKeyDeletion, createKey, describeKey, enableKeyRotation, getKeyRotationStatus, listKeys, scheduleKeyDeletion } from './kms-key-lifecycle.js';
+import { createGrant, listGrants, revokeGrant } from './kms-grants.js';
 import { getKeyPolicy, putKeyPolicy } from './kms-policy.js';
 import { listResourceTags, tagResource } from './kms-tags.js';
 
@@ -90,6 +91,21 @@ export class SandboxKMS implements KMSPort {
 
   listResourceTags(input: SDK.ListResourceTagsCommandInput) {
     return this.#call('ListResourceTags', false, input, (tx) => listResourceTags(tx, input));
+  }
+
+  listGrants(input: SDK.ListGrantsCommandInput) {
+    return this.#call('ListGrants', false, input, (tx) => listGrants(tx, input));
+  }
+
+  // CreateGrant and RevokeGrant are not in the port (the CLI never calls them): they let tests
+  // and demonstrations give a key grants, as an operator would with the AWS CLI.
+
+  createGrant(input: SDK.CreateGrantCommandInput) {
+    return this.#call('CreateGrant', true, input, (tx) => createGrant(tx, input));
+  }
+
+  revokeGrant(input: SDK.RevokeGrantCommandInput) {
+    return this.#call('RevokeGrant', true, input, (tx) => revokeGrant(tx, input));
   }
 
   generateDataKey(input: SDK.GenerateDataKeyCommandInput) {

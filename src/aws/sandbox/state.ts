@@ -96,9 +96,35 @@ export interface KeyRecord {
   policy: string;
   rotation: { enabled: boolean; periodDays: number; enabledAt?: string };
   tags: { TagKey: string; TagValue: string }[];
+  /** Empty for a key whose material the sandbox does not hold (imported material not yet imported, asymmetric and HMAC keys). */
   material: KeyMaterialRecord[];
   /** The principal that created the key (CloudTrail's userIdentity). */
   createdBy: string;
+  /** Where the material comes from. Absent (older state files): `AWS_KMS`. */
+  origin?: 'AWS_KMS' | 'EXTERNAL';
+  /** A multi-Region primary key (`mrk-` id). Absent: false. */
+  multiRegion?: boolean;
+  /** Absent: `SYMMETRIC_DEFAULT`. */
+  keySpec?: string;
+  /** Absent: `ENCRYPT_DECRYPT`. */
+  keyUsage?: string;
+  /** The key's grants, oldest first. Absent: none. */
+  grants?: GrantRecord[];
+}
+
+/** A KMS grant: who may call which operations on the key, outside its key policy. */
+export interface GrantRecord {
+  /** 64 hexadecimal characters, as KMS's grant ids. */
+  id: string;
+  name?: string;
+  granteePrincipal: string;
+  retiringPrincipal?: string;
+  /** Operation names without the `kms:` prefix (`Decrypt`, `GenerateDataKey`, …). */
+  operations: string[];
+  constraints?: { EncryptionContextSubset?: Record<string, string>; EncryptionContextEquals?: Record<string, string> };
+  createdAt: string;
+  /** `arn:aws:iam::<account>:root` of the account that created the grant. */
+  issuingAccount: string;
 }
 
 export interface AliasRecord {
