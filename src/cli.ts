@@ -118,7 +118,7 @@ export function createProgram(options: ProgramOptions): Command {
     .option('--remove-statement <sid>', 'drop a foreign statement reported as a bypass path (repeatable)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option('--role-arn <arn>', 'the co-signer role, when it is not the one the config names')
     .option('--dry-run', 'show the policy diff and stop');
-  addSettings(attest, (s) => ['name', 'fireblocks.env', 'kms.keyId', 'kms.alias', 'kms.adminArns', 'kms.rotation', 'kms.policyProfile', 'kms.pcr3RoleBinding', 'kms.denyDebugEnclaves', 'iam.roleName'].includes(s.path));
+  addSettings(attest, (s) => ['name', 'fireblocks.env', 'kms.keyId', 'kms.alias', 'kms.adminArns', 'kms.rotation', 'kms.policyProfile', 'kms.pcr3RoleBinding', 'kms.denyDebugEnclaves', 'kms.acceptedGrants', 'iam.roleName'].includes(s.path));
   attest
     .command('describe-eif')
     .description('print what nitro-cli describe-eif prints, measured in-process')

@@ -5,6 +5,8 @@
  */
 import type * as SDK from '@aws-sdk/client-kms';
 import { CosignerError } from '../errors.js';
+import type { KeyGrant, KeyGrants } from '../policy/key-properties.js';
+import { isAwsErrorNamed } from './errors.js';
 import { lazyClient } from './lazy-client.js';
 
 /** The names of the operations in {@link KMSPort}, in AWS's spelling. */
@@ -156,4 +158,30 @@ export async function listAllGrants(kms: Pick<KMSPort, 'listGrants'>, keyId: str
     marker = output.NextMarker;
   }
   throw new CosignerError('AWS_SERVICE_ERROR', `kms:ListGrants on ${keyId} did not come to an end`, { hint: 'run again; if it persists, list the grants with `aws kms list-grants` and report the answer' });
+}
+
+/** A ListGrants entry in the shape the key-properties check reads. */
+export function toKeyGrant(entry: SDK.GrantListEntry): KeyGrant {
+  const constraints = entry.Constraints === undefined ? undefined : { ...entry.Constraints };
+  return {
+    GrantId: entry.GrantId ?? '',
+    GranteePrincipal: entry.GranteePrincipal,
+    Operations: [...(entry.Operations ?? [])],
+    ...(entry.Name === undefined || entry.Name === '' ? {} : { Name: entry.Name }),
+    ...(entry.RetiringPrincipal === undefined ? {} : { RetiringPrincipal: entry.RetiringPrincipal }),
+    ...(constraints === undefined || Object.keys(constraints).length === 0 ? {} : { Constraints: constraints }),
+  };
+}
+
+/**
+ * The key's grants for the key-properties check; `listed: false` when the key policy does not let
+ * the caller call kms:ListGrants (the attested key policies let no one). Other errors propagate.
+ */
+export async function readKeyGrants(kms: Pick<KMSPort, 'listGrants'>, keyId: string): Promise<KeyGrants> {
+  try {
+    return { listed: true, grants: (await listAllGrants(kms, keyId)).map(toKeyGrant) };
+  } catch (error) {
+    if (isAwsErrorNamed(error, 'AccessDeniedException')) return { listed: false, reason: 'the key policy does not let the caller call kms:ListGrants' };
+    throw error;
+  }
 }

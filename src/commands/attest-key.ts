@@ -1,16 +1,20 @@
 /**
- * What `attest` reads before it builds anything: the key (region, account, state, manager and
- * spec checked), its live policy (parsed strictly), and the co-signer role's ARN.
+ * What `attest` reads before it builds anything: the key (region, account, state and manager
+ * checked), its live policy (parsed strictly), whether the policy can protect the key (origin, key
+ * store, multi-Region, spec, usage, grants), and the co-signer role's ARN.
  */
+import type * as SDK from '@aws-sdk/client-kms';
 import type { IAMPort } from '../aws/iam.js';
-import type { KMSPort } from '../aws/kms.js';
+import { readKeyGrants, type KMSPort } from '../aws/kms.js';
 import { CosignerError, fail, isCosignerError } from '../errors.js';
 import { parseKeyArn } from '../policy/arn.js';
 import { parsePolicyDocument } from '../policy/evaluate.js';
+import { assertKeyProperties, checkKeyProperties, keyPolicyHistory, type KeyPropertiesReport } from '../policy/key-properties.js';
 import type { PolicyDocument } from '../policy/types.js';
+import { keyMarker } from '../provision/ownership.js';
 
 export interface KeyDeps {
-  kms: Pick<KMSPort, 'describeKey' | 'getKeyPolicy'>;
+  kms: Pick<KMSPort, 'describeKey' | 'getKeyPolicy' | 'listGrants'>;
   iam?: Pick<IAMPort, 'getRole'> | undefined;
   caller: { accountId: string; region: string };
 }
@@ -20,8 +24,13 @@ export function awsError(error: unknown, operation: string, resource: string, re
   return import('../aws/errors.js').then(({ classifyAwsError }) => classifyAwsError(error, { service: 'kms', operation, resource, region }));
 }
 
+export interface DescribedKey {
+  arn: string;
+  metadata: SDK.KeyMetadata;
+}
+
 /** kms:DescribeKey with the checks that make a key unusable for attest. */
-export async function describeKey(keyId: string, deps: KeyDeps, warnings: string[]): Promise<string> {
+export async function describeKey(keyId: string, deps: KeyDeps, warnings: string[]): Promise<DescribedKey> {
   const { region, accountId } = deps.caller;
   // A key ARN names its region: calling another region's endpoint would only say "not found".
   const given = parseKeyArn(keyId);
@@ -56,10 +65,30 @@ export async function describeKey(keyId: string, deps: KeyDeps, warnings: string
   if (metadata.KeyManager === 'AWS') {
     fail('AWS_INVALID_REQUEST', `the key ${metadata.Arn} is an AWS managed key, whose policy cannot be changed`, 'use a customer managed key (provision creates one)');
   }
-  if (metadata.KeySpec !== undefined && metadata.KeySpec !== 'SYMMETRIC_DEFAULT') {
-    fail('AWS_INVALID_REQUEST', `the key ${metadata.Arn} is ${metadata.KeySpec}, not a symmetric encryption key`, 'the co-signer needs a symmetric (SYMMETRIC_DEFAULT) customer managed key');
+  return { arn: metadata.Arn, metadata };
+}
+
+/**
+ * Refuses a key the key policy cannot protect (KEY_UNPROTECTABLE, KEY_HAS_GRANTS,
+ * KEY_GRANTS_UNREADABLE), before anything is written; warnings go to `warnings`.
+ */
+export async function checkKey(key: DescribedKey, live: PolicyDocument, acceptedGrantIds: readonly string[], deps: KeyDeps, warnings: string[]): Promise<KeyPropertiesReport> {
+  let grants;
+  try {
+    grants = await readKeyGrants(deps.kms, key.arn);
+  } catch (error) {
+    throw await awsError(error, 'ListGrants', key.arn, deps.caller.region);
   }
-  return metadata.Arn;
+  const report = checkKeyProperties({
+    keyArn: key.arn,
+    metadata: key.metadata,
+    grants,
+    acceptedGrantIds,
+    history: keyPolicyHistory(keyMarker(key.metadata.Description) !== undefined, live),
+  });
+  assertKeyProperties(report);
+  for (const finding of report.findings) if (finding.severity === 'warning') warnings.push(finding.message);
+  return report;
 }
 
 export async function readPolicy(deps: KeyDeps, keyArn: string): Promise<PolicyDocument> {

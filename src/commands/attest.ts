@@ -27,7 +27,8 @@ import { lintPolicy } from '../policy/lint.js';
 import { mergeBySid, type MergeReport } from '../policy/merge.js';
 import { assertKeyPolicyProofs, proveKeyPolicy, type ProofFinding } from '../policy/proofs.js';
 import type { PolicyDocument } from '../policy/types.js';
-import { awsError, describeKey, readPolicy, resolveRoleArn } from './attest-key.js';
+import type { KeyPropertyFinding } from '../policy/key-properties.js';
+import { awsError, checkKey, describeKey, readPolicy, resolveRoleArn } from './attest-key.js';
 import { decidePCR8, defaultReaders, type AttestMode, type PCR8Request, type PCR8Source, type SourceReaders } from './attest-sources.js';
 
 export type { AttestMode, PCR8Source } from './attest-sources.js';
@@ -51,11 +52,13 @@ export interface AttestOptions extends PCR8Request {
   removeStatements: string[];
   /** Stop after the diff and the proofs. */
   dryRun: boolean;
+  /** Grants of the key accepted by id (`--accept-grant`); any other grant is refused. */
+  acceptedGrants?: readonly string[];
 }
 
 export interface AttestDeps {
   io: IoHost;
-  kms: Pick<KMSPort, 'describeKey' | 'getKeyPolicy' | 'putKeyPolicy'>;
+  kms: Pick<KMSPort, 'describeKey' | 'getKeyPolicy' | 'putKeyPolicy' | 'listGrants'>;
   /** Needed only when the role is given by name. */
   iam?: Pick<IAMPort, 'getRole'> | undefined;
   /** Who is calling, where (sts:GetCallerIdentity and the ports' region). */
@@ -94,6 +97,8 @@ export interface AttestResult {
   diff: PolicyDiff;
   merge: MergeReport;
   proofs: { ok: boolean; requests: number; findings: ProofFinding[] };
+  /** Whether the key policy can protect the key: its properties and grants. */
+  keyProperties: { grantsListed: boolean; acceptedGrants: string[]; findings: KeyPropertyFinding[] };
   warnings: string[];
   /** The candidate policy (the one written, unless dry-run or unchanged). */
   policy: PolicyDocument;
@@ -137,11 +142,13 @@ export async function runAttest(options: AttestOptions, deps: AttestDeps): Promi
 
   // 1. The key and who we are.
   log.info(io, `account ${caller.accountId} · ${caller.region} · ${caller.callerArn}`, { accountId: caller.accountId, region: caller.region, callerArn: caller.callerArn });
-  const keyArn = await describeKey(options.keyId, deps, warnings);
+  const key = await describeKey(options.keyId, deps, warnings);
+  const keyArn = key.arn;
   const roleArn = await resolveRoleArn(options.role, deps);
 
-  // 2. The live policy and the PCR8 list.
+  // 2. The live policy, a key it can protect, and the PCR8 list.
   const live = await readPolicy(deps, keyArn);
+  const properties = await checkKey(key, live, options.acceptedGrants ?? [], deps, warnings);
   const previous = currentPCR8List(live);
   const { mode, list, sources } = await decidePCR8(options, previous, readers, warnings);
 
@@ -175,7 +182,8 @@ export async function runAttest(options: AttestOptions, deps: AttestDeps): Promi
   if (size > KEY_POLICY_MAX_BYTES) {
     fail('POLICY_TOO_LARGE', `the key policy would be ${size} bytes, over the KMS limit of ${KEY_POLICY_MAX_BYTES}`, 'remove foreign statements you no longer need (--remove-statement <Sid>)', { context: { size } });
   }
-  const base = { keyArn, accountId: caller.accountId, region: caller.region, roleArn, profile: options.profile, mode, previousPcr8: previous, pcr8: list, sources, diff, merge, proofs: proofSummary, warnings, policy };
+  const keyProperties = { grantsListed: properties.grantsListed, acceptedGrants: properties.acceptedGrants.map((grant) => grant.GrantId), findings: properties.findings };
+  const base = { keyArn, accountId: caller.accountId, region: caller.region, roleArn, profile: options.profile, mode, previousPcr8: previous, pcr8: list, sources, diff, merge, proofs: proofSummary, keyProperties, warnings, policy };
   if (!proofs.ok) {
     // Show what would have been written, then refuse.
     io.notify({ level: 'info', code: 'ATTEST_DIFF', message: renderPolicyDiff(diff, diffStyle(io)), data: { diff }, preformatted: true });
@@ -321,6 +329,7 @@ export function attestOptionsFromConfig(cli: AttestCliOptions, config: CosignerC
     prune: cli.prune,
     removeStatements: cli.removeStatements,
     dryRun: cli.dryRun,
+    acceptedGrants: [...config.kms.acceptedGrants],
   };
 }
 

@@ -96,6 +96,11 @@ const kmsSchema = z.strictObject({
   pcr3RoleBinding: z.boolean().default(false),
   /** Deny the sensitive actions to debug-mode enclaves (PCR0 all zeros), hardened profile. @default true */
   denyDebugEnclaves: z.boolean().default(true),
+  /**
+   * Grants of the key accepted by id. A grant gives its grantee the granted operations without the
+   * key policy (so without the attestation condition); any grant not named here is refused.
+   */
+  acceptedGrants: z.array(z.string().regex(/^[0-9a-f]{64}$/, 'must be a KMS grant id (64 hexadecimal characters)')).default([]),
 });
 
 const s3Schema = z.strictObject({

@@ -51,6 +51,7 @@ export const SETTINGS: readonly Setting[] = [
   setting('kms.policyProfile', '--policy-profile', 'string', 'key policy profile: hardened (default) or fireblocks-exact', '<profile>'),
   setting('kms.pcr3RoleBinding', '--pcr3-binding', 'bool', 'also bind the key to the role with PCR3 (off by default)'),
   setting('kms.denyDebugEnclaves', '--deny-debug-enclaves', 'bool', 'deny the key to debug-mode enclaves (on by default)'),
+  setting('kms.acceptedGrants', '--accept-grant', 'list', 'accept this existing grant of the key by id (repeatable); any other grant is refused', '<grantId>'),
   setting('s3.bucketName', '--bucket-name', 'string', 'S3 bucket name (derived when absent)', '<name>'),
   setting('s3.versioning', '--versioning', 'bool', 'enable S3 versioning (on by default)'),
   setting('iam.roleName', '--role-name', 'string', 'IAM role name (default <name>-cosigner)', '<name>'),

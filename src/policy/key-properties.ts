@@ -218,3 +218,12 @@ export function assertKeyProperties(report: KeyPropertiesReport): void {
 export function carriesAttestedStatement(policy: PolicyDocument | undefined): boolean {
   return policy?.Statement.some((statement) => statement.Sid === HARDENED_SIDS.attested || statement.Sid === FIREBLOCKS_SIDS.attested) === true;
 }
+
+/**
+ * The history that decides how unlistable grants are treated: created by cosigner-cli (its key
+ * marker) with the attested policy still in place, attested by someone, or foreign.
+ */
+export function keyPolicyHistory(createdByCosigner: boolean, policy: PolicyDocument | undefined): KeyPolicyHistory {
+  if (!carriesAttestedStatement(policy)) return 'foreign';
+  return createdByCosigner ? 'created-attested' : 'attested';
+}

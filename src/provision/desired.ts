@@ -48,6 +48,8 @@ export interface DesiredKey {
   alias: string;
   /** An existing key named in the config (kms.keyId), adopted instead of creating one. */
   adopt?: { keyId: string; arn?: string };
+  /** Grants of an adopted key accepted by id (kms.acceptedGrants); absent when none. */
+  acceptedGrants?: string[];
   description: string;
   profile: KeyPolicyProfile;
   /** The builder's input without the PCR8 list (see {@link keyPolicyFor}). */
@@ -195,6 +197,7 @@ export function computeDesired(input: DesiredInput): DesiredState {
     key: {
       alias: names.keyAlias,
       ...(config.kms.keyId === undefined ? {} : { adopt: adoptedKey(config.kms.keyId, accountId, region, partition) }),
+      ...(config.kms.acceptedGrants.length === 0 ? {} : { acceptedGrants: [...new Set(config.kms.acceptedGrants)].sort() }),
       description: keyDescription(config.name),
       profile,
       policyInput,

@@ -5,7 +5,9 @@
  * the description marker) read here.
  */
 import pLimit from 'p-limit';
+import { readKeyGrants } from '../aws/kms.js';
 import type { AwsPorts } from '../aws/ports.js';
+import type { KeyGrants } from '../policy/key-properties.js';
 import type { PolicyDocument } from '../policy/types.js';
 import { isAccessDenied, isNotFound, kmsTagsOf, orAbsent, paginate, parseAwsPolicy, tagsOf, type TagRecord } from './aws-util.js';
 import type { DesiredState } from './desired.js';
@@ -56,6 +58,11 @@ export interface ObservedKey {
   spec: string | undefined;
   usage: string | undefined;
   multiRegion: boolean;
+  /** `Origin` (AWS_KMS, EXTERNAL, AWS_CLOUDHSM, EXTERNAL_KEY_STORE). */
+  origin?: string | undefined;
+  customKeyStoreId?: string | undefined;
+  /** Listed for a key the config names (kms.keyId) only; see src/policy/key-properties.ts. */
+  grants?: KeyGrants;
   description: string | undefined;
   /** `undefined` when the key policy does not let us list them (ours do not). */
   tags: TagRecord | undefined;
@@ -232,6 +239,8 @@ export async function describeKeyFully(ports: AwsPorts, keyId: string, foundBy: 
     spec: meta.KeySpec,
     usage: meta.KeyUsage,
     multiRegion: meta.MultiRegion ?? false,
+    origin: meta.Origin,
+    customKeyStoreId: meta.CustomKeyStoreId,
     description: meta.Description,
     tags,
     policy,
@@ -254,7 +263,9 @@ async function observeKey(ports: AwsPorts, desired: DesiredState, hints: Recover
   const viaAlias = await describeKeyFully(ports, desired.key.alias, 'alias', limit);
   const adopt = desired.key.adopt;
   if (adopt !== undefined) {
-    const named = await describeKeyFully(ports, adopt.arn ?? adopt.keyId, 'config', limit);
+    const described = await describeKeyFully(ports, adopt.arn ?? adopt.keyId, 'config', limit);
+    // An adopted key's grants decide whether its key policy can protect it (plan-key-properties.ts).
+    const named = described === undefined ? undefined : { ...described, grants: await limit(() => readKeyGrants(ports.kms, described.arn)) };
     // Our alias already on the named key: found by alias, like a key of ours.
     const key = named !== undefined && viaAlias?.keyId === named.keyId ? { ...named, foundBy: 'alias' as const } : named;
     const aliasTarget = viaAlias !== undefined && viaAlias.keyId !== key?.keyId ? { keyId: viaAlias.keyId, arn: viaAlias.arn } : undefined;

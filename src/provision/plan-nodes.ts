@@ -18,6 +18,7 @@ import { inlinePolicyFor, keyPolicyFor, ownershipTags, type DesiredState } from 
 import { DEPENDENCIES, type NodeId } from './graph.js';
 import type { ObservedKey, ObservedState } from './observed.js';
 import { ADOPTED_TAG, keyOwner, ownerOf } from './ownership.js';
+import { checkAdoptedKey } from './plan-key-properties.js';
 import type { PlannedAction, PlannedOp } from './plan-types.js';
 import { teardownKeyPolicy } from '../policy/teardown-policy.js';
 
@@ -277,6 +278,10 @@ export function planKey(input: PlanInput): PlannedAction {
     if (observed.aliasTarget !== undefined) {
       return refuse(b, 'RESOURCE_NOT_OURS', `alias ${desired.key.alias} already points to another key (${observed.aliasTarget.keyId})`, 'choose another alias with --kms-alias', key.arn);
     }
+    // An adopted key must be one its key policy can protect (origin, store, Region, spec, grants).
+    const adoptedCheck = adopt === undefined ? undefined : checkAdoptedKey(desired, key, who.kind === 'ours' && !who.adopted);
+    if (adoptedCheck?.refusal !== undefined) return refuse({ ...b, notes }, adoptedCheck.refusal.code, adoptedCheck.refusal.message, adoptedCheck.refusal.hint ?? '', key.arn);
+    notes.push(...(adoptedCheck?.notes ?? []));
     if (key.state === 'PendingDeletion') {
       return refuse(b, 'AWS_KEY_PENDING_DELETION', `key ${key.keyId} is scheduled for deletion`, 'cancel the deletion (aws kms cancel-key-deletion, then enable-key) to keep the co-signer\'s data, or delete the alias to start over with a new key', key.arn);
     }

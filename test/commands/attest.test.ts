@@ -33,8 +33,12 @@ function awsError(name: string, message: string, status = 400): Error {
 /** A small stateful stand-in for the KMS port: one key, its policy, and injectable faults. */
 class FakeKMS {
   policy: string;
-  metadata: KMS.KeyMetadata = { KeyId: KEY_ID, Arn: KEY_ARN, KeyState: 'Enabled', KeyManager: 'CUSTOMER', KeySpec: 'SYMMETRIC_DEFAULT' };
+  metadata: KMS.KeyMetadata = { KeyId: KEY_ID, Arn: KEY_ARN, KeyState: 'Enabled', KeyManager: 'CUSTOMER', KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT', Origin: 'AWS_KMS', MultiRegion: false };
   puts: KMS.PutKeyPolicyCommandInput[] = [];
+  /** The key's grants, listed two to a page. */
+  grants: KMS.GrantListEntry[] = [];
+  listCalls = 0;
+  failList?: Error;
   gets = 0;
   /** PutKeyPolicy calls that fail with "invalid principals" before one succeeds. */
   propagationFailures = 0;
@@ -58,6 +62,14 @@ class FakeKMS {
     if (input.KeyId !== KEY_ARN) return Promise.reject(awsError('NotFoundException', 'no such key'));
     if (this.failGet) return Promise.reject(this.failGet);
     return Promise.resolve({ Policy: this.policy, PolicyName: 'default', $metadata: {} });
+  };
+  listGrants = (input: KMS.ListGrantsCommandInput): Promise<KMS.ListGrantsCommandOutput> => {
+    this.listCalls += 1;
+    if (input.KeyId !== KEY_ARN) return Promise.reject(awsError('NotFoundException', 'no such key'));
+    if (this.failList) return Promise.reject(this.failList);
+    const start = input.Marker === undefined ? 0 : Number(input.Marker);
+    const next = start + 2 < this.grants.length ? String(start + 2) : undefined;
+    return Promise.resolve({ Grants: this.grants.slice(start, start + 2), Truncated: next !== undefined, ...(next === undefined ? {} : { NextMarker: next }), $metadata: {} });
   };
   putKeyPolicy = (input: KMS.PutKeyPolicyCommandInput): Promise<KMS.PutKeyPolicyCommandOutput> => {
     this.puts.push(input);
@@ -361,13 +373,75 @@ describe('runAttest: bad input and AWS preconditions write nothing', () => {
     ['in another region', { Arn: `arn:aws:kms:us-east-1:${ACCOUNT}:key/${KEY_ID}` }, 'AWS_WRONG_REGION'],
     ['in another account', { Arn: `arn:aws:kms:${REGION}:111111111111:key/${KEY_ID}` }, 'AWS_INVALID_REQUEST'],
     ['AWS managed', { KeyManager: 'AWS' as const }, 'AWS_INVALID_REQUEST'],
-    ['asymmetric', { KeySpec: 'RSA_2048' as const }, 'AWS_INVALID_REQUEST'],
+    ['asymmetric', { KeySpec: 'RSA_2048' as const }, 'KEY_UNPROTECTABLE'],
+    ['for signing', { KeyUsage: 'SIGN_VERIFY' as const }, 'KEY_UNPROTECTABLE'],
+    ['multi-Region', { MultiRegion: true }, 'KEY_UNPROTECTABLE'],
+    ['made with imported key material', { Origin: 'EXTERNAL' as const }, 'KEY_UNPROTECTABLE'],
+    ['in a custom key store', { Origin: 'AWS_CLOUDHSM' as const, CustomKeyStoreId: 'cks-1234567890abcdef0' }, 'KEY_UNPROTECTABLE'],
+    ['described without its origin', { Origin: undefined }, 'KEY_UNPROTECTABLE'],
   ])('refuses a key that is %s', async (_name, metadata, code) => {
     const kms = new FakeKMS();
     kms.metadata = { ...kms.metadata, ...metadata };
     const { deps } = harness(kms);
     await expect(runAttest(options(withoutDefault), deps)).toThrowCosignerError(code as never);
     expect(kms.puts).toEqual([]);
+  });
+
+  const grant = (id: string, operations: KMS.GrantOperation[] = ['Decrypt', 'GenerateDataKey']): KMS.GrantListEntry => ({
+    KeyId: KEY_ARN,
+    GrantId: id.repeat(64).slice(0, 64),
+    GranteePrincipal: `arn:aws:iam::${ACCOUNT}:role/backup`,
+    IssuingAccount: ROOT,
+    Operations: operations,
+    CreationDate: new Date('2026-01-01T00:00:00Z'),
+  });
+
+  it('refuses a key with a grant, naming it and how to revoke it, and writes nothing', async () => {
+    const kms = new FakeKMS();
+    kms.grants = [grant('a')];
+    const { deps } = harness(kms);
+    const error = await runAttest(options(withoutDefault), deps).then(() => undefined, (e: unknown) => e as { code: string; message: string; hint: string; exitCode: number });
+    expect(error).toMatchObject({ code: 'KEY_HAS_GRANTS', exitCode: 5 });
+    expect(error?.message).toContain(`grant ${'a'.repeat(64)} (grantee arn:aws:iam::${ACCOUNT}:role/backup, operations Decrypt, GenerateDataKey)`);
+    expect(error?.message).toContain('without going through the key policy');
+    expect(error?.hint).toContain(`aws kms revoke-grant --key-id ${KEY_ARN} --grant-id ${'a'.repeat(64)}`);
+    expect(kms.puts).toEqual([]);
+  });
+
+  it('accepts a grant named with --accept-grant (with a warning), not one on a later page that is not named', async () => {
+    const kms = new FakeKMS();
+    kms.grants = [grant('a'), grant('b', ['DescribeKey']), grant('c')];
+    const { deps } = harness(kms);
+    const accepted = ['a'.repeat(64), 'b'.repeat(64)];
+    await expect(runAttest(options({ ...withoutDefault, acceptedGrants: accepted }), deps)).rejects.toMatchObject({ code: 'KEY_HAS_GRANTS', message: expect.stringContaining('c'.repeat(64)) as string });
+    expect(kms.listCalls).toBe(2);
+    expect(kms.puts).toEqual([]);
+    const result = await runAttest(options({ ...withoutDefault, acceptedGrants: [...accepted, 'c'.repeat(64)] }), deps);
+    expect(result).toMatchObject({ written: true, keyProperties: { grantsListed: true, acceptedGrants: [...accepted, 'c'.repeat(64)] } });
+    expect(result.warnings.filter((w) => w.includes('is accepted by name'))).toHaveLength(3);
+  });
+
+  it('refuses a key whose grants cannot be listed while its policy is not yet the attested one', async () => {
+    const kms = new FakeKMS();
+    kms.failList = awsError('AccessDeniedException', `User: ${CALLER} is not authorized to perform: kms:ListGrants`);
+    const { deps } = harness(kms);
+    await expect(runAttest(options(withoutDefault), deps)).toThrowCosignerError('KEY_GRANTS_UNREADABLE');
+    expect(kms.puts).toEqual([]);
+  });
+
+  it('warns when the grants of an already attested key cannot be listed; says nothing more for a key cosigner-cli created', async () => {
+    const attested = buildKeyPolicy({ accountId: ACCOUNT, roleArn: ROLE, pcr8: [GLOBAL] });
+    const adopted = new FakeKMS(attested);
+    adopted.failList = awsError('AccessDeniedException', `User: ${CALLER} is not authorized to perform: kms:ListGrants`);
+    const result = await runAttest(options({ add: EU }), harness(adopted).deps);
+    expect(result.keyProperties.grantsListed).toBe(false);
+    expect(result.warnings.some((w) => w.includes('cannot be listed'))).toBe(true);
+    const created = new FakeKMS(attested);
+    created.metadata = { ...created.metadata, Description: 'Fireblocks API Co-signer treasury database key [cosigner-cli:treasury token:0b7c2f4e-1111-4222-8333-444455556666]' };
+    created.failList = adopted.failList;
+    const quiet = await runAttest(options({ add: EU }), harness(created).deps);
+    expect(quiet.warnings.some((w) => w.includes('grants'))).toBe(false);
+    expect(quiet.keyProperties.findings).toMatchObject([{ check: 'grants', severity: 'info' }]);
   });
 
   it('warns about a disabled key but still writes', async () => {
