@@ -7,14 +7,17 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { awsErrorStatus, classifyAwsError, isAwsErrorNamed, isIamPropagationError } from '../../src/aws/errors.js';
 import { describeCaller } from '../../src/aws/identity.js';
+import { readKeyGrants, toKeyGrant } from '../../src/aws/kms.js';
 import { createAwsPorts, type AwsPorts } from '../../src/aws/ports.js';
-import { AL2023_X86_PARAMETER, createSandboxPorts } from '../../src/aws/sandbox/index.js';
+import { AL2023_X86_PARAMETER, createSandboxPorts, type SandboxPorts } from '../../src/aws/sandbox/index.js';
 import { buildKeyPolicy } from '../../src/policy/key-policy.js';
 import { recorded, startFakeAwsServer, type FakeAwsServer, type FakeResponse } from '../fakes/aws-http-server.js';
 import { EC2_TRUST, FAST, tempDir } from './helpers.js';
 
 const IAM_NS = 'https://iam.amazonaws.com/doc/2010-05-08/';
 const STS_NS = 'https://sts.amazonaws.com/doc/2011-06-15/';
+const ADMIN = 'arn:aws:iam::111122223333:user/sandbox-admin';
+const EXAMPLE_KEY = '1234abcd-12ab-34cd-56ef-1234567890ab';
 const PCR8 = 'da1d9eca20ce98ab4fdbc51f8e5a2307fd4c61829b7d8bff40976cd6676862c8f3476ff4bdd0f65ecf4a48d6eb3099a8';
 
 interface Contract {
@@ -168,7 +171,56 @@ const contracts: Contract[] = [
       expect(String(error['message'])).toMatch(/is not authorized to perform: kms:DescribeKey on resource: arn:aws:kms:us-east-1:111122223333:key\//);
     },
   },
+  {
+    name: "ListGrants lists a key's grants: 64-hex ids, grantee, operations, issuing account",
+    arrange: async (ports) => {
+      const { KeyMetadata } = await ports.kms.createKey({});
+      await (ports as SandboxPorts).kms.createGrant({ KeyId: KeyMetadata!.KeyId!, GranteePrincipal: ADMIN, Operations: ['Decrypt', 'GenerateDataKey'] });
+    },
+    response: recorded.json({
+      Grants: [{ KeyId: `arn:aws:kms:us-east-1:111122223333:key/${EXAMPLE_KEY}`, GrantId: '0c237476b39f8bc44e45212e08498fbe3151305030726c0590dd8d3e9f3d6a60', Name: '', CreationDate: 1772366400, GranteePrincipal: ADMIN, IssuingAccount: 'arn:aws:iam::111122223333:root', Operations: ['Decrypt', 'GenerateDataKey'] }],
+      Truncated: false,
+    }),
+    call: async (ports) => ports.kms.listGrants({ KeyId: await onlyKeyId(ports) }),
+    expect: ({ value }) => {
+      const { Grants, Truncated } = value as { Grants: Record<string, unknown>[]; Truncated: boolean };
+      expect(Truncated).toBe(false);
+      expect(Grants).toHaveLength(1);
+      expect(Grants[0]).toMatchObject({
+        KeyId: expect.stringMatching(/^arn:aws:kms:us-east-1:111122223333:key\//) as unknown,
+        GrantId: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown,
+        GranteePrincipal: ADMIN,
+        IssuingAccount: 'arn:aws:iam::111122223333:root',
+        Operations: ['Decrypt', 'GenerateDataKey'],
+        CreationDate: expect.any(Date) as unknown,
+      });
+      expect(toKeyGrant(Grants[0]!)).toEqual({ GrantId: Grants[0]!['GrantId'], GranteePrincipal: ADMIN, Operations: ['Decrypt', 'GenerateDataKey'] });
+    },
+  },
+  {
+    name: 'a key whose policy does not allow ListGrants: AccessDeniedException (400), read as grants not listed',
+    arrange: async (ports) => {
+      await ports.kms.createKey({ Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: ['kms:DescribeKey', 'kms:PutKeyPolicy'], Resource: '*' }] }) });
+    },
+    response: recorded.jsonError(400, 'AccessDeniedException', `User: ${ADMIN} is not authorized to perform: kms:ListGrants on resource: arn:aws:kms:us-east-1:111122223333:key/${EXAMPLE_KEY} because no resource-based policy allows the kms:ListGrants action`),
+    call: async (ports) => {
+      const keyId = await onlyKeyId(ports);
+      const error = await ports.kms.listGrants({ KeyId: keyId }).then(() => undefined, (e: unknown) => e);
+      return { error, grants: await readKeyGrants(ports.kms, keyId) };
+    },
+    expect: ({ value }) => {
+      const { error, grants } = value as { error: unknown; grants: unknown };
+      expectError({ error }, 'AccessDeniedException', 400, 'AWS_ACCESS_DENIED');
+      expect(grants).toEqual({ listed: false, reason: expect.stringContaining('kms:ListGrants') as unknown });
+    },
+  },
 ];
+
+/** The id of the one key the case arranged (the real path has no key to list: the example id). */
+async function onlyKeyId(ports: AwsPorts): Promise<string> {
+  const keys = await ports.kms.listKeys({}).then((r) => r.Keys ?? [], () => []);
+  return keys[0]?.KeyId ?? EXAMPLE_KEY;
+}
 
 async function settle(promise: Promise<unknown>): Promise<{ value?: unknown; error?: unknown }> {
   try {

@@ -145,6 +145,85 @@ describe('attest on the sandbox', () => {
     expect(result.sources.map((s) => s.kind)).toEqual(['pcr8', 'preset']);
   });
 
+  describe('a key its policy cannot protect', () => {
+    /** A key made with `input`, under the alias attest looks for; the state and trail to compare after a refusal. */
+    async function adopted(input: Parameters<SandboxPorts['kms']['createKey']>[0]) {
+      const ports = await createSandboxPorts({ dir, region: REGION, env: {}, now, sleep, knobs: { accountId: ACCOUNT, iamPropagationDelayMs: 0 } });
+      await ports.iam.createRole({ RoleName: 'treasury-cosigner', Path: '/cosigner-cli/', AssumeRolePolicyDocument: JSON.stringify(buildRoleTrustPolicy()) });
+      const key = (await ports.kms.createKey(input)).KeyMetadata;
+      await ports.kms.createAlias({ AliasName: 'alias/treasury-cosigner', TargetKeyId: key.KeyId });
+      return { ports, key };
+    }
+
+    async function refusedWithoutWriting(ports: SandboxPorts, patch: Partial<AttestOptions>, code: string): Promise<Error & { hint?: string }> {
+      const before = JSON.stringify((await ports.readState()).regions);
+      const error = await attestWith(ports, new TestIoHost({ assumeYes: true }), patch).then(
+        () => undefined,
+        (e: unknown) => e as Error & { code?: string; hint?: string; exitCode?: number },
+      );
+      expect(error).toMatchObject({ code, exitCode: 5 });
+      expect(JSON.stringify((await ports.readState()).regions)).toBe(before);
+      const { Events } = await ports.cloudtrail.lookupEvents({ LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'PutKeyPolicy' }] });
+      expect(Events).toEqual([]);
+      return error!;
+    }
+
+    it('refuses a multi-Region key: its replicas have their own key policies', async () => {
+      const { ports, key } = await adopted({ MultiRegion: true });
+      const error = await refusedWithoutWriting(ports, {}, 'KEY_UNPROTECTABLE');
+      expect(error.message).toContain(`the key ${key.Arn} is a multi-Region key: each replica has its own key policy`);
+      expect(error.hint).toContain('run provision without kms.keyId');
+    });
+
+    it('refuses a key for imported key material (Origin EXTERNAL)', async () => {
+      const { ports } = await adopted({ Origin: 'EXTERNAL' });
+      const error = await refusedWithoutWriting(ports, {}, 'KEY_UNPROTECTABLE');
+      expect(error.message).toContain('imported key material (Origin EXTERNAL)');
+    });
+
+    it('refuses a key with a grant; accepts it when named; refuses again while another grant is not named', async () => {
+      const { ports, key } = await adopted({ Description: 'treasury co-signer' });
+      const backup = (await ports.iam.createRole({ RoleName: 'backup', AssumeRolePolicyDocument: JSON.stringify(buildRoleTrustPolicy()) })).Role!.Arn!;
+      const first = (await ports.kms.createGrant({ KeyId: key.KeyId, GranteePrincipal: backup, Operations: ['Decrypt', 'GenerateDataKey'] })).GrantId;
+      const second = (await ports.kms.createGrant({ KeyId: key.KeyId, GranteePrincipal: backup, Operations: ['DescribeKey'] })).GrantId;
+      const error = await refusedWithoutWriting(ports, {}, 'KEY_HAS_GRANTS');
+      expect(error.message).toContain(`grant ${first} (grantee ${backup}, operations Decrypt, GenerateDataKey)`);
+      expect(error.hint).toContain(`aws kms revoke-grant --key-id ${key.Arn} --grant-id ${first}`);
+      const other = await refusedWithoutWriting(ports, { acceptedGrants: [first] }, 'KEY_HAS_GRANTS');
+      expect(other.message).toContain(`grant ${second}`);
+      expect(other.message).not.toContain(first);
+      const io = new TestIoHost({ assumeYes: true });
+      const result = await attestWith(ports, io, { acceptedGrants: [first, second] });
+      expect(result).toMatchObject({ written: true, keyProperties: { grantsListed: true, acceptedGrants: [first, second] } });
+      expect(io.messages.some((m) => m.level === 'warn' && m.message.includes(`${first}`) && m.message.includes('is accepted by name'))).toBe(true);
+      // Which is what the warning is about: the grantee uses the key without an enclave.
+      const asBackup = await createSandboxPorts({ dir, region: REGION, env: {}, now, knobs: { accountId: ACCOUNT }, principal: { kind: 'role', roleName: 'backup', sessionName: 'job' } });
+      expect((await asBackup.kms.generateDataKey({ KeyId: key.Arn, KeySpec: 'AES_256' })).Plaintext).toHaveLength(32);
+    });
+
+    it('takes --accept-grant from argv through the config loader', async () => {
+      const { ports, key } = await adopted({});
+      const backup = (await ports.iam.createRole({ RoleName: 'backup', AssumeRolePolicyDocument: JSON.stringify(buildRoleTrustPolicy()) })).Role!.Arn!;
+      const grantId = (await ports.kms.createGrant({ KeyId: key.KeyId, GranteePrincipal: backup, Operations: ['Decrypt'] })).GrantId;
+      await writeFile(join(dir, 'cosigner.json'), JSON.stringify({ schemaVersion: 1, name: 'treasury', fireblocks: { env: 'global' }, aws: { region: REGION } }));
+      const invocation = (opts: Record<string, unknown>): Invocation => ({
+        command: 'attest',
+        args: [],
+        opts: { dryRun: true, removeStatement: ['Enable IAM User Permissions'], ...opts },
+        globals: { quiet: false, verbose: false, debug: false, color: false, nonInteractive: true, yes: false, config: 'cosigner.json' },
+        env: {},
+        cwd: dir,
+      });
+      const run = async (opts: Record<string, unknown>) => {
+        const inv = invocation(opts);
+        return execute(await parseOptions(inv), { io: new TestIoHost(), invocation: inv, now, sandboxDir: dir });
+      };
+      await expect(run({})).rejects.toMatchObject({ code: 'KEY_HAS_GRANTS' });
+      await expect(run({ acceptGrant: [grantId] })).resolves.toMatchObject({ dryRun: true, keyProperties: { acceptedGrants: [grantId] } });
+      await expect(run({ acceptGrant: ['not-a-grant-id'] })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    });
+  });
+
   describe('with real image files and nitro-cli outputs (in-process readers)', () => {
     const testdata = new URL('../fixtures/testdata/', import.meta.url).pathname;
     const SIGNED_PCR8 = '87cbdc1714ca854c6dae284a0cc426471aae7aca035df20c719a877ffa80c19d14afc44c7dbd9a87e6393efa9f0c22c6';
