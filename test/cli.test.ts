@@ -102,6 +102,8 @@ describe('argv → options', () => {
       { kind: 'attestation', options: { documentPath: '/work/project/doc.cose', fbEnv: 'eu', at: new Date('2026-01-01T00:00:00Z') } },
     ],
     ['attest config flags', ['attest', '--fb-env', 'eu', '--kms-key-id', 'k'], { flags: expect.objectContaining({ fbEnv: 'eu', kmsKeyId: 'k' }) }],
+    ['attest --accept-grant (repeatable)', ['attest', '--accept-grant', 'a'.repeat(64), '--accept-grant', 'b'.repeat(64)], { flags: expect.objectContaining({ acceptGrant: ['a'.repeat(64), 'b'.repeat(64)] }) }],
+    ['provision --accept-grant', ['provision', '--kms-key-id', 'k', '--accept-grant', 'a'.repeat(64)], { flags: expect.objectContaining({ kmsKeyId: 'k', acceptGrant: ['a'.repeat(64)] }) }],
     ['doctor with COSIGNER_CONFIG', ['doctor'], { configPath: '/etc/cosigner.json' }],
   ];
 

@@ -19,7 +19,8 @@ const NAME_RE = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
 const PCR_RE = /^[0-9a-fA-F]{96}$/;
 const REGION_RE = /^[a-z]{2}(?:-gov)?-[a-z]+-\d$/;
 const IAM_ARN_RE = /^arn:aws[a-z-]*:iam::\d{12}:(?:root|user\/[\w+=,.@/-]+|role\/[\w+=,.@/-]+)$/;
-const KMS_KEY_RE = /^(?:arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^(?:mrk-)[0-9a-f]{32}$/;
+// A key id (UUID, or mrk- and 32 hex for a multi-Region key), optionally as a key ARN.
+const KMS_KEY_RE = /^(?:arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/)?(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
 const BUCKET_RE = /^(?!xn--)(?!.*-s3alias$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const ROLE_NAME_RE = /^[\w+=,.@-]{1,64}$/;
 const POLICY_ARN_RE = /^arn:aws[a-z-]*:iam::(?:\d{12}|aws):policy\/[\w+=,.@/-]+$/;

@@ -50,6 +50,16 @@ describe('loadConfig', () => {
     await expect(loadConfig({ path: bad, env: {} })).toThrowCosignerError('CONFIG_INVALID');
   });
 
+  it('takes accepted grant ids from the file, COSIGNER_ACCEPT_GRANT (comma-separated) or --accept-grant, and checks their form', async () => {
+    const [a, b] = ['a'.repeat(64), 'b'.repeat(64)];
+    const path = await writeConfig({ schemaVersion: 1, name: 'alpha', kms: { acceptedGrants: [a] } });
+    expect((await loadConfig({ path, env: {} })).config.kms.acceptedGrants).toEqual([a]);
+    expect((await loadConfig({ path, env: { COSIGNER_ACCEPT_GRANT: `${a}, ${b}` } })).config.kms.acceptedGrants).toEqual([a, b]);
+    expect((await loadConfig({ path, env: {}, flags: { acceptGrant: [b] } })).config.kms.acceptedGrants).toEqual([b]);
+    const error = await loadConfig({ path, env: {}, flags: { acceptGrant: ['grant-1'] } }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'CONFIG_INVALID', hint: expect.stringContaining('--accept-grant <grantId> or COSIGNER_ACCEPT_GRANT') as unknown });
+  });
+
   it('lists unknown keys', async () => {
     const path = await writeConfig({ schemaVersion: 1, name: 'alpha', instnce: {}, kms: { rotaton: true } });
     const error = await loadConfig({ path, env: {} }).catch((e: unknown) => e);
