@@ -152,12 +152,13 @@ export async function listAllGrants(kms: Pick<KMSPort, 'listGrants'>, keyId: str
   for (let page = 0; page < MAX_GRANT_PAGES; page++) {
     const output = await kms.listGrants({ KeyId: keyId, Limit: 100, ...(marker === undefined ? {} : { Marker: marker }) });
     grants.push(...(output.Grants ?? []));
-    if (output.Truncated !== true || output.NextMarker === undefined || output.NextMarker === '') return grants;
-    if (seen.has(output.NextMarker)) break;
+    if (output.Truncated !== true) return grants;
+    // A truncated page without a marker, or a marker seen before, would end in a partial list.
+    if (output.NextMarker === undefined || output.NextMarker === '' || seen.has(output.NextMarker)) break;
     seen.add(output.NextMarker);
     marker = output.NextMarker;
   }
-  throw new CosignerError('AWS_SERVICE_ERROR', `kms:ListGrants on ${keyId} did not come to an end`, { hint: 'run again; if it persists, list the grants with `aws kms list-grants` and report the answer' });
+  throw new CosignerError('AWS_SERVICE_ERROR', `kms:ListGrants on ${keyId} did not return every page (a truncated page without a new marker)`, { hint: 'run again; if it persists, list the grants with `aws kms list-grants` and report the answer' });
 }
 
 /** A ListGrants entry in the shape the key-properties check reads. */
@@ -181,7 +182,7 @@ export async function readKeyGrants(kms: Pick<KMSPort, 'listGrants'>, keyId: str
   try {
     return { listed: true, grants: (await listAllGrants(kms, keyId)).map(toKeyGrant) };
   } catch (error) {
-    if (isAwsErrorNamed(error, 'AccessDeniedException')) return { listed: false, reason: 'the key policy does not let the caller call kms:ListGrants' };
+    if (isAwsErrorNamed(error, 'AccessDeniedException')) return { listed: false, reason: 'kms:ListGrants was denied to the caller' };
     throw error;
   }
 }

@@ -126,7 +126,7 @@ describe('checkKeyProperties: grants', () => {
   });
 
   describe('when the grants cannot be listed', () => {
-    const unlisted = { listed: false as const, reason: 'the key policy does not let the caller call kms:ListGrants' };
+    const unlisted = { listed: false as const, reason: 'kms:ListGrants was denied to the caller' };
 
     it('refuses (KEY_GRANTS_UNREADABLE) while the key policy is not yet the attested one', () => {
       const report = checkKeyProperties(input({ grants: unlisted }));

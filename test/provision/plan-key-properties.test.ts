@@ -63,7 +63,7 @@ describe('planning an adopted key', () => {
   });
 
   it('refuses unlisted grants while the key policy is foreign; notes them once it is attested; says nothing for a key it created', () => {
-    const unlisted: KeyGrants = { listed: false, reason: 'the key policy does not let the caller call kms:ListGrants' };
+    const unlisted: KeyGrants = { listed: false, reason: 'kms:ListGrants was denied to the caller' };
     const foreign = { Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow' as const, Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' }] };
     expect(refusal(planFor({ grants: unlisted, policy: foreign }).key)).toBe('KEY_GRANTS_UNREADABLE');
     const attested = planFor({ grants: unlisted });
