@@ -144,7 +144,7 @@ function checkKeyUsage(input: KeyPropertiesInput): KeyPropertyFinding[] {
 }
 
 /** `grant 0f1e… (grantee arn:…, operations Decrypt, GenerateDataKey, name "backup")`. */
-export function describeGrant(grant: KeyGrant): string {
+function describeGrant(grant: KeyGrant): string {
   const parts = [`grantee ${grant.GranteePrincipal ?? 'unknown'}`, `operations ${grant.Operations.length === 0 ? 'none' : grant.Operations.join(', ')}`];
   if (grant.Name !== undefined && grant.Name !== '') parts.push(`name ${JSON.stringify(grant.Name)}`);
   if (grant.Constraints !== undefined && Object.keys(grant.Constraints).length > 0) parts.push(`constraints ${JSON.stringify(grant.Constraints)}`);
