@@ -54,8 +54,11 @@ export const FIREBLOCKS_ROLE_KMS_ACTIONS: readonly string[] = [
 /** Fireblocks' administrator actions (root statement). */
 export const FIREBLOCKS_ADMIN_ACTIONS: readonly string[] = ['kms:DescribeKey', 'kms:GetKeyPolicy', 'kms:PutKeyPolicy', 'kms:CreateAlias'];
 
-/** Actions the administrators need to undo a scheduled deletion (`destroy --delete-key`). */
-export const RECOVERY_ACTIONS: readonly string[] = ['kms:CancelKeyDeletion', 'kms:EnableKey'];
+/**
+ * Actions the administrators need to undo a scheduled deletion (`destroy --delete-key`), and to
+ * list the key's grants (a grant bypasses the key policy, so `attest` and `provision` check them).
+ */
+export const RECOVERY_ACTIONS: readonly string[] = ['kms:CancelKeyDeletion', 'kms:EnableKey', 'kms:ListGrants'];
 
 /** Actions added for administrators when key rotation is managed by this tool. */
 export const ROTATION_ACTIONS: readonly string[] = ['kms:EnableKeyRotation', 'kms:GetKeyRotationStatus'];

@@ -91,7 +91,7 @@ describe("Fireblocks' documented key policy", () => {
 
   it('hardened lets the administrators undo a scheduled deletion', () => {
     const hardened = buildKeyPolicy({ accountId: ACCOUNT, roleArn: ROLE, pcr8: [GLOBAL_PCR8], adminArns: [ADMIN] });
-    expect(hardened.Statement.find((s) => s.Sid === 'CosignerKeyRecovery')).toMatchObject({ Effect: 'Allow', Principal: { AWS: ADMIN }, Action: ['kms:CancelKeyDeletion', 'kms:EnableKey'] });
+    expect(hardened.Statement.find((s) => s.Sid === 'CosignerKeyRecovery')).toMatchObject({ Effect: 'Allow', Principal: { AWS: ADMIN }, Action: ['kms:CancelKeyDeletion', 'kms:EnableKey', 'kms:ListGrants'] });
   });
 });
 
