@@ -32,6 +32,7 @@ const io: IoHost = {
   request: () => Promise.reject(new Error('no prompts in the benchmark')),
   confirm: () => Promise.resolve(),
   startStep: () => ({ update: () => undefined, succeed: () => undefined, fail: () => undefined, skip: () => undefined }),
+  interruptible: () => ({ signal: new AbortController().signal, end: () => undefined }),
 };
 
 async function trailCounts(dir: string): Promise<{ calls: number; writes: number }> {

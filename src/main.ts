@@ -10,6 +10,9 @@ import { resolveSandboxDir, type Invocation } from './command-kit.js';
 import { CosignerError, ExitCode, isCosignerError } from './errors.js';
 import { colorAllowed } from './io/color-policy.js';
 import { errorEnvelope, formatEnvelope, successEnvelope } from './io/envelope.js';
+import type { escapeControl as EscapeControl } from './io/safe-text.js';
+import type { Style } from './io/style.js';
+import type { SignalSource } from './io/interrupt.js';
 
 export interface MainIo {
   argv: string[];
@@ -18,6 +21,10 @@ export interface MainIo {
   stdin: NodeJS.ReadStream | { isTTY?: boolean };
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Where SIGINT and SIGTERM arrive (the process); absent in in-process tests. */
+  signals?: SignalSource;
+  /** End the process at once (a second Ctrl-C); only used together with `signals`. */
+  exit?: (code: number) => void;
 }
 
 /** What the run learned before it failed, so the error is reported in the same mode. */
@@ -45,7 +52,7 @@ export async function runMain(io: MainIo): Promise<number> {
     state.debug = g.debug;
     state.color = colorAllowed({ noColorFlag: !g.color, env: io.env, isTTY: io.stderr.isTTY });
     // Terminal code loads only when a command runs: --help and --version stay commander alone.
-    const [{ CliIoHost }, { createStyle }] = await Promise.all([import('./io/cli-io-host.js'), import('./io/style.js')]);
+    const [{ CliIoHost }, { createStyle }, { commandLineOf }, { escapeControl }] = await Promise.all([import('./io/cli-io-host.js'), import('./io/style.js'), import('./io/interrupt.js'), import('./io/safe-text.js')]);
     const host = await CliIoHost.create({
       stdin: io.stdin,
       stderr: io.stderr,
@@ -56,24 +63,36 @@ export async function runMain(io: MainIo): Promise<number> {
       nonInteractive: g.nonInteractive,
       assumeYes: g.yes,
       ci: Boolean(io.env.CI),
+      commandLine: commandLineOf(io.argv.slice(2)),
+      ...(io.signals === undefined ? {} : { signals: io.signals }),
+      // A second Ctrl-C (or one while nothing is being changed): report as usual, exit 130 now.
+      exitNow: (error) => {
+        reportNow(error, state, io, { style: createStyle(state.color), escapeControl });
+        state.reported = true;
+        (io.exit ?? ((code: number) => process.exit(code)))(error.exitCode);
+      },
     });
-    const module = await load();
-    const options = await module.parseOptions(invocation);
-    const result = await module.execute(options, {
-      io: host,
-      invocation,
-      now: () => new Date(),
-      sandboxDir: resolveSandboxDir(g, invocation.env, invocation.cwd, resolve),
-    });
-    const verdict = module.verdict?.(result);
-    if (state.json) {
-      io.stdout.write(formatEnvelope(verdict ? errorEnvelope(invocation.command, verdict.toJSON(), result) : successEnvelope(invocation.command, result)));
-      state.reported = true;
-    } else {
-      const text = module.render(result, createStyle(colorAllowed({ noColorFlag: !g.color, env: io.env, isTTY: io.stdout.isTTY })));
-      if (text) io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    try {
+      const module = await load();
+      const options = await module.parseOptions(invocation);
+      const result = await module.execute(options, {
+        io: host,
+        invocation,
+        now: () => new Date(),
+        sandboxDir: resolveSandboxDir(g, invocation.env, invocation.cwd, resolve),
+      });
+      const verdict = module.verdict?.(result);
+      if (state.json) {
+        io.stdout.write(formatEnvelope(verdict ? errorEnvelope(invocation.command, verdict.toJSON(), result) : successEnvelope(invocation.command, result)));
+        state.reported = true;
+      } else {
+        const text = module.render(result, createStyle(colorAllowed({ noColorFlag: !g.color, env: io.env, isTTY: io.stdout.isTTY })));
+        if (text) io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+      }
+      if (verdict) throw verdict;
+    } finally {
+      host.dispose();
     }
-    if (verdict) throw verdict;
   };
 
   const program = createProgram({
@@ -111,6 +130,12 @@ export async function report(thrown: unknown, state: RunState, io: MainIo): Prom
         cause: thrown,
         source: 'internal',
       });
+  reportNow(error, state, io, { style, escapeControl }, thrown);
+  return error.exitCode;
+}
+
+/** Print a coded error in the run's mode: the JSON envelope on stdout (once), the message on stderr. */
+function reportNow(error: CosignerError, state: RunState, io: MainIo, { style, escapeControl }: { style: Style; escapeControl: typeof EscapeControl }, thrown: unknown = error): void {
   if (state.json && !state.reported) io.stdout.write(formatEnvelope(errorEnvelope(state.command, error.toJSON())));
   // Messages echo file contents and AWS strings: terminal controls are shown, never acted on.
   io.stderr.write(`${style.red('✖')} ${escapeControl(error.message, { keepNewlines: true })}\n`);
@@ -119,7 +144,6 @@ export async function report(thrown: unknown, state: RunState, io: MainIo): Prom
     const stack = error.source === 'internal' ? (thrown as Error | undefined)?.stack : error.stack;
     if (stack) io.stderr.write(`${style.dim(scrub(stack))}\n`);
   }
-  return error.exitCode;
 }
 
 const COMMANDER_CODES: Record<string, 'UNKNOWN_COMMAND' | 'UNKNOWN_OPTION'> = {
@@ -150,5 +174,7 @@ export async function main(): Promise<void> {
     stdin: process.stdin,
     stdout: process.stdout,
     stderr: process.stderr,
+    signals: process,
+    exit: (code) => process.exit(code),
   });
 }

@@ -15,6 +15,7 @@ import type { CosignerConfig } from '../config/schema.js';
 import type { IAMPort } from '../aws/iam.js';
 import type { KMSPort } from '../aws/kms.js';
 import { CosignerError, fail, isCosignerError } from '../errors.js';
+import { interruptedError } from '../io/interrupt.js';
 import { log, type IoHost } from '../io/io-host.js';
 import { escapeControl } from '../io/safe-text.js';
 import { createStyle, type Style } from '../io/style.js';
@@ -71,6 +72,11 @@ export interface AttestDeps {
   readText?: SourceReaders['readText'];
   /** Bound on the time spent waiting for IAM propagation. @default 120000 */
   propagationMaxWaitMs?: number;
+  /**
+   * Ctrl-C: before PutKeyPolicy nothing is written (ABORTED); once KMS accepted the policy, the
+   * read-back still runs and ABORTED says the policy is in place and whether it was verified.
+   */
+  signal?: AbortSignal;
 }
 
 
@@ -133,6 +139,9 @@ function diffStyle(io: IoHost | undefined, style?: Style): DiffStyle {
 export async function runAttest(options: AttestOptions, deps: AttestDeps): Promise<AttestResult> {
   const { io, caller } = deps;
   const warnings: string[] = [];
+  const notWritten = (detail = '') => {
+    if (deps.signal?.aborted === true) throw interruptedError(deps.signal, `interrupted before the key policy was written${detail}: it is unchanged`, { written: false });
+  };
   if (!KEY_POLICY_PROFILES.includes(options.profile)) fail('INVALID_OPTION', `unknown policy profile ${JSON.stringify(options.profile)}`, 'use hardened or fireblocks-exact');
   let readersPromise: Promise<SourceReaders> | undefined;
   const readers = () =>
@@ -151,6 +160,7 @@ export async function runAttest(options: AttestOptions, deps: AttestDeps): Promi
   const properties = await checkKey(key, live, options.acceptedGrants ?? [], deps, warnings);
   const previous = currentPCR8List(live);
   const { mode, list, sources } = await decidePCR8(options, previous, readers, warnings);
+  notWritten();
 
   // 3. Our statements, merged by Sid into the live policy.
   const partition = parseKeyArn(keyArn)?.partition ?? partitionForRegion(caller.region);
@@ -197,7 +207,9 @@ export async function runAttest(options: AttestOptions, deps: AttestDeps): Promi
 
   // 5. Confirm (the diff goes to stderr first, so it is on screen when the question is asked).
   io.notify({ level: 'info', code: 'ATTEST_DIFF', message: renderPolicyDiff(diff, diffStyle(io)), data: { diff }, preformatted: true });
+  notWritten();
   await io.confirm(`write this key policy to ${keyArn} (account ${caller.accountId}, ${caller.region})?`, '--yes');
+  notWritten();
 
   // 6. Write, retrying while IAM propagates a freshly created role.
   const { withPropagationRetry, isIamPropagationError, isAwsErrorNamed } = await import('../aws/errors.js');
@@ -205,7 +217,9 @@ export async function runAttest(options: AttestOptions, deps: AttestDeps): Promi
   let attempts = 0;
   try {
     await withPropagationRetry(
-      async () => {
+      async (attempt) => {
+        // Each attempt is a write: none once interrupted (KMS refused every earlier attempt).
+        notWritten(attempt > 0 ? ' (KMS refused every attempt while IAM propagated the role)' : '');
         attempts += 1;
         // BypassPolicyLockoutSafetyCheck is never set: AWS's own lockout check stays on.
         await deps.kms.putKeyPolicy({ KeyId: keyArn, PolicyName: 'default', Policy: serialisePolicy(policy) });
@@ -251,6 +265,9 @@ export async function runAttest(options: AttestOptions, deps: AttestDeps): Promi
     });
   }
   check.succeed('key policy read back and verified');
+  if (deps.signal?.aborted === true) {
+    throw interruptedError(deps.signal, 'interrupted after the key policy was written: it is in place, and was read back and verified', { written: true, verified: true });
+  }
   return { ...base, changed: true, dryRun: false, written: true, verified: true, writeAttempts: attempts };
 }
 
@@ -353,14 +370,21 @@ export async function execute(cli: AttestCliOptions, context: CommandContext): P
     const who = await describeCaller(ports);
     const names = resourceNames(config, { accountId: who.accountId, region: who.region });
     const options = attestOptionsFromConfig(cli, config, names.keyAlias, names.roleName, await presetFromConfig(config));
-    return await runAttest(options, {
-      io: context.io,
-      kms: ports.kms,
-      iam: ports.iam,
-      caller: { accountId: who.accountId, callerArn: who.callerArn, region: who.region },
-      now: context.now,
-      sleep,
-    });
+    // Ctrl-C from here on: nothing is written after it; a write in flight is read back (src/io/interrupt.ts).
+    const interrupt = context.io.interruptible('attest');
+    try {
+      return await runAttest(options, {
+        io: context.io,
+        kms: ports.kms,
+        iam: ports.iam,
+        caller: { accountId: who.accountId, callerArn: who.callerArn, region: who.region },
+        now: context.now,
+        sleep,
+        signal: interrupt.signal,
+      });
+    } finally {
+      interrupt.end();
+    }
   } finally {
     ports.destroy();
   }

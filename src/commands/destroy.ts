@@ -74,14 +74,15 @@ export async function configOrName(options: { configPath: string; flags: Record<
 }
 
 export async function execute(options: DestroyOptions, context: CommandContext): Promise<DestroyResult> {
-  const [{ portsFor }, { onInterrupt }] = await Promise.all([import('./aws-context.js'), import('./provision-interrupt.js')]);
+  const { portsFor } = await import('./aws-context.js');
   const { config, path } = await configOrName(options);
   const ports = await portsFor(context, config);
-  const interrupt = onInterrupt(context.io, 'the teardown');
+  // Ctrl-C from here on: no new call, the ones in flight journaled, ABORTED (src/io/interrupt.ts).
+  const interrupt = context.io.interruptible('the teardown');
   try {
     return await runDestroy(options, { io: context.io, ports, config, configPath: path, now: context.now, signal: interrupt.signal });
   } finally {
-    interrupt.dispose();
+    interrupt.end();
     ports.destroy();
   }
 }

@@ -78,14 +78,15 @@ export async function runProvision(options: ProvisionOptions, deps: ProvisionCom
 }
 
 export async function execute(options: ProvisionOptions, context: CommandContext): Promise<ProvisionResult> {
-  const [{ loadConfig }, { portsFor }, { onInterrupt }] = await Promise.all([import('../config/load.js'), import('./aws-context.js'), import('./provision-interrupt.js')]);
+  const [{ loadConfig }, { portsFor }] = await Promise.all([import('../config/load.js'), import('./aws-context.js')]);
   const { config, path } = await loadConfig({ path: options.configPath, flags: options.flags, env: options.env, cwd: options.cwd });
   const ports = await portsFor(context, config);
-  const interrupt = onInterrupt(context.io, 'provisioning');
+  // Ctrl-C from here on: no new call, the ones in flight journaled, ABORTED (src/io/interrupt.ts).
+  const interrupt = context.io.interruptible('provisioning');
   try {
     return await runProvision(options, { io: context.io, ports, config, configPath: path, now: context.now, signal: interrupt.signal });
   } finally {
-    interrupt.dispose();
+    interrupt.end();
     ports.destroy();
   }
 }

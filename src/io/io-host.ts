@@ -1,8 +1,12 @@
 /**
  * The IoHost is the only way commands talk to the user. Commands return data and never write to
  * the terminal themselves: results go to stdout (once, at the end, through the renderer), every
- * other message goes to stderr, and prompts and spinners appear only on an interactive terminal.
+ * other message goes to stderr, and prompts and live progress appear only on an interactive
+ * terminal. It is also where the user's interruption (Ctrl-C, SIGINT, SIGTERM) reaches a command.
  */
+import type { Interruptible } from './interrupt.js';
+
+export type { Interruptible } from './interrupt.js';
 
 export type MessageLevel = 'error' | 'warn' | 'info' | 'result' | 'debug';
 
@@ -18,6 +22,11 @@ export interface IoMessage {
    * its colours applied: printed as it is. Otherwise the host escapes terminal controls in it.
    */
   preformatted?: boolean;
+  /**
+   * `row`: a line of a table (a plan row), cut to the terminal's width on a terminal instead of
+   * wrapping into the next row. Full detail stays in `--dry-run`/`--json`. @default 'text'
+   */
+  layout?: 'text' | 'row';
 }
 
 /** A step in a step list (a spinner on a TTY, a plain line otherwise). */
@@ -84,8 +93,19 @@ export interface IoHost {
    * non-interactive without `--yes` throws CONFIRMATION_REQUIRED (exit 5); "no" throws ABORTED.
    */
   confirm(message: string, flag?: string): Promise<void>;
-  /** Start a step (spinner on a TTY without --json; a plain stderr line otherwise). */
+  /**
+   * Start a step: a row of the live task list on a TTY (without --json, -q or CI), plain stderr
+   * lines otherwise. Steps may run concurrently; each is shown on its own line.
+   */
   startStep(text: string): IoStep;
+  /**
+   * Open the part of a command that changes things (`what`, e.g. `provisioning`). Until `end()`,
+   * the first interruption aborts `signal`: start no new write, let the calls in flight finish and
+   * be journaled, then throw an ABORTED error (see `interruptedError` in ./interrupt.js) and never
+   * write a receipt or print a success summary. A second interruption ends the process at once.
+   * Outside such a section an interruption ends the process at once (exit 130).
+   */
+  interruptible(what: string): Interruptible;
 }
 
 /** Convenience wrappers so commands read naturally. */

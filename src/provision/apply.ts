@@ -4,11 +4,14 @@
  * after role, bucket and key; the security group and the AMI at once; the host after profile, group
  * and AMI), the calls of a node run round by round, and at most `concurrency` calls are in flight
  * (p-limit). Each call is journaled. The first failure stops new calls; calls in flight finish and
- * are journaled, then the failure is thrown: the journal is intact and a re-run converges.
+ * are journaled, then the failure is thrown: the journal is intact and a re-run converges. An
+ * interruption (`signal`) stops new calls the same way and then throws ABORTED, saying which
+ * resources were done, stopped half-way and not started; it never returns a result.
  */
 import pLimit from 'p-limit';
 import type { AwsPorts } from '../aws/ports.js';
-import { CosignerError } from '../errors.js';
+import { CosignerError, isCosignerError } from '../errors.js';
+import { interruptedError } from '../io/interrupt.js';
 import type { IoHost, IoStep } from '../io/io-host.js';
 import { HANDLERS, type ApplyState } from './apply-ops.js';
 import { journaledCall, type CallSpec, type RetryTuning } from './aws-call.js';
@@ -95,9 +98,12 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyResult> {
   let failure: Error | undefined;
   const stopped = (): Error | undefined => {
     if (failure !== undefined) return failure;
-    if (options.signal?.aborted === true) return new CosignerError('ABORTED', 'interrupted: calls in flight finished and were journaled', { hint: 'run provision again (or with --resume) to continue' });
+    if (options.signal?.aborted === true) return interruptedError(options.signal, 'interrupted: no new call was started');
     return undefined;
   };
+  // For the report of an interrupted run: nodes done, and nodes started but not finished.
+  const done: string[] = [];
+  const unfinished: string[] = [];
   const byNode = new Map(plan.actions.map((a) => [a.node, a]));
   const finished = new Map<NodeId, Promise<void>>();
 
@@ -149,10 +155,17 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyResult> {
         if (rejected !== undefined) throw rejected.reason;
       }
       timeline[action.node] = { startMs, endMs: clock() - started };
+      done.push(action.resource);
       step.succeed(`${action.kind === 'create' ? 'created' : 'updated'} ${action.resource}`);
     } catch (error) {
-      step.fail(`${action.resource}: ${(error as Error).message}`);
-      failure ??= error as Error;
+      if (isCosignerError(error, 'ABORTED') && failure === undefined) {
+        // Interrupted between two of its calls: the calls made are journaled; a re-run finishes it.
+        unfinished.push(action.resource);
+        step.skip(`${action.resource}: stopped part-way (interrupted)`);
+      } else {
+        step.fail(`${action.resource}: ${(error as Error).message}`);
+        failure ??= error as Error;
+      }
       throw error;
     }
   };
@@ -163,5 +176,12 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyResult> {
   }
   await Promise.allSettled(finished.values());
   if (failure !== undefined) throw failure;
+  if (options.signal?.aborted === true) {
+    // Every call in flight has finished and is journaled; nothing new was started.
+    const withCalls = plan.actions.filter((a) => a.rounds.length > 0).map((a) => a.resource);
+    const notStarted = withCalls.filter((r) => !done.includes(r) && !unfinished.includes(r));
+    const parts = [`${done.length} of ${withCalls.length} resource(s) done`, ...(unfinished.length > 0 ? [`${unfinished.length} stopped part-way`] : []), `${notStarted.length} not started`];
+    throw interruptedError(options.signal, `interrupted: ${parts.join(', ')}; ${writes} write call(s) finished and were journaled`, { done, stoppedPartWay: unfinished, notStarted, writes });
+  }
   return { state, writes, elapsedMs: clock() - started, timeline, warnings };
 }

@@ -84,14 +84,29 @@ export async function journaledCall<T>(deps: CallerDeps, spec: CallSpec<T>): Pro
   const sleep = deps.retry.sleep ?? realSleep;
   const context: AwsCallContext = { service: spec.op.split(':')[0] ?? '', operation: spec.op.split(':')[1] ?? spec.op, resource: spec.target, region: deps.region };
   const seq = await deps.journal.intent({ node: spec.node, op: spec.op, target: spec.target, ...(spec.token === undefined ? {} : { token: spec.token }) });
+  // Set when the run stopped before this call (or its next attempt) was sent: it had no effect.
+  let notSent = false;
   const attemptOnce = (): Promise<T> => {
     const send = () => deps.limit(async () => {
+      // A call queued behind the concurrency limit is not sent once the run is stopping.
+      const reason = deps.stopped();
+      if (reason !== undefined) {
+        notSent = true;
+        throw reason;
+      }
       const output = await spec.send();
       deps.onCall?.(spec.op, (output as { $metadata?: { attempts?: number } } | undefined)?.$metadata?.attempts ?? 1);
       return output;
     });
     if (spec.propagation === undefined) return send();
-    return withPropagationRetry(send, {
+    // Each propagation retry is a new write call: none starts once the run is stopping.
+    const sendUnlessStopped = (attempt: number) => {
+      const reason = attempt > 0 ? deps.stopped() : undefined;
+      if (reason === undefined) return send();
+      notSent = true;
+      throw reason;
+    };
+    return withPropagationRetry(sendUnlessStopped, {
       isRetryable: isIamPropagationError,
       maxWaitMs: deps.retry.propagationMaxWaitMs ?? 120_000,
       initialDelayMs: deps.retry.propagationInitialDelayMs ?? 200,
@@ -110,6 +125,11 @@ export async function journaledCall<T>(deps: CallerDeps, spec: CallSpec<T>): Pro
       await deps.journal.done(seq, ids(spec.ids?.(output)));
       return output;
     } catch (error) {
+      if (notSent) {
+        // Not sent (or every earlier attempt refused while IAM propagated): certainly no effect.
+        await deps.journal.failed(seq, { code: 'NotSent', message: 'the run stopped before this call (or its next attempt) was sent' });
+        throw error;
+      }
       // The checks below read AWS; their own failures are classified like the call's.
       const check = <R>(fn: () => Promise<R> | R): Promise<R> => Promise.resolve().then(fn).catch((e: unknown) => {
         throw classifyAwsError(e, context);

@@ -1,7 +1,8 @@
 /**
  * The provision flow: who and where (shown before any write) → desired state → journal (locked) →
  * observation → plan → [saved-plan check] → confirmation → apply → receipt. Dry runs and
- * `--plan-out` stop after the plan and write nothing to AWS or the journal.
+ * `--plan-out` stop after the plan and write nothing to AWS or the journal. Once `signal` is
+ * aborted (Ctrl-C), no new read or write starts and the flow throws ABORTED: never a receipt.
  */
 import { dirname } from 'node:path';
 import { classifyAwsError } from '../aws/errors.js';
@@ -11,6 +12,7 @@ import type { CosignerConfig } from '../config/schema.js';
 import { CosignerError } from '../errors.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
 import { readTextFile } from '../files/read-file.js';
+import { interruptedError } from '../io/interrupt.js';
 import type { IoHost } from '../io/io-host.js';
 import { applyPlan, refusalError, seedState, type ApplyResult } from './apply.js';
 import type { RetryTuning } from './aws-call.js';
@@ -89,14 +91,18 @@ export interface PlanningResult {
 }
 
 /** Identity, desired state, observation and plan; read calls only. */
-export async function planProvision(deps: Pick<ProvisionDeps, 'ports' | 'config' | 'now' | 'toolVersion' | 'retry'>, journal: Journal | undefined, known?: CallerIdentity): Promise<PlanningResult> {
-  const ports = resilient(deps);
+export async function planProvision(deps: Pick<ProvisionDeps, 'ports' | 'config' | 'now' | 'toolVersion' | 'retry' | 'signal'>, journal: Journal | undefined, known?: CallerIdentity): Promise<PlanningResult> {
+  // Reads check the signal: after Ctrl-C the reads in flight finish, no new one starts.
+  const ports = resilient(deps, deps.signal);
   const identity = known ?? (await describeCaller(ports));
   const desired = computeDesired({ config: deps.config, accountId: identity.accountId, region: identity.region, toolVersion: deps.toolVersion ?? TOOL_VERSION });
   const hints = journal === undefined ? { keyIds: [], keyTokens: [] } : recoveryHints(journal);
   const observed = await observe(ports, desired, hints).catch((error: unknown) => {
+    if (deps.signal?.aborted === true) throw interruptedError(deps.signal, 'interrupted while reading what exists: nothing was changed');
     throw classifyAwsError(error, { region: identity.region });
   });
+  // A read whose abort was swallowed (a lookup that tolerates errors) must not yield a plan.
+  if (deps.signal?.aborted === true) throw interruptedError(deps.signal, 'interrupted while reading what exists: nothing was changed');
   const plan = buildPlan({
     desired,
     observed,
@@ -107,15 +113,21 @@ export async function planProvision(deps: Pick<ProvisionDeps, 'ports' | 'config'
   return { desired, observed, plan, caller: { accountId: identity.accountId, region: identity.region, arn: identity.callerArn } };
 }
 
-/** The ports with reads retried past the SDK's own retries. */
-export function resilient(deps: Pick<ProvisionDeps, 'ports' | 'retry'>): AwsPorts {
-  return withReadRetry(deps.ports, { ...(deps.retry?.transientDelayMs === undefined ? {} : { delayMs: deps.retry.transientDelayMs }), ...(deps.retry?.sleep === undefined ? {} : { sleep: deps.retry.sleep }) });
+/** The ports with reads retried past the SDK's own retries (and, given a signal, stopped by it). */
+export function resilient(deps: Pick<ProvisionDeps, 'ports' | 'retry'>, signal?: AbortSignal): AwsPorts {
+  return withReadRetry(deps.ports, { ...(deps.retry?.transientDelayMs === undefined ? {} : { delayMs: deps.retry.transientDelayMs }), ...(deps.retry?.sleep === undefined ? {} : { sleep: deps.retry.sleep }), ...(signal === undefined ? {} : { signal }) });
+}
+
+/** Throw ABORTED if the run was interrupted; `message` says what state things are in. */
+function checkInterrupted(signal: AbortSignal | undefined, message: string): void {
+  if (signal?.aborted === true) throw interruptedError(signal, message);
 }
 
 export async function runProvisionFlow(request: ProvisionRequest, deps: ProvisionDeps): Promise<ProvisionOutcome> {
-  const { io } = deps;
+  const { io, signal } = deps;
+  // Apply's own reads ("is it already there?" after a call) must finish: they are not stopped.
   const ports = resilient(deps);
-  const identity = await describeCaller(ports);
+  const identity = await describeCaller(resilient(deps, signal));
   // Account and region before anything else, so a wrong profile is caught before any write.
   io.notify({ level: 'info', code: 'PROVISION_TARGET', message: formatCaller(identity), data: { accountId: identity.accountId, region: identity.region } });
   const scope = { name: deps.config.name, accountId: identity.accountId, region: identity.region };
@@ -140,8 +152,9 @@ export async function runProvisionFlow(request: ProvisionRequest, deps: Provisio
       return { ...outcome, mode: 'plan-out', planPath: request.planOut };
     }
     if (request.dryRun) return { ...outcome, mode: 'dry-run' };
+    checkInterrupted(signal, 'interrupted before any change: nothing was changed');
     // The plan (and its warnings) before the question; dry runs print it as their result instead.
-    if (!io.json && (!isNoop(plan) || refusalOf(plan) !== undefined)) for (const line of planLines(plan)) io.notify({ level: 'info', code: 'PROVISION_PLAN', message: line });
+    if (!io.json && (!isNoop(plan) || refusalOf(plan) !== undefined)) for (const line of planLines(plan)) io.notify({ level: 'info', code: 'PROVISION_PLAN', message: line, layout: 'row' });
     for (const warning of plan.warnings) io.notify({ level: 'warn', code: 'PROVISION_WARNING', message: warning });
     const refused = refusalOf(plan);
     if (refused !== undefined) throw refusalError(refused);
@@ -151,11 +164,14 @@ export async function runProvisionFlow(request: ProvisionRequest, deps: Provisio
     try {
       if (!isNoop(plan)) {
         await io.confirm(`apply ${plan.summary.writes} change(s) to account ${plan.accountId} in ${plan.region}?`, '--yes');
+        checkInterrupted(signal, 'interrupted before any change: nothing was changed');
         await settlePending(journal, observed, plan);
-        applied = await applyPlan({ plan, desired, observed, ports, journal, io, callerArn: identity.callerArn, ...(deps.concurrency === undefined ? {} : { concurrency: deps.concurrency }), ...(deps.retry === undefined ? {} : { retry: deps.retry }), ...(deps.signal === undefined ? {} : { signal: deps.signal }) });
+        applied = await applyPlan({ plan, desired, observed, ports, journal, io, callerArn: identity.callerArn, ...(deps.concurrency === undefined ? {} : { concurrency: deps.concurrency }), ...(deps.retry === undefined ? {} : { retry: deps.retry }), ...(signal === undefined ? {} : { signal }) });
       } else {
         await settlePending(journal, observed, plan);
       }
+      // Interrupted, even after the last call finished: no receipt, no success; a re-run converges.
+      checkInterrupted(signal, applied === undefined ? 'interrupted: nothing needed changing, and no receipt was written' : `interrupted after every change was made (${applied.writes} write calls, journaled): no receipt was written`);
       // Whatever earlier runs left open is settled now: the resources match the plan.
       for (const intent of journal.pending()) await journal.resolve(intent.seq, undefined);
       await journal.finishRun('converged');

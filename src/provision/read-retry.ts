@@ -16,6 +16,8 @@ export interface ReadRetryOptions {
   /** First pause, doubled each time. @default 500 */
   delayMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Once aborted (Ctrl-C), no new read starts: each throws the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export function isTransientError(error: unknown): boolean {
@@ -43,6 +45,7 @@ function wrapService<S extends object>(service: S, options: ReadRetryOptions): S
       return async (input: unknown) => {
         let delay = options.delayMs ?? 500;
         for (let attempt = 0; ; attempt++) {
+          options.signal?.throwIfAborted();
           try {
             return await method(input);
           } catch (error) {

@@ -1,13 +1,16 @@
 /**
  * The destroy flow: who and where → the co-signer's resources by tags (plus a bucket the journal
  * says an interrupted run created) → the destroy plan → confirmation (always: it is destructive) →
- * teardown, journaled. A dry run stops after the plan.
+ * teardown, journaled. A dry run stops after the plan. Once `signal` is aborted (Ctrl-C), no new
+ * read or call starts and the flow throws ABORTED, never a success.
  */
 import { dirname } from 'node:path';
 import { describeCaller, formatCaller } from '../aws/identity.js';
 import type { AwsPorts } from '../aws/ports.js';
 import type { CosignerConfig } from '../config/schema.js';
 import { fireblocksPreset } from '../enclave/fireblocks-presets.js';
+import { isCosignerError } from '../errors.js';
+import { interruptedError } from '../io/interrupt.js';
 import type { IoHost } from '../io/io-host.js';
 import type { RetryTuning } from './aws-call.js';
 import { discover } from './discover.js';
@@ -56,19 +59,30 @@ export function destroyLines(plan: DestroyPlan): string[] {
 
 export async function runDestroyFlow(request: DestroyRequest, deps: DestroyDeps): Promise<DestroyOutcome> {
   const { io } = deps;
-  const ports = withReadRetry(deps.ports, { ...(deps.retry?.transientDelayMs === undefined ? {} : { delayMs: deps.retry.transientDelayMs }), ...(deps.retry?.sleep === undefined ? {} : { sleep: deps.retry.sleep }) });
-  const identity = await describeCaller(ports);
+  const { signal } = deps;
+  const tuning = { ...(deps.retry?.transientDelayMs === undefined ? {} : { delayMs: deps.retry.transientDelayMs }), ...(deps.retry?.sleep === undefined ? {} : { sleep: deps.retry.sleep }) };
+  const ports = withReadRetry(deps.ports, tuning);
+  // Discovery reads stop at Ctrl-C; the teardown's own reads (between its calls) must finish.
+  const reads = withReadRetry(deps.ports, { ...tuning, ...(signal === undefined ? {} : { signal }) });
+  const notYet = () => {
+    if (signal?.aborted === true) throw interruptedError(signal, 'interrupted before anything was removed: nothing was changed');
+  };
+  const identity = await describeCaller(reads);
   io.notify({ level: 'info', code: 'DESTROY_TARGET', message: formatCaller(identity), data: { accountId: identity.accountId, region: identity.region } });
   const caller = { accountId: identity.accountId, region: identity.region, arn: identity.callerArn };
   const scope = { name: request.name, accountId: identity.accountId, region: identity.region };
   const journal = await Journal.open(journalPath(dirname(deps.configPath), scope), scope, deps.now);
   if (!request.dryRun) await journal.lock();
   try {
-    const found = await discover(ports, { name: request.name });
+    const found = await discover(reads, { name: request.name }).catch((error: unknown) => {
+      notYet();
+      throw error;
+    });
     const resources = found.byName.get(request.name) ?? [];
     // A bucket created by an interrupted run before it was tagged is ours too (the journal says so).
     const attempted = [...new Set(journal.entries.filter((e) => e.op === 's3:CreateBucket' && e.phase === 'intent' && e.target !== undefined).map((e) => e.target as string))];
-    const extra = await journalBuckets(ports, attempted.filter((name) => !resources.some((r) => r.kind === 'bucket' && r.id === name)));
+    const extra = await journalBuckets(reads, attempted.filter((name) => !resources.some((r) => r.kind === 'bucket' && r.id === name)));
+    notYet();
     const config = deps.config;
     const plan = planDestroy([...resources, ...extra], found.keys, {
       name: request.name,
@@ -87,13 +101,14 @@ export async function runDestroyFlow(request: DestroyRequest, deps: DestroyDeps)
     if (work.length === 0) return { mode: 'nothing-to-do', caller, plan };
     if (!io.json) for (const line of destroyLines(plan)) io.notify({ level: 'info', code: 'DESTROY_PLAN', message: line });
     await io.confirm(`destroy ${work.length} resource(s) of co-signer ${request.name} in account ${identity.accountId}, ${identity.region}?`, '--yes');
+    notYet();
     await journal.beginRun('destroy');
     try {
-      const result = await runDestroy({ plan, ports, journal, io, ...(deps.retry === undefined ? {} : { retry: deps.retry }), ...(deps.concurrency === undefined ? {} : { concurrency: deps.concurrency }), ...(deps.signal === undefined ? {} : { signal: deps.signal }) });
+      const result = await runDestroy({ plan, ports, journal, io, ...(deps.retry === undefined ? {} : { retry: deps.retry }), ...(deps.concurrency === undefined ? {} : { concurrency: deps.concurrency }), ...(signal === undefined ? {} : { signal }) });
       await journal.finishRun('converged');
       return { mode: 'destroyed', caller, plan, result };
     } catch (error) {
-      await journal.finishRun('failed');
+      await journal.finishRun(isCosignerError(error, 'ABORTED') ? 'interrupted' : 'failed');
       throw error;
     }
   } finally {
