@@ -3,7 +3,8 @@
  * (or behaves like a non-interactive host when the queue is empty).
  */
 import { CosignerError } from '../../src/errors.js';
-import type { IoHost, IoMessage, IoStep, Prompt, PromptAnswer } from '../../src/io/io-host.js';
+import { Interrupter } from '../../src/io/interrupt.js';
+import type { Interruptible, IoHost, IoMessage, IoStep, Prompt, PromptAnswer } from '../../src/io/io-host.js';
 
 export interface TestIoHostOptions {
   interactive?: boolean;
@@ -11,6 +12,11 @@ export interface TestIoHostOptions {
   json?: boolean;
   /** Answers given to prompts in order; a function receives the prompt. */
   answers?: (string | boolean | ((prompt: Prompt) => string | boolean))[];
+  /**
+   * Interrupt (as a first Ctrl-C would) when this returns true for a step being started or a
+   * message being sent: lets a test stop a command at a precise point.
+   */
+  interruptOn?: (event: { kind: 'step' | 'message'; text: string; code?: string | undefined }) => boolean;
 }
 
 export interface RecordedStep {
@@ -29,17 +35,49 @@ export class TestIoHost implements IoHost {
   readonly prompts: Prompt[] = [];
   readonly confirmations: string[] = [];
   readonly steps: RecordedStep[] = [];
+  /** Guarded sections opened by the command, and whether they were closed. */
+  readonly sections: { what: string; ended: boolean }[] = [];
+  /** Set when an interruption came outside a guarded section (the CLI would have exited 130). */
+  exitedAtOnce: CosignerError | undefined;
   private readonly answers: NonNullable<TestIoHostOptions['answers']>;
+  private readonly interruptOn: TestIoHostOptions['interruptOn'];
+  private readonly interrupter = new Interrupter({
+    commandLine: 'cosigner-cli test-command',
+    onStopping: (what) => this.messages.push({ level: 'warn', code: 'INTERRUPTED', message: `stopping ${what}` }),
+    exitNow: (error) => {
+      this.exitedAtOnce = error;
+    },
+  });
 
   constructor(options: TestIoHostOptions = {}) {
     this.interactive = options.interactive ?? (options.answers !== undefined);
     this.assumeYes = options.assumeYes ?? false;
     this.json = options.json ?? false;
     this.answers = [...(options.answers ?? [])];
+    this.interruptOn = options.interruptOn;
   }
 
   notify(message: IoMessage): void {
     this.messages.push(message);
+    if (this.interruptOn?.({ kind: 'message', text: message.message, code: message.code }) === true) this.interrupt();
+  }
+
+  interruptible(what: string): Interruptible {
+    const record = { what, ended: false };
+    this.sections.push(record);
+    const section = this.interrupter.interruptible(what);
+    return {
+      signal: section.signal,
+      end: () => {
+        record.ended = true;
+        section.end();
+      },
+    };
+  }
+
+  /** A Ctrl-C: the first aborts the open sections, a second (or one outside) "exits at once". */
+  interrupt(): void {
+    this.interrupter.interrupt('Ctrl-C');
   }
 
   request<P extends Prompt>(prompt: P): Promise<PromptAnswer<P>> {
@@ -71,6 +109,7 @@ export class TestIoHost implements IoHost {
   startStep(text: string): IoStep {
     const step: RecordedStep = { text, updates: [] };
     this.steps.push(step);
+    if (this.interruptOn?.({ kind: 'step', text }) === true) this.interrupt();
     const finish = (outcome: RecordedStep['outcome']) => (final?: string) => {
       step.outcome = outcome;
       step.final = final;

@@ -68,7 +68,8 @@ describe('CliIoHost without a terminal', () => {
     const step2 = verbose.startStep('a');
     step2.update('b');
     step2.skip();
-    expect(v.text()).toBe('· detail\n… a\n… b\n- b\n');
+    // The final line names the step (its title), not its last progress detail.
+    expect(v.text()).toBe('· detail\n… a\n… b\n- a\n');
   });
 
   it('is not interactive with --non-interactive even on a terminal', async () => {
