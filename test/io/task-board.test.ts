@@ -140,6 +140,18 @@ describe('the live task list on a terminal', () => {
     io.dispose();
   });
 
+  it('shows terminal controls in step texts instead of acting on them', async () => {
+    const t = terminal(80);
+    const io = await host(t).created;
+    const step = io.startStep('create S3 bucket evil\u001b[2J\u001b[1A\rname');
+    step.update('S3 bucket evil: \u009b31m tagging');
+    await tick();
+    step.fail('S3 bucket evil\u001b]0;title\u0007: denied');
+    io.dispose();
+    for (const control of ['\u001b[2J', '\u001b]0;', '\u009b']) expect(t.raw()).not.toContain(control);
+    expect(t.screen().lines()).toEqual(['✖ S3 bucket evil\\x1b]0;title\\x07: denied']);
+  });
+
   it('ends a question still on screen when SIGTERM stops the command', async () => {
     const t = terminal(80);
     const { created, signals } = host(t, { assumeYes: false });
