@@ -1,12 +1,13 @@
 /**
  * The S3 bucket policy: Fireblocks' deny-all-but-the-role statement (FB-INSTALL §1.3), a Deny of
- * every other object action to all but the role, and a TLS-only Deny (Security Hub S3.5). Neither statement may ever deny
+ * every other object action to all but the role, a Deny of lifecycle and replication rules to
+ * everyone (they reach the objects indirectly), and a TLS-only Deny (Security Hub S3.5). Neither statement may ever deny
  * `s3:PutBucketPolicy` or `s3:GetBucketPolicy` to the administrators over TLS: the first only lists
  * object and listing actions, the second only fires on plain HTTP. proveBucketPolicy checks it.
  */
 import { fail } from '../errors.js';
 import { assertAccountId, assertRoleArn } from './arn.js';
-import { BUCKET_SIDS, POLICY_VERSION } from './constants.js';
+import { BUCKET_SIDS, POLICY_VERSION, S3_INDIRECT_OBJECT_ACTIONS } from './constants.js';
 import type { PolicyDocument, PolicyStatement } from './types.js';
 
 /** The actions Fireblocks denies to every principal but the role, in Fireblocks' order. */
@@ -23,7 +24,7 @@ export const FIREBLOCKS_BUCKET_DENIED_ACTIONS: readonly string[] = [
 ];
 
 /** Every object action, by pattern: `*Object*` (objects, versions, ACLs, tags, retention), replication and multipart parts. */
-export const BUCKET_OBJECT_DENY_PATTERNS: readonly string[] = ['s3:*Object*', 's3:Replicate*', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:BypassGovernanceRetention'];
+export const BUCKET_OBJECT_DENY_PATTERNS: readonly string[] = ['s3:*Object*', 's3:Replicate*', 's3:InitiateReplication', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:BypassGovernanceRetention'];
 
 export interface BucketPolicyInput {
   bucketName: string;
@@ -90,6 +91,13 @@ export function buildBucketPolicy(input: BucketPolicyInput): PolicyDocument {
       Action: [...BUCKET_OBJECT_DENY_PATTERNS],
       Resource: `${arn}/*`,
       Condition: { ArnNotEquals: { 'aws:PrincipalArn': input.roleArn } },
+    },
+    {
+      Sid: BUCKET_SIDS.denyIndirectObjectAccess,
+      Effect: 'Deny',
+      Principal: '*',
+      Action: [...S3_INDIRECT_OBJECT_ACTIONS],
+      Resource: arn,
     },
   ];
   if (input.tlsOnly ?? true) {

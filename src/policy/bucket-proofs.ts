@@ -1,8 +1,9 @@
 /**
  * The bucket-policy proofs (invariant 5), as named steps like the key policy's:
  *
+ * - unsupported: nothing the proofs cannot read (unknown operators, principal types…).
  * - bucket-objects: no principal but the co-signer role can read, write or delete objects or object
- *   versions. The bucket's own account reaches objects through IAM policies alone, so this holds
+ *   versions, and nobody can set a lifecycle or replication rule (which reach them indirectly). The bucket's own account reaches objects through IAM policies alone, so this holds
  *   only when, for every object action, a Deny with Principal "*" covers it on `bucket/*` and its
  *   sole condition exempts exactly the role's ARN. Read from the statements' text: it holds for
  *   every principal and request.
@@ -14,7 +15,9 @@
  * - bucket-role-access: the role keeps GetObject and PutObject.
  */
 import { accountOfPrincipal, accountRootArn, isAccountRootArn } from './arn.js';
-import { S3_OBJECT_ACTIONS, S3_POLICY_ADMIN_ACTIONS } from './constants.js';
+import { S3_INDIRECT_OBJECT_ACTIONS, S3_OBJECT_ACTIONS, S3_POLICY_ADMIN_ACTIONS } from './constants.js';
+import { lintPolicy } from './lint.js';
+import { arnMatches } from './match.js';
 import { evaluateAccess } from './evaluate.js';
 import { IAM_ALLOWS_ALL, involved, statementRef } from './proof-support.js';
 import { runProofSteps, type ProofCheck, type ProofFinding, type ProofReport } from './proofs.js';
@@ -72,11 +75,31 @@ function roleOnlyDenyCovers(statement: PolicyStatement, ctx: BucketProofContext)
   return coveredActions(statement, S3_OBJECT_ACTIONS);
 }
 
+/** The indirect-access actions an unconditional Deny with Principal "*" on the bucket covers. */
+function unconditionalDenyCovers(statement: PolicyStatement, ctx: BucketProofContext): string[] {
+  if (statement.Effect !== 'Deny' || principalEntries(statement) !== '*' || statement.NotResource !== undefined || statement.Condition !== undefined) return [];
+  if (!toList(statement.Resource).some((pattern) => !pattern.includes('${') && arnMatches(pattern, ctx.bucketArn))) return [];
+  return coveredActions(statement, S3_INDIRECT_OBJECT_ACTIONS);
+}
+
 function objectsStep(ctx: BucketProofContext): ProofFinding[] {
+  const findings: ProofFinding[] = [];
+  const indirect = new Set(ctx.policy.Statement.flatMap((statement) => unconditionalDenyCovers(statement, ctx)));
+  const reachable = S3_INDIRECT_OBJECT_ACTIONS.filter((action) => !indirect.has(action));
+  if (reachable.length > 0) {
+    findings.push({
+      check: 'bucket-objects',
+      severity: 'error',
+      code: 'POLICY_BYPASS',
+      action: reachable.join(', '),
+      message: `principals of the account could call ${reachable.join(', ')} on ${ctx.bucketArn}: a lifecycle rule can expire every object version, a replication rule copies them out; no unconditional Deny with Principal "*" covers it`,
+      statements: [],
+    });
+  }
   const covered = new Set(ctx.policy.Statement.flatMap((statement) => roleOnlyDenyCovers(statement, ctx)));
   const open = S3_OBJECT_ACTIONS.filter((action) => !covered.has(action));
-  if (open.length === 0) return [];
-  return [{
+  if (open.length === 0) return findings;
+  return [...findings, {
     check: 'bucket-objects',
     severity: 'error',
     code: 'POLICY_BYPASS',
@@ -156,7 +179,15 @@ function roleAccessStep(ctx: BucketProofContext): ProofFinding[] {
   return findings;
 }
 
+/** Grammar the proofs cannot read: refused, as in the key policy. */
+function grammarStep(ctx: BucketProofContext): ProofFinding[] {
+  return lintPolicy(ctx.policy)
+    .filter((lint) => lint.severity === 'error')
+    .map((lint) => ({ check: 'unsupported', severity: 'error', code: 'POLICY_UNSUPPORTED', message: lint.message, statements: [statementRef(ctx.policy, lint.statement)] }));
+}
+
 const BUCKET_STEPS: [ProofCheck, (ctx: BucketProofContext) => ProofFinding[]][] = [
+  ['unsupported', grammarStep],
   ['bucket-objects', objectsStep],
   ['bucket-foreign', foreignStep],
   ['bucket-lockout', lockoutStep],

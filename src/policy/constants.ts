@@ -35,6 +35,7 @@ export const OWNED_KEY_POLICY_SIDS: readonly string[] = [...Object.values(FIREBL
 export const BUCKET_SIDS = {
   denyAllButRole: 'CosignerDenyAllButRole',
   denyObjectsButRole: 'CosignerDenyObjectAccessButRole',
+  denyIndirectObjectAccess: 'CosignerDenyLifecycleAndReplication',
   tlsOnly: 'CosignerDenyInsecureTransport',
 } as const;
 export const OWNED_BUCKET_POLICY_SIDS: readonly string[] = Object.values(BUCKET_SIDS);
@@ -126,9 +127,17 @@ export const S3_OBJECT_ACTIONS: readonly string[] = [
   's3:GetObjectTorrent', 's3:GetObjectVersionTorrent', 's3:GetObjectVersionForReplication',
   's3:GetObjectRetention', 's3:PutObjectRetention', 's3:GetObjectLegalHold', 's3:PutObjectLegalHold',
   's3:BypassGovernanceRetention', 's3:ObjectOwnerOverrideToBucketOwner',
-  's3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags',
+  's3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags', 's3:InitiateReplication',
   's3:AbortMultipartUpload', 's3:ListMultipartUploadParts',
 ];
+
+/**
+ * Bucket configurations that reach the objects without an object call: a lifecycle rule can expire
+ * every version (deleting the key shares), a replication rule copies every object to another
+ * bucket. Nobody may set them while the bucket policy stands (an administrator edits the policy
+ * first).
+ */
+export const S3_INDIRECT_OBJECT_ACTIONS: readonly string[] = ['s3:PutLifecycleConfiguration', 's3:PutReplicationConfiguration'];
 
 /** The bucket-policy operations an administrator must keep (a bucket-policy lockout needs the root user). */
 export const S3_POLICY_ADMIN_ACTIONS: readonly string[] = ['s3:GetBucketPolicy', 's3:PutBucketPolicy', 's3:DeleteBucketPolicy'];

@@ -169,12 +169,60 @@ export function keyControlStep(ctx: KeyProofContext): ProofFinding[] {
   return findings;
 }
 
+/**
+ * Every attestation key the policy names (any spelling) and the documented ones, as absent. Keys are
+ * case-insensitive, so they are given in lower case: a value set afterwards under the same key in
+ * lower case replaces the absence whatever spelling the policy used.
+ */
 function absentAttestation(policy: PolicyDocument): Record<string, ContextValue> {
-  const keys = new Set<string>([IMAGE_KEY, ...[0, 1, 2, 3, 4, 8].map((pcr) => attestationKey(pcr))]);
+  const keys = new Set<string>([IMAGE_KEY, ...[0, 1, 2, 3, 4, 8].map((pcr) => attestationKey(pcr))].map((key) => key.toLowerCase()));
   for (const statement of policy.Statement) {
-    for (const block of Object.values(statement.Condition ?? {})) for (const key of Object.keys(block)) if (isAttestationKey(key)) keys.add(key);
+    for (const block of Object.values(statement.Condition ?? {})) for (const key of Object.keys(block)) if (isAttestationKey(key)) keys.add(key.toLowerCase());
   }
   return Object.fromEntries([...keys].map((key) => [key, undefined]));
+}
+
+/** Attestation values for a context, under lower-case keys (see {@link absentAttestation}). */
+function attested(values: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(values).map(([key, value]) => [key.toLowerCase(), value]));
+}
+
+/**
+ * Deny statements with NotPrincipal that cover the action: AWS documents that such a Deny also
+ * applies to listed principals in some cases (a principal with a permissions boundary; a role
+ * listed without its session ARN), so the proofs count it as applying to everyone.
+ */
+function notPrincipalDenies(policy: PolicyDocument, action: string): number[] {
+  return policy.Statement.flatMap((statement, index) => (statement.Effect === 'Deny' && statement.NotPrincipal !== undefined && coveredActions(statement, [action]).length > 0 ? [index] : []));
+}
+
+/** The role name of an IAM role ARN (any path), or undefined. */
+function roleName(arn: string): string | undefined {
+  return /^arn:[^:]+:iam::\d{12}:role\/(?:.*\/)?([^/]+)$/.exec(arn)?.[1];
+}
+
+/**
+ * Deny statements that name a session of one of these roles (`arn:…:sts::…:assumed-role/<name>/…`)
+ * and cover the action: the proofs model a role by its ARN, so a Deny on one of its sessions (an
+ * IAM Identity Center user's, say) is counted as a Deny on the role.
+ */
+function sessionDenies(policy: PolicyDocument, roleArns: readonly string[], action: string): number[] {
+  const names = new Set(roleArns.map(roleName).filter((name): name is string => name !== undefined));
+  if (names.size === 0) return [];
+  return policy.Statement.flatMap((statement, index) => {
+    if (statement.Effect !== 'Deny' || coveredActions(statement, [action]).length === 0) return [];
+    const entries = principalEntries(statement);
+    if (!Array.isArray(entries)) return [];
+    const hit = entries.some((entry) => {
+      const session = /^arn:[^:]+:sts::\d{12}:assumed-role\/([^/*?]+)\//.exec(entry.value);
+      return session !== null && names.has(session[1] ?? '');
+    });
+    return hit ? [index] : [];
+  });
+}
+
+function who(principalArn: string, admin: string): string {
+  return principalArn === admin ? admin : `${principalArn} (for ${admin})`;
 }
 
 /**
@@ -206,19 +254,34 @@ export function lockoutStep(ctx: KeyProofContext): ProofFinding[] {
         principalAccount: account,
         action: 'kms:PutKeyPolicy',
         resource: ctx.keyArn,
-        context: { 'aws:SecureTransport': true, 'kms:CallerAccount': account, 'kms:BypassPolicyLockoutSafetyCheck': false, ...context },
+        // kms:BypassPolicyLockoutSafetyCheck stays open: whether KMS sets it for a call that
+        // leaves the parameter out (the console, other tools) is not documented.
+        context: { 'aws:SecureTransport': true, 'kms:CallerAccount': account, ...context },
         openWorld: true,
       };
       ctx.requests += 1;
+      const extra = [...notPrincipalDenies(ctx.policy, 'kms:PutKeyPolicy'), ...sessionDenies(ctx.policy, [principalArn], 'kms:PutKeyPolicy')];
+      if (extra.length > 0) {
+        findings.push({
+          check: 'lockout',
+          severity: 'error',
+          code: 'POLICY_LOCKOUT',
+          principal: admin,
+          action: 'kms:PutKeyPolicy',
+          message: `${who(principalArn, admin)} may be denied kms:PutKeyPolicy by ${extra.map((i) => describeStatement(ctx.policy.Statement[i], i)).join(', ')} (a Deny with NotPrincipal, or on one of its sessions)`,
+          statements: extra.map((i) => statementRef(ctx.policy, i)),
+        });
+        continue;
+      }
       const result = evaluateKeyPolicy(ctx.policy, request, [IAM_ALLOWS_ALL]);
       if (result.possibleDecisions.length === 1 && result.possibleDecisions[0] === 'Allow') continue;
       const denies = involved(ctx.policy, request, 'Deny');
-      const who = principalArn === admin ? admin : `${principalArn} (for ${admin})`;
+      const name = who(principalArn, admin);
       const message = result.possibleDecisions.includes('ExplicitDeny')
-        ? `${who} ${result.decision === 'ExplicitDeny' ? 'is' : 'may be'} denied kms:PutKeyPolicy by ${denies.map((i) => describeStatement(ctx.policy.Statement[i], i)).join(', ')}`
+        ? `${name} ${result.decision === 'ExplicitDeny' ? 'is' : 'may be'} denied kms:PutKeyPolicy by ${denies.map((i) => describeStatement(ctx.policy.Statement[i], i)).join(', ')}`
         : result.decision === 'Allow'
-          ? `${who} may lose kms:PutKeyPolicy: the grant depends on a condition that does not hold for every request`
-          : `no statement lets ${who} call kms:PutKeyPolicy`;
+          ? `${name} may lose kms:PutKeyPolicy: the grant depends on a condition that does not hold for every request`
+          : `no statement lets ${name} call kms:PutKeyPolicy`;
       findings.push({
         check: 'lockout',
         severity: 'error',
@@ -234,37 +297,55 @@ export function lockoutStep(ctx: KeyProofContext): ProofFinding[] {
   return findings;
 }
 
-/** The role keeps Decrypt and GenerateDataKey from an attested enclave with each accepted PCR8. */
+/**
+ * The role keeps Decrypt and GenerateDataKey, for certain, from an attested enclave with each
+ * accepted PCR8. Pinned: what every such request carries (the role, its account, TLS, the key's
+ * region, the attestation's measurements); every other key is open, so a Deny on the time, the
+ * principal type, a VPC endpoint or anything else the co-signer's request may or may not carry
+ * counts as possibly applying, and refuses.
+ */
 export function roleAccessStep(ctx: KeyProofContext): ProofFinding[] {
   const findings: ProofFinding[] = [];
   const roleAccount = accountOfPrincipal(ctx.roleArn) ?? ctx.keyAccount;
+  const region = ctx.keyArn.split(':')[3] ?? '';
   const pcr3 = computePCR3(ctx.roleArn);
   for (const value of ctx.pcr8) {
     for (const action of ROLE_ATTESTED_ACTIONS) {
       const context: Record<string, ContextValue> = {
         ...absentAttestation(ctx.policy),
-        [IMAGE_KEY]: SAMPLE_MEASUREMENT,
-        [attestationKey(0)]: SAMPLE_MEASUREMENT,
-        [attestationKey(1)]: SAMPLE_MEASUREMENT,
-        [attestationKey(2)]: SAMPLE_MEASUREMENT,
-        [attestationKey(3)]: pcr3,
-        [PCR8_KEY]: value,
+        ...attested({
+          [IMAGE_KEY]: SAMPLE_MEASUREMENT,
+          [attestationKey(0)]: SAMPLE_MEASUREMENT,
+          [attestationKey(1)]: SAMPLE_MEASUREMENT,
+          [attestationKey(2)]: SAMPLE_MEASUREMENT,
+          [attestationKey(3)]: pcr3,
+          [attestationKey(4)]: SAMPLE_MEASUREMENT,
+          [PCR8_KEY]: value,
+        }),
         'aws:SecureTransport': true,
         'kms:CallerAccount': roleAccount,
+        ...(region === '' ? {} : { 'aws:RequestedRegion': region }),
       };
       ctx.requests += 1;
-      const result = evaluateKeyPolicy(ctx.policy, { principalArn: ctx.roleArn, principalAccount: roleAccount, action, resource: ctx.keyArn, context }, []);
-      if (result.decision === 'Allow' && result.certain) continue;
+      const extra = [...notPrincipalDenies(ctx.policy, action), ...sessionDenies(ctx.policy, [ctx.roleArn], action)];
+      const request: RequestContext = { principalArn: ctx.roleArn, principalAccount: roleAccount, action, resource: ctx.keyArn, context, openWorld: true };
+      const result = evaluateKeyPolicy(ctx.policy, request, []);
+      const mayBeDenied = extra.length > 0 || result.possibleDecisions.includes('ExplicitDeny');
+      if (!mayBeDenied && result.decision === 'Allow' && result.certain) continue;
+      const allowedButUncertain = !mayBeDenied && result.decision === 'Allow';
+      const denies = [...new Set([...extra, ...involved(ctx.policy, request, 'Deny')])];
       findings.push({
         check: 'attested-access',
-        severity: result.decision === 'Allow' ? 'warning' : 'error',
-        ...(result.decision === 'Allow' ? {} : { code: 'POLICY_ROLE_DENIED' as const }),
+        severity: allowedButUncertain ? 'warning' : 'error',
+        ...(allowedButUncertain ? {} : { code: 'POLICY_ROLE_DENIED' as const }),
         principal: ctx.roleArn,
         action,
-        message: result.decision === 'Allow'
+        message: allowedButUncertain
           ? `the role's ${action} with PCR8 ${value.slice(0, 12)}… depends on something the evaluator cannot decide`
-          : `the role could not call ${action} from an enclave with PCR8 ${value.slice(0, 12)}… (${result.decision}); the co-signer would lose access to its key`,
-        statements: result.matchedStatements.map((i) => statementRef(ctx.policy, i)),
+          : mayBeDenied
+            ? `the role ${result.decision === 'ExplicitDeny' ? 'is' : 'may be'} denied ${action} from an enclave with PCR8 ${value.slice(0, 12)}…${denies.length > 0 ? ` by ${denies.map((i) => describeStatement(ctx.policy.Statement[i], i)).join(', ')}` : ''}: a Deny whose condition the co-signer's requests may meet would cut it off from its key`
+            : `the role could not call ${action} from an enclave with PCR8 ${value.slice(0, 12)}… (${result.decision}); the co-signer would lose access to its key`,
+        statements: (denies.length > 0 ? denies : result.matchedStatements).map((i) => statementRef(ctx.policy, i)),
         ...(result.undecided.length > 0 ? { undecided: result.undecided } : {}),
       });
     }

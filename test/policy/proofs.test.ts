@@ -215,7 +215,21 @@ describe('proveBucketPolicy: every principal but the role is kept from the objec
     ['a NotPrincipal', { Sid: 'AllBut', Effect: 'Allow', NotPrincipal: { AWS: ROLE }, Action: 's3:GetBucketTagging', Resource: `arn:aws:s3:::${BUCKET}` }],
   ])('refuses a foreign Allow to %s', (_name, statement) => {
     const report = proveBucketPolicy(withStatement(ours(), statement), input);
-    expect(report.findings).toContainEqual(expect.objectContaining({ check: 'bucket-foreign', statements: [{ index: 3, sid: statement.Sid }] }));
+    expect(report.findings).toContainEqual(expect.objectContaining({ check: 'bucket-foreign', statements: [{ index: ours().Statement.length, sid: statement.Sid }] }));
+  });
+  it('refuses a bucket policy that lets anyone set a lifecycle or replication rule (they reach the objects indirectly)', () => {
+    const policy = ours();
+    policy.Statement = policy.Statement.filter((s) => s.Sid !== 'CosignerDenyLifecycleAndReplication');
+    expect(proveBucketPolicy(policy, input).findings).toContainEqual(expect.objectContaining({ check: 'bucket-objects', action: 's3:PutLifecycleConfiguration, s3:PutReplicationConfiguration' }));
+  });
+  it('counts InitiateReplication as an object action', () => {
+    const policy = ours();
+    policy.Statement = policy.Statement.map((s) => (s.Sid === 'CosignerDenyObjectAccessButRole' ? { ...s, Action: 's3:*Object*' } : s));
+    expect(proveBucketPolicy(policy, input).findings.map((f) => f.action ?? '').join(' ')).toContain('s3:InitiateReplication');
+  });
+  it('refuses grammar it cannot read in a bucket policy', () => {
+    const statement: PolicyStatement = { Sid: 'Odd', Effect: 'Allow', Principal: { AWS: ROLE }, Action: 's3:GetBucketTagging', Resource: `arn:aws:s3:::${BUCKET}`, Condition: { FooBar: { 'aws:SourceVpc': 'x' } } };
+    expect(proveBucketPolicy(withStatement(ours(), statement), input).findings).toContainEqual(expect.objectContaining({ check: 'unsupported', code: 'POLICY_UNSUPPORTED' }));
   });
   it('checks the lockout for the caller and the configured administrators, not only the account root', () => {
     const admin = `arn:aws:iam::${ACCOUNT}:role/KeyAdmin`;
@@ -225,5 +239,39 @@ describe('proveBucketPolicy: every principal but the role is kept from the objec
     expect(proveBucketPolicy(policy, input).ok).toBe(true);
     expect(proveBucketPolicy(policy, { ...input, adminArns: [admin] }).findings.map((f) => [f.check, f.principal])).toEqual([['bucket-lockout', admin]]);
     expect(proveBucketPolicy(policy, { ...input, callerArn: caller }).findings.map((f) => [f.check, f.principal])).toEqual([['bucket-lockout', caller]]);
+  });
+});
+
+describe('review findings: the steps that evaluate requests leave open what they do not know', () => {
+  const deny = (Condition: PolicyStatement['Condition'], extra: Partial<PolicyStatement> = {}): PolicyStatement => ({ Sid: 'Foreign', Effect: 'Deny', Principal: '*', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: '*', Condition, ...extra });
+  it.each<[string, PolicyStatement]>([
+    ['a Deny after a date', deny({ DateGreaterThan: { 'aws:CurrentTime': '2020-01-01T00:00:00Z' } })],
+    ['a Deny on the principal type', deny({ StringEquals: { 'aws:PrincipalType': 'AssumedRole' } })],
+    ['a Deny unless called through a VPC endpoint', deny({ StringNotEquals: { 'aws:SourceVpce': 'vpce-1234' } })],
+    ['a Deny on a case variant of an attestation key', deny({ StringLike: { 'kms:recipientattestation:imagesha384': '*' } })],
+    ['a Deny on Null of a case variant of PCR0', deny({ Null: { 'kms:recipientattestation:pcr0': 'false' } })],
+    ['a Deny with NotPrincipal naming the role', { Sid: 'Foreign', Effect: 'Deny', NotPrincipal: { AWS: ROLE }, Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: '*' }],
+  ])('refuses %s that could cut the co-signer off its key (POLICY_ROLE_DENIED)', (_name, statement) => {
+    const report = proveKeyPolicy(withStatement(hardened(), statement), base);
+    expect(report.findings).toContainEqual(expect.objectContaining({ check: 'attested-access', code: 'POLICY_ROLE_DENIED', statements: [{ index: hardened().Statement.length, sid: 'Foreign' }] }));
+  });
+  it('accepts a Deny in another region (the key region is a fact of every request)', () => {
+    const statement = deny({ StringNotEquals: { 'aws:RequestedRegion': KEY_ARN.split(':')[3] ?? '' } });
+    expect(proveKeyPolicy(withStatement(hardened(), statement), base).ok).toBe(true);
+  });
+  it('reads the PCR8 of an attested request whatever the spelling of its key in the policy', () => {
+    const policy = hardened();
+    const first = policy.Statement[0] as PolicyStatement;
+    first.Condition = { StringEqualsIgnoreCase: { 'kms:RecipientAttestation:PCR8': GLOBAL_PCR8, 'KMS:recipientattestation:pcr8': GLOBAL_PCR8 } };
+    expect(proveKeyPolicy(policy, base).ok).toBe(true);
+  });
+  it.each<[string, PolicyStatement]>([
+    ['a NotPrincipal Deny', { Effect: 'Deny', NotPrincipal: { AWS: ROOT }, Action: 'kms:PutKeyPolicy', Resource: '*' }],
+    ['a Deny on one session of the admin role', { Effect: 'Deny', Principal: { AWS: `arn:aws:sts::${ACCOUNT}:assumed-role/KeyAdmin/alice@corp.com` }, Action: 'kms:PutKeyPolicy', Resource: '*' }],
+    ['a Deny when the lockout-check key is absent', { Effect: 'Deny', Principal: '*', Action: 'kms:PutKeyPolicy', Resource: '*', Condition: { Null: { 'kms:BypassPolicyLockoutSafetyCheck': 'true' } } }],
+  ])('counts %s as a lockout', (_name, statement) => {
+    const admin = `arn:aws:iam::${ACCOUNT}:role/KeyAdmin`;
+    const policy = withStatement(buildKeyPolicy({ accountId: ACCOUNT, roleArn: ROLE, pcr8: [GLOBAL_PCR8], adminArns: [admin] }), statement);
+    expect(errors(policy, { adminArns: [admin] }).map((f) => f.check)).toContain('lockout');
   });
 });
