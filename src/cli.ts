@@ -3,7 +3,7 @@
  * command code), and a lazy import of the command module when it runs.
  */
 import { createRequire } from 'node:module';
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { DEFAULT_SANDBOX_DIR, type CommandModule, type GlobalOptions, type Invocation } from './command-kit.js';
 import { CosignerError } from './errors.js';
 import { SETTINGS, type Setting } from './config/settings.js';
@@ -40,7 +40,7 @@ function addSettings(command: Command, filter: (s: Setting) => boolean = () => t
     const label = `${s.description} [${s.env}]`;
     if (s.kind === 'bool') {
       command.addOption(new Option(s.flag, label));
-      command.addOption(new Option(`--no-${s.flag.slice(2)}`).hideHelp());
+      command.addOption(new Option(`--no-${s.flag.slice(2)}`, `turn ${s.flag} off`));
     } else if (s.kind === 'list' || s.kind === 'tags') {
       command.addOption(new Option(`${s.flag} ${s.arg ?? '<value>'}`, label).argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]));
     } else {
@@ -54,25 +54,30 @@ export function createProgram(options: ProgramOptions): Command {
   const program = new Command('cosigner-cli');
   program
     .description('Deploy and audit a Fireblocks API Co-signer on AWS Nitro Enclaves.')
-    .version(VERSION, '-V, --version', 'print the version')
+    .addOption(new Option('-V, --version', 'print the version (a JSON document with --json)'))
     .helpOption('-h, --help', 'show help')
     .option('--json', 'print one JSON document on stdout (default when stdout is not a terminal)')
     .option('--no-json', 'print human output even when stdout is not a terminal')
-    .option('-q, --quiet', 'print only warnings, errors and the result', false)
-    .option('-v, --verbose', 'print debug messages', false)
-    .option('--debug', 'print stack traces of unexpected errors', false)
+    .option('-q, --quiet', 'print only warnings, errors, the result and a plan you are asked to confirm')
+    .option('-v, --verbose', 'print debug messages, among them every AWS call (service, operation, time, outcome)')
+    .option('--debug', 'print stack traces of unexpected errors')
     .option('--no-color', 'disable colour (also NO_COLOR, TERM=dumb)')
-    .option('--non-interactive', 'never prompt; a missing value is an error [COSIGNER_NON_INTERACTIVE]', false)
-    .option('-y, --yes', 'confirm plans and destructive actions without asking', false)
-    .option('-c, --config <file>', 'config file [COSIGNER_CONFIG] (default ./cosigner.json)')
+    .option('--non-interactive', 'never prompt; a missing value is an error [COSIGNER_NON_INTERACTIVE]')
+    .option('-y, --yes', 'confirm plans and destructive actions without asking')
+    .option('-c, --config <file>', 'config file (default ./cosigner.json) [COSIGNER_CONFIG]')
     .option('--profile <profile>', 'AWS shared-config profile [COSIGNER_PROFILE]')
     .option('--region <region>', 'AWS region [COSIGNER_REGION]')
-    .option('--sandbox [dir]', 'use the simulated AWS account in dir [COSIGNER_SANDBOX] (default ./.cosigner-sandbox)')
+    .option('--sandbox [dir]', 'use the simulated AWS account kept in dir (default ./.cosigner-sandbox) [COSIGNER_SANDBOX]')
     .showSuggestionAfterError(true)
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({ writeOut: options.writeOut, writeErr: options.writeErr, outputError: () => undefined })
-    .addHelpText('after', examples('cosigner-cli init', 'cosigner-cli --sandbox provision --yes', 'cosigner-cli verify --json > report.json'));
+    .addHelpText('after', examples('cosigner-cli init', 'cosigner-cli --sandbox provision --yes', 'cosigner-cli --sandbox status --json > status.json'));
+
+  // The version is printed by src/main.ts, which knows whether --json was given anywhere on the line.
+  program.on('option:version', () => {
+    throw new CommanderError(0, 'commander.version', VERSION);
+  });
 
   const add = (name: string, description: string, load: Loader, ...exampleLines: string[]): Command => {
     const command = program.command(name).description(description).addHelpText('after', examples(...exampleLines));
@@ -84,7 +89,7 @@ export function createProgram(options: ProgramOptions): Command {
   };
 
   addSettings(
-    add('init', 'create or update the config file (a wizard on a terminal, flags and env otherwise)', () => import('./commands/init.js'),
+    add('init', 'create or update the config file (a wizard on a terminal unless setting flags are given)', () => import('./commands/init.js'),
       'cosigner-cli init',
       'cosigner-cli init --name treasury --fb-env eu --region eu-west-1 --yes',
       'cosigner-cli init --print-schema --no-json > cosigner.schema.json')
@@ -123,7 +128,7 @@ export function createProgram(options: ProgramOptions): Command {
     .command('describe-eif')
     .description('print what nitro-cli describe-eif prints, measured in-process')
     .argument('<file>', 'enclave image file (.eif)')
-    .addHelpText('after', examples('cosigner-cli attest describe-eif cosigner.eif', 'cosigner-cli attest describe-eif cosigner.eif --json | jq .Measurements.PCR8'))
+    .addHelpText('after', examples('cosigner-cli attest describe-eif cosigner.eif', 'cosigner-cli attest describe-eif cosigner.eif --json | jq -r .result.Measurements.PCR8'))
     .action(async (_file: string, _opts: unknown, self: Command) => {
       await options.dispatch(toInvocation(self, options), () => import('./commands/attest-describe-eif.js'));
     });
@@ -149,7 +154,7 @@ export function createProgram(options: ProgramOptions): Command {
     (s) => s.path === 'name' || s.path === 'kms.deletionWindowDays',
   )
     .option('--dry-run', 'show what would be removed and stop')
-    .option('--delete-key', 'schedule the KMS key for deletion (maximum waiting period by default)')
+    .option('--delete-key', 'schedule the KMS key for deletion after --deletion-window-days (default 30)')
     .option('--delete-bucket', 'delete the bucket if it is empty');
 
   addSettings(

@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { CommanderError } from 'commander';
-import { createProgram, normalizeArgv, type Loader } from './cli.js';
+import { createProgram, normalizeArgv, VERSION, type Loader } from './cli.js';
 import { resolveSandboxDir, type Invocation } from './command-kit.js';
 import { CosignerError, ExitCode, isCosignerError } from './errors.js';
 import { colorAllowed } from './io/color-policy.js';
@@ -86,7 +86,7 @@ export async function runMain(io: MainIo): Promise<number> {
         io.stdout.write(formatEnvelope(verdict ? errorEnvelope(invocation.command, verdict.toJSON(), result) : successEnvelope(invocation.command, result)));
         state.reported = true;
       } else {
-        const text = module.render(result, createStyle(colorAllowed({ noColorFlag: !g.color, env: io.env, isTTY: io.stdout.isTTY })));
+        const text = module.render(result, createStyle(colorAllowed({ noColorFlag: !g.color, env: io.env, isTTY: io.stdout.isTTY })), invocation);
         if (text) io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
       }
       if (verdict) throw verdict;
@@ -118,7 +118,12 @@ export async function runMain(io: MainIo): Promise<number> {
 /** Print an error in the run's mode and return its exit code (exported for tests). */
 export async function report(thrown: unknown, state: RunState, io: MainIo): Promise<number> {
   if (thrown instanceof CommanderError) {
-    if (['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(thrown.code)) return ExitCode.ok;
+    if (thrown.code === 'commander.version') {
+      // Plain text unless --json is on the line: `cosigner-cli --version | cat` stays a bare version.
+      io.stdout.write(io.argv.includes('--json') ? formatEnvelope(successEnvelope('version', { version: VERSION })) : `${VERSION}\n`);
+      return ExitCode.ok;
+    }
+    if (['commander.helpDisplayed', 'commander.help'].includes(thrown.code)) return ExitCode.ok;
     thrown = fromCommander(thrown);
   }
   const [{ createStyle }, { escapeControl }] = await Promise.all([import('./io/style.js'), import('./io/safe-text.js')]);
@@ -163,8 +168,22 @@ function scrub(text: string): string {
   return home && home.length > 1 ? text.split(home).join('~') : text;
 }
 
+/**
+ * A reader that went away (`cosigner-cli --help | head -1`) is not a failure of the CLI: further
+ * output is dropped quietly and the exit code is the command's own. Any other stream error is
+ * still thrown.
+ */
+export function ignoreClosedPipe(stream: NodeJS.WritableStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') return;
+    throw error;
+  });
+}
+
 /** The process entry used by bin/cosigner-cli.js. */
 export async function main(): Promise<void> {
+  ignoreClosedPipe(process.stdout);
+  ignoreClosedPipe(process.stderr);
   // The SDK warns on every run under Node < 22; `doctor` reports that once, where it belongs.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   process.exitCode = await runMain({

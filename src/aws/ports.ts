@@ -8,19 +8,19 @@
 import type { fromNodeProviderChain as FromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { CosignerError } from '../errors.js';
 import type { CloudTrailPort } from './cloudtrail.js';
-import { createCloudTrailPort } from './cloudtrail.js';
+import { CLOUDTRAIL_OPERATIONS, createCloudTrailPort } from './cloudtrail.js';
 import type { EC2Port } from './ec2.js';
-import { createEC2Port } from './ec2.js';
+import { createEC2Port, EC2_OPERATIONS } from './ec2.js';
 import type { IAMPort } from './iam.js';
-import { createIAMPort } from './iam.js';
+import { createIAMPort, IAM_OPERATIONS } from './iam.js';
 import type { KMSPort } from './kms.js';
-import { createKMSPort } from './kms.js';
+import { createKMSPort, KMS_OPERATIONS } from './kms.js';
 import type { S3Port } from './s3.js';
-import { createS3Port } from './s3.js';
+import { createS3Port, S3_OPERATIONS } from './s3.js';
 import type { SSMPort } from './ssm.js';
-import { createSSMPort } from './ssm.js';
+import { createSSMPort, SSM_OPERATIONS } from './ssm.js';
 import type { STSPort } from './sts.js';
-import { createSTSPort } from './sts.js';
+import { createSTSPort, STS_OPERATIONS } from './sts.js';
 
 export type { CloudTrailPort, EC2Port, IAMPort, KMSPort, S3Port, SSMPort, STSPort };
 
@@ -78,6 +78,8 @@ export interface CreateAwsPortsOptions {
   maxAttempts?: number;
   /** The environment to read (tests pass their own). @default process.env */
   env?: NodeJS.ProcessEnv;
+  /** Told about every port call once it settles (`-v` prints these); see {@link traceAwsCalls}. */
+  onCall?: (call: AwsCallRecord) => void;
 }
 
 /** @default attempts per call */
@@ -90,16 +92,111 @@ export async function createAwsPorts(options: CreateAwsPortsOptions = {}): Promi
       hint: 'Pass a whole number of at least 1.',
     });
   }
+  let ports: AwsPorts;
   if (options.sandboxDir !== undefined) {
     const { createSandboxPorts } = await import('./sandbox/index.js');
-    return createSandboxPorts({
+    ports = await createSandboxPorts({
       dir: options.sandboxDir,
       ...(options.region === undefined ? {} : { region: options.region }),
       ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
       env: options.env ?? process.env,
     });
+  } else {
+    ports = await createRealPorts(options);
   }
-  return createRealPorts(options);
+  return options.onCall === undefined ? ports : traceAwsCalls(ports, options.onCall);
+}
+
+/**
+ * One AWS call as `-v` reports it. Deliberately no request parameters and no response: they can
+ * carry key material, policies or tokens. Service, operation, time and outcome only.
+ */
+export interface AwsCallRecord {
+  /** `EC2`, `KMS`, `S3`, `IAM`, `STS`, `SSM` or `CloudTrail`. */
+  service: string;
+  /** The operation in AWS's spelling, e.g. `DescribeVpcs`. */
+  operation: string;
+  /** Wall time of the call, the SDK's (or the sandbox's) retries included. */
+  durationMs: number;
+  outcome: 'ok' | 'error';
+  /** The error's code (`AccessDeniedException`, `ThrottlingException`, a CosignerError code). */
+  errorCode?: string;
+  /** Attempts made, when the SDK reports them. */
+  attempts?: number;
+}
+
+const TRACED_SERVICES = [
+  ['ec2', 'EC2', EC2_OPERATIONS],
+  ['kms', 'KMS', KMS_OPERATIONS],
+  ['s3', 'S3', S3_OPERATIONS],
+  ['iam', 'IAM', IAM_OPERATIONS],
+  ['sts', 'STS', STS_OPERATIONS],
+  ['ssm', 'SSM', SSM_OPERATIONS],
+  ['cloudtrail', 'CloudTrail', CLOUDTRAIL_OPERATIONS],
+] as const;
+
+/**
+ * The one seam every port call passes through, for the real clients and the sandbox alike: each
+ * operation of each port reports an {@link AwsCallRecord} when it settles. Everything else on the
+ * ports (region, credentialSource, destroy, the sandbox's extras) is passed through untouched.
+ */
+export function traceAwsCalls<P extends AwsPorts>(ports: P, onCall: (call: AwsCallRecord) => void): P {
+  const traced: P = { ...ports };
+  for (const [key, service, operations] of TRACED_SERVICES) {
+    (traced as Record<string, unknown>)[key] = tracePort(ports[key], service, operations, onCall);
+  }
+  return traced;
+}
+
+function tracePort<T extends object>(port: T, service: string, operations: readonly string[], onCall: (call: AwsCallRecord) => void): T {
+  const byMethod = new Map(operations.map((op) => [op.charAt(0).toLowerCase() + op.slice(1), op]));
+  const wrapped = new Map<string, (input: unknown) => Promise<unknown>>();
+  return new Proxy(port, {
+    get(target, property) {
+      // Read on the target itself: the sandbox's services keep their state in private fields.
+      const value: unknown = Reflect.get(target, property, target);
+      const operation = typeof property === 'string' ? byMethod.get(property) : undefined;
+      if (operation === undefined || typeof value !== 'function') return value;
+      let call = wrapped.get(operation);
+      if (call === undefined) {
+        const method = value as (input: unknown) => Promise<unknown>;
+        call = async (input: unknown) => {
+          const started = performance.now();
+          const elapsed = () => Math.round(performance.now() - started);
+          try {
+            const output = await method.call(target, input);
+            const attempts = attemptsOf(output);
+            onCall({ service, operation, durationMs: elapsed(), outcome: 'ok', ...(attempts === undefined ? {} : { attempts }) });
+            return output;
+          } catch (error) {
+            const attempts = attemptsOf(error);
+            onCall({ service, operation, durationMs: elapsed(), outcome: 'error', errorCode: errorCodeOf(error), ...(attempts === undefined ? {} : { attempts }) });
+            throw error;
+          }
+        };
+        wrapped.set(operation, call);
+      }
+      return call;
+    },
+  });
+}
+
+function attemptsOf(value: unknown): number | undefined {
+  const attempts = (value as { $metadata?: { attempts?: unknown } } | null | undefined)?.$metadata?.attempts;
+  return typeof attempts === 'number' ? attempts : undefined;
+}
+
+function errorCodeOf(error: unknown): string {
+  if (error instanceof CosignerError) return String(error.code);
+  const name = (error as { name?: unknown } | null | undefined)?.name;
+  return typeof name === 'string' && name !== '' ? name : 'Error';
+}
+
+/** `aws KMS PutKeyPolicy 340 ms ok`, `aws EC2 DescribeVpcs 2013 ms failed: RequestLimitExceeded (5 attempts)`. */
+export function formatAwsCall(call: AwsCallRecord): string {
+  const outcome = call.outcome === 'ok' ? 'ok' : `failed: ${call.errorCode ?? 'Error'}`;
+  const attempts = call.attempts !== undefined && call.attempts > 1 ? ` (${call.attempts} attempts)` : '';
+  return `aws ${call.service} ${call.operation} ${call.durationMs} ms ${outcome}${attempts}`;
 }
 
 /** The SDK client config every real port shares. Exported for the wire-level tests. */

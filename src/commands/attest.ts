@@ -208,7 +208,7 @@ export async function runAttest(options: AttestOptions, deps: AttestDeps): Promi
   // 5. Confirm (the diff goes to stderr first, so it is on screen when the question is asked).
   io.notify({ level: 'info', code: 'ATTEST_DIFF', message: renderPolicyDiff(diff, diffStyle(io)), data: { diff }, preformatted: true });
   notWritten();
-  await io.confirm(`write this key policy to ${keyArn} (account ${caller.accountId}, ${caller.region})?`, '--yes');
+  await io.confirm(`write this key policy to ${keyArn} (account ${caller.accountId}, ${caller.region})?`, '--yes', { keyArn, pcr8: list, diff, policy });
   notWritten();
 
   // 6. Write, retrying while IAM propagates a freshly created role.
@@ -406,7 +406,7 @@ export function render(result: AttestResult, style: Style): string {
   }
   const errors = result.proofs.findings.filter((f) => f.severity === 'error').length;
   lines.push(`${style.bold('proofs')} ${errors === 0 ? style.green('✔') : style.red('✖')} no lockout, attested-only, no bypass ${style.dim(`(${result.proofs.requests} requests evaluated)`)}`);
-  for (const warning of result.warnings) lines.push(`${style.yellow('⚠')} ${e(warning)}`);
+  // The warnings went to stderr before any question was asked; printing them again here would repeat them.
   if (!result.changed) lines.push(style.green('✔ the key policy already matches'));
   else if (result.dryRun) lines.push(style.yellow('dry run: nothing written'));
   else if (result.written) lines.push(style.green(`✔ key policy written and read back${result.writeAttempts > 1 ? ` (${result.writeAttempts} attempts)` : ''}`));

@@ -67,7 +67,7 @@ export async function configOrName(options: { configPath: string; flags: Record<
   try {
     return await loadConfig({ path: options.configPath, flags: options.flags, env: options.env, cwd: options.cwd, requireFile: false });
   } catch (error) {
-    const noName = isCosignerError(error, 'CONFIG_INVALID') && /(^|[:;] )name /.test(error.message);
+    const noName = isCosignerError(error, 'CONFIG_INVALID') && ((error.context?.problems ?? []) as { path?: string }[]).some((p) => p.path === 'name');
     if (noName) fail('INPUT_REQUIRED', 'which co-signer? no config file and no --name', 'pass --name <name> or --config <file>', { context: { flag: '--name' } });
     throw error;
   }

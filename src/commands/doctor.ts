@@ -116,8 +116,9 @@ export function execute(options: DoctorOptions, context: CommandContext): Promis
 export function verdict(result: DoctorResult): CosignerError | undefined {
   const failed = result.checks.find((c) => c.status === 'fail');
   if (!failed) return undefined;
-  const count = result.checks.filter((c) => c.status === 'fail').length;
-  return new CosignerError(failed.code ?? 'INTERNAL', `doctor found ${count} problem(s); first: ${failed.message}`, {
+  // The checks' messages are already in the result: name the failing checks rather than repeat them.
+  const ids = result.checks.filter((c) => c.status === 'fail').map((c) => c.id);
+  return new CosignerError(failed.code ?? 'INTERNAL', `doctor found ${ids.length} problem${ids.length === 1 ? '' : 's'}: ${ids.join(', ')}`, {
     ...(failed.hint ? { hint: failed.hint } : {}),
   });
 }

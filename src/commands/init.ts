@@ -1,13 +1,17 @@
 /**
- * `init`: create or update the config file. On a terminal it is a short wizard that asks only what
- * has no flag, env var or existing value; elsewhere it never prompts. It validates every answer,
- * shows a summary and the diff against an existing file, and writes atomically.
+ * `init`: create or update the config file. On a terminal, `init` without setting flags is a short
+ * wizard that asks only what has no env var or existing value. Setting flags (`--name`, `--fb-env`,
+ * …) mean "these values, defaults for the rest": only a required value that is still missing is
+ * asked (and without a terminal it is INPUT_REQUIRED naming its flag), so a scripted `init` with
+ * flags never stops at a question. It validates every answer, shows a summary and the diff against
+ * an existing file, and writes atomically.
  */
-import type { CommandContext, Invocation } from '../command-kit.js';
+import { nextCommand, type CommandContext, type Invocation } from '../command-kit.js';
 import { diffConfigs, type ConfigChange } from '../config/diff.js';
 import { envLayer, flagLayer, mergeLayers, readConfigFile, resolveConfigPath, validateConfig, type ConfigLayer } from '../config/load.js';
 import { saveConfig } from '../config/save.js';
 import { configJsonSchema, FIREBLOCKS_ENVS, INSTANCE_TYPES, nameSchema, pcrSchema, type CosignerConfig } from '../config/schema.js';
+import { SETTINGS } from '../config/settings.js';
 import { isCosignerError } from '../errors.js';
 import type { IoHost } from '../io/io-host.js';
 import { escapeControl } from '../io/safe-text.js';
@@ -120,6 +124,28 @@ async function ask(io: IoHost, given: ConfigLayer, base: ConfigLayer, env: NodeJ
   return answers;
 }
 
+/** The per-command setting flags; `--region`/`--profile` are global AWS context and do not count. */
+const COMMAND_SETTING_PATHS = new Set(SETTINGS.filter((s) => !s.global).map((s) => s.path));
+
+function settingFlagsGiven(flags: Record<string, unknown>): boolean {
+  return flagLayer(flags).paths.some((path) => COMMAND_SETTING_PATHS.has(path));
+}
+
+/**
+ * What the config cannot do without: the name, and PCR8 for a custom environment. Asked on a
+ * terminal; otherwise INPUT_REQUIRED naming the flag.
+ */
+async function askRequired(io: IoHost, merged: ConfigLayer): Promise<ConfigLayer> {
+  const answers: ConfigLayer = {};
+  if (get(merged, 'name') === undefined) {
+    set(answers, 'name', await io.request({ kind: 'text', message: 'Co-signer name', flag: '--name', validate: check(nameSchema) }));
+  }
+  if (get(merged, 'fireblocks.env') === 'custom' && get(merged, 'fireblocks.pcr8') === undefined) {
+    set(answers, 'fireblocks.pcr8', await io.request({ kind: 'text', message: 'PCR8 of the enclave signing certificate (96 hex)', flag: '--pcr8', validate: check(pcrSchema) }));
+  }
+  return answers;
+}
+
 export async function runInit(options: InitOptions, deps: InitDeps): Promise<InitResult> {
   if (options.printSchema) return { kind: 'schema', schema: configJsonSchema() };
   const { io } = deps;
@@ -135,12 +161,11 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<Ini
   if (get(early, 'fireblocks.env') === 'custom' && get(early, 'fireblocks.pcr8') === undefined) standIns.fireblocks = { pcr8: '0'.repeat(96) };
   validateConfig(mergeLayers(early, standIns), 'configuration');
 
-  // Only a person at a terminal is asked; otherwise a missing name is INPUT_REQUIRED naming --name.
-  const answers = io.interactive && !io.assumeYes ? await ask(io, given, base, options.env, deps.discover) : {};
-  const merged = mergeLayers(base, given, answers);
-  if (get(merged, 'name') === undefined) {
-    await io.request({ kind: 'text', message: 'Co-signer name', flag: '--name' });
-  }
+  // The wizard is for a person at a terminal who gave no setting flags (see the header).
+  const wizard = io.interactive && !io.assumeYes && !settingFlagsGiven(options.flags);
+  const answers = wizard ? await ask(io, given, base, options.env, deps.discover) : {};
+  const required = await askRequired(io, mergeLayers(base, given, answers));
+  const merged = mergeLayers(base, given, answers, required);
   const config = validateConfig(merged, 'configuration');
   const changes = existingLayer === undefined ? [] : diffConfigs(existing, config);
   const created = existingLayer === undefined;
@@ -151,8 +176,8 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<Ini
     return { kind: 'config', path: options.path, created, written: false, changes, config };
   }
   if (!created) {
-    for (const change of changes) io.notify({ level: 'info', message: `  ${change.path}: ${show(change.before)} → ${show(change.after)}` });
-    await io.confirm(`overwrite ${options.path} with ${changes.length} change(s)?`);
+    for (const change of changes) io.notify({ level: 'info', code: 'INIT_DIFF', message: `  ${change.path}: ${show(change.before)} → ${show(change.after)}` });
+    await io.confirm(`overwrite ${options.path} with ${changes.length} change(s)?`, '--yes', { path: options.path, changes });
   }
   await (deps.save ?? saveConfig)(options.path, config);
   return { kind: 'config', path: options.path, created, written: true, changes, config };
@@ -190,9 +215,9 @@ async function discoverQuietly(context: CommandContext, region: string): Promise
   }
 }
 
-export function render(result: InitResult, style: Style): string {
+export function render(result: InitResult, style: Style, invocation?: Invocation): string {
   if (result.kind === 'schema') return JSON.stringify(result.schema, null, 2);
   if (!result.written) return `${style.green('✔')} ${escapeControl(result.path)} unchanged`;
   const verb = result.created ? 'created' : `updated (${result.changes.length} change${result.changes.length === 1 ? '' : 's'})`;
-  return `${style.green('✔')} ${escapeControl(result.path)} ${verb}\n  next: cosigner-cli provision --dry-run`;
+  return `${style.green('✔')} ${escapeControl(result.path)} ${verb}\n  next: ${nextCommand(invocation, 'provision --dry-run')}`;
 }

@@ -6,7 +6,7 @@
  */
 import { resolve } from 'node:path';
 import type { AwsPorts } from '../aws/ports.js';
-import type { CommandContext, Invocation } from '../command-kit.js';
+import { nextCommand, shellWord, type CommandContext, type Invocation } from '../command-kit.js';
 import { resolveConfigPath } from '../config/load.js';
 import type { CosignerConfig } from '../config/schema.js';
 import { fail } from '../errors.js';
@@ -91,14 +91,14 @@ export async function execute(options: ProvisionOptions, context: CommandContext
   }
 }
 
-export function render(result: ProvisionResult, style: Style): string {
+export function render(result: ProvisionResult, style: Style, invocation?: Invocation): string {
   const lines: string[] = [];
   switch (result.mode) {
     case 'dry-run':
       lines.push(...planLines(result.plan, style), style.dim('  dry run: nothing was changed'));
       break;
     case 'plan-out':
-      lines.push(...planLines(result.plan, style), `${style.green('✔')} plan written to ${escapeControl(result.planPath ?? '')}`, style.dim(`  apply it with: cosigner-cli provision --apply ${escapeControl(result.planPath ?? '')}`));
+      lines.push(...planLines(result.plan, style), `${style.green('✔')} plan written to ${escapeControl(result.planPath ?? '')}`, style.dim(`  apply it with: ${nextCommand(invocation, `provision --apply ${shellWord(result.planPath ?? '')}`)}`));
       break;
     case 'up-to-date':
       lines.push(`${style.green('✔')} everything matches the config; no change made`);
@@ -107,7 +107,7 @@ export function render(result: ProvisionResult, style: Style): string {
     case 'applied':
       lines.push(`${style.green('✔')} provisioned: ${result.plan.summary.create} created, ${result.plan.summary.update} updated (${result.apply?.writes ?? 0} write calls)`);
       if (result.receipt !== undefined) lines.push(...receiptLines(result.receipt, result.receiptPath, style));
-      lines.push(style.dim('  next: on the host (SSM Session Manager), install the Fireblocks package with its install.sh; `cosigner-cli attest --dry-run` re-proves the key policy'));
+      lines.push(style.dim(`  next: on the host (SSM Session Manager), install the Fireblocks package with its install.sh; \`${nextCommand(invocation, 'attest --dry-run')}\` re-proves the key policy`));
       break;
   }
   return lines.join('\n');

@@ -98,12 +98,12 @@ export async function runVerifyAttestation(options: VerifyAttestationOptions, de
       : options.fbEnv !== undefined
         ? { value: fireblocksPreset(options.fbEnv).pcr8, source: `Fireblocks ${options.fbEnv} (published PCR8)` }
         : null;
-  if (expectedPcr8 === null) log.warn(deps.io, 'no expected PCR8 given: the document is authentic, but nothing checks which image it attests', { hint: 'pass --fb-env or --expect-pcr8' });
-
   const verification: AttestationVerification = verifyAttestationDocument(bytes, {
     now: at,
     ...(expectedPcr8 === null ? {} : { expectedPcrs: { 8: expectedPcr8.value } }),
   });
+  // Only now, with every step passed, may anything call the document authentic.
+  if (expectedPcr8 === null) log.warn(deps.io, 'no expected PCR8 given: the document is authentic, but nothing checks which image it attests (pass --fb-env or --expect-pcr8)', { hint: 'pass --fb-env or --expect-pcr8' });
   const { document } = verification;
   return {
     documentPath: options.documentPath,

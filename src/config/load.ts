@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import type { z } from 'zod';
 import { CosignerError, isCosignerError } from '../errors.js';
 import { readTextFile } from '../files/read-file.js';
+import { describeIssue } from './config-issues.js';
 import { CONFIG_SCHEMA_VERSION, configSchema, type CosignerConfig } from './schema.js';
 import { howToSet, SETTINGS, type Setting } from './settings.js';
 
@@ -104,7 +105,7 @@ function coerce(setting: Setting, raw: unknown, origin: string): unknown {
     case 'int': {
       const text = String(raw).trim();
       if (!/^-?\d+$/.test(text)) {
-        throw new CosignerError('INVALID_OPTION', `${origin} must be a whole number, got "${text}"`, { hint: `set ${setting.flag} ${setting.arg ?? ''} to a number` });
+        throw new CosignerError('INVALID_OPTION', `${origin}: must be an integer (got ${JSON.stringify(text)})`, { hint: `set ${setting.flag} ${setting.arg ?? ''} to a whole number` });
       }
       return Number(text);
     }
@@ -113,7 +114,7 @@ function coerce(setting: Setting, raw: unknown, origin: string): unknown {
       const text = String(raw).trim().toLowerCase();
       if (['1', 'true', 'yes', 'on'].includes(text)) return true;
       if (['0', 'false', 'no', 'off'].includes(text)) return false;
-      throw new CosignerError('INVALID_OPTION', `${origin} must be true or false, got "${text}"`, { hint: `use ${setting.env}=true or ${setting.env}=false` });
+      throw new CosignerError('INVALID_OPTION', `${origin}: must be true or false (got ${JSON.stringify(text)})`, { hint: `use ${setting.env}=true or ${setting.env}=false` });
     }
     case 'list':
       return Array.isArray(raw) ? raw.map(String) : String(raw).split(',').map((s) => s.trim()).filter(Boolean);
@@ -168,12 +169,13 @@ function isPlainObject(value: unknown): value is ConfigLayer {
 
 /** Validate a merged layer; zod issues become one coded error naming every problem. */
 export function validateConfig(input: ConfigLayer, origin: string): CosignerConfig {
-  const result = configSchema.safeParse({ schemaVersion: CONFIG_SCHEMA_VERSION, ...input });
+  const document = { schemaVersion: CONFIG_SCHEMA_VERSION, ...input };
+  const result = configSchema.safeParse(document);
   if (result.success) return result.data;
-  throw configError(result.error, origin);
+  throw configError(result.error, origin, document);
 }
 
-function configError(error: z.ZodError, origin: string): CosignerError {
+function configError(error: z.ZodError, origin: string, document: ConfigLayer): CosignerError {
   const unknown = error.issues.flatMap((issue) =>
     issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [...issue.path, key].join('.')) : [],
   );
@@ -183,13 +185,10 @@ function configError(error: z.ZodError, origin: string): CosignerError {
       context: { keys: unknown },
     });
   }
-  const problems = error.issues.map((issue) => {
-    const where = issue.path.length > 0 ? issue.path.join('.') : '(root)';
-    return { path: where, message: issue.message, set: howToSet(issue.path) };
-  });
+  const problems = error.issues.map((issue) => ({ ...describeIssue(issue, document, configSchema), set: howToSet(issue.path) }));
   const first = problems[0]!;
   const hint = first.set ? `set it with ${first.set}, or edit the config file` : 'edit the config file, or re-create it with `cosigner-cli init`';
-  return new CosignerError('CONFIG_INVALID', `${origin}: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`, {
+  return new CosignerError('CONFIG_INVALID', `${origin}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, {
     hint,
     context: { problems },
   });

@@ -37,6 +37,12 @@ export interface CliIoHostOptions {
 
 type Inquirer = typeof InquirerModule;
 
+/**
+ * Messages a confirmation asks about (`PROVISION_PLAN`, `DESTROY_PLAN`, `ATTEST_DIFF`, …): `-q`
+ * still shows them unless `--yes` answers the question, so nobody confirms what they cannot see.
+ */
+const CONFIRMATION_SUBJECT = /_(PLAN|DIFF)$/;
+
 export class CliIoHost implements IoHost {
   readonly interactive: boolean;
   readonly assumeYes: boolean;
@@ -53,6 +59,8 @@ export class CliIoHost implements IoHost {
   private releaseKeys: (() => void) | undefined;
   /** Cancels the prompt on screen, if any (a SIGINT/SIGTERM sent while it waits). */
   private cancelPrompt: AbortController | undefined;
+  /** Messages printed so far: a warning already on screen (alone or inside a plan's note) is not repeated. */
+  private readonly shown: string[] = [];
 
   private constructor(options: CliIoHostOptions) {
     this.options = options;
@@ -90,18 +98,24 @@ export class CliIoHost implements IoHost {
   notify(message: IoMessage): void {
     const { level } = message;
     if (level === 'debug' && !this.options.verbose) return;
-    if (level === 'info' && this.options.quiet) return;
+    if (level === 'info' && this.options.quiet && !(CONFIRMATION_SUBJECT.test(message.code ?? '') && !this.assumeYes)) return;
+    if (level === 'warn' && this.shown.some((line) => line.includes(message.message))) return;
     const s = this.style;
     const prefix = level === 'error' ? s.red('✖ ') : level === 'warn' ? s.yellow('⚠ ') : level === 'debug' ? s.dim('· ') : '';
     // Messages carry file names, AWS names and error texts: no terminal controls reach stderr.
     let text = message.preformatted === true ? message.message : escapeControl(message.message, { keepNewlines: true });
+    let cut = false;
     const columns = this.options.stderr.isTTY === true ? this.options.stderr.columns : undefined;
     if (columns !== undefined && columns > 0) {
       const width = columns - 1 - (prefix === '' ? 0 : 2);
       // On a terminal, a table row is cut to its width rather than wrapped into the next row, and
       // a long message is wrapped at spaces with an indent rather than cut mid-word by the terminal.
+      const full = text;
       text = message.layout === 'row' ? fitWidth(text, width) : text.split('\n').flatMap((line) => wrapWords(line, width)).join('\n');
+      // A row cut to the terminal's width did not show all of its text: a warning it held is still printed.
+      if (message.layout === 'row' && text !== full) cut = true;
     }
+    if (level !== 'debug' && !cut) this.shown.push(message.message);
     this.write(`${prefix}${level === 'debug' ? s.dim(text) : text}\n`);
   }
 
@@ -143,11 +157,12 @@ export class CliIoHost implements IoHost {
     }
   }
 
-  async confirm(message: string, flag = '--yes'): Promise<void> {
+  async confirm(message: string, flag = '--yes', plan?: unknown): Promise<void> {
     if (this.assumeYes) return;
     if (!this.interactive) {
       throw new CosignerError('CONFIRMATION_REQUIRED', `refusing without confirmation: ${message}`, {
         hint: `review the plan, then re-run with ${flag} to confirm non-interactively`,
+        ...(plan === undefined ? {} : { context: { plan } }),
       });
     }
     const yes = await this.request({ kind: 'confirm', message, flag, default: false });

@@ -90,9 +90,10 @@ export interface IoHost {
   request<P extends Prompt>(prompt: P): Promise<PromptAnswer<P>>;
   /**
    * Ask for confirmation of a destructive or custody-changing action. `--yes` answers yes;
-   * non-interactive without `--yes` throws CONFIRMATION_REQUIRED (exit 5); "no" throws ABORTED.
+   * non-interactive without `--yes` throws CONFIRMATION_REQUIRED (exit 5) carrying `plan` (what
+   * was to be confirmed) in its context; "no" throws ABORTED.
    */
-  confirm(message: string, flag?: string): Promise<void>;
+  confirm(message: string, flag?: string, plan?: unknown): Promise<void>;
   /**
    * Start a step: a row of the live task list on a TTY (without --json, -q or CI), plain stderr
    * lines otherwise. Steps may run concurrently; each is shown on its own line.

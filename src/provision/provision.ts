@@ -153,8 +153,8 @@ export async function runProvisionFlow(request: ProvisionRequest, deps: Provisio
     }
     if (request.dryRun) return { ...outcome, mode: 'dry-run' };
     checkInterrupted(signal, 'interrupted before any change: nothing was changed');
-    // The plan (and its warnings) before the question; dry runs print it as their result instead.
-    if (!io.json && (!isNoop(plan) || refusalOf(plan) !== undefined)) for (const line of planLines(plan)) io.notify({ level: 'info', code: 'PROVISION_PLAN', message: line, layout: 'row' });
+    // The plan (and its warnings) before the question, also in JSON mode when a person will be asked; dry runs print it as their result instead.
+    if ((!io.json || (io.interactive && !io.assumeYes)) && (!isNoop(plan) || refusalOf(plan) !== undefined)) for (const line of planLines(plan)) io.notify({ level: 'info', code: 'PROVISION_PLAN', message: line, layout: 'row' });
     for (const warning of plan.warnings) io.notify({ level: 'warn', code: 'PROVISION_WARNING', message: warning });
     const refused = refusalOf(plan);
     if (refused !== undefined) throw refusalError(refused);
@@ -163,7 +163,7 @@ export async function runProvisionFlow(request: ProvisionRequest, deps: Provisio
     let applied: ApplyResult | undefined;
     try {
       if (!isNoop(plan)) {
-        await io.confirm(`apply ${plan.summary.writes} change(s) to account ${plan.accountId} in ${plan.region}?`, '--yes');
+        await io.confirm(`apply ${plan.summary.writes} change(s) to account ${plan.accountId} in ${plan.region}?`, '--yes', plan);
         checkInterrupted(signal, 'interrupted before any change: nothing was changed');
         await settlePending(journal, observed, plan);
         applied = await applyPlan({ plan, desired, observed, ports, journal, io, callerArn: identity.callerArn, ...(deps.concurrency === undefined ? {} : { concurrency: deps.concurrency }), ...(deps.retry === undefined ? {} : { retry: deps.retry }), ...(signal === undefined ? {} : { signal }) });

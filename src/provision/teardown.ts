@@ -99,8 +99,8 @@ export async function runDestroyFlow(request: DestroyRequest, deps: DestroyDeps)
     const work = plan.actions.filter((a) => a.decision !== 'keep');
     if (request.dryRun) return { mode: 'dry-run', caller, plan };
     if (work.length === 0) return { mode: 'nothing-to-do', caller, plan };
-    if (!io.json) for (const line of destroyLines(plan)) io.notify({ level: 'info', code: 'DESTROY_PLAN', message: line });
-    await io.confirm(`destroy ${work.length} resource(s) of co-signer ${request.name} in account ${identity.accountId}, ${identity.region}?`, '--yes');
+    if (!io.json || (io.interactive && !io.assumeYes)) for (const line of destroyLines(plan)) io.notify({ level: 'info', code: 'DESTROY_PLAN', message: line });
+    await io.confirm(`destroy ${work.length} resource(s) of co-signer ${request.name} in account ${identity.accountId}, ${identity.region}?`, '--yes', plan);
     notYet();
     await journal.beginRun('destroy');
     try {

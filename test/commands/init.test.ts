@@ -44,10 +44,38 @@ describe('init wizard', () => {
     expect(regionCheck?.kind === 'text' && regionCheck.validate?.('mars-1')).toMatch(/AWS region/);
   });
 
-  it('skips questions answered by flags and env vars', async () => {
-    const io = new TestIoHost({ answers: ['c5.xlarge'] });
-    await runInit(options({ flags: { name: 'alpha', fbEnv: 'swiss' }, env: { COSIGNER_REGION: 'eu-central-2' } }), { io });
-    expect(io.prompts.map((p) => p.flag)).toEqual(['--instance-type']);
+  it('skips questions answered by env vars and by the global --region', async () => {
+    const io = new TestIoHost({ answers: ['alpha', 'c5.xlarge'] });
+    await runInit(options({ flags: { region: 'eu-central-2' }, env: { COSIGNER_FB_ENV: 'swiss' } }), { io });
+    expect(io.prompts.map((p) => p.flag)).toEqual(['--name', '--instance-type']);
+  });
+
+  it('asks nothing on a terminal when setting flags are given: their values, defaults for the rest', async () => {
+    let discovered = false;
+    const io = new TestIoHost({ interactive: true, answers: [] });
+    const result = await runInit(options({ flags: { name: 'demo', fbEnv: 'global', region: 'us-east-1' } }), {
+      io,
+      discover: () => {
+        discovered = true;
+        return Promise.resolve(undefined);
+      },
+    });
+    expect(io.prompts).toEqual([]);
+    expect(discovered).toBe(false);
+    expect(result).toMatchObject({ written: true, config: { name: 'demo', aws: { region: 'us-east-1' }, instance: { type: 'c5.xlarge' } } });
+  });
+
+  it('with flags still asks, on a terminal, for a required value they leave out, and keeps the answer', async () => {
+    const io = new TestIoHost({ answers: [PCR] });
+    const result = await runInit(options({ flags: { name: 'alpha', fbEnv: 'custom' } }), { io });
+    expect(io.prompts.map((p) => p.flag)).toEqual(['--pcr8']);
+    expect(result).toMatchObject({ config: { fireblocks: { env: 'custom', pcr8: PCR } } });
+    const named = new TestIoHost({ interactive: true, assumeYes: true, answers: ['beta'] });
+    await expect(runInit(options({ path: join(dir, 'b.json'), flags: { fbEnv: 'eu' } }), { io: named })).resolves.toMatchObject({ config: { name: 'beta' } });
+  });
+
+  it('without a terminal names the flag of a missing required value', async () => {
+    await expect(runInit(options({ flags: { name: 'alpha', fbEnv: 'custom' } }), { io: new TestIoHost() })).rejects.toMatchObject({ code: 'INPUT_REQUIRED', context: { flag: '--pcr8' } });
   });
 
   it('offers the existing file as defaults and shows the diff before overwriting', async () => {

@@ -96,11 +96,11 @@ export class TestIoHost implements IoHost {
     return Promise.resolve(answer as PromptAnswer<P>);
   }
 
-  async confirm(message: string, flag = '--yes'): Promise<void> {
+  async confirm(message: string, flag = '--yes', plan?: unknown): Promise<void> {
     this.confirmations.push(message);
     if (this.assumeYes) return;
     if (!this.interactive) {
-      throw new CosignerError('CONFIRMATION_REQUIRED', `refusing without confirmation: ${message}`, { hint: `re-run with ${flag}` });
+      throw new CosignerError('CONFIRMATION_REQUIRED', `refusing without confirmation: ${message}`, { hint: `re-run with ${flag}`, ...(plan === undefined ? {} : { context: { plan } }) });
     }
     const yes = await this.request({ kind: 'confirm', message, flag });
     if (!yes) throw new CosignerError('ABORTED', 'aborted: not confirmed');
