@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createProgram, normalizeArgv, type Loader } from '../src/cli.js';
-import type { Invocation } from '../src/command-kit.js';
+import { nextCommand, type Invocation } from '../src/command-kit.js';
 
 interface Parsed {
   invocation: Invocation;
@@ -110,5 +110,20 @@ describe('argv → options', () => {
   it.each(cases)('%s', async (label, args, expected) => {
     const env = label.includes('COSIGNER_CONFIG') ? { COSIGNER_CONFIG: '/etc/cosigner.json' } : {};
     expect((await parse(args, env)).options).toMatchObject(expected);
+  });
+});
+
+describe('next-step hints', () => {
+  it.each([
+    [['init'], {}, 'cosigner-cli provision --dry-run'],
+    [['--sandbox', 'init'], {}, 'cosigner-cli --sandbox provision --dry-run'],
+    [['init', '--sandbox'], {}, 'cosigner-cli --sandbox provision --dry-run'],
+    [['--sandbox', "it's here", '-c', 'a b.json', 'init'], {}, `cosigner-cli --sandbox 'it'\\''s here' --config 'a b.json' provision --dry-run`],
+    [['--region', 'eu-west-1', '--profile', 'ops', 'init'], {}, 'cosigner-cli --region eu-west-1 --profile ops provision --dry-run'],
+    // Values from COSIGNER_* variables are inherited by the next command; the hint leaves them out.
+    [['init'], { COSIGNER_REGION: 'eu-west-1', COSIGNER_PROFILE: 'ops', COSIGNER_SANDBOX: '1' }, 'cosigner-cli provision --dry-run'],
+  ])('%j %j → %s', async (args, env, expected) => {
+    const { invocation } = await parse([...args, '--name', 'alpha'], env);
+    expect(nextCommand(invocation, 'provision --dry-run')).toBe(expected);
   });
 });

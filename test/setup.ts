@@ -62,3 +62,8 @@ for (const name of Object.keys(process.env)) {
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
 process.env.AWS_CONFIG_FILE = '/nonexistent/cosigner-cli-tests/config';
 process.env.AWS_SHARED_CREDENTIALS_FILE = '/nonexistent/cosigner-cli-tests/credentials';
+// The AWS SDK warns once per process that Node < 22 loses its support in 2027. The CLI reports
+// that through `doctor` (src/main.ts); the test workers load the SDK without main(), and each one
+// repeating the warning is noise. This is the SDK's own switch, for the tests (and the processes
+// they spawn) only.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';

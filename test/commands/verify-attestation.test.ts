@@ -75,6 +75,17 @@ describe('verify --attestation-doc', () => {
     expect(io.texts('warn')[0]).toMatch(/nothing checks which image/);
   });
 
+  it('calls nothing authentic before every step passed: a rejected document gets no such message', async () => {
+    for (const [path, at, code] of [
+      [doc(NONDEBUG), today(), 'ATTESTATION_EXPIRED'],
+      [doc('evervault-debug-2022-10-12'), new Date(1665582606081), 'ATTESTATION_DEBUG_MODE'],
+    ] as const) {
+      const io = new TestIoHost();
+      await expect(runVerifyAttestation({ documentPath: path, at }, { io, now: today })).toThrowCosignerError(code);
+      expect(io.messages.map((m) => m.message).join('\n')).not.toMatch(/authentic|verified/);
+    }
+  });
+
   it('fails with exit 3 on expiry (default time: now), a Fireblocks PCR8 mismatch, or debug mode', async () => {
     const io = new TestIoHost();
     // Each rejection is caught as the run starts, so none goes unobserved while another is awaited.

@@ -91,6 +91,39 @@ describe('loadConfig', () => {
     await expect(loadConfig({ path, env: {}, flags: { tag: ['cosigner-cli:name=x'] } })).toThrowCosignerError('CONFIG_INVALID');
   });
 
+  describe('says what is wrong in words: the setting, what it must be, the value given', () => {
+    it.each([
+      ['a string for an integer', { instance: { rootVolumeGiB: 'abc' } }, 'instance.rootVolumeGiB: must be an integer from 8 to 16384 (got "abc")'],
+      ['an integer out of range', { instance: { rootVolumeGiB: 4 } }, 'instance.rootVolumeGiB: must be an integer from 8 to 16384 (got 4)'],
+      ['a fraction', { kms: { deletionWindowDays: 3.5 } }, 'kms.deletionWindowDays: must be an integer from 7 to 30 (got 3.5)'],
+      ['an unknown choice', { instance: { type: 't3.micro' } }, 'instance.type: must be one of c5.xlarge, c5a.xlarge (got "t3.micro")'],
+      ['a fixed value', { enclave: { cpuCount: 4 } }, 'enclave.cpuCount: must be 2 (got 4)'],
+      ['a string for a boolean', { network: { publicIp: 'yes' } }, 'network.publicIp: must be true or false (got "yes")'],
+      ['a scalar for a section', { s3: 4 }, 's3: must be an object (got 4)'],
+      ['a list entry', { kms: { adminArns: ['arn:aws:iam::111122223333:root', 'bob'] } }, 'kms.adminArns[1]: must be an IAM user, role or root ARN (got "bob")'],
+      ['a pattern', { name: 'Bad_Name' }, 'name: must be 1–32 characters of a-z, 0-9 and "-", not starting or ending with "-" (got "Bad_Name")'],
+    ])('%s', async (_label, content, expected) => {
+      const path = await writeConfig({ schemaVersion: 1, name: 'alpha', ...content });
+      const error = (await loadConfig({ path, env: {} }).catch((e: unknown) => e)) as Error;
+      expect(error.message).toBe(`config ${path}: ${expected}`);
+      expect(error.message).not.toMatch(/Invalid input|expected \w+, received|Too (small|big)/);
+    });
+
+    it('a missing required value is "is required", and a long value is cut short', async () => {
+      const path = await writeConfig({ schemaVersion: 1 });
+      await expect(loadConfig({ path, env: {} })).rejects.toThrow(`config ${path}: name: is required`);
+      const long = await writeConfig({ schemaVersion: 1, name: 'x'.repeat(200) });
+      const error = (await loadConfig({ path: long, env: {} }).catch((e: unknown) => e)) as Error;
+      expect(error.message).toMatch(/\(got "x{50,58}…\)$/);
+    });
+
+    it('flag and env values that cannot be converted name their flag or variable', async () => {
+      const path = await writeConfig({ schemaVersion: 1, name: 'alpha' });
+      await expect(loadConfig({ path, env: {}, flags: { rootVolumeGib: 'abc' } })).rejects.toThrow('--root-volume-gib: must be an integer (got "abc")');
+      await expect(loadConfig({ path, env: { COSIGNER_PUBLIC_IP: 'maybe' } })).rejects.toThrow('COSIGNER_PUBLIC_IP: must be true or false (got "maybe")');
+    });
+  });
+
   it('reports a missing file only when one is required', async () => {
     const path = join(dir, 'absent.json');
     await expect(loadConfig({ path, env: {} })).toThrowCosignerError('CONFIG_NOT_FOUND');
