@@ -179,7 +179,7 @@ describe('CloudTrail over the sandbox calls', () => {
     const ports = await sandbox({ region: 'us-east-1' });
     await ports.iam.createRole({ RoleName: 'r', AssumeRolePolicyDocument: EC2_TRUST });
     const key = await ports.kms.createKey({});
-    await ports.kms.describeKey({ KeyId: key.KeyMetadata!.KeyId! });
+    await ports.kms.describeKey({ KeyId: key.KeyMetadata.KeyId! });
     await ports.s3.createBucket({ Bucket: 'trail-bucket' });
     await ports.s3.putObject({ Bucket: 'trail-bucket', Key: 'k', Body: 'x' });
     const names: string[] = [];
@@ -190,7 +190,7 @@ describe('CloudTrail over the sandbox calls', () => {
       token = page.NextToken;
     } while (token !== undefined);
     expect(names).toEqual(['CreateBucket', 'DescribeKey', 'CreateKey', 'CreateRole']);
-    const byKey = await ports.cloudtrail.lookupEvents({ LookupAttributes: [{ AttributeKey: 'ResourceName', AttributeValue: key.KeyMetadata!.Arn! }] });
+    const byKey = await ports.cloudtrail.lookupEvents({ LookupAttributes: [{ AttributeKey: 'ResourceName', AttributeValue: key.KeyMetadata.Arn! }] });
     expect(byKey.Events?.map((event) => [event.EventName, event.ReadOnly, event.Username])).toEqual([
       ['DescribeKey', 'true', 'sandbox-admin'],
       ['CreateKey', 'false', 'sandbox-admin'],

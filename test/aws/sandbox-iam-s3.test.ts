@@ -114,7 +114,7 @@ describe('sandbox S3', () => {
     const ports = await sandbox({ dir });
     const { Role } = await ports.iam.createRole({ RoleName: 'cosigner-prod', AssumeRolePolicyDocument: EC2_TRUST });
     const key = await ports.kms.createKey({ Policy: JSON.stringify(buildKeyPolicy({ accountId: ACCOUNT, roleArn: Role!.Arn!, pcr8: [PCR8] })) });
-    await ports.iam.putRolePolicy({ RoleName: 'cosigner-prod', PolicyName: 'cosigner-access', PolicyDocument: JSON.stringify(buildRoleInlinePolicy({ bucketName: 'cosigner-prod-data', keyArn: key.KeyMetadata!.Arn! })) });
+    await ports.iam.putRolePolicy({ RoleName: 'cosigner-prod', PolicyName: 'cosigner-access', PolicyDocument: JSON.stringify(buildRoleInlinePolicy({ bucketName: 'cosigner-prod-data', keyArn: key.KeyMetadata.Arn! })) });
     await ports.s3.createBucket({ Bucket: 'cosigner-prod-data' });
     await ports.s3.putObject({ Bucket: 'cosigner-prod-data', Key: 'before-policy', Body: 'x' });
     await ports.s3.putBucketPolicy({ Bucket: 'cosigner-prod-data', Policy: JSON.stringify(buildBucketPolicy({ bucketName: 'cosigner-prod-data', accountId: ACCOUNT, roleArn: Role!.Arn! })) });
@@ -138,9 +138,9 @@ describe('sandbox S3', () => {
     const ports = await sandbox({ dir });
     const { Role } = await ports.iam.createRole({ RoleName: 'cosigner-prod', AssumeRolePolicyDocument: EC2_TRUST });
     const key = await ports.kms.createKey({ Policy: JSON.stringify(buildKeyPolicy({ accountId: ACCOUNT, roleArn: Role!.Arn!, pcr8: [PCR8] })) });
-    await ports.iam.putRolePolicy({ RoleName: 'cosigner-prod', PolicyName: 'cosigner-access', PolicyDocument: JSON.stringify(buildRoleInlinePolicy({ bucketName: 'cosigner-kms', keyArn: key.KeyMetadata!.Arn! })) });
+    await ports.iam.putRolePolicy({ RoleName: 'cosigner-prod', PolicyName: 'cosigner-access', PolicyDocument: JSON.stringify(buildRoleInlinePolicy({ bucketName: 'cosigner-kms', keyArn: key.KeyMetadata.Arn! })) });
     await ports.s3.createBucket({ Bucket: 'cosigner-kms' });
-    await ports.s3.putBucketEncryption({ Bucket: 'cosigner-kms', ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: key.KeyMetadata!.Arn! } }] } });
+    await ports.s3.putBucketEncryption({ Bucket: 'cosigner-kms', ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: key.KeyMetadata.Arn! } }] } });
     const session = await createSandboxEnclaveSession({ sandboxDir: dir, env: {}, roleArn: Role!.Arn!, pcrs: { 8: PCR8 } });
     const error = await caught(session.s3.putObject({ Bucket: 'cosigner-kms', Key: 'db', Body: 'x' }));
     expect(error).toMatchObject({ name: 'AccessDenied' });

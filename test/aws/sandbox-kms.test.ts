@@ -23,9 +23,9 @@ async function cosignerKey(ports: SandboxPorts, profile: 'hardened' | 'fireblock
   const roleArn = await withRole(ports);
   const policy = JSON.stringify(buildKeyPolicy({ accountId: ACCOUNT, roleArn, pcr8, profile }));
   const key = await ports.kms.createKey({ Policy: policy, Description: 'cosigner' });
-  const keyArn = key.KeyMetadata!.Arn!;
+  const keyArn = key.KeyMetadata.Arn!;
   await ports.iam.putRolePolicy({ RoleName: 'cosigner-prod', PolicyName: 'cosigner-access', PolicyDocument: JSON.stringify(buildRoleInlinePolicy({ bucketName: 'cosigner-prod-bucket', keyArn })) });
-  return { roleArn, keyArn, keyId: key.KeyMetadata!.KeyId! };
+  return { roleArn, keyArn, keyId: key.KeyMetadata.KeyId! };
 }
 
 describe('sandbox KMS keys', () => {
@@ -35,34 +35,34 @@ describe('sandbox KMS keys', () => {
     expect(KeyMetadata?.KeyId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(KeyMetadata?.Arn).toBe(`arn:aws:kms:eu-west-1:${ACCOUNT}:key/${KeyMetadata?.KeyId}`);
     expect(KeyMetadata).toMatchObject({ KeyState: 'Enabled', KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT', Origin: 'AWS_KMS', MultiRegion: false });
-    const policy = JSON.parse((await ports.kms.getKeyPolicy({ KeyId: KeyMetadata!.KeyId! })).Policy!) as { Statement: { Principal: unknown }[] };
+    const policy = JSON.parse((await ports.kms.getKeyPolicy({ KeyId: KeyMetadata.KeyId! })).Policy) as { Statement: { Principal: unknown }[] };
     expect(policy.Statement[0]?.Principal).toEqual({ AWS: `arn:aws:iam::${ACCOUNT}:root` });
-    expect((await ports.kms.listResourceTags({ KeyId: KeyMetadata!.KeyId! })).Tags).toEqual([{ TagKey: 'cosigner-cli:name', TagValue: 'prod' }]);
+    expect((await ports.kms.listResourceTags({ KeyId: KeyMetadata.KeyId! })).Tags).toEqual([{ TagKey: 'cosigner-cli:name', TagValue: 'prod' }]);
   });
 
   it('finds keys by id, ARN, alias and alias ARN; not by an ARN of another region', async () => {
     const ports = await sandbox({ region: 'eu-west-1' });
     const { KeyMetadata } = await ports.kms.createKey({});
-    await ports.kms.createAlias({ AliasName: 'alias/cosigner-prod', TargetKeyId: KeyMetadata!.KeyId! });
-    for (const id of [KeyMetadata!.KeyId!, KeyMetadata!.Arn!, 'alias/cosigner-prod', `arn:aws:kms:eu-west-1:${ACCOUNT}:alias/cosigner-prod`]) {
-      expect((await ports.kms.describeKey({ KeyId: id })).KeyMetadata?.KeyId).toBe(KeyMetadata!.KeyId);
+    await ports.kms.createAlias({ AliasName: 'alias/cosigner-prod', TargetKeyId: KeyMetadata.KeyId! });
+    for (const id of [KeyMetadata.KeyId!, KeyMetadata.Arn!, 'alias/cosigner-prod', `arn:aws:kms:eu-west-1:${ACCOUNT}:alias/cosigner-prod`]) {
+      expect((await ports.kms.describeKey({ KeyId: id })).KeyMetadata?.KeyId).toBe(KeyMetadata.KeyId);
     }
-    const other = await caught(ports.kms.describeKey({ KeyId: KeyMetadata!.Arn!.replace('eu-west-1', 'us-east-1') }));
+    const other = await caught(ports.kms.describeKey({ KeyId: KeyMetadata.Arn!.replace('eu-west-1', 'us-east-1') }));
     expect(other.name).toBe('NotFoundException');
-    expect(await caught(ports.kms.createAlias({ AliasName: 'alias/cosigner-prod', TargetKeyId: KeyMetadata!.KeyId! }))).toMatchObject({ name: 'AlreadyExistsException' });
+    expect(await caught(ports.kms.createAlias({ AliasName: 'alias/cosigner-prod', TargetKeyId: KeyMetadata.KeyId! }))).toMatchObject({ name: 'AlreadyExistsException' });
     expect(await caught(ports.kms.getKeyPolicy({ KeyId: 'alias/cosigner-prod' }))).toMatchObject({ name: 'NotFoundException' });
-    expect(await caught(ports.kms.createAlias({ AliasName: 'alias/aws/mine', TargetKeyId: KeyMetadata!.KeyId! }))).toMatchObject({ name: 'NotAuthorizedException' });
+    expect(await caught(ports.kms.createAlias({ AliasName: 'alias/aws/mine', TargetKeyId: KeyMetadata.KeyId! }))).toMatchObject({ name: 'NotAuthorizedException' });
   });
 
   it('paginates aliases with a small page and an opaque marker', async () => {
     const ports = await sandbox();
     const { KeyMetadata } = await ports.kms.createKey({});
-    for (const n of [1, 2, 3, 4]) await ports.kms.createAlias({ AliasName: `alias/k${n}`, TargetKeyId: KeyMetadata!.KeyId! });
+    for (const n of [1, 2, 3, 4]) await ports.kms.createAlias({ AliasName: `alias/k${n}`, TargetKeyId: KeyMetadata.KeyId! });
     const names: string[] = [];
     let marker: string | undefined;
     let pages = 0;
     do {
-      const page = await ports.kms.listAliases({ KeyId: KeyMetadata!.KeyId!, ...(marker === undefined ? {} : { Marker: marker }) });
+      const page = await ports.kms.listAliases({ KeyId: KeyMetadata.KeyId!, ...(marker === undefined ? {} : { Marker: marker }) });
       names.push(...(page.Aliases ?? []).map((alias) => alias.AliasName!));
       marker = page.Truncated === true ? page.NextMarker : undefined;
       pages += 1;
@@ -76,7 +76,7 @@ describe('sandbox KMS keys', () => {
     const clock = new FakeClock();
     const ports = await sandbox({ now: clock.now });
     const { KeyMetadata } = await ports.kms.createKey({});
-    const keyId = KeyMetadata!.KeyId!;
+    const keyId = KeyMetadata.KeyId!;
     expect((await ports.kms.getKeyRotationStatus({ KeyId: keyId })).KeyRotationEnabled).toBe(false);
     expect(await caught(ports.kms.enableKeyRotation({ KeyId: keyId, RotationPeriodInDays: 30 }))).toMatchObject({ name: 'ValidationException' });
     await ports.kms.enableKeyRotation({ KeyId: keyId });
@@ -99,23 +99,23 @@ describe('sandbox KMS keys', () => {
   it('really encrypts: round trip, encryption context bound, tampering detected', async () => {
     const ports = await sandbox();
     const { KeyMetadata } = await ports.kms.createKey({});
-    const keyId = KeyMetadata!.KeyId!;
+    const keyId = KeyMetadata.KeyId!;
     const plaintext = new TextEncoder().encode('secret shares');
     const context = { purpose: 'db' };
     const { CiphertextBlob } = await ports.kms.encrypt({ KeyId: keyId, Plaintext: plaintext, EncryptionContext: context });
-    expect(Buffer.from(CiphertextBlob!).includes(Buffer.from('secret shares'))).toBe(false);
-    const decrypted = await ports.kms.decrypt({ CiphertextBlob: CiphertextBlob!, EncryptionContext: context });
+    expect(Buffer.from(CiphertextBlob).includes(Buffer.from('secret shares'))).toBe(false);
+    const decrypted = await ports.kms.decrypt({ CiphertextBlob: CiphertextBlob, EncryptionContext: context });
     expect(new TextDecoder().decode(decrypted.Plaintext)).toBe('secret shares');
-    expect(decrypted.KeyId).toBe(KeyMetadata!.Arn);
-    expect(await caught(ports.kms.decrypt({ CiphertextBlob: CiphertextBlob! }))).toMatchObject({ name: 'InvalidCiphertextException' });
-    const tampered = new Uint8Array(CiphertextBlob!);
+    expect(decrypted.KeyId).toBe(KeyMetadata.Arn);
+    expect(await caught(ports.kms.decrypt({ CiphertextBlob: CiphertextBlob }))).toMatchObject({ name: 'InvalidCiphertextException' });
+    const tampered = new Uint8Array(CiphertextBlob);
     tampered[tampered.length - 1]! ^= 1;
     expect(await caught(ports.kms.decrypt({ CiphertextBlob: tampered, EncryptionContext: context }))).toMatchObject({ name: 'InvalidCiphertextException' });
     const other = await ports.kms.createKey({});
-    expect(await caught(ports.kms.decrypt({ CiphertextBlob: CiphertextBlob!, EncryptionContext: context, KeyId: other.KeyMetadata!.KeyId! }))).toMatchObject({ name: 'IncorrectKeyException' });
+    expect(await caught(ports.kms.decrypt({ CiphertextBlob: CiphertextBlob, EncryptionContext: context, KeyId: other.KeyMetadata.KeyId! }))).toMatchObject({ name: 'IncorrectKeyException' });
     const dataKey = await ports.kms.generateDataKey({ KeyId: keyId, KeySpec: 'AES_128' });
     expect(dataKey.Plaintext).toHaveLength(16);
-    const unwrapped = await ports.kms.decrypt({ CiphertextBlob: dataKey.CiphertextBlob! });
+    const unwrapped = await ports.kms.decrypt({ CiphertextBlob: dataKey.CiphertextBlob });
     expect(Buffer.from(unwrapped.Plaintext!).equals(Buffer.from(dataKey.Plaintext!))).toBe(true);
     expect(await caught(ports.kms.generateDataKey({ KeyId: keyId, KeySpec: 'AES_256', NumberOfBytes: 32 }))).toMatchObject({ name: 'ValidationException' });
     expect(await caught(ports.kms.generateDataKey({ KeyId: keyId }))).toMatchObject({ name: 'ValidationException' });
@@ -151,10 +151,10 @@ describe('sandbox KMS key policies on write', () => {
     expect(error).toMatchObject({ name: 'MalformedPolicyDocumentException', message: 'The new key policy will not allow you to update the key policy in the future.' });
     expect(isIamPropagationError(error)).toBe(false);
     const { KeyMetadata } = await ports.kms.createKey({});
-    expect(await caught(ports.kms.putKeyPolicy({ KeyId: KeyMetadata!.KeyId!, Policy: noAdmin }))).toMatchObject({ name: 'MalformedPolicyDocumentException' });
+    expect(await caught(ports.kms.putKeyPolicy({ KeyId: KeyMetadata.KeyId!, Policy: noAdmin }))).toMatchObject({ name: 'MalformedPolicyDocumentException' });
     // AWS honours the bypass flag (the CLI never sets it).
-    await ports.kms.putKeyPolicy({ KeyId: KeyMetadata!.KeyId!, Policy: noAdmin, BypassPolicyLockoutSafetyCheck: true });
-    const locked = await caught(ports.kms.putKeyPolicy({ KeyId: KeyMetadata!.KeyId!, Policy: noAdmin }));
+    await ports.kms.putKeyPolicy({ KeyId: KeyMetadata.KeyId!, Policy: noAdmin, BypassPolicyLockoutSafetyCheck: true });
+    const locked = await caught(ports.kms.putKeyPolicy({ KeyId: KeyMetadata.KeyId!, Policy: noAdmin }));
     expect(locked).toMatchObject({ name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } });
     expect(locked.message).toContain('is not authorized to perform: kms:PutKeyPolicy');
   });
@@ -162,7 +162,7 @@ describe('sandbox KMS key policies on write', () => {
   it('rejects malformed, oversized and misnamed policies', async () => {
     const ports = await sandbox();
     const { KeyMetadata } = await ports.kms.createKey({});
-    const keyId = KeyMetadata!.KeyId!;
+    const keyId = KeyMetadata.KeyId!;
     expect(await caught(ports.kms.putKeyPolicy({ KeyId: keyId, Policy: '{not json' }))).toMatchObject({ name: 'MalformedPolicyDocumentException' });
     expect(await caught(ports.kms.putKeyPolicy({ KeyId: keyId, Policy: JSON.stringify({ Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }] }) }))).toMatchObject({ name: 'MalformedPolicyDocumentException' });
     const big = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'x'.repeat(33_000), Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }] });
@@ -205,7 +205,7 @@ describe('sandbox KMS with a simulated enclave (the cases of the key-policy proo
     // The role's unconditioned GetKeyPolicy statement.
     await expect(plain.kms.getKeyPolicy({ KeyId: keyId })).resolves.toMatchObject({ PolicyName: 'default' });
     // The administrator keeps PutKeyPolicy, and cannot use the key without the enclave.
-    const policy = (await ports.kms.getKeyPolicy({ KeyId: keyId })).Policy!;
+    const policy = (await ports.kms.getKeyPolicy({ KeyId: keyId })).Policy;
     await ports.kms.putKeyPolicy({ KeyId: keyId, Policy: policy });
     expect(await caught(ports.kms.decrypt({ CiphertextBlob: dataKey.CiphertextBlob! }))).toMatchObject({ name: 'AccessDeniedException' });
   });

@@ -28,8 +28,8 @@ describe('sandbox EC2, remaining operations', () => {
 describe('sandbox KMS, remaining operations', () => {
   it('lists keys, moves and deletes aliases, tags keys', async () => {
     const ports = await sandbox();
-    const a = (await ports.kms.createKey({})).KeyMetadata!;
-    const b = (await ports.kms.createKey({})).KeyMetadata!;
+    const a = (await ports.kms.createKey({})).KeyMetadata;
+    const b = (await ports.kms.createKey({})).KeyMetadata;
     expect((await ports.kms.listKeys({ Limit: 10 })).Keys?.map((key) => key.KeyId).sort()).toEqual([a.KeyId, b.KeyId].sort());
     await ports.kms.createAlias({ AliasName: 'alias/moving', TargetKeyId: a.KeyId! });
     await ports.kms.updateAlias({ AliasName: 'alias/moving', TargetKeyId: b.Arn! });

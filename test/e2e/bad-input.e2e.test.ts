@@ -72,7 +72,7 @@ describe('refused before any write', () => {
     world = await makeWorld();
     const admin = await world.ports();
     const key = await admin.kms.createKey({ Description: 'team key' });
-    const error = await failure(world.provision({ config: validateConfig({ name: 'demo', aws: { region: REGION }, kms: { keyId: key.KeyMetadata!.Arn } }, 't') }));
+    const error = await failure(world.provision({ config: validateConfig({ name: 'demo', aws: { region: REGION }, kms: { keyId: key.KeyMetadata.Arn } }, 't') }));
     expect(error.code).toBe('POLICY_BYPASS');
   });
 });
@@ -125,13 +125,13 @@ describe('adoption of what the config names', () => {
     await admin.iam.createRole({ RoleName: 'placeholder', AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] }) });
     const policy = buildKeyPolicy({ accountId: '111122223333', roleArn: 'arn:aws:iam::111122223333:role/placeholder', pcr8: ['da1d9eca20ce98ab4fdbc51f8e5a2307fd4c61829b7d8bff40976cd6676862c8f3476ff4bdd0f65ecf4a48d6eb3099a8'], profile: 'fireblocks-exact' });
     const key = await admin.kms.createKey({ Description: 'pre-existing co-signer key', Policy: JSON.stringify(policy) });
-    const config = validateConfig({ name: 'demo', aws: { region: REGION }, kms: { keyId: key.KeyMetadata!.KeyId, policyProfile: 'fireblocks-exact' } }, 't');
+    const config = validateConfig({ name: 'demo', aws: { region: REGION }, kms: { keyId: key.KeyMetadata.KeyId, policyProfile: 'fireblocks-exact' } }, 't');
     const out = await world.provision({ config });
     expect(out.plan.actions.find((a) => a.node === 'key')).toMatchObject({ kind: 'update', adopt: true });
     const inv = inventory(await world.state());
     expect(inv.liveKeys).toHaveLength(1);
     expect(inv.liveKeys[0]?.policy).toContain(roleArn);
-    expect(inv.aliases.map((a) => a.keyId)).toEqual([key.KeyMetadata!.KeyId]);
+    expect(inv.aliases.map((a) => a.keyId)).toEqual([key.KeyMetadata.KeyId]);
     expect((await world.provision({ config })).plan.summary.writes).toBe(0);
     await world.destroy({ deleteKey: true, deleteBucket: true });
     expect(inventory(await world.state()).liveKeys).toHaveLength(1);
