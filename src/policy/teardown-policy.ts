@@ -1,6 +1,7 @@
 /**
- * The key-policy change that lets the administrators retire a key: our key policies grant nobody
- * `kms:ScheduleKeyDeletion` or `kms:DeleteAlias` (as Fireblocks' does not), so `destroy
+ * The key-policy change that lets the administrators retire a key, and undo that: Fireblocks' key
+ * policy grants nobody `kms:ScheduleKeyDeletion`, `kms:DeleteAlias`, `kms:CancelKeyDeletion` or
+ * `kms:EnableKey` (hardened grants the last two already), so `destroy
  * --delete-key` and the clean-up of a key created twice first add one statement, merged by Sid
  * into the existing policy (everything else kept), and proven free of lockout before it is written.
  */
@@ -12,7 +13,8 @@ import { assertKeyPolicyProofs, proveKeyPolicy } from './proofs.js';
 import type { PolicyDocument, PolicyStatement } from './types.js';
 
 export const TEARDOWN_SID = 'CosignerKeyTeardown';
-export const TEARDOWN_ACTIONS = ['kms:ScheduleKeyDeletion', 'kms:DeleteAlias'] as const;
+/** Scheduling the deletion, and undoing it (CancelKeyDeletion leaves the key disabled: EnableKey). */
+export const TEARDOWN_ACTIONS = ['kms:ScheduleKeyDeletion', 'kms:DeleteAlias', 'kms:CancelKeyDeletion', 'kms:EnableKey'] as const;
 
 export interface TeardownPolicyInput {
   accountId: string;

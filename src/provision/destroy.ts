@@ -100,7 +100,7 @@ export function planDestroy(found: readonly FoundResource[], keys: ReadonlyMap<s
           if (teardown !== undefined) ops.push({ op: 'kms:PutKeyPolicy', detail: 'let the administrators schedule the deletion', data: { policy: teardown } });
           for (const alias of (r.detail['aliases'] as string[] | undefined) ?? []) ops.push({ op: 'kms:DeleteAlias', detail: `delete ${alias}`, data: { alias } });
           ops.push({ op: 'kms:ScheduleKeyDeletion', detail: `schedule the deletion in ${options.deletionWindowDays} days`, data: { pendingWindowInDays: options.deletionWindowDays } });
-          return { ...base, decision: 'schedule-deletion', reason: `--delete-key: deleted after a ${options.deletionWindowDays}-day waiting period (cancel with aws kms cancel-key-deletion)`, ops };
+          return { ...base, decision: 'schedule-deletion', reason: `--delete-key: deleted after a ${options.deletionWindowDays}-day waiting period (the key administrators can undo it: aws kms cancel-key-deletion --key-id <key>, then aws kms enable-key --key-id <key>)`, ops };
         }
       }
     });

@@ -46,6 +46,23 @@ describe('destroy', () => {
     expect(inventory(await world.state()).liveKeys).toHaveLength(1);
   });
 
+  it.each(['hardened', 'fireblocks-exact'])('with --delete-key, the %s key can be recovered by the administrators as the hint says (cancel, then enable)', async (profile) => {
+    world = await makeWorld({ kms: { policyProfile: profile } });
+    await world.provision();
+    const out = await world.destroy({ deleteKey: true });
+    const decision = JSON.stringify({ result: out.result, plan: (out as { plan?: unknown }).plan, messages: out.io.messages });
+    expect(decision).toContain('aws kms cancel-key-deletion');
+    expect(decision).toContain('aws kms enable-key');
+    const keyArn = inventory(await world.state()).retiredKeys[0]?.arn ?? '';
+    const admin = await world.ports();
+    // A key pending deletion cannot be enabled (KMS's key-state table): cancel first.
+    await expect(admin.kms.enableKey({ KeyId: keyArn })).rejects.toMatchObject({ name: 'KMSInvalidStateException' });
+    await admin.kms.cancelKeyDeletion({ KeyId: keyArn });
+    expect((await admin.kms.describeKey({ KeyId: keyArn })).KeyMetadata?.KeyState).toBe('Disabled');
+    await admin.kms.enableKey({ KeyId: keyArn });
+    expect((await admin.kms.describeKey({ KeyId: keyArn })).KeyMetadata?.KeyState).toBe('Enabled');
+  });
+
   it('keeps a bucket that is not empty, and then the key too', async () => {
     world = await makeWorld();
     const first = await world.provision();

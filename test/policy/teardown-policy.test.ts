@@ -19,7 +19,7 @@ describe('teardownKeyPolicy', () => {
       Sid: TEARDOWN_SID,
       Effect: 'Allow',
       Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
-      Action: ['kms:ScheduleKeyDeletion', 'kms:DeleteAlias'],
+      Action: ['kms:ScheduleKeyDeletion', 'kms:DeleteAlias', 'kms:CancelKeyDeletion', 'kms:EnableKey'],
       Resource: '*',
     });
   });

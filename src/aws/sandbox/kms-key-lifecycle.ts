@@ -146,3 +146,17 @@ export function cancelKeyDeletion(tx: Tx, input: SDK.CancelKeyDeletionCommandInp
   resolved.key.enabled = false;
   return { KeyId: resolved.key.arn };
 }
+
+/**
+ * EnableKey and DisableKey. KMS's key-state table: both succeed on an Enabled or Disabled key and
+ * fail with KMSInvalidStateException on a key pending deletion or pending import
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html).
+ */
+export function setKeyEnabled(tx: Tx, input: SDK.EnableKeyCommandInput, enabled: boolean) {
+  const resolved = resolveKey(tx, input.KeyId, false);
+  keyTrail(tx, resolved.key);
+  authorizeKey(tx, resolved, enabled ? 'kms:EnableKey' : 'kms:DisableKey');
+  requireState(tx, resolved.key, ['Enabled', 'Disabled']);
+  resolved.key.enabled = enabled;
+  return {};
+}

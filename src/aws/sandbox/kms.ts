@@ -15,7 +15,7 @@ import type { KMSPort } from '../kms.js';
 import type { SandboxEngine, Tx } from './engine.js';
 import { createAlias, deleteAlias, listAliases, updateAlias } from './kms-aliases.js';
 import { decrypt, encrypt, generateDataKey } from './kms-crypto.js';
-import { cancelKeyDeletion, createKey, describeKey, enableKeyRotation, getKeyRotationStatus, listKeys, scheduleKeyDeletion } from './kms-key-lifecycle.js';
+import { cancelKeyDeletion, createKey, describeKey, enableKeyRotation, getKeyRotationStatus, listKeys, scheduleKeyDeletion, setKeyEnabled } from './kms-key-lifecycle.js';
 import { createGrant, listGrants, revokeGrant } from './kms-grants.js';
 import { getKeyPolicy, putKeyPolicy } from './kms-policy.js';
 import { listResourceTags, tagResource } from './kms-tags.js';
@@ -83,6 +83,16 @@ export class SandboxKMS implements KMSPort {
 
   cancelKeyDeletion(input: SDK.CancelKeyDeletionCommandInput) {
     return this.#call('CancelKeyDeletion', true, input, (tx) => cancelKeyDeletion(tx, input));
+  }
+
+  // EnableKey and DisableKey are not in the port (the CLI never calls them): an operator recovers a
+  // key after `destroy --delete-key` with the AWS CLI, and tests do the same here.
+  enableKey(input: SDK.EnableKeyCommandInput) {
+    return this.#call('EnableKey', true, input, (tx) => setKeyEnabled(tx, input, true));
+  }
+
+  disableKey(input: SDK.DisableKeyCommandInput) {
+    return this.#call('DisableKey', true, input, (tx) => setKeyEnabled(tx, input, false));
   }
 
   tagResource(input: SDK.TagResourceCommandInput) {
