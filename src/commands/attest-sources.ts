@@ -134,7 +134,7 @@ export function crossCheckPCR8(sources: readonly PCR8Source[]): string {
  * `--prune` of each value the key admits now, once the co-signer runs the new image), or a
  * replacement at once (`--fb-env custom --pcr8`). Every command here runs as written.
  */
-export function admitCommands(value: string, live: readonly string[]): string {
+function admitCommands(value: string, live: readonly string[]): string {
   const old = live.filter((v) => v !== value);
   const rotation = old.length === 0
     ? `admit it: cosigner-cli attest --add ${value}`

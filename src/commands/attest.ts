@@ -372,7 +372,7 @@ export function attestOptionsFromConfig(cli: AttestCliOptions, config: CosignerC
 }
 
 /** The PCR8 values the config admits, as attest's config source: fireblocks.pcr8, else the env's preset. */
-export async function configuredSource(config: CosignerConfig): Promise<ConfiguredSource> {
+async function configuredSource(config: CosignerConfig): Promise<ConfiguredSource> {
   const { configuredPcr8 } = await import('../config/pcr8.js');
   const chosen = configuredPcr8(config.fireblocks);
   return { name: chosen.source === 'config' ? 'fireblocks.pcr8 (config)' : `fireblocks.env=${config.fireblocks.env} (preset)`, values: chosen.values };

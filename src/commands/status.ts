@@ -11,7 +11,7 @@ import { CosignerError, isCosignerError } from '../errors.js';
 import { escapeControl } from '../io/safe-text.js';
 import type { Style } from '../io/style.js';
 import { shortPCR8 } from '../policy/pcr8.js';
-import { statementName } from '../provision/plan-nodes.js';
+import { statementName } from '../provision/plan-policies.js';
 import type { StatusResult as Status } from '../provision/status.js';
 import { configOrName } from './destroy.js';
 

@@ -22,14 +22,14 @@ const MARK: Record<PlannedAction['kind'], { sign: string; word: string; color: k
 const short = shortPCR8;
 
 /** The PCR8 change applying the plan makes to the live key policy, if any. */
-export function pcr8ChangeOf(plan: Pick<Plan, 'pcr8'>): Pcr8Change | undefined {
+function pcr8ChangeOf(plan: Pick<Plan, 'pcr8'>): Pcr8Change | undefined {
   const change = plan.pcr8.change;
   return change !== undefined && (change.added.length > 0 || change.removed.length > 0) ? change : undefined;
 }
 
 
 /** The PCR8 change of a plan as one line's text: `+ da1d9e…99a8 (config), − fffc94…2d49 (live policy only)`. */
-export function pcr8ChangeLine(change: Pcr8Change): string {
+function pcr8ChangeLine(change: Pcr8Change): string {
   return [...change.added.map((v) => `+ ${short(v)} (in the config)`), ...change.removed.map((v) => `− ${short(v)} (only in the live key policy)`)].join(', ');
 }
 
