@@ -272,12 +272,12 @@ export async function runAttest(options: AttestOptions, deps: AttestDeps): Promi
   }
   check.succeed('key policy read back and verified');
 
-  // 8. Record the list in the config, so that provision keeps it. Also after Ctrl-C: the policy is in
-  // place, and a config that does not say so would make the next provision undo it.
+  // 8. Record the list in the config, so that provision keeps it (the write says so on stderr). Also
+  // after Ctrl-C: the policy is in place, and a config that does not say so would make the next
+  // provision undo it.
   const config = record === undefined ? undefined : await record.write(io, true);
   if (deps.signal?.aborted === true) {
-    const recorded = config?.recorded === true && config.status === 'change' ? `; its PCR8 list is recorded in ${config.path}` : '';
-    throw interruptedError(deps.signal, `interrupted after the key policy was written: it is in place, and was read back and verified${recorded}`, { written: true, verified: true });
+    throw interruptedError(deps.signal, 'interrupted after the key policy was written: it is in place, and was read back and verified', { written: true, verified: true });
   }
   return { ...base, ...(config === undefined ? {} : { config }), changed: true, dryRun: false, written: true, verified: true, writeAttempts: attempts };
 }

@@ -127,6 +127,37 @@ describe('a PCR8 rotation', () => {
   });
 });
 
+describe('a PCR8 change interrupted while KMS writes it', () => {
+  it('is still recorded: the policy is in place, and a config that does not say so would make provision undo it', async () => {
+    await runProvisionCli({});
+    const { loadConfig } = await import('../../src/config/load.js');
+    const path = join(world.dir, 'cosigner.json');
+    const loaded = await loadConfig({ path, env: {} });
+    const ports = await createSandboxPorts({ dir: world.sandboxDir, region: REGION, env: {} });
+    const who = await ports.sts.getCallerIdentity({});
+    const interrupt = new AbortController();
+    // Ctrl-C arrives while PutKeyPolicy is in flight: KMS still takes the write.
+    const kms: Parameters<typeof attest.runAttest>[1]['kms'] = {
+      describeKey: (input) => ports.kms.describeKey(input),
+      getKeyPolicy: (input) => ports.kms.getKeyPolicy(input),
+      listGrants: (input) => ports.kms.listGrants(input),
+      putKeyPolicy: (input) => {
+        interrupt.abort();
+        return ports.kms.putKeyPolicy(input);
+      },
+    };
+    const io = world.context(world.invocation('attest', {}, { yes: true })).io;
+    const run = attest.runAttest(
+      { keyId: 'alias/demo-cosigner', role: { name: 'demo-cosigner' }, profile: 'hardened', adminArns: [], pcr3RoleBinding: false, allowRotation: true, add: NEW, configured: { name: 'fireblocks.env=global (preset)', values: [OLD] }, removeStatements: [], dryRun: false },
+      { io, kms, iam: ports.iam, caller: { accountId: who.Account ?? '', callerArn: who.Arn ?? '', region: REGION }, now: () => new Date(), sleep: () => Promise.resolve(), signal: interrupt.signal, config: { path, fileExists: true, sources: loaded.sources, config: loaded.config, env: {}, flags: {} } },
+    );
+    await expect(run).toThrowCosignerError('ABORTED');
+    expect(pcr8ValuesOf((await livePolicy()).policy)).toEqual([OLD, NEW]);
+    expect((await configFile()).fireblocks.pcr8).toEqual([OLD, NEW]);
+    expect((await runProvisionCli({})).result.mode).toBe('up-to-date');
+  });
+});
+
 describe('provision and PCR8 values the config does not record', () => {
   /** The drift of the bug: the key admits OLD and NEW, the config (rewritten by hand) only OLD. */
   async function drifted(): Promise<void> {
