@@ -117,7 +117,7 @@ export function createProgram(options: ProgramOptions): Command {
     .option('--eif <file>', 'measure PCR8 from a signed enclave image file')
     .option('--build-output <file|->', 'nitro-cli build-enclave JSON output')
     .option('--describe-eif-output <file|->', 'nitro-cli describe-eif JSON output')
-    .option('--pcr8 <hex>', 'PCR8 value (96 hex characters)')
+    .option('--pcr8 <hex>', 'PCR8 value (96 hex characters); with --fb-env custom it is also the custom image\'s PCR8 (fireblocks.pcr8)')
     .option('--add <pcr8|file>', 'rotation: add a PCR8 value to the policy')
     .option('--prune <pcr8>', 'rotation: remove a PCR8 value from the policy')
     .option('--remove-statement <sid>', 'drop a foreign statement reported as a bypass path (repeatable)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
@@ -161,9 +161,12 @@ export function createProgram(options: ProgramOptions): Command {
     add('status', 'every co-signer in the account and region, each resource’s state and drift',
       () => import('./commands/status.js'),
       'cosigner-cli status',
-      'cosigner-cli --sandbox status --json'),
+      'cosigner-cli --sandbox status --json',
+      'cosigner-cli status --detailed-exitcode   # exit 0 in sync, 2 drifted'),
     (s) => s.path === 'name',
-  ).option('--all', 'list every co-signer in the account and region, not only the configured one');
+  )
+    .option('--all', 'list every co-signer in the account and region, not only the configured one')
+    .option('--detailed-exitcode', 'exit 0 when the configured co-signer is in sync with its config, 2 when it drifted (as terraform plan -detailed-exitcode)');
 
   add('doctor', 'check this workstation: Node, config, AWS credentials, account and region', () => import('./commands/doctor.js'),
     'cosigner-cli doctor',

@@ -143,6 +143,8 @@ export const ERROR_CODES = {
   BUCKET_NOT_EMPTY: R,
   JOURNAL_CORRUPT: U,
   JOURNAL_LOCKED: A,
+  /** `status --detailed-exitcode` found drift (exit 2, as `terraform plan -detailed-exitcode`). */
+  STATUS_DRIFT: U,
   // verify
   VERIFY_FAILED: V,
 } as const satisfies Record<string, ExitCode>;

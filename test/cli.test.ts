@@ -93,17 +93,21 @@ describe('argv → options', () => {
     ['destroy defaults', ['destroy'], { dryRun: false, deleteKey: false, deleteBucket: false }],
     ['destroy flags', ['destroy', '--dry-run', '--delete-key', '--delete-bucket', '--name', 'alpha'], { dryRun: true, deleteKey: true, deleteBucket: true, flags: expect.objectContaining({ name: 'alpha' }) }],
     ['destroy --deletion-window-days', ['destroy', '--delete-key', '--deletion-window-days', '7'], { deleteKey: true, flags: expect.objectContaining({ deletionWindowDays: '7' }) }],
-    ['status', ['status'], { all: false }],
+    ['status', ['status'], { all: false, detailedExitcode: false }],
     ['status --all', ['status', '--all'], { all: true }],
+    ['status --detailed-exitcode', ['status', '--detailed-exitcode'], { detailedExitcode: true, flags: {} }],
     ['attest describe-eif', ['attest', 'describe-eif', 'img/co.eif'], { eifPath: '/work/project/img/co.eif' }],
     [
       'verify --attestation-doc',
       ['verify', '--attestation-doc', 'doc.cose', '--fb-env', 'eu', '--at', '2026-01-01T00:00:00Z'],
       { kind: 'attestation', options: { documentPath: '/work/project/doc.cose', fbEnv: 'eu', at: new Date('2026-01-01T00:00:00Z') } },
     ],
-    ['attest config flags', ['attest', '--fb-env', 'eu', '--kms-key-id', 'k'], { flags: expect.objectContaining({ fbEnv: 'eu', kmsKeyId: 'k' }) }],
+    ['attest config flags', ['attest', '--fb-env', 'eu', '--kms-key-id', 'k'], { flags: expect.objectContaining({ fbEnv: 'eu', kmsKeyId: 'k' }), pcr8IsConfig: false }],
     ['attest --accept-grant (repeatable)', ['attest', '--accept-grant', 'a'.repeat(64), '--accept-grant', 'b'.repeat(64)], { flags: expect.objectContaining({ acceptGrant: ['a'.repeat(64), 'b'.repeat(64)] }) }],
     ['provision --accept-grant', ['provision', '--kms-key-id', 'k', '--accept-grant', 'a'.repeat(64)], { flags: expect.objectContaining({ kmsKeyId: 'k', acceptGrant: ['a'.repeat(64)] }) }],
+    ['attest --pcr8 is a source', ['attest', '--fb-env', 'eu', '--pcr8', 'ab'.repeat(48)], { pcr8: 'ab'.repeat(48), pcr8IsConfig: false, flags: expect.not.objectContaining({ pcr8: expect.anything() as unknown }) }],
+    ['attest --fb-env custom --pcr8 names the custom image', ['attest', '--fb-env', 'custom', '--pcr8', 'ab'.repeat(48)], { pcr8: 'ab'.repeat(48), pcr8IsConfig: true, flags: expect.objectContaining({ fbEnv: 'custom', pcr8: ['ab'.repeat(48)] }) }],
+    ['provision --pcr8 is repeatable', ['provision', '--pcr8', 'ab'.repeat(48), '--pcr8', 'cd'.repeat(48)], { flags: expect.objectContaining({ pcr8: ['ab'.repeat(48), 'cd'.repeat(48)] }) }],
     ['doctor with COSIGNER_CONFIG', ['doctor'], { configPath: '/etc/cosigner.json' }],
   ];
 

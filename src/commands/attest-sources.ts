@@ -5,7 +5,7 @@
  */
 import { CosignerError, fail } from '../errors.js';
 import { escapeControl } from '../io/safe-text.js';
-import { assertPCR8 } from '../policy/pcr8.js';
+import { assertPCR8, assertPCR8List } from '../policy/pcr8.js';
 
 /** One place a PCR8 value came from, e.g. `{ source: '--eif cosigner.eif', value: 'da1d…' }`. */
 export interface PCR8Source {
@@ -27,8 +27,12 @@ export interface SourceSpec {
   buildOutput?: string | undefined;
   describeEifOutput?: string | undefined;
   pcr8?: string | undefined;
-  /** The config's preset, e.g. `{ name: 'fireblocks.env=global', pcr8 }`. */
-  preset?: { name: string; pcr8: string } | undefined;
+}
+
+/** The PCR8 values the config admits, e.g. `{ name: 'fireblocks.env=global (preset)', values: [pcr8] }`. */
+export interface ConfiguredSource {
+  name: string;
+  values: string[];
 }
 
 const HEX96 = /^[0-9a-fA-F]{96}$/;
@@ -96,26 +100,55 @@ export async function collectPCR8Sources(spec: SourceSpec, readers: SourceReader
     sources.push({ source: what, kind: 'describe-eif-output', value: await pcr8FromDescribeEifOutput(await readers.readText(spec.describeEifOutput), what) });
   }
   if (spec.pcr8 !== undefined) sources.push({ source: '--pcr8', kind: 'pcr8', value: assertPCR8(spec.pcr8, '--pcr8') });
-  if (spec.preset !== undefined) sources.push({ source: spec.preset.name, kind: 'preset', value: assertPCR8(spec.preset.pcr8, spec.preset.name) });
   return sources;
 }
 
+/** No PCR8 source at all: PCR_SOURCE_MISSING. */
+function noSource(): never {
+  fail('PCR_SOURCE_MISSING', 'no PCR8 source', 'pass --eif, --build-output, --describe-eif-output or --pcr8, or set the Fireblocks environment (--fb-env)');
+}
+
+/** A source → value table for error messages; each source name (a file name) is escaped so it cannot fake a row. */
+function sourceTable(rows: readonly { source: string; value: string }[]): string {
+  const width = Math.max(...rows.map((row) => escapeControl(row.source).length));
+  return rows.map((row) => `  ${escapeControl(row.source).padEnd(width)}  ${row.value}`).join('\n');
+}
+
 /**
- * The one PCR8 all sources agree on. Throws PCR_SOURCE_MISSING without sources, and
- * PCR_SOURCES_DISAGREE (exit 3) with the source → value table in the error context otherwise.
+ * The one PCR8 the given sources (images, nitro-cli outputs, `--pcr8`) agree on. Throws
+ * PCR_SOURCE_MISSING without sources, and PCR_SOURCES_DISAGREE (exit 3) with the source → value
+ * table in the error context otherwise.
  */
 export function crossCheckPCR8(sources: readonly PCR8Source[]): string {
   const first = sources[0];
-  if (first === undefined) {
-    fail('PCR_SOURCE_MISSING', 'no PCR8 source', 'pass --eif, --build-output, --describe-eif-output or --pcr8, or set the Fireblocks environment (--fb-env)');
-  }
+  if (first === undefined) noSource();
   if (sources.every((source) => source.value === first.value)) return first.value;
-  // A multi-line message: each source name (a file name) is escaped so it cannot fake a row.
-  const width = Math.max(...sources.map((source) => escapeControl(source.source).length));
-  const table = sources.map((source) => `  ${escapeControl(source.source).padEnd(width)}  ${source.value}`).join('\n');
-  throw new CosignerError('PCR_SOURCES_DISAGREE', `the PCR8 sources disagree:\n${table}`, {
-    hint: 'make sure every source describes the same signed image; for an image that is not the Fireblocks preset set --fb-env custom with its PCR8',
+  throw new CosignerError('PCR_SOURCES_DISAGREE', `the PCR8 sources disagree:\n${sourceTable(sources)}`, {
+    hint: 'make sure every source describes the same signed image (a file of another build, or a value copied from elsewhere, gives another PCR8)',
     context: { sources: sources.map(({ source, value }) => ({ source, value })) },
+  });
+}
+
+/**
+ * The commands that admit an image the config does not name: a rotation with overlap (`--add`, then
+ * `--prune` of each value the key admits now, once the co-signer runs the new image), or a
+ * replacement at once (`--fb-env custom --pcr8`). Every command here runs as written.
+ */
+function admitCommands(value: string, live: readonly string[]): string {
+  const old = live.filter((v) => v !== value);
+  const rotation = old.length === 0
+    ? `admit it: cosigner-cli attest --add ${value}`
+    : `admit it alongside the current image: cosigner-cli attest --add ${value}; once the co-signer runs it: ${old.map((v) => `cosigner-cli attest --prune ${v}`).join('; ')}`;
+  return `if this is the image to run, ${rotation}; or replace the list at once (the running co-signer loses the key until it runs this image): cosigner-cli attest --fb-env custom --pcr8 ${value}`;
+}
+
+/** Check the agreed value against the PCR8 values the config admits (PCR_SOURCES_DISAGREE if absent). */
+function checkAgainstConfig(value: string, sources: readonly PCR8Source[], configured: ConfiguredSource, live: readonly string[]): PCR8Source {
+  if (configured.values.includes(value)) return { source: configured.name, kind: 'preset', value };
+  const rows = [...sources, ...configured.values.map((v) => ({ source: configured.name, value: v }))];
+  throw new CosignerError('PCR_SOURCES_DISAGREE', `the PCR8 sources disagree with the config:\n${sourceTable(rows)}`, {
+    hint: `the config admits ${configured.values.length === 1 ? 'another image' : 'other images'}; ${admitCommands(value, live)}`,
+    context: { sources: rows.map(({ source, value: v }) => ({ source, value: v })), configured: configured.values },
   });
 }
 
@@ -128,8 +161,12 @@ export interface PCR8Request {
   buildOutput?: string | undefined;
   describeEifOutput?: string | undefined;
   pcr8?: string | undefined;
-  /** The config's Fireblocks preset, e.g. `{ name: 'fireblocks.env=global', pcr8 }`. */
-  preset?: { name: string; pcr8: string } | undefined;
+  /**
+   * The PCR8 values the config admits (fireblocks.pcr8, else the preset of fireblocks.env): the list
+   * a run without sources writes, and the cross-check of a run with sources. Undefined when `--pcr8`
+   * itself is the config's value (`--fb-env custom --pcr8 <hex>`).
+   */
+  configured?: ConfiguredSource | undefined;
   /** Rotation, phase 1: add this PCR8 (a value or a source file) to the list. */
   add?: string | undefined;
   /** Rotation, phase 2: remove this PCR8 from the list. */
@@ -172,16 +209,28 @@ export async function decidePCR8(options: PCR8Request, live: string[], readers: 
   }
   const reader = explicit || (options.add !== undefined && !/^[0-9a-fA-F]{96}$/.test(options.add)) ? await readers() : undefined;
   if (options.add !== undefined) {
-    // A new image: cross-check the add value with the explicit sources, not with the (old) preset.
+    // A new image: cross-check the add value with the explicit sources, not with the (old) config.
     const sources = [await pcr8FromAddArgument(options.add, reader as SourceReaders), ...(explicit ? await collectPCR8Sources(spec, reader as SourceReaders) : [])];
     const value = crossCheckPCR8(sources);
     if (live.includes(value)) warnings.push(`${value} is already in the PCR8 list`);
     return { mode: 'add', list: live.includes(value) ? live : [...live, value], sources };
   }
-  const sources = await collectPCR8Sources({ ...spec, preset: options.preset }, reader ?? { measureEif: () => Promise.reject(new Error('unused')), readText: () => Promise.reject(new Error('unused')) });
-  const value = crossCheckPCR8(sources);
-  if (live.length > 1 || (live.length === 1 && live[0] !== value)) {
-    warnings.push(`this replaces the PCR8 list ${live.join(', ')} with ${value}; for a rotation with overlap use --add, then --prune`);
+  let list: string[];
+  let sources: PCR8Source[];
+  if (explicit) {
+    sources = await collectPCR8Sources(spec, reader as SourceReaders);
+    const value = crossCheckPCR8(sources);
+    if (options.configured !== undefined) sources.push(checkAgainstConfig(value, sources, options.configured, live));
+    list = [value];
+  } else {
+    // No source given: the key policy gets the config's list (its preset, or the values attest recorded).
+    const configured = options.configured ?? noSource();
+    list = assertPCR8List(configured.values, configured.name);
+    sources = list.map((value) => ({ source: configured.name, kind: 'preset', value }));
   }
-  return { mode: 'set', list: [value], sources };
+  const same = live.length === list.length && live.every((v) => list.includes(v));
+  if (live.length > 0 && !same) {
+    warnings.push(`this replaces the PCR8 list ${live.join(', ')} with ${list.join(', ')}; for a rotation with overlap use --add, then --prune`);
+  }
+  return { mode: 'set', list, sources };
 }

@@ -6,11 +6,13 @@
  * build our statements and merge them by Sid, keeping every foreign statement and the order; diff;
  * prove (no lockout, attested-only, no bypass); stop on `--dry-run`; confirm; PutKeyPolicy (never
  * with BypassPolicyLockoutSafetyCheck), retrying while IAM propagates a new role; read back and
- * compare semantically.
+ * compare semantically; record the PCR8 list in the config file (fireblocks.pcr8), so that the
+ * config and the key policy agree after every successful run and `provision` keeps the list.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { resolve } from 'node:path';
 import type { CommandContext, Invocation } from '../command-kit.js';
+import type { ConfigFileRef } from '../config/pcr8.js';
 import type { CosignerConfig } from '../config/schema.js';
 import type { IAMPort } from '../aws/iam.js';
 import type { KMSPort } from '../aws/kms.js';
@@ -21,18 +23,21 @@ import { escapeControl } from '../io/safe-text.js';
 import { createStyle, type Style } from '../io/style.js';
 import { parseKeyArn, partitionForRegion } from '../policy/arn.js';
 import { policiesEquivalent, policySize, serialisePolicy } from '../policy/canonical.js';
-import { FIREBLOCKS_SIDS, HARDENED_SIDS, KEY_POLICY_MAX_BYTES, OWNED_KEY_POLICY_SIDS } from '../policy/constants.js';
+import { KEY_POLICY_MAX_BYTES, OWNED_KEY_POLICY_SIDS } from '../policy/constants.js';
 import { diffPolicies, renderPolicyDiff, type DiffStyle, type PolicyDiff } from '../policy/diff.js';
 import { buildKeyPolicy, KEY_POLICY_PROFILES, type KeyPolicyProfile } from '../policy/key-policy.js';
 import { lintPolicy } from '../policy/lint.js';
 import { mergeBySid, type MergeReport } from '../policy/merge.js';
+import { pcr8ValuesOf } from '../policy/pcr8.js';
 import { assertKeyPolicyProofs, proveKeyPolicy, type ProofFinding } from '../policy/proofs.js';
 import type { PolicyDocument } from '../policy/types.js';
 import type { KeyPropertyFinding } from '../policy/key-properties.js';
 import { awsError, checkKey, describeKey, readPolicy, resolveRoleArn } from './attest-key.js';
-import { decidePCR8, defaultReaders, type AttestMode, type PCR8Request, type PCR8Source, type SourceReaders } from './attest-sources.js';
+import { planRecord, recordLines, type AttestConfigRecord } from './attest-record.js';
+import { decidePCR8, defaultReaders, type AttestMode, type ConfiguredSource, type PCR8Request, type PCR8Source, type SourceReaders } from './attest-sources.js';
 
 export type { AttestMode, PCR8Source } from './attest-sources.js';
+export type { AttestConfigRecord } from './attest-record.js';
 
 /** What one attest run does; the PCR8 sources, preset and rotation step come from PCR8Request. */
 export interface AttestOptions extends PCR8Request {
@@ -77,8 +82,9 @@ export interface AttestDeps {
    * read-back still runs and ABORTED says the policy is in place and whether it was verified.
    */
   signal?: AbortSignal;
+  /** The config the run was loaded from: the PCR8 list is recorded in its file. Absent: nothing is recorded. */
+  config?: ConfigFileRef;
 }
-
 
 export interface AttestResult {
   keyArn: string;
@@ -108,23 +114,8 @@ export interface AttestResult {
   warnings: string[];
   /** The candidate policy (the one written, unless dry-run or unchanged). */
   policy: PolicyDocument;
-}
-
-const ATTESTED_SIDS = new Set<string>([HARDENED_SIDS.attested, FIREBLOCKS_SIDS.attested]);
-
-/** The PCR8 values of our attested statement in a live policy (either profile), lower-cased. */
-export function currentPCR8List(policy: PolicyDocument): string[] {
-  const statement = policy.Statement.find((s) => s.Sid !== undefined && ATTESTED_SIDS.has(s.Sid));
-  if (statement?.Condition === undefined) return [];
-  const values: string[] = [];
-  for (const [operator, block] of Object.entries(statement.Condition)) {
-    if (!/^stringequals(ignorecase)?$/i.test(operator)) continue;
-    for (const [key, raw] of Object.entries(block)) {
-      if (key.toLowerCase() !== 'kms:recipientattestation:pcr8') continue;
-      for (const value of Array.isArray(raw) ? raw : [raw]) values.push(String(value).toLowerCase());
-    }
-  }
-  return [...new Set(values)];
+  /** The PCR8 record in the config file; absent when the run had no config to record into. */
+  config?: AttestConfigRecord;
 }
 
 /** Diff colours from the terminal style (none when colour is off). */
@@ -158,7 +149,7 @@ export async function runAttest(options: AttestOptions, deps: AttestDeps): Promi
   // 2. The live policy, a key it can protect, and the PCR8 list.
   const live = await readPolicy(deps, keyArn);
   const properties = await checkKey(key, live, options.acceptedGrants ?? [], deps, warnings);
-  const previous = currentPCR8List(live);
+  const previous = pcr8ValuesOf(live);
   const { mode, list, sources } = await decidePCR8(options, previous, readers, warnings);
   notWritten();
 
@@ -182,6 +173,10 @@ export async function runAttest(options: AttestOptions, deps: AttestDeps): Promi
   const diff = diffPolicies(live, policy, OWNED_KEY_POLICY_SIDS);
   for (const finding of lintPolicy(policy)) if (finding.severity === 'warning') warnings.push(finding.message);
 
+  // The config file's record of the list (fireblocks.pcr8), written after the policy.
+  const record = deps.config === undefined ? undefined : await planRecord(deps.config, list);
+  if (record !== undefined) warnings.push(...record.warnings);
+
   // 4. Proofs, before anything is written (also in a dry run: it predicts the real run).
   const admins = options.adminArns.length > 0 ? options.adminArns : [`arn:${partition}:iam::${caller.accountId}:root`];
   const proofs = proveKeyPolicy(policy, { keyArn, roleArn, pcr8: list, adminArns: admins, callerArn: caller.callerArn, debugEnclave: denyDebug ? 'deny-required' : 'accept-risk' });
@@ -199,16 +194,27 @@ export async function runAttest(options: AttestOptions, deps: AttestDeps): Promi
     io.notify({ level: 'info', code: 'ATTEST_DIFF', message: renderPolicyDiff(diff, diffStyle(io)), data: { diff }, preformatted: true });
     assertKeyPolicyProofs(proofs);
   }
+  // The config's record of the list is shown like the policy diff and confirmed with it.
+  const planned = record === undefined ? {} : { config: record.planned };
   if (!diff.changed) {
     log.info(io, 'the key policy already matches; nothing to write');
-    return { ...base, changed: false, dryRun: options.dryRun, written: false, verified: true, writeAttempts: 0 };
+    record?.show(io);
+    if (record?.changes !== true || options.dryRun) return { ...base, ...planned, changed: false, dryRun: options.dryRun, written: false, verified: true, writeAttempts: 0 };
+    // The key already has the list but the config does not say so (yet): record it.
+    await io.confirm(`record the PCR8 list ${list.join(', ')} in ${record.planned.path}?`, '--yes', { keyArn, pcr8: list, config: record.planned });
+    notWritten();
+    return { ...base, config: await record.write(io, false), changed: false, dryRun: false, written: false, verified: true, writeAttempts: 0 };
   }
-  if (options.dryRun) return { ...base, changed: true, dryRun: true, written: false, verified: false, writeAttempts: 0 };
+  if (options.dryRun) {
+    record?.show(io);
+    return { ...base, ...planned, changed: true, dryRun: true, written: false, verified: false, writeAttempts: 0 };
+  }
 
-  // 5. Confirm (the diff goes to stderr first, so it is on screen when the question is asked).
+  // 5. Confirm (the diffs go to stderr first, so they are on screen when the question is asked).
   io.notify({ level: 'info', code: 'ATTEST_DIFF', message: renderPolicyDiff(diff, diffStyle(io)), data: { diff }, preformatted: true });
+  record?.show(io);
   notWritten();
-  await io.confirm(`write this key policy to ${keyArn} (account ${caller.accountId}, ${caller.region})?`, '--yes', { keyArn, pcr8: list, diff, policy });
+  await io.confirm(`write this key policy to ${keyArn} (account ${caller.accountId}, ${caller.region})${record?.changes === true ? ` and record its PCR8 list in ${record.planned.path}` : ''}?`, '--yes', { keyArn, pcr8: list, diff, policy, ...(record?.changes === true ? { config: record.planned } : {}) });
   notWritten();
 
   // 6. Write, retrying while IAM propagates a freshly created role.
@@ -265,10 +271,15 @@ export async function runAttest(options: AttestOptions, deps: AttestDeps): Promi
     });
   }
   check.succeed('key policy read back and verified');
+
+  // 8. Record the list in the config, so that provision keeps it (the write says so on stderr). Also
+  // after Ctrl-C: the policy is in place, and a config that does not say so would make the next
+  // provision undo it.
+  const config = record === undefined ? undefined : await record.write(io, true);
   if (deps.signal?.aborted === true) {
     throw interruptedError(deps.signal, 'interrupted after the key policy was written: it is in place, and was read back and verified', { written: true, verified: true });
   }
-  return { ...base, changed: true, dryRun: false, written: true, verified: true, writeAttempts: attempts };
+  return { ...base, ...(config === undefined ? {} : { config }), changed: true, dryRun: false, written: true, verified: true, writeAttempts: attempts };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -289,6 +300,11 @@ export interface AttestCliOptions {
   roleArn?: string | undefined;
   removeStatements: string[];
   dryRun: boolean;
+  /**
+   * `--fb-env custom --pcr8 <hex>`: the image is not a Fireblocks preset and `--pcr8` is also the
+   * custom environment's PCR8 (fireblocks.pcr8), so it is not cross-checked against itself.
+   */
+  pcr8IsConfig: boolean;
 }
 
 const OWN_FLAGS = ['eif', 'buildOutput', 'describeEifOutput', 'pcr8', 'add', 'prune', 'dryRun', 'removeStatement', 'roleArn'];
@@ -304,6 +320,10 @@ export async function parseOptions(invocation: Invocation): Promise<AttestCliOpt
   const { resolveConfigPath } = await import('../config/load.js');
   const { opts, globals, env, cwd } = invocation;
   const flags = Object.fromEntries(Object.entries(opts).filter(([key]) => !OWN_FLAGS.includes(key)));
+  const pcr8 = optionalString(opts, 'pcr8', '--pcr8');
+  // With --fb-env custom, --pcr8 names the custom image: it is the config's fireblocks.pcr8 too.
+  const pcr8IsConfig = opts['fbEnv'] === 'custom' && pcr8 !== undefined;
+  if (pcr8IsConfig) flags['pcr8'] = [pcr8];
   const removeRaw = opts['removeStatement'];
   const removeStatements = removeRaw === undefined ? [] : (Array.isArray(removeRaw) ? removeRaw : [removeRaw]).map(String);
   const pathOf = (key: string, flag: string) => {
@@ -318,17 +338,18 @@ export async function parseOptions(invocation: Invocation): Promise<AttestCliOpt
     eif: pathOf('eif', '--eif'),
     buildOutput: pathOf('buildOutput', '--build-output'),
     describeEifOutput: pathOf('describeEifOutput', '--describe-eif-output'),
-    pcr8: optionalString(opts, 'pcr8', '--pcr8'),
+    pcr8,
     add: optionalString(opts, 'add', '--add'),
     prune: optionalString(opts, 'prune', '--prune'),
     roleArn: optionalString(opts, 'roleArn', '--role-arn'),
     removeStatements,
     dryRun: opts['dryRun'] === true,
+    pcr8IsConfig,
   };
 }
 
 /** The config → AttestOptions part, separate so it can be tested without AWS. */
-export function attestOptionsFromConfig(cli: AttestCliOptions, config: CosignerConfig, keyAlias: string, roleName: string, preset: { name: string; pcr8: string } | undefined): AttestOptions {
+export function attestOptionsFromConfig(cli: AttestCliOptions, config: CosignerConfig, keyAlias: string, roleName: string, configured: ConfiguredSource | undefined): AttestOptions {
   return {
     keyId: config.kms.keyId ?? keyAlias,
     role: cli.roleArn !== undefined ? { arn: cli.roleArn } : { name: roleName },
@@ -341,7 +362,7 @@ export function attestOptionsFromConfig(cli: AttestCliOptions, config: CosignerC
     buildOutput: cli.buildOutput,
     describeEifOutput: cli.describeEifOutput,
     pcr8: cli.pcr8,
-    preset,
+    configured,
     add: cli.add,
     prune: cli.prune,
     removeStatements: cli.removeStatements,
@@ -350,11 +371,11 @@ export function attestOptionsFromConfig(cli: AttestCliOptions, config: CosignerC
   };
 }
 
-/** The config's PCR8 preset: the Fireblocks environment's published value, or the custom pcr8. */
-export async function presetFromConfig(config: CosignerConfig): Promise<{ name: string; pcr8: string } | undefined> {
-  if (config.fireblocks.env === 'custom') return config.fireblocks.pcr8 === undefined ? undefined : { name: 'fireblocks.pcr8 (config)', pcr8: config.fireblocks.pcr8 };
-  const { fireblocksPreset } = await import('../enclave/fireblocks-presets.js');
-  return { name: `fireblocks.env=${config.fireblocks.env} (preset)`, pcr8: fireblocksPreset(config.fireblocks.env).pcr8 };
+/** The PCR8 values the config admits, as attest's config source: fireblocks.pcr8, else the env's preset. */
+async function configuredSource(config: CosignerConfig): Promise<ConfiguredSource> {
+  const { configuredPcr8 } = await import('../config/pcr8.js');
+  const chosen = configuredPcr8(config.fireblocks);
+  return { name: chosen.source === 'config' ? 'fireblocks.pcr8 (config)' : `fireblocks.env=${config.fireblocks.env} (preset)`, values: chosen.values };
 }
 
 export async function execute(cli: AttestCliOptions, context: CommandContext): Promise<AttestResult> {
@@ -364,12 +385,15 @@ export async function execute(cli: AttestCliOptions, context: CommandContext): P
     import('./aws-context.js'),
     import('../aws/identity.js'),
   ]);
-  const { config } = await loadConfig({ path: cli.configPath, flags: cli.flags, env: cli.env, cwd: cli.cwd });
+  // A config file is optional (everything may come from flags and COSIGNER_* variables); without
+  // one the PCR8 list cannot be recorded, and the run says so.
+  const loaded = await loadConfig({ path: cli.configPath, flags: cli.flags, env: cli.env, cwd: cli.cwd, requireFile: false });
+  const { config } = loaded;
   const ports = await portsFor(context, config);
   try {
     const who = await describeCaller(ports);
     const names = resourceNames(config, { accountId: who.accountId, region: who.region });
-    const options = attestOptionsFromConfig(cli, config, names.keyAlias, names.roleName, await presetFromConfig(config));
+    const options = attestOptionsFromConfig(cli, config, names.keyAlias, names.roleName, cli.pcr8IsConfig ? undefined : await configuredSource(config));
     // Ctrl-C from here on: nothing is written after it; a write in flight is read back (src/io/interrupt.ts).
     const interrupt = context.io.interruptible('attest');
     try {
@@ -381,6 +405,7 @@ export async function execute(cli: AttestCliOptions, context: CommandContext): P
         now: context.now,
         sleep,
         signal: interrupt.signal,
+        config: { path: loaded.path, fileExists: loaded.fileExists, sources: loaded.sources, config, env: cli.env, flags: cli.flags },
       });
     } finally {
       interrupt.end();
@@ -407,6 +432,7 @@ export function render(result: AttestResult, style: Style): string {
   const errors = result.proofs.findings.filter((f) => f.severity === 'error').length;
   lines.push(`${style.bold('proofs')} ${errors === 0 ? style.green('✔') : style.red('✖')} no lockout, attested-only, no bypass ${style.dim(`(${result.proofs.requests} requests evaluated)`)}`);
   // The warnings went to stderr before any question was asked; printing them again here would repeat them.
+  if (result.config !== undefined) lines.push(...recordLines(result.config, result.dryRun, style));
   if (!result.changed) lines.push(style.green('✔ the key policy already matches'));
   else if (result.dryRun) lines.push(style.yellow('dry run: nothing written'));
   else if (result.written) lines.push(style.green(`✔ key policy written and read back${result.writeAttempts > 1 ? ` (${result.writeAttempts} attempts)` : ''}`));

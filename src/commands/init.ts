@@ -16,6 +16,7 @@ import { isCosignerError } from '../errors.js';
 import type { IoHost } from '../io/io-host.js';
 import { escapeControl } from '../io/safe-text.js';
 import type { Style } from '../io/style.js';
+import { shortPCR8 } from '../policy/pcr8.js';
 import type { Discovery } from './init-discovery.js';
 
 export interface InitOptions {
@@ -92,8 +93,10 @@ async function ask(io: IoHost, given: ConfigLayer, base: ConfigLayer, env: NodeJ
     set(answers, 'fireblocks.env', await io.request({ kind: 'select', message: 'Fireblocks environment', flag: '--fb-env', choices, default: (current('fireblocks.env') as string | undefined) ?? 'global' }));
   }
   const fbEnv = get(answers, 'fireblocks.env') ?? get(given, 'fireblocks.env');
-  if (fbEnv === 'custom' && !has('fireblocks.pcr8')) {
-    const pcr8 = current('fireblocks.pcr8') as string | undefined;
+  // A list of several values is a rotation in progress (recorded by attest): kept, not asked again.
+  const recorded = current('fireblocks.pcr8') as string[] | undefined;
+  if (fbEnv === 'custom' && !has('fireblocks.pcr8') && (recorded === undefined || recorded.length === 1)) {
+    const pcr8 = recorded?.[0];
     set(answers, 'fireblocks.pcr8', await io.request({ kind: 'text', message: 'PCR8 of the enclave signing certificate (96 hex)', flag: '--pcr8', ...(pcr8 ? { default: pcr8 } : {}), validate: check(pcrSchema) }));
   }
   if (!has('aws.region')) {
@@ -189,7 +192,7 @@ function show(value: unknown): string {
 
 function summarize(config: CosignerConfig): string[] {
   return [
-    `co-signer ${config.name}: Fireblocks ${config.fireblocks.env}, region ${config.aws.region ?? '(from AWS config)'}`,
+    `co-signer ${config.name}: Fireblocks ${config.fireblocks.env}, region ${config.aws.region ?? '(from AWS config)'}, PCR8 ${config.fireblocks.pcr8 === undefined ? 'the preset of the environment' : config.fireblocks.pcr8.map(shortPCR8).join(', ')}`,
     `host ${config.instance.type}, enclave ${config.enclave.memoryMiB} MiB / ${config.enclave.cpuCount} vCPUs, public IP ${config.network.publicIp ? 'on' : 'off'}`,
     `KMS key ${config.kms.keyId ?? 'new'} (${config.kms.policyProfile} policy, rotation ${config.kms.rotation ? 'on' : 'off'}), bucket ${config.s3.bucketName ?? 'derived'}`,
   ];

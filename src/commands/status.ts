@@ -7,9 +7,11 @@ import type { AwsPorts } from '../aws/ports.js';
 import type { CommandContext, Invocation } from '../command-kit.js';
 import { resolveConfigPath } from '../config/load.js';
 import type { CosignerConfig } from '../config/schema.js';
-import { isCosignerError } from '../errors.js';
+import { CosignerError, isCosignerError } from '../errors.js';
 import { escapeControl } from '../io/safe-text.js';
 import type { Style } from '../io/style.js';
+import { shortPCR8 } from '../policy/pcr8.js';
+import { statementName } from '../provision/plan-policies.js';
 import type { StatusResult as Status } from '../provision/status.js';
 import { configOrName } from './destroy.js';
 
@@ -19,9 +21,12 @@ export interface StatusOptions {
   env: NodeJS.ProcessEnv;
   cwd: string;
   all: boolean;
+  /** Exit 2 when the configured co-signer drifted from its config (0 in sync). @default false */
+  detailedExitcode: boolean;
 }
 
-export type StatusResult = Status;
+/** The status, and whether the run asked for a detailed exit code (which {@link verdict} reads). */
+export type StatusResult = Status & { detailedExitcode?: true };
 
 export interface StatusCommandDeps {
   ports: AwsPorts;
@@ -34,16 +39,33 @@ export function parseOptions(invocation: Invocation): StatusOptions {
   const { opts, globals, env, cwd } = invocation;
   return {
     configPath: resolveConfigPath(globals.config, env, cwd),
-    flags: Object.fromEntries(Object.entries(opts).filter(([key]) => key !== 'all')),
+    flags: Object.fromEntries(Object.entries(opts).filter(([key]) => key !== 'all' && key !== 'detailedExitcode')),
     env,
     cwd,
     all: opts['all'] === true,
+    detailedExitcode: opts['detailedExitcode'] === true,
   };
 }
 
 export async function runStatus(options: StatusOptions, deps: StatusCommandDeps): Promise<StatusResult> {
   const { runStatusFlow } = await import('../provision/status.js');
-  return runStatusFlow({ all: options.all }, { ports: deps.ports, ...(deps.config === undefined ? {} : { config: deps.config }), configPath: deps.configPath, now: deps.now });
+  const status = await runStatusFlow({ all: options.all }, { ports: deps.ports, ...(deps.config === undefined ? {} : { config: deps.config }), configPath: deps.configPath, now: deps.now });
+  return options.detailedExitcode ? { ...status, detailedExitcode: true } : status;
+}
+
+/**
+ * With `--detailed-exitcode`, drift of the configured co-signer is the verdict: exit 2 (STATUS_DRIFT),
+ * as `terraform plan -detailed-exitcode`; in sync is exit 0. Without the flag the exit code does not
+ * depend on drift.
+ */
+export function verdict(result: StatusResult): CosignerError | undefined {
+  if (result.detailedExitcode !== true) return undefined;
+  const drifted = result.coSigners.filter((c) => c.inSync === false);
+  if (drifted.length === 0) return undefined;
+  return new CosignerError('STATUS_DRIFT', `${drifted.map((c) => c.name).join(', ')} drifted from the config`, {
+    hint: 'review the changes with `cosigner-cli provision --dry-run`; remove foreign statements with `cosigner-cli attest --remove-statement <Sid>`; record a PCR8 rotation with `cosigner-cli attest --add`/`--prune`',
+    context: { coSigners: drifted.map((c) => c.name) },
+  });
 }
 
 export async function execute(options: StatusOptions, context: CommandContext): Promise<StatusResult> {
@@ -79,6 +101,14 @@ export function render(result: StatusResult, style: Style): string {
     for (const d of c.drift ?? []) {
       if (d.kind !== 'noop') lines.push(style.yellow(e(`  drift: ${d.resource}: ${d.kind} (${d.reasons.join('; ')})`)));
       for (const note of d.notes) lines.push(style.yellow(e(`  note: ${d.resource}: ${note}`)));
+    }
+    const foreign = c.foreignStatements;
+    // Sids and PCR8 values come from the live policies: escaped like every AWS-returned text.
+    if (foreign !== undefined && foreign.keyPolicy.length > 0) lines.push(style.yellow(e(`  drift: key policy: foreign ${foreign.keyPolicy.map(statementName).join(', ')} (not in the config)`)));
+    if (foreign !== undefined && foreign.bucketPolicy.length > 0) lines.push(style.yellow(e(`  drift: bucket policy: foreign ${foreign.bucketPolicy.map(statementName).join(', ')} (not in the config)`)));
+    if (c.pcr8 !== undefined && (c.pcr8.onlyLive.length > 0 || c.pcr8.onlyConfig.length > 0)) {
+      const parts = [...c.pcr8.onlyLive.map((v) => `${shortPCR8(v)} only in the key policy`), ...c.pcr8.onlyConfig.map((v) => `${shortPCR8(v)} only in the config`)];
+      lines.push(style.yellow(e(`  drift: PCR8: ${parts.join(', ')}`)));
     }
   }
   return lines.join('\n');

@@ -34,15 +34,29 @@ export const pcrSchema = z
   .regex(PCR_RE, 'must be 96 hexadecimal characters (a SHA-384 digest)')
   .transform((value) => value.toLowerCase());
 
+/**
+ * The PCR8 values the key policy admits. One value is written as a string (the form every
+ * schemaVersion 1 file has); several, during a rotation (`attest --add`, then `attest --prune`), as a
+ * list. Either form loads as a list.
+ */
+const pcr8ListSchema = z
+  .union([pcrSchema, z.array(pcrSchema).min(1, 'must list at least one PCR8 value')])
+  .transform((value) => (Array.isArray(value) ? value : [value]))
+  .refine((values) => new Set(values).size === values.length, { message: 'must not list a PCR8 value twice' });
+
 const fireblocksSchema = z
   .strictObject({
-    /** Fireblocks SaaS environment; selects the PCR8 preset and egress domains. @default "global" */
+    /** Fireblocks SaaS environment; selects the egress domains and the default PCR8 (its preset). @default "global" */
     env: z.enum(FIREBLOCKS_ENVS).default('global'),
-    /** PCR8 of the enclave image's signing certificate; required when env is "custom". */
-    pcr8: pcrSchema.optional(),
+    /**
+     * The PCR8 values the key policy admits (the record `attest` keeps): one 96-hex value, or a list
+     * of them while a rotation admits an old and a new image. Absent: the preset of `env`. Required
+     * when env is "custom".
+     */
+    pcr8: pcr8ListSchema.optional(),
   })
   .refine((value) => value.env !== 'custom' || value.pcr8 !== undefined, {
-    message: 'a custom Fireblocks environment needs pcr8 (--pcr8 <hex>)',
+    message: 'a custom Fireblocks environment needs pcr8 (--pcr8 <hex>, repeatable)',
     path: ['pcr8'],
   });
 

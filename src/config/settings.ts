@@ -32,7 +32,7 @@ function setting(path: string, flag: string, kind: SettingKind, description: str
 export const SETTINGS: readonly Setting[] = [
   setting('name', '--name', 'string', 'co-signer name (a-z, 0-9, "-"; ≤ 32); prefixes every resource', '<name>'),
   setting('fireblocks.env', '--fb-env', 'string', 'Fireblocks environment: global, eu, swiss or custom (default global)', '<env>'),
-  setting('fireblocks.pcr8', '--pcr8', 'string', 'PCR8 (96 hex) of the enclave signing certificate; required with --fb-env custom', '<hex>'),
+  setting('fireblocks.pcr8', '--pcr8', 'list', 'PCR8 (96 hex) the key policy admits, repeatable during a rotation (default the --fb-env preset; required with --fb-env custom)', '<hex>'),
   setting('aws.region', '--region', 'string', 'AWS region', '<region>', true),
   setting('aws.profile', '--profile', 'string', 'AWS shared-config profile', '<profile>', true),
   setting('network.vpcId', '--vpc-id', 'string', 'VPC for the host (default the region’s default VPC)', '<id>'),

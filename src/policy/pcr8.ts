@@ -1,6 +1,7 @@
-/** Validation of PCR8 values that go into a key policy. */
+/** PCR8 values: validation of the ones that go into a key policy, and reading them out of one. */
 import { fail } from '../errors.js';
-import { ZERO_MEASUREMENT } from './constants.js';
+import { FIREBLOCKS_SIDS, HARDENED_SIDS, ZERO_MEASUREMENT } from './constants.js';
+import type { PolicyDocument } from './types.js';
 
 /**
  * Check one PCR8 value as it will be written into the key policy: exactly 96 lower-case hex
@@ -30,4 +31,44 @@ export function assertPCR8List(values: readonly string[], source = 'PCR8'): stri
     seen.add(value);
   }
   return [...values];
+}
+
+/** Our attested statement's Sid in either profile: the one statement that names the admitted PCR8. */
+const ATTESTED_SIDS: readonly string[] = [HARDENED_SIDS.attested, FIREBLOCKS_SIDS.attested];
+
+/** Operators whose values are exactly the PCR8 values admitted (no IfExists, no negation, no sets). */
+const ADMITTING_OPERATORS = new Set(['stringequals', 'stringequalsignorecase']);
+
+/**
+ * The PCR8 values of a key policy: the values our attested Allow statement (either profile's Sid)
+ * admits through `StringEquals` / `StringEqualsIgnoreCase` on `kms:RecipientAttestation:PCR8`,
+ * lower-cased, without repeats, in the policy's order. This is the one answer `attest` (the list it
+ * adds to or prunes from), `provision` (what the live key admits against the config), `status` and
+ * `destroy` use. Values named by foreign statements, by a Deny, or under another operator (an
+ * `IfExists`, a negation, a set operator) are not admitted values of ours and are not counted; the
+ * key-policy proofs judge those statements.
+ */
+export function pcr8ValuesOf(policy: PolicyDocument | undefined): string[] {
+  const values: string[] = [];
+  for (const statement of policy?.Statement ?? []) {
+    if (statement.Sid === undefined || !ATTESTED_SIDS.includes(statement.Sid) || statement.Effect !== 'Allow') continue;
+    for (const [operator, block] of Object.entries(statement.Condition ?? {})) {
+      if (!ADMITTING_OPERATORS.has(operator.toLowerCase())) continue;
+      for (const [key, raw] of Object.entries(block)) {
+        if (key.toLowerCase() !== 'kms:recipientattestation:pcr8') continue;
+        for (const value of Array.isArray(raw) ? raw : [raw]) values.push(String(value).toLowerCase());
+      }
+    }
+  }
+  return [...new Set(values)];
+}
+
+/** A short form of a PCR8 value for plans and messages: `da1d9e…99a8`. */
+export function shortPCR8(value: string): string {
+  return value.length > 16 ? `${value.slice(0, 6)}…${value.slice(-4)}` : value;
+}
+
+/** How one PCR8 list differs from another: values only in `to` (added) and only in `from` (removed). */
+export function pcr8Change(from: readonly string[], to: readonly string[]): { added: string[]; removed: string[] } {
+  return { added: to.filter((v) => !from.includes(v)), removed: from.filter((v) => !to.includes(v)) };
 }

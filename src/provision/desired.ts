@@ -4,6 +4,7 @@
  * the same inputs always give the same state (and the same hash).
  */
 import { IAM_PATH, resourceNames, resourceTags, TAGS, type ResourceNames } from '../config/names.js';
+import { configuredPcr8 } from '../config/pcr8.js';
 import type { CosignerConfig } from '../config/schema.js';
 import { fireblocksPreset } from '../enclave/fireblocks-presets.js';
 import { fail } from '../errors.js';
@@ -11,18 +12,24 @@ import { partitionForRegion } from '../policy/arn.js';
 import { buildBucketPolicy } from '../policy/bucket-policy.js';
 import { buildRoleInlinePolicy, buildRoleTrustPolicy, ROLE_INLINE_POLICY_NAME, ssmManagedPolicyArn } from '../policy/iam-policies.js';
 import { buildKeyPolicy, type KeyPolicyInput, type KeyPolicyProfile } from '../policy/key-policy.js';
+import { shortPCR8 } from '../policy/pcr8.js';
 import type { PolicyDocument } from '../policy/types.js';
 import { hashOf } from './canonical.js';
 import { keyDescription } from './ownership.js';
 import { buildUserData } from './userdata.js';
 
-/** Where the PCR8 in the key policy comes from. */
+/** Where the PCR8 list of the key policy comes from. */
 export interface Pcr8Choice {
+  /** The first admitted value (the one receipts name). */
   value: string;
+  /** Every value the config admits: the key policy's PCR8 list. */
+  values: string[];
   /** `fireblocks-preset` (the value Fireblocks publishes for `env`) or `config` (fireblocks.pcr8). */
   source: 'fireblocks-preset' | 'config';
   env: string;
   label: string;
+  /** Set when fireblocks.pcr8 leaves out the published value of a Fireblocks environment. */
+  presetNote?: string;
 }
 
 export interface DesiredRole {
@@ -54,7 +61,7 @@ export interface DesiredKey {
   profile: KeyPolicyProfile;
   /** The builder's input without the PCR8 list (see {@link keyPolicyFor}). */
   policyInput: Omit<KeyPolicyInput, 'pcr8'>;
-  /** The policy for a new key: the configured PCR8 only. */
+  /** The policy for a new key: the configured PCR8 list. */
   policy: PolicyDocument;
   /** Enable rotation (requested, and allowed by the policy profile). */
   rotation: boolean;
@@ -115,18 +122,18 @@ export interface DesiredInput {
   toolVersion: string;
 }
 
-/** The PCR8 of the configured source: a Fireblocks preset or the config's custom value. */
+/** The PCR8 list of the config: fireblocks.pcr8 (the record `attest` keeps), else the env's preset. */
 export function choosePcr8(config: CosignerConfig): Pcr8Choice {
-  if (config.fireblocks.env === 'custom') {
-    const value = config.fireblocks.pcr8;
-    if (value === undefined) fail('PCR_SOURCE_MISSING', 'a custom Fireblocks environment needs pcr8', 'set --pcr8 <hex> or fireblocks.pcr8 in the config');
-    return { value, source: 'config', env: 'custom', label: 'fireblocks.pcr8 in the config' };
-  }
-  const preset = fireblocksPreset(config.fireblocks.env);
-  if (config.fireblocks.pcr8 !== undefined && config.fireblocks.pcr8 !== preset.pcr8) {
-    fail('PCR_SOURCES_DISAGREE', `fireblocks.pcr8 differs from the PCR8 Fireblocks publishes for ${preset.label}`, 'remove fireblocks.pcr8, or set fireblocks.env to custom to use your own value');
-  }
-  return { value: preset.pcr8, source: 'fireblocks-preset', env: preset.env, label: `Fireblocks ${preset.label} preset` };
+  const chosen = configuredPcr8(config.fireblocks);
+  const first = chosen.values[0] as string;
+  const env = config.fireblocks.env;
+  // After a rotation the record may leave the published value out on purpose; the plan says so.
+  const preset = env === 'custom' ? undefined : fireblocksPreset(env);
+  const presetNote =
+    preset !== undefined && chosen.source === 'config' && !chosen.values.includes(preset.pcr8)
+      ? `fireblocks.pcr8 admits ${chosen.values.map(shortPCR8).join(', ')}, not the ${preset.label} preset ${shortPCR8(preset.pcr8)} (recorded by attest after a rotation, or set by hand)`
+      : undefined;
+  return { ...chosen, value: first, ...(presetNote === undefined ? {} : { presetNote }) };
 }
 
 /** The full ARN of a key named in the config by id or ARN, checked against account and region. */
@@ -201,7 +208,7 @@ export function computeDesired(input: DesiredInput): DesiredState {
       description: keyDescription(config.name),
       profile,
       policyInput,
-      policy: buildKeyPolicy({ ...policyInput, pcr8: [pcr8.value] }),
+      policy: buildKeyPolicy({ ...policyInput, pcr8: pcr8.values }),
       rotation,
       ...(config.kms.rotation && !rotation ? { rotationNote: 'rotation is off: the fireblocks-exact key policy does not allow enabling it' } : {}),
       pcr8,

@@ -11,7 +11,7 @@ import { IAM_PATH } from '../config/names.js';
 import { partitionForRegion } from '../policy/arn.js';
 import type { FoundResource } from './discover.js';
 import type { ObservedKey } from './observed.js';
-import { pcr8ValuesOf } from './plan-nodes.js';
+import { pcr8ValuesOf } from '../policy/pcr8.js';
 import { teardownKeyPolicy } from '../policy/teardown-policy.js';
 import type { PolicyDocument } from '../policy/types.js';
 

@@ -5,22 +5,18 @@
  * statements added by others survive) and proven (no lockout, no bypass) before it is planned.
  */
 import { TAGS } from '../config/names.js';
-import { CosignerError, isCosignerError, type CosignerErrorCode } from '../errors.js';
-import { accountRootArn } from '../policy/arn.js';
-import { KEY_POLICY_MAX_BYTES, OWNED_BUCKET_POLICY_SIDS, OWNED_KEY_POLICY_SIDS } from '../policy/constants.js';
-import { policySize } from '../policy/canonical.js';
-import { mergeBySid } from '../policy/merge.js';
-import { assertKeyPolicyProofs, proveBucketPolicy, proveKeyPolicy } from '../policy/proofs.js';
-import type { PolicyDocument } from '../policy/types.js';
+import { isCosignerError, type CosignerErrorCode } from '../errors.js';
+import { shortPCR8 } from '../policy/pcr8.js';
+import { teardownKeyPolicy } from '../policy/teardown-policy.js';
 import { missingTags, type TagRecord } from './aws-util.js';
 import { samePolicy } from './canonical.js';
-import { inlinePolicyFor, keyPolicyFor, ownershipTags, type DesiredState } from './desired.js';
+import { inlinePolicyFor, ownershipTags, type DesiredState } from './desired.js';
 import { DEPENDENCIES, type NodeId } from './graph.js';
-import type { ObservedKey, ObservedState } from './observed.js';
+import type { ObservedState } from './observed.js';
 import { ADOPTED_TAG, keyOwner, ownerOf } from './ownership.js';
 import { checkAdoptedKey } from './plan-key-properties.js';
+import { keyPolicyUpdate, pcr8ChangeText, provenBucketPolicy, proveKey } from './plan-policies.js';
 import type { PlannedAction, PlannedOp } from './plan-types.js';
-import { teardownKeyPolicy } from '../policy/teardown-policy.js';
 
 export interface PlanInput {
   desired: DesiredState;
@@ -122,16 +118,6 @@ export function planInstanceProfile({ desired, observed }: PlanInput): PlannedAc
 
 const PAB = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true };
 
-/** The merged bucket policy, refused (as a CosignerError) when it fails the bucket proofs. */
-function provenBucketPolicy(input: PlanInput, current: PolicyDocument | undefined): PolicyDocument {
-  const { desired } = input;
-  const policy = current === undefined ? desired.bucket.policy : mergeBySid(current, desired.bucket.policy, { ownedSids: OWNED_BUCKET_POLICY_SIDS }).policy;
-  const report = proveBucketPolicy(policy, { bucketName: desired.bucket.name, partition: desired.partition, accountId: desired.accountId, roleArn: desired.role.arn });
-  const first = report.findings.find((f) => f.severity === 'error');
-  if (!report.ok && first !== undefined) throw new CosignerError(first.code ?? 'POLICY_LOCKOUT', `refusing the bucket policy: ${first.message}`, { hint: 'remove the bucket policy statements that deny the administrators or the role' });
-  return policy;
-}
-
 export function planBucket(input: PlanInput): PlannedAction {
   const { desired, observed } = input;
   const b = base('bucket', `S3 bucket ${desired.bucket.name}`);
@@ -198,52 +184,6 @@ export function planBucket(input: PlanInput): PlannedAction {
   }
 }
 
-/** PCR8 values of our attested statement in an existing key policy. */
-export function pcr8ValuesOf(policy: PolicyDocument | undefined): string[] {
-  const values: string[] = [];
-  for (const statement of policy?.Statement ?? []) {
-    if (statement.Sid === undefined || !OWNED_KEY_POLICY_SIDS.includes(statement.Sid) || statement.Effect !== 'Allow') continue;
-    for (const block of Object.values(statement.Condition ?? {})) {
-      for (const [key, value] of Object.entries(block)) {
-        if (key.toLowerCase() === 'kms:recipientattestation:pcr8') values.push(...(Array.isArray(value) ? value : [value]).map((v) => String(v).toLowerCase()));
-      }
-    }
-  }
-  return [...new Set(values)];
-}
-
-/** The key policy to write on an existing key, merged and proven; undefined when already right. */
-function keyPolicyUpdate(input: PlanInput, key: ObservedKey): PolicyDocument | undefined {
-  const { desired } = input;
-  // A PCR8 rotation in progress (`attest --add`) keeps its list as long as it holds our value.
-  const existingPcr8 = pcr8ValuesOf(key.policy);
-  const list = existingPcr8.includes(desired.key.pcr8.value) ? existingPcr8 : [desired.key.pcr8.value];
-  const built = keyPolicyFor(desired, list);
-  const policy = key.policy === undefined ? built : mergeBySid(key.policy, built, { ownedSids: OWNED_KEY_POLICY_SIDS }).policy;
-  if (samePolicy(policy, key.policy)) return undefined;
-  proveKey(input, policy, list, key.arn);
-  return policy;
-}
-
-/** Refuse (throw) a key policy that fails the lockout or bypass proofs or the size quota. */
-function proveKey(input: PlanInput, policy: PolicyDocument, pcr8: string[], keyArn: string): void {
-  const { desired } = input;
-  const admins = desired.key.policyInput.adminArns;
-  assertKeyPolicyProofs(
-    proveKeyPolicy(policy, {
-      keyArn,
-      roleArn: desired.role.arn,
-      pcr8,
-      adminArns: admins === undefined || admins.length === 0 ? [accountRootArn(desired.accountId, desired.partition)] : admins,
-      callerArn: input.callerArn,
-      debugEnclave: desired.key.profile === 'fireblocks-exact' || desired.key.policyInput.denyDebug === false ? 'accept-risk' : 'deny-required',
-    }),
-  );
-  if (policySize(policy) > KEY_POLICY_MAX_BYTES) {
-    throw new CosignerError('POLICY_TOO_LARGE', `the key policy would be ${policySize(policy)} bytes, over KMS's ${KEY_POLICY_MAX_BYTES}`, { hint: 'remove foreign statements from the key policy' });
-  }
-}
-
 export function planKey(input: PlanInput): PlannedAction {
   const { desired, observed } = input;
   const b = base('key', `KMS key ${desired.key.alias}`);
@@ -251,11 +191,11 @@ export function planKey(input: PlanInput): PlannedAction {
   const adopt = desired.key.adopt;
   const aliasOp: PlannedOp = { op: 'kms:CreateAlias', detail: `point ${desired.key.alias} at the key` };
   const rotationOp: PlannedOp = { op: 'kms:EnableKeyRotation', detail: 'enable automatic rotation (yearly)' };
-  const notes = [...(desired.key.rotationNote === undefined ? [] : [desired.key.rotationNote])];
+  const notes = [...(desired.key.rotationNote === undefined ? [] : [desired.key.rotationNote]), ...(desired.key.pcr8.presetNote === undefined ? [] : [desired.key.pcr8.presetNote])];
   try {
     if (adopt === undefined && key === undefined) {
       const placeholder = `arn:${desired.partition}:kms:${desired.region}:${desired.accountId}:key/00000000-0000-4000-8000-000000000000`;
-      proveKey(input, desired.key.policy, [desired.key.pcr8.value], placeholder);
+      proveKey(input, desired.key.policy, desired.key.pcr8.values, placeholder, true);
       return {
         ...b,
         notes,
@@ -299,10 +239,13 @@ export function planKey(input: PlanInput): PlannedAction {
     const reasons: string[] = [];
     if (adopting) reasons.push('adopt the existing key named in the config');
     if (key.foundBy === 'journal' || key.foundBy === 'token') reasons.push('finish the key an interrupted run created');
-    const policy = keyPolicyUpdate(input, key);
+    const update = keyPolicyUpdate(input, { ...key, policy: key.policy });
+    const policy = update.policy;
+    notes.push(...update.notes);
     if (policy !== undefined) {
-      reasons.push('the key policy differs');
-      first.push({ op: 'kms:PutKeyPolicy', detail: 'write the attested key policy (merged by Sid)', data: { policy } });
+      const change = update.pcr8Change;
+      reasons.push(change === undefined ? 'the key policy differs' : `the key policy's PCR8 list differs (${pcr8ChangeText(change)})`);
+      first.push({ op: 'kms:PutKeyPolicy', detail: change === undefined ? 'write the attested key policy (merged by Sid)' : `write the attested key policy (merged by Sid) with PCR8 ${change.config.map(shortPCR8).join(', ')}`, data: { policy } });
     }
     if (key.foundBy !== 'alias') {
       reasons.push(`alias ${desired.key.alias} is missing`);
@@ -330,12 +273,12 @@ export function planKey(input: PlanInput): PlannedAction {
         roleArn: desired.role.arn,
         adminArns: desired.key.policyInput.adminArns ?? [],
         callerArn: input.callerArn,
-        pcr8: [desired.key.pcr8.value],
+        pcr8: desired.key.pcr8.values,
       });
       if (teardown !== undefined) first.push({ op: 'kms:PutKeyPolicy', detail: `let the administrators retire twin ${twin.keyId}`, data: { keyId: twin.keyId, policy: teardown } });
       second.push({ op: 'kms:ScheduleKeyDeletion', detail: `schedule twin ${twin.keyId} for deletion (7 days)`, data: { keyId: twin.keyId, pendingWindowInDays: 7 } });
     }
-    return existing({ ...b, notes }, key.arn, reasons, [first, second], adopting ? { adopt: true } : {});
+    return existing({ ...b, notes }, key.arn, reasons, [first, second], { ...(adopting ? { adopt: true } : {}), ...(update.pcr8Change === undefined ? {} : { pcr8Change: update.pcr8Change }) });
   } catch (error) {
     if (isCosignerError(error) && (error.code.startsWith('POLICY_') || error.code.startsWith('PCR_'))) return refuse({ ...b, notes }, error.code, error.message, error.hint ?? '', key?.arn);
     throw error;

@@ -55,6 +55,18 @@ export interface Refusal {
   hint: string;
 }
 
+/** How a key policy's PCR8 list changes: the live list, the config's, and the difference. */
+export interface Pcr8Change {
+  /** The values the live key policy admits. */
+  live: string[];
+  /** The values the config admits (what the plan writes). */
+  config: string[];
+  /** In the config, not in the live policy. */
+  added: string[];
+  /** In the live policy, not in the config: applying removes them. */
+  removed: string[];
+}
+
 export interface PlannedAction {
   node: NodeId;
   /** e.g. `IAM role treasury-cosigner`. */
@@ -72,6 +84,8 @@ export interface PlannedAction {
   notes: string[];
   /** True when an existing resource named in the config is taken over (tagged as adopted). */
   adopt?: boolean;
+  /** The key node only: the PCR8 list the plan changes in the live key policy. */
+  pcr8Change?: Pcr8Change;
 }
 
 /** Values apply needs that observation resolved (and the plan shows). */
@@ -113,7 +127,8 @@ export interface Plan {
   /** Hash of what the plan was computed from (config-derived desired state + observed facts). */
   fingerprint: string;
   inputs: { desiredHash: string; observedHash: string };
-  pcr8: { value: string; source: string; label: string };
+  /** The PCR8 list of the config (`value` is its first value), and what applying changes in the live key policy. */
+  pcr8: { value: string; values: string[]; source: string; label: string; change?: Pcr8Change };
   actions: PlannedAction[];
   context: PlanContext;
   summary: PlanSummary;

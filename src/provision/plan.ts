@@ -68,7 +68,7 @@ export function buildPlan(options: BuildPlanOptions): Plan {
     createdAt: options.now.toISOString(),
     fingerprint: hashOf({ desiredHash, observedHash }),
     inputs: { desiredHash, observedHash },
-    pcr8: { value: desired.key.pcr8.value, source: desired.key.pcr8.source, label: desired.key.pcr8.label },
+    pcr8: { value: desired.key.pcr8.value, values: [...desired.key.pcr8.values], source: desired.key.pcr8.source, label: desired.key.pcr8.label, ...(key.pcr8Change === undefined ? {} : { change: key.pcr8Change }) },
     actions,
     context: {
       ...(observed.network.vpcId === undefined ? {} : { vpcId: observed.network.vpcId }),

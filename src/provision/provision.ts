@@ -23,7 +23,7 @@ import { buildPlan, checkSavedPlan, isNoop, parsePlanFile, refusalOf } from './p
 import type { Plan } from './plan-types.js';
 import { buildReceipt, receiptPath, writeReceipt, type Receipt } from './receipt.js';
 import { withReadRetry } from './read-retry.js';
-import { planLines } from './render.js';
+import { applyQuestion, planLines } from './render.js';
 import { TOOL_VERSION } from './version.js';
 
 export interface ProvisionRequest {
@@ -163,7 +163,7 @@ export async function runProvisionFlow(request: ProvisionRequest, deps: Provisio
     let applied: ApplyResult | undefined;
     try {
       if (!isNoop(plan)) {
-        await io.confirm(`apply ${plan.summary.writes} change(s) to account ${plan.accountId} in ${plan.region}?`, '--yes', plan);
+        await io.confirm(applyQuestion(plan), '--yes', plan);
         checkInterrupted(signal, 'interrupted before any change: nothing was changed');
         await settlePending(journal, observed, plan);
         applied = await applyPlan({ plan, desired, observed, ports, journal, io, callerArn: identity.callerArn, ...(deps.concurrency === undefined ? {} : { concurrency: deps.concurrency }), ...(deps.retry === undefined ? {} : { retry: deps.retry }), ...(signal === undefined ? {} : { signal }) });

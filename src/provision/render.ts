@@ -6,7 +6,8 @@
  */
 import { escapeControl as e } from '../io/safe-text.js';
 import type { Style } from '../io/style.js';
-import type { Plan, PlannedAction } from './plan-types.js';
+import { shortPCR8 } from '../policy/pcr8.js';
+import type { Pcr8Change, Plan, PlannedAction } from './plan-types.js';
 import type { Receipt } from './receipt.js';
 
 const PLAIN: Style = { bold: (t) => t, dim: (t) => t, red: (t) => t, green: (t) => t, yellow: (t) => t, cyan: (t) => t };
@@ -18,13 +19,36 @@ const MARK: Record<PlannedAction['kind'], { sign: string; word: string; color: k
   refuse: { sign: '!', word: 'refuse', color: 'red' },
 };
 
-function short(value: string): string {
-  return value.length > 16 ? `${value.slice(0, 6)}…${value.slice(-4)}` : value;
+const short = shortPCR8;
+
+/** The PCR8 change applying the plan makes to the live key policy, if any. */
+function pcr8ChangeOf(plan: Pick<Plan, 'pcr8'>): Pcr8Change | undefined {
+  const change = plan.pcr8.change;
+  return change !== undefined && (change.added.length > 0 || change.removed.length > 0) ? change : undefined;
+}
+
+
+/** The PCR8 change of a plan as one line's text: `+ da1d9e…99a8 (config), − fffc94…2d49 (live policy only)`. */
+function pcr8ChangeLine(change: Pcr8Change): string {
+  return [...change.added.map((v) => `+ ${short(v)} (in the config)`), ...change.removed.map((v) => `− ${short(v)} (only in the live key policy)`)].join(', ');
+}
+
+/**
+ * The question apply asks. A PCR8 change to the live key policy is named in it, so that nobody
+ * admits or locks out an enclave image by answering a generic "apply N changes?".
+ */
+export function applyQuestion(plan: Plan): string {
+  const change = pcr8ChangeOf(plan);
+  const pcr8 = change === undefined ? '' : `, changing the key policy's PCR8 list (${[...change.added.map((v) => `add ${short(v)}`), ...change.removed.map((v) => `remove ${short(v)}`)].join(', ')})`;
+  return `apply ${plan.summary.writes} change(s) to account ${plan.accountId} in ${plan.region}${pcr8}?`;
 }
 
 /** The plan as lines: header, one line per node, its calls, refusals' hints, notes and a summary. */
 export function planLines(plan: Plan, style: Style = PLAIN): string[] {
-  const lines = [style.bold(e(`Plan for co-signer ${plan.name} in account ${plan.accountId}, ${plan.region}`)), style.dim(e(`  PCR8 ${short(plan.pcr8.value)} from the ${plan.pcr8.label}`))];
+  const values = plan.pcr8.values ?? [plan.pcr8.value];
+  const lines = [style.bold(e(`Plan for co-signer ${plan.name} in account ${plan.accountId}, ${plan.region}`)), style.dim(e(`  PCR8 ${values.map(short).join(', ')} from the ${plan.pcr8.label}`))];
+  const change = pcr8ChangeOf(plan);
+  if (change !== undefined) lines.push(style.yellow(e(`  PCR8 change in the key policy: ${pcr8ChangeLine(change)}`)));
   const width = Math.max(...plan.actions.map((a) => e(a.resource).length));
   for (const action of plan.actions) {
     const mark = MARK[action.kind];

@@ -1,13 +1,19 @@
 /**
  * Status: every co-signer in the account and region (by tags), each resource with its state, and
- * for the configured co-signer the drift from its config (the provision plan's pending changes and
- * notes). Read calls only. The enclave itself runs inside the host, beyond the reach of AWS APIs:
- * status reports whether the host has Nitro Enclaves enabled and says where to ask for the rest.
+ * for the configured co-signer the drift from its config: the provision plan's pending changes,
+ * refusals and notes, the statements of the live key and bucket policies that are not ours, and the
+ * PCR8 values the live key policy admits that differ from the config's. Read calls only. The
+ * enclave itself runs inside the host, beyond the reach of AWS APIs: status reports whether the
+ * host has Nitro Enclaves enabled and says where to ask for the rest.
  */
 import { dirname } from 'node:path';
 import { describeCaller } from '../aws/identity.js';
 import type { AwsPorts } from '../aws/ports.js';
 import type { CosignerConfig } from '../config/schema.js';
+import { OWNED_BUCKET_POLICY_SIDS, OWNED_KEY_POLICY_SIDS } from '../policy/constants.js';
+import { foreignStatements } from '../policy/merge.js';
+import { pcr8Change, pcr8ValuesOf } from '../policy/pcr8.js';
+import type { PolicyDocument } from '../policy/types.js';
 import { discover, type FoundResource } from './discover.js';
 import { Journal, journalPath } from './journal.js';
 import { planProvision } from './provision.js';
@@ -30,6 +36,22 @@ export interface DriftItem {
   notes: string[];
 }
 
+/** A statement of a policy, by Sid when it has one, else by its index. */
+export interface StatementRef {
+  index: number;
+  sid?: string;
+}
+
+/** The PCR8 values the live key policy admits against the config's. */
+export interface Pcr8Status {
+  live: string[];
+  config: string[];
+  /** In the live policy, not in the config. */
+  onlyLive: string[];
+  /** In the config, not in the live policy. */
+  onlyConfig: string[];
+}
+
 export interface CoSignerStatus {
   name: string;
   configured: boolean;
@@ -39,6 +61,11 @@ export interface CoSignerStatus {
   host?: { id: string; state: string; enclaveEnabled: boolean; enclave: string };
   /** Only for the configured co-signer: where AWS differs from the config. */
   drift?: DriftItem[];
+  /** Only for the configured co-signer: statements of the live policies that are not ours (drift). */
+  foreignStatements?: { keyPolicy: StatementRef[]; bucketPolicy: StatementRef[] };
+  /** Only for the configured co-signer with a readable key policy: its PCR8 values against the config's. */
+  pcr8?: Pcr8Status;
+  /** No pending change, no foreign statement, and the key admits exactly the config's PCR8 values. */
   inSync?: boolean;
 }
 
@@ -90,9 +117,22 @@ export async function runStatusFlow(request: { all: boolean; name?: string }, de
       // The journal (read, not locked) finds a key an interrupted run created before its alias.
       const scope = { name, accountId: identity.accountId, region: identity.region };
       const journal = await Journal.open(journalPath(dirname(deps.configPath), scope), scope).catch(() => undefined);
-      const { plan } = await planProvision({ ports, config: deps.config, now: deps.now }, journal, identity);
+      const { plan, observed, desired } = await planProvision({ ports, config: deps.config, now: deps.now }, journal, identity);
       status.drift = plan.actions.filter((a) => a.kind !== 'noop' || a.notes.length > 0).map((a) => ({ resource: a.resource, kind: a.kind, reasons: a.kind === 'noop' ? [] : a.reasons, notes: a.notes }));
-      status.inSync = plan.actions.every((a) => a.kind === 'noop');
+      // Statements the config does not describe are drift even where provision keeps them.
+      const refs = (policy: PolicyDocument | undefined, owned: readonly string[]) => (policy === undefined ? [] : foreignStatements(policy, owned).map(({ index, statement }) => ({ index, ...(statement.Sid === undefined ? {} : { sid: statement.Sid }) })));
+      status.foreignStatements = {
+        keyPolicy: refs(observed.key?.policy, OWNED_KEY_POLICY_SIDS),
+        bucketPolicy: refs(observed.bucket.status === 'present' ? observed.bucket.policy : undefined, OWNED_BUCKET_POLICY_SIDS),
+      };
+      if (observed.key?.policy !== undefined) {
+        const live = pcr8ValuesOf(observed.key.policy);
+        const { added, removed } = pcr8Change(live, desired.key.pcr8.values);
+        status.pcr8 = { live, config: [...desired.key.pcr8.values], onlyLive: removed, onlyConfig: added };
+      }
+      const pcr8Differs = status.pcr8 !== undefined && (status.pcr8.onlyLive.length > 0 || status.pcr8.onlyConfig.length > 0);
+      const foreign = status.foreignStatements.keyPolicy.length + status.foreignStatements.bucketPolicy.length > 0;
+      status.inSync = plan.actions.every((a) => a.kind === 'noop') && !foreign && !pcr8Differs;
     }
     coSigners.push(status);
   }

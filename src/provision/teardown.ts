@@ -94,7 +94,7 @@ export async function runDestroyFlow(request: DestroyRequest, deps: DestroyDeps)
       // The maximum waiting period unless the config sets another.
       deletionWindowDays: config?.kms.deletionWindowDays ?? 30,
       adminArns: config?.kms.adminArns ?? [],
-      fallbackPcr8: config?.fireblocks.pcr8 ?? fireblocksPreset(config?.fireblocks.env === 'custom' || config === undefined ? 'global' : config.fireblocks.env).pcr8,
+      fallbackPcr8: config?.fireblocks.pcr8?.[0] ?? fireblocksPreset(config?.fireblocks.env === 'custom' || config === undefined ? 'global' : config.fireblocks.env).pcr8,
     });
     const work = plan.actions.filter((a) => a.decision !== 'keep');
     if (request.dryRun) return { mode: 'dry-run', caller, plan };

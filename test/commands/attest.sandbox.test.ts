@@ -6,11 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CommandContext, Invocation } from '../../src/command-kit.js';
-import { currentPCR8List, execute, parseOptions, runAttest, type AttestOptions } from '../../src/commands/attest.js';
+import { execute, parseOptions, runAttest, type AttestOptions } from '../../src/commands/attest.js';
 import { createSandboxEnclaveSession, createSandboxPorts, type SandboxPorts } from '../../src/aws/sandbox/index.js';
 import { parsePolicyDocument } from '../../src/policy/evaluate.js';
 import { buildRoleTrustPolicy } from '../../src/policy/iam-policies.js';
 import type { PolicyStatement } from '../../src/policy/types.js';
+import { pcr8ValuesOf } from '../../src/policy/pcr8.js';
 import { TestIoHost } from '../helpers/test-io-host.js';
 
 const ACCOUNT = '123456789012';
@@ -55,7 +56,7 @@ function options(patch: Partial<AttestOptions> = {}): AttestOptions {
     adminArns: [],
     pcr3RoleBinding: false,
     allowRotation: true,
-    preset: { name: 'fireblocks.env=global (preset)', pcr8: GLOBAL },
+    configured: { name: 'fireblocks.env=global (preset)', values: [GLOBAL] },
     removeStatements: ['Enable IAM User Permissions'],
     dryRun: false,
     ...patch,
@@ -89,7 +90,7 @@ describe('attest on the sandbox', () => {
     expect(sleeps.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(5000);
     expect(io.steps[0]?.updates.length).toBe(result.writeAttempts - 1);
     const live = parsePolicyDocument((await ports.kms.getKeyPolicy({ KeyId: keyArn, PolicyName: 'default' })).Policy ?? '');
-    expect(currentPCR8List(live)).toEqual([GLOBAL]);
+    expect(pcr8ValuesOf(live)).toEqual([GLOBAL]);
     expect(live.Statement.map((s) => s.Sid)).not.toContain('Enable IAM User Permissions');
   });
 
@@ -227,12 +228,12 @@ describe('attest on the sandbox', () => {
   describe('with real image files and nitro-cli outputs (in-process readers)', () => {
     const testdata = new URL('../fixtures/testdata/', import.meta.url).pathname;
     const SIGNED_PCR8 = '87cbdc1714ca854c6dae284a0cc426471aae7aca035df20c719a877ffa80c19d14afc44c7dbd9a87e6393efa9f0c22c6';
-    const custom = { name: 'fireblocks.pcr8 (config)', pcr8: SIGNED_PCR8 };
+    const custom = { name: 'fireblocks.pcr8 (config)', values: [SIGNED_PCR8] };
 
     it('measures the signed EIF and agrees with build-enclave, describe-eif and the config', async () => {
       const { ports } = await setUp(0);
       const result = await attestWith(ports, new TestIoHost({ assumeYes: true }), {
-        preset: custom,
+        configured: custom,
         eif: join(testdata, 'eif/v4-signed-metadata.eif'),
         buildOutput: join(testdata, 'nitro-cli/build-enclave.signed.json'),
         describeEifOutput: join(testdata, 'nitro-cli/describe-eif.signed.json'),
@@ -254,12 +255,12 @@ describe('attest on the sandbox', () => {
     ] as const)('refuses %s', async (_name, files, code) => {
       const { ports } = await setUp(0);
       const patch = Object.fromEntries(Object.entries(files).map(([key, path]) => [key, join(testdata, path)]));
-      await expect(attestWith(ports, new TestIoHost({ assumeYes: true }), { preset: custom, ...patch })).rejects.toMatchObject({ code });
+      await expect(attestWith(ports, new TestIoHost({ assumeYes: true }), { configured: custom, ...patch })).rejects.toMatchObject({ code });
     });
 
     it('refuses a tampered signed EIF', async () => {
       const { ports } = await setUp(0);
-      const error = await attestWith(ports, new TestIoHost({ assumeYes: true }), { preset: custom, eif: join(testdata, 'eif/tampered-signed.eif') }).then(
+      const error = await attestWith(ports, new TestIoHost({ assumeYes: true }), { configured: custom, eif: join(testdata, 'eif/tampered-signed.eif') }).then(
         () => undefined,
         (e: unknown) => e as { code?: string; exitCode?: number },
       );

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type * as KMS from '@aws-sdk/client-kms';
 import type { CommandModule } from '../../src/command-kit.js';
-import { currentPCR8List, runAttest, render, type AttestCliOptions, type AttestDeps, type AttestOptions, type AttestResult } from '../../src/commands/attest.js';
+import { runAttest, render, type AttestCliOptions, type AttestDeps, type AttestOptions, type AttestResult } from '../../src/commands/attest.js';
 import { createStyle } from '../../src/io/style.js';
 import { parsePolicyDocument } from '../../src/policy/evaluate.js';
 import { buildKeyPolicy } from '../../src/policy/key-policy.js';
 import type { PolicyDocument } from '../../src/policy/types.js';
+import { pcr8ValuesOf } from '../../src/policy/pcr8.js';
 import { TestIoHost } from '../helpers/test-io-host.js';
 
 const ACCOUNT = '123456789012';
@@ -17,7 +18,7 @@ const ROOT = `arn:aws:iam::${ACCOUNT}:root`;
 const CALLER = `arn:aws:sts::${ACCOUNT}:assumed-role/Deployer/session`;
 const GLOBAL = 'da1d9eca20ce98ab4fdbc51f8e5a2307fd4c61829b7d8bff40976cd6676862c8f3476ff4bdd0f65ecf4a48d6eb3099a8';
 const EU = 'fffc94d68a150b49dc39b23954c793cd1a4f7972f528a1ee258dc130b6cd9454e29ae72ef66bd9697a55e774e17a2d49';
-const PRESET = { name: 'fireblocks.env=global (preset)', pcr8: GLOBAL };
+const PRESET = { name: 'fireblocks.env=global (preset)', values: [GLOBAL] };
 
 /** The policy KMS gives a key created without one (key-policy-default.html). */
 const DEFAULT_KEY_POLICY: PolicyDocument = {
@@ -86,7 +87,7 @@ class FakeKMS {
 }
 
 function options(patch: Partial<AttestOptions> = {}): AttestOptions {
-  return { keyId: 'alias/treasury-cosigner', role: { arn: ROLE }, profile: 'hardened', adminArns: [], pcr3RoleBinding: false, allowRotation: true, preset: PRESET, removeStatements: [], dryRun: false, ...patch };
+  return { keyId: 'alias/treasury-cosigner', role: { arn: ROLE }, profile: 'hardened', adminArns: [], pcr3RoleBinding: false, allowRotation: true, configured: PRESET, removeStatements: [], dryRun: false, ...patch };
 }
 
 interface Harness {
@@ -155,7 +156,7 @@ describe('runAttest: writing', () => {
     // Foreign statements are unchanged and in order; ours are replaced in place, new ones appended.
     expect(statements.filter((s) => s.Sid === undefined || s.Sid === 'AuditRead')).toEqual(foreign);
     expect(statements.map((s) => s.Sid)).toEqual(['AuditRead', 'Enable enclave data processing for specific role', 'Allow GetKeyPolicy to co-signer', 'Allow policy management to root user', 'CosignerKeyRecovery', 'CosignerDenyDebugEnclave', undefined, 'CosignerKeyRotation']);
-    expect(currentPCR8List(stored(kms))).toEqual([GLOBAL]);
+    expect(pcr8ValuesOf(stored(kms))).toEqual([GLOBAL]);
   });
 
   it('keeps the statements of a policy pasted from the Fireblocks guide and adds the hardening', async () => {
@@ -282,7 +283,7 @@ describe('runAttest: PCR8 sources', () => {
       expect.unreachable();
     } catch (error) {
       expect(error).toMatchObject({ code: 'PCR_SOURCES_DISAGREE', exitCode: 3 });
-      expect((error as { context: unknown }).context).toEqual({ sources: [{ source: '--eif other.eif', value: EU }, { source: PRESET.name, value: GLOBAL }] });
+      expect((error as { context: unknown }).context).toEqual({ sources: [{ source: '--eif other.eif', value: EU }, { source: PRESET.name, value: GLOBAL }], configured: [GLOBAL] });
       expect((error as Error).message).toContain(`--eif other.eif`);
     }
     expect(kms.puts).toEqual([]);
@@ -297,8 +298,8 @@ describe('runAttest: PCR8 sources', () => {
     ['an upper-case PCR8', { pcr8: GLOBAL.toUpperCase() }, {}, 'PCR_INVALID'],
     ['a short PCR8', { pcr8: GLOBAL.slice(0, 64) }, {}, 'PCR_INVALID'],
     ['a PCR8 with other characters', { pcr8: `${GLOBAL.slice(0, 95)}z` }, {}, 'PCR_INVALID'],
-    ['an all-zero PCR8', { pcr8: '0'.repeat(96), preset: undefined }, {}, 'PCR_INVALID'],
-    ['no source at all', { preset: undefined }, {}, 'PCR_SOURCE_MISSING'],
+    ['an all-zero PCR8', { pcr8: '0'.repeat(96), configured: undefined }, {}, 'PCR_INVALID'],
+    ['no source at all', { configured: undefined }, {}, 'PCR_SOURCE_MISSING'],
   ] as const)('refuses %s', async (_name, patch, extra, code) => {
     const { kms, deps } = harness(undefined, undefined, extra);
     await expect(runAttest(options({ ...withoutDefault, ...(patch as Partial<AttestOptions>) }), deps)).toThrowCosignerError(code);
@@ -313,14 +314,14 @@ describe('runAttest: two-phase rotation', () => {
     const added = await runAttest(options({ add: 'new.eif' }), deps);
     expect(added).toMatchObject({ mode: 'add', previousPcr8: [GLOBAL], pcr8: [GLOBAL, EU] });
     expect(added.sources).toEqual([{ source: '--add new.eif', kind: 'add', value: EU }]);
-    expect(currentPCR8List(stored(kms))).toEqual([GLOBAL, EU]);
+    expect(pcr8ValuesOf(stored(kms))).toEqual([GLOBAL, EU]);
     const change = added.diff.statements.find((s) => s.kind === 'changed');
     expect(change?.fields?.[0]).toMatchObject({ added: [EU], removed: [] });
 
     await expect(runAttest(options({ add: EU, pcr8: GLOBAL }), deps)).toThrowCosignerError('PCR_SOURCES_DISAGREE');
     const pruned = await runAttest(options({ prune: GLOBAL }), deps);
     expect(pruned).toMatchObject({ mode: 'prune', pcr8: [EU], sources: [] });
-    expect(currentPCR8List(stored(kms))).toEqual([EU]);
+    expect(pcr8ValuesOf(stored(kms))).toEqual([EU]);
   });
 
   it('refuses to prune the last value, a value not in the list, and --add with --prune', async () => {

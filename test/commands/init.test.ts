@@ -69,7 +69,7 @@ describe('init wizard', () => {
     const io = new TestIoHost({ answers: [PCR] });
     const result = await runInit(options({ flags: { name: 'alpha', fbEnv: 'custom' } }), { io });
     expect(io.prompts.map((p) => p.flag)).toEqual(['--pcr8']);
-    expect(result).toMatchObject({ config: { fireblocks: { env: 'custom', pcr8: PCR } } });
+    expect(result).toMatchObject({ config: { fireblocks: { env: 'custom', pcr8: [PCR] } } });
     const named = new TestIoHost({ interactive: true, assumeYes: true, answers: ['beta'] });
     await expect(runInit(options({ path: join(dir, 'b.json'), flags: { fbEnv: 'eu' } }), { io: named })).resolves.toMatchObject({ config: { name: 'beta' } });
   });

@@ -45,7 +45,7 @@ describe('loadConfig', () => {
   it('lower-cases PCR8 and requires it for a custom environment', async () => {
     const pcr = 'AB'.repeat(48);
     const path = await writeConfig({ schemaVersion: 1, name: 'alpha', fireblocks: { env: 'custom', pcr8: pcr } });
-    expect((await loadConfig({ path, env: {} })).config.fireblocks.pcr8).toBe(pcr.toLowerCase());
+    expect((await loadConfig({ path, env: {} })).config.fireblocks.pcr8).toEqual([pcr.toLowerCase()]);
     const bad = await writeConfig({ schemaVersion: 1, name: 'alpha', fireblocks: { env: 'custom' } });
     await expect(loadConfig({ path: bad, env: {} })).toThrowCosignerError('CONFIG_INVALID');
   });
@@ -58,6 +58,19 @@ describe('loadConfig', () => {
     expect((await loadConfig({ path, env: {}, flags: { acceptGrant: [b] } })).config.kms.acceptedGrants).toEqual([b]);
     const error = await loadConfig({ path, env: {}, flags: { acceptGrant: ['grant-1'] } }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'CONFIG_INVALID', hint: expect.stringContaining('--accept-grant <grantId> or COSIGNER_ACCEPT_GRANT') as unknown });
+  });
+
+  it('loads fireblocks.pcr8 as one string (every schemaVersion 1 file) or as a list of values', async () => {
+    const [a, b] = ['ab'.repeat(48), 'cd'.repeat(48)];
+    const list = await writeConfig({ schemaVersion: 1, name: 'alpha', fireblocks: { env: 'global', pcr8: [a, b.toUpperCase()] } });
+    expect((await loadConfig({ path: list, env: {} })).config.fireblocks).toEqual({ env: 'global', pcr8: [a, b] });
+    // From the environment (comma-separated) and from repeated flags, like every list setting.
+    const plain = await writeConfig({ schemaVersion: 1, name: 'alpha' });
+    expect((await loadConfig({ path: plain, env: { COSIGNER_PCR8: `${a},${b}` } })).config.fireblocks.pcr8).toEqual([a, b]);
+    expect((await loadConfig({ path: plain, env: {}, flags: { pcr8: [b] } })).config.fireblocks.pcr8).toEqual([b]);
+    for (const pcr8 of [[], [a, a.toUpperCase()], [a, 'zz']]) {
+      await expect(loadConfig({ path: await writeConfig({ schemaVersion: 1, name: 'alpha', fireblocks: { pcr8 } }), env: {} })).toThrowCosignerError('CONFIG_INVALID');
+    }
   });
 
   it('lists unknown keys', async () => {
@@ -149,6 +162,15 @@ describe('saveConfig', () => {
     expect((await loadConfig({ path: out, env: {} })).config).toEqual(config);
   });
 
+  it('writes one PCR8 value as a string, the form every schemaVersion 1 reader knows, and several as a list', async () => {
+    const [a, b] = ['ab'.repeat(48), 'cd'.repeat(48)];
+    const one = (await loadConfig({ path: await writeConfig({ schemaVersion: 1, name: 'alpha', fireblocks: { env: 'custom', pcr8: [a] } }), env: {} })).config;
+    expect(JSON.parse(serializeConfig(one))).toMatchObject({ fireblocks: { env: 'custom', pcr8: a } });
+    expect(Object.keys(JSON.parse(serializeConfig(one)) as object).slice(0, 3)).toEqual(['schemaVersion', 'name', 'fireblocks']);
+    const two = (await loadConfig({ path: await writeConfig({ schemaVersion: 1, name: 'alpha', fireblocks: { pcr8: [a, b] } }), env: {} })).config;
+    expect(JSON.parse(serializeConfig(two))).toMatchObject({ fireblocks: { env: 'global', pcr8: [a, b] } });
+  });
+
   it('fails with FILE_UNWRITABLE into a missing directory and leaves nothing behind', async () => {
     const { config } = await loadConfig({ path: await writeConfig({ schemaVersion: 1, name: 'a' }), env: {} });
     await expect(saveConfig(join(dir, 'missing', 'c.json'), config)).toThrowCosignerError('FILE_UNWRITABLE');
@@ -169,6 +191,11 @@ describe('settings table', () => {
       .filter(([key]) => key !== 'schemaVersion' && key !== '$schema')
       .flatMap(([key, value]) => (value.properties && key !== 'tags' ? Object.keys(value.properties).map((k) => `${key}.${k}`) : [key]));
     expect(new Set(SETTINGS.map((s) => s.path))).toEqual(new Set(leaves));
+  });
+
+  it('describes fireblocks.pcr8 as one value or a list in the JSON schema', () => {
+    const schema = configJsonSchema() as { properties: { fireblocks: { properties: { pcr8: { anyOf: { type: string }[] } } } } };
+    expect(schema.properties.fireblocks.properties.pcr8.anyOf.map((s) => s.type)).toEqual(['string', 'array']);
   });
 
   it('merges nested layers without losing siblings', () => {

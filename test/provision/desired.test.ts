@@ -24,13 +24,20 @@ describe('desired state', () => {
     expect(desiredFor({ instance: { type: 'c5a.xlarge' } }).hash).not.toBe(desiredFor().hash);
   });
 
-  it('takes PCR8 from the Fireblocks preset or the custom value, and refuses a contradiction', () => {
+  it('takes the PCR8 list from fireblocks.pcr8 (the record attest keeps), else the Fireblocks preset', () => {
     const eu = validateConfig({ name: 'x', fireblocks: { env: 'eu' } }, 't');
-    expect(choosePcr8(eu)).toMatchObject({ value: FIREBLOCKS_ENVIRONMENTS.eu.pcr8, source: 'fireblocks-preset' });
+    expect(choosePcr8(eu)).toMatchObject({ value: FIREBLOCKS_ENVIRONMENTS.eu.pcr8, values: [FIREBLOCKS_ENVIRONMENTS.eu.pcr8], source: 'fireblocks-preset' });
+    expect(choosePcr8(eu).presetNote).toBeUndefined();
     const custom = validateConfig({ name: 'x', fireblocks: { env: 'custom', pcr8: 'ab'.repeat(48) } }, 't');
-    expect(choosePcr8(custom)).toMatchObject({ value: 'ab'.repeat(48), source: 'config' });
-    const both = validateConfig({ name: 'x', fireblocks: { env: 'global', pcr8: 'ab'.repeat(48) } }, 't');
-    expect(() => choosePcr8(both)).toThrowCosignerError('PCR_SOURCES_DISAGREE');
+    expect(choosePcr8(custom)).toMatchObject({ value: 'ab'.repeat(48), values: ['ab'.repeat(48)], source: 'config' });
+    // During a rotation both values; after it, a value that is not the preset, and the plan says so.
+    const rotating = validateConfig({ name: 'x', fireblocks: { env: 'global', pcr8: [FIREBLOCKS_ENVIRONMENTS.global.pcr8, 'ab'.repeat(48)] } }, 't');
+    expect(choosePcr8(rotating)).toMatchObject({ values: [FIREBLOCKS_ENVIRONMENTS.global.pcr8, 'ab'.repeat(48)], source: 'config' });
+    expect(choosePcr8(rotating).presetNote).toBeUndefined();
+    const rotated = validateConfig({ name: 'x', fireblocks: { env: 'global', pcr8: 'ab'.repeat(48) } }, 't');
+    expect(choosePcr8(rotated)).toMatchObject({ values: ['ab'.repeat(48)], source: 'config' });
+    expect(choosePcr8(rotated).presetNote).toMatch(/^fireblocks\.pcr8 admits ababab…abab, not the Global SaaS preset da1d9e…99a8/);
+    expect(desiredFor({ fireblocks: { pcr8: ['ab'.repeat(48), 'cd'.repeat(48)] } }).key.policy.Statement[0]?.Condition).toEqual({ StringEqualsIgnoreCase: { 'kms:RecipientAttestation:PCR8': ['ab'.repeat(48), 'cd'.repeat(48)] } });
   });
 
   it('turns rotation off (with a note) for the documented Fireblocks policy, which cannot allow it', () => {

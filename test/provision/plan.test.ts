@@ -39,7 +39,7 @@ describe('a plan for an empty account', () => {
     const create = action(p, 'key').rounds[0]![0]!;
     expect(create.data?.['policy']).toEqual(desired.key.policy);
     expect(JSON.stringify(create.data?.['policy'])).toContain(desired.key.pcr8.value);
-    expect(p.pcr8).toEqual({ value: desired.key.pcr8.value, source: 'fireblocks-preset', label: 'Fireblocks Global SaaS preset' });
+    expect(p.pcr8).toEqual({ value: desired.key.pcr8.value, values: [desired.key.pcr8.value], source: 'fireblocks-preset', label: 'Fireblocks Global SaaS preset' });
   });
 
   it('launches the host with the settings the issue asks for', () => {
@@ -59,10 +59,10 @@ describe('a plan for a converged account', () => {
     expect(isNoop(p)).toBe(true);
   });
 
-  it('does not undo a PCR8 rotation in progress (attest --add)', () => {
-    const desired = desiredFor();
-    const observed = convergedObserved(desired);
+  it('keeps a PCR8 rotation in progress that the config records (attest --add)', () => {
     const next = 'a'.repeat(96);
+    const desired = desiredFor({ fireblocks: { pcr8: [desiredFor().key.pcr8.value, next] } });
+    const observed = convergedObserved(desired);
     observed.key = ourKey(desired, { policy: buildKeyPolicy({ ...desired.key.policyInput, pcr8: [desired.key.pcr8.value, next] }) });
     expect(action(plan(desired, observed), 'key').kind).toBe('noop');
   });
