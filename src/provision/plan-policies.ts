@@ -46,7 +46,16 @@ export function statementName(ref: { index: number; sid?: string }): string {
 export function provenBucketPolicy(input: PlanInput, current: PolicyDocument | undefined): PolicyDocument {
   const { desired } = input;
   const policy = current === undefined ? desired.bucket.policy : mergeBySid(current, desired.bucket.policy, { ownedSids: OWNED_BUCKET_POLICY_SIDS }).policy;
-  const report = proveBucketPolicy(policy, { bucketName: desired.bucket.name, partition: desired.partition, accountId: desired.accountId, roleArn: desired.role.arn });
+  // The administrators and the caller (who writes the policy) must keep the bucket-policy actions.
+  const admins = desired.key.policyInput.adminArns;
+  const report = proveBucketPolicy(policy, {
+    bucketName: desired.bucket.name,
+    partition: desired.partition,
+    accountId: desired.accountId,
+    roleArn: desired.role.arn,
+    adminArns: [accountRootArn(desired.accountId, desired.partition), ...(admins ?? [])],
+    callerArn: input.callerArn,
+  });
   const first = report.findings.find((f) => f.severity === 'error');
   if (!report.ok && first !== undefined) {
     // Provision keeps foreign statements; one that fails the proofs is named, never silently kept.

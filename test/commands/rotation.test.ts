@@ -214,3 +214,42 @@ describe('provision and a foreign statement in the live key policy', () => {
     expect((await runProvisionCli({})).result.mode).toBe('up-to-date');
   });
 });
+
+describe('provision refuses every attacker class of foreign statement in the live policies (exit 5, named), writing nothing', () => {
+  const OTHER = '210987654321';
+  const ATTACKER = `${'7a'.repeat(47)}30`;
+  const classes: [string, (roleArn: string, account: string) => Record<string, unknown>, string][] = [
+    ['the role with StringLike PCR8 "*0"', (role) => ({ Effect: 'Allow', Principal: { AWS: role }, Action: 'kms:GenerateDataKey', Resource: '*', Condition: { StringLike: { 'kms:RecipientAttestation:PCR8': '*0' } } }), 'POLICY_BYPASS'],
+    ['the role with Null false plus StringNotEquals', (role) => ({ Effect: 'Allow', Principal: { AWS: role }, Action: 'kms:Decrypt', Resource: '*', Condition: { Null: { 'kms:RecipientAttestation:PCR8': 'false' }, StringNotEquals: { 'kms:RecipientAttestation:PCR8': NEW } } }), 'POLICY_BYPASS'],
+    ["another account's root with any PCR8", () => ({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${OTHER}:root` }, Action: 'kms:Decrypt', Resource: '*', Condition: { StringLike: { 'kms:RecipientAttestation:PCR8': '*' } } }), 'POLICY_BYPASS'],
+    ["another role of this account with an attacker's PCR8", (_role, account) => ({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'kms:Decrypt', Resource: '*', Condition: { StringEqualsIgnoreCase: { 'kms:RecipientAttestation:PCR8': ATTACKER } } }), 'POLICY_BYPASS'],
+    ['an Allow with NotPrincipal listing this account and one more', (_role, account) => ({ Effect: 'Allow', NotPrincipal: { AWS: [account, OTHER] }, Action: 'kms:Decrypt', Resource: '*' }), 'POLICY_BYPASS'],
+    ['kms:PutKeyPolicy for Principal "*"', () => ({ Effect: 'Allow', Principal: '*', Action: 'kms:PutKeyPolicy', Resource: '*' }), 'POLICY_KEY_CONTROL'],
+    ['kms:PutKeyPolicy for the co-signer role', (role) => ({ Effect: 'Allow', Principal: { AWS: role }, Action: 'kms:PutKeyPolicy', Resource: '*' }), 'POLICY_KEY_CONTROL'],
+  ];
+  it.each(classes)('%s', async (_name, make, code) => {
+    await runProvisionCli({});
+    const { policy, keyArn, roleArn } = await livePolicy();
+    const account = keyArn.split(':')[4] ?? '';
+    const ports = await createSandboxPorts({ dir: world.sandboxDir, region: REGION, env: {} });
+    await ports.kms.putKeyPolicy({ KeyId: keyArn, PolicyName: 'default', Policy: JSON.stringify({ ...policy, Statement: [...policy.Statement, { Sid: 'Foreign', ...make(roleArn, account) }] }) });
+    const before = await ports.readState();
+    const error = await runProvisionCli({}).catch((e: unknown) => e);
+    expect(isCosignerError(error, code as never) && error.exitCode).toBe(5);
+    expect((error as Error).message).toContain('"Foreign"');
+    expect((await ports.readState()).regions).toEqual(before.regions);
+  });
+
+  it('a bucket-policy Deny that would lock the caller out of the bucket policy (the administrators and the caller are proven, not only root)', async () => {
+    await runProvisionCli({});
+    const ports = await createSandboxPorts({ dir: world.sandboxDir, region: REGION, env: {} });
+    const who = await ports.sts.getCallerIdentity({});
+    const bucket = (await ports.s3.listBuckets({})).Buckets?.[0]?.Name ?? '';
+    const live = JSON.parse((await ports.s3.getBucketPolicy({ Bucket: bucket })).Policy ?? '{}') as PolicyDocument;
+    const deny = { Sid: 'OnlyRootUser', Effect: 'Deny', Principal: '*', Action: ['s3:PutBucketPolicy', 's3:DeleteBucketPolicy'], Resource: `arn:aws:s3:::${bucket}`, Condition: { StringNotEquals: { 'aws:PrincipalArn': `arn:aws:iam::${who.Account ?? ''}:root` } } };
+    await ports.s3.putBucketPolicy({ Bucket: bucket, Policy: JSON.stringify({ ...live, Statement: [...live.Statement, deny] }) });
+    const error = await runProvisionCli({}).catch((e: unknown) => e);
+    expect(isCosignerError(error, 'POLICY_LOCKOUT') && error.exitCode).toBe(5);
+    expect((error as Error).message).toContain('"OnlyRootUser"');
+  });
+});
