@@ -260,28 +260,20 @@ export function lockoutStep(ctx: KeyProofContext): ProofFinding[] {
         openWorld: true,
       };
       ctx.requests += 1;
+      // Denies the evaluator reads as not applying but AWS may apply (NotPrincipal, a session).
       const extra = [...notPrincipalDenies(ctx.policy, 'kms:PutKeyPolicy'), ...sessionDenies(ctx.policy, [principalArn], 'kms:PutKeyPolicy')];
-      if (extra.length > 0) {
-        findings.push({
-          check: 'lockout',
-          severity: 'error',
-          code: 'POLICY_LOCKOUT',
-          principal: admin,
-          action: 'kms:PutKeyPolicy',
-          message: `${who(principalArn, admin)} may be denied kms:PutKeyPolicy by ${extra.map((i) => describeStatement(ctx.policy.Statement[i], i)).join(', ')} (a Deny with NotPrincipal, or on one of its sessions)`,
-          statements: extra.map((i) => statementRef(ctx.policy, i)),
-        });
-        continue;
-      }
       const result = evaluateKeyPolicy(ctx.policy, request, [IAM_ALLOWS_ALL]);
-      if (result.possibleDecisions.length === 1 && result.possibleDecisions[0] === 'Allow') continue;
-      const denies = involved(ctx.policy, request, 'Deny');
+      if (extra.length === 0 && result.possibleDecisions.length === 1 && result.possibleDecisions[0] === 'Allow') continue;
+      const denies = [...new Set([...extra, ...involved(ctx.policy, request, 'Deny')])];
       const name = who(principalArn, admin);
-      const message = result.possibleDecisions.includes('ExplicitDeny')
-        ? `${name} ${result.decision === 'ExplicitDeny' ? 'is' : 'may be'} denied kms:PutKeyPolicy by ${denies.map((i) => describeStatement(ctx.policy.Statement[i], i)).join(', ')}`
-        : result.decision === 'Allow'
-          ? `${name} may lose kms:PutKeyPolicy: the grant depends on a condition that does not hold for every request`
-          : `no statement lets ${name} call kms:PutKeyPolicy`;
+      const by = denies.map((i) => describeStatement(ctx.policy.Statement[i], i)).join(', ');
+      const message = extra.length > 0
+        ? `${name} may be denied kms:PutKeyPolicy by ${by} (a Deny with NotPrincipal, or on one of its sessions)`
+        : result.possibleDecisions.includes('ExplicitDeny')
+          ? `${name} ${result.decision === 'ExplicitDeny' ? 'is' : 'may be'} denied kms:PutKeyPolicy by ${by}`
+          : result.decision === 'Allow'
+            ? `${name} may lose kms:PutKeyPolicy: the grant depends on a condition that does not hold for every request`
+            : `no statement lets ${name} call kms:PutKeyPolicy`;
       findings.push({
         check: 'lockout',
         severity: 'error',
