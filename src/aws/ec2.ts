@@ -28,6 +28,34 @@ export const EC2_OPERATIONS = [
   'RevokeSecurityGroupIngress',
   'DeleteSecurityGroup',
   'CreateTags',
+  // The managed network (network.mode "managed") and its teardown.
+  'CreateVpc',
+  'DeleteVpc',
+  'ModifyVpcAttribute',
+  'DescribeVpcAttribute',
+  'CreateSubnet',
+  'DeleteSubnet',
+  'CreateInternetGateway',
+  'AttachInternetGateway',
+  'DetachInternetGateway',
+  'DeleteInternetGateway',
+  'DescribeInternetGateways',
+  'AllocateAddress',
+  'ReleaseAddress',
+  'DescribeAddresses',
+  'CreateNatGateway',
+  'DescribeNatGateways',
+  'DeleteNatGateway',
+  'CreateRouteTable',
+  'AssociateRouteTable',
+  'DisassociateRouteTable',
+  'CreateRoute',
+  'ReplaceRoute',
+  'DeleteRouteTable',
+  'CreateVpcEndpoint',
+  'DescribeVpcEndpoints',
+  'DeleteVpcEndpoints',
+  'AuthorizeSecurityGroupIngress',
 ] as const;
 
 export interface EC2Port {
@@ -51,6 +79,33 @@ export interface EC2Port {
   revokeSecurityGroupIngress(input: SDK.RevokeSecurityGroupIngressCommandInput): Promise<SDK.RevokeSecurityGroupIngressCommandOutput>;
   deleteSecurityGroup(input: SDK.DeleteSecurityGroupCommandInput): Promise<SDK.DeleteSecurityGroupCommandOutput>;
   createTags(input: SDK.CreateTagsCommandInput): Promise<SDK.CreateTagsCommandOutput>;
+  createVpc(input: SDK.CreateVpcCommandInput): Promise<SDK.CreateVpcCommandOutput>;
+  deleteVpc(input: SDK.DeleteVpcCommandInput): Promise<SDK.DeleteVpcCommandOutput>;
+  modifyVpcAttribute(input: SDK.ModifyVpcAttributeCommandInput): Promise<SDK.ModifyVpcAttributeCommandOutput>;
+  describeVpcAttribute(input: SDK.DescribeVpcAttributeCommandInput): Promise<SDK.DescribeVpcAttributeCommandOutput>;
+  createSubnet(input: SDK.CreateSubnetCommandInput): Promise<SDK.CreateSubnetCommandOutput>;
+  deleteSubnet(input: SDK.DeleteSubnetCommandInput): Promise<SDK.DeleteSubnetCommandOutput>;
+  createInternetGateway(input: SDK.CreateInternetGatewayCommandInput): Promise<SDK.CreateInternetGatewayCommandOutput>;
+  attachInternetGateway(input: SDK.AttachInternetGatewayCommandInput): Promise<SDK.AttachInternetGatewayCommandOutput>;
+  detachInternetGateway(input: SDK.DetachInternetGatewayCommandInput): Promise<SDK.DetachInternetGatewayCommandOutput>;
+  deleteInternetGateway(input: SDK.DeleteInternetGatewayCommandInput): Promise<SDK.DeleteInternetGatewayCommandOutput>;
+  describeInternetGateways(input: SDK.DescribeInternetGatewaysCommandInput): Promise<SDK.DescribeInternetGatewaysCommandOutput>;
+  allocateAddress(input: SDK.AllocateAddressCommandInput): Promise<SDK.AllocateAddressCommandOutput>;
+  releaseAddress(input: SDK.ReleaseAddressCommandInput): Promise<SDK.ReleaseAddressCommandOutput>;
+  describeAddresses(input: SDK.DescribeAddressesCommandInput): Promise<SDK.DescribeAddressesCommandOutput>;
+  createNatGateway(input: SDK.CreateNatGatewayCommandInput): Promise<SDK.CreateNatGatewayCommandOutput>;
+  describeNatGateways(input: SDK.DescribeNatGatewaysCommandInput): Promise<SDK.DescribeNatGatewaysCommandOutput>;
+  deleteNatGateway(input: SDK.DeleteNatGatewayCommandInput): Promise<SDK.DeleteNatGatewayCommandOutput>;
+  createRouteTable(input: SDK.CreateRouteTableCommandInput): Promise<SDK.CreateRouteTableCommandOutput>;
+  associateRouteTable(input: SDK.AssociateRouteTableCommandInput): Promise<SDK.AssociateRouteTableCommandOutput>;
+  disassociateRouteTable(input: SDK.DisassociateRouteTableCommandInput): Promise<SDK.DisassociateRouteTableCommandOutput>;
+  createRoute(input: SDK.CreateRouteCommandInput): Promise<SDK.CreateRouteCommandOutput>;
+  replaceRoute(input: SDK.ReplaceRouteCommandInput): Promise<SDK.ReplaceRouteCommandOutput>;
+  deleteRouteTable(input: SDK.DeleteRouteTableCommandInput): Promise<SDK.DeleteRouteTableCommandOutput>;
+  createVpcEndpoint(input: SDK.CreateVpcEndpointCommandInput): Promise<SDK.CreateVpcEndpointCommandOutput>;
+  describeVpcEndpoints(input: SDK.DescribeVpcEndpointsCommandInput): Promise<SDK.DescribeVpcEndpointsCommandOutput>;
+  deleteVpcEndpoints(input: SDK.DeleteVpcEndpointsCommandInput): Promise<SDK.DeleteVpcEndpointsCommandOutput>;
+  authorizeSecurityGroupIngress(input: SDK.AuthorizeSecurityGroupIngressCommandInput): Promise<SDK.AuthorizeSecurityGroupIngressCommandOutput>;
 }
 
 /** The real EC2 port over the AWS SDK v3 client built with `config`. */
@@ -136,6 +191,114 @@ export function createEC2Port(config: SDK.EC2ClientConfig): EC2Port & { destroy(
     async createTags(input) {
       const { sdk, client } = await lazy.get();
       return client.send(new sdk.CreateTagsCommand(input));
+    },
+    async createVpc(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.CreateVpcCommand(input));
+    },
+    async deleteVpc(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.DeleteVpcCommand(input));
+    },
+    async modifyVpcAttribute(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.ModifyVpcAttributeCommand(input));
+    },
+    async describeVpcAttribute(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.DescribeVpcAttributeCommand(input));
+    },
+    async createSubnet(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.CreateSubnetCommand(input));
+    },
+    async deleteSubnet(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.DeleteSubnetCommand(input));
+    },
+    async createInternetGateway(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.CreateInternetGatewayCommand(input));
+    },
+    async attachInternetGateway(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.AttachInternetGatewayCommand(input));
+    },
+    async detachInternetGateway(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.DetachInternetGatewayCommand(input));
+    },
+    async deleteInternetGateway(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.DeleteInternetGatewayCommand(input));
+    },
+    async describeInternetGateways(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.DescribeInternetGatewaysCommand(input));
+    },
+    async allocateAddress(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.AllocateAddressCommand(input));
+    },
+    async releaseAddress(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.ReleaseAddressCommand(input));
+    },
+    async describeAddresses(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.DescribeAddressesCommand(input));
+    },
+    async createNatGateway(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.CreateNatGatewayCommand(input));
+    },
+    async describeNatGateways(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.DescribeNatGatewaysCommand(input));
+    },
+    async deleteNatGateway(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.DeleteNatGatewayCommand(input));
+    },
+    async createRouteTable(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.CreateRouteTableCommand(input));
+    },
+    async associateRouteTable(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.AssociateRouteTableCommand(input));
+    },
+    async disassociateRouteTable(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.DisassociateRouteTableCommand(input));
+    },
+    async createRoute(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.CreateRouteCommand(input));
+    },
+    async replaceRoute(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.ReplaceRouteCommand(input));
+    },
+    async deleteRouteTable(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.DeleteRouteTableCommand(input));
+    },
+    async createVpcEndpoint(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.CreateVpcEndpointCommand(input));
+    },
+    async describeVpcEndpoints(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.DescribeVpcEndpointsCommand(input));
+    },
+    async deleteVpcEndpoints(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.DeleteVpcEndpointsCommand(input));
+    },
+    async authorizeSecurityGroupIngress(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.AuthorizeSecurityGroupIngressCommand(input));
     },
     destroy: lazy.destroy,
   };

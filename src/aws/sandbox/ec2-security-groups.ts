@@ -4,7 +4,8 @@ import { instanceState } from './ec2-instances.js';
 import { applyFilters, pageOf } from './ec2-query.js';
 import { checkTags, tagsFor } from './ec2-tags.js';
 import type { Tx } from './engine.js';
-import type { PermissionRecord, SecurityGroupRecord } from './state.js';
+import { endpointState } from './ec2-transitions.js';
+import { networkOf, type PermissionRecord, type SecurityGroupRecord } from './state.js';
 import { ec2Id, outputTags } from './util.js';
 
 function permissionOutput(rules: PermissionRecord[]): SDK.IpPermission[] {
@@ -132,8 +133,12 @@ export function createSecurityGroup(tx: Tx, input: SDK.CreateSecurityGroupComman
   const tags = tagsFor(input.TagSpecifications, 'security-group');
   checkTags(tx, tags);
   tx.authorize({ action: 'ec2:CreateSecurityGroup', resource: `arn:aws:ec2:${tx.region}:${tx.state.accountId}:security-group/*` });
-  // A new group allows all egress, as in EC2; callers that want less must revoke it.
-  const group: SecurityGroupRecord = { id: ec2Id('sg'), name, description: input.Description, vpcId, ingress: [], egress: [{ ruleId: ec2Id('sgr'), protocol: '-1', cidrIpv4: '0.0.0.0/0' }], tags };
+  // A new group allows all egress, as in EC2 (IPv6 too when the VPC has an IPv6 block:
+  // https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html); callers that
+  // want less must revoke it.
+  const ipv6 = ec2.vpcs.find((vpc) => vpc.id === vpcId)?.ipv6Cidr !== undefined;
+  const egress: PermissionRecord[] = [{ ruleId: ec2Id('sgr'), protocol: '-1', cidrIpv4: '0.0.0.0/0' }, ...(ipv6 ? [{ ruleId: ec2Id('sgr'), protocol: '-1', cidrIpv6: '::/0' }] : [])];
+  const group: SecurityGroupRecord = { id: ec2Id('sg'), name, description: input.Description, vpcId, ingress: [], egress, tags };
   ec2.securityGroups.push(group);
   const arn = `arn:aws:ec2:${tx.region}:${tx.state.accountId}:security-group/${group.id}`;
   tx.trail({ responseElements: { groupId: group.id }, resources: [{ ARN: arn, type: 'AWS::EC2::SecurityGroup' }] });
@@ -165,19 +170,21 @@ export function describeSecurityGroupRules(tx: Tx, input: SDK.DescribeSecurityGr
   return { SecurityGroupRules: page.items.map((entry) => ruleOutput(entry.group, entry.rule, entry.egress, tx.state.accountId)), ...(page.next === undefined ? {} : { NextToken: page.next }) };
 }
 
-export function authorizeSecurityGroupEgress(tx: Tx, input: SDK.AuthorizeSecurityGroupEgressCommandInput) {
+/** AuthorizeSecurityGroupEgress and AuthorizeSecurityGroupIngress: duplicates are refused. */
+export function authorizeSecurityGroupRules(tx: Tx, operation: 'AuthorizeSecurityGroupEgress' | 'AuthorizeSecurityGroupIngress', input: SDK.AuthorizeSecurityGroupEgressCommandInput | SDK.AuthorizeSecurityGroupIngressCommandInput, egress: boolean) {
   const group = findGroup(tx, input.GroupId);
   const records = permissionRecords(tx, input.IpPermissions);
-  tx.authorize({ action: 'ec2:AuthorizeSecurityGroupEgress', resource: `arn:aws:ec2:${tx.region}:${tx.state.accountId}:security-group/${group.id}` });
+  tx.authorize({ action: `ec2:${operation}`, resource: `arn:aws:ec2:${tx.region}:${tx.state.accountId}:security-group/${group.id}` });
+  const rules = egress ? group.egress : group.ingress;
   const added: PermissionRecord[] = [];
   for (const record of records) {
-    if (group.egress.some((rule) => samePermission(rule, record)) || added.some((rule) => samePermission(rule, record))) {
+    if (rules.some((rule) => samePermission(rule, record)) || added.some((rule) => samePermission(rule, record))) {
       throw tx.error('InvalidPermission.Duplicate', `the specified rule "${describePermission(record)}" already exists`);
     }
     added.push({ ...record, ruleId: ec2Id('sgr') });
   }
-  group.egress.push(...added);
-  return { Return: true, SecurityGroupRules: added.map((rule) => ruleOutput(group, rule, true, tx.state.accountId)) };
+  rules.push(...added);
+  return { Return: true, SecurityGroupRules: added.map((rule) => ruleOutput(group, rule, egress, tx.state.accountId)) };
 }
 
 /** RevokeSecurityGroupEgress and RevokeSecurityGroupIngress: by rule id, or by permission (unknown permissions are reported, not refused). */
@@ -206,7 +213,7 @@ export function revokeSecurityGroupRules(tx: Tx, operation: 'RevokeSecurityGroup
   else group.ingress = remaining;
   return {
     Return: true,
-    RevokedSecurityGroupRules: revoked.map((rule) => ({ SecurityGroupRuleId: rule.ruleId, GroupId: group.id, IsEgress: egress, IpProtocol: rule.protocol, FromPort: rule.fromPort ?? -1, ToPort: rule.toPort ?? -1, ...(rule.cidrIpv4 === undefined ? {} : { CidrIpv4: rule.cidrIpv4 }) })),
+    RevokedSecurityGroupRules: revoked.map((rule) => ({ SecurityGroupRuleId: rule.ruleId, GroupId: group.id, IsEgress: egress, IpProtocol: rule.protocol, FromPort: rule.fromPort ?? -1, ToPort: rule.toPort ?? -1, ...(rule.cidrIpv4 === undefined ? {} : { CidrIpv4: rule.cidrIpv4 }), ...(rule.cidrIpv6 === undefined ? {} : { CidrIpv6: rule.cidrIpv6 }) })),
     ...(unknown.length === 0 ? {} : { UnknownIpPermissions: permissionOutput(unknown.map((rule) => ({ ...rule, ruleId: '' }))) }),
   };
 }
@@ -220,7 +227,9 @@ export function deleteSecurityGroup(tx: Tx, input: SDK.DeleteSecurityGroupComman
   tx.authorize({ action: 'ec2:DeleteSecurityGroup', resource: `arn:aws:ec2:${tx.region}:${tx.state.accountId}:security-group/${group.id}` });
   const inUse = ec2.instances.some((instance) => instance.securityGroupIds.includes(group.id) && instanceState(instance, tx.now, tx.knobs.instanceTransitionMs) !== 'terminated');
   const referenced = ec2.securityGroups.some((other) => other.id !== group.id && [...other.ingress, ...other.egress].some((rule) => rule.referencedGroupId === group.id));
-  if (inUse || referenced) throw tx.error('DependencyViolation', `resource ${group.id} has a dependent object`);
+  // Interface endpoints hold their groups through their network interfaces until deleted.
+  const endpoint = networkOf(ec2).vpcEndpoints.some((e) => e.groupIds.includes(group.id) && endpointState(e, tx.now, tx.knobs.instanceTransitionMs) !== 'deleted');
+  if (inUse || referenced || endpoint) throw tx.error('DependencyViolation', `resource ${group.id} has a dependent object`);
   ec2.securityGroups = ec2.securityGroups.filter((candidate) => candidate !== group);
   return { Return: true, GroupId: group.id };
 }

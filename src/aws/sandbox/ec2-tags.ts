@@ -2,7 +2,8 @@
 import type * as SDK from '@aws-sdk/client-ec2';
 import { TERMINATED_VISIBLE_MS } from './ec2-instances.js';
 import type { Tx } from './engine.js';
-import type { Tag } from './state.js';
+import { stillVisible } from './ec2-transitions.js';
+import { networkOf, type Tag } from './state.js';
 import { mergeTags } from './util.js';
 
 export function tagsFor(specs: SDK.TagSpecification[] | undefined, type: string): Tag[] {
@@ -18,6 +19,7 @@ export function checkTags(tx: Tx, tags: readonly { Key?: string | undefined }[])
 
 function findTaggable(tx: Tx, id: string): { tags: Tag[] } {
   const ec2 = tx.regionState.ec2;
+  const net = networkOf(ec2);
   const lists: [string, { id: string; tags: Tag[] }[], string][] = [
     ['i-', ec2.instances.filter((instance) => instance.terminatedAt === undefined || tx.now.getTime() - Date.parse(instance.terminatedAt) < TERMINATED_VISIBLE_MS), 'InvalidInstanceID.NotFound'],
     ['sg-', ec2.securityGroups, 'InvalidGroup.NotFound'],
@@ -25,6 +27,10 @@ function findTaggable(tx: Tx, id: string): { tags: Tag[] } {
     ['subnet-', ec2.subnets, 'InvalidSubnetID.NotFound'],
     ['vol-', ec2.volumes.filter((volume) => volume.deletedAt === undefined), 'InvalidVolume.NotFound'],
     ['rtb-', ec2.routeTables, 'InvalidRouteTableID.NotFound'],
+    ['igw-', net.internetGateways, 'InvalidInternetGatewayID.NotFound'],
+    ['nat-', net.natGateways.filter((nat) => stillVisible(nat, tx.now)), 'InvalidNatGatewayID.NotFound'],
+    ['eipalloc-', net.addresses.map((address) => ({ id: address.allocationId, tags: address.tags })), 'InvalidAllocationID.NotFound'],
+    ['vpce-', net.vpcEndpoints.filter((endpoint) => stillVisible(endpoint, tx.now)), 'InvalidVpcEndpointId.NotFound'],
   ];
   for (const [prefix, list, code] of lists) {
     if (!id.startsWith(prefix)) continue;

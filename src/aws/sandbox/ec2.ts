@@ -8,9 +8,13 @@ import type * as SDK from '@aws-sdk/client-ec2';
 import type { EC2Port } from '../ec2.js';
 import { describeImages, describeInstanceTypeOfferings, describeInstanceTypes } from './ec2-catalogue.js';
 import { describeInstances, describeVolumes, terminateInstances } from './ec2-instances.js';
-import { describeAvailabilityZones, describeRouteTables, describeSubnets, describeVpcs } from './ec2-network.js';
+import { createVpcEndpoint, deleteVpcEndpoints, describeVpcEndpoints } from './ec2-endpoints.js';
+import { allocateAddress, attachInternetGateway, createInternetGateway, createNatGateway, deleteInternetGateway, deleteNatGateway, describeAddresses, describeInternetGateways, describeNatGateways, detachInternetGateway, releaseAddress } from './ec2-gateways.js';
+import { describeAvailabilityZones, describeSubnets, describeVpcs } from './ec2-network.js';
+import { associateRouteTable, createRoute, createRouteTable, deleteRouteTable, describeRouteTables, disassociateRouteTable, replaceRoute } from './ec2-routes.js';
 import { runInstances } from './ec2-run-instances.js';
-import { authorizeSecurityGroupEgress, createSecurityGroup, deleteSecurityGroup, describeSecurityGroupRules, describeSecurityGroups, revokeSecurityGroupRules } from './ec2-security-groups.js';
+import { authorizeSecurityGroupRules, createSecurityGroup, deleteSecurityGroup, describeSecurityGroupRules, describeSecurityGroups, revokeSecurityGroupRules } from './ec2-security-groups.js';
+import { createSubnet, createVpc, deleteSubnet, deleteVpc, describeVpcAttribute, modifyVpcAttribute } from './ec2-vpc.js';
 import { createTags } from './ec2-tags.js';
 import type { SandboxEngine, Tx } from './engine.js';
 
@@ -95,7 +99,11 @@ export class SandboxEC2 implements EC2Port {
   }
 
   authorizeSecurityGroupEgress(input: SDK.AuthorizeSecurityGroupEgressCommandInput) {
-    return this.#write('AuthorizeSecurityGroupEgress', input, (tx) => authorizeSecurityGroupEgress(tx, input));
+    return this.#write('AuthorizeSecurityGroupEgress', input, (tx) => authorizeSecurityGroupRules(tx, 'AuthorizeSecurityGroupEgress', input, true));
+  }
+
+  authorizeSecurityGroupIngress(input: SDK.AuthorizeSecurityGroupIngressCommandInput) {
+    return this.#write('AuthorizeSecurityGroupIngress', input, (tx) => authorizeSecurityGroupRules(tx, 'AuthorizeSecurityGroupIngress', input, false));
   }
 
   #revoke(operation: 'RevokeSecurityGroupEgress' | 'RevokeSecurityGroupIngress', input: SDK.RevokeSecurityGroupEgressCommandInput | SDK.RevokeSecurityGroupIngressCommandInput, egress: boolean) {
@@ -116,5 +124,110 @@ export class SandboxEC2 implements EC2Port {
 
   createTags(input: SDK.CreateTagsCommandInput) {
     return this.#write('CreateTags', input, (tx) => createTags(tx, input));
+  }
+
+  // The managed network and its teardown (ec2-vpc.ts, ec2-gateways.ts, ec2-routes.ts, ec2-endpoints.ts).
+  createVpc(input: SDK.CreateVpcCommandInput) {
+    return this.#write('CreateVpc', input, (tx) => createVpc(tx, input));
+  }
+
+  deleteVpc(input: SDK.DeleteVpcCommandInput) {
+    return this.#write('DeleteVpc', input, (tx) => deleteVpc(tx, input));
+  }
+
+  modifyVpcAttribute(input: SDK.ModifyVpcAttributeCommandInput) {
+    return this.#write('ModifyVpcAttribute', input, (tx) => modifyVpcAttribute(tx, input));
+  }
+
+  describeVpcAttribute(input: SDK.DescribeVpcAttributeCommandInput) {
+    return this.#read('DescribeVpcAttribute', input, (tx) => describeVpcAttribute(tx, input));
+  }
+
+  createSubnet(input: SDK.CreateSubnetCommandInput) {
+    return this.#write('CreateSubnet', input, (tx) => createSubnet(tx, input));
+  }
+
+  deleteSubnet(input: SDK.DeleteSubnetCommandInput) {
+    return this.#write('DeleteSubnet', input, (tx) => deleteSubnet(tx, input));
+  }
+
+  createInternetGateway(input: SDK.CreateInternetGatewayCommandInput) {
+    return this.#write('CreateInternetGateway', input, (tx) => createInternetGateway(tx, input));
+  }
+
+  attachInternetGateway(input: SDK.AttachInternetGatewayCommandInput) {
+    return this.#write('AttachInternetGateway', input, (tx) => attachInternetGateway(tx, input));
+  }
+
+  detachInternetGateway(input: SDK.DetachInternetGatewayCommandInput) {
+    return this.#write('DetachInternetGateway', input, (tx) => detachInternetGateway(tx, input));
+  }
+
+  deleteInternetGateway(input: SDK.DeleteInternetGatewayCommandInput) {
+    return this.#write('DeleteInternetGateway', input, (tx) => deleteInternetGateway(tx, input));
+  }
+
+  describeInternetGateways(input: SDK.DescribeInternetGatewaysCommandInput) {
+    return this.#read('DescribeInternetGateways', input, (tx) => describeInternetGateways(tx, input));
+  }
+
+  allocateAddress(input: SDK.AllocateAddressCommandInput) {
+    return this.#write('AllocateAddress', input, (tx) => allocateAddress(tx, input));
+  }
+
+  releaseAddress(input: SDK.ReleaseAddressCommandInput) {
+    return this.#write('ReleaseAddress', input, (tx) => releaseAddress(tx, input));
+  }
+
+  describeAddresses(input: SDK.DescribeAddressesCommandInput) {
+    return this.#read('DescribeAddresses', input, (tx) => describeAddresses(tx, input));
+  }
+
+  createNatGateway(input: SDK.CreateNatGatewayCommandInput) {
+    return this.#write('CreateNatGateway', input, (tx) => createNatGateway(tx, input));
+  }
+
+  describeNatGateways(input: SDK.DescribeNatGatewaysCommandInput) {
+    return this.#read('DescribeNatGateways', input, (tx) => describeNatGateways(tx, input));
+  }
+
+  deleteNatGateway(input: SDK.DeleteNatGatewayCommandInput) {
+    return this.#write('DeleteNatGateway', input, (tx) => deleteNatGateway(tx, input));
+  }
+
+  createRouteTable(input: SDK.CreateRouteTableCommandInput) {
+    return this.#write('CreateRouteTable', input, (tx) => createRouteTable(tx, input));
+  }
+
+  associateRouteTable(input: SDK.AssociateRouteTableCommandInput) {
+    return this.#write('AssociateRouteTable', input, (tx) => associateRouteTable(tx, input));
+  }
+
+  disassociateRouteTable(input: SDK.DisassociateRouteTableCommandInput) {
+    return this.#write('DisassociateRouteTable', input, (tx) => disassociateRouteTable(tx, input));
+  }
+
+  createRoute(input: SDK.CreateRouteCommandInput) {
+    return this.#write('CreateRoute', input, (tx) => createRoute(tx, input));
+  }
+
+  replaceRoute(input: SDK.ReplaceRouteCommandInput) {
+    return this.#write('ReplaceRoute', input, (tx) => replaceRoute(tx, input));
+  }
+
+  deleteRouteTable(input: SDK.DeleteRouteTableCommandInput) {
+    return this.#write('DeleteRouteTable', input, (tx) => deleteRouteTable(tx, input));
+  }
+
+  createVpcEndpoint(input: SDK.CreateVpcEndpointCommandInput) {
+    return this.#write('CreateVpcEndpoint', input, (tx) => createVpcEndpoint(tx, input));
+  }
+
+  describeVpcEndpoints(input: SDK.DescribeVpcEndpointsCommandInput) {
+    return this.#read('DescribeVpcEndpoints', input, (tx) => describeVpcEndpoints(tx, input));
+  }
+
+  deleteVpcEndpoints(input: SDK.DeleteVpcEndpointsCommandInput) {
+    return this.#write('DeleteVpcEndpoints', input, (tx) => deleteVpcEndpoints(tx, input));
   }
 }

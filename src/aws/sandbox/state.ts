@@ -137,7 +137,12 @@ export interface AliasRecord {
 export interface VpcRecord {
   id: string;
   cidr: string;
+  /** The Amazon-provided IPv6 block, when one was asked for (CreateVpc AmazonProvidedIpv6CidrBlock). */
+  ipv6Cidr?: string;
   isDefault: boolean;
+  /** VPC DNS attributes; absent in older state files: the default VPC's values (both on). */
+  dnsSupport?: boolean;
+  dnsHostnames?: boolean;
   tags: Tag[];
 }
 
@@ -151,12 +156,70 @@ export interface SubnetRecord {
   tags: Tag[];
 }
 
+/** One route: a destination (IPv4 CIDR or prefix list) and exactly one target. */
+export interface RouteRecord {
+  destination: string;
+  /** `local`, an internet gateway or a gateway VPC endpoint (`vpce-…`). */
+  gatewayId?: string;
+  natGatewayId?: string;
+  transitGatewayId?: string;
+  networkInterfaceId?: string;
+  vpcPeeringConnectionId?: string;
+  instanceId?: string;
+  /** Routes a gateway endpoint adds: the destination is its service's prefix list. */
+  prefixList?: boolean;
+}
+
 export interface RouteTableRecord {
   id: string;
   vpcId: string;
   main: boolean;
   subnetIds: string[];
-  routes: { destination: string; gatewayId?: string; natGatewayId?: string }[];
+  routes: RouteRecord[];
+  /** CreateRouteTable's ClientToken (idempotency). */
+  clientToken?: string;
+  tags: Tag[];
+}
+
+export interface InternetGatewayRecord {
+  id: string;
+  /** The VPC it is attached to. */
+  vpcId?: string;
+  tags: Tag[];
+}
+
+/** An Elastic IP address (domain vpc). */
+export interface AddressRecord {
+  allocationId: string;
+  publicIp: string;
+  tags: Tag[];
+}
+
+export interface NatGatewayRecord {
+  id: string;
+  vpcId: string;
+  subnetId: string;
+  allocationId: string;
+  privateIp: string;
+  createdAt: string;
+  /** Set by DeleteNatGateway: `deleting`, then `deleted` after the transition time. */
+  deletedAt?: string;
+  clientToken?: string;
+  tags: Tag[];
+}
+
+export interface VpcEndpointRecord {
+  id: string;
+  type: 'Gateway' | 'Interface';
+  vpcId: string;
+  serviceName: string;
+  routeTableIds: string[];
+  subnetIds: string[];
+  groupIds: string[];
+  privateDns: boolean;
+  createdAt: string;
+  deletedAt?: string;
+  clientToken?: string;
   tags: Tag[];
 }
 
@@ -229,7 +292,13 @@ export interface EC2RegionState {
   vpcs: VpcRecord[];
   subnets: SubnetRecord[];
   routeTables: RouteTableRecord[];
+  /** The default VPC's internet gateway (kept for older state files; also in internetGateways). */
   internetGatewayId: string;
+  /** Absent in state files written before the network operations: see {@link networkOf}. */
+  internetGateways?: InternetGatewayRecord[];
+  addresses?: AddressRecord[];
+  natGateways?: NatGatewayRecord[];
+  vpcEndpoints?: VpcEndpointRecord[];
   securityGroups: SecurityGroupRecord[];
   instances: InstanceRecord[];
   volumes: VolumeRecord[];
@@ -317,10 +386,15 @@ export function newRegionState(accountId: string, region: string): RegionState {
   };
   return {
     ec2: {
-      vpcs: [{ id: vpcId, cidr: '172.31.0.0/16', isDefault: true, tags: [] }],
+      vpcs: [{ id: vpcId, cidr: '172.31.0.0/16', isDefault: true, dnsSupport: true, dnsHostnames: true, tags: [] }],
       subnets,
+      // As in AWS: the default VPC's only way out is its internet gateway (hosts need a public IP).
       routeTables: [{ id: id('rtb'), vpcId, main: true, subnetIds: [], routes: [{ destination: '172.31.0.0/16', gatewayId: 'local' }, { destination: '0.0.0.0/0', gatewayId: igw }], tags: [] }],
       internetGatewayId: igw,
+      internetGateways: [{ id: igw, vpcId, tags: [] }],
+      addresses: [],
+      natGateways: [],
+      vpcEndpoints: [],
       securityGroups: [defaultGroup],
       instances: [],
       volumes: [],
@@ -331,6 +405,16 @@ export function newRegionState(accountId: string, region: string): RegionState {
 }
 
 export { zoneId };
+
+/** The network lists of a region, filled in for state files written before they existed. */
+export function networkOf(ec2: EC2RegionState): Required<Pick<EC2RegionState, 'internetGateways' | 'addresses' | 'natGateways' | 'vpcEndpoints'>> {
+  const defaultVpc = ec2.vpcs.find((vpc) => vpc.isDefault);
+  ec2.internetGateways ??= [{ id: ec2.internetGatewayId, ...(defaultVpc === undefined ? {} : { vpcId: defaultVpc.id }), tags: [] }];
+  ec2.addresses ??= [];
+  ec2.natGateways ??= [];
+  ec2.vpcEndpoints ??= [];
+  return { internetGateways: ec2.internetGateways, addresses: ec2.addresses, natGateways: ec2.natGateways, vpcEndpoints: ec2.vpcEndpoints };
+}
 
 /** The structural check applied when a state file is loaded (deep enough to catch corruption). */
 export const stateSchema = z.object({
