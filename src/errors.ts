@@ -124,6 +124,8 @@ export const ERROR_CODES = {
   AWS_PROPAGATION_TIMEOUT: A,
   AWS_KEY_PENDING_DELETION: A,
   AWS_KEY_DISABLED: A,
+  /** The host's subnet has no route out (no NAT-like route, or only an internet gateway and no public IP). */
+  NETWORK_NO_EGRESS: A,
   // sandbox
   SANDBOX_STATE_CORRUPT: U,
   SANDBOX_STATE_NEWER: U,

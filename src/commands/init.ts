@@ -193,7 +193,7 @@ function show(value: unknown): string {
 function summarize(config: CosignerConfig): string[] {
   return [
     `co-signer ${config.name}: Fireblocks ${config.fireblocks.env}, region ${config.aws.region ?? '(from AWS config)'}, PCR8 ${config.fireblocks.pcr8 === undefined ? 'the preset of the environment' : config.fireblocks.pcr8.map(shortPCR8).join(', ')}`,
-    `host ${config.instance.type}, enclave ${config.enclave.memoryMiB} MiB / ${config.enclave.cpuCount} vCPUs, public IP ${config.network.publicIp ? 'on' : 'off'}`,
+    `host ${config.instance.type}, enclave ${config.enclave.memoryMiB} MiB / ${config.enclave.cpuCount} vCPUs, network ${config.network.mode}`,
     `KMS key ${config.kms.keyId ?? 'new'} (${config.kms.policyProfile} policy, rotation ${config.kms.rotation ? 'on' : 'off'}), bucket ${config.s3.bucketName ?? 'derived'}`,
   ];
 }

@@ -67,14 +67,46 @@ const awsSchema = z.strictObject({
   profile: z.string().min(1).optional(),
 });
 
-const networkSchema = z.strictObject({
-  /** VPC to use; the default VPC when absent. */
-  vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id such as vpc-0abc1234').optional(),
-  /** Subnet for the host; one of the VPC's subnets where the instance type is offered when absent. */
-  subnetId: z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'must be a subnet id such as subnet-0abc1234').optional(),
-  /** Give the host a public IPv4 address. Off: the host reaches out through NAT or VPC endpoints. @default false */
-  publicIp: z.boolean().default(false),
-});
+/**
+ * How the host reaches Fireblocks, KMS, S3 and SSM (reference/fireblocks-aws.md §1.3): it needs
+ * HTTPS egress, and has no ingress and no SSH key.
+ */
+export const NETWORK_MODES = ['existing', 'public-ip', 'managed'] as const;
+export type NetworkMode = (typeof NETWORK_MODES)[number];
+
+const networkSchema = z
+  .strictObject({
+    /**
+     * "existing": the configured (or default) VPC and subnet, which must route out through a NAT
+     * gateway or similar (provision refuses otherwise); "public-ip": the same with a public IPv4
+     * address, still without any ingress rule; "managed": provision creates a dedicated VPC with a
+     * private subnet, a NAT gateway and VPC endpoints (KMS, SSM, S3), removed by destroy.
+     * @default "existing" ("public-ip" when publicIp is true)
+     */
+    mode: z
+      .enum(NETWORK_MODES)
+      .describe('How the host reaches Fireblocks, KMS, S3 and SSM: existing (the VPC/subnet given or the default VPC; needs a route out through NAT, provision refuses otherwise), public-ip (a public IPv4 address, no ingress), managed (provision creates a VPC with a private subnet, a NAT gateway and VPC endpoints). Default: existing, or public-ip when publicIp is true.')
+      .optional(),
+    /** VPC to use ("existing" and "public-ip"); the default VPC when absent. */
+    vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id such as vpc-0abc1234').optional(),
+    /** Subnet for the host; one of the VPC's subnets where the instance type is offered when absent. */
+    subnetId: z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'must be a subnet id such as subnet-0abc1234').optional(),
+    /**
+     * The earlier spelling of mode "public-ip": true means network.mode "public-ip" (false is the
+     * default, "existing"). Still read; `cosigner-cli init` rewrites it as network.mode.
+     */
+    publicIp: z.boolean().describe('The earlier spelling of mode "public-ip": true means network.mode public-ip. Still read; cosigner-cli init rewrites it as network.mode.').optional(),
+  })
+  .superRefine((value, ctx) => {
+    if (value.publicIp === true && value.mode !== undefined && value.mode !== 'public-ip') {
+      ctx.addIssue({ code: 'custom', path: ['mode'], message: `is ${value.mode}, but network.publicIp true (the earlier spelling of mode public-ip) says otherwise: drop network.publicIp / --public-ip` });
+    }
+    if (value.mode === 'managed' && (value.vpcId !== undefined || value.subnetId !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['mode'], message: 'managed creates its own VPC and subnet: drop network.vpcId and network.subnetId, or choose mode existing' });
+    }
+  })
+  // publicIp is folded into mode: the rest of the tool reads mode only.
+  .transform(({ publicIp, mode, ...rest }) => ({ ...rest, mode: mode ?? (publicIp === true ? ('public-ip' as const) : ('existing' as const)) }));
 
 const instanceSchema = z.strictObject({
   /** @default "c5.xlarge" */

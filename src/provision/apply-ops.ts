@@ -18,7 +18,10 @@ import type { Journal } from './journal.js';
 import { findKeysByToken } from './observed.js';
 import { keyDescription, ownerOf } from './ownership.js';
 import { teardownKeyPolicy } from '../policy/teardown-policy.js';
-import type { AtomicRule } from './plan-ec2.js';
+import { createEndpointGroup, NETWORK_HANDLERS, partId } from './apply-network.js';
+import { rulesOf } from './observed-network.js';
+import { atomicRules, sameRule, type AtomicRule } from './plan-ec2.js';
+import type { NetworkIds } from './plan-network.js';
 import type { OpName, PlannedOp } from './plan-types.js';
 
 /** What apply has learnt so far: ids of what exists and the policies now in effect. */
@@ -37,6 +40,8 @@ export interface ApplyState {
   policies: { trust?: PolicyDocument; inline?: PolicyDocument; bucket?: PolicyDocument; key?: PolicyDocument };
   /** Unused twins of our key (a retried CreateKey) now scheduled for deletion. */
   retiredKeys: string[];
+  /** The managed network's parts (network.mode "managed"). */
+  network?: NetworkIds;
 }
 
 export interface OpContext {
@@ -51,6 +56,8 @@ export interface OpContext {
   /** A journaled call under another operation name (a handler that makes two kinds of call). */
   callAs: <T>(op: OpName, spec: Omit<CallSpec<T>, 'node' | 'op'>) => Promise<T | undefined>;
   warn: (text: string) => void;
+  /** Wait, bounded and visibly, until `check` holds (a NAT gateway becoming available). */
+  wait: (what: string, check: () => Promise<boolean>) => Promise<void>;
   callerArn: string;
 }
 
@@ -260,8 +267,29 @@ const kms: Partial<Record<OpName, Handler>> = {
   },
 };
 
+/** The group a rule operation is about: the host's, or the managed network's endpoints' group. */
+const groupOf = (ctx: OpContext) => (ctx.node === 'network' ? partId(ctx, 'endpoint-sg') : requireValue(ctx.state.groupId, 'the security group id'));
+
+/**
+ * Revoke egress rules: those the op names, or (`keep`) every rule the group has but those, read
+ * from the group itself, so a new group's IPv6 default goes too.
+ */
+async function revokeEgress(ctx: OpContext): Promise<void> {
+  const groupId = groupOf(ctx);
+  const keep = data<AtomicRule[]>(ctx.op, 'keep');
+  let rules = data<AtomicRule[]>(ctx.op, 'rules') ?? [];
+  if (keep !== undefined) {
+    const group = (await ctx.ports.ec2.describeSecurityGroups({ GroupIds: [groupId] })).SecurityGroups?.[0];
+    rules = atomicRules(rulesOf(group?.IpPermissionsEgress)).filter((r) => !keep.some((k) => sameRule(k, r)));
+    if (rules.length === 0) return;
+  }
+  await ctx.call({ target: groupId, send: () => ctx.ports.ec2.revokeSecurityGroupEgress({ GroupId: groupId, IpPermissions: permissions(rules) }), alreadyDone: (e) => isAwsErrorNamed(e, 'InvalidPermission.NotFound') });
+}
+
 const ec2: Partial<Record<OpName, Handler>> = {
-  'ec2:CreateSecurityGroup': async ({ ports, desired, state, call }) => {
+  'ec2:CreateSecurityGroup': async (ctx) => {
+    if (ctx.node === 'network') return createEndpointGroup(ctx);
+    const { ports, desired, state, call } = ctx;
     const vpcId = requireValue(state.vpcId, 'the VPC');
     const name = desired.securityGroup.name;
     const find = async () => (await ports.ec2.describeSecurityGroups({ Filters: [{ Name: 'group-name', Values: [name] }, { Name: 'vpc-id', Values: [vpcId] }] })).SecurityGroups?.[0];
@@ -280,17 +308,18 @@ const ec2: Partial<Record<OpName, Handler>> = {
     });
     state.groupId = requireValue(out?.GroupId ?? groupId, 'the security group id');
   },
-  'ec2:RevokeSecurityGroupEgress': async ({ ports, state, op, call }) => {
-    const groupId = requireValue(state.groupId, 'the security group id');
-    await call({ target: groupId, send: () => ports.ec2.revokeSecurityGroupEgress({ GroupId: groupId, IpPermissions: permissions(data<AtomicRule[]>(op, 'rules') ?? []) }), alreadyDone: (e) => isAwsErrorNamed(e, 'InvalidPermission.NotFound') });
+  'ec2:RevokeSecurityGroupEgress': revokeEgress,
+  'ec2:AuthorizeSecurityGroupEgress': async (ctx) => {
+    const groupId = groupOf(ctx);
+    await ctx.call({ target: groupId, send: () => ctx.ports.ec2.authorizeSecurityGroupEgress({ GroupId: groupId, IpPermissions: permissions(data<AtomicRule[]>(ctx.op, 'rules') ?? []) }), alreadyDone: (e) => isAwsErrorNamed(e, 'InvalidPermission.Duplicate') });
   },
-  'ec2:AuthorizeSecurityGroupEgress': async ({ ports, state, op, call }) => {
-    const groupId = requireValue(state.groupId, 'the security group id');
-    await call({ target: groupId, send: () => ports.ec2.authorizeSecurityGroupEgress({ GroupId: groupId, IpPermissions: permissions(data<AtomicRule[]>(op, 'rules') ?? []) }), alreadyDone: (e) => isAwsErrorNamed(e, 'InvalidPermission.Duplicate') });
+  'ec2:AuthorizeSecurityGroupIngress': async (ctx) => {
+    const groupId = groupOf(ctx);
+    await ctx.call({ target: groupId, send: () => ctx.ports.ec2.authorizeSecurityGroupIngress({ GroupId: groupId, IpPermissions: permissions(data<AtomicRule[]>(ctx.op, 'rules') ?? []) }), alreadyDone: (e) => isAwsErrorNamed(e, 'InvalidPermission.Duplicate') });
   },
-  'ec2:RevokeSecurityGroupIngress': async ({ ports, state, op, call }) => {
-    const groupId = requireValue(state.groupId, 'the security group id');
-    await call({ target: groupId, send: () => ports.ec2.revokeSecurityGroupIngress({ GroupId: groupId, IpPermissions: permissions(data<AtomicRule[]>(op, 'rules') ?? []) }), alreadyDone: (e) => isAwsErrorNamed(e, 'InvalidPermission.NotFound') });
+  'ec2:RevokeSecurityGroupIngress': async (ctx) => {
+    const groupId = groupOf(ctx);
+    await ctx.call({ target: groupId, send: () => ctx.ports.ec2.revokeSecurityGroupIngress({ GroupId: groupId, IpPermissions: permissions(data<AtomicRule[]>(ctx.op, 'rules') ?? []) }), alreadyDone: (e) => isAwsErrorNamed(e, 'InvalidPermission.NotFound') });
   },
   'ec2:CreateTags': async ({ ports, state, node, op, call }) => {
     const id = requireValue(node === 'instance' ? state.instanceId : state.groupId, 'the resource id');
@@ -337,7 +366,7 @@ const ec2: Partial<Record<OpName, Handler>> = {
   },
 };
 
-export const HANDLERS: Partial<Record<OpName, Handler>> = { ...iam, ...s3, ...kms, ...ec2 };
+export const HANDLERS: Partial<Record<OpName, Handler>> = { ...iam, ...s3, ...kms, ...ec2, ...NETWORK_HANDLERS };
 
 /** KMS's answer when the key is already scheduled for deletion (or gone). */
 export function isPendingDeletion(error: unknown): boolean {

@@ -14,7 +14,7 @@ import { CosignerError, isCosignerError } from '../errors.js';
 import { interruptedError } from '../io/interrupt.js';
 import type { IoHost, IoStep } from '../io/io-host.js';
 import { HANDLERS, type ApplyState } from './apply-ops.js';
-import { journaledCall, type CallSpec, type RetryTuning } from './aws-call.js';
+import { journaledCall, waiter, type CallSpec, type RetryTuning } from './aws-call.js';
 import type { DesiredState } from './desired.js';
 import { topologicalOrder, type NodeId } from './graph.js';
 import type { Journal } from './journal.js';
@@ -79,6 +79,7 @@ export function seedState(plan: Plan, observed: ObservedState): ApplyState {
       ...(observed.key?.policy === undefined ? {} : { key: observed.key.policy }),
     },
     retiredKeys: [],
+    ...(c.network === undefined ? {} : { network: { ...c.network } }),
   };
 }
 
@@ -148,7 +149,8 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyResult> {
             const handler = HANDLERS[op.op];
             if (handler === undefined) throw new CosignerError('INTERNAL', `no handler for ${op.op}`, { source: 'internal' });
             step.update(`${action.resource}: ${op.detail}`);
-            await handler({ ports, desired, state, journal, node: action.node, op, limit, warn, callerArn: options.callerArn, callAs: call, call: (spec) => call(op.op, spec) });
+            const wait = waiter(options.retry ?? {}, stopped, (text) => step.update(`${action.resource}: ${text}`));
+            await handler({ ports, desired, state, journal, node: action.node, op, limit, warn, wait, callerArn: options.callerArn, callAs: call, call: (spec) => call(op.op, spec) });
           }),
         );
         const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');

@@ -24,6 +24,52 @@ export interface RetryTuning {
   transientDelayMs?: number;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
+  /** Pause between checks while waiting for a resource (a NAT gateway to be available). @default 5000 */
+  waitPollMs?: number;
+  /** Bound on such a wait. @default 900000 */
+  waitMaxMs?: number;
+}
+
+export interface WaitOptions {
+  maxWaitMs: number;
+  pollMs: number;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+  /** Set when the run must stop (Ctrl-C): the wait ends with that error. */
+  stopped?: () => Error | undefined;
+  /** Shown while waiting (`waiting for … (12 s)`). */
+  progress: (text: string) => void;
+  /** What to tell the user to do after the bound. */
+  hint: string;
+}
+
+/** Apply's waits, tuned by `retry`: a resource becoming usable before the next call. */
+export function waiter(retry: RetryTuning, stopped: () => Error | undefined, progress: (text: string) => void) {
+  return (what: string, check: () => Promise<boolean>) =>
+    waitUntil(what, check, {
+      maxWaitMs: retry.waitMaxMs ?? 900_000,
+      pollMs: retry.waitPollMs ?? 5000,
+      ...(retry.sleep === undefined ? {} : { sleep: retry.sleep }),
+      ...(retry.now === undefined ? {} : { now: retry.now }),
+      stopped,
+      progress,
+      hint: 'run provision again; it continues where it stopped',
+    });
+}
+
+/** Poll `check` until it holds, bounded and visible: never a blind sleep. */
+export async function waitUntil(what: string, check: () => Promise<boolean>, options: WaitOptions): Promise<void> {
+  const sleep = options.sleep ?? realSleep;
+  const now = options.now ?? Date.now;
+  const started = now();
+  while (!(await check())) {
+    const stop = options.stopped?.();
+    if (stop !== undefined) throw stop;
+    const elapsed = now() - started;
+    if (elapsed > options.maxWaitMs) throw new CosignerError('AWS_PROPAGATION_TIMEOUT', `gave up waiting for ${what} after ${Math.round(elapsed / 1000)} s`, { hint: options.hint });
+    options.progress(`waiting for ${what} (${Math.round(elapsed / 1000)} s)`);
+    await sleep(options.pollMs);
+  }
 }
 
 export interface CallerDeps {

@@ -5,7 +5,7 @@
  */
 import { IAM_PATH, resourceNames, resourceTags, TAGS, type ResourceNames } from '../config/names.js';
 import { configuredPcr8 } from '../config/pcr8.js';
-import type { CosignerConfig } from '../config/schema.js';
+import type { CosignerConfig, NetworkMode } from '../config/schema.js';
 import { fireblocksPreset } from '../enclave/fireblocks-presets.js';
 import { fail } from '../errors.js';
 import { partitionForRegion } from '../policy/arn.js';
@@ -15,6 +15,7 @@ import { buildKeyPolicy, type KeyPolicyInput, type KeyPolicyProfile } from '../p
 import { shortPCR8 } from '../policy/pcr8.js';
 import type { PolicyDocument } from '../policy/types.js';
 import { hashOf } from './canonical.js';
+import { managedNetworkSpec, type ManagedNetworkSpec } from './network-model.js';
 import { keyDescription } from './ownership.js';
 import { buildUserData } from './userdata.js';
 
@@ -74,10 +75,16 @@ export interface DesiredKey {
 export interface DesiredSecurityGroup {
   name: string;
   description: string;
-  /** From the config; resolved to the default VPC by observation when absent. */
+  /** From the config; resolved to the default VPC (or the managed one) by observation when absent. */
   vpcId?: string;
   /** The only egress rule: TCP to this port, anywhere. */
   egressPort: number;
+}
+
+/** How the host gets out (network.mode), and in mode "managed" the network provision makes. */
+export interface DesiredNetwork {
+  mode: NetworkMode;
+  managed?: ManagedNetworkSpec;
 }
 
 export interface DesiredInstance {
@@ -107,6 +114,7 @@ export interface DesiredState {
   bucket: DesiredBucket;
   key: DesiredKey;
   securityGroup: DesiredSecurityGroup;
+  network: DesiredNetwork;
   instance: DesiredInstance;
   /** Hash of everything above: part of a plan's fingerprint. */
   hash: string;
@@ -220,13 +228,14 @@ export function computeDesired(input: DesiredInput): DesiredState {
       ...(config.network.vpcId === undefined ? {} : { vpcId: config.network.vpcId }),
       egressPort: 443,
     },
+    network: { mode: config.network.mode, ...(config.network.mode === 'managed' ? { managed: managedNetworkSpec(config.name, region) } : {}) },
     instance: {
       name: names.instanceName,
       type: config.instance.type,
       rootVolumeGiB: config.instance.rootVolumeGiB,
       amiParameter: config.instance.amiParameter,
       ...(config.network.subnetId === undefined ? {} : { subnetId: config.network.subnetId }),
-      publicIp: config.network.publicIp,
+      publicIp: config.network.mode === 'public-ip',
       enclave: { memoryMiB: config.enclave.memoryMiB, cpuCount: config.enclave.cpuCount },
       userData: buildUserData({
         name: config.name,

@@ -1,8 +1,9 @@
 /**
  * Running a destroy plan, phase by phase in reverse creation order, each call journaled and each
  * delete idempotent (already gone counts as done). Waits (a host terminating, a group still held
- * by its network interface) are bounded and shown, never blind sleeps. Once `signal` is aborted
- * (Ctrl-C) no new call or wait starts; the calls in flight finish, then ABORTED says what was done.
+ * by its network interface, a NAT gateway being deleted) are bounded and shown, never blind
+ * sleeps. Once `signal` is aborted (Ctrl-C) no new call or wait starts; the calls in flight finish,
+ * then ABORTED says what was done. The managed network's parts: destroy-network.ts.
  */
 import pLimit from 'p-limit';
 import { isAwsErrorNamed } from '../aws/errors.js';
@@ -15,6 +16,7 @@ import { isPendingDeletion } from './apply-ops.js';
 import { isNotFound, orAbsent, paginate } from './aws-util.js';
 import { journaledCall, type CallSpec, type RetryTuning } from './aws-call.js';
 import type { DestroyAction, DestroyPlan } from './destroy.js';
+import { removeNetworkPart, type TeardownContext } from './destroy-network.js';
 import type { Journal } from './journal.js';
 import { setTimeout as realSleep } from 'node:timers/promises';
 
@@ -95,8 +97,15 @@ export async function runDestroy(options: DestroyRunOptions): Promise<DestroyRes
     }
   };
 
+  const network: TeardownContext = { ports, call, waitFor };
   try {
-    await phase(['instance'], async (action, step) => {
+    // The host, and the managed network's endpoints and NAT gateway, which depend on nothing of ours.
+    await phase(['instance', 'vpcEndpoint', 'natGateway'], async (action, step) => {
+      if (action.kind !== 'instance') {
+        await removeNetworkPart(network, action, step);
+        result.deleted.push(action.resource);
+        return;
+      }
       await call(action, 'ec2:TerminateInstances', { send: () => ports.ec2.terminateInstances({ InstanceIds: [action.id] }), alreadyDone: gone }, (t) => step.update(t));
       await waitFor(`${action.id} to terminate`, step, async () => {
         const described = await orAbsent(() => ports.ec2.describeInstances({ InstanceIds: [action.id] }));
@@ -106,8 +115,10 @@ export async function runDestroy(options: DestroyRunOptions): Promise<DestroyRes
       result.deleted.push(action.resource);
     });
 
-    await phase(['securityGroup', 'instanceProfile'], async (action, step) => {
-      if (action.kind === 'securityGroup') {
+    await phase(['securityGroup', 'instanceProfile', 'routeTable', 'internetGateway', 'address'], async (action, step) => {
+      if (action.kind === 'routeTable' || action.kind === 'internetGateway' || action.kind === 'address') {
+        await removeNetworkPart(network, action, step);
+      } else if (action.kind === 'securityGroup') {
         // The host's network interface can hold the group for a while after termination.
         await waitFor(`${action.id} to be free`, step, async () => {
           try {
@@ -127,6 +138,13 @@ export async function runDestroy(options: DestroyRunOptions): Promise<DestroyRes
       }
       result.deleted.push(action.resource);
     });
+
+    for (const kind of ['subnet', 'vpc'] as const) {
+      await phase([kind], async (action, step) => {
+        await removeNetworkPart(network, action, step);
+        result.deleted.push(action.resource);
+      });
+    }
 
     await phase(['bucket'], async (action, step) => {
       try {

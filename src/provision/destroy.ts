@@ -10,6 +10,7 @@ import type { AwsPorts } from '../aws/ports.js';
 import { IAM_PATH } from '../config/names.js';
 import { partitionForRegion } from '../policy/arn.js';
 import type { FoundResource } from './discover.js';
+import { networkTeardownOps } from './destroy-network.js';
 import type { ObservedKey } from './observed.js';
 import { pcr8ValuesOf } from '../policy/pcr8.js';
 import { teardownKeyPolicy } from '../policy/teardown-policy.js';
@@ -56,9 +57,11 @@ export interface DestroyPlan {
   warnings: string[];
 }
 
-// Reverse of creation: the host first (it holds the group and the profile); the bucket, then the
-// key (its policy names the role, so it changes while the role exists), then the role.
-const ORDER: FoundResource['kind'][] = ['instance', 'securityGroup', 'instanceProfile', 'bucket', 'key', 'role'];
+// Reverse of creation: the host, the VPC endpoints and the NAT gateway first (they hold the
+// groups, subnets and addresses); the groups, profile, route tables, internet gateway and Elastic
+// IP; the subnets; the VPC; the bucket, then the key (its policy names the role, so it changes
+// while the role exists), then the role.
+const ORDER: FoundResource['kind'][] = ['instance', 'vpcEndpoint', 'natGateway', 'securityGroup', 'instanceProfile', 'routeTable', 'internetGateway', 'address', 'subnet', 'vpc', 'bucket', 'key', 'role'];
 
 const LABEL: Record<FoundResource['kind'], string> = {
   instance: 'EC2 host',
@@ -67,6 +70,13 @@ const LABEL: Record<FoundResource['kind'], string> = {
   role: 'IAM role',
   bucket: 'S3 bucket',
   key: 'KMS key',
+  vpcEndpoint: 'VPC endpoint',
+  natGateway: 'NAT gateway',
+  routeTable: 'route table',
+  internetGateway: 'internet gateway',
+  address: 'Elastic IP',
+  subnet: 'subnet',
+  vpc: 'VPC',
 };
 
 export function planDestroy(found: readonly FoundResource[], keys: ReadonlyMap<string, ObservedKey>, options: DestroyOptions): DestroyPlan {
@@ -91,6 +101,14 @@ export function planDestroy(found: readonly FoundResource[], keys: ReadonlyMap<s
         case 'bucket':
           if (!options.deleteBucket) return { ...base, decision: 'keep', reason: 'kept: it holds the co-signer\'s encrypted database (pass --delete-bucket to delete it when empty)', ops: [] };
           return { ...base, decision: 'delete', reason: '--delete-bucket: deleted only if empty', ops: [{ op: 's3:DeleteBucket', detail: 'delete the bucket if it is empty' }] };
+        case 'vpcEndpoint':
+        case 'natGateway':
+        case 'routeTable':
+        case 'internetGateway':
+        case 'address':
+        case 'subnet':
+        case 'vpc':
+          return { ...base, decision: 'delete', reason: 'part of the managed network', ops: networkTeardownOps(r) };
         case 'key': {
           if (r.state === 'PendingDeletion') return { ...base, decision: 'keep', reason: 'already scheduled for deletion', ops: [] };
           if (!options.deleteKey) return { ...base, decision: 'keep', reason: 'kept: it decrypts the co-signer\'s database (pass --delete-key to schedule its deletion)', ops: [] };

@@ -2,17 +2,22 @@
  * Every co-signer in the account and region, found by what carries `cosigner-cli:*` tags (or, for
  * KMS keys, whose policies hide their tags, the `[cosigner-cli:<name>]` marker in the description):
  * roles and instance profiles under the tool's IAM path, buckets of the region, keys, security
- * groups and instances. Read calls only.
+ * groups, instances and the parts of a managed network (discover-network.ts). Read calls only.
  */
 import pLimit from 'p-limit';
 import type { AwsPorts } from '../aws/ports.js';
 import { IAM_PATH, TAGS } from '../config/names.js';
 import { isAccessDenied, isNotFound, orAbsent, paginate, tagsOf, type TagRecord } from './aws-util.js';
+import { discoverNetwork } from './discover-network.js';
 import { describeKeyFully, type ObservedKey } from './observed.js';
 import { ADOPTED_TAG, keyMarker } from './ownership.js';
 
+/** The managed network's kinds (network.mode "managed"), in the order they are created. */
+export const NETWORK_KINDS = ['vpc', 'subnet', 'internetGateway', 'address', 'routeTable', 'natGateway', 'vpcEndpoint'] as const;
+export type NetworkKind = (typeof NETWORK_KINDS)[number];
+
 export interface FoundResource {
-  kind: 'role' | 'instanceProfile' | 'bucket' | 'key' | 'securityGroup' | 'instance';
+  kind: 'role' | 'instanceProfile' | 'bucket' | 'key' | 'securityGroup' | 'instance' | NetworkKind;
   /** Name, id or ARN, as the kind is known by. */
   id: string;
   name?: string;
@@ -138,9 +143,9 @@ export async function discover(ports: AwsPorts, options: { name?: string; concur
       });
     }
   };
-  await Promise.all([roles(), profiles(), buckets(), kmsKeys(), groups(), instances()]);
+  await Promise.all([roles(), profiles(), buckets(), kmsKeys(), groups(), instances(), discoverNetwork(ports, limit, (resource) => add(ownerTag(resource.tags ?? {}), resource))]);
   const byName = new Map<string, FoundResource[]>();
-  const order: FoundResource['kind'][] = ['role', 'instanceProfile', 'bucket', 'key', 'securityGroup', 'instance'];
+  const order: FoundResource['kind'][] = ['role', 'instanceProfile', 'bucket', 'key', ...NETWORK_KINDS, 'securityGroup', 'instance'];
   for (const { owner, resource } of found.sort((a, b) => order.indexOf(a.resource.kind) - order.indexOf(b.resource.kind) || a.resource.id.localeCompare(b.resource.id))) {
     byName.set(owner, [...(byName.get(owner) ?? []), resource]);
   }

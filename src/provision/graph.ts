@@ -6,13 +6,15 @@
  */
 
 /** Every node, in the order Fireblocks documents the steps. */
-export const NODE_IDS = ['role', 'bucket', 'instanceProfile', 'key', 'rolePolicy', 'securityGroup', 'ami', 'instance'] as const;
+export const NODE_IDS = ['role', 'bucket', 'instanceProfile', 'key', 'rolePolicy', 'network', 'securityGroup', 'ami', 'instance'] as const;
 export type NodeId = (typeof NODE_IDS)[number];
 
 /**
  * What each node waits for. The bucket does not wait for the role: its policy names the role only
  * inside a condition, which S3 does not resolve. The instance does not wait for the key or the
- * inline policy: nothing on the host uses them until the co-signer is installed.
+ * inline policy: nothing on the host uses them until the co-signer is installed. The security
+ * group goes into the network's VPC, and the host waits for its way out (the NAT route of a
+ * managed network): its user data installs packages at first boot.
  */
 export const DEPENDENCIES: Readonly<Record<NodeId, readonly NodeId[]>> = {
   role: [],
@@ -20,9 +22,10 @@ export const DEPENDENCIES: Readonly<Record<NodeId, readonly NodeId[]>> = {
   instanceProfile: ['role'],
   key: ['role'],
   rolePolicy: ['role', 'bucket', 'key'],
-  securityGroup: [],
+  network: [],
+  securityGroup: ['network'],
   ami: [],
-  instance: ['instanceProfile', 'securityGroup', 'ami'],
+  instance: ['instanceProfile', 'network', 'securityGroup', 'ami'],
 };
 
 /**

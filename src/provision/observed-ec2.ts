@@ -1,16 +1,19 @@
 /**
  * Observation of the EC2 side: the network the host goes into (VPC, subnet, whether the instance
- * type supports Nitro Enclaves and is offered in the subnet's zone, whether the subnet has a route
- * out), the security group found by name in that VPC, and the instances tagged with the co-signer's
- * name. Read calls only.
+ * type supports Nitro Enclaves and is offered in the subnet's zone, where the subnet's default
+ * route leads; in mode "managed" the co-signer's own network instead), the security group found
+ * by name in that VPC, and the instances tagged with the co-signer's name. Read calls only.
  */
-import type { _InstanceType, IpPermission, RouteTable } from '@aws-sdk/client-ec2';
+import type { _InstanceType, RouteTable } from '@aws-sdk/client-ec2';
+import type { NetworkMode } from '../config/schema.js';
 import type pLimit from 'p-limit';
 import type { AwsPorts } from '../aws/ports.js';
 import { TAGS } from '../config/names.js';
 import type { CosignerErrorCode } from '../errors.js';
 import { orAbsent, paginate, tagsOf, type TagRecord } from './aws-util.js';
 import type { DesiredState } from './desired.js';
+import { routeOut, type RouteOut } from './network-model.js';
+import { observeManagedNetwork, rulesOf, type ObservedManagedNetwork } from './observed-network.js';
 
 type Limit = ReturnType<typeof pLimit>;
 
@@ -21,14 +24,17 @@ export interface NetworkProblem {
 }
 
 export interface ObservedNetwork {
+  mode: NetworkMode;
   vpcId: string | undefined;
   subnetId: string | undefined;
   availabilityZone: string | undefined;
   /** Zones of the region that offer the instance type. */
   offeredZones: string[];
   nitroEnclaves: 'supported' | 'unsupported' | 'unknown';
-  /** Where the subnet's default route goes. */
-  routeOut: 'nat' | 'igw' | 'other' | 'none' | undefined;
+  /** Where the subnet's default route goes (modes "existing" and "public-ip"). */
+  routeOut: RouteOut | undefined;
+  /** The co-signer's own network (mode "managed"). */
+  managed?: ObservedManagedNetwork;
   /** Problems that stop a host from being launched (the planner turns them into refusals). */
   problems: NetworkProblem[];
   /** Things worth a warning that do not stop anything. */
@@ -78,11 +84,12 @@ export interface ObservedInstance {
  */
 export async function observeNetwork(ports: AwsPorts, desired: DesiredState, limit: Limit, onVpc: (vpcId: string | undefined) => void = () => undefined): Promise<ObservedNetwork> {
   const type = desired.instance.type as _InstanceType;
+  const mode = desired.network.mode;
   const problems: NetworkProblem[] = [];
   const warnings: string[] = [];
   let tables: Promise<RouteTable[]> | undefined;
   const vpcKnown = (vpcId: string | undefined) => {
-    if (vpcId !== undefined && tables === undefined) {
+    if (vpcId !== undefined && tables === undefined && mode !== 'managed') {
       tables = limit(() => routeTables(ports, vpcId));
       // Awaited below; this only keeps an early failure elsewhere from leaving it unhandled.
       tables.catch(() => undefined);
@@ -98,7 +105,7 @@ export async function observeNetwork(ports: AwsPorts, desired: DesiredState, lim
       const page = await ports.ec2.describeInstanceTypeOfferings({ LocationType: 'availability-zone', Filters: [{ Name: 'instance-type', Values: [type] }], ...(NextToken === undefined ? {} : { NextToken }) });
       return { items: page.InstanceTypeOfferings?.map((o) => o.Location ?? ''), next: page.NextToken };
     })),
-    locateSubnet(ports, desired, limit, vpcKnown),
+    mode === 'managed' ? locateManaged(ports, desired, limit, vpcKnown) : locateSubnet(ports, desired, limit, vpcKnown),
   ]);
   vpcKnown(location.vpcId);
   const info = types.InstanceTypes?.[0];
@@ -111,31 +118,32 @@ export async function observeNetwork(ports: AwsPorts, desired: DesiredState, lim
   }
   problems.push(...location.problems);
   let { subnetId, availabilityZone } = location;
-  // With no subnet configured, pick the first subnet (by zone, then id) whose zone offers the type.
+  // With no subnet configured, pick the first subnet (by zone, then id) whose zone offers the type;
+  // a managed network not made yet goes into the first zone that offers it.
   if (location.configured === false && location.candidates.length > 0) {
     const fit = location.candidates.find((s) => offeredZones.includes(s.zone));
     const chosen = fit ?? location.candidates[0];
     subnetId = chosen?.subnetId;
     availabilityZone = chosen?.zone;
   }
+  if (mode === 'managed' && availabilityZone === undefined) availabilityZone = offeredZones[0];
   if (availabilityZone !== undefined && offeredZones.length > 0 && !offeredZones.includes(availabilityZone)) {
     problems.push({
       code: 'INSTANCE_TYPE_UNAVAILABLE',
       message: `${type} is not offered in ${availabilityZone}${location.configured ? ` (subnet ${subnetId ?? ''})` : ''}`,
-      hint: `use a subnet in ${offeredZones.join(', ')} (--subnet-id)`,
+      hint: mode === 'managed' ? `the managed network is in ${availabilityZone}: choose a type offered there, or destroy and provision again` : `use a subnet in ${offeredZones.join(', ')} (--subnet-id)`,
     });
   }
-  let routeOut: ObservedNetwork['routeOut'];
-  if (location.vpcId !== undefined && subnetId !== undefined && tables !== undefined) {
-    routeOut = defaultRoute(await tables, subnetId);
-    if (!desired.instance.publicIp && (routeOut === 'none' || routeOut === 'igw')) {
-      warnings.push(`subnet ${subnetId} has no route out for a host without a public IP (${routeOut === 'igw' ? 'its default route is an internet gateway' : 'it has no default route'}): the host needs a NAT gateway or VPC endpoints to reach Fireblocks, KMS and S3`);
-    }
-    if (desired.instance.publicIp && routeOut !== 'igw') {
-      warnings.push(`a public IP was asked for, but subnet ${subnetId} does not route to an internet gateway`);
-    }
-  }
-  return { vpcId: location.vpcId, subnetId, availabilityZone, offeredZones, nitroEnclaves, routeOut, problems, warnings };
+  const route = location.vpcId !== undefined && subnetId !== undefined && tables !== undefined ? routeOut(await tables, subnetId) : undefined;
+  return { mode, vpcId: location.vpcId, subnetId, availabilityZone, offeredZones, nitroEnclaves, routeOut: route, ...(location.managed === undefined ? {} : { managed: location.managed }), problems, warnings };
+}
+
+/** The managed network as the host's location: its VPC and private subnet, when they exist. */
+async function locateManaged(ports: AwsPorts, desired: DesiredState, limit: Limit, vpcKnown: (vpcId: string | undefined) => void): Promise<SubnetLocation> {
+  const managed = await observeManagedNetwork(ports, desired, limit);
+  vpcKnown(managed.vpc?.id);
+  const subnet = managed.privateSubnet;
+  return { vpcId: managed.vpc?.id, subnetId: subnet?.id, availabilityZone: subnet?.zone, configured: subnet !== undefined, candidates: [], problems: [], managed };
 }
 
 interface SubnetLocation {
@@ -146,6 +154,7 @@ interface SubnetLocation {
   configured: boolean;
   candidates: { subnetId: string; zone: string }[];
   problems: NetworkProblem[];
+  managed?: ObservedManagedNetwork;
 }
 
 /** The configured subnet (and its VPC), or the configured/default VPC's subnets to choose from. */
@@ -190,29 +199,6 @@ function routeTables(ports: AwsPorts, vpcId: string): Promise<RouteTable[]> {
     const page = await ports.ec2.describeRouteTables({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }], ...(NextToken === undefined ? {} : { NextToken }) });
     return { items: page.RouteTables, next: page.NextToken };
   });
-}
-
-/** Where the subnet's 0.0.0.0/0 route goes (its own route table, else the VPC's main one). */
-function defaultRoute(tables: readonly RouteTable[], subnetId: string): ObservedNetwork['routeOut'] {
-  const own = tables.find((t) => t.Associations?.some((a) => a.SubnetId === subnetId));
-  const table = own ?? tables.find((t) => t.Associations?.some((a) => a.Main === true));
-  const route = table?.Routes?.find((r) => r.DestinationCidrBlock === '0.0.0.0/0' && r.State !== 'blackhole');
-  if (route === undefined) return 'none';
-  if (route.NatGatewayId !== undefined) return 'nat';
-  if (route.GatewayId?.startsWith('igw-') === true) return 'igw';
-  return 'other';
-}
-
-function rulesOf(permissions: readonly IpPermission[] | undefined): SecurityGroupRule[] {
-  return (permissions ?? []).map((p) => ({
-    protocol: p.IpProtocol ?? '-1',
-    fromPort: p.FromPort,
-    toPort: p.ToPort,
-    ipv4: (p.IpRanges ?? []).map((r) => r.CidrIp ?? '').filter((c) => c !== ''),
-    ipv6: (p.Ipv6Ranges ?? []).map((r) => r.CidrIpv6 ?? '').filter((c) => c !== ''),
-    groups: (p.UserIdGroupPairs ?? []).map((g) => g.GroupId ?? '').filter((g) => g !== ''),
-    prefixLists: (p.PrefixListIds ?? []).map((l) => l.PrefixListId ?? '').filter((l) => l !== ''),
-  }));
 }
 
 export async function observeSecurityGroup(ports: AwsPorts, desired: DesiredState, vpcId: string): Promise<ObservedSecurityGroup | undefined> {

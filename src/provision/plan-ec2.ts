@@ -35,7 +35,7 @@ export function egressRule(desired: DesiredState): AtomicRule {
   return { protocol: 'tcp', fromPort: port, toPort: port, peer: { kind: 'ipv4', value: '0.0.0.0/0' } };
 }
 
-const sameRule = (a: AtomicRule, b: AtomicRule) =>
+export const sameRule = (a: AtomicRule, b: AtomicRule) =>
   a.protocol === b.protocol && a.fromPort === b.fromPort && a.toPort === b.toPort && a.peer.kind === b.peer.kind && a.peer.value === b.peer.value;
 
 export function describeRule(rule: AtomicRule): string {
@@ -43,30 +43,29 @@ export function describeRule(rule: AtomicRule): string {
   return `${ports} ${rule.peer.value}`;
 }
 
-/** The default egress rule every new security group gets. */
-export const DEFAULT_EGRESS: AtomicRule = { protocol: '-1', peer: { kind: 'ipv4', value: '0.0.0.0/0' } };
-
 export function planSecurityGroup({ desired, observed }: PlanInput): PlannedAction {
   const b = base('securityGroup', `security group ${desired.securityGroup.name}`);
   const vpcId = observed.network.vpcId;
   const want = egressRule(desired);
   const authorize: PlannedOp = { op: 'ec2:AuthorizeSecurityGroupEgress', detail: `allow ${describeRule(want)} out`, data: { rules: [want] } };
+  // A new group allows all egress: to 0.0.0.0/0, and to ::/0 as well in a VPC with an IPv6 block
+  // (https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html). The handler reads
+  // the group once made and revokes every egress rule but the one we keep.
+  const narrow: PlannedOp = { op: 'ec2:RevokeSecurityGroupEgress', detail: 'remove every default egress rule (IPv4 and IPv6 allow-all)', data: { keep: [want] } };
+  const create = (where: string, data: Record<string, unknown>): PlannedAction => ({
+    ...b,
+    kind: 'create',
+    reasons: ['the security group does not exist'],
+    rounds: [[{ op: 'ec2:CreateSecurityGroup', detail: `create in ${where}`, data }], [narrow, authorize]],
+  });
+  // The managed network's VPC is made in this run.
+  if (vpcId === undefined && desired.network.mode === 'managed') return create('the managed VPC', {});
   if (vpcId === undefined) {
     const problem = observed.network.problems[0];
     return refuse(b, problem?.code ?? 'AWS_NOT_FOUND', problem?.message ?? 'no VPC to put the security group in', problem?.hint ?? 'pass --vpc-id');
   }
   const group: ObservedSecurityGroup | undefined = observed.securityGroup;
-  if (group === undefined) {
-    return {
-      ...b,
-      kind: 'create',
-      reasons: ['the security group does not exist'],
-      rounds: [
-        [{ op: 'ec2:CreateSecurityGroup', detail: `create in ${vpcId}`, data: { vpcId } }],
-        [{ op: 'ec2:RevokeSecurityGroupEgress', detail: 'remove the default allow-all egress', data: { rules: [DEFAULT_EGRESS] } }, authorize],
-      ],
-    };
-  }
+  if (group === undefined) return create(vpcId, { vpcId });
   const who = ownerOf(group.tags, desired.name);
   if (who.kind === 'foreign') {
     return refuse(b, 'RESOURCE_NOT_OURS', `security group ${desired.securityGroup.name} exists in ${vpcId} and ${who.reason}`, 'choose another co-signer name (--name), or remove the group', group.groupId);
@@ -142,7 +141,7 @@ export function planInstance({ desired, observed }: PlanInput): PlannedAction {
       notes: [...network.warnings],
       rounds: [[{
         op: 'ec2:RunInstances',
-        detail: `${desired.instance.type} in ${network.subnetId ?? '?'} (${network.availabilityZone ?? '?'}), enclave on, IMDSv2 only, encrypted gp3 ${desired.instance.rootVolumeGiB} GiB, ${desired.instance.publicIp ? 'public IP' : 'no public IP'}`,
+        detail: `${desired.instance.type} in ${network.subnetId ?? (desired.network.mode === 'managed' ? 'the managed private subnet' : '?')} (${network.availabilityZone ?? '?'}), enclave on, IMDSv2 only, encrypted gp3 ${desired.instance.rootVolumeGiB} GiB, ${desired.instance.publicIp ? 'public IP' : 'no public IP'}`,
         data: {
           type: desired.instance.type,
           subnetId: network.subnetId,

@@ -5,6 +5,8 @@
  */
 import type { CosignerErrorCode } from '../errors.js';
 import type { NodeId } from './graph.js';
+import type { NetworkCost } from './network-model.js';
+import type { NetworkIds } from './plan-network.js';
 
 /** Every write operation apply performs, in AWS's spelling. */
 export const OPS = [
@@ -36,6 +38,25 @@ export const OPS = [
   'ec2:RevokeSecurityGroupIngress',
   'ec2:CreateTags',
   'ec2:RunInstances',
+  // The managed network.
+  'ec2:CreateVpc',
+  'ec2:ModifyVpcAttribute',
+  'ec2:CreateSubnet',
+  'ec2:CreateInternetGateway',
+  'ec2:AttachInternetGateway',
+  'ec2:AllocateAddress',
+  'ec2:CreateNatGateway',
+  'ec2:CreateRouteTable',
+  'ec2:AssociateRouteTable',
+  'ec2:CreateRoute',
+  'ec2:ReplaceRoute',
+  'ec2:CreateVpcEndpoint',
+  'ec2:AuthorizeSecurityGroupIngress',
+  // Twins a retried create left (apply removes them; never planned).
+  'ec2:DeleteVpc',
+  'ec2:DeleteSubnet',
+  'ec2:DeleteInternetGateway',
+  'ec2:ReleaseAddress',
 ] as const;
 export type OpName = (typeof OPS)[number];
 
@@ -98,6 +119,8 @@ export interface PlanContext {
   keyArn?: string;
   groupId?: string;
   instanceId?: string;
+  /** Ids of the managed network's parts that exist (network.mode "managed"). */
+  network?: NetworkIds;
   roleArn: string;
   instanceProfileArn: string;
   bucketName: string;
@@ -133,4 +156,6 @@ export interface Plan {
   context: PlanContext;
   summary: PlanSummary;
   warnings: string[];
+  /** What the network mode costs a month (NAT gateway, endpoints, public IPv4), when anything. */
+  cost?: NetworkCost & { line: string };
 }

@@ -9,7 +9,9 @@ import { fail } from '../errors.js';
 import { hashOf, policyHash } from './canonical.js';
 import { criticalPath, DEPENDENCIES, NODE_IDS, PROPAGATION_EDGES, type CriticalPath, type CriticalPathOptions, type NodeCost, type NodeId } from './graph.js';
 import type { ObservedState } from './observed.js';
+import { costLine, networkCost } from './network-model.js';
 import { ourInstances, planAmi, planInstance, planSecurityGroup } from './plan-ec2.js';
+import { networkIds, planNetwork } from './plan-network.js';
 import { planBucket, planInstanceProfile, planKey, planRole, planRolePolicy, type PlanInput } from './plan-nodes.js';
 import { OPS, PLAN_KIND, PLAN_SCHEMA_VERSION, type Plan, type PlannedAction, type PlanSummary } from './plan-types.js';
 
@@ -49,6 +51,7 @@ export function buildPlan(options: BuildPlanOptions): Plan {
     instanceProfile: planInstanceProfile(options),
     key,
     rolePolicy: planRolePolicy(options, key),
+    network: planNetwork(options, instance.kind === 'create'),
     securityGroup: planSecurityGroup(options),
     ami: planAmi(options, instance.kind === 'create'),
     instance,
@@ -78,6 +81,7 @@ export function buildPlan(options: BuildPlanOptions): Plan {
       ...(observed.key === undefined || key.kind === 'refuse' ? {} : { keyId: observed.key.keyId, keyArn: observed.key.arn }),
       ...(observed.securityGroup === undefined ? {} : { groupId: observed.securityGroup.groupId }),
       ...(host === undefined ? {} : { instanceId: host.instanceId }),
+      ...(observed.network.managed === undefined ? {} : { network: networkIds(observed.network.managed) }),
       roleArn: observed.role?.arn ?? desired.role.arn,
       instanceProfileArn: observed.instanceProfile?.arn ?? desired.instanceProfile.arn,
       bucketName: desired.bucket.name,
@@ -85,8 +89,11 @@ export function buildPlan(options: BuildPlanOptions): Plan {
     },
     summary: summarize(actions),
     warnings,
+    ...withCost(networkCost(desired.network.mode)),
   };
 }
+
+const withCost = (cost: ReturnType<typeof networkCost>) => (cost === undefined ? {} : { cost: { ...cost, line: costLine(cost) } });
 
 export function summarize(actions: readonly PlannedAction[]): PlanSummary {
   const count = (kind: PlannedAction['kind']) => actions.filter((a) => a.kind === kind).length;

@@ -59,6 +59,7 @@ export function planLines(plan: Plan, style: Style = PLAIN): string[] {
     if (action.refusal !== undefined) lines.push(`      ${style.red(action.refusal.code)} ${style.dim(e(`hint: ${action.refusal.hint}`))}`);
     for (const note of action.notes) lines.push(style.yellow(e(`      note: ${note}`)));
   }
+  if (plan.cost !== undefined) lines.push(style.dim(`  cost: ${plan.cost.line}`));
   const s = plan.summary;
   lines.push(`  ${s.create} to create, ${s.update} to update, ${s.noop} unchanged${s.refuse > 0 ? style.red(`, ${s.refuse} refused`) : ''}; ${s.writes} write call(s)`);
   return lines;

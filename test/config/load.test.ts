@@ -25,7 +25,7 @@ describe('loadConfig', () => {
     expect(config.instance).toEqual({ type: 'c5.xlarge', rootVolumeGiB: 30, amiParameter: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64' });
     expect(config.enclave).toEqual({ memoryMiB: 4096, cpuCount: 2 });
     expect(config.fireblocks.env).toBe('global');
-    expect(config.network.publicIp).toBe(false);
+    expect(config.network).toEqual({ mode: 'existing' });
     expect(config.kms).toMatchObject({ rotation: true, deletionWindowDays: 30, policyProfile: 'hardened', adminArns: [] });
     expect(sources).toEqual({ name: 'file' });
   });

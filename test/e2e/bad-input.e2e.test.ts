@@ -7,7 +7,7 @@ import { type CosignerError, isCosignerError } from '../../src/errors.js';
 import { validateConfig } from '../../src/config/load.js';
 import { buildKeyPolicy } from '../../src/policy/key-policy.js';
 import { Journal, journalPath } from '../../src/provision/journal.js';
-import { inventory, makeWorld, REGION, type World } from './world.js';
+import { inventory, makeWorld, REGION, TEST_NETWORK, type World } from './world.js';
 
 let world: World;
 afterEach(async () => {
@@ -42,13 +42,13 @@ describe('refused before any write', () => {
     expect(error.code).toBe('BUCKET_NAME_TAKEN');
     expect(inventory(await world.state()).roles).toEqual([]);
     // Another name and it goes through.
-    await world.provision({ config: validateConfig({ name: 'demo', aws: { region: REGION }, s3: { bucketName: 'demo-cosigner-db-1' } }, 't') });
+    await world.provision({ config: validateConfig({ name: 'demo', aws: { region: REGION }, network: TEST_NETWORK, s3: { bucketName: 'demo-cosigner-db-1' } }, 't') });
     expect(inventory(await world.state()).buckets.map((b) => b.name)).toEqual(['demo-cosigner-db-1']);
   });
 
   it('an instance type not offered in the region, or in the configured subnet\'s zone', async () => {
     world = await makeWorld();
-    const c5a = validateConfig({ name: 'demo', aws: { region: 'ap-southeast-4' }, instance: { type: 'c5a.xlarge' } }, 't');
+    const c5a = validateConfig({ name: 'demo', aws: { region: 'ap-southeast-4' }, network: TEST_NETWORK, instance: { type: 'c5a.xlarge' } }, 't');
     const ports = await world.ports();
     const error = await failure((async () => {
       const { runProvisionFlow } = await import('../../src/provision/provision.js');
@@ -61,7 +61,7 @@ describe('refused before any write', () => {
     expect(error.hint).toContain('c5.xlarge');
     const subnets = (await ports.ec2.describeSubnets({})).Subnets ?? [];
     const lastZone = subnets.find((s) => s.AvailabilityZone === `${REGION}c`)!;
-    const pinned = validateConfig({ name: 'demo', aws: { region: REGION }, instance: { type: 'c5a.xlarge' }, network: { subnetId: lastZone.SubnetId } }, 't');
+    const pinned = validateConfig({ name: 'demo', aws: { region: REGION }, instance: { type: 'c5a.xlarge' }, network: { ...TEST_NETWORK, subnetId: lastZone.SubnetId } }, 't');
     const zoned = await failure(world.provision({ config: pinned }));
     expect(zoned.code).toBe('INSTANCE_TYPE_UNAVAILABLE');
     expect(zoned.hint).toContain(`${REGION}a`);
@@ -72,7 +72,7 @@ describe('refused before any write', () => {
     world = await makeWorld();
     const admin = await world.ports();
     const key = await admin.kms.createKey({ Description: 'team key' });
-    const error = await failure(world.provision({ config: validateConfig({ name: 'demo', aws: { region: REGION }, kms: { keyId: key.KeyMetadata.Arn } }, 't') }));
+    const error = await failure(world.provision({ config: validateConfig({ name: 'demo', aws: { region: REGION }, network: TEST_NETWORK, kms: { keyId: key.KeyMetadata.Arn } }, 't') }));
     expect(error.code).toBe('POLICY_BYPASS');
   });
 });
@@ -81,12 +81,12 @@ describe('failing mid-way, then converging', () => {
   it('more tags than the AWS quota allows are refused before any write', async () => {
     world = await makeWorld();
     const tags = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`t${i}`, 'x']));
-    const error = await failure(world.provision({ config: validateConfig({ name: 'demo', aws: { region: REGION }, tags: tags(46) }, 't') }));
+    const error = await failure(world.provision({ config: validateConfig({ name: 'demo', aws: { region: REGION }, network: TEST_NETWORK, tags: tags(46) }, 't') }));
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.message).toContain('at most 45');
     expect(inventory(await world.state()).roles).toEqual([]);
     // At the quota it goes through.
-    await world.provision({ config: validateConfig({ name: 'demo', aws: { region: REGION }, tags: tags(45) }, 't') });
+    await world.provision({ config: validateConfig({ name: 'demo', aws: { region: REGION }, network: TEST_NETWORK, tags: tags(45) }, 't') });
     expect(inventory(await world.state()).instances[0]?.tags).toHaveLength(49);
   });
 
@@ -129,7 +129,7 @@ describe('adoption of what the config names', () => {
     await admin.iam.createRole({ RoleName: 'placeholder', AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] }) });
     const policy = buildKeyPolicy({ accountId: '111122223333', roleArn: 'arn:aws:iam::111122223333:role/placeholder', pcr8: ['da1d9eca20ce98ab4fdbc51f8e5a2307fd4c61829b7d8bff40976cd6676862c8f3476ff4bdd0f65ecf4a48d6eb3099a8'], profile: 'fireblocks-exact' });
     const key = await admin.kms.createKey({ Description: 'pre-existing co-signer key', Policy: JSON.stringify(policy) });
-    const config = validateConfig({ name: 'demo', aws: { region: REGION }, kms: { keyId: key.KeyMetadata.KeyId, policyProfile: 'fireblocks-exact' } }, 't');
+    const config = validateConfig({ name: 'demo', aws: { region: REGION }, network: TEST_NETWORK, kms: { keyId: key.KeyMetadata.KeyId, policyProfile: 'fireblocks-exact' } }, 't');
     const out = await world.provision({ config });
     expect(out.plan.actions.find((a) => a.node === 'key')).toMatchObject({ kind: 'update', adopt: true });
     const inv = inventory(await world.state());

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { CommandContext, GlobalOptions, Invocation } from '../../src/command-kit.js';
 import { SANDBOX_CONFIG_FILE } from '../../src/aws/sandbox/index.js';
 import { TestIoHost, type TestIoHostOptions } from '../helpers/test-io-host.js';
-import { FAST_KNOBS, REGION } from './world.js';
+import { FAST_KNOBS, REGION, TEST_NETWORK } from './world.js';
 
 export interface CliWorld {
   dir: string;
@@ -39,7 +39,7 @@ export async function makeCliWorld(): Promise<CliWorld> {
     context: (invocation, io = {}) => ({ io: new TestIoHost({ assumeYes: invocation.globals.yes, ...io }), invocation, now: () => new Date(), sandboxDir }),
     async writeConfig(config) {
       const path = join(dir, 'cosigner.json');
-      await writeFile(path, JSON.stringify({ schemaVersion: 1, ...config }));
+      await writeFile(path, JSON.stringify({ schemaVersion: 1, network: TEST_NETWORK, ...config }));
       return path;
     },
     cleanup: () => rm(dir, { recursive: true, force: true }),

@@ -6,7 +6,7 @@ import { createSandboxPorts } from '../../src/aws/sandbox/index.js';
 import { isCosignerError } from '../../src/errors.js';
 import { validateConfig } from '../../src/config/load.js';
 import { TestIoHost } from '../helpers/test-io-host.js';
-import { FAST_KNOBS, inventory, makeWorld, REGION, type World } from './world.js';
+import { FAST_KNOBS, inventory, makeWorld, REGION, TEST_NETWORK, type World } from './world.js';
 
 let world: World;
 afterEach(async () => {
@@ -102,7 +102,7 @@ describe('destroy', () => {
   it('removes only the co-signer it is asked to', async () => {
     world = await makeWorld();
     await world.provision();
-    const other = validateConfig({ name: 'other', aws: { region: REGION } }, 'test');
+    const other = validateConfig({ name: 'other', aws: { region: REGION }, network: TEST_NETWORK }, 'test');
     await world.provision({ config: other });
     await world.destroy({ deleteKey: true, deleteBucket: true });
     const inv = inventory(await world.state());
@@ -116,7 +116,7 @@ describe('status', () => {
   it('lists every co-signer by tags, with states and drift from the config', async () => {
     world = await makeWorld();
     await world.provision();
-    const other = validateConfig({ name: 'other', aws: { region: REGION } }, 'test');
+    const other = validateConfig({ name: 'other', aws: { region: REGION }, network: TEST_NETWORK }, 'test');
     await world.provision({ config: other });
     const all = await world.status({ all: true });
     expect(all.coSigners.map((c) => c.name)).toEqual(['demo', 'other']);
@@ -132,7 +132,7 @@ describe('status', () => {
     const ports = await createSandboxPorts({ dir: world.sandboxDir, region: REGION, env: {}, knobs: FAST_KNOBS });
     const group = demo.resources.find((r) => r.kind === 'securityGroup')!;
     await ports.ec2.revokeSecurityGroupEgress({ GroupId: group.id, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] });
-    const drifted = await world.status({ config: validateConfig({ name: 'demo', aws: { region: REGION }, instance: { type: 'c5a.xlarge' } }, 'test') });
+    const drifted = await world.status({ config: validateConfig({ name: 'demo', aws: { region: REGION }, network: TEST_NETWORK, instance: { type: 'c5a.xlarge' } }, 'test') });
     expect(drifted.coSigners.map((c) => c.name)).toEqual(['demo']);
     expect(drifted.coSigners[0]!.inSync).toBe(false);
     const text = JSON.stringify(drifted.coSigners[0]!.drift);

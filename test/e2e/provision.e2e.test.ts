@@ -41,7 +41,7 @@ describe('provision on a fresh sandbox account', () => {
     const before = (await readTrail(world.sandboxDir)).length;
     const again = await world.provision();
     expect(again.mode).toBe('up-to-date');
-    expect(again.plan.summary).toMatchObject({ create: 0, update: 0, noop: 8, writes: 0 });
+    expect(again.plan.summary).toMatchObject({ create: 0, update: 0, noop: 9, writes: 0 });
     expect(again.ports.writeCalls()).toBe(0);
     const events = (await readTrail(world.sandboxDir)).slice(before);
     expect(events.filter((e) => e.readOnly === false)).toEqual([]);

@@ -20,6 +20,12 @@ import { runDestroyFlow, type DestroyOutcome, type DestroyRequest } from '../../
 import { TestIoHost } from '../helpers/test-io-host.js';
 
 export const REGION = 'eu-west-1';
+/**
+ * The network of the test worlds unless a test says otherwise: the sandbox's default VPC routes out
+ * only through its internet gateway, as AWS's does, so the host needs a public IP there (mode
+ * "existing" is refused; test/e2e/network.e2e.test.ts covers every mode).
+ */
+export const TEST_NETWORK = { mode: 'public-ip' } as const;
 export const FAST_KNOBS: SandboxKnobsInput = { latencyMs: 0, iamPropagationDelayMs: 40, retryBaseMs: 0, instanceTransitionMs: 0 };
 export const FAST_RETRY: RetryTuning = { propagationInitialDelayMs: 5, propagationMaxDelayMs: 10, transientDelayMs: 1, propagationMaxWaitMs: 10_000 };
 
@@ -40,7 +46,7 @@ export async function makeWorld(configInput: Record<string, unknown> = {}): Prom
   const dir = await mkdtemp(join(tmpdir(), 'cosigner-e2e-'));
   const sandboxDir = join(dir, 'sandbox');
   const configPath = join(dir, 'cosigner.json');
-  const config = validateConfig({ name: 'demo', aws: { region: REGION }, ...configInput }, 'test config');
+  const config = validateConfig({ name: 'demo', aws: { region: REGION }, network: TEST_NETWORK, ...configInput }, 'test config');
   const ports = (knobs: SandboxKnobsInput = {}, principal?: PrincipalSpec) =>
     createSandboxPorts({ dir: sandboxDir, region: REGION, env: {}, knobs: { ...FAST_KNOBS, ...knobs }, ...(principal === undefined ? {} : { principal }) });
   return {
@@ -99,7 +105,7 @@ export function inventory(state: SandboxState, region = REGION) {
 const tag = (tags: { Key: string; Value: string }[] | undefined, key: string) => tags?.find((t) => t.Key === key)?.Value;
 
 /** Exactly one of each resource, all ours and configured as the issue says; nothing else. */
-export function expectConverged(state: SandboxState, name = 'demo'): void {
+export function expectConverged(state: SandboxState, name = 'demo', options: { publicIp?: boolean } = {}): void {
   const inv = inventory(state);
   expect(inv.roles.map((x) => x.name)).toEqual([`${name}-cosigner`]);
   const role = inv.roles[0]!;
@@ -141,7 +147,9 @@ export function expectConverged(state: SandboxState, name = 'demo'): void {
   expect(host.enclave).toBe(true);
   expect(host.metadata.httpTokens).toBe('required');
   expect(host.metadata.hopLimit).toBe(2);
-  expect(host.publicIp).toBeUndefined();
+  // The host has a public IP exactly when the network mode gives it one.
+  if (options.publicIp ?? TEST_NETWORK.mode === 'public-ip') expect(host.publicIp).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+  else expect(host.publicIp).toBeUndefined();
   expect(host.securityGroupIds).toEqual([group.id]);
   expect(host.instanceProfileArn).toBe(inv.profiles[0]!.arn);
   expect(host.type).toBe('c5.xlarge');

@@ -26,7 +26,17 @@ export function emptyObserved(desired: DesiredState): ObservedState {
     keyDuplicates: [],
     securityGroup: undefined,
     instances: [],
-    network: { vpcId: 'vpc-0abc', subnetId: 'subnet-0abc', availabilityZone: `${REGION}a`, offeredZones: [`${REGION}a`, `${REGION}b`], nitroEnclaves: 'supported', routeOut: 'nat', problems: [], warnings: [] },
+    network: {
+      mode: desired.network.mode,
+      vpcId: 'vpc-0abc',
+      subnetId: 'subnet-0abc',
+      availabilityZone: `${REGION}a`,
+      offeredZones: [`${REGION}a`, `${REGION}b`],
+      nitroEnclaves: 'supported',
+      routeOut: { routeTableId: 'rtb-0abc', main: false, target: { kind: 'nat', id: 'nat-0abc' } },
+      problems: [],
+      warnings: [],
+    },
     ami: { parameter: desired.instance.amiParameter, imageId: 'ami-0123456789abcdef0', rootDeviceName: '/dev/xvda' },
   };
 }

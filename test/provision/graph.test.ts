@@ -10,7 +10,8 @@ const costs = (rounds: Partial<Record<NodeId, number>>, propagating: NodeId[] = 
 
 describe('the resource graph', () => {
   it('orders every node after what it depends on', () => {
-    expect(topologicalOrder()).toEqual(['role', 'bucket', 'instanceProfile', 'key', 'rolePolicy', 'securityGroup', 'ami', 'instance']);
+    expect(topologicalOrder()).toEqual(['role', 'bucket', 'instanceProfile', 'key', 'rolePolicy', 'network', 'securityGroup', 'ami', 'instance']);
+    expect(dependants('network')).toEqual(['securityGroup', 'instance']);
     expect(dependants('role')).toEqual(['instanceProfile', 'key', 'rolePolicy', 'instance']);
   });
 });

@@ -23,6 +23,7 @@ describe('a plan for an empty account', () => {
       ['instanceProfile', 'create'],
       ['key', 'create'],
       ['rolePolicy', 'create'],
+      ['network', 'noop'],
       ['securityGroup', 'create'],
       ['ami', 'noop'],
       ['instance', 'create'],
@@ -31,7 +32,7 @@ describe('a plan for an empty account', () => {
     expect(ops(p, 'key')).toEqual([['kms:CreateKey'], ['kms:CreateAlias', 'kms:EnableKeyRotation']]);
     expect(ops(p, 'instanceProfile')).toEqual([['iam:CreateInstanceProfile'], ['iam:AddRoleToInstanceProfile']]);
     expect(ops(p, 'securityGroup')).toEqual([['ec2:CreateSecurityGroup'], ['ec2:RevokeSecurityGroupEgress', 'ec2:AuthorizeSecurityGroupEgress']]);
-    expect(p.summary).toEqual({ create: 7, update: 0, noop: 1, refuse: 0, writes: 19 });
+    expect(p.summary).toEqual({ create: 7, update: 0, noop: 2, refuse: 0, writes: 19 });
   });
 
   it('writes the attested key policy built by the policy engine, with the preset PCR8', () => {
@@ -167,7 +168,7 @@ describe('saved plans', () => {
     expect(() => parsePlanFile('{', 'p.json')).toThrowCosignerError('PLAN_INVALID');
     expect(() => parsePlanFile('{"kind":"other"}', 'p.json')).toThrowCosignerError('PLAN_INVALID');
     const edited = JSON.parse(text) as Plan;
-    edited.actions[7]!.dependsOn = [];
+    edited.actions.find((a) => a.node === 'instance')!.dependsOn = [];
     expect(() => parsePlanFile(JSON.stringify(edited), 'p.json')).toThrowCosignerError('PLAN_INVALID');
   });
 
