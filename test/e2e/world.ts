@@ -96,7 +96,8 @@ export function inventory(state: SandboxState, region = REGION) {
     liveKeys: keys.filter((k) => k.pendingDeletion === undefined),
     retiredKeys: keys.filter((k) => k.pendingDeletion !== undefined),
     aliases: Object.values(r?.kms.aliases ?? {}),
-    groups: (r?.ec2.securityGroups ?? []).filter((g) => g.name !== 'default'),
+    // The host's group (a managed network's endpoints' group is in network-world.ts's inventory).
+    groups: (r?.ec2.securityGroups ?? []).filter((g) => g.name !== 'default' && !g.tags.some((t) => t.Key === 'cosigner-cli:part')),
     instances: (r?.ec2.instances ?? []).filter((i) => i.terminatedAt === undefined),
     volumes: (r?.ec2.volumes ?? []).filter((v) => v.deletedAt === undefined),
   };
