@@ -1,7 +1,8 @@
 /**
  * What the `init` wizard can learn from the account when credentials are available (or the
  * sandbox is in use): who the caller is, which supported instance types the region offers, the
- * VPCs, and the subnets whose zone offers the chosen type. Read-only calls only.
+ * VPCs, the subnets whose zone offers the chosen type, and whether a VPC has a route out for a
+ * host without a public IP. Read-only calls only.
  */
 import type { AwsPorts } from '../aws/ports.js';
 import { INSTANCE_TYPES } from '../config/schema.js';
@@ -26,6 +27,8 @@ export interface Discovery {
   vpcs: DiscoveredVpc[];
   /** Subnets of a VPC in zones that offer the instance type. */
   subnets(vpcId: string, instanceType: string): Promise<DiscoveredSubnet[]>;
+  /** Whether some route table of the VPC leads out without a public IP (a NAT gateway or similar). */
+  routesOut(vpcId: string): Promise<boolean>;
 }
 
 export async function discoverAccount(ports: AwsPorts): Promise<Discovery> {
@@ -69,6 +72,16 @@ export async function discoverAccount(ports: AwsPorts): Promise<Discovery> {
         next = page.NextToken;
       } while (next);
       return subnets.sort((a, b) => a.zone.localeCompare(b.zone) || a.id.localeCompare(b.id));
+    },
+    async routesOut(vpcId) {
+      const { defaultRouteTarget, isEgressPath } = await import('../provision/network-model.js');
+      let next: string | undefined;
+      do {
+        const page = await ports.ec2.describeRouteTables({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }], ...(next ? { NextToken: next } : {}) });
+        if ((page.RouteTables ?? []).some((table) => isEgressPath(defaultRouteTarget(table), false))) return true;
+        next = page.NextToken;
+      } while (next);
+      return false;
     },
   };
 }

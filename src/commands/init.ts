@@ -10,10 +10,11 @@ import { nextCommand, type CommandContext, type Invocation } from '../command-ki
 import { diffConfigs, type ConfigChange } from '../config/diff.js';
 import { envLayer, flagLayer, mergeLayers, readConfigFile, resolveConfigPath, validateConfig, type ConfigLayer } from '../config/load.js';
 import { saveConfig } from '../config/save.js';
-import { configJsonSchema, FIREBLOCKS_ENVS, INSTANCE_TYPES, nameSchema, pcrSchema, type CosignerConfig } from '../config/schema.js';
+import { configJsonSchema, FIREBLOCKS_ENVS, INSTANCE_TYPES, nameSchema, NETWORK_MODES, pcrSchema, type CosignerConfig, type NetworkMode } from '../config/schema.js';
 import { SETTINGS } from '../config/settings.js';
 import { isCosignerError } from '../errors.js';
 import type { IoHost } from '../io/io-host.js';
+import { networkCost } from '../provision/network-model.js';
 import { escapeControl } from '../io/safe-text.js';
 import type { Style } from '../io/style.js';
 import { shortPCR8 } from '../policy/pcr8.js';
@@ -114,7 +115,19 @@ async function ask(io: IoHost, given: ConfigLayer, base: ConfigLayer, env: NodeJ
     const preferred = (current('instance.type') as string | undefined) ?? INSTANCE_TYPES.find(offered) ?? 'c5.xlarge';
     set(answers, 'instance.type', await io.request({ kind: 'select', message: 'EC2 instance type', flag: '--instance-type', choices, default: preferred }));
   }
-  if (found && found.vpcs.length > 0 && !has('network.vpcId') && !has('network.subnetId')) {
+  if (!has('network.mode') && !has('network.publicIp')) {
+    const defaultVpc = found?.vpcs.find((v) => v.isDefault);
+    const routesOut = defaultVpc === undefined ? undefined : await found?.routesOut(defaultVpc.id);
+    const mode = await io.request({ kind: 'select', message: 'How the host reaches Fireblocks, KMS and SSM (it has no inbound access)', flag: '--network-mode', choices: networkChoices(routesOut), default: (current('network.mode') as string | undefined) ?? 'existing' });
+    set(answers, 'network.mode', mode);
+    // A managed network is the host's VPC: forget a VPC or subnet named before.
+    if (mode === 'managed') {
+      set(answers, 'network.vpcId', undefined);
+      set(answers, 'network.subnetId', undefined);
+    }
+  }
+  const mode = get(answers, 'network.mode') ?? get(given, 'network.mode');
+  if (mode !== 'managed' && found && found.vpcs.length > 0 && !has('network.vpcId') && !has('network.subnetId')) {
     const vpcChoices = found.vpcs.map((vpc) => ({ value: vpc.isDefault ? '' : vpc.id, name: `${vpc.id}${vpc.isDefault ? ' (default VPC)' : ''} ${vpc.cidr ?? ''}`.trim() }));
     const vpcId = await io.request({ kind: 'select', message: 'VPC for the host', flag: '--vpc-id', choices: vpcChoices, default: (current('network.vpcId') as string | undefined) ?? vpcChoices[0]!.value });
     if (vpcId) set(answers, 'network.vpcId', vpcId);
@@ -147,6 +160,21 @@ async function askRequired(io: IoHost, merged: ConfigLayer): Promise<ConfigLayer
     set(answers, 'fireblocks.pcr8', await io.request({ kind: 'text', message: 'PCR8 of the enclave signing certificate (96 hex)', flag: '--pcr8', validate: check(pcrSchema) }));
   }
   return answers;
+}
+
+/** The network modes, each explained in one line (with its monthly cost where it has one). */
+function networkChoices(defaultVpcRoutesOut: boolean | undefined): { value: NetworkMode; name: string }[] {
+  const cost = (mode: NetworkMode) => {
+    const c = networkCost(mode);
+    return c === undefined ? '' : `; about $${c.monthlyUsd.toFixed(2)}/month at us-east-1 prices`;
+  };
+  const found = defaultVpcRoutesOut === false ? ' (the default VPC has none: pick a subnet that does)' : '';
+  const lines: Record<NetworkMode, string> = {
+    existing: `existing — a VPC and subnet of yours that route out through a NAT gateway or similar${found}`,
+    'public-ip': `public-ip — the host gets a public IPv4 address, still with no inbound rule${cost('public-ip')}`,
+    managed: `managed — provision builds a VPC with a private subnet, a NAT gateway and VPC endpoints${cost('managed')}`,
+  };
+  return NETWORK_MODES.map((value) => ({ value, name: lines[value] }));
 }
 
 export async function runInit(options: InitOptions, deps: InitDeps): Promise<InitResult> {

@@ -17,9 +17,9 @@ const PCR = 'ab'.repeat(48);
 
 describe('init wizard', () => {
   it('asks name, environment, region and instance type, then writes the file', async () => {
-    const io = new TestIoHost({ answers: ['treasury', 'eu', 'eu-west-1', 'c5a.xlarge'] });
+    const io = new TestIoHost({ answers: ['treasury', 'eu', 'eu-west-1', 'c5a.xlarge', 'existing'] });
     const result = await runInit(options(), { io });
-    expect(io.prompts.map((p) => p.flag)).toEqual(['--name', '--fb-env', '--region', '--instance-type']);
+    expect(io.prompts.map((p) => p.flag)).toEqual(['--name', '--fb-env', '--region', '--instance-type', '--network-mode']);
     expect(result).toMatchObject({ kind: 'config', created: true, written: true });
     expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({
       schemaVersion: 1,
@@ -32,9 +32,9 @@ describe('init wizard', () => {
   });
 
   it('asks for PCR8 only for a custom environment, and validates every answer', async () => {
-    const io = new TestIoHost({ answers: ['alpha', 'custom', PCR.toUpperCase(), 'us-east-1', 'c5.xlarge'] });
+    const io = new TestIoHost({ answers: ['alpha', 'custom', PCR.toUpperCase(), 'us-east-1', 'c5.xlarge', 'existing'] });
     await runInit(options(), { io });
-    expect(io.prompts.map((p) => p.flag)).toEqual(['--name', '--fb-env', '--pcr8', '--region', '--instance-type']);
+    expect(io.prompts.map((p) => p.flag)).toEqual(['--name', '--fb-env', '--pcr8', '--region', '--instance-type', '--network-mode']);
     expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ fireblocks: { env: 'custom', pcr8: PCR } });
     const nameCheck = io.prompts[0];
     expect(nameCheck?.kind === 'text' && nameCheck.validate?.('Bad Name')).toMatch(/a-z/);
@@ -80,7 +80,7 @@ describe('init wizard', () => {
 
   it('offers the existing file as defaults and shows the diff before overwriting', async () => {
     await writeFile(path, JSON.stringify({ schemaVersion: 1, name: 'alpha', aws: { region: 'us-east-1' } }));
-    const io = new TestIoHost({ answers: [(p) => String(p.default), (p) => String(p.default), 'us-west-2', (p) => String(p.default), true] });
+    const io = new TestIoHost({ answers: [(p) => String(p.default), (p) => String(p.default), 'us-west-2', (p) => String(p.default), (p) => String(p.default), true] });
     const result = await runInit(options(), { io });
     expect(io.prompts[0]?.default).toBe('alpha');
     expect(io.prompts[2]?.default).toBe('us-east-1');
@@ -92,7 +92,7 @@ describe('init wizard', () => {
   it('writes nothing when the user declines the overwrite', async () => {
     const before = JSON.stringify({ schemaVersion: 1, name: 'alpha' });
     await writeFile(path, before);
-    const io = new TestIoHost({ answers: ['beta', 'global', 'us-east-1', 'c5.xlarge', false] });
+    const io = new TestIoHost({ answers: ['beta', 'global', 'us-east-1', 'c5.xlarge', 'existing', false] });
     await expect(runInit(options(), { io })).toThrowCosignerError('ABORTED');
     expect(await readFile(path, 'utf8')).toBe(before);
   });
@@ -139,11 +139,11 @@ describe('init wizard with AWS discovery (sandbox account)', () => {
       expect(subnets.every((s) => zones.has(s.zone))).toBe(true);
 
       const chosen = subnets[0]!.id;
-      const io = new TestIoHost({ answers: ['alpha', 'global', 'us-east-1', 'c5a.xlarge', '', chosen] });
+      const io = new TestIoHost({ answers: ['alpha', 'global', 'us-east-1', 'c5a.xlarge', 'existing', '', chosen] });
       await runInit(options(), { io, discover: () => Promise.resolve(discovery) });
-      expect(io.prompts.map((p) => p.flag)).toEqual(['--name', '--fb-env', '--region', '--instance-type', '--vpc-id', '--subnet-id']);
+      expect(io.prompts.map((p) => p.flag)).toEqual(['--name', '--fb-env', '--region', '--instance-type', '--network-mode', '--vpc-id', '--subnet-id']);
       expect(io.texts('info')[0]).toMatch(/^AWS account \d{12} \(arn:aws:iam::/);
-      const vpcPrompt = io.prompts[4];
+      const vpcPrompt = io.prompts[5];
       expect(vpcPrompt?.kind === 'select' && vpcPrompt.choices[0]?.name).toContain('(default VPC)');
       expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ network: { subnetId: chosen } });
       expect((JSON.parse(await readFile(path, 'utf8')) as { network: { vpcId?: string } }).network.vpcId).toBeUndefined();
@@ -153,11 +153,57 @@ describe('init wizard with AWS discovery (sandbox account)', () => {
   });
 
   it('marks an instance type the region does not offer', async () => {
-    const discovery = { accountId: '111122223333', callerArn: 'arn:aws:iam::111122223333:user/a', offeredTypes: ['c5a.xlarge'], vpcs: [], subnets: () => Promise.resolve([]) };
-    const io = new TestIoHost({ answers: ['alpha', 'global', 'ap-south-2', (p) => String(p.default)] });
+    const discovery = { accountId: '111122223333', callerArn: 'arn:aws:iam::111122223333:user/a', offeredTypes: ['c5a.xlarge'], vpcs: [], subnets: () => Promise.resolve([]), routesOut: () => Promise.resolve(false) };
+    const io = new TestIoHost({ answers: ['alpha', 'global', 'ap-south-2', (p) => String(p.default), (p) => String(p.default)] });
     await runInit(options(), { io, discover: () => Promise.resolve(discovery) });
     const typePrompt = io.prompts[3];
     expect(typePrompt?.kind === 'select' && typePrompt.choices.map((c) => c.name)).toEqual(['c5.xlarge (not offered in ap-south-2)', 'c5a.xlarge (where c5.xlarge is not offered)']);
     expect(typePrompt?.default).toBe('c5a.xlarge');
+  });
+});
+
+describe('init: the network mode', () => {
+  it('explains each mode in one line, says the default VPC has no route out, and skips the VPC for managed', async () => {
+    const { createAwsPorts } = await import('../../src/aws/ports.js');
+    const { discoverAccount } = await import('../../src/commands/init-discovery.js');
+    const ports = await createAwsPorts({ sandboxDir: join(dir, 'sandbox'), region: 'us-east-1', env: {} });
+    try {
+      const discovery = await discoverAccount(ports);
+      // The sandbox's default VPC routes out only through its internet gateway, as AWS's does.
+      expect(await discovery.routesOut(discovery.vpcs.find((v) => v.isDefault)!.id)).toBe(false);
+      const io = new TestIoHost({ answers: ['alpha', 'global', 'us-east-1', 'c5.xlarge', 'managed'] });
+      await runInit(options(), { io, discover: () => Promise.resolve(discovery) });
+      const prompt = io.prompts.find((p) => p.flag === '--network-mode');
+      expect(prompt?.kind === 'select' && prompt.choices.map((c) => [c.value, c.name])).toEqual([
+        ['existing', 'existing — a VPC and subnet of yours that route out through a NAT gateway or similar (the default VPC has none: pick a subnet that does)'],
+        ['public-ip', 'public-ip — the host gets a public IPv4 address, still with no inbound rule; about $3.65/month at us-east-1 prices'],
+        ['managed', 'managed — provision builds a VPC with a private subnet, a NAT gateway and VPC endpoints; about $65.70/month at us-east-1 prices'],
+      ]);
+      expect(prompt?.default).toBe('existing');
+      // No VPC or subnet question: the managed network is the host's.
+      expect(io.prompts.map((p) => p.flag)).not.toContain('--vpc-id');
+      expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ network: { mode: 'managed' } });
+    } finally {
+      ports.destroy();
+    }
+  });
+
+  it('takes --network-mode and COSIGNER_NETWORK_MODE without asking, and refuses an unknown mode', async () => {
+    const io = new TestIoHost({ assumeYes: true });
+    await runInit(options({ flags: { name: 'alpha', networkMode: 'public-ip' } }), { io });
+    expect(io.prompts).toEqual([]);
+    expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ network: { mode: 'public-ip' } });
+    await runInit(options({ force: true, flags: { name: 'alpha' }, env: { COSIGNER_NETWORK_MODE: 'managed' } }), { io: new TestIoHost({ assumeYes: true }) });
+    expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ network: { mode: 'managed' } });
+    await expect(runInit(options({ flags: { name: 'alpha', networkMode: 'nat' } }), { io: new TestIoHost({ assumeYes: true }) })).toThrowCosignerError('CONFIG_INVALID');
+  });
+
+  it('rewrites the earlier network.publicIp as network.mode, and drops a subnet when managed is chosen', async () => {
+    await writeFile(path, JSON.stringify({ schemaVersion: 1, name: 'alpha', network: { publicIp: true, subnetId: 'subnet-0abc1234' } }));
+    const io = new TestIoHost({ answers: [(p) => String(p.default), (p) => String(p.default), 'us-east-1', (p) => String(p.default), (p) => { expect(p.default).toBe('public-ip'); return 'managed'; }, true] });
+    const result = await runInit(options(), { io });
+    expect(result).toMatchObject({ written: true });
+    const file = JSON.parse(await readFile(path, 'utf8')) as { network: Record<string, unknown> };
+    expect(file.network).toEqual({ mode: 'managed' });
   });
 });

@@ -29,7 +29,7 @@ function failure(run: () => unknown): CosignerError {
   try {
     run();
   } catch (error) {
-    if (error instanceof CosignerError) return error;
+    if (error instanceof CosignerError) return error as CosignerError;
   }
   throw new Error('expected a CosignerError');
 }

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/load.js';
-import { CosignerError, isCosignerError } from '../../src/errors.js';
+import { isCosignerError, type CosignerError } from '../../src/errors.js';
 import { planLines } from '../../src/provision/render.js';
 import { runCli } from '../helpers/run-cli.js';
 import { expectManagedNetwork, expectNoNetwork, natSubnet, networkInventory } from './network-world.js';
@@ -147,14 +147,8 @@ describe('mode managed', () => {
 
   it('finishes what a run interrupted half-way made, with nothing made twice (every call: network-faults.e2e)', async () => {
     world = await makeWorld({ network: { mode: 'managed' } });
-    let crashAt = 0;
     const probe = await makeWorld({ network: { mode: 'managed' } });
-    try {
-      const clean = await probe.provision({ concurrency: 1 });
-      crashAt = clean.ports.writeCalls();
-    } finally {
-      await probe.cleanup();
-    }
+    const crashAt = await probe.provision({ concurrency: 1 }).then((clean) => clean.ports.writeCalls()).finally(() => probe.cleanup());
     expect(crashAt).toBeGreaterThan(30);
     await expect(world.provision({ knobs: { crash: { when: 'after', writeCall: Math.floor(crashAt / 2) } }, concurrency: 1 })).toThrowCosignerError('SANDBOX_CRASH');
     const resumed = await world.provision({ request: { resume: true } });
