@@ -3,7 +3,9 @@
 // phase), the critical-path lower bound of the plan's graph for the same latency and delay, their
 // ratio, the API calls made (every attempt, from the sandbox's CloudTrail log), and for a no-op
 // re-run its wall time, write count and calls. Targets: ratio ≤ 1.1; no-op re-run 0 writes, ≤ 2 s.
-//   node --import tsx scripts/bench-provision.ts
+// The host gets a public IP on the default VPC (network.mode public-ip); --network-mode managed
+// benchmarks the run that also builds its VPC, NAT gateway and endpoints.
+//   node --import tsx scripts/bench-provision.ts [--network-mode public-ip|managed]
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,10 +19,14 @@ import { runProvisionFlow } from '../src/provision/provision.js';
 const LATENCY_MS = 150;
 const IAM_DELAY_MS = 10_000;
 const REGION = 'eu-west-1';
+const argMode = process.argv.find((a) => a.startsWith('--network-mode'));
+const NETWORK_MODE = (argMode?.includes('=') === true ? argMode.split('=')[1] : process.argv[process.argv.indexOf('--network-mode') + 1]) ?? 'public-ip';
+if (argMode !== undefined && !['public-ip', 'managed', 'existing'].includes(NETWORK_MODE)) throw new Error(`unknown network mode ${NETWORK_MODE}`);
 // Sequential read rounds before the plan exists: sts:GetCallerIdentity, then observation, whose
 // longest chains are 2 rounds (DescribeVpcs → DescribeSubnets / the security group / route tables;
-// GetRole → its policies; ListBuckets → the bucket's settings; GetParameter → DescribeImages).
-const READ_ROUNDS = 3;
+// GetRole → its policies; ListBuckets → the bucket's settings; GetParameter → DescribeImages); a
+// managed network adds one (its parts by tag → the VPC's DNS attributes → the security group).
+const READ_ROUNDS = NETWORK_MODE === 'managed' ? 4 : 3;
 
 // A quiet, non-interactive host that answers confirmations yes.
 const io: IoHost = {
@@ -45,7 +51,7 @@ const dir = await mkdtemp(join(tmpdir(), 'bench-provision-'));
 try {
   const sandboxDir = join(dir, 'sandbox');
   const knobs = { latencyMs: LATENCY_MS, iamPropagationDelayMs: IAM_DELAY_MS };
-  const config = validateConfig({ name: 'bench', aws: { region: REGION } }, 'benchmark config');
+  const config = validateConfig({ name: 'bench', aws: { region: REGION }, network: { mode: NETWORK_MODE } }, 'benchmark config');
   const configPath = join(dir, 'cosigner.json');
   const run = async () => {
     const ports = await createSandboxPorts({ dir: sandboxDir, region: REGION, env: {}, knobs });
@@ -68,6 +74,7 @@ try {
   console.log(
     JSON.stringify({
       bench: 'provision',
+      networkMode: NETWORK_MODE,
       latencyMs: LATENCY_MS,
       iamPropagationMs: IAM_DELAY_MS,
       wallMs: round(fresh.wallMs),

@@ -10,8 +10,10 @@ cli() { node "$root/bin/cosigner-cli.js" --no-json --sandbox "$work/sandbox" --c
 step() { printf '\n\033[1m$ cosigner-cli %s\033[0m\n' "$*"; }
 
 echo "Working in $work (sandbox state in $work/sandbox)"
-step init --name demo --region us-east-1 --fb-env global
-cli init --name demo --region us-east-1 --fb-env global
+# The default VPC routes out only through its internet gateway: a managed network gives the host a
+# private subnet behind a NAT gateway, with VPC endpoints (the plan shows what it costs).
+step init --name demo --region us-east-1 --fb-env global --network-mode managed
+cli init --name demo --region us-east-1 --fb-env global --network-mode managed
 step doctor
 cli doctor
 step provision --dry-run
@@ -24,6 +26,6 @@ step attest --dry-run "   # PCR8 cross-checked, key policy proven"
 cli attest --dry-run
 step status
 cli status
-step destroy --yes "   # key and bucket are kept unless asked"
+step destroy --yes "   # the network goes too; key and bucket are kept unless asked"
 cli destroy --yes
 printf '\nDone. Receipt: %s\n' "$work/cosigner.receipt.json"

@@ -85,7 +85,21 @@ export async function execute(options: StatusOptions, context: CommandContext): 
   }
 }
 
-const KIND_LABEL: Record<string, string> = { role: 'IAM role', instanceProfile: 'instance profile', bucket: 'S3 bucket', key: 'KMS key', securityGroup: 'security group', instance: 'EC2 host' };
+const KIND_LABEL: Record<string, string> = {
+  role: 'IAM role',
+  instanceProfile: 'instance profile',
+  bucket: 'S3 bucket',
+  key: 'KMS key',
+  securityGroup: 'security group',
+  instance: 'EC2 host',
+  vpc: 'VPC',
+  subnet: 'subnet',
+  internetGateway: 'internet gateway',
+  address: 'Elastic IP',
+  routeTable: 'route table',
+  natGateway: 'NAT gateway',
+  vpcEndpoint: 'VPC endpoint',
+};
 
 export function render(result: StatusResult, style: Style): string {
   // Names, ids, states and drift reasons come from AWS (tags anyone in the account can set).

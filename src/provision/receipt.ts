@@ -31,6 +31,8 @@ export interface Receipt {
     key: { id: string | null; arn: string | null; alias: string; policyProfile: string; rotation: boolean; adopted: boolean };
     securityGroup: { id: string | null; name: string; egress: string };
     instance: { id: string | null; name: string; type: string; subnetId: string | null; imageId: string | null; enclave: { memoryMiB: number; cpuCount: number }; publicIp: boolean };
+    /** How the host gets out; in mode "managed", the ids of the network provision made. */
+    network: { mode: string; vpcId: string | null; parts: Record<string, string> };
   };
   /** `sha256:` of each policy's canonical form (statement order and formatting ignored). */
   policyHashes: { keyPolicy: string | null; bucketPolicy: string | null; roleInlinePolicy: string | null; roleTrustPolicy: string | null };
@@ -81,6 +83,7 @@ export function buildReceipt({ desired, plan, state, callerArn, now, warnings }:
         enclave: desired.instance.enclave,
         publicIp: desired.instance.publicIp,
       },
+      network: { mode: desired.network.mode, vpcId: state.vpcId ?? null, parts: { ...(state.network ?? {}) } },
     },
     policyHashes: { keyPolicy: hash(state.policies.key), bucketPolicy: hash(state.policies.bucket), roleInlinePolicy: hash(state.policies.inline), roleTrustPolicy: hash(state.policies.trust) },
     versions: { cosignerCli: desired.toolVersion, configSchema: CONFIG_SCHEMA_VERSION, planFingerprint: plan.fingerprint },

@@ -76,6 +76,7 @@ export function receiptLines(receipt: Receipt, path: string | undefined, style: 
     row('KMS key', `${r.key.arn ?? '(none)'} ${r.key.alias}${r.key.adopted ? ' (adopted)' : ''}`),
     row('security group', `${r.securityGroup.id ?? '(none)'} (${r.securityGroup.egress})`),
     row('EC2 host', `${r.instance.id ?? '(none)'} ${r.instance.type} in ${r.instance.subnetId ?? '?'}`),
+    row('network', `${r.network.mode}${r.network.vpcId === null ? '' : ` in ${r.network.vpcId}`}${r.network.parts['nat'] === undefined ? '' : `, NAT gateway ${r.network.parts['nat']}`}`),
     row('PCR8', `${short(receipt.pcr8.value)} (${receipt.pcr8.label})`),
     row('key policy', receipt.policyHashes.keyPolicy),
     ...(path === undefined ? [] : [style.dim(e(`  receipt written to ${path}`))]),

@@ -9,7 +9,8 @@
  * - `COSIGNER_SANDBOX_CRASH`            `before:N` or `after:N` (the N-th write call), `:exit` to kill the process
  * - `COSIGNER_SANDBOX_IAM_DELAY_MS`     IAM propagation delay in ms
  * - `COSIGNER_SANDBOX_PAGE_SIZE`        items per page of every paginated list
- * - `COSIGNER_SANDBOX_INSTANCE_DELAY_MS` pending→running and shutting-down→terminated
+ * - `COSIGNER_SANDBOX_INSTANCE_DELAY_MS` pending→running and shutting-down→terminated (instances;
+ *   NAT gateways and VPC endpoints: pending→available, deleting→deleted)
  * - `COSIGNER_SANDBOX_RETRY_BASE_MS`    base delay of the simulated SDK retry backoff
  */
 import { readFileSync } from 'node:fs';
