@@ -93,7 +93,7 @@ const THROTTLED = [
   'PriorRequestNotComplete',
 ];
 const WRONG_REGION = ['PermanentRedirect', 'AuthorizationHeaderMalformed', 'IllegalLocationConstraintException', 'InvalidLocationConstraint'];
-const NOT_FOUND = ['NoSuchEntity', 'NotFoundException', 'NoSuchBucket', 'NoSuchKey', 'NotFound', 'ParameterNotFound', 'ResourceNotFoundException', 'NoSuchBucketPolicy', 'NoSuchVersion'];
+const NOT_FOUND = ['NoSuchEntity', 'NotFoundException', 'NoSuchBucket', 'NoSuchKey', 'NotFound', 'ParameterNotFound', 'ResourceNotFoundException', 'NoSuchBucketPolicy', 'NoSuchVersion', 'NatGatewayNotFound'];
 const BUCKET_TAKEN = ['BucketAlreadyExists'];
 const CONFLICT = [
   'EntityAlreadyExists',

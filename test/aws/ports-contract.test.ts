@@ -26,6 +26,8 @@ interface Contract {
   arrange?: (ports: AwsPorts) => Promise<void>;
   /** The recorded AWS response for the real path. */
   response: FakeResponse;
+  /** Recorded answers to the setup calls `call` makes first on the real path, by action. */
+  setup?: Record<string, FakeResponse>;
   call: (ports: AwsPorts) => Promise<unknown>;
   expect: (outcome: { value?: unknown; error?: unknown }) => void;
 }
@@ -125,6 +127,51 @@ const contracts: Contract[] = [
     expect: ({ value }) => {
       const types = (value as { InstanceTypes: { InstanceType: string; NitroEnclavesSupport: string }[] }).InstanceTypes;
       expect(Object.fromEntries(types.map((type) => [type.InstanceType, type.NitroEnclavesSupport]))).toEqual({ 'c5.xlarge': 'supported', 't3.xlarge': 'unsupported' });
+    },
+  },
+  {
+    name: 'a VPC created with an Amazon-provided IPv6 block reports it',
+    arrange: async (ports) => {
+      await ports.ec2.createVpc({ CidrBlock: '10.2.0.0/16', AmazonProvidedIpv6CidrBlock: true, TagSpecifications: [{ ResourceType: 'vpc', Tags: [{ Key: 'Name', Value: 'dual' }] }] });
+    },
+    response: recorded.ec2('DescribeVpcs', '<vpcSet><item><vpcId>vpc-0a1b2c3d4e5f67890</vpcId><state>available</state><cidrBlock>10.2.0.0/16</cidrBlock><ipv6CidrBlockAssociationSet><item><ipv6CidrBlock>2600:1f18:1234:5600::/56</ipv6CidrBlock><associationId>vpc-cidr-assoc-0a1b2c3d4e5f67890</associationId><ipv6CidrBlockState><state>associated</state></ipv6CidrBlockState><ipv6Pool>Amazon</ipv6Pool><networkBorderGroup>us-east-1</networkBorderGroup></item></ipv6CidrBlockAssociationSet><isDefault>false</isDefault><tagSet><item><key>Name</key><value>dual</value></item></tagSet></item></vpcSet>'),
+    call: (ports) => ports.ec2.describeVpcs({ Filters: [{ Name: 'tag:Name', Values: ['dual'] }] }),
+    expect: ({ value }) => {
+      const vpc = (value as { Vpcs: { IsDefault: boolean; Ipv6CidrBlockAssociationSet: { Ipv6CidrBlock: string; Ipv6CidrBlockState: { State: string } }[] }[] }).Vpcs[0]!;
+      expect(vpc.IsDefault).toBe(false);
+      expect(vpc.Ipv6CidrBlockAssociationSet[0]).toMatchObject({ Ipv6CidrBlock: expect.stringMatching(/^[0-9a-f:]+::\/56$/) as unknown, Ipv6CidrBlockState: { State: 'associated' } });
+    },
+  },
+  {
+    name: 'deleting a VPC that still has a subnet is DependencyViolation (400)',
+    response: recorded.ec2Error(400, 'DependencyViolation', "The vpc 'vpc-0a1b2c3d4e5f67890' has dependencies and cannot be deleted."),
+    setup: {
+      CreateVpc: recorded.ec2('CreateVpc', '<vpc><vpcId>vpc-0a1b2c3d4e5f67890</vpcId><state>pending</state><cidrBlock>10.3.0.0/16</cidrBlock><isDefault>false</isDefault></vpc>'),
+      CreateSubnet: recorded.ec2('CreateSubnet', '<subnet><subnetId>subnet-0a1b2c3d4e5f67890</subnetId><vpcId>vpc-0a1b2c3d4e5f67890</vpcId><cidrBlock>10.3.0.0/24</cidrBlock><state>available</state></subnet>'),
+    },
+    call: async (ports) => {
+      const vpcId = (await ports.ec2.createVpc({ CidrBlock: '10.3.0.0/16' })).Vpc!.VpcId!;
+      await ports.ec2.createSubnet({ VpcId: vpcId, CidrBlock: '10.3.0.0/24' });
+      return ports.ec2.deleteVpc({ VpcId: vpcId });
+    },
+    expect: (outcome) => {
+      const error = expectError(outcome, 'DependencyViolation', 400, 'AWS_CONFLICT');
+      expect(String(error['message'])).toMatch(/has dependencies and cannot be deleted/);
+    },
+  },
+  {
+    name: 'a NAT gateway that does not exist is NatGatewayNotFound (400)',
+    response: recorded.ec2Error(400, 'NatGatewayNotFound', 'NAT gateway nat-0a1b2c3d4e5f67890 was not found'),
+    call: (ports) => ports.ec2.describeNatGateways({ NatGatewayIds: ['nat-0a1b2c3d4e5f67890'] }),
+    expect: (outcome) => expectError(outcome, 'NatGatewayNotFound', 400, 'AWS_NOT_FOUND'),
+  },
+  {
+    name: 'deleting an unknown VPC endpoint is reported in Unsuccessful, not thrown',
+    response: recorded.ec2('DeleteVpcEndpoints', '<unsuccessful><item><error><code>InvalidVpcEndpoint.NotFound</code><message>The Vpc Endpoint Id \'vpce-0a1b2c3d4e5f67890\' does not exist</message></error><resourceId>vpce-0a1b2c3d4e5f67890</resourceId></item></unsuccessful>'),
+    call: (ports) => ports.ec2.deleteVpcEndpoints({ VpcEndpointIds: ['vpce-0a1b2c3d4e5f67890'] }),
+    expect: ({ value, error }) => {
+      expect(error).toBeUndefined();
+      expect((value as { Unsuccessful: { ResourceId: string; Error: { Code: string } }[] }).Unsuccessful).toEqual([expect.objectContaining({ ResourceId: 'vpce-0a1b2c3d4e5f67890', Error: expect.objectContaining({ Code: 'InvalidVpcEndpoint.NotFound' }) as unknown })]);
     },
   },
   {
@@ -242,6 +289,7 @@ describe('port contract: sandbox', () => {
 describe('port contract: real SDK clients against recorded AWS responses', () => {
   let server: FakeAwsServer;
   let current: FakeResponse | undefined;
+  let setup: Record<string, FakeResponse> = {};
   const saved = { ...process.env };
 
   beforeAll(async () => {
@@ -251,7 +299,7 @@ describe('port contract: real SDK clients against recorded AWS responses', () =>
       if (request.action === 'GetParameter' && current?.body?.includes('InvalidParameterValue') === true) {
         return recorded.json({ Parameter: { Name: AL2023_X86_PARAMETER, Type: 'String', Value: 'ami-0a1b2c3d4e5f67890', Version: 1 } });
       }
-      return current;
+      return setup[request.action] ?? current;
     });
     const home = tempDir('cosigner-aws-home-');
     writeFileSync(join(home, 'empty'), '');
@@ -271,10 +319,12 @@ describe('port contract: real SDK clients against recorded AWS responses', () =>
   });
   afterEach(() => {
     current = undefined;
+    setup = {};
   });
 
   it.each(contracts)('$name', async (contract) => {
     current = contract.response;
+    setup = contract.setup ?? {};
     const ports = await createAwsPorts({ region: 'us-east-1', env: process.env, maxAttempts: 1 });
     try {
       contract.expect(await settle(contract.call(ports)));

@@ -223,7 +223,7 @@ export function createNatGateway(tx: Tx, input: SDK.CreateNatGatewayCommandInput
 
 export function describeNatGateways(tx: Tx, input: SDK.DescribeNatGatewaysCommandInput) {
   const visible = networkOf(tx.regionState.ec2).natGateways.filter((nat) => stillVisible(nat, tx.now));
-  for (const id of input.NatGatewayIds ?? []) if (!visible.some((nat) => nat.id === id)) throw tx.error('NatGatewayNotFound', `The Nat Gateway ${id} was not found`);
+  for (const id of input.NatGatewayIds ?? []) if (!visible.some((nat) => nat.id === id)) throw tx.error('NatGatewayNotFound', `NAT gateway ${id} was not found`);
   const selected = applyFilters(tx, visible.filter((nat) => input.NatGatewayIds === undefined || input.NatGatewayIds.includes(nat.id)), input.Filter, {
     'nat-gateway-id': (nat) => nat.id,
     state: (nat) => natState(nat, tx.now, tx.knobs.instanceTransitionMs),
@@ -236,7 +236,7 @@ export function describeNatGateways(tx: Tx, input: SDK.DescribeNatGatewaysComman
 
 export function deleteNatGateway(tx: Tx, input: SDK.DeleteNatGatewayCommandInput) {
   const nat = networkOf(tx.regionState.ec2).natGateways.find((candidate) => candidate.id === input.NatGatewayId && stillVisible(candidate, tx.now));
-  if (nat === undefined) throw tx.error('NatGatewayNotFound', `The Nat Gateway ${input.NatGatewayId ?? ''} was not found`);
+  if (nat === undefined) throw tx.error('NatGatewayNotFound', `NAT gateway ${input.NatGatewayId ?? ''} was not found`);
   tx.authorize({ action: 'ec2:DeleteNatGateway', resource: arn(tx, 'natgateway', nat.id) });
   // Deleting a gateway that is already going away answers as the first delete did.
   nat.deletedAt ??= tx.now.toISOString();
