@@ -10,7 +10,7 @@
  */
 import { describeTarget, GATEWAY_SERVICES, INTERFACE_SERVICES, isEgressPath, type EndpointService, type NetworkPart } from './network-model.js';
 import type { ObservedManagedNetwork } from './observed-network.js';
-import { atomicRules, describeRule, type AtomicRule } from './plan-ec2.js';
+import { atomicRules, describeRule, ourInstances, type AtomicRule } from './plan-ec2.js';
 import { base, existing, refuse, type PlanInput } from './plan-nodes.js';
 import type { PlannedAction, PlannedOp } from './plan-types.js';
 
@@ -52,6 +52,11 @@ function planManaged({ desired, observed }: PlanInput): PlannedAction {
   if (zone === undefined) return refuse(b, 'INSTANCE_TYPE_UNAVAILABLE', `${desired.instance.type} is not offered in any zone of ${desired.region}`, 'choose another instance type (--instance-type) or region');
   const reasons: string[] = [];
   const notes = m.extras.length > 0 ? [`parts made twice by retried calls: ${m.extras.join(', ')}; destroy removes them`] : [];
+  // A host is never moved: one launched before the mode was managed stays where it is.
+  const host = ourInstances(desired, observed.instances)[0];
+  if (host !== undefined && host.subnetId !== undefined && host.subnetId !== m.privateSubnet?.id) {
+    notes.push(`the host ${host.instanceId} runs in ${host.subnetId}, outside the managed network; it is never moved: destroy and provision again to move it`);
+  }
   const rounds: PlannedOp[][] = [[], [], [], []];
   const [first, second, third, fourth] = rounds as [PlannedOp[], PlannedOp[], PlannedOp[], PlannedOp[]];
   const missing = (what: string) => reasons.push(`${what} does not exist`);
