@@ -31,8 +31,8 @@ export interface Receipt {
     key: { id: string | null; arn: string | null; alias: string; policyProfile: string; rotation: boolean; adopted: boolean };
     securityGroup: { id: string | null; name: string; egress: string };
     instance: { id: string | null; name: string; type: string; subnetId: string | null; imageId: string | null; enclave: { memoryMiB: number; cpuCount: number }; publicIp: boolean };
-    /** How the host gets out; in mode "managed", the ids of the network provision made. */
-    network: { mode: string; vpcId: string | null; parts: Record<string, string> };
+    /** How the host gets out; in mode "managed", the ids of the network provision made (absent in receipts of earlier versions). */
+    network?: { mode: string; vpcId: string | null; parts: Record<string, string> };
   };
   /** `sha256:` of each policy's canonical form (statement order and formatting ignored). */
   policyHashes: { keyPolicy: string | null; bucketPolicy: string | null; roleInlinePolicy: string | null; roleTrustPolicy: string | null };

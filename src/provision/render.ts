@@ -59,7 +59,7 @@ export function planLines(plan: Plan, style: Style = PLAIN): string[] {
     if (action.refusal !== undefined) lines.push(`      ${style.red(action.refusal.code)} ${style.dim(e(`hint: ${action.refusal.hint}`))}`);
     for (const note of action.notes) lines.push(style.yellow(e(`      note: ${note}`)));
   }
-  if (plan.cost !== undefined) lines.push(style.dim(`  cost: ${plan.cost.line}`));
+  if (plan.cost !== undefined) lines.push(style.dim(e(`  cost: ${plan.cost.line}`)));
   const s = plan.summary;
   lines.push(`  ${s.create} to create, ${s.update} to update, ${s.noop} unchanged${s.refuse > 0 ? style.red(`, ${s.refuse} refused`) : ''}; ${s.writes} write call(s)`);
   return lines;
@@ -76,7 +76,7 @@ export function receiptLines(receipt: Receipt, path: string | undefined, style: 
     row('KMS key', `${r.key.arn ?? '(none)'} ${r.key.alias}${r.key.adopted ? ' (adopted)' : ''}`),
     row('security group', `${r.securityGroup.id ?? '(none)'} (${r.securityGroup.egress})`),
     row('EC2 host', `${r.instance.id ?? '(none)'} ${r.instance.type} in ${r.instance.subnetId ?? '?'}`),
-    row('network', `${r.network.mode}${r.network.vpcId === null ? '' : ` in ${r.network.vpcId}`}${r.network.parts['nat'] === undefined ? '' : `, NAT gateway ${r.network.parts['nat']}`}`),
+    ...(r.network === undefined ? [] : [row('network', `${r.network.mode}${r.network.vpcId === null ? '' : ` in ${r.network.vpcId}`}${r.network.parts['nat'] === undefined ? '' : `, NAT gateway ${r.network.parts['nat']}`}`)]),
     row('PCR8', `${short(receipt.pcr8.value)} (${receipt.pcr8.label})`),
     row('key policy', receipt.policyHashes.keyPolicy),
     ...(path === undefined ? [] : [style.dim(e(`  receipt written to ${path}`))]),
