@@ -19,6 +19,19 @@ import type { OpName } from './plan-types.js';
 
 type Handler = (ctx: OpContext) => Promise<void>;
 
+/**
+ * EC2 is eventually consistent: a resource made a moment ago can be unknown to the next call
+ * (https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html). Calls that name a
+ * part made in an earlier round retry these answers, bounded and visibly.
+ */
+export function isEc2NotYetVisible(error: unknown): boolean {
+  return isAwsErrorNamed(error, 'InvalidVpcID.NotFound', 'InvalidSubnetID.NotFound', 'InvalidInternetGatewayID.NotFound', 'InvalidGatewayID.NotFound', 'InvalidAllocationID.NotFound', 'InvalidRouteTableID.NotFound', 'InvalidGroup.NotFound', 'InvalidNatGatewayID.NotFound', 'NatGatewayNotFound');
+}
+
+/** The call options of a call naming parts made earlier: EC2's eventual consistency is waited out. */
+export const visibleInEc2 = (what: string) => ({ propagation: `EC2 to see ${what}`, retryable: isEc2NotYetVisible, delayKind: 'EC2 eventual consistency' });
+const visible = visibleInEc2;
+
 const data = <T>(ctx: OpContext, key: string): T | undefined => ctx.op.data?.[key] as T | undefined;
 
 function ids(ctx: OpContext): NetworkIds {
@@ -59,6 +72,8 @@ interface TaggedCreate<T> {
   found: (id: string) => T;
   /** Removes a twin (journaled under its own operation). */
   twin: [OpName, (id: string) => Promise<unknown>];
+  /** The call names a part made in an earlier round. */
+  after?: string;
 }
 
 /** A create without idempotency: recovered by tag after an unknown outcome, twins removed. */
@@ -68,6 +83,7 @@ async function createTagged<T>(ctx: OpContext, spec: TaggedCreate<T>): Promise<s
   const out = await ctx.call<T>({
     target: `${ctx.desired.name}/${spec.part}`,
     send: spec.send,
+    ...(spec.after === undefined ? {} : visible(spec.after)),
     ids: (o) => ({ [spec.part]: spec.idOf(o) }),
     recover: async () => {
       const [id] = await mine();
@@ -108,7 +124,7 @@ export const NETWORK_HANDLERS: Partial<Record<OpName, Handler>> = {
   'ec2:ModifyVpcAttribute': async (ctx) => {
     const vpcId = partId(ctx, 'vpc');
     const attribute = data<'enableDnsSupport' | 'enableDnsHostnames'>(ctx, 'attribute') ?? 'enableDnsHostnames';
-    await ctx.call({ target: vpcId, send: () => ctx.ports.ec2.modifyVpcAttribute({ VpcId: vpcId, ...(attribute === 'enableDnsSupport' ? { EnableDnsSupport: { Value: true } } : { EnableDnsHostnames: { Value: true } }) }) });
+    await ctx.call({ target: vpcId, ...visible(vpcId), send: () => ctx.ports.ec2.modifyVpcAttribute({ VpcId: vpcId, ...(attribute === 'enableDnsSupport' ? { EnableDnsSupport: { Value: true } } : { EnableDnsHostnames: { Value: true } }) }) });
   },
   'ec2:CreateSubnet': async (ctx) => {
     const { ports } = ctx;
@@ -121,6 +137,7 @@ export const NETWORK_HANDLERS: Partial<Record<OpName, Handler>> = {
       find: async () => ec2Ids(ctx, (await ports.ec2.describeSubnets({ Filters: partFilters(ctx, part) })).Subnets, (s) => s.SubnetId),
       found: (id) => ({ Subnet: { SubnetId: id }, $metadata: {} }),
       twin: ['ec2:DeleteSubnet', (id) => ports.ec2.deleteSubnet({ SubnetId: id })],
+      after: vpcId,
     });
     if (part === 'private-subnet') ctx.state.subnetId = subnetId;
   },
@@ -141,6 +158,7 @@ export const NETWORK_HANDLERS: Partial<Record<OpName, Handler>> = {
     const vpcId = partId(ctx, 'vpc');
     await ctx.call({
       target: igw,
+      ...visible(`${igw} and ${vpcId}`),
       send: () => ctx.ports.ec2.attachInternetGateway({ InternetGatewayId: igw, VpcId: vpcId }),
       alreadyDone: async (e) => isAwsErrorNamed(e, 'Resource.AlreadyAssociated') && (await ctx.ports.ec2.describeInternetGateways({ InternetGatewayIds: [igw] })).InternetGateways?.[0]?.Attachments?.[0]?.VpcId === vpcId,
     });
@@ -162,6 +180,7 @@ export const NETWORK_HANDLERS: Partial<Record<OpName, Handler>> = {
     const out = await ctx.call({
       target: `${ctx.desired.name}/nat`,
       token,
+      ...visible('the public subnet and the Elastic IP'),
       send: () => ctx.ports.ec2.createNatGateway({ SubnetId: partId(ctx, 'public-subnet'), AllocationId: partId(ctx, 'eip'), ConnectivityType: 'public', ClientToken: token, TagSpecifications: tagging(ctx, 'natgateway', spec(ctx).names.nat, 'nat') }),
       ids: (o) => ({ nat: o.NatGateway?.NatGatewayId }),
     });
@@ -175,6 +194,7 @@ export const NETWORK_HANDLERS: Partial<Record<OpName, Handler>> = {
     const out = await ctx.call({
       target: `${ctx.desired.name}/${part}`,
       token,
+      ...visible('the VPC'),
       send: () => ctx.ports.ec2.createRouteTable({ VpcId: partId(ctx, 'vpc'), ClientToken: token, TagSpecifications: tagging(ctx, 'route-table', spec(ctx).names[part], part) }),
       ids: (o) => ({ [part]: o.RouteTable?.RouteTableId }),
     });
@@ -187,6 +207,7 @@ export const NETWORK_HANDLERS: Partial<Record<OpName, Handler>> = {
     const subnet = partId(ctx, data<'public-subnet' | 'private-subnet'>(ctx, 'subnet') ?? 'private-subnet');
     await ctx.call({
       target: `${table} ${subnet}`,
+      ...visible(`${table} and ${subnet}`),
       send: () => ctx.ports.ec2.associateRouteTable({ RouteTableId: table, SubnetId: subnet }),
       alreadyDone: async (e) => isAwsErrorNamed(e, 'Resource.AlreadyAssociated') && ((await ctx.ports.ec2.describeRouteTables({ Filters: [{ Name: 'association.subnet-id', Values: [subnet] }] })).RouteTables ?? []).some((t) => t.RouteTableId === table),
     });
@@ -203,6 +224,7 @@ export const NETWORK_HANDLERS: Partial<Record<OpName, Handler>> = {
     const out = await ctx.call({
       target: `${ctx.desired.name}/endpoint:${service}`,
       token,
+      ...visible('the VPC, its subnet, route table and group'),
       send: () => ctx.ports.ec2.createVpcEndpoint({
         VpcId: partId(ctx, 'vpc'),
         ServiceName: names.serviceNames[service],
@@ -233,7 +255,10 @@ async function route(ctx: OpContext, replace: boolean): Promise<void> {
   const targetId = partId(ctx, nat ? 'nat' : 'igw');
   if (nat) {
     await ctx.wait(`NAT gateway ${targetId} to be available`, async () => {
-      const gateway = (await ports.ec2.describeNatGateways({ NatGatewayIds: [targetId] })).NatGateways?.[0];
+      const gateway = (await ports.ec2.describeNatGateways({ NatGatewayIds: [targetId] }).catch((error: unknown) => {
+        if (isEc2NotYetVisible(error)) return undefined;
+        throw error;
+      }))?.NatGateways?.[0];
       if (gateway?.State === 'failed' || gateway?.State === 'deleted' || gateway?.State === 'deleting') {
         throw new CosignerError('AWS_SERVICE_ERROR', `the NAT gateway ${targetId} is ${gateway.State}${gateway.FailureMessage === undefined ? '' : `: ${gateway.FailureMessage}`}`, { hint: 'run provision again: a NAT gateway that failed is replaced' });
       }
@@ -244,6 +269,7 @@ async function route(ctx: OpContext, replace: boolean): Promise<void> {
   const input = { RouteTableId: table, DestinationCidrBlock: '0.0.0.0/0', ...target };
   await ctx.call({
     target: `${table} 0.0.0.0/0`,
+    ...visible(`${table} and ${targetId}`),
     send: () => (replace ? ports.ec2.replaceRoute(input) : ports.ec2.createRoute(input)),
     alreadyDone: async (e) => {
       if (!isAwsErrorNamed(e, 'RouteAlreadyExists')) return false;
@@ -260,6 +286,7 @@ export async function createEndpointGroup(ctx: OpContext): Promise<void> {
   let found: string | undefined;
   const out = await ctx.call({
     target: `${vpcId}/${name}`,
+    ...visible(vpcId),
     send: () => ctx.ports.ec2.createSecurityGroup({ GroupName: name, Description: `cosigner-cli ${ctx.desired.name}: VPC endpoints, HTTPS from the VPC only`, VpcId: vpcId, TagSpecifications: tagging(ctx, 'security-group', name, 'endpoint-sg') }),
     ids: (o) => ({ groupId: o.GroupId }),
     alreadyDone: async (e) => {

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type pLimit from 'p-limit';
-import { isAwsErrorNamed } from '../aws/errors.js';
+import { isAwsErrorNamed, isIamPropagationError } from '../aws/errors.js';
 import type { AwsPorts } from '../aws/ports.js';
 import { CosignerError, fail } from '../errors.js';
 import type { PolicyDocument } from '../policy/types.js';
@@ -18,7 +18,7 @@ import type { Journal } from './journal.js';
 import { findKeysByToken } from './observed.js';
 import { keyDescription, ownerOf } from './ownership.js';
 import { teardownKeyPolicy } from '../policy/teardown-policy.js';
-import { createEndpointGroup, NETWORK_HANDLERS, partId } from './apply-network.js';
+import { createEndpointGroup, isEc2NotYetVisible, NETWORK_HANDLERS, partId, visibleInEc2 } from './apply-network.js';
 import { rulesOf } from './observed-network.js';
 import { atomicRules, sameRule, type AtomicRule } from './plan-ec2.js';
 import type { NetworkIds } from './plan-network.js';
@@ -297,6 +297,8 @@ const ec2: Partial<Record<OpName, Handler>> = {
     const out = await call({
       target: `${vpcId}/${name}`,
       send: () => ports.ec2.createSecurityGroup({ GroupName: name, Description: desired.securityGroup.description, VpcId: vpcId, TagSpecifications: [{ ResourceType: 'security-group', Tags: ec2Tags(desired, name) }] }),
+      // A managed VPC made a moment ago may not be visible yet.
+      ...(desired.network.mode === 'managed' ? visibleInEc2(vpcId) : {}),
       ids: (o) => ({ groupId: o.GroupId }),
       alreadyDone: async (e) => {
         if (!isAwsErrorNamed(e, 'InvalidGroup.Duplicate')) return false;
@@ -361,6 +363,8 @@ const ec2: Partial<Record<OpName, Handler>> = {
       },
       ids: (o) => ({ instanceId: o.Instances?.[0]?.InstanceId }),
       propagation: `instance profile ${desired.instanceProfile.name} to be usable by EC2`,
+      // And, in a managed network made this run, its subnet and the group to be visible to EC2.
+      retryable: (e) => isIamPropagationError(e) || (desired.network.mode === 'managed' && isEc2NotYetVisible(e)),
     });
     state.instanceId = requireValue(out?.Instances?.[0]?.InstanceId, 'the new instance id');
   },

@@ -103,6 +103,10 @@ export interface CallSpec<T> {
   recover?: () => Promise<T | undefined>;
   /** What propagation this call may wait for, for the message; absent: no propagation retry. */
   propagation?: string;
+  /** Which errors mean "not visible yet". @default isIamPropagationError */
+  retryable?: (error: unknown) => boolean;
+  /** What kind of delay it is, for the message. @default "IAM propagation" */
+  delayKind?: string;
 }
 
 
@@ -153,14 +157,14 @@ export async function journaledCall<T>(deps: CallerDeps, spec: CallSpec<T>): Pro
       throw reason;
     };
     return withPropagationRetry(sendUnlessStopped, {
-      isRetryable: isIamPropagationError,
+      isRetryable: spec.retryable ?? isIamPropagationError,
       maxWaitMs: deps.retry.propagationMaxWaitMs ?? 120_000,
       initialDelayMs: deps.retry.propagationInitialDelayMs ?? 200,
       maxDelayMs: deps.retry.propagationMaxDelayMs ?? 500,
       sleep,
       ...(deps.retry.now === undefined ? {} : { now: deps.retry.now }),
       waitingFor: spec.propagation,
-      onRetry: (p: PropagationRetryProgress) => deps.progress(`waiting for ${spec.propagation ?? 'IAM'} (IAM propagation, ${Math.round(p.elapsedMs / 1000)} s so far, giving up in ${Math.round(p.remainingMs / 1000)} s)`, p.attempt === 1),
+      onRetry: (p: PropagationRetryProgress) => deps.progress(`waiting for ${spec.propagation ?? 'IAM'} (${spec.delayKind ?? 'IAM propagation'}, ${Math.round(p.elapsedMs / 1000)} s so far, giving up in ${Math.round(p.remainingMs / 1000)} s)`, p.attempt === 1),
     });
   };
   const extra = deps.retry.transientAttempts ?? 3;

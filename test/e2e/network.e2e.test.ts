@@ -8,9 +8,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/load.js';
 import { isCosignerError, type CosignerError } from '../../src/errors.js';
 import { planLines } from '../../src/provision/render.js';
+import { runProvisionFlow } from '../../src/provision/provision.js';
 import { runCli } from '../helpers/run-cli.js';
+import { TestIoHost } from '../helpers/test-io-host.js';
 import { expectManagedNetwork, expectNoNetwork, natSubnet, networkInventory } from './network-world.js';
-import { expectConverged, inventory, makeWorld, REGION, type World } from './world.js';
+import { expectConverged, FAST_RETRY, inventory, makeWorld, REGION, type World } from './world.js';
 
 let world: World | undefined;
 afterEach(async () => {
@@ -143,6 +145,30 @@ describe('mode managed', () => {
     expectNoNetwork(await world.state());
     const inv = inventory(await world.state());
     expect([inv.roles.length, inv.profiles.length, inv.instances.length]).toEqual([0, 0, 0]);
+  });
+
+  it('waits out EC2 eventual consistency: a part made a moment ago and unknown to the next call', async () => {
+    world = await makeWorld({ network: { mode: 'managed' } });
+    const ports = await world.ports();
+    const unknownOnce = (name: string, message: string) => Object.assign(new Error(message), { name, Code: name, $fault: 'client', $metadata: { httpStatusCode: 400 } });
+    let subnetCalls = 0;
+    let natReads = 0;
+    // EC2 answers as it does right after a create, once for each: the VPC, then the NAT gateway.
+    const ec2 = new Proxy(ports.ec2, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver) as (input: unknown) => Promise<unknown>;
+        if (property === 'createSubnet') return (input: unknown) => (subnetCalls++ === 0 ? Promise.reject(unknownOnce('InvalidVpcID.NotFound', 'The vpc ID does not exist')) : value.call(target, input));
+        if (property === 'describeNatGateways') return (input: { NatGatewayIds?: string[] }) => (input.NatGatewayIds !== undefined && natReads++ === 0 ? Promise.reject(unknownOnce('NatGatewayNotFound', 'NAT gateway was not found')) : value.call(target, input));
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const io = new TestIoHost({ assumeYes: true });
+    const outcome = await runProvisionFlow({ dryRun: false, resume: false }, { ports: { ...ports, ec2 }, io, config: world.config, configPath: join(world.dir, 'cosigner.json'), now: () => new Date(), retry: { ...FAST_RETRY, waitPollMs: 1 } });
+    expect(outcome.mode).toBe('applied');
+    expect(subnetCalls).toBe(3);
+    expect(natReads).toBeGreaterThan(1);
+    expect(io.texts('info').some((t) => /waiting for EC2 to see vpc-0[0-9a-f]+ \(EC2 eventual consistency/.test(t))).toBe(true);
+    expectManagedNetwork(await world.state());
   });
 
   it('finishes what a run interrupted half-way made, with nothing made twice (every call: network-faults.e2e)', async () => {
