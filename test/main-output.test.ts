@@ -16,7 +16,8 @@ const run = (args: string[], options: RunCliOptions = {}) => runCli(args, { cwd,
 
 beforeEach(async () => {
   cwd = await mkdtemp(join(tmpdir(), 'cosigner-output-'));
-  expect((await run(['--sandbox', 'init', '--name', 'alpha', '--region', 'us-east-1'])).code).toBe(0);
+  // The default VPC's only way out is its internet gateway: the host needs a public IP there.
+  expect((await run(['--sandbox', 'init', '--name', 'alpha', '--region', 'us-east-1', '--network-mode', 'public-ip'])).code).toBe(0);
 });
 
 interface ErrorWithPlan {
@@ -124,16 +125,17 @@ describe('-v: the AWS calls, service, operation, time and outcome only', () => {
 
 describe('warnings', () => {
   it('a plan note is not repeated as a separate warning', async () => {
-    const applied = await run(['--no-json', '--yes', '--sandbox', 'provision']);
+    // The documented key policy grants nobody EnableKeyRotation: a note of the key's plan row.
+    const applied = await run(['--no-json', '--yes', '--sandbox', 'provision', '--policy-profile', 'fireblocks-exact']);
     expect(applied.code).toBe(0);
-    const note = /has no route out for a host without a public IP/g;
+    const note = /rotation is off: the fireblocks-exact key policy does not allow enabling it/g;
     expect(applied.stderr.match(note)).toHaveLength(1);
   });
 
   it('the same warning shows once when the plan is not printed (JSON mode)', async () => {
-    const applied = await run(['--json', '--yes', '--sandbox', 'provision']);
+    const applied = await run(['--json', '--yes', '--sandbox', 'provision', '--policy-profile', 'fireblocks-exact']);
     expect(applied.code).toBe(0);
-    expect(applied.stderr.match(/has no route out for a host without a public IP/g)).toHaveLength(1);
+    expect(applied.stderr.match(/rotation is off: the fireblocks-exact key policy does not allow enabling it/g)).toHaveLength(1);
   });
 
   it('--profile with --sandbox says once that the profile is ignored', async () => {

@@ -46,7 +46,7 @@ describe('init wizard', () => {
 
   it('skips questions answered by env vars and by the global --region', async () => {
     const io = new TestIoHost({ answers: ['alpha', 'c5.xlarge'] });
-    await runInit(options({ flags: { region: 'eu-central-2' }, env: { COSIGNER_FB_ENV: 'swiss' } }), { io });
+    await runInit(options({ flags: { region: 'eu-central-2' }, env: { COSIGNER_FB_ENV: 'swiss', COSIGNER_NETWORK_MODE: 'managed' } }), { io });
     expect(io.prompts.map((p) => p.flag)).toEqual(['--name', '--instance-type']);
   });
 

@@ -63,7 +63,7 @@ describe('network.mode', () => {
   it('refuses contradictions with the setting to change in the hint', () => {
     const both = failure(() => validateConfig({ name: 'alpha', network: { publicIp: true, mode: 'managed' } }, 'test'));
     expect(both.code).toBe('CONFIG_INVALID');
-    expect(both.message).toContain('network.mode is managed, but network.publicIp true');
+    expect(both.message).toContain('network.mode: is managed, but network.publicIp true');
     expect(both.hint).toContain('--network-mode');
     const pinned = failure(() => validateConfig({ name: 'alpha', network: { mode: 'managed', subnetId: 'subnet-0abc1234' } }, 'test'));
     expect(pinned.message).toContain('managed creates its own VPC and subnet');

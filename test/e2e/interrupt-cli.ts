@@ -171,7 +171,8 @@ export async function makeSandboxCli(name = 'demo'): Promise<SandboxCli> {
     receipt: () => readFile(join(dir, 'cosigner.receipt.json'), 'utf8').catch(() => undefined),
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
-  const init = await cli.inProcess(['--json', 'init', '--name', name, '--region', REGION, '--fb-env', 'global']);
+  // The default VPC's only way out is its internet gateway: the host needs a public IP there.
+  const init = await cli.inProcess(['--json', 'init', '--name', name, '--region', REGION, '--fb-env', 'global', '--network-mode', 'public-ip']);
   if (init.code !== 0) throw new Error(`init failed: ${init.stdout}${init.stderr}`);
   return cli;
 }

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FIREBLOCKS_ENVIRONMENTS } from '../../src/enclave/fireblocks-presets.js';
 import { runCli, type CliRun } from '../helpers/run-cli.js';
 import { makeCliWorld, type CliWorld } from './cli-context.js';
-import { REGION } from './world.js';
+import { REGION, TEST_NETWORK } from './world.js';
 
 const OLD = FIREBLOCKS_ENVIRONMENTS.global.pcr8;
 const NEW = 'ab'.repeat(48);
@@ -16,7 +16,7 @@ const NEW = 'ab'.repeat(48);
 let world: CliWorld;
 beforeEach(async () => {
   world = await makeCliWorld();
-  await writeFile(join(world.dir, 'cosigner.json'), `${JSON.stringify({ schemaVersion: 1, name: 'demo', fireblocks: { env: 'global' }, aws: { region: REGION } }, null, 2)}\n`);
+  await writeFile(join(world.dir, 'cosigner.json'), `${JSON.stringify({ schemaVersion: 1, name: 'demo', fireblocks: { env: 'global' }, aws: { region: REGION }, network: TEST_NETWORK }, null, 2)}\n`);
 });
 afterEach(async () => {
   await world.cleanup();
