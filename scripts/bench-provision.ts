@@ -19,9 +19,9 @@ import { runProvisionFlow } from '../src/provision/provision.js';
 const LATENCY_MS = 150;
 const IAM_DELAY_MS = 10_000;
 const REGION = 'eu-west-1';
-const argMode = process.argv.find((a) => a.startsWith('--network-mode'));
-const NETWORK_MODE = (argMode?.includes('=') === true ? argMode.split('=')[1] : process.argv[process.argv.indexOf('--network-mode') + 1]) ?? 'public-ip';
-if (argMode !== undefined && !['public-ip', 'managed', 'existing'].includes(NETWORK_MODE)) throw new Error(`unknown network mode ${NETWORK_MODE}`);
+const flagAt = process.argv.findIndex((a) => a === '--network-mode' || a.startsWith('--network-mode='));
+const flag = flagAt < 0 ? undefined : process.argv[flagAt];
+const NETWORK_MODE = flag === undefined ? 'public-ip' : flag.includes('=') ? flag.slice(flag.indexOf('=') + 1) : (process.argv[flagAt + 1] ?? '');
 // Sequential read rounds before the plan exists: sts:GetCallerIdentity, then observation, whose
 // longest chains are 2 rounds (DescribeVpcs → DescribeSubnets / the security group / route tables;
 // GetRole → its policies; ListBuckets → the bucket's settings; GetParameter → DescribeImages); a
