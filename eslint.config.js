@@ -13,13 +13,19 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['eslint.config.js', 'bin/*.js', 'test/helpers/*.mjs'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['eslint.config.js', 'bin/*.js', 'test/helpers/*.mjs'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     linterOptions: { reportUnusedDisableDirectives: 'error' },
     plugins: { n },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
-      '@typescript-eslint/consistent-type-imports': ['error', { prefer: 'type-imports', fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/consistent-type-imports': [
+        'error',
+        { prefer: 'type-imports', fixStyle: 'inline-type-imports' },
+      ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'n/prefer-node-protocol': 'error',
       'no-restricted-syntax': ['error', { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' }],
@@ -29,20 +35,32 @@ export default tseslint.config(
     // The AGPL policy simulator is a test-time oracle only: it must never ship in the CLI.
     files: ['src/**/*.ts', 'bin/**/*.js'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['@cloud-copilot/*'], message: 'AGPL: test-only oracle.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@cloud-copilot/*'], message: 'AGPL: test-only oracle.' }] },
+      ],
     },
   },
   {
     // The enclave core is pure: bytes in, measurements and verdicts out.
     files: ['src/enclave/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: ioPatterns.map((name) => ({ name, message: 'src/enclave is pure: no I/O.' })),
-        patterns: [
-          { group: ['@aws-sdk/*', '@smithy/*', 'ora', 'execa', '@inquirer/*', 'commander', '@cloud-copilot/*'], message: 'src/enclave is pure.' },
-          { group: ['**/aws/**', '**/commands/**', '**/io/**', '**/host/**', '**/provision/**', '**/config/**'], message: 'src/enclave must not depend on higher layers.' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ioPatterns.map((name) => ({ name, message: 'src/enclave is pure: no I/O.' })),
+          patterns: [
+            {
+              group: ['@aws-sdk/*', '@smithy/*', 'ora', 'execa', '@inquirer/*', 'commander', '@cloud-copilot/*'],
+              message: 'src/enclave is pure.',
+            },
+            {
+              group: ['**/aws/**', '**/commands/**', '**/io/**', '**/host/**', '**/provision/**', '**/config/**'],
+              message: 'src/enclave must not depend on higher layers.',
+            },
+          ],
+        },
+      ],
       'no-restricted-globals': ['error', { name: 'process', message: 'src/enclave is pure: no process.' }],
     },
   },
@@ -50,13 +68,22 @@ export default tseslint.config(
     // The policy engine is pure: policies are data, proofs are functions.
     files: ['src/policy/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: ioPatterns.map((name) => ({ name, message: 'src/policy is pure: no I/O.' })),
-        patterns: [
-          { group: ['@aws-sdk/*', '@smithy/*', 'ora', 'execa', '@inquirer/*', 'commander', '@cloud-copilot/*'], message: 'src/policy is pure.' },
-          { group: ['**/aws/**', '**/commands/**', '**/io/**', '**/host/**', '**/provision/**', '**/config/**'], message: 'src/policy must not depend on higher layers.' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ioPatterns.map((name) => ({ name, message: 'src/policy is pure: no I/O.' })),
+          patterns: [
+            {
+              group: ['@aws-sdk/*', '@smithy/*', 'ora', 'execa', '@inquirer/*', 'commander', '@cloud-copilot/*'],
+              message: 'src/policy is pure.',
+            },
+            {
+              group: ['**/aws/**', '**/commands/**', '**/io/**', '**/host/**', '**/provision/**', '**/config/**'],
+              message: 'src/policy must not depend on higher layers.',
+            },
+          ],
+        },
+      ],
       'no-restricted-globals': ['error', { name: 'process', message: 'src/policy is pure: no process.' }],
     },
   },

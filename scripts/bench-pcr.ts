@@ -11,14 +11,33 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { signCoseSign1 } from '../src/enclave/cose.js';
 import { createEifSigner } from '../src/enclave/eif-build.js';
-import { EIF_CRC_OFFSET, EIF_HEADER_SIZE, EIF_SECTION_HEADER_SIZE, encodeEifHeader, encodeEifSectionHeader, type EifSectionType } from '../src/enclave/eif-format.js';
+import {
+  EIF_CRC_OFFSET,
+  EIF_HEADER_SIZE,
+  EIF_SECTION_HEADER_SIZE,
+  encodeEifHeader,
+  encodeEifSectionHeader,
+  type EifSectionType,
+} from '../src/enclave/eif-format.js';
 import { encodeEifSignatureSection, encodePcrInfo } from '../src/enclave/eif-signature.js';
 import { fromHex, toHex } from '../src/enclave/bytes.js';
 import { extendPCR } from '../src/enclave/pcr.js';
@@ -43,15 +62,26 @@ function* filler(seed: number, length: number): Generator<Uint8Array> {
 }
 
 const signer = createEifSigner({ now: new Date() });
-const sign = (pcr0: Uint8Array): Uint8Array => encodeEifSignatureSection(signer.certificatePem, signCoseSign1(encodePcrInfo(0, pcr0), signer.privateKey));
+const sign = (pcr0: Uint8Array): Uint8Array =>
+  encodeEifSignatureSection(signer.certificatePem, signCoseSign1(encodePcrInfo(0, pcr0), signer.privateKey));
 const kernelSize = 8 * MiB;
-const cmdline = new TextEncoder().encode('reboot=k panic=30 pci=off nomodules console=ttyS0 i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd random.trust_cpu=on');
+const cmdline = new TextEncoder().encode(
+  'reboot=k panic=30 pci=off nomodules console=ttyS0 i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd random.trust_cpu=on',
+);
 const bootstrapSize = 32 * MiB;
 // The metadata section is not measured: it absorbs the few bytes by which the signature section's
 // length varies, so the file is exactly `total` bytes.
 const METADATA_ROOM = 4096;
 const SIGNATURE_ROOM = 4096;
-const appSize = total - (EIF_HEADER_SIZE + 6 * EIF_SECTION_HEADER_SIZE + kernelSize + cmdline.length + METADATA_ROOM + bootstrapSize + SIGNATURE_ROOM);
+const appSize =
+  total -
+  (EIF_HEADER_SIZE +
+    6 * EIF_SECTION_HEADER_SIZE +
+    kernelSize +
+    cmdline.length +
+    METADATA_ROOM +
+    bootstrapSize +
+    SIGNATURE_ROOM);
 if (appSize <= 0) throw new Error('size too small');
 
 type Section = [EifSectionType, () => Iterable<Uint8Array>, number];
@@ -67,10 +97,27 @@ const image = createHash('sha384');
 for (const [, chunks] of [...boot, ...ramdisks]) for (const chunk of chunks()) image.update(chunk);
 const pcr0 = fromHex(extendPCR(new Uint8Array(image.digest()))) as Uint8Array;
 const signature = sign(pcr0);
-const metadataJson = JSON.stringify({ ImageName: 'bench', ImageVersion: '1', BuildMetadata: { BuildTime: new Date().toISOString(), BuildTool: 'bench-pcr', BuildToolVersion: '1', OperatingSystem: 'Linux', KernelVersion: '6.1' }, DockerInfo: {}, CustomMetadata: { padding: '' } });
+const metadataJson = JSON.stringify({
+  ImageName: 'bench',
+  ImageVersion: '1',
+  BuildMetadata: {
+    BuildTime: new Date().toISOString(),
+    BuildTool: 'bench-pcr',
+    BuildToolVersion: '1',
+    OperatingSystem: 'Linux',
+    KernelVersion: '6.1',
+  },
+  DockerInfo: {},
+  CustomMetadata: { padding: '' },
+});
 const padding = METADATA_ROOM + SIGNATURE_ROOM - signature.length - metadataJson.length;
 const metadata = new TextEncoder().encode(metadataJson.replace('"padding":""', `"padding":"${'.'.repeat(padding)}"`));
-const sections: Section[] = [...boot, ['metadata', () => [metadata], metadata.length], ...ramdisks, ['signature', () => [signature], signature.length]];
+const sections: Section[] = [
+  ...boot,
+  ['metadata', () => [metadata], metadata.length],
+  ...ramdisks,
+  ['signature', () => [signature], signature.length],
+];
 
 // Our side runs as the shipped code does: plain node on JavaScript compiled by TypeScript (no
 // tsx loader in the measured process). The modules it needs are transpiled into node_modules/.cache
@@ -116,7 +163,14 @@ try {
     offset += EIF_SECTION_HEADER_SIZE + size;
     return entry;
   });
-  const header = encodeEifHeader({ version: 4, flags: 0, defaultMemory: 1024n * BigInt(MiB), defaultCpus: 2n, sections: layout, crc32: 0 });
+  const header = encodeEifHeader({
+    version: 4,
+    flags: 0,
+    defaultMemory: 1024n * BigInt(MiB),
+    defaultCpus: 2n,
+    sections: layout,
+    crc32: 0,
+  });
   const fd = openSync(file, 'w');
   writeSync(fd, header);
   let crc = crc32(header.subarray(0, EIF_CRC_OFFSET));
@@ -157,7 +211,8 @@ try {
     opensslMs.push(timeProcess('openssl', ['dgst', '-sha384', file]).wallMs);
     ours.push(measure());
   }
-  const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+  const median = (values: number[]): number =>
+    [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
   const first = ours[0] as (typeof ours)[number];
   if (first.pcrs.PCR0 !== toHex(pcr0)) throw new Error('PCR0 mismatch');
   // Best of N is the headline (the least-disturbed run of each side, on a machine that may be

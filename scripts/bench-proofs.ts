@@ -28,30 +28,73 @@ function foreignStatements(): PolicyStatement[] {
     const tag = `team-${i.toString().padStart(3, '0')}-${'x'.repeat(18)}`;
     switch (i % 4) {
       case 0:
-        statements.push({ Sid: `DenyUntagged${i}`, Effect: 'Deny', Principal: '*', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: '*', Condition: { StringNotLike: { 'aws:PrincipalTag/team': [EVIL, `${tag}*`] }, ArnNotEquals: { 'aws:PrincipalArn': ROLE } } });
+        statements.push({
+          Sid: `DenyUntagged${i}`,
+          Effect: 'Deny',
+          Principal: '*',
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          Resource: '*',
+          Condition: {
+            StringNotLike: { 'aws:PrincipalTag/team': [EVIL, `${tag}*`] },
+            ArnNotEquals: { 'aws:PrincipalArn': ROLE },
+          },
+        });
         break;
       case 1:
-        statements.push({ Sid: `ReadOnly${i}`, Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/auditor-${i}` }, Action: ['kms:DescribeKey', 'kms:GetKeyPolicy', 'kms:ListResourceTags'], Resource: '*', Condition: { StringLike: { 'aws:PrincipalTag/team': EVIL } } });
+        statements.push({
+          Sid: `ReadOnly${i}`,
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/auditor-${i}` },
+          Action: ['kms:DescribeKey', 'kms:GetKeyPolicy', 'kms:ListResourceTags'],
+          Resource: '*',
+          Condition: { StringLike: { 'aws:PrincipalTag/team': EVIL } },
+        });
         break;
       case 2:
-        statements.push({ Sid: `VpceOnly${i}`, Effect: 'Deny', Principal: '*', Action: 'kms:Decrypt', Resource: '*', Condition: { StringNotEquals: { 'aws:SourceVpce': [`vpce-${i}abcdef0123456789`, `vpce-${i}fedcba9876543210`] }, ArnNotLike: { 'aws:PrincipalArn': [ROLE, `arn:aws:iam::${ACCOUNT}:role/${EVIL}`] } } });
+        statements.push({
+          Sid: `VpceOnly${i}`,
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 'kms:Decrypt',
+          Resource: '*',
+          Condition: {
+            StringNotEquals: { 'aws:SourceVpce': [`vpce-${i}abcdef0123456789`, `vpce-${i}fedcba9876543210`] },
+            ArnNotLike: { 'aws:PrincipalArn': [ROLE, `arn:aws:iam::${ACCOUNT}:role/${EVIL}`] },
+          },
+        });
         break;
       default:
-        statements.push({ Sid: `Tagging${i}`, Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/tagger-${i}` }, Action: ['kms:TagResource', 'kms:UntagResource'], Resource: '*', Condition: { StringEquals: { 'aws:RequestTag/owner': `${tag}-${'y'.repeat(16)}` } } });
+        statements.push({
+          Sid: `Tagging${i}`,
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/tagger-${i}` },
+          Action: ['kms:TagResource', 'kms:UntagResource'],
+          Resource: '*',
+          Condition: { StringEquals: { 'aws:RequestTag/owner': `${tag}-${'y'.repeat(16)}` } },
+        });
     }
   }
   return statements;
 }
 
 const desired = buildKeyPolicy({ accountId: ACCOUNT, roleArn: ROLE, pcr8: [PCR8] });
-const { policy } = mergeBySid({ Version: '2012-10-17', Statement: foreignStatements() }, desired, { ownedSids: OWNED_KEY_POLICY_SIDS });
+const { policy } = mergeBySid({ Version: '2012-10-17', Statement: foreignStatements() }, desired, {
+  ownedSids: OWNED_KEY_POLICY_SIDS,
+});
 const bucket = buildBucketPolicy({ bucketName: 'cosigner-bench-123456789012', accountId: ACCOUNT, roleArn: ROLE });
 const bytes = Buffer.byteLength(serialisePolicy(policy));
-if (bytes > 32_768 || bytes < 30_000) throw new Error(`the benchmark policy is ${bytes} bytes; it should be just under the 32 KB KMS limit`);
+if (bytes > 32_768 || bytes < 30_000)
+  throw new Error(`the benchmark policy is ${bytes} bytes; it should be just under the 32 KB KMS limit`);
 
 const input = { keyArn: KEY, roleArn: ROLE, pcr8: [PCR8], adminArns: [`arn:aws:iam::${ACCOUNT}:root`] };
 const first = proveKeyPolicy(policy, input);
-if (!first.ok) throw new Error(`the benchmark policy should pass: ${first.findings.filter((f) => f.severity === 'error').map((f) => f.message).join('; ')}`);
+if (!first.ok)
+  throw new Error(
+    `the benchmark policy should pass: ${first.findings
+      .filter((f) => f.severity === 'error')
+      .map((f) => f.message)
+      .join('; ')}`,
+  );
 
 // Two more warm-up runs (JIT), then the measured ones.
 for (let i = 0; i < 2; i += 1) proveKeyPolicy(policy, input);
@@ -65,4 +108,6 @@ for (let i = 0; i < runs; i += 1) {
 times.sort((a, b) => a - b);
 const median = times[Math.floor(times.length / 2)] ?? 0;
 const worst = times[times.length - 1] ?? 0;
-process.stdout.write(`${JSON.stringify({ benchmark: 'proofs', policyBytes: bytes, foreignStatements: 100, runs, medianMs: Number(median.toFixed(2)), worstMs: Number(worst.toFixed(2)), targetMs: 200, ok: median <= 200 })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ benchmark: 'proofs', policyBytes: bytes, foreignStatements: 100, runs, medianMs: Number(median.toFixed(2)), worstMs: Number(worst.toFixed(2)), targetMs: 200, ok: median <= 200 })}\n`,
+);

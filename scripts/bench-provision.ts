@@ -21,7 +21,12 @@ const IAM_DELAY_MS = 10_000;
 const REGION = 'eu-west-1';
 const flagAt = process.argv.findIndex((a) => a === '--network-mode' || a.startsWith('--network-mode='));
 const flag = flagAt < 0 ? undefined : process.argv[flagAt];
-const NETWORK_MODE = flag === undefined ? 'public-ip' : flag.includes('=') ? flag.slice(flag.indexOf('=') + 1) : (process.argv[flagAt + 1] ?? '');
+const NETWORK_MODE =
+  flag === undefined
+    ? 'public-ip'
+    : flag.includes('=')
+      ? flag.slice(flag.indexOf('=') + 1)
+      : (process.argv[flagAt + 1] ?? '');
 // Sequential read rounds before the plan exists: sts:GetCallerIdentity, then observation, whose
 // longest chains are 2 rounds (DescribeVpcs → DescribeSubnets / the security group / route tables;
 // GetRole → its policies; ListBuckets → the bucket's settings; GetParameter → DescribeImages); a
@@ -37,13 +42,21 @@ const io: IoHost = {
   notify: () => undefined,
   request: () => Promise.reject(new Error('no prompts in the benchmark')),
   confirm: () => Promise.resolve(),
-  startStep: () => ({ update: () => undefined, succeed: () => undefined, fail: () => undefined, skip: () => undefined }),
+  startStep: () => ({
+    update: () => undefined,
+    succeed: () => undefined,
+    fail: () => undefined,
+    skip: () => undefined,
+  }),
   interruptible: () => ({ signal: new AbortController().signal, end: () => undefined }),
 };
 
 async function trailCounts(dir: string): Promise<{ calls: number; writes: number }> {
   const text = await readFile(join(dir, TRAIL_FILE), 'utf8').catch(() => '');
-  const events = text.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as { readOnly: boolean });
+  const events = text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as { readOnly: boolean });
   return { calls: events.length, writes: events.filter((e) => !e.readOnly).length };
 }
 
@@ -51,16 +64,28 @@ const dir = await mkdtemp(join(tmpdir(), 'bench-provision-'));
 try {
   const sandboxDir = join(dir, 'sandbox');
   const knobs = { latencyMs: LATENCY_MS, iamPropagationDelayMs: IAM_DELAY_MS };
-  const config = validateConfig({ name: 'bench', aws: { region: REGION }, network: { mode: NETWORK_MODE } }, 'benchmark config');
+  const config = validateConfig(
+    { name: 'bench', aws: { region: REGION }, network: { mode: NETWORK_MODE } },
+    'benchmark config',
+  );
   const configPath = join(dir, 'cosigner.json');
   const run = async () => {
     const ports = await createSandboxPorts({ dir: sandboxDir, region: REGION, env: {}, knobs });
     const before = await trailCounts(sandboxDir);
     const started = performance.now();
-    const outcome = await runProvisionFlow({ dryRun: false, resume: false }, { ports, io, config, configPath, now: () => new Date() });
+    const outcome = await runProvisionFlow(
+      { dryRun: false, resume: false },
+      { ports, io, config, configPath, now: () => new Date() },
+    );
     const wallMs = performance.now() - started;
     const after = await trailCounts(sandboxDir);
-    return { outcome, wallMs, calls: after.calls - before.calls, writes: after.writes - before.writes, portWrites: ports.writeCalls() };
+    return {
+      outcome,
+      wallMs,
+      calls: after.calls - before.calls,
+      writes: after.writes - before.writes,
+      portWrites: ports.writeCalls(),
+    };
   };
 
   const fresh = await run();
@@ -87,7 +112,12 @@ try {
       apiCalls: fresh.calls,
       writeCalls: fresh.writes,
       plannedWrites: fresh.outcome.plan.summary.writes,
-      noop: { mode: noop.outcome.mode, wallMs: round(noop.wallMs), writes: noop.writes + noop.portWrites, apiCalls: noop.calls },
+      noop: {
+        mode: noop.outcome.mode,
+        wallMs: round(noop.wallMs),
+        writes: noop.writes + noop.portWrites,
+        apiCalls: noop.calls,
+      },
       targets: { ratio: 1.1, noopWrites: 0, noopWallMs: 2000 },
       ok: applyWallMs / bound.boundMs <= 1.1 && noop.writes + noop.portWrites === 0 && noop.wallMs <= 2000,
     }),

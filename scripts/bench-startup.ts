@@ -24,7 +24,11 @@ const cases = {
 
 function timeOnce(args: readonly string[]): number {
   const start = process.hrtime.bigint();
-  const run = spawnSync(process.execPath, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  const run = spawnSync(process.execPath, args, {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
   if (run.status !== 0) throw new Error(`${args.join(' ')} exited ${run.status}: ${run.stderr.toString()}`);
   return elapsed;
@@ -40,7 +44,8 @@ function median(values: number[]): number {
 for (const args of Object.values(cases)) timeOnce(args);
 const samples: Record<keyof typeof cases, number[]> = { node: [], version: [], help: [] };
 for (let i = 0; i < iterations; i++) {
-  for (const [name, args] of Object.entries(cases) as [keyof typeof cases, readonly string[]][]) samples[name].push(timeOnce(args));
+  for (const [name, args] of Object.entries(cases) as [keyof typeof cases, readonly string[]][])
+    samples[name].push(timeOnce(args));
 }
 
 const node = median(samples.node);

@@ -26,7 +26,10 @@ export interface ProgramOptions {
 
 /** A module that exists in the CLI's surface but is not built yet says so, with no fake output. */
 export function notAvailable(what: string, hint: string): Loader {
-  return () => Promise.reject(new CosignerError('NOT_AVAILABLE', `${what} is not available in this version of cosigner-cli`, { hint }));
+  return () =>
+    Promise.reject(
+      new CosignerError('NOT_AVAILABLE', `${what} is not available in this version of cosigner-cli`, { hint }),
+    );
 }
 
 function examples(...lines: string[]): string {
@@ -42,7 +45,12 @@ function addSettings(command: Command, filter: (s: Setting) => boolean = () => t
       command.addOption(new Option(s.flag, label));
       command.addOption(new Option(`--no-${s.flag.slice(2)}`, `turn ${s.flag} off`));
     } else if (s.kind === 'list' || s.kind === 'tags') {
-      command.addOption(new Option(`${s.flag} ${s.arg ?? '<value>'}`, label).argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]));
+      command.addOption(
+        new Option(`${s.flag} ${s.arg ?? '<value>'}`, label).argParser((v: string, prev: string[] | undefined) => [
+          ...(prev ?? []),
+          v,
+        ]),
+      );
     } else {
       command.addOption(new Option(`${s.flag} ${s.arg ?? '<value>'}`, label));
     }
@@ -67,12 +75,22 @@ export function createProgram(options: ProgramOptions): Command {
     .option('-c, --config <file>', 'config file (default ./cosigner.json) [COSIGNER_CONFIG]')
     .option('--profile <profile>', 'AWS shared-config profile [COSIGNER_PROFILE]')
     .option('--region <region>', 'AWS region [COSIGNER_REGION]')
-    .option('--sandbox [dir]', 'use the simulated AWS account kept in dir (default ./.cosigner-sandbox) [COSIGNER_SANDBOX]')
+    .option(
+      '--sandbox [dir]',
+      'use the simulated AWS account kept in dir (default ./.cosigner-sandbox) [COSIGNER_SANDBOX]',
+    )
     .showSuggestionAfterError(true)
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({ writeOut: options.writeOut, writeErr: options.writeErr, outputError: () => undefined })
-    .addHelpText('after', examples('cosigner-cli init', 'cosigner-cli --sandbox provision --yes', 'cosigner-cli --sandbox status --json > status.json'));
+    .addHelpText(
+      'after',
+      examples(
+        'cosigner-cli init',
+        'cosigner-cli --sandbox provision --yes',
+        'cosigner-cli --sandbox status --json > status.json',
+      ),
+    );
 
   // The version is printed by src/main.ts, which knows whether --json was given anywhere on the line.
   program.on('option:version', () => {
@@ -80,7 +98,10 @@ export function createProgram(options: ProgramOptions): Command {
   });
 
   const add = (name: string, description: string, load: Loader, ...exampleLines: string[]): Command => {
-    const command = program.command(name).description(description).addHelpText('after', examples(...exampleLines));
+    const command = program
+      .command(name)
+      .description(description)
+      .addHelpText('after', examples(...exampleLines));
     command.action(async (...actionArgs: unknown[]) => {
       const self = actionArgs.at(-1) as Command;
       await options.dispatch(toInvocation(self, options), load);
@@ -89,68 +110,116 @@ export function createProgram(options: ProgramOptions): Command {
   };
 
   addSettings(
-    add('init', 'create or update the config file (a wizard on a terminal unless setting flags are given)', () => import('./commands/init.js'),
+    add(
+      'init',
+      'create or update the config file (a wizard on a terminal unless setting flags are given)',
+      () => import('./commands/init.js'),
       'cosigner-cli init',
       'cosigner-cli init --name treasury --fb-env eu --region eu-west-1 --yes',
-      'cosigner-cli init --print-schema --no-json > cosigner.schema.json')
+      'cosigner-cli init --print-schema --no-json > cosigner.schema.json',
+    )
       .option('--print-schema', 'print the config JSON Schema and exit')
       .option('--force', 'overwrite an existing config without using it as defaults'),
   );
 
   addSettings(
-    add('provision', 'plan and apply the IAM role, S3 bucket, KMS key, security group and EC2 host', () => import('./commands/provision.js'),
+    add(
+      'provision',
+      'plan and apply the IAM role, S3 bucket, KMS key, security group and EC2 host',
+      () => import('./commands/provision.js'),
       'cosigner-cli provision --dry-run',
       'cosigner-cli provision --plan-out plan.json && cosigner-cli provision --apply plan.json --yes',
-      'cosigner-cli --sandbox provision --yes')
+      'cosigner-cli --sandbox provision --yes',
+    )
       .option('--dry-run', 'show the plan and stop')
       .option('--plan-out <file>', 'write the plan to a file')
       .option('--apply <file>', 'apply a saved plan (refused if anything changed since)')
       .option('--resume', 'continue an interrupted run from its journal'),
   );
 
-  const attest = add('attest', 'put PCR8 into the KMS key policy: measure, cross-check, merge by Sid, prove, write, read back',
+  const attest = add(
+    'attest',
+    'put PCR8 into the KMS key policy: measure, cross-check, merge by Sid, prove, write, read back',
     () => import('./commands/attest.js'),
     'cosigner-cli attest --eif cosigner.eif --dry-run',
     'cosigner-cli attest --describe-eif-output describe.json --yes',
-    'cosigner-cli attest --add <new-pcr8> --yes && cosigner-cli attest --prune <old-pcr8> --yes');
+    'cosigner-cli attest --add <new-pcr8> --yes && cosigner-cli attest --prune <old-pcr8> --yes',
+  );
   attest
     .option('--eif <file>', 'measure PCR8 from a signed enclave image file')
     .option('--build-output <file|->', 'nitro-cli build-enclave JSON output')
     .option('--describe-eif-output <file|->', 'nitro-cli describe-eif JSON output')
-    .option('--pcr8 <hex>', 'PCR8 value (96 hex characters); with --fb-env custom it is also the custom image\'s PCR8 (fireblocks.pcr8)')
+    .option(
+      '--pcr8 <hex>',
+      "PCR8 value (96 hex characters); with --fb-env custom it is also the custom image's PCR8 (fireblocks.pcr8)",
+    )
     .option('--add <pcr8|file>', 'rotation: add a PCR8 value to the policy')
     .option('--prune <pcr8>', 'rotation: remove a PCR8 value from the policy')
-    .option('--remove-statement <sid>', 'drop a foreign statement reported as a bypass path (repeatable)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option(
+      '--remove-statement <sid>',
+      'drop a foreign statement reported as a bypass path (repeatable)',
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+    )
     .option('--role-arn <arn>', 'the co-signer role, when it is not the one the config names')
     .option('--dry-run', 'show the policy diff and stop');
-  addSettings(attest, (s) => ['name', 'fireblocks.env', 'kms.keyId', 'kms.alias', 'kms.adminArns', 'kms.rotation', 'kms.policyProfile', 'kms.pcr3RoleBinding', 'kms.denyDebugEnclaves', 'kms.acceptedGrants', 'iam.roleName'].includes(s.path));
+  addSettings(attest, (s) =>
+    [
+      'name',
+      'fireblocks.env',
+      'kms.keyId',
+      'kms.alias',
+      'kms.adminArns',
+      'kms.rotation',
+      'kms.policyProfile',
+      'kms.pcr3RoleBinding',
+      'kms.denyDebugEnclaves',
+      'kms.acceptedGrants',
+      'iam.roleName',
+    ].includes(s.path),
+  );
   attest
     .command('describe-eif')
     .description('print what nitro-cli describe-eif prints, measured in-process')
     .argument('<file>', 'enclave image file (.eif)')
-    .addHelpText('after', examples('cosigner-cli attest describe-eif cosigner.eif', 'cosigner-cli attest describe-eif cosigner.eif --json | jq -r .result.Measurements.PCR8'))
+    .addHelpText(
+      'after',
+      examples(
+        'cosigner-cli attest describe-eif cosigner.eif',
+        'cosigner-cli attest describe-eif cosigner.eif --json | jq -r .result.Measurements.PCR8',
+      ),
+    )
     .action(async (_file: string, _opts: unknown, self: Command) => {
       await options.dispatch(toInvocation(self, options), () => import('./commands/attest-describe-eif.js'));
     });
 
-  add('run', 'on the EC2 host: preflight, allocator and vsock-proxy, run the co-signer enclave, health gate',
+  add(
+    'run',
+    'on the EC2 host: preflight, allocator and vsock-proxy, run the co-signer enclave, health gate',
     notAvailable('run', 'the host-side runner is planned; use the Fireblocks install.sh on the host for now'),
     'cosigner-cli run          # reports NOT_AVAILABLE (exit 2) in this version',
-    'cosigner-cli run --json   # the same, as a JSON error document');
+    'cosigner-cli run --json   # the same, as a JSON error document',
+  );
 
-  add('verify', 'verify a Nitro attestation document (the account audit is not in this version)', () => import('./commands/verify.js'),
+  add(
+    'verify',
+    'verify a Nitro attestation document (the account audit is not in this version)',
+    () => import('./commands/verify.js'),
     'cosigner-cli verify --attestation-doc doc.cose --fb-env global',
-    'cosigner-cli verify --attestation-doc doc.cose --expect-pcr8 <hex> --at 2026-01-01T00:00:00Z')
+    'cosigner-cli verify --attestation-doc doc.cose --expect-pcr8 <hex> --at 2026-01-01T00:00:00Z',
+  )
     .option('--attestation-doc <file>', 'verify a Nitro attestation document (COSE_Sign1)')
     .option('--expect-pcr8 <hex>', 'PCR8 the document must carry')
     .option('--fb-env <env>', 'expect the PCR8 of this Fireblocks environment (global, eu, swiss)')
     .option('--at <time>', 'verify certificate validity at this ISO-8601 time instead of now');
 
   addSettings(
-    add('destroy', 'remove this co-signer’s resources in reverse order (key and non-empty bucket kept unless asked)',
+    add(
+      'destroy',
+      'remove this co-signer’s resources in reverse order (key and non-empty bucket kept unless asked)',
       () => import('./commands/destroy.js'),
       'cosigner-cli destroy --dry-run',
-      'cosigner-cli destroy --yes --delete-key --delete-bucket'),
+      'cosigner-cli destroy --yes --delete-key --delete-bucket',
+    ),
     (s) => s.path === 'name' || s.path === 'kms.deletionWindowDays',
   )
     .option('--dry-run', 'show what would be removed and stop')
@@ -158,19 +227,29 @@ export function createProgram(options: ProgramOptions): Command {
     .option('--delete-bucket', 'delete the bucket if it is empty');
 
   addSettings(
-    add('status', 'every co-signer in the account and region, each resource’s state and drift',
+    add(
+      'status',
+      'every co-signer in the account and region, each resource’s state and drift',
       () => import('./commands/status.js'),
       'cosigner-cli status',
       'cosigner-cli --sandbox status --json',
-      'cosigner-cli status --detailed-exitcode   # exit 0 in sync, 2 drifted'),
+      'cosigner-cli status --detailed-exitcode   # exit 0 in sync, 2 drifted',
+    ),
     (s) => s.path === 'name',
   )
     .option('--all', 'list every co-signer in the account and region, not only the configured one')
-    .option('--detailed-exitcode', 'exit 0 when the configured co-signer is in sync with its config, 2 when it drifted (as terraform plan -detailed-exitcode)');
+    .option(
+      '--detailed-exitcode',
+      'exit 0 when the configured co-signer is in sync with its config, 2 when it drifted (as terraform plan -detailed-exitcode)',
+    );
 
-  add('doctor', 'check this workstation: Node, config, AWS credentials, account and region', () => import('./commands/doctor.js'),
+  add(
+    'doctor',
+    'check this workstation: Node, config, AWS credentials, account and region',
+    () => import('./commands/doctor.js'),
     'cosigner-cli doctor',
-    'cosigner-cli doctor --json');
+    'cosigner-cli doctor --json',
+  );
 
   return program;
 }
@@ -181,7 +260,9 @@ export function createProgram(options: ProgramOptions): Command {
  */
 export function normalizeArgv(argv: readonly string[], program: Command): string[] {
   const commands = new Set(program.commands.map((c) => c.name()));
-  return argv.map((token, i) => (token === '--sandbox' && commands.has(argv[i + 1] ?? '') ? `--sandbox=${DEFAULT_SANDBOX_DIR}` : token));
+  return argv.map((token, i) =>
+    token === '--sandbox' && commands.has(argv[i + 1] ?? '') ? `--sandbox=${DEFAULT_SANDBOX_DIR}` : token,
+  );
 }
 
 function toInvocation(command: Command, options: ProgramOptions): Invocation {

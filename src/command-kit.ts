@@ -68,7 +68,12 @@ export const DEFAULT_SANDBOX_DIR = '.cosigner-sandbox';
  * Resolve the sandbox directory from `--sandbox [dir]` or COSIGNER_SANDBOX: a relative path is
  * taken from `cwd`, an absolute one as it is (the caller passes node:path's `resolve`).
  */
-export function resolveSandboxDir(globals: Pick<GlobalOptions, 'sandbox'>, env: NodeJS.ProcessEnv, cwd: string, resolve: (...p: string[]) => string): string | undefined {
+export function resolveSandboxDir(
+  globals: Pick<GlobalOptions, 'sandbox'>,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  resolve: (...p: string[]) => string,
+): string | undefined {
   if (typeof globals.sandbox === 'string') return resolve(cwd, globals.sandbox);
   if (globals.sandbox === true) return resolve(cwd, DEFAULT_SANDBOX_DIR);
   const fromEnv = env.COSIGNER_SANDBOX;

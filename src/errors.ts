@@ -203,14 +203,16 @@ export class CosignerError<C extends CosignerErrorCode = CosignerErrorCode> exte
 }
 
 /** Narrow an unknown thrown value, optionally to one code. */
-export function isCosignerError<C extends CosignerErrorCode>(
-  value: unknown,
-  code?: C,
-): value is CosignerError<C> {
+export function isCosignerError<C extends CosignerErrorCode>(value: unknown, code?: C): value is CosignerError<C> {
   return value instanceof CosignerError && (code === undefined || value.code === code);
 }
 
 /** Shorthand for the most common construction. */
-export function fail<C extends CosignerErrorCode>(code: C, message: string, hint?: string, extra: Omit<CosignerErrorOptions, 'hint'> = {}): never {
+export function fail<C extends CosignerErrorCode>(
+  code: C,
+  message: string,
+  hint?: string,
+  extra: Omit<CosignerErrorOptions, 'hint'> = {},
+): never {
   throw new CosignerError(code, message, { ...extra, hint });
 }

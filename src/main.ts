@@ -52,7 +52,12 @@ export async function runMain(io: MainIo): Promise<number> {
     state.debug = g.debug;
     state.color = colorAllowed({ noColorFlag: !g.color, env: io.env, isTTY: io.stderr.isTTY });
     // Terminal code loads only when a command runs: --help and --version stay commander alone.
-    const [{ CliIoHost }, { createStyle }, { commandLineOf }, { escapeControl }] = await Promise.all([import('./io/cli-io-host.js'), import('./io/style.js'), import('./io/interrupt.js'), import('./io/safe-text.js')]);
+    const [{ CliIoHost }, { createStyle }, { commandLineOf }, { escapeControl }] = await Promise.all([
+      import('./io/cli-io-host.js'),
+      import('./io/style.js'),
+      import('./io/interrupt.js'),
+      import('./io/safe-text.js'),
+    ]);
     const host = await CliIoHost.create({
       stdin: io.stdin,
       stderr: io.stderr,
@@ -83,10 +88,20 @@ export async function runMain(io: MainIo): Promise<number> {
       });
       const verdict = module.verdict?.(result);
       if (state.json) {
-        io.stdout.write(formatEnvelope(verdict ? errorEnvelope(invocation.command, verdict.toJSON(), result) : successEnvelope(invocation.command, result)));
+        io.stdout.write(
+          formatEnvelope(
+            verdict
+              ? errorEnvelope(invocation.command, verdict.toJSON(), result)
+              : successEnvelope(invocation.command, result),
+          ),
+        );
         state.reported = true;
       } else {
-        const text = module.render(result, createStyle(colorAllowed({ noColorFlag: !g.color, env: io.env, isTTY: io.stdout.isTTY })), invocation);
+        const text = module.render(
+          result,
+          createStyle(colorAllowed({ noColorFlag: !g.color, env: io.env, isTTY: io.stdout.isTTY })),
+          invocation,
+        );
         if (text) io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
       }
       if (verdict) throw verdict;
@@ -120,27 +135,42 @@ export async function report(thrown: unknown, state: RunState, io: MainIo): Prom
   if (thrown instanceof CommanderError) {
     if (thrown.code === 'commander.version') {
       // Plain text unless --json is on the line: `cosigner-cli --version | cat` stays a bare version.
-      io.stdout.write(io.argv.includes('--json') ? formatEnvelope(successEnvelope('version', { version: VERSION })) : `${VERSION}\n`);
+      io.stdout.write(
+        io.argv.includes('--json') ? formatEnvelope(successEnvelope('version', { version: VERSION })) : `${VERSION}\n`,
+      );
       return ExitCode.ok;
     }
     if (['commander.helpDisplayed', 'commander.help'].includes(thrown.code)) return ExitCode.ok;
     thrown = fromCommander(thrown);
   }
-  const [{ createStyle }, { escapeControl }] = await Promise.all([import('./io/style.js'), import('./io/safe-text.js')]);
+  const [{ createStyle }, { escapeControl }] = await Promise.all([
+    import('./io/style.js'),
+    import('./io/safe-text.js'),
+  ]);
   const style = createStyle(state.color);
   const error = isCosignerError(thrown)
     ? thrown
-    : new CosignerError('INTERNAL', `unexpected error: ${scrub(String((thrown as Error | undefined)?.message ?? thrown))}`, {
-        hint: 'please report this at the project issue tracker with the command you ran (re-run with --debug for a stack trace)',
-        cause: thrown,
-        source: 'internal',
-      });
+    : new CosignerError(
+        'INTERNAL',
+        `unexpected error: ${scrub(String((thrown as Error | undefined)?.message ?? thrown))}`,
+        {
+          hint: 'please report this at the project issue tracker with the command you ran (re-run with --debug for a stack trace)',
+          cause: thrown,
+          source: 'internal',
+        },
+      );
   reportNow(error, state, io, { style, escapeControl }, thrown);
   return error.exitCode;
 }
 
 /** Print a coded error in the run's mode: the JSON envelope on stdout (once), the message on stderr. */
-function reportNow(error: CosignerError, state: RunState, io: MainIo, { style, escapeControl }: { style: Style; escapeControl: typeof EscapeControl }, thrown: unknown = error): void {
+function reportNow(
+  error: CosignerError,
+  state: RunState,
+  io: MainIo,
+  { style, escapeControl }: { style: Style; escapeControl: typeof EscapeControl },
+  thrown: unknown = error,
+): void {
   if (state.json && !state.reported) io.stdout.write(formatEnvelope(errorEnvelope(state.command, error.toJSON())));
   // Messages echo file contents and AWS strings: terminal controls are shown, never acted on.
   io.stderr.write(`${style.red('✖')} ${escapeControl(error.message, { keepNewlines: true })}\n`);
@@ -159,7 +189,10 @@ const COMMANDER_CODES: Record<string, 'UNKNOWN_COMMAND' | 'UNKNOWN_OPTION'> = {
 function fromCommander(error: CommanderError): CosignerError {
   const message = error.message.replace(/^error:\s*/, '').replace(/\n/g, ' ');
   const code = COMMANDER_CODES[error.code] ?? 'USAGE';
-  return new CosignerError(code, message, { hint: 'run `cosigner-cli <command> --help` for the accepted options', cause: error });
+  return new CosignerError(code, message, {
+    hint: 'run `cosigner-cli <command> --help` for the accepted options',
+    cause: error,
+  });
 }
 
 /** Remove the home directory from paths in messages that may be pasted into a bug report. */

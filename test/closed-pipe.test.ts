@@ -13,11 +13,15 @@ const root = resolve(import.meta.dirname, '..');
 async function withClosed(args: string[], closed: 'stdout' | 'both'): Promise<{ code: number | null; stderr: string }> {
   const cwd = await mkdtemp(join(tmpdir(), 'cosigner-pipe-'));
   // tsx by URL: the child runs in an empty directory, where a bare `tsx` would not resolve.
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(root, 'scripts/dev-cli.ts'), ...args], {
-    cwd,
-    env: { ...process.env, COSIGNER_CONFIG: join(cwd, 'cosigner.json') },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', import.meta.resolve('tsx'), join(root, 'scripts/dev-cli.ts'), ...args],
+    {
+      cwd,
+      env: { ...process.env, COSIGNER_CONFIG: join(cwd, 'cosigner.json') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   // Close our read ends at once: the child's first write meets a pipe with no reader (EPIPE).
   child.stdout.destroy();
   let stderr = '';

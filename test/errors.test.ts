@@ -12,7 +12,10 @@ describe('CosignerError', () => {
   });
 
   it('serialises code, message and hint but never the cause', () => {
-    const error = new CosignerError('CONFIG_INVALID', 'bad name', { hint: 'use a-z', cause: new Error('secret detail') });
+    const error = new CosignerError('CONFIG_INVALID', 'bad name', {
+      hint: 'use a-z',
+      cause: new Error('secret detail'),
+    });
     expect(JSON.parse(JSON.stringify(error))).toEqual({ code: 'CONFIG_INVALID', message: 'bad name', hint: 'use a-z' });
     expect(error.cause).toBeInstanceOf(Error);
     expect(error.source).toBe('user');

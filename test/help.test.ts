@@ -9,7 +9,18 @@ import { createProgram, normalizeArgv } from '../src/cli.js';
 import { SETTINGS } from '../src/config/settings.js';
 import { runCli } from './helpers/run-cli.js';
 
-const COMMANDS = [[], ['init'], ['provision'], ['attest'], ['attest', 'describe-eif'], ['run'], ['verify'], ['destroy'], ['status'], ['doctor']];
+const COMMANDS = [
+  [],
+  ['init'],
+  ['provision'],
+  ['attest'],
+  ['attest', 'describe-eif'],
+  ['run'],
+  ['verify'],
+  ['destroy'],
+  ['status'],
+  ['doctor'],
+];
 const PCR8 = 'ab'.repeat(48);
 const EIF = resolve(import.meta.dirname, 'fixtures/testdata/eif/v4-signed-metadata.eif');
 
@@ -80,7 +91,10 @@ describe('help examples', () => {
     expect(path).toBeDefined();
     const run = await runCli(['attest', 'describe-eif', EIF, '--json']);
     expect(run.code).toBe(0);
-    const value = path!.split('.').slice(1).reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], run.json);
+    const value = path!
+      .split('.')
+      .slice(1)
+      .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], run.json);
     expect(value).toMatch(/^[0-9a-f]{96}$/);
   });
 
@@ -104,7 +118,8 @@ describe('options in help', () => {
       // Help wraps lines; join them so a phrase split over two lines is still seen.
       const text = (await help(path)).replace(/\n\s+/g, ' ');
       expect(text, path.join(' ')).not.toMatch(/\(default:|by default|when absent|\(default\)/);
-      for (const match of text.matchAll(/\(default [^)]*\)/g)) expect(match[0], path.join(' ')).toMatch(/^\(default \S/);
+      for (const match of text.matchAll(/\(default [^)]*\)/g))
+        expect(match[0], path.join(' ')).toMatch(/^\(default \S/);
     }
     expect((await help(['init'])).replace(/\n\s+/g, ' ')).toContain('(default 30) [COSIGNER_ROOT_VOLUME_GIB]');
   });

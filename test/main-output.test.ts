@@ -12,12 +12,15 @@ import { runCli, type RunCliOptions } from './helpers/run-cli.js';
 let cwd: string;
 // No IAM propagation wait: these tests are about output, not timing.
 const FAST = { COSIGNER_SANDBOX_IAM_DELAY_MS: '0' };
-const run = (args: string[], options: RunCliOptions = {}) => runCli(args, { cwd, ...options, env: { ...FAST, ...options.env } });
+const run = (args: string[], options: RunCliOptions = {}) =>
+  runCli(args, { cwd, ...options, env: { ...FAST, ...options.env } });
 
 beforeEach(async () => {
   cwd = await mkdtemp(join(tmpdir(), 'cosigner-output-'));
   // The default VPC's only way out is its internet gateway: the host needs a public IP there.
-  expect((await run(['--sandbox', 'init', '--name', 'alpha', '--region', 'us-east-1', '--network-mode', 'public-ip'])).code).toBe(0);
+  expect(
+    (await run(['--sandbox', 'init', '--name', 'alpha', '--region', 'us-east-1', '--network-mode', 'public-ip'])).code,
+  ).toBe(0);
 });
 
 interface ErrorWithPlan {
@@ -31,7 +34,9 @@ describe('the plan a confirmation asks about', () => {
     expect(quiet.code).toBe(5);
     expect(quiet.stderr).toContain('Plan for co-signer alpha');
     expect(quiet.stderr).toContain('+ create KMS key alias/alpha-cosigner');
-    expect(quiet.stderr.indexOf('Plan for co-signer')).toBeLessThan(quiet.stderr.indexOf('refusing without confirmation'));
+    expect(quiet.stderr.indexOf('Plan for co-signer')).toBeLessThan(
+      quiet.stderr.indexOf('refusing without confirmation'),
+    );
   });
 
   it('-q with --yes stays quiet: nobody is asked, so the plan is not printed', async () => {
@@ -60,7 +65,10 @@ describe('the plan a confirmation asks about', () => {
     const teardown = await run(['--json', '--sandbox', 'destroy']);
     expect(teardown.code).toBe(5);
     const destroyError = teardown.json?.error as ErrorWithPlan | undefined;
-    expect(destroyError?.context?.plan).toMatchObject({ name: 'alpha', actions: expect.arrayContaining([expect.objectContaining({ decision: 'delete' })]) as unknown });
+    expect(destroyError?.context?.plan).toMatchObject({
+      name: 'alpha',
+      actions: expect.arrayContaining([expect.objectContaining({ decision: 'delete' })]) as unknown,
+    });
   });
 
   it('init refusing to overwrite carries the changes it would have written', async () => {
@@ -68,7 +76,12 @@ describe('the plan a confirmation asks about', () => {
     expect(refused.code).toBe(5);
     expect(refused.json?.error).toMatchObject({
       code: 'CONFIRMATION_REQUIRED',
-      context: { plan: { path: join(cwd, 'cosigner.json'), changes: [{ path: 'instance.type', before: 'c5.xlarge', after: 'c5a.xlarge' }] } },
+      context: {
+        plan: {
+          path: join(cwd, 'cosigner.json'),
+          changes: [{ path: 'instance.type', before: 'c5.xlarge', after: 'c5a.xlarge' }],
+        },
+      },
     });
   });
 });
@@ -80,9 +93,24 @@ describe('next-step hints keep the flags that chose the account and the files', 
   });
 
   it('keeps --sandbox <dir>, --config, --region and --profile, quoting what the shell would split', async () => {
-    const human = await run(['--no-json', '--sandbox', 'my sandbox', '--config', 'other.json', '--region', 'eu-west-1', '--profile', 'ops', 'init', '--name', 'beta']);
+    const human = await run([
+      '--no-json',
+      '--sandbox',
+      'my sandbox',
+      '--config',
+      'other.json',
+      '--region',
+      'eu-west-1',
+      '--profile',
+      'ops',
+      'init',
+      '--name',
+      'beta',
+    ]);
     expect(human.code).toBe(0);
-    expect(human.stdout).toContain("next: cosigner-cli --sandbox 'my sandbox' --config other.json --region eu-west-1 --profile ops provision --dry-run");
+    expect(human.stdout).toContain(
+      "next: cosigner-cli --sandbox 'my sandbox' --config other.json --region eu-west-1 --profile ops provision --dry-run",
+    );
   });
 
   it('without those flags the hint is the bare command', async () => {
@@ -99,7 +127,8 @@ describe('next-step hints keep the flags that chose the account and the files', 
 
 describe('-v: the AWS calls, service, operation, time and outcome only', () => {
   // Exactly the shape formatAwsCall prints: nothing from the request or the response.
-  const CALL_LINE = /^· aws (EC2|KMS|S3|IAM|STS|SSM|CloudTrail) [A-Z][A-Za-z]+ \d+ ms (ok|failed: [A-Za-z_.]+)( \(\d+ attempts\))?$/;
+  const CALL_LINE =
+    /^· aws (EC2|KMS|S3|IAM|STS|SSM|CloudTrail) [A-Z][A-Za-z]+ \d+ ms (ok|failed: [A-Za-z_.]+)( \(\d+ attempts\))?$/;
 
   it('prints every port call as a debug line on stderr, and nothing of the kind without -v', async () => {
     const verbose = await run(['--no-json', '-v', '--sandbox', 'status']);
@@ -135,7 +164,9 @@ describe('warnings', () => {
   it('the same warning shows once when the plan is not printed (JSON mode)', async () => {
     const applied = await run(['--json', '--yes', '--sandbox', 'provision', '--policy-profile', 'fireblocks-exact']);
     expect(applied.code).toBe(0);
-    expect(applied.stderr.match(/rotation is off: the fireblocks-exact key policy does not allow enabling it/g)).toHaveLength(1);
+    expect(
+      applied.stderr.match(/rotation is off: the fireblocks-exact key policy does not allow enabling it/g),
+    ).toHaveLength(1);
   });
 
   it('--profile with --sandbox says once that the profile is ignored', async () => {
@@ -148,22 +179,38 @@ describe('warnings', () => {
 
   it('doctor names its failing checks instead of repeating the first one', async () => {
     const { writeFile } = await import('node:fs/promises');
-    await writeFile(join(cwd, 'cosigner.json'), JSON.stringify({ schemaVersion: 1, name: 'alpha', instance: { rootVolumeGiB: 'abc' } }));
+    await writeFile(
+      join(cwd, 'cosigner.json'),
+      JSON.stringify({ schemaVersion: 1, name: 'alpha', instance: { rootVolumeGiB: 'abc' } }),
+    );
     const doctor = await run(['--no-json', '--sandbox', 'doctor']);
     expect(doctor.code).toBe(2);
     expect(doctor.stderr).toContain('✖ doctor found 1 problem: config');
-    expect(doctor.stdout.match(/instance\.rootVolumeGiB: must be an integer from 8 to 16384 \(got "abc"\)/g)).toHaveLength(1);
+    expect(
+      doctor.stdout.match(/instance\.rootVolumeGiB: must be an integer from 8 to 16384 \(got "abc"\)/g),
+    ).toHaveLength(1);
     expect(doctor.stderr).not.toContain('rootVolumeGiB');
   });
 });
 
 describe('--version', () => {
   it('with --json is the JSON envelope, anywhere on the line', async () => {
-    for (const args of [['--json', '--version'], ['--version', '--json'], ['-V', '--json']]) {
+    for (const args of [
+      ['--json', '--version'],
+      ['--version', '--json'],
+      ['-V', '--json'],
+    ]) {
       const version = await run(args);
       expect(version.code).toBe(0);
-      const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-      expect(version.json).toEqual({ schemaVersion: 1, command: 'version', ok: true, result: { version: pkg.version } });
+      const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as {
+        version: string;
+      };
+      expect(version.json).toEqual({
+        schemaVersion: 1,
+        command: 'version',
+        ok: true,
+        result: { version: pkg.version },
+      });
     }
   });
 

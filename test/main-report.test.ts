@@ -13,13 +13,21 @@ function io(): { io: MainIo; out: () => string; err: () => string } {
   return { io: { argv: [], env: {}, cwd: '/', stdin: {}, stdout, stderr }, out: () => out, err: () => err };
 }
 
-const state = (over: Partial<RunState> = {}): RunState => ({ command: 'status', json: false, debug: false, color: false, ...over });
+const state = (over: Partial<RunState> = {}): RunState => ({
+  command: 'status',
+  json: false,
+  debug: false,
+  color: false,
+  ...over,
+});
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('report', () => {
   it('turns an unexpected error into exit 1 with a one-line "please report" and no stack', async () => {
     const t = io();
-    const bug = new TypeError(`cannot read properties of undefined (reading 'x') at ${process.env.HOME ?? '/root'}/project/file.js`);
+    const bug = new TypeError(
+      `cannot read properties of undefined (reading 'x') at ${process.env.HOME ?? '/root'}/project/file.js`,
+    );
     expect(await report(bug, state(), t.io)).toBe(1);
     await tick();
     const lines = t.err().trim().split('\n');
@@ -41,9 +49,16 @@ describe('report', () => {
 
   it('writes the error envelope on stdout in JSON mode, once', async () => {
     const t = io();
-    expect(await report(new CosignerError('AWS_ACCESS_DENIED', 'no', { hint: 'grant it' }), state({ json: true }), t.io)).toBe(4);
+    expect(
+      await report(new CosignerError('AWS_ACCESS_DENIED', 'no', { hint: 'grant it' }), state({ json: true }), t.io),
+    ).toBe(4);
     await tick();
-    expect(JSON.parse(t.out())).toEqual({ schemaVersion: 1, command: 'status', ok: false, error: { code: 'AWS_ACCESS_DENIED', message: 'no', hint: 'grant it' } });
+    expect(JSON.parse(t.out())).toEqual({
+      schemaVersion: 1,
+      command: 'status',
+      ok: false,
+      error: { code: 'AWS_ACCESS_DENIED', message: 'no', hint: 'grant it' },
+    });
     const again = io();
     await report(new CosignerError('VERIFY_FAILED', 'x'), state({ json: true, reported: true }), again.io);
     await tick();

@@ -37,19 +37,30 @@ describe('entry point contract', () => {
   it('suggests the closest command for a typo, exit 2', async () => {
     const run = await runCli(['provison']);
     expect(run.code).toBe(2);
-    expect(run.json?.error).toMatchObject({ code: 'UNKNOWN_COMMAND', message: expect.stringContaining('Did you mean provision?') as unknown });
+    expect(run.json?.error).toMatchObject({
+      code: 'UNKNOWN_COMMAND',
+      message: expect.stringContaining('Did you mean provision?') as unknown,
+    });
   });
 
   it('suggests the closest option for a typo, exit 2', async () => {
     const run = await runCli(['init', '--instance-tpye', 'c5.xlarge']);
     expect(run.code).toBe(2);
-    expect(run.json?.error).toMatchObject({ code: 'UNKNOWN_OPTION', message: expect.stringContaining('--instance-type') as unknown });
+    expect(run.json?.error).toMatchObject({
+      code: 'UNKNOWN_OPTION',
+      message: expect.stringContaining('--instance-type') as unknown,
+    });
   });
 
   it('writes JSON to stdout when it is not a TTY, human text with --no-json', async () => {
     const json = await runCli(['init', '--name', 'alpha', '--region', 'us-east-1'], { cwd });
     expect(json.code).toBe(0);
-    expect(json.json).toMatchObject({ schemaVersion: 1, command: 'init', ok: true, result: { kind: 'config', created: true } });
+    expect(json.json).toMatchObject({
+      schemaVersion: 1,
+      command: 'init',
+      ok: true,
+      result: { kind: 'config', created: true },
+    });
     expect(json.stderr).toContain('co-signer alpha');
     const human = await runCli(['--no-json', 'init', '--name', 'alpha', '--region', 'us-east-1'], { cwd });
     expect(human.json).toBeUndefined();
@@ -61,7 +72,10 @@ describe('entry point contract', () => {
     expect(tty.stdout).toContain('node');
     expect(tty.json).toBeUndefined();
     const forced = await runCli(['--json', '--sandbox', 'doctor'], { cwd, stdoutTTY: true });
-    expect(forced.json).toMatchObject({ ok: true, result: { checks: expect.arrayContaining([expect.objectContaining({ id: 'aws', status: 'pass' })]) as unknown } });
+    expect(forced.json).toMatchObject({
+      ok: true,
+      result: { checks: expect.arrayContaining([expect.objectContaining({ id: 'aws', status: 'pass' })]) as unknown },
+    });
   });
 
   it('never writes progress to stdout in JSON mode: stdout is exactly one document', async () => {
@@ -94,19 +108,28 @@ describe('entry point contract', () => {
     expect(refused.stderr).toContain('instance.type: "c5.xlarge" → "c5a.xlarge"');
     const done = await runCli(['--yes', 'init', '--instance-type', 'c5a.xlarge'], { cwd });
     expect(done.code).toBe(0);
-    expect(JSON.parse(await readFile(join(cwd, 'cosigner.json'), 'utf8'))).toMatchObject({ name: 'alpha', instance: { type: 'c5a.xlarge' } });
+    expect(JSON.parse(await readFile(join(cwd, 'cosigner.json'), 'utf8'))).toMatchObject({
+      name: 'alpha',
+      instance: { type: 'c5a.xlarge' },
+    });
   });
 
   it('fails with INPUT_REQUIRED naming the flag when non-interactive and the name is missing', async () => {
     const run = await runCli(['init'], { cwd });
     expect(run.code).toBe(2);
-    expect(run.json?.error).toMatchObject({ code: 'INPUT_REQUIRED', hint: expect.stringContaining('--name') as unknown });
+    expect(run.json?.error).toMatchObject({
+      code: 'INPUT_REQUIRED',
+      hint: expect.stringContaining('--name') as unknown,
+    });
   });
 
   it('takes settings from COSIGNER_* env vars', async () => {
     const run = await runCli(['init'], { cwd, env: { COSIGNER_NAME: 'envname', COSIGNER_FB_ENV: 'eu' } });
     expect(run.code).toBe(0);
-    expect(JSON.parse(await readFile(join(cwd, 'cosigner.json'), 'utf8'))).toMatchObject({ name: 'envname', fireblocks: { env: 'eu' } });
+    expect(JSON.parse(await readFile(join(cwd, 'cosigner.json'), 'utf8'))).toMatchObject({
+      name: 'envname',
+      fireblocks: { env: 'eu' },
+    });
   });
 
   it('honours --config and COSIGNER_CONFIG for the file path', async () => {
@@ -118,7 +141,10 @@ describe('entry point contract', () => {
 
   it('prints the config JSON schema', async () => {
     const run = await runCli(['init', '--print-schema'], { cwd });
-    expect(run.json?.result).toMatchObject({ kind: 'schema', schema: { type: 'object', required: expect.arrayContaining(['name']) as unknown } });
+    expect(run.json?.result).toMatchObject({
+      kind: 'schema',
+      schema: { type: 'object', required: expect.arrayContaining(['name']) as unknown },
+    });
   });
 
   it('doctor fails with the failing check’s exit code and keeps the report in the envelope', async () => {
@@ -131,15 +157,33 @@ describe('entry point contract', () => {
   it('doctor reports missing AWS credentials with exit 4 and a hint naming --sandbox', async () => {
     const run = await runCli(['doctor', '--region', 'us-east-1'], { cwd });
     expect(run.code).toBe(4);
-    expect(run.json).toMatchObject({ ok: false, error: { code: 'AWS_CREDENTIALS_MISSING', hint: expect.stringContaining('--sandbox') as unknown } });
+    expect(run.json).toMatchObject({
+      ok: false,
+      error: { code: 'AWS_CREDENTIALS_MISSING', hint: expect.stringContaining('--sandbox') as unknown },
+    });
   });
 
   it('respects NO_COLOR and --no-color on a TTY', async () => {
-    const run = await runCli(['--sandbox', 'doctor'], { cwd, stdoutTTY: true, stderrTTY: true, env: { NO_COLOR: '1', FORCE_COLOR: '1' } });
+    const run = await runCli(['--sandbox', 'doctor'], {
+      cwd,
+      stdoutTTY: true,
+      stderrTTY: true,
+      env: { NO_COLOR: '1', FORCE_COLOR: '1' },
+    });
     expect(run.stdout).not.toContain(ANSI);
-    const colored = await runCli(['--sandbox', 'doctor'], { cwd, stdoutTTY: true, stderrTTY: true, env: { FORCE_COLOR: '1', CI: '1' } });
+    const colored = await runCli(['--sandbox', 'doctor'], {
+      cwd,
+      stdoutTTY: true,
+      stderrTTY: true,
+      env: { FORCE_COLOR: '1', CI: '1' },
+    });
     expect(colored.stdout).toContain(ANSI);
-    const flagged = await runCli(['--no-color', '--sandbox', 'doctor'], { cwd, stdoutTTY: true, stderrTTY: true, env: { FORCE_COLOR: '1', CI: '1' } });
+    const flagged = await runCli(['--no-color', '--sandbox', 'doctor'], {
+      cwd,
+      stdoutTTY: true,
+      stderrTTY: true,
+      env: { FORCE_COLOR: '1', CI: '1' },
+    });
     expect(flagged.stdout).not.toContain(ANSI);
   });
 });

@@ -33,7 +33,10 @@ describe('the CLI writes the sandbox where it was told', () => {
     const work = await mkdtemp(join(tmpdir(), 'cosigner-sbdir-'));
     const target = join(work, 'abs-sandbox');
     const { argv, env } = how(target);
-    const init = await runCli([...argv, 'init', '--name', 'demo', '--region', 'us-east-1', '--non-interactive'], { cwd: work, env });
+    const init = await runCli([...argv, 'init', '--name', 'demo', '--region', 'us-east-1', '--non-interactive'], {
+      cwd: work,
+      env,
+    });
     expect(init.code).toBe(0);
     const plan = await runCli([...argv, 'provision', '--dry-run'], { cwd: work, env });
     expect(plan.code).toBe(0);

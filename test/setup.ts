@@ -19,12 +19,15 @@ function describeThrown(value: unknown): string {
 }
 
 function check(thrown: unknown, didThrow: boolean, code: CosignerErrorCode) {
-  if (!didThrow) return { pass: false, message: () => `expected to throw CosignerError ${code}, but nothing was thrown` };
+  if (!didThrow)
+    return { pass: false, message: () => `expected to throw CosignerError ${code}, but nothing was thrown` };
   const pass = thrown instanceof CosignerError && thrown.code === code;
   return {
     pass,
     message: () =>
-      pass ? `expected not to throw CosignerError ${code}` : `expected CosignerError ${code}, got ${describeThrown(thrown)}`,
+      pass
+        ? `expected not to throw CosignerError ${code}`
+        : `expected CosignerError ${code}, got ${describeThrown(thrown)}`,
   };
 }
 

@@ -13,20 +13,27 @@ const root = resolve(import.meta.dirname, '..');
 async function loadsOf(args: string[]): Promise<{ status: number | null; urls: string[] }> {
   const dir = await mkdtemp(join(tmpdir(), 'cosigner-trace-'));
   const trace = join(dir, 'loads.txt');
-  const run = spawnSync(process.execPath, ['--import', 'tsx', '--import', './test/helpers/trace-loads.mjs', 'scripts/dev-cli.ts', ...args], {
-    cwd: root,
-    env: { ...process.env, COSIGNER_TRACE_LOADS: trace, COSIGNER_CONFIG: join(dir, 'cosigner.json') },
-    encoding: 'utf8',
-  });
+  const run = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--import', './test/helpers/trace-loads.mjs', 'scripts/dev-cli.ts', ...args],
+    {
+      cwd: root,
+      env: { ...process.env, COSIGNER_TRACE_LOADS: trace, COSIGNER_CONFIG: join(dir, 'cosigner.json') },
+      encoding: 'utf8',
+    },
+  );
   const urls = (await readFile(trace, 'utf8').catch(() => '')).split('\n').filter(Boolean);
   return { status: run.status, urls };
 }
 
 describe('start-up', () => {
-  it.each([[['--help']], [['--version']], [['init', '--help']], [['--sandbox', 'init', '--name', 'alpha']]])('%j loads no AWS SDK module', async (args) => {
-    const { status, urls } = await loadsOf(args);
-    expect(status).toBe(0);
-    expect(urls.length).toBeGreaterThan(5); // the trace really ran
-    expect(urls.filter((u) => u.includes('@aws-sdk') || u.includes('@smithy'))).toEqual([]);
-  });
+  it.each([[['--help']], [['--version']], [['init', '--help']], [['--sandbox', 'init', '--name', 'alpha']]])(
+    '%j loads no AWS SDK module',
+    async (args) => {
+      const { status, urls } = await loadsOf(args);
+      expect(status).toBe(0);
+      expect(urls.length).toBeGreaterThan(5); // the trace really ran
+      expect(urls.filter((u) => u.includes('@aws-sdk') || u.includes('@smithy'))).toEqual([]);
+    },
+  );
 });

@@ -7,9 +7,7 @@ import type * as SDK from '@aws-sdk/client-cloudtrail';
 import { lazyClient } from './lazy-client.js';
 
 /** The names of the operations in {@link CloudTrailPort}, in AWS's spelling. */
-export const CLOUDTRAIL_OPERATIONS = [
-  'LookupEvents',
-] as const;
+export const CLOUDTRAIL_OPERATIONS = ['LookupEvents'] as const;
 
 export interface CloudTrailPort {
   lookupEvents(input: SDK.LookupEventsCommandInput): Promise<SDK.LookupEventsCommandOutput>;
@@ -17,7 +15,10 @@ export interface CloudTrailPort {
 
 /** The real CloudTrail port over the AWS SDK v3 client built with `config`. */
 export function createCloudTrailPort(config: SDK.CloudTrailClientConfig): CloudTrailPort & { destroy(): void } {
-  const lazy = lazyClient(() => import('@aws-sdk/client-cloudtrail'), (sdk) => new sdk.CloudTrailClient(config));
+  const lazy = lazyClient(
+    () => import('@aws-sdk/client-cloudtrail'),
+    (sdk) => new sdk.CloudTrailClient(config),
+  );
   return {
     async lookupEvents(input) {
       const { sdk, client } = await lazy.get();

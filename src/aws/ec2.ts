@@ -59,24 +59,40 @@ export const EC2_OPERATIONS = [
 ] as const;
 
 export interface EC2Port {
-  describeAvailabilityZones(input: SDK.DescribeAvailabilityZonesCommandInput): Promise<SDK.DescribeAvailabilityZonesCommandOutput>;
+  describeAvailabilityZones(
+    input: SDK.DescribeAvailabilityZonesCommandInput,
+  ): Promise<SDK.DescribeAvailabilityZonesCommandOutput>;
   describeVpcs(input: SDK.DescribeVpcsCommandInput): Promise<SDK.DescribeVpcsCommandOutput>;
   describeSubnets(input: SDK.DescribeSubnetsCommandInput): Promise<SDK.DescribeSubnetsCommandOutput>;
   describeRouteTables(input: SDK.DescribeRouteTablesCommandInput): Promise<SDK.DescribeRouteTablesCommandOutput>;
   describeInstanceTypes(input: SDK.DescribeInstanceTypesCommandInput): Promise<SDK.DescribeInstanceTypesCommandOutput>;
-  describeInstanceTypeOfferings(input: SDK.DescribeInstanceTypeOfferingsCommandInput): Promise<SDK.DescribeInstanceTypeOfferingsCommandOutput>;
+  describeInstanceTypeOfferings(
+    input: SDK.DescribeInstanceTypeOfferingsCommandInput,
+  ): Promise<SDK.DescribeInstanceTypeOfferingsCommandOutput>;
   describeImages(input: SDK.DescribeImagesCommandInput): Promise<SDK.DescribeImagesCommandOutput>;
   runInstances(input: SDK.RunInstancesCommandInput): Promise<SDK.RunInstancesCommandOutput>;
   describeInstances(input: SDK.DescribeInstancesCommandInput): Promise<SDK.DescribeInstancesCommandOutput>;
   terminateInstances(input: SDK.TerminateInstancesCommandInput): Promise<SDK.TerminateInstancesCommandOutput>;
   describeVolumes(input: SDK.DescribeVolumesCommandInput): Promise<SDK.DescribeVolumesCommandOutput>;
-  getEbsEncryptionByDefault(input: SDK.GetEbsEncryptionByDefaultCommandInput): Promise<SDK.GetEbsEncryptionByDefaultCommandOutput>;
+  getEbsEncryptionByDefault(
+    input: SDK.GetEbsEncryptionByDefaultCommandInput,
+  ): Promise<SDK.GetEbsEncryptionByDefaultCommandOutput>;
   createSecurityGroup(input: SDK.CreateSecurityGroupCommandInput): Promise<SDK.CreateSecurityGroupCommandOutput>;
-  describeSecurityGroups(input: SDK.DescribeSecurityGroupsCommandInput): Promise<SDK.DescribeSecurityGroupsCommandOutput>;
-  describeSecurityGroupRules(input: SDK.DescribeSecurityGroupRulesCommandInput): Promise<SDK.DescribeSecurityGroupRulesCommandOutput>;
-  authorizeSecurityGroupEgress(input: SDK.AuthorizeSecurityGroupEgressCommandInput): Promise<SDK.AuthorizeSecurityGroupEgressCommandOutput>;
-  revokeSecurityGroupEgress(input: SDK.RevokeSecurityGroupEgressCommandInput): Promise<SDK.RevokeSecurityGroupEgressCommandOutput>;
-  revokeSecurityGroupIngress(input: SDK.RevokeSecurityGroupIngressCommandInput): Promise<SDK.RevokeSecurityGroupIngressCommandOutput>;
+  describeSecurityGroups(
+    input: SDK.DescribeSecurityGroupsCommandInput,
+  ): Promise<SDK.DescribeSecurityGroupsCommandOutput>;
+  describeSecurityGroupRules(
+    input: SDK.DescribeSecurityGroupRulesCommandInput,
+  ): Promise<SDK.DescribeSecurityGroupRulesCommandOutput>;
+  authorizeSecurityGroupEgress(
+    input: SDK.AuthorizeSecurityGroupEgressCommandInput,
+  ): Promise<SDK.AuthorizeSecurityGroupEgressCommandOutput>;
+  revokeSecurityGroupEgress(
+    input: SDK.RevokeSecurityGroupEgressCommandInput,
+  ): Promise<SDK.RevokeSecurityGroupEgressCommandOutput>;
+  revokeSecurityGroupIngress(
+    input: SDK.RevokeSecurityGroupIngressCommandInput,
+  ): Promise<SDK.RevokeSecurityGroupIngressCommandOutput>;
   deleteSecurityGroup(input: SDK.DeleteSecurityGroupCommandInput): Promise<SDK.DeleteSecurityGroupCommandOutput>;
   createTags(input: SDK.CreateTagsCommandInput): Promise<SDK.CreateTagsCommandOutput>;
   createVpc(input: SDK.CreateVpcCommandInput): Promise<SDK.CreateVpcCommandOutput>;
@@ -89,7 +105,9 @@ export interface EC2Port {
   attachInternetGateway(input: SDK.AttachInternetGatewayCommandInput): Promise<SDK.AttachInternetGatewayCommandOutput>;
   detachInternetGateway(input: SDK.DetachInternetGatewayCommandInput): Promise<SDK.DetachInternetGatewayCommandOutput>;
   deleteInternetGateway(input: SDK.DeleteInternetGatewayCommandInput): Promise<SDK.DeleteInternetGatewayCommandOutput>;
-  describeInternetGateways(input: SDK.DescribeInternetGatewaysCommandInput): Promise<SDK.DescribeInternetGatewaysCommandOutput>;
+  describeInternetGateways(
+    input: SDK.DescribeInternetGatewaysCommandInput,
+  ): Promise<SDK.DescribeInternetGatewaysCommandOutput>;
   allocateAddress(input: SDK.AllocateAddressCommandInput): Promise<SDK.AllocateAddressCommandOutput>;
   releaseAddress(input: SDK.ReleaseAddressCommandInput): Promise<SDK.ReleaseAddressCommandOutput>;
   describeAddresses(input: SDK.DescribeAddressesCommandInput): Promise<SDK.DescribeAddressesCommandOutput>;
@@ -98,19 +116,26 @@ export interface EC2Port {
   deleteNatGateway(input: SDK.DeleteNatGatewayCommandInput): Promise<SDK.DeleteNatGatewayCommandOutput>;
   createRouteTable(input: SDK.CreateRouteTableCommandInput): Promise<SDK.CreateRouteTableCommandOutput>;
   associateRouteTable(input: SDK.AssociateRouteTableCommandInput): Promise<SDK.AssociateRouteTableCommandOutput>;
-  disassociateRouteTable(input: SDK.DisassociateRouteTableCommandInput): Promise<SDK.DisassociateRouteTableCommandOutput>;
+  disassociateRouteTable(
+    input: SDK.DisassociateRouteTableCommandInput,
+  ): Promise<SDK.DisassociateRouteTableCommandOutput>;
   createRoute(input: SDK.CreateRouteCommandInput): Promise<SDK.CreateRouteCommandOutput>;
   replaceRoute(input: SDK.ReplaceRouteCommandInput): Promise<SDK.ReplaceRouteCommandOutput>;
   deleteRouteTable(input: SDK.DeleteRouteTableCommandInput): Promise<SDK.DeleteRouteTableCommandOutput>;
   createVpcEndpoint(input: SDK.CreateVpcEndpointCommandInput): Promise<SDK.CreateVpcEndpointCommandOutput>;
   describeVpcEndpoints(input: SDK.DescribeVpcEndpointsCommandInput): Promise<SDK.DescribeVpcEndpointsCommandOutput>;
   deleteVpcEndpoints(input: SDK.DeleteVpcEndpointsCommandInput): Promise<SDK.DeleteVpcEndpointsCommandOutput>;
-  authorizeSecurityGroupIngress(input: SDK.AuthorizeSecurityGroupIngressCommandInput): Promise<SDK.AuthorizeSecurityGroupIngressCommandOutput>;
+  authorizeSecurityGroupIngress(
+    input: SDK.AuthorizeSecurityGroupIngressCommandInput,
+  ): Promise<SDK.AuthorizeSecurityGroupIngressCommandOutput>;
 }
 
 /** The real EC2 port over the AWS SDK v3 client built with `config`. */
 export function createEC2Port(config: SDK.EC2ClientConfig): EC2Port & { destroy(): void } {
-  const lazy = lazyClient(() => import('@aws-sdk/client-ec2'), (sdk) => new sdk.EC2Client(config));
+  const lazy = lazyClient(
+    () => import('@aws-sdk/client-ec2'),
+    (sdk) => new sdk.EC2Client(config),
+  );
   return {
     async describeAvailabilityZones(input) {
       const { sdk, client } = await lazy.get();

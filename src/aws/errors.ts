@@ -25,7 +25,9 @@ export interface AwsServiceErrorLike {
 export function isAwsServiceError(error: unknown): error is AwsServiceErrorLike {
   if (typeof error !== 'object' || error === null) return false;
   const candidate = error as Record<string, unknown>;
-  return typeof candidate['name'] === 'string' && (candidate['$metadata'] !== undefined || candidate['$fault'] !== undefined);
+  return (
+    typeof candidate['name'] === 'string' && (candidate['$metadata'] !== undefined || candidate['$fault'] !== undefined)
+  );
 }
 
 function stripException(name: string): string {
@@ -40,7 +42,9 @@ function stripException(name: string): string {
 export function isAwsErrorNamed(error: unknown, ...names: string[]): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const record = error as { name?: unknown; Code?: unknown };
-  const own = [record.name, record.Code].filter((value): value is string => typeof value === 'string').map(stripException);
+  const own = [record.name, record.Code]
+    .filter((value): value is string => typeof value === 'string')
+    .map(stripException);
   return names.some((name) => own.includes(stripException(name)));
 }
 
@@ -77,7 +81,14 @@ const CREDENTIALS_INVALID = [
   'InvalidToken',
   'InvalidSignatureException',
 ];
-const ACCESS_DENIED = ['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'AuthorizationError', 'Forbidden', 'AllAccessDisabled'];
+const ACCESS_DENIED = [
+  'AccessDenied',
+  'AccessDeniedException',
+  'UnauthorizedOperation',
+  'AuthorizationError',
+  'Forbidden',
+  'AllAccessDisabled',
+];
 const THROTTLED = [
   'Throttling',
   'ThrottlingException',
@@ -92,8 +103,24 @@ const THROTTLED = [
   'EC2ThrottledException',
   'PriorRequestNotComplete',
 ];
-const WRONG_REGION = ['PermanentRedirect', 'AuthorizationHeaderMalformed', 'IllegalLocationConstraintException', 'InvalidLocationConstraint'];
-const NOT_FOUND = ['NoSuchEntity', 'NotFoundException', 'NoSuchBucket', 'NoSuchKey', 'NotFound', 'ParameterNotFound', 'ResourceNotFoundException', 'NoSuchBucketPolicy', 'NoSuchVersion', 'NatGatewayNotFound'];
+const WRONG_REGION = [
+  'PermanentRedirect',
+  'AuthorizationHeaderMalformed',
+  'IllegalLocationConstraintException',
+  'InvalidLocationConstraint',
+];
+const NOT_FOUND = [
+  'NoSuchEntity',
+  'NotFoundException',
+  'NoSuchBucket',
+  'NoSuchKey',
+  'NotFound',
+  'ParameterNotFound',
+  'ResourceNotFoundException',
+  'NoSuchBucketPolicy',
+  'NoSuchVersion',
+  'NatGatewayNotFound',
+];
 const BUCKET_TAKEN = ['BucketAlreadyExists'];
 const CONFLICT = [
   'EntityAlreadyExists',
@@ -107,7 +134,16 @@ const CONFLICT = [
   'ConcurrentModification',
   'OperationAborted',
 ];
-const LIMIT = ['LimitExceeded', 'LimitExceededException', 'InstanceLimitExceeded', 'VcpuLimitExceeded', 'TooManyBuckets', 'RulesPerSecurityGroupLimitExceeded', 'SecurityGroupLimitExceeded', 'ResourceLimitExceeded'];
+const LIMIT = [
+  'LimitExceeded',
+  'LimitExceededException',
+  'InstanceLimitExceeded',
+  'VcpuLimitExceeded',
+  'TooManyBuckets',
+  'RulesPerSecurityGroupLimitExceeded',
+  'SecurityGroupLimitExceeded',
+  'ResourceLimitExceeded',
+];
 const INSTANCE_UNAVAILABLE = ['InsufficientInstanceCapacity', 'Unsupported'];
 const INVALID = [
   'ValidationException',
@@ -135,7 +171,16 @@ const INVALID = [
   'InvalidPermission.Duplicate',
   'InvalidPermission.NotFound',
 ];
-const NETWORK_CODES = ['ECONNRESET', 'ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EAI_AGAIN', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH'];
+const NETWORK_CODES = [
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+];
 
 function errorCode(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
@@ -168,7 +213,8 @@ function lowerFirst(text: string): string {
 function deniedAction(message: string, context: AwsCallContext): string | undefined {
   const fromMessage = /perform: ([a-z0-9-]+:[A-Za-z0-9*]+)/.exec(message)?.[1];
   if (fromMessage !== undefined) return fromMessage;
-  if (context.service !== undefined && context.operation !== undefined) return `${context.service}:${context.operation}`;
+  if (context.service !== undefined && context.operation !== undefined)
+    return `${context.service}:${context.operation}`;
   return undefined;
 }
 
@@ -196,7 +242,10 @@ export function classifyAwsError(error: unknown, context: AwsCallContext = {}): 
   const message = errorMessage(error);
   const status = awsErrorStatus(error);
   const code = errorCode(error);
-  const what = context.operation === undefined ? 'the AWS call' : `${context.service === undefined ? '' : `${context.service}:`}${context.operation}`;
+  const what =
+    context.operation === undefined
+      ? 'the AWS call'
+      : `${context.service === undefined ? '' : `${context.service}:`}${context.operation}`;
   const detail: Record<string, unknown> = {
     awsError: name,
     ...(status === undefined ? {} : { httpStatus: status }),
@@ -211,7 +260,11 @@ export function classifyAwsError(error: unknown, context: AwsCallContext = {}): 
   // No credentials at all: the SDK's provider chain gives up before any request is sent.
   if (name === 'CredentialsProviderError' || /could not load credentials/i.test(message)) {
     if (/sso|token.*expired|expired.*token|refresh/i.test(message)) {
-      return make('AWS_CREDENTIALS_EXPIRED', `the AWS SSO session for ${profileHint(context)} has expired`, `Run "aws sso login${context.profile === undefined ? '' : ` --profile ${context.profile}`}" and try again.`);
+      return make(
+        'AWS_CREDENTIALS_EXPIRED',
+        `the AWS SSO session for ${profileHint(context)} has expired`,
+        `Run "aws sso login${context.profile === undefined ? '' : ` --profile ${context.profile}`}" and try again.`,
+      );
     }
     return make(
       'AWS_CREDENTIALS_MISSING',
@@ -257,18 +310,34 @@ export function classifyAwsError(error: unknown, context: AwsCallContext = {}): 
     );
   }
   if (is(['KMSInvalidStateException']) && /pending deletion/i.test(message)) {
-    return make('AWS_KEY_PENDING_DELETION', `the KMS key is pending deletion${context.resource === undefined ? '' : `: ${context.resource}`}`, 'Cancel the deletion (aws kms cancel-key-deletion, then enable-key) or use another key.');
+    return make(
+      'AWS_KEY_PENDING_DELETION',
+      `the KMS key is pending deletion${context.resource === undefined ? '' : `: ${context.resource}`}`,
+      'Cancel the deletion (aws kms cancel-key-deletion, then enable-key) or use another key.',
+    );
   }
   if (is(['DisabledException', 'KMSInvalidStateException'])) {
-    return make('AWS_KEY_DISABLED', `the KMS key is not usable: ${lowerFirst(message)}`, 'Enable the key (aws kms enable-key) or use another key.');
+    return make(
+      'AWS_KEY_DISABLED',
+      `the KMS key is not usable: ${lowerFirst(message)}`,
+      'Enable the key (aws kms enable-key) or use another key.',
+    );
   }
   if (is(BUCKET_TAKEN)) {
-    return make('BUCKET_NAME_TAKEN', `the bucket name${context.resource === undefined ? '' : ` "${context.resource}"`} is already taken by another AWS account`, 'Bucket names are global: choose another bucket name in the config.');
+    return make(
+      'BUCKET_NAME_TAKEN',
+      `the bucket name${context.resource === undefined ? '' : ` "${context.resource}"`} is already taken by another AWS account`,
+      'Bucket names are global: choose another bucket name in the config.',
+    );
   }
   if (is(NOT_FOUND) || (typeof name === 'string' && name.endsWith('.NotFound')) || status === 404) {
     const regionOfResource = arnRegion(context.resource);
     if (regionOfResource !== undefined && context.region !== undefined && regionOfResource !== context.region) {
-      return make('AWS_WRONG_REGION', `${context.resource} is in ${regionOfResource}, not in ${context.region}`, `Pass --region ${regionOfResource}.`);
+      return make(
+        'AWS_WRONG_REGION',
+        `${context.resource} is in ${regionOfResource}, not in ${context.region}`,
+        `Pass --region ${regionOfResource}.`,
+      );
     }
     return make(
       'AWS_NOT_FOUND',
@@ -277,15 +346,31 @@ export function classifyAwsError(error: unknown, context: AwsCallContext = {}): 
     );
   }
   if (is(CONFLICT) || status === 409) {
-    return make('AWS_CONFLICT', `${what} conflicts with the current state: ${lowerFirst(message)}`, 'Run "cosigner-cli status" to see what exists, then run the command again.');
+    return make(
+      'AWS_CONFLICT',
+      `${what} conflicts with the current state: ${lowerFirst(message)}`,
+      'Run "cosigner-cli status" to see what exists, then run the command again.',
+    );
   }
   if (is(INSTANCE_UNAVAILABLE)) {
-    return make('INSTANCE_TYPE_UNAVAILABLE', `the instance type is not available here: ${lowerFirst(message)}`, 'Choose another availability zone (subnet) or instance type (c5.xlarge or c5a.xlarge).');
+    return make(
+      'INSTANCE_TYPE_UNAVAILABLE',
+      `the instance type is not available here: ${lowerFirst(message)}`,
+      'Choose another availability zone (subnet) or instance type (c5.xlarge or c5a.xlarge).',
+    );
   }
   if (is(LIMIT)) {
-    return make('AWS_LIMIT_EXCEEDED', `an AWS quota was reached: ${lowerFirst(message)}`, 'Free up resources or request a quota increase in Service Quotas, then run the command again.');
+    return make(
+      'AWS_LIMIT_EXCEEDED',
+      `an AWS quota was reached: ${lowerFirst(message)}`,
+      'Free up resources or request a quota increase in Service Quotas, then run the command again.',
+    );
   }
-  if (NETWORK_CODES.includes(code ?? '') || name === 'TimeoutError' || /socket hang up|getaddrinfo|connect E/i.test(message)) {
+  if (
+    NETWORK_CODES.includes(code ?? '') ||
+    name === 'TimeoutError' ||
+    /socket hang up|getaddrinfo|connect E/i.test(message)
+  ) {
     return make(
       'AWS_NETWORK',
       `could not reach AWS for ${what}: ${message}`,
@@ -293,12 +378,24 @@ export function classifyAwsError(error: unknown, context: AwsCallContext = {}): 
     );
   }
   if (is(INVALID) || status === 400) {
-    return make('AWS_INVALID_REQUEST', `AWS rejected ${what}: ${lowerFirst(message)}`, 'Check the values in the config; this may be a bug in cosigner-cli if they look right.');
+    return make(
+      'AWS_INVALID_REQUEST',
+      `AWS rejected ${what}: ${lowerFirst(message)}`,
+      'Check the values in the config; this may be a bug in cosigner-cli if they look right.',
+    );
   }
   if ((isAwsServiceError(error) && error.$fault === 'server') || (status !== undefined && status >= 500)) {
-    return make('AWS_SERVICE_ERROR', `AWS failed ${what} after retries: ${lowerFirst(message)}`, 'This is usually transient: run the command again (it resumes).');
+    return make(
+      'AWS_SERVICE_ERROR',
+      `AWS failed ${what} after retries: ${lowerFirst(message)}`,
+      'This is usually transient: run the command again (it resumes).',
+    );
   }
-  return make('AWS_SERVICE_ERROR', `${what} failed: ${name}: ${lowerFirst(message)}`, 'Run again with --debug for the full AWS error.');
+  return make(
+    'AWS_SERVICE_ERROR',
+    `${what} failed: ${name}: ${lowerFirst(message)}`,
+    'Run again with --debug for the full AWS error.',
+  );
 }
 
 /** Run one port call and rethrow any failure as a classified CosignerError. */
@@ -360,13 +457,15 @@ export interface PropagationRetryOptions {
   waitingFor?: string;
 }
 
-
 /**
  * Call `fn` until it succeeds, retrying only errors that `isRetryable` accepts, with growing waits
  * bounded by `maxWaitMs` in total, reporting each wait through `onRetry`. Any other error is
  * rethrown at once; running out of time throws AWS_PROPAGATION_TIMEOUT with the last error as cause.
  */
-export async function withPropagationRetry<T>(fn: (attempt: number) => Promise<T>, options: PropagationRetryOptions = {}): Promise<T> {
+export async function withPropagationRetry<T>(
+  fn: (attempt: number) => Promise<T>,
+  options: PropagationRetryOptions = {},
+): Promise<T> {
   const isRetryable = options.isRetryable ?? isIamPropagationError;
   const maxWaitMs = options.maxWaitMs ?? 120_000;
   const sleep = options.sleep ?? realSleep;
@@ -385,7 +484,11 @@ export async function withPropagationRetry<T>(fn: (attempt: number) => Promise<T
         throw new CosignerError(
           'AWS_PROPAGATION_TIMEOUT',
           `gave up waiting for ${options.waitingFor ?? 'IAM changes to propagate'} after ${Math.round(elapsed / 1000)} s`,
-          { hint: 'IAM changes usually propagate within a minute: run the command again (it resumes).', cause: error, context: { attempts: attempt + 1, elapsedMs: elapsed } },
+          {
+            hint: 'IAM changes usually propagate within a minute: run the command again (it resumes).',
+            cause: error,
+            context: { attempts: attempt + 1, elapsedMs: elapsed },
+          },
         );
       }
       const wait = Math.min(delay, remaining);

@@ -37,27 +37,40 @@ export interface IAMPort {
   deleteRole(input: SDK.DeleteRoleCommandInput): Promise<SDK.DeleteRoleCommandOutput>;
   tagRole(input: SDK.TagRoleCommandInput): Promise<SDK.TagRoleCommandOutput>;
   listRoles(input: SDK.ListRolesCommandInput): Promise<SDK.ListRolesCommandOutput>;
-  updateAssumeRolePolicy(input: SDK.UpdateAssumeRolePolicyCommandInput): Promise<SDK.UpdateAssumeRolePolicyCommandOutput>;
+  updateAssumeRolePolicy(
+    input: SDK.UpdateAssumeRolePolicyCommandInput,
+  ): Promise<SDK.UpdateAssumeRolePolicyCommandOutput>;
   putRolePolicy(input: SDK.PutRolePolicyCommandInput): Promise<SDK.PutRolePolicyCommandOutput>;
   getRolePolicy(input: SDK.GetRolePolicyCommandInput): Promise<SDK.GetRolePolicyCommandOutput>;
   deleteRolePolicy(input: SDK.DeleteRolePolicyCommandInput): Promise<SDK.DeleteRolePolicyCommandOutput>;
   listRolePolicies(input: SDK.ListRolePoliciesCommandInput): Promise<SDK.ListRolePoliciesCommandOutput>;
   attachRolePolicy(input: SDK.AttachRolePolicyCommandInput): Promise<SDK.AttachRolePolicyCommandOutput>;
   detachRolePolicy(input: SDK.DetachRolePolicyCommandInput): Promise<SDK.DetachRolePolicyCommandOutput>;
-  listAttachedRolePolicies(input: SDK.ListAttachedRolePoliciesCommandInput): Promise<SDK.ListAttachedRolePoliciesCommandOutput>;
+  listAttachedRolePolicies(
+    input: SDK.ListAttachedRolePoliciesCommandInput,
+  ): Promise<SDK.ListAttachedRolePoliciesCommandOutput>;
   createInstanceProfile(input: SDK.CreateInstanceProfileCommandInput): Promise<SDK.CreateInstanceProfileCommandOutput>;
   getInstanceProfile(input: SDK.GetInstanceProfileCommandInput): Promise<SDK.GetInstanceProfileCommandOutput>;
   listInstanceProfiles(input: SDK.ListInstanceProfilesCommandInput): Promise<SDK.ListInstanceProfilesCommandOutput>;
-  listInstanceProfilesForRole(input: SDK.ListInstanceProfilesForRoleCommandInput): Promise<SDK.ListInstanceProfilesForRoleCommandOutput>;
-  addRoleToInstanceProfile(input: SDK.AddRoleToInstanceProfileCommandInput): Promise<SDK.AddRoleToInstanceProfileCommandOutput>;
-  removeRoleFromInstanceProfile(input: SDK.RemoveRoleFromInstanceProfileCommandInput): Promise<SDK.RemoveRoleFromInstanceProfileCommandOutput>;
+  listInstanceProfilesForRole(
+    input: SDK.ListInstanceProfilesForRoleCommandInput,
+  ): Promise<SDK.ListInstanceProfilesForRoleCommandOutput>;
+  addRoleToInstanceProfile(
+    input: SDK.AddRoleToInstanceProfileCommandInput,
+  ): Promise<SDK.AddRoleToInstanceProfileCommandOutput>;
+  removeRoleFromInstanceProfile(
+    input: SDK.RemoveRoleFromInstanceProfileCommandInput,
+  ): Promise<SDK.RemoveRoleFromInstanceProfileCommandOutput>;
   deleteInstanceProfile(input: SDK.DeleteInstanceProfileCommandInput): Promise<SDK.DeleteInstanceProfileCommandOutput>;
   tagInstanceProfile(input: SDK.TagInstanceProfileCommandInput): Promise<SDK.TagInstanceProfileCommandOutput>;
 }
 
 /** The real IAM port over the AWS SDK v3 client built with `config`. */
 export function createIAMPort(config: SDK.IAMClientConfig): IAMPort & { destroy(): void } {
-  const lazy = lazyClient(() => import('@aws-sdk/client-iam'), (sdk) => new sdk.IAMClient(config));
+  const lazy = lazyClient(
+    () => import('@aws-sdk/client-iam'),
+    (sdk) => new sdk.IAMClient(config),
+  );
   return {
     async createRole(input) {
       const { sdk, client } = await lazy.get();

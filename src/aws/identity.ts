@@ -25,7 +25,12 @@ export interface CallerIdentity {
 
 /** Calls STS GetCallerIdentity and resolves the credential source. */
 export async function describeCaller(ports: AwsPorts): Promise<CallerIdentity> {
-  const context = { service: 'sts', operation: 'GetCallerIdentity', region: ports.region, ...(ports.profile === undefined ? {} : { profile: ports.profile }) };
+  const context = {
+    service: 'sts',
+    operation: 'GetCallerIdentity',
+    region: ports.region,
+    ...(ports.profile === undefined ? {} : { profile: ports.profile }),
+  };
   let output;
   try {
     output = await ports.sts.getCallerIdentity({});
@@ -33,7 +38,12 @@ export async function describeCaller(ports: AwsPorts): Promise<CallerIdentity> {
     throw classifyAwsError(error, context);
   }
   const { Account: accountId, Arn: callerArn, UserId: userId } = output;
-  if (accountId === undefined || !/^\d{12}$/.test(accountId) || callerArn === undefined || !callerArn.startsWith('arn:')) {
+  if (
+    accountId === undefined ||
+    !/^\d{12}$/.test(accountId) ||
+    callerArn === undefined ||
+    !callerArn.startsWith('arn:')
+  ) {
     throw new CosignerError('AWS_SERVICE_ERROR', 'sts:GetCallerIdentity returned no usable account id or ARN', {
       hint: 'Check AWS_ENDPOINT_URL* settings: the endpoint in use does not answer like AWS STS.',
       context: { account: accountId ?? null, arn: callerArn ?? null },

@@ -56,7 +56,10 @@ export interface KMSPort {
 
 /** The real KMS port over the AWS SDK v3 client built with `config`. */
 export function createKMSPort(config: SDK.KMSClientConfig): KMSPort & { destroy(): void } {
-  const lazy = lazyClient(() => import('@aws-sdk/client-kms'), (sdk) => new sdk.KMSClient(config));
+  const lazy = lazyClient(
+    () => import('@aws-sdk/client-kms'),
+    (sdk) => new sdk.KMSClient(config),
+  );
   return {
     async createKey(input) {
       const { sdk, client } = await lazy.get();
@@ -150,7 +153,11 @@ export async function listAllGrants(kms: Pick<KMSPort, 'listGrants'>, keyId: str
   const seen = new Set<string>();
   let marker: string | undefined;
   for (let page = 0; page < MAX_GRANT_PAGES; page++) {
-    const output = await kms.listGrants({ KeyId: keyId, Limit: 100, ...(marker === undefined ? {} : { Marker: marker }) });
+    const output = await kms.listGrants({
+      KeyId: keyId,
+      Limit: 100,
+      ...(marker === undefined ? {} : { Marker: marker }),
+    });
     grants.push(...(output.Grants ?? []));
     if (output.Truncated !== true) return grants;
     // A truncated page without a marker, or a marker seen before, would end in a partial list.
@@ -158,7 +165,11 @@ export async function listAllGrants(kms: Pick<KMSPort, 'listGrants'>, keyId: str
     seen.add(output.NextMarker);
     marker = output.NextMarker;
   }
-  throw new CosignerError('AWS_SERVICE_ERROR', `kms:ListGrants on ${keyId} did not return every page (a truncated page without a new marker)`, { hint: 'run again; if it persists, list the grants with `aws kms list-grants` and report the answer' });
+  throw new CosignerError(
+    'AWS_SERVICE_ERROR',
+    `kms:ListGrants on ${keyId} did not return every page (a truncated page without a new marker)`,
+    { hint: 'run again; if it persists, list the grants with `aws kms list-grants` and report the answer' },
+  );
 }
 
 /** A ListGrants entry in the shape the key-properties check reads. */
@@ -182,7 +193,8 @@ export async function readKeyGrants(kms: Pick<KMSPort, 'listGrants'>, keyId: str
   try {
     return { listed: true, grants: (await listAllGrants(kms, keyId)).map(toKeyGrant) };
   } catch (error) {
-    if (isAwsErrorNamed(error, 'AccessDeniedException')) return { listed: false, reason: 'kms:ListGrants was denied to the caller' };
+    if (isAwsErrorNamed(error, 'AccessDeniedException'))
+      return { listed: false, reason: 'kms:ListGrants was denied to the caller' };
     throw error;
   }
 }

@@ -88,9 +88,13 @@ export const DEFAULT_MAX_ATTEMPTS = 5;
 /** Builds the ports: the sandbox when `sandboxDir` is set, else the real AWS SDK clients. */
 export async function createAwsPorts(options: CreateAwsPortsOptions = {}): Promise<AwsPorts> {
   if (options.maxAttempts !== undefined && (!Number.isInteger(options.maxAttempts) || options.maxAttempts < 1)) {
-    throw new CosignerError('INVALID_OPTION', `max attempts must be a positive integer, got ${String(options.maxAttempts)}`, {
-      hint: 'Pass a whole number of at least 1.',
-    });
+    throw new CosignerError(
+      'INVALID_OPTION',
+      `max attempts must be a positive integer, got ${String(options.maxAttempts)}`,
+      {
+        hint: 'Pass a whole number of at least 1.',
+      },
+    );
   }
   let ports: AwsPorts;
   if (options.sandboxDir !== undefined) {
@@ -148,7 +152,12 @@ export function traceAwsCalls<P extends AwsPorts>(ports: P, onCall: (call: AwsCa
   return traced;
 }
 
-function tracePort<T extends object>(port: T, service: string, operations: readonly string[], onCall: (call: AwsCallRecord) => void): T {
+function tracePort<T extends object>(
+  port: T,
+  service: string,
+  operations: readonly string[],
+  onCall: (call: AwsCallRecord) => void,
+): T {
   const byMethod = new Map(operations.map((op) => [op.charAt(0).toLowerCase() + op.slice(1), op]));
   const wrapped = new Map<string, (input: unknown) => Promise<unknown>>();
   return new Proxy(port, {
@@ -166,11 +175,24 @@ function tracePort<T extends object>(port: T, service: string, operations: reado
           try {
             const output = await method.call(target, input);
             const attempts = attemptsOf(output);
-            onCall({ service, operation, durationMs: elapsed(), outcome: 'ok', ...(attempts === undefined ? {} : { attempts }) });
+            onCall({
+              service,
+              operation,
+              durationMs: elapsed(),
+              outcome: 'ok',
+              ...(attempts === undefined ? {} : { attempts }),
+            });
             return output;
           } catch (error) {
             const attempts = attemptsOf(error);
-            onCall({ service, operation, durationMs: elapsed(), outcome: 'error', errorCode: errorCodeOf(error), ...(attempts === undefined ? {} : { attempts }) });
+            onCall({
+              service,
+              operation,
+              durationMs: elapsed(),
+              outcome: 'error',
+              errorCode: errorCodeOf(error),
+              ...(attempts === undefined ? {} : { attempts }),
+            });
             throw error;
           }
         };
@@ -232,13 +254,18 @@ async function createRealPorts(options: CreateAwsPortsOptions): Promise<AwsPorts
     maxAttempts,
     retryMode: 'adaptive',
   };
-  const s3EndpointOverridden = nonEmpty(env.AWS_ENDPOINT_URL_S3) !== undefined || nonEmpty(env.AWS_ENDPOINT_URL) !== undefined;
+  const s3EndpointOverridden =
+    nonEmpty(env.AWS_ENDPOINT_URL_S3) !== undefined || nonEmpty(env.AWS_ENDPOINT_URL) !== undefined;
   const ports = {
     ec2: createEC2Port(shared),
     kms: createKMSPort(shared),
     // Emulators behind AWS_ENDPOINT_URL rarely resolve virtual-hosted bucket names; path style
     // works against both them and AWS. Buckets in another region are followed, not failed.
-    s3: createS3Port({ ...shared, followRegionRedirects: true, ...(s3EndpointOverridden ? { forcePathStyle: true } : {}) }),
+    s3: createS3Port({
+      ...shared,
+      followRegionRedirects: true,
+      ...(s3EndpointOverridden ? { forcePathStyle: true } : {}),
+    }),
     iam: createIAMPort(shared),
     sts: createSTSPort(shared),
     ssm: createSSMPort(shared),
@@ -264,7 +291,11 @@ function nonEmpty(value: string | undefined): string | undefined {
 }
 
 /** `--region`, then `AWS_REGION`/`AWS_DEFAULT_REGION`, then the profile's shared-config region. */
-async function resolveRegion(explicit: string | undefined, profile: string | undefined, env: NodeJS.ProcessEnv): Promise<string> {
+async function resolveRegion(
+  explicit: string | undefined,
+  profile: string | undefined,
+  env: NodeJS.ProcessEnv,
+): Promise<string> {
   const direct = nonEmpty(explicit) ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION);
   if (direct !== undefined) return checkRegion(direct);
   // The SDK's own loader reads `region` from the shared config file for the profile.
@@ -304,12 +335,23 @@ export function describeCredentialSource(
   profile: string | undefined,
   env: NodeJS.ProcessEnv,
 ): CredentialSource {
-  const marks = Object.keys(((identity as { $source?: Record<string, unknown> }).$source ?? {}));
+  const marks = Object.keys((identity as { $source?: Record<string, unknown> }).$source ?? {});
   const has = (...names: string[]) => names.some((name) => marks.includes(name));
   let kind: string;
-  if (has('CREDENTIALS_PROFILE_SSO', 'CREDENTIALS_PROFILE_SSO_LEGACY', 'CREDENTIALS_SSO', 'CREDENTIALS_SSO_LEGACY')) kind = 'sso';
-  else if (has('CREDENTIALS_ENV_VARS_STS_WEB_ID_TOKEN', 'CREDENTIALS_STS_ASSUME_ROLE_WEB_ID', 'CREDENTIALS_PROFILE_STS_WEB_ID_TOKEN')) kind = 'web-identity';
-  else if (has('CREDENTIALS_PROFILE_SOURCE_PROFILE', 'CREDENTIALS_PROFILE_NAMED_PROVIDER', 'CREDENTIALS_STS_ASSUME_ROLE')) kind = 'assume-role';
+  if (has('CREDENTIALS_PROFILE_SSO', 'CREDENTIALS_PROFILE_SSO_LEGACY', 'CREDENTIALS_SSO', 'CREDENTIALS_SSO_LEGACY'))
+    kind = 'sso';
+  else if (
+    has(
+      'CREDENTIALS_ENV_VARS_STS_WEB_ID_TOKEN',
+      'CREDENTIALS_STS_ASSUME_ROLE_WEB_ID',
+      'CREDENTIALS_PROFILE_STS_WEB_ID_TOKEN',
+    )
+  )
+    kind = 'web-identity';
+  else if (
+    has('CREDENTIALS_PROFILE_SOURCE_PROFILE', 'CREDENTIALS_PROFILE_NAMED_PROVIDER', 'CREDENTIALS_STS_ASSUME_ROLE')
+  )
+    kind = 'assume-role';
   else if (has('CREDENTIALS_PROCESS', 'CREDENTIALS_PROFILE_PROCESS')) kind = 'process';
   else if (has('CREDENTIALS_ENV_VARS')) kind = 'environment';
   else if (has('CREDENTIALS_HTTP')) kind = 'container';
@@ -317,11 +359,17 @@ export function describeCredentialSource(
   else if (has('CREDENTIALS_PROFILE', 'CREDENTIALS_PROFILE_LOGIN', 'CREDENTIALS_LOGIN')) kind = 'profile';
   else if (nonEmpty(env.AWS_ACCESS_KEY_ID) !== undefined) kind = 'environment';
   else if (nonEmpty(env.AWS_WEB_IDENTITY_TOKEN_FILE) !== undefined) kind = 'web-identity';
-  else if (nonEmpty(env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI) !== undefined || nonEmpty(env.AWS_CONTAINER_CREDENTIALS_FULL_URI) !== undefined) kind = 'container';
+  else if (
+    nonEmpty(env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI) !== undefined ||
+    nonEmpty(env.AWS_CONTAINER_CREDENTIALS_FULL_URI) !== undefined
+  )
+    kind = 'container';
   else kind = 'unknown';
   return {
     kind,
-    ...(profile === undefined || kind === 'environment' || kind === 'instance-metadata' || kind === 'container' ? {} : { profile }),
+    ...(profile === undefined || kind === 'environment' || kind === 'instance-metadata' || kind === 'container'
+      ? {}
+      : { profile }),
     ...(identity.expiration === undefined ? {} : { expiration: identity.expiration }),
   };
 }

@@ -45,8 +45,12 @@ export interface S3Port {
   deleteBucket(input: SDK.DeleteBucketCommandInput): Promise<SDK.DeleteBucketCommandOutput>;
   putPublicAccessBlock(input: SDK.PutPublicAccessBlockCommandInput): Promise<SDK.PutPublicAccessBlockCommandOutput>;
   getPublicAccessBlock(input: SDK.GetPublicAccessBlockCommandInput): Promise<SDK.GetPublicAccessBlockCommandOutput>;
-  putBucketOwnershipControls(input: SDK.PutBucketOwnershipControlsCommandInput): Promise<SDK.PutBucketOwnershipControlsCommandOutput>;
-  getBucketOwnershipControls(input: SDK.GetBucketOwnershipControlsCommandInput): Promise<SDK.GetBucketOwnershipControlsCommandOutput>;
+  putBucketOwnershipControls(
+    input: SDK.PutBucketOwnershipControlsCommandInput,
+  ): Promise<SDK.PutBucketOwnershipControlsCommandOutput>;
+  getBucketOwnershipControls(
+    input: SDK.GetBucketOwnershipControlsCommandInput,
+  ): Promise<SDK.GetBucketOwnershipControlsCommandOutput>;
   putBucketVersioning(input: SDK.PutBucketVersioningCommandInput): Promise<SDK.PutBucketVersioningCommandOutput>;
   getBucketVersioning(input: SDK.GetBucketVersioningCommandInput): Promise<SDK.GetBucketVersioningCommandOutput>;
   putBucketEncryption(input: SDK.PutBucketEncryptionCommandInput): Promise<SDK.PutBucketEncryptionCommandOutput>;
@@ -58,7 +62,9 @@ export interface S3Port {
   putBucketTagging(input: SDK.PutBucketTaggingCommandInput): Promise<SDK.PutBucketTaggingCommandOutput>;
   getBucketTagging(input: SDK.GetBucketTaggingCommandInput): Promise<SDK.GetBucketTaggingCommandOutput>;
   getBucketLogging(input: SDK.GetBucketLoggingCommandInput): Promise<SDK.GetBucketLoggingCommandOutput>;
-  getObjectLockConfiguration(input: SDK.GetObjectLockConfigurationCommandInput): Promise<SDK.GetObjectLockConfigurationCommandOutput>;
+  getObjectLockConfiguration(
+    input: SDK.GetObjectLockConfigurationCommandInput,
+  ): Promise<SDK.GetObjectLockConfigurationCommandOutput>;
   listObjectsV2(input: SDK.ListObjectsV2CommandInput): Promise<SDK.ListObjectsV2CommandOutput>;
   listObjectVersions(input: SDK.ListObjectVersionsCommandInput): Promise<SDK.ListObjectVersionsCommandOutput>;
   putObject(input: SDK.PutObjectCommandInput): Promise<SDK.PutObjectCommandOutput>;
@@ -69,7 +75,10 @@ export interface S3Port {
 
 /** The real S3 port over the AWS SDK v3 client built with `config`. */
 export function createS3Port(config: SDK.S3ClientConfig): S3Port & { destroy(): void } {
-  const lazy = lazyClient(() => import('@aws-sdk/client-s3'), (sdk) => new sdk.S3Client(config));
+  const lazy = lazyClient(
+    () => import('@aws-sdk/client-s3'),
+    (sdk) => new sdk.S3Client(config),
+  );
   return {
     async createBucket(input) {
       const { sdk, client } = await lazy.get();

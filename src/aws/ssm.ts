@@ -7,9 +7,7 @@ import type * as SDK from '@aws-sdk/client-ssm';
 import { lazyClient } from './lazy-client.js';
 
 /** The names of the operations in {@link SSMPort}, in AWS's spelling. */
-export const SSM_OPERATIONS = [
-  'GetParameter',
-] as const;
+export const SSM_OPERATIONS = ['GetParameter'] as const;
 
 export interface SSMPort {
   getParameter(input: SDK.GetParameterCommandInput): Promise<SDK.GetParameterCommandOutput>;
@@ -17,7 +15,10 @@ export interface SSMPort {
 
 /** The real SSM port over the AWS SDK v3 client built with `config`. */
 export function createSSMPort(config: SDK.SSMClientConfig): SSMPort & { destroy(): void } {
-  const lazy = lazyClient(() => import('@aws-sdk/client-ssm'), (sdk) => new sdk.SSMClient(config));
+  const lazy = lazyClient(
+    () => import('@aws-sdk/client-ssm'),
+    (sdk) => new sdk.SSMClient(config),
+  );
   return {
     async getParameter(input) {
       const { sdk, client } = await lazy.get();

@@ -7,9 +7,7 @@ import type * as SDK from '@aws-sdk/client-sts';
 import { lazyClient } from './lazy-client.js';
 
 /** The names of the operations in {@link STSPort}, in AWS's spelling. */
-export const STS_OPERATIONS = [
-  'GetCallerIdentity',
-] as const;
+export const STS_OPERATIONS = ['GetCallerIdentity'] as const;
 
 export interface STSPort {
   getCallerIdentity(input: SDK.GetCallerIdentityCommandInput): Promise<SDK.GetCallerIdentityCommandOutput>;
@@ -17,7 +15,10 @@ export interface STSPort {
 
 /** The real STS port over the AWS SDK v3 client built with `config`. */
 export function createSTSPort(config: SDK.STSClientConfig): STSPort & { destroy(): void } {
-  const lazy = lazyClient(() => import('@aws-sdk/client-sts'), (sdk) => new sdk.STSClient(config));
+  const lazy = lazyClient(
+    () => import('@aws-sdk/client-sts'),
+    (sdk) => new sdk.STSClient(config),
+  );
   return {
     async getCallerIdentity(input) {
       const { sdk, client } = await lazy.get();

@@ -31,7 +31,12 @@ export interface DescribeEifDeps {
 
 export function parseOptions(invocation: Invocation): DescribeEifOptions {
   const file = invocation.args[0];
-  if (file === undefined || file === '') fail('USAGE', 'attest describe-eif needs an image file', 'pass the .eif path: cosigner-cli attest describe-eif cosigner.eif');
+  if (file === undefined || file === '')
+    fail(
+      'USAGE',
+      'attest describe-eif needs an image file',
+      'pass the .eif path: cosigner-cli attest describe-eif cosigner.eif',
+    );
   return { eifPath: resolve(invocation.cwd, file) };
 }
 
@@ -53,8 +58,16 @@ export async function runDescribeEif(options: DescribeEifOptions, deps: Describe
     const now = deps.now();
     const state = certificateValidity(signature.certificate, now);
     const subject = escapeControl(formatName(signature.certificate.subject));
-    if (state === 'expired') log.warn(deps.io, `the signing certificate ${subject} expired at ${signature.certificate.notAfter.toISOString()}: nitro-cli run-enclave will refuse this image`);
-    if (state === 'not-yet-valid') log.warn(deps.io, `the signing certificate ${subject} is valid only from ${signature.certificate.notBefore.toISOString()}: nitro-cli run-enclave will refuse this image until then`);
+    if (state === 'expired')
+      log.warn(
+        deps.io,
+        `the signing certificate ${subject} expired at ${signature.certificate.notAfter.toISOString()}: nitro-cli run-enclave will refuse this image`,
+      );
+    if (state === 'not-yet-valid')
+      log.warn(
+        deps.io,
+        `the signing certificate ${subject} is valid only from ${signature.certificate.notBefore.toISOString()}: nitro-cli run-enclave will refuse this image until then`,
+      );
   }
   return describeEIF(image);
 }
@@ -72,15 +85,26 @@ export function renderDescribeEif(result: DescribeEifResult, style?: Style): str
   if (result.Measurements.PCR8 !== undefined) rows.push(['PCR8', result.Measurements.PCR8]);
   rows.push(['Signed', yesNo(result.IsSigned)]);
   if (result.SigningCertificate !== undefined) {
-    const issuer = Object.entries(result.SigningCertificate.IssuerName).map(([k, v]) => `${k}=${v}`).join(', ');
-    rows.push(['Signing cert', `issuer ${issuer}`], ['', `${result.SigningCertificate.Algorithm}, valid ${result.SigningCertificate.NotBefore} to ${result.SigningCertificate.NotAfter}`]);
+    const issuer = Object.entries(result.SigningCertificate.IssuerName)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ');
+    rows.push(
+      ['Signing cert', `issuer ${issuer}`],
+      [
+        '',
+        `${result.SigningCertificate.Algorithm}, valid ${result.SigningCertificate.NotBefore} to ${result.SigningCertificate.NotAfter}`,
+      ],
+    );
   }
   rows.push(['CRC check', result.CheckCRC ? 'passed' : 'FAILED']);
   if (result.SignatureCheck !== undefined) rows.push(['Signature check', result.SignatureCheck ? 'passed' : 'FAILED']);
   if (result.ImageName !== undefined) rows.push(['Image', `${result.ImageName} ${result.ImageVersion ?? ''}`.trim()]);
   if (result.Metadata !== undefined) {
     const m = result.Metadata;
-    rows.push(['Built', `${m.BuildTime} by ${m.BuildTool} ${m.BuildToolVersion} (${m.OperatingSystem} ${m.KernelVersion})`]);
+    rows.push([
+      'Built',
+      `${m.BuildTime} by ${m.BuildTool} ${m.BuildToolVersion} (${m.OperatingSystem} ${m.KernelVersion})`,
+    ]);
   }
   // Every value may come from the image (names, metadata, certificate): no terminal controls.
   return rows.map(([label, value]) => `${bold(label.padEnd(16))}${escapeControl(value)}`).join('\n');

@@ -4,7 +4,13 @@
  * written and read back. So the config and the key policy agree after every successful run, and
  * the next `provision` keeps the list instead of undoing a rotation.
  */
-import { planPcr8Record, pcr8RecordLines, writePcr8Record, type ConfigFileRef, type Pcr8Record } from '../config/pcr8.js';
+import {
+  planPcr8Record,
+  pcr8RecordLines,
+  writePcr8Record,
+  type ConfigFileRef,
+  type Pcr8Record,
+} from '../config/pcr8.js';
 import { CosignerError, isCosignerError } from '../errors.js';
 import { log, type IoHost } from '../io/io-host.js';
 import { escapeControl } from '../io/safe-text.js';
@@ -39,7 +45,14 @@ export interface RecordStep {
 }
 
 function toResult(record: Pcr8Record, recorded: boolean): AttestConfigRecord {
-  return { path: record.path, status: record.status, recorded, before: record.before, after: record.after, overrides: record.overrides };
+  return {
+    path: record.path,
+    status: record.status,
+    recorded,
+    before: record.before,
+    after: record.after,
+    overrides: record.overrides,
+  };
 }
 
 function warningsOf(record: Pcr8Record): string[] {
@@ -51,7 +64,8 @@ function warningsOf(record: Pcr8Record): string[] {
     ];
   }
   return record.overrides.map(
-    (env) => `${env} is set and overrides fireblocks.pcr8 of ${record.path}: ${env === 'COSIGNER_PCR8' ? `set COSIGNER_PCR8=${record.after.join(',')}` : `unset ${env}`} so that the next provision keeps this list`,
+    (env) =>
+      `${env} is set and overrides fireblocks.pcr8 of ${record.path}: ${env === 'COSIGNER_PCR8' ? `set COSIGNER_PCR8=${record.after.join(',')}` : `unset ${env}`} so that the next provision keeps this list`,
   );
 }
 
@@ -64,7 +78,13 @@ export async function planRecord(ref: ConfigFileRef, list: readonly string[]): P
     changes,
     planned: toResult(record, record.status === 'unchanged'),
     show(io) {
-      if (changes) io.notify({ level: 'info', code: 'ATTEST_CONFIG_DIFF', message: pcr8RecordLines(record).join('\n'), data: { config: toResult(record, false) } });
+      if (changes)
+        io.notify({
+          level: 'info',
+          code: 'ATTEST_CONFIG_DIFF',
+          message: pcr8RecordLines(record).join('\n'),
+          data: { config: toResult(record, false) },
+        });
     },
     async write(io, afterPolicyWrite) {
       if (!changes) return toResult(record, record.status === 'unchanged');
@@ -72,10 +92,14 @@ export async function planRecord(ref: ConfigFileRef, list: readonly string[]): P
         await writePcr8Record(ref, record);
       } catch (error) {
         const what = afterPolicyWrite ? 'the key policy was written, but its PCR8 list' : 'the PCR8 list';
-        throw new CosignerError(isCosignerError(error) ? error.code : 'FILE_UNWRITABLE', `${what} was not recorded in ${record.path}: ${error instanceof Error ? error.message : String(error)}`, {
-          hint: `set fireblocks.pcr8 to ${JSON.stringify(record.fileValue ?? record.after)} in ${record.path} by hand, so that provision keeps this list`,
-          cause: error,
-        });
+        throw new CosignerError(
+          isCosignerError(error) ? error.code : 'FILE_UNWRITABLE',
+          `${what} was not recorded in ${record.path}: ${error instanceof Error ? error.message : String(error)}`,
+          {
+            hint: `set fireblocks.pcr8 to ${JSON.stringify(record.fileValue ?? record.after)} in ${record.path} by hand, so that provision keeps this list`,
+            cause: error,
+          },
+        );
       }
       log.info(io, `PCR8 list recorded in ${record.path}`);
       return toResult(record, true);
@@ -87,8 +111,14 @@ export async function planRecord(ref: ConfigFileRef, list: readonly string[]): P
 export function recordLines(config: AttestConfigRecord, dryRun: boolean, style: Style): string[] {
   const path = escapeControl(config.path);
   const list = config.after.join('\n       ');
-  if (config.status === 'no-file') return [`${style.bold('config')} ${style.yellow(`no config file at ${path}: the PCR8 list was not recorded`)}`];
-  if (config.status === 'unchanged') return [`${style.bold('config')} ${path} ${style.dim('already records this PCR8 list')}`];
-  if (config.recorded) return [`${style.bold('config')} ${path} ${style.green('records the PCR8 list')}`, `       ${list}`];
-  return [`${style.bold('config')} ${path} ${style.yellow(dryRun ? 'would record the PCR8 list' : 'does not record the PCR8 list yet')}`, `       ${list}`];
+  if (config.status === 'no-file')
+    return [`${style.bold('config')} ${style.yellow(`no config file at ${path}: the PCR8 list was not recorded`)}`];
+  if (config.status === 'unchanged')
+    return [`${style.bold('config')} ${path} ${style.dim('already records this PCR8 list')}`];
+  if (config.recorded)
+    return [`${style.bold('config')} ${path} ${style.green('records the PCR8 list')}`, `       ${list}`];
+  return [
+    `${style.bold('config')} ${path} ${style.yellow(dryRun ? 'would record the PCR8 list' : 'does not record the PCR8 list yet')}`,
+    `       ${list}`,
+  ];
 }

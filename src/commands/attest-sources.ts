@@ -38,7 +38,11 @@ export interface ConfiguredSource {
 const HEX96 = /^[0-9a-fA-F]{96}$/;
 
 function unsigned(what: string): never {
-  fail('EIF_UNSIGNED', `${what} has no PCR8: the enclave image is not signed`, 'use the signed Fireblocks EIF; an unsigned image cannot be bound to a key policy by PCR8');
+  fail(
+    'EIF_UNSIGNED',
+    `${what} has no PCR8: the enclave image is not signed`,
+    'use the signed Fireblocks EIF; an unsigned image cannot be bound to a key policy by PCR8',
+  );
 }
 
 /** PCR8 from `nitro-cli build-enclave` output text. */
@@ -56,7 +60,11 @@ export async function pcr8FromDescribeEifOutput(text: string, what: string): Pro
   const output = parseDescribeEifOutput(text);
   if (!output.IsSigned || output.Measurements.PCR8 === undefined) unsigned(what);
   if (output.SignatureCheck === false) {
-    fail('EIF_SIGNATURE_INVALID', `${what}: nitro-cli reports that the image signature does not verify`, 'obtain the image again from Fireblocks; do not attest an image whose signature fails');
+    fail(
+      'EIF_SIGNATURE_INVALID',
+      `${what}: nitro-cli reports that the image signature does not verify`,
+      'obtain the image again from Fireblocks; do not attest an image whose signature fails',
+    );
   }
   return assertPCR8(output.Measurements.PCR8, what);
 }
@@ -77,14 +85,20 @@ export async function pcr8FromAddArgument(argument: string, readers: SourceReade
   const what = `--add ${argument}`;
   if (/\.eif$/i.test(argument)) return { source: what, kind: 'add', value: await pcr8FromEif(argument, readers, what) };
   const text = await readers.readText(argument);
-  const value = /"IsSigned"\s*:/.test(text) ? await pcr8FromDescribeEifOutput(text, what) : await pcr8FromBuildOutput(text, what);
+  const value = /"IsSigned"\s*:/.test(text)
+    ? await pcr8FromDescribeEifOutput(text, what)
+    : await pcr8FromBuildOutput(text, what);
   return { source: what, kind: 'add', value };
 }
 
 /** Every source given, measured or parsed, in a stable order. */
 export async function collectPCR8Sources(spec: SourceSpec, readers: SourceReaders): Promise<PCR8Source[]> {
   if (spec.buildOutput === '-' && spec.describeEifOutput === '-') {
-    fail('INVALID_OPTION', 'only one of --build-output and --describe-eif-output can read stdin (-)', 'pass one of them as a file');
+    fail(
+      'INVALID_OPTION',
+      'only one of --build-output and --describe-eif-output can read stdin (-)',
+      'pass one of them as a file',
+    );
   }
   const sources: PCR8Source[] = [];
   if (spec.eif !== undefined) {
@@ -93,11 +107,19 @@ export async function collectPCR8Sources(spec: SourceSpec, readers: SourceReader
   }
   if (spec.buildOutput !== undefined) {
     const what = `--build-output ${spec.buildOutput}`;
-    sources.push({ source: what, kind: 'build-output', value: await pcr8FromBuildOutput(await readers.readText(spec.buildOutput), what) });
+    sources.push({
+      source: what,
+      kind: 'build-output',
+      value: await pcr8FromBuildOutput(await readers.readText(spec.buildOutput), what),
+    });
   }
   if (spec.describeEifOutput !== undefined) {
     const what = `--describe-eif-output ${spec.describeEifOutput}`;
-    sources.push({ source: what, kind: 'describe-eif-output', value: await pcr8FromDescribeEifOutput(await readers.readText(spec.describeEifOutput), what) });
+    sources.push({
+      source: what,
+      kind: 'describe-eif-output',
+      value: await pcr8FromDescribeEifOutput(await readers.readText(spec.describeEifOutput), what),
+    });
   }
   if (spec.pcr8 !== undefined) sources.push({ source: '--pcr8', kind: 'pcr8', value: assertPCR8(spec.pcr8, '--pcr8') });
   return sources;
@@ -105,7 +127,11 @@ export async function collectPCR8Sources(spec: SourceSpec, readers: SourceReader
 
 /** No PCR8 source at all: PCR_SOURCE_MISSING. */
 function noSource(): never {
-  fail('PCR_SOURCE_MISSING', 'no PCR8 source', 'pass --eif, --build-output, --describe-eif-output or --pcr8, or set the Fireblocks environment (--fb-env)');
+  fail(
+    'PCR_SOURCE_MISSING',
+    'no PCR8 source',
+    'pass --eif, --build-output, --describe-eif-output or --pcr8, or set the Fireblocks environment (--fb-env)',
+  );
 }
 
 /** A source → value table for error messages; each source name (a file name) is escaped so it cannot fake a row. */
@@ -136,14 +162,20 @@ export function crossCheckPCR8(sources: readonly PCR8Source[]): string {
  */
 function admitCommands(value: string, live: readonly string[]): string {
   const old = live.filter((v) => v !== value);
-  const rotation = old.length === 0
-    ? `admit it: cosigner-cli attest --add ${value}`
-    : `admit it alongside the current image: cosigner-cli attest --add ${value}; once the co-signer runs it: ${old.map((v) => `cosigner-cli attest --prune ${v}`).join('; ')}`;
+  const rotation =
+    old.length === 0
+      ? `admit it: cosigner-cli attest --add ${value}`
+      : `admit it alongside the current image: cosigner-cli attest --add ${value}; once the co-signer runs it: ${old.map((v) => `cosigner-cli attest --prune ${v}`).join('; ')}`;
   return `if this is the image to run, ${rotation}; or replace the list at once (the running co-signer loses the key until it runs this image): cosigner-cli attest --fb-env custom --pcr8 ${value}`;
 }
 
 /** Check the agreed value against the PCR8 values the config admits (PCR_SOURCES_DISAGREE if absent). */
-function checkAgainstConfig(value: string, sources: readonly PCR8Source[], configured: ConfiguredSource, live: readonly string[]): PCR8Source {
+function checkAgainstConfig(
+  value: string,
+  sources: readonly PCR8Source[],
+  configured: ConfiguredSource,
+  live: readonly string[],
+): PCR8Source {
   if (configured.values.includes(value)) return { source: configured.name, kind: 'preset', value };
   const rows = [...sources, ...configured.values.map((v) => ({ source: configured.name, value: v }))];
   throw new CosignerError('PCR_SOURCES_DISAGREE', `the PCR8 sources disagree with the config:\n${sourceTable(rows)}`, {
@@ -175,7 +207,10 @@ export interface PCR8Request {
 
 /** The real readers: the in-process EIF measurer and small text files (or stdin for `-`). */
 export async function defaultReaders(): Promise<SourceReaders> {
-  const [{ readEifFile }, { readFileBytes }] = await Promise.all([import('../files/eif-file.js'), import('../files/read-file.js')]);
+  const [{ readEifFile }, { readFileBytes }] = await Promise.all([
+    import('../files/eif-file.js'),
+    import('../files/read-file.js'),
+  ]);
   return {
     measureEif: async (path) => (await readEifFile(path)).pcrs,
     readText: async (path) => {
@@ -190,27 +225,55 @@ export async function defaultReaders(): Promise<SourceReaders> {
 }
 
 /** Decide the PCR8 list for the mode, from the sources and the live list. */
-export async function decidePCR8(options: PCR8Request, live: string[], readers: () => Promise<SourceReaders>, warnings: string[]): Promise<{ mode: AttestMode; list: string[]; sources: PCR8Source[] }> {
-  const spec = { eif: options.eif, buildOutput: options.buildOutput, describeEifOutput: options.describeEifOutput, pcr8: options.pcr8 };
+export async function decidePCR8(
+  options: PCR8Request,
+  live: string[],
+  readers: () => Promise<SourceReaders>,
+  warnings: string[],
+): Promise<{ mode: AttestMode; list: string[]; sources: PCR8Source[] }> {
+  const spec = {
+    eif: options.eif,
+    buildOutput: options.buildOutput,
+    describeEifOutput: options.describeEifOutput,
+    pcr8: options.pcr8,
+  };
   const explicit = Object.values(spec).some((value) => value !== undefined);
   if (options.add !== undefined && options.prune !== undefined) {
-    fail('INVALID_OPTION', '--add and --prune cannot be combined', 'rotate in two steps: attest --add <new>, deploy, then attest --prune <old>');
+    fail(
+      'INVALID_OPTION',
+      '--add and --prune cannot be combined',
+      'rotate in two steps: attest --add <new>, deploy, then attest --prune <old>',
+    );
   }
   if (options.prune !== undefined) {
     if (explicit) fail('INVALID_OPTION', '--prune takes no other PCR8 source', 'run attest --prune <pcr8> alone');
     const value = assertPCR8(options.prune, '--prune');
     if (!live.includes(value)) {
-      fail('POLICY_INVALID', `${value} is not in the key policy's PCR8 list`, live.length === 0 ? 'the key policy has no PCR8 list yet; run attest first' : `the list is: ${live.join(', ')}`, { context: { pcr8: live } });
+      fail(
+        'POLICY_INVALID',
+        `${value} is not in the key policy's PCR8 list`,
+        live.length === 0 ? 'the key policy has no PCR8 list yet; run attest first' : `the list is: ${live.join(', ')}`,
+        { context: { pcr8: live } },
+      );
     }
     if (live.length === 1) {
-      fail('POLICY_PRUNE_LAST', `refusing to prune the last PCR8 value ${value}`, 'add the new value first (attest --add <pcr8>), then prune the old one; without a value the co-signer cannot use its key', { context: { pcr8: live } });
+      fail(
+        'POLICY_PRUNE_LAST',
+        `refusing to prune the last PCR8 value ${value}`,
+        'add the new value first (attest --add <pcr8>), then prune the old one; without a value the co-signer cannot use its key',
+        { context: { pcr8: live } },
+      );
     }
     return { mode: 'prune', list: live.filter((v) => v !== value), sources: [] };
   }
-  const reader = explicit || (options.add !== undefined && !/^[0-9a-fA-F]{96}$/.test(options.add)) ? await readers() : undefined;
+  const reader =
+    explicit || (options.add !== undefined && !/^[0-9a-fA-F]{96}$/.test(options.add)) ? await readers() : undefined;
   if (options.add !== undefined) {
     // A new image: cross-check the add value with the explicit sources, not with the (old) config.
-    const sources = [await pcr8FromAddArgument(options.add, reader as SourceReaders), ...(explicit ? await collectPCR8Sources(spec, reader as SourceReaders) : [])];
+    const sources = [
+      await pcr8FromAddArgument(options.add, reader as SourceReaders),
+      ...(explicit ? await collectPCR8Sources(spec, reader as SourceReaders) : []),
+    ];
     const value = crossCheckPCR8(sources);
     if (live.includes(value)) warnings.push(`${value} is already in the PCR8 list`);
     return { mode: 'add', list: live.includes(value) ? live : [...live, value], sources };
@@ -230,7 +293,9 @@ export async function decidePCR8(options: PCR8Request, live: string[], readers: 
   }
   const same = live.length === list.length && live.every((v) => list.includes(v));
   if (live.length > 0 && !same) {
-    warnings.push(`this replaces the PCR8 list ${live.join(', ')} with ${list.join(', ')}; for a rotation with overlap use --add, then --prune`);
+    warnings.push(
+      `this replaces the PCR8 list ${live.join(', ')} with ${list.join(', ')}; for a rotation with overlap use --add, then --prune`,
+    );
   }
   return { mode: 'set', list, sources };
 }

@@ -34,7 +34,15 @@ import type { PolicyDocument } from '../policy/types.js';
 import type { KeyPropertyFinding } from '../policy/key-properties.js';
 import { awsError, checkKey, describeKey, readPolicy, resolveRoleArn } from './attest-key.js';
 import { planRecord, recordLines, type AttestConfigRecord } from './attest-record.js';
-import { decidePCR8, defaultReaders, type AttestMode, type ConfiguredSource, type PCR8Request, type PCR8Source, type SourceReaders } from './attest-sources.js';
+import {
+  decidePCR8,
+  defaultReaders,
+  type AttestMode,
+  type ConfiguredSource,
+  type PCR8Request,
+  type PCR8Source,
+  type SourceReaders,
+} from './attest-sources.js';
 
 export type { AttestMode, PCR8Source } from './attest-sources.js';
 export type { AttestConfigRecord } from './attest-record.js';
@@ -123,7 +131,12 @@ function diffStyle(io: IoHost | undefined, style?: Style): DiffStyle {
   const s = style ?? createStyle(io?.color === true);
   // Each diff line holds Sids and values of the live policy: escaped before it is coloured.
   const e = escapeControl;
-  return { added: (t) => s.green(e(t)), removed: (t) => s.red(e(t)), changed: (t) => s.yellow(e(t)), dim: (t) => s.dim(e(t)) };
+  return {
+    added: (t) => s.green(e(t)),
+    removed: (t) => s.red(e(t)),
+    changed: (t) => s.yellow(e(t)),
+    dim: (t) => s.dim(e(t)),
+  };
 }
 
 /** Run attest. Throws coded errors; writes nothing unless every proof holds and the user confirmed. */
@@ -131,17 +144,33 @@ export async function runAttest(options: AttestOptions, deps: AttestDeps): Promi
   const { io, caller } = deps;
   const warnings: string[] = [];
   const notWritten = (detail = '') => {
-    if (deps.signal?.aborted === true) throw interruptedError(deps.signal, `interrupted before the key policy was written${detail}: it is unchanged`, { written: false });
+    if (deps.signal?.aborted === true)
+      throw interruptedError(deps.signal, `interrupted before the key policy was written${detail}: it is unchanged`, {
+        written: false,
+      });
   };
-  if (!KEY_POLICY_PROFILES.includes(options.profile)) fail('INVALID_OPTION', `unknown policy profile ${JSON.stringify(options.profile)}`, 'use hardened or fireblocks-exact');
+  if (!KEY_POLICY_PROFILES.includes(options.profile))
+    fail(
+      'INVALID_OPTION',
+      `unknown policy profile ${JSON.stringify(options.profile)}`,
+      'use hardened or fireblocks-exact',
+    );
   let readersPromise: Promise<SourceReaders> | undefined;
   const readers = () =>
-    (readersPromise ??= deps.measureEif !== undefined && deps.readText !== undefined
-      ? Promise.resolve({ measureEif: deps.measureEif, readText: deps.readText })
-      : defaultReaders().then((d) => ({ measureEif: deps.measureEif ?? d.measureEif, readText: deps.readText ?? d.readText })));
+    (readersPromise ??=
+      deps.measureEif !== undefined && deps.readText !== undefined
+        ? Promise.resolve({ measureEif: deps.measureEif, readText: deps.readText })
+        : defaultReaders().then((d) => ({
+            measureEif: deps.measureEif ?? d.measureEif,
+            readText: deps.readText ?? d.readText,
+          })));
 
   // 1. The key and who we are.
-  log.info(io, `account ${caller.accountId} · ${caller.region} · ${caller.callerArn}`, { accountId: caller.accountId, region: caller.region, callerArn: caller.callerArn });
+  log.info(io, `account ${caller.accountId} · ${caller.region} · ${caller.callerArn}`, {
+    accountId: caller.accountId,
+    region: caller.region,
+    callerArn: caller.callerArn,
+  });
   const key = await describeKey(options.keyId, deps, warnings);
   const keyArn = key.arn;
   const roleArn = await resolveRoleArn(options.role, deps);
@@ -157,7 +186,10 @@ export async function runAttest(options: AttestOptions, deps: AttestDeps): Promi
   const partition = parseKeyArn(keyArn)?.partition ?? partitionForRegion(caller.region);
   const hardened = options.profile === 'hardened';
   const denyDebug = hardened && options.denyDebugEnclaves !== false;
-  if (hardened && !denyDebug) warnings.push('the debug-enclave Deny is switched off: a debug-mode run of a correctly signed image may be able to use the key');
+  if (hardened && !denyDebug)
+    warnings.push(
+      'the debug-enclave Deny is switched off: a debug-mode run of a correctly signed image may be able to use the key',
+    );
   const desired = buildKeyPolicy({
     accountId: caller.accountId,
     partition,
@@ -167,9 +199,16 @@ export async function runAttest(options: AttestOptions, deps: AttestDeps): Promi
     profile: options.profile,
     ...(hardened ? { pcr3RoleBinding: options.pcr3RoleBinding, allowRotation: options.allowRotation, denyDebug } : {}),
   });
-  if (!hardened && options.pcr3RoleBinding) warnings.push('the PCR3 role binding is not part of the fireblocks-exact profile and was not applied');
-  const { policy, report: merge } = mergeBySid(live, desired, { ownedSids: OWNED_KEY_POLICY_SIDS, removeSids: options.removeStatements });
-  for (const sid of merge.notFound) warnings.push(`--remove-statement ${JSON.stringify(sid)}: no statement with this Sid in the key policy (Sids are case-sensitive)`);
+  if (!hardened && options.pcr3RoleBinding)
+    warnings.push('the PCR3 role binding is not part of the fireblocks-exact profile and was not applied');
+  const { policy, report: merge } = mergeBySid(live, desired, {
+    ownedSids: OWNED_KEY_POLICY_SIDS,
+    removeSids: options.removeStatements,
+  });
+  for (const sid of merge.notFound)
+    warnings.push(
+      `--remove-statement ${JSON.stringify(sid)}: no statement with this Sid in the key policy (Sids are case-sensitive)`,
+    );
   const diff = diffPolicies(live, policy, OWNED_KEY_POLICY_SIDS);
   for (const finding of lintPolicy(policy)) if (finding.severity === 'warning') warnings.push(finding.message);
 
@@ -179,19 +218,57 @@ export async function runAttest(options: AttestOptions, deps: AttestDeps): Promi
 
   // 4. Proofs, before anything is written (also in a dry run: it predicts the real run).
   const admins = options.adminArns.length > 0 ? options.adminArns : [`arn:${partition}:iam::${caller.accountId}:root`];
-  const proofs = proveKeyPolicy(policy, { keyArn, roleArn, pcr8: list, adminArns: admins, callerArn: caller.callerArn, debugEnclave: denyDebug ? 'deny-required' : 'accept-risk' });
+  const proofs = proveKeyPolicy(policy, {
+    keyArn,
+    roleArn,
+    pcr8: list,
+    adminArns: admins,
+    callerArn: caller.callerArn,
+    debugEnclave: denyDebug ? 'deny-required' : 'accept-risk',
+  });
   for (const finding of proofs.findings) if (finding.severity === 'warning') warnings.push(finding.message);
   for (const warning of warnings) log.warn(io, escapeControl(warning));
   const proofSummary = { ok: proofs.ok, requests: proofs.requests, findings: proofs.findings };
   const size = policySize(policy);
   if (size > KEY_POLICY_MAX_BYTES) {
-    fail('POLICY_TOO_LARGE', `the key policy would be ${size} bytes, over the KMS limit of ${KEY_POLICY_MAX_BYTES}`, 'remove foreign statements you no longer need (--remove-statement <Sid>)', { context: { size } });
+    fail(
+      'POLICY_TOO_LARGE',
+      `the key policy would be ${size} bytes, over the KMS limit of ${KEY_POLICY_MAX_BYTES}`,
+      'remove foreign statements you no longer need (--remove-statement <Sid>)',
+      { context: { size } },
+    );
   }
-  const keyProperties = { grantsListed: properties.grantsListed, acceptedGrants: properties.acceptedGrants.map((grant) => grant.GrantId), findings: properties.findings };
-  const base = { keyArn, accountId: caller.accountId, region: caller.region, roleArn, profile: options.profile, mode, previousPcr8: previous, pcr8: list, sources, diff, merge, proofs: proofSummary, keyProperties, warnings, policy };
+  const keyProperties = {
+    grantsListed: properties.grantsListed,
+    acceptedGrants: properties.acceptedGrants.map((grant) => grant.GrantId),
+    findings: properties.findings,
+  };
+  const base = {
+    keyArn,
+    accountId: caller.accountId,
+    region: caller.region,
+    roleArn,
+    profile: options.profile,
+    mode,
+    previousPcr8: previous,
+    pcr8: list,
+    sources,
+    diff,
+    merge,
+    proofs: proofSummary,
+    keyProperties,
+    warnings,
+    policy,
+  };
   if (!proofs.ok) {
     // Show what would have been written, then refuse.
-    io.notify({ level: 'info', code: 'ATTEST_DIFF', message: renderPolicyDiff(diff, diffStyle(io)), data: { diff }, preformatted: true });
+    io.notify({
+      level: 'info',
+      code: 'ATTEST_DIFF',
+      message: renderPolicyDiff(diff, diffStyle(io)),
+      data: { diff },
+      preformatted: true,
+    });
     assertKeyPolicyProofs(proofs);
   }
   // The config's record of the list is shown like the policy diff and confirmed with it.
@@ -199,11 +276,32 @@ export async function runAttest(options: AttestOptions, deps: AttestDeps): Promi
   if (!diff.changed) {
     log.info(io, 'the key policy already matches; nothing to write');
     record?.show(io);
-    if (record?.changes !== true || options.dryRun) return { ...base, ...planned, changed: false, dryRun: options.dryRun, written: false, verified: true, writeAttempts: 0 };
+    if (record?.changes !== true || options.dryRun)
+      return {
+        ...base,
+        ...planned,
+        changed: false,
+        dryRun: options.dryRun,
+        written: false,
+        verified: true,
+        writeAttempts: 0,
+      };
     // The key already has the list but the config does not say so (yet): record it.
-    await io.confirm(`record the PCR8 list ${list.join(', ')} in ${record.planned.path}?`, '--yes', { keyArn, pcr8: list, config: record.planned });
+    await io.confirm(`record the PCR8 list ${list.join(', ')} in ${record.planned.path}?`, '--yes', {
+      keyArn,
+      pcr8: list,
+      config: record.planned,
+    });
     notWritten();
-    return { ...base, config: await record.write(io, false), changed: false, dryRun: false, written: false, verified: true, writeAttempts: 0 };
+    return {
+      ...base,
+      config: await record.write(io, false),
+      changed: false,
+      dryRun: false,
+      written: false,
+      verified: true,
+      writeAttempts: 0,
+    };
   }
   if (options.dryRun) {
     record?.show(io);
@@ -211,10 +309,20 @@ export async function runAttest(options: AttestOptions, deps: AttestDeps): Promi
   }
 
   // 5. Confirm (the diffs go to stderr first, so they are on screen when the question is asked).
-  io.notify({ level: 'info', code: 'ATTEST_DIFF', message: renderPolicyDiff(diff, diffStyle(io)), data: { diff }, preformatted: true });
+  io.notify({
+    level: 'info',
+    code: 'ATTEST_DIFF',
+    message: renderPolicyDiff(diff, diffStyle(io)),
+    data: { diff },
+    preformatted: true,
+  });
   record?.show(io);
   notWritten();
-  await io.confirm(`write this key policy to ${keyArn} (account ${caller.accountId}, ${caller.region})${record?.changes === true ? ` and record its PCR8 list in ${record.planned.path}` : ''}?`, '--yes', { keyArn, pcr8: list, diff, policy, ...(record?.changes === true ? { config: record.planned } : {}) });
+  await io.confirm(
+    `write this key policy to ${keyArn} (account ${caller.accountId}, ${caller.region})${record?.changes === true ? ` and record its PCR8 list in ${record.planned.path}` : ''}?`,
+    '--yes',
+    { keyArn, pcr8: list, diff, policy, ...(record?.changes === true ? { config: record.planned } : {}) },
+  );
   notWritten();
 
   // 6. Write, retrying while IAM propagates a freshly created role.
@@ -237,22 +345,40 @@ export async function runAttest(options: AttestOptions, deps: AttestDeps): Promi
         maxWaitMs: deps.propagationMaxWaitMs ?? 120_000,
         waitingFor: 'the role to become a valid key-policy principal',
         onRetry: (progress) =>
-          step.update(`waiting for IAM to propagate the role (attempt ${progress.attempt + 1}, ${Math.ceil(progress.remainingMs / 1000)} s left)`),
+          step.update(
+            `waiting for IAM to propagate the role (attempt ${progress.attempt + 1}, ${Math.ceil(progress.remainingMs / 1000)} s left)`,
+          ),
       },
     );
   } catch (error) {
     step.fail('the key policy was not written');
     if (isCosignerError(error)) throw error;
-    if (isAwsErrorNamed(error, 'MalformedPolicyDocumentException') && /will not allow you to (?:subsequently )?(?:update|call PutKeyPolicy)/i.test(error instanceof Error ? error.message : '')) {
-      throw new CosignerError('POLICY_LOCKOUT', 'KMS refused the policy: it would not let the caller change the key policy again', { hint: 'keep the caller (or the account root) in the administrator statement', cause: error });
+    if (
+      isAwsErrorNamed(error, 'MalformedPolicyDocumentException') &&
+      /will not allow you to (?:subsequently )?(?:update|call PutKeyPolicy)/i.test(
+        error instanceof Error ? error.message : '',
+      )
+    ) {
+      throw new CosignerError(
+        'POLICY_LOCKOUT',
+        'KMS refused the policy: it would not let the caller change the key policy again',
+        { hint: 'keep the caller (or the account root) in the administrator statement', cause: error },
+      );
     }
     const classified = await awsError(error, 'PutKeyPolicy', keyArn, caller.region);
     if (classified.code === 'AWS_ACCESS_DENIED') {
-      throw new CosignerError('AWS_ACCESS_DENIED', `not allowed to write the key policy of ${keyArn}`, { hint: 'the caller needs kms:PutKeyPolicy on the key (the key policy must allow it, directly or through the account root)', cause: error });
+      throw new CosignerError('AWS_ACCESS_DENIED', `not allowed to write the key policy of ${keyArn}`, {
+        hint: 'the caller needs kms:PutKeyPolicy on the key (the key policy must allow it, directly or through the account root)',
+        cause: error,
+      });
     }
     throw classified;
   }
-  step.succeed(attempts > 1 ? `key policy written (after ${attempts} attempts while IAM propagated the role)` : 'key policy written');
+  step.succeed(
+    attempts > 1
+      ? `key policy written (after ${attempts} attempts while IAM propagated the role)`
+      : 'key policy written',
+  );
 
   // 7. Read back and compare semantically.
   const check = io.startStep('reading the key policy back');
@@ -265,10 +391,14 @@ export async function runAttest(options: AttestOptions, deps: AttestDeps): Promi
   if (readBack === undefined || !policiesEquivalent(readBack, policy)) {
     check.fail('the key policy read back differs from the one written');
     const readBackDiff = readBack === undefined ? undefined : diffPolicies(policy, readBack, OWNED_KEY_POLICY_SIDS);
-    throw new CosignerError('POLICY_READBACK_MISMATCH', `the key policy read back from ${keyArn} differs from the one written`, {
-      hint: 'someone else may be changing the key policy; inspect it, then run attest again',
-      context: { diff: readBackDiff },
-    });
+    throw new CosignerError(
+      'POLICY_READBACK_MISMATCH',
+      `the key policy read back from ${keyArn} differs from the one written`,
+      {
+        hint: 'someone else may be changing the key policy; inspect it, then run attest again',
+        context: { diff: readBackDiff },
+      },
+    );
   }
   check.succeed('key policy read back and verified');
 
@@ -277,9 +407,21 @@ export async function runAttest(options: AttestOptions, deps: AttestDeps): Promi
   // provision undo it.
   const config = record === undefined ? undefined : await record.write(io, true);
   if (deps.signal?.aborted === true) {
-    throw interruptedError(deps.signal, 'interrupted after the key policy was written: it is in place, and was read back and verified', { written: true, verified: true });
+    throw interruptedError(
+      deps.signal,
+      'interrupted after the key policy was written: it is in place, and was read back and verified',
+      { written: true, verified: true },
+    );
   }
-  return { ...base, ...(config === undefined ? {} : { config }), changed: true, dryRun: false, written: true, verified: true, writeAttempts: attempts };
+  return {
+    ...base,
+    ...(config === undefined ? {} : { config }),
+    changed: true,
+    dryRun: false,
+    written: true,
+    verified: true,
+    writeAttempts: attempts,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -307,12 +449,23 @@ export interface AttestCliOptions {
   pcr8IsConfig: boolean;
 }
 
-const OWN_FLAGS = ['eif', 'buildOutput', 'describeEifOutput', 'pcr8', 'add', 'prune', 'dryRun', 'removeStatement', 'roleArn'];
+const OWN_FLAGS = [
+  'eif',
+  'buildOutput',
+  'describeEifOutput',
+  'pcr8',
+  'add',
+  'prune',
+  'dryRun',
+  'removeStatement',
+  'roleArn',
+];
 
 function optionalString(opts: Record<string, unknown>, key: string, flag: string): string | undefined {
   const value = opts[key];
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value === '') fail('INVALID_OPTION', `${flag} needs a value`, `pass ${flag} <value>`);
+  if (typeof value !== 'string' || value === '')
+    fail('INVALID_OPTION', `${flag} needs a value`, `pass ${flag} <value>`);
   return value;
 }
 
@@ -325,7 +478,8 @@ export async function parseOptions(invocation: Invocation): Promise<AttestCliOpt
   const pcr8IsConfig = opts['fbEnv'] === 'custom' && pcr8 !== undefined;
   if (pcr8IsConfig) flags['pcr8'] = [pcr8];
   const removeRaw = opts['removeStatement'];
-  const removeStatements = removeRaw === undefined ? [] : (Array.isArray(removeRaw) ? removeRaw : [removeRaw]).map(String);
+  const removeStatements =
+    removeRaw === undefined ? [] : (Array.isArray(removeRaw) ? removeRaw : [removeRaw]).map(String);
   const pathOf = (key: string, flag: string) => {
     const value = optionalString(opts, key, flag);
     return value === undefined || value === '-' ? value : resolve(cwd, value);
@@ -349,7 +503,13 @@ export async function parseOptions(invocation: Invocation): Promise<AttestCliOpt
 }
 
 /** The config → AttestOptions part, separate so it can be tested without AWS. */
-export function attestOptionsFromConfig(cli: AttestCliOptions, config: CosignerConfig, keyAlias: string, roleName: string, configured: ConfiguredSource | undefined): AttestOptions {
+export function attestOptionsFromConfig(
+  cli: AttestCliOptions,
+  config: CosignerConfig,
+  keyAlias: string,
+  roleName: string,
+  configured: ConfiguredSource | undefined,
+): AttestOptions {
   return {
     keyId: config.kms.keyId ?? keyAlias,
     role: cli.roleArn !== undefined ? { arn: cli.roleArn } : { name: roleName },
@@ -375,7 +535,10 @@ export function attestOptionsFromConfig(cli: AttestCliOptions, config: CosignerC
 async function configuredSource(config: CosignerConfig): Promise<ConfiguredSource> {
   const { configuredPcr8 } = await import('../config/pcr8.js');
   const chosen = configuredPcr8(config.fireblocks);
-  return { name: chosen.source === 'config' ? 'fireblocks.pcr8 (config)' : `fireblocks.env=${config.fireblocks.env} (preset)`, values: chosen.values };
+  return {
+    name: chosen.source === 'config' ? 'fireblocks.pcr8 (config)' : `fireblocks.env=${config.fireblocks.env} (preset)`,
+    values: chosen.values,
+  };
 }
 
 export async function execute(cli: AttestCliOptions, context: CommandContext): Promise<AttestResult> {
@@ -387,13 +550,25 @@ export async function execute(cli: AttestCliOptions, context: CommandContext): P
   ]);
   // A config file is optional (everything may come from flags and COSIGNER_* variables); without
   // one the PCR8 list cannot be recorded, and the run says so.
-  const loaded = await loadConfig({ path: cli.configPath, flags: cli.flags, env: cli.env, cwd: cli.cwd, requireFile: false });
+  const loaded = await loadConfig({
+    path: cli.configPath,
+    flags: cli.flags,
+    env: cli.env,
+    cwd: cli.cwd,
+    requireFile: false,
+  });
   const { config } = loaded;
   const ports = await portsFor(context, config);
   try {
     const who = await describeCaller(ports);
     const names = resourceNames(config, { accountId: who.accountId, region: who.region });
-    const options = attestOptionsFromConfig(cli, config, names.keyAlias, names.roleName, cli.pcr8IsConfig ? undefined : await configuredSource(config));
+    const options = attestOptionsFromConfig(
+      cli,
+      config,
+      names.keyAlias,
+      names.roleName,
+      cli.pcr8IsConfig ? undefined : await configuredSource(config),
+    );
     // Ctrl-C from here on: nothing is written after it; a write in flight is read back (src/io/interrupt.ts).
     const interrupt = context.io.interruptible('attest');
     try {
@@ -405,7 +580,14 @@ export async function execute(cli: AttestCliOptions, context: CommandContext): P
         now: context.now,
         sleep,
         signal: interrupt.signal,
-        config: { path: loaded.path, fileExists: loaded.fileExists, sources: loaded.sources, config, env: cli.env, flags: cli.flags },
+        config: {
+          path: loaded.path,
+          fileExists: loaded.fileExists,
+          sources: loaded.sources,
+          config,
+          env: cli.env,
+          flags: cli.flags,
+        },
       });
     } finally {
       interrupt.end();
@@ -420,21 +602,31 @@ export function render(result: AttestResult, style: Style): string {
   const e = escapeControl;
   lines.push(`${style.bold('key')}    ${e(result.keyArn)} (account ${e(result.accountId)}, ${e(result.region)})`);
   lines.push(`${style.bold('role')}   ${e(result.roleArn)}`);
-  lines.push(`${style.bold('PCR8')}   ${result.pcr8.join('\n       ')}${result.mode === 'set' ? '' : style.dim(` (${result.mode})`)}`);
+  lines.push(
+    `${style.bold('PCR8')}   ${result.pcr8.join('\n       ')}${result.mode === 'set' ? '' : style.dim(` (${result.mode})`)}`,
+  );
   if (result.sources.length > 0) {
     const width = Math.max(...result.sources.map((s) => e(s.source).length));
     lines.push(style.dim(`       sources agree:`));
-    for (const source of result.sources) lines.push(style.dim(`         ${e(source.source).padEnd(width)}  ${source.value}`));
+    for (const source of result.sources)
+      lines.push(style.dim(`         ${e(source.source).padEnd(width)}  ${source.value}`));
   }
   if (result.dryRun && result.changed) {
     lines.push('', renderPolicyDiff(result.diff, diffStyle(undefined, style)), '');
   }
   const errors = result.proofs.findings.filter((f) => f.severity === 'error').length;
-  lines.push(`${style.bold('proofs')} ${errors === 0 ? style.green('✔') : style.red('✖')} no lockout, attested-only, no bypass ${style.dim(`(${result.proofs.requests} requests evaluated)`)}`);
+  lines.push(
+    `${style.bold('proofs')} ${errors === 0 ? style.green('✔') : style.red('✖')} no lockout, attested-only, no bypass ${style.dim(`(${result.proofs.requests} requests evaluated)`)}`,
+  );
   // The warnings went to stderr before any question was asked; printing them again here would repeat them.
   if (result.config !== undefined) lines.push(...recordLines(result.config, result.dryRun, style));
   if (!result.changed) lines.push(style.green('✔ the key policy already matches'));
   else if (result.dryRun) lines.push(style.yellow('dry run: nothing written'));
-  else if (result.written) lines.push(style.green(`✔ key policy written and read back${result.writeAttempts > 1 ? ` (${result.writeAttempts} attempts)` : ''}`));
+  else if (result.written)
+    lines.push(
+      style.green(
+        `✔ key policy written and read back${result.writeAttempts > 1 ? ` (${result.writeAttempts} attempts)` : ''}`,
+      ),
+    );
   return lines.join('\n');
 }

@@ -15,7 +15,10 @@ export async function portsFor(context: CommandContext, config?: CosignerConfig)
   const region = globals.region ?? config?.aws.region;
   const profile = globals.profile ?? config?.aws.profile;
   if (context.sandboxDir !== undefined && globals.profile !== undefined) {
-    log.warn(context.io, `--profile ${globals.profile} is ignored: --sandbox uses the simulated account, which has no profiles`);
+    log.warn(
+      context.io,
+      `--profile ${globals.profile} is ignored: --sandbox uses the simulated account, which has no profiles`,
+    );
   }
   return createAwsPorts({
     env,

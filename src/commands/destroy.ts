@@ -56,19 +56,48 @@ export function parseOptions(invocation: Invocation): DestroyOptions {
 export async function runDestroy(options: DestroyOptions, deps: DestroyCommandDeps): Promise<DestroyResult> {
   const { runDestroyFlow } = await import('../provision/teardown.js');
   return runDestroyFlow(
-    { name: deps.config.name, dryRun: options.dryRun, deleteKey: options.deleteKey, deleteBucket: options.deleteBucket },
-    { ports: deps.ports, io: deps.io, config: deps.config, configPath: deps.configPath, now: deps.now, ...(deps.signal === undefined ? {} : { signal: deps.signal }), ...(deps.retry === undefined ? {} : { retry: deps.retry }) },
+    {
+      name: deps.config.name,
+      dryRun: options.dryRun,
+      deleteKey: options.deleteKey,
+      deleteBucket: options.deleteBucket,
+    },
+    {
+      ports: deps.ports,
+      io: deps.io,
+      config: deps.config,
+      configPath: deps.configPath,
+      now: deps.now,
+      ...(deps.signal === undefined ? {} : { signal: deps.signal }),
+      ...(deps.retry === undefined ? {} : { retry: deps.retry }),
+    },
   );
 }
 
 /** The config file, or (without one) a config made from --name / COSIGNER_NAME. */
-export async function configOrName(options: { configPath: string; flags: Record<string, unknown>; env: NodeJS.ProcessEnv; cwd: string }): Promise<{ config: CosignerConfig; path: string }> {
+export async function configOrName(options: {
+  configPath: string;
+  flags: Record<string, unknown>;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}): Promise<{ config: CosignerConfig; path: string }> {
   const { loadConfig } = await import('../config/load.js');
   try {
-    return await loadConfig({ path: options.configPath, flags: options.flags, env: options.env, cwd: options.cwd, requireFile: false });
+    return await loadConfig({
+      path: options.configPath,
+      flags: options.flags,
+      env: options.env,
+      cwd: options.cwd,
+      requireFile: false,
+    });
   } catch (error) {
-    const noName = isCosignerError(error, 'CONFIG_INVALID') && ((error.context?.problems ?? []) as { path?: string }[]).some((p) => p.path === 'name');
-    if (noName) fail('INPUT_REQUIRED', 'which co-signer? no config file and no --name', 'pass --name <name> or --config <file>', { context: { flag: '--name' } });
+    const noName =
+      isCosignerError(error, 'CONFIG_INVALID') &&
+      ((error.context?.problems ?? []) as { path?: string }[]).some((p) => p.path === 'name');
+    if (noName)
+      fail('INPUT_REQUIRED', 'which co-signer? no config file and no --name', 'pass --name <name> or --config <file>', {
+        context: { flag: '--name' },
+      });
     throw error;
   }
 }
@@ -80,7 +109,14 @@ export async function execute(options: DestroyOptions, context: CommandContext):
   // Ctrl-C from here on: no new call, the ones in flight journaled, ABORTED (src/io/interrupt.ts).
   const interrupt = context.io.interruptible('the teardown');
   try {
-    return await runDestroy(options, { io: context.io, ports, config, configPath: path, now: context.now, signal: interrupt.signal });
+    return await runDestroy(options, {
+      io: context.io,
+      ports,
+      config,
+      configPath: path,
+      now: context.now,
+      signal: interrupt.signal,
+    });
   } finally {
     interrupt.end();
     ports.destroy();
@@ -91,16 +127,24 @@ export async function execute(options: DestroyOptions, context: CommandContext):
 export function verdict(result: DestroyResult): CosignerError | undefined {
   const bucket = result.result?.bucketNotEmpty;
   if (bucket === undefined) return undefined;
-  return new CosignerError('BUCKET_NOT_EMPTY', `bucket ${bucket} is not empty and was kept`, { hint: 'empty it (every object version), then run destroy --delete-bucket again' });
+  return new CosignerError('BUCKET_NOT_EMPTY', `bucket ${bucket} is not empty and was kept`, {
+    hint: 'empty it (every object version), then run destroy --delete-bucket again',
+  });
 }
 
 export function render(result: DestroyResult, style: Style): string {
   // Names, reasons and details come from AWS (tags, resource names): each line is escaped.
   const e = escapeControl;
-  if (result.mode === 'dry-run') return [...destroyLines(result.plan).map((line) => e(line)), style.dim('  dry run: nothing was changed')].join('\n');
+  if (result.mode === 'dry-run')
+    return [...destroyLines(result.plan).map((line) => e(line)), style.dim('  dry run: nothing was changed')].join(
+      '\n',
+    );
   if (result.mode === 'nothing-to-do') {
     const kept = result.plan.actions.filter((a) => a.decision === 'keep');
-    return [`${style.green('✔')} nothing to remove for co-signer ${e(result.plan.name)}`, ...kept.map((a) => e(`  = kept ${a.resource} (${a.reason})`))].join('\n');
+    return [
+      `${style.green('✔')} nothing to remove for co-signer ${e(result.plan.name)}`,
+      ...kept.map((a) => e(`  = kept ${a.resource} (${a.reason})`)),
+    ].join('\n');
   }
   const done = result.result;
   return [

@@ -46,18 +46,33 @@ export interface DoctorDeps {
 export const MIN_NODE = [20, 19] as const;
 
 export function parseOptions(invocation: Invocation): DoctorOptions {
-  return { configPath: resolveConfigPath(invocation.globals.config, invocation.env, invocation.cwd), flags: invocation.opts, env: invocation.env };
+  return {
+    configPath: resolveConfigPath(invocation.globals.config, invocation.env, invocation.cwd),
+    flags: invocation.opts,
+    env: invocation.env,
+  };
 }
 
 export function checkNode(version: string): DoctorCheck {
   const [major = 0, minor = 0] = version.replace(/^v/, '').split('.').map(Number);
   const ok = major > MIN_NODE[0] || (major === MIN_NODE[0] && minor >= MIN_NODE[1]);
   if (!ok) {
-    return { id: 'node', status: 'fail', code: 'NODE_UNSUPPORTED', message: `Node.js ${version} is too old`, hint: `install Node.js ${MIN_NODE.join('.')} or newer (22 or 24 recommended)` };
+    return {
+      id: 'node',
+      status: 'fail',
+      code: 'NODE_UNSUPPORTED',
+      message: `Node.js ${version} is too old`,
+      hint: `install Node.js ${MIN_NODE.join('.')} or newer (22 or 24 recommended)`,
+    };
   }
   // The CLI suppresses the SDK's own start-up warning about this and reports it here once.
   return major < 22
-    ? { id: 'node', status: 'warn', message: `Node.js ${version} works, but AWS SDK releases after January 2027 need Node.js 22 or newer`, hint: 'upgrade to Node.js 22 or 24 to keep receiving AWS SDK fixes' }
+    ? {
+        id: 'node',
+        status: 'warn',
+        message: `Node.js ${version} works, but AWS SDK releases after January 2027 need Node.js 22 or newer`,
+        hint: 'upgrade to Node.js 22 or 24 to keep receiving AWS SDK fixes',
+      }
     : { id: 'node', status: 'pass', message: `Node.js ${version}` };
 }
 
@@ -65,13 +80,36 @@ export function checkNode(version: string): DoctorCheck {
 async function checkConfig(options: DoctorOptions): Promise<{ check: DoctorCheck; config?: CosignerConfig }> {
   try {
     const { config, path } = await loadConfig({ path: options.configPath, flags: options.flags, env: options.env });
-    return { check: { id: 'config', status: 'pass', message: `config ${path} is valid (co-signer ${config.name})`, data: { name: config.name } }, config };
+    return {
+      check: {
+        id: 'config',
+        status: 'pass',
+        message: `config ${path} is valid (co-signer ${config.name})`,
+        data: { name: config.name },
+      },
+      config,
+    };
   } catch (error) {
     if (!isCosignerError(error)) throw error;
     if (error.code === 'CONFIG_NOT_FOUND') {
-      return { check: { id: 'config', status: 'warn', message: `no config at ${options.configPath}`, hint: 'create one with `cosigner-cli init`' } };
+      return {
+        check: {
+          id: 'config',
+          status: 'warn',
+          message: `no config at ${options.configPath}`,
+          hint: 'create one with `cosigner-cli init`',
+        },
+      };
     }
-    return { check: { id: 'config', status: 'fail', code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) } };
+    return {
+      check: {
+        id: 'config',
+        status: 'fail',
+        code: error.code,
+        message: error.message,
+        ...(error.hint ? { hint: error.hint } : {}),
+      },
+    };
   }
 }
 
@@ -93,16 +131,29 @@ export function awsProbe(context: CommandContext): DoctorProbe {
       ports = await portsFor(context, config);
       const { describeCaller } = await import('../aws/identity.js');
       const who = await describeCaller(ports);
-      const source = who.credentialSource.kind + (who.credentialSource.profile ? ` (profile ${who.credentialSource.profile})` : '');
+      const source =
+        who.credentialSource.kind + (who.credentialSource.profile ? ` (profile ${who.credentialSource.profile})` : '');
       return {
         id: 'aws',
         status: 'pass',
         message: `account ${who.accountId} · region ${who.region} · ${who.callerArn} · credentials from ${source}${who.sandbox ? ' (sandbox)' : ''}`,
-        data: { accountId: who.accountId, callerArn: who.callerArn, region: who.region, credentialSource: who.credentialSource, sandbox: who.sandbox },
+        data: {
+          accountId: who.accountId,
+          callerArn: who.callerArn,
+          region: who.region,
+          credentialSource: who.credentialSource,
+          sandbox: who.sandbox,
+        },
       };
     } catch (error) {
       if (!isCosignerError(error)) throw error;
-      return { id: 'aws', status: 'fail', code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) };
+      return {
+        id: 'aws',
+        status: 'fail',
+        code: error.code,
+        message: error.message,
+        ...(error.hint ? { hint: error.hint } : {}),
+      };
     } finally {
       ports?.destroy();
     }
@@ -118,9 +169,13 @@ export function verdict(result: DoctorResult): CosignerError | undefined {
   if (!failed) return undefined;
   // The checks' messages are already in the result: name the failing checks rather than repeat them.
   const ids = result.checks.filter((c) => c.status === 'fail').map((c) => c.id);
-  return new CosignerError(failed.code ?? 'INTERNAL', `doctor found ${ids.length} problem${ids.length === 1 ? '' : 's'}: ${ids.join(', ')}`, {
-    ...(failed.hint ? { hint: failed.hint } : {}),
-  });
+  return new CosignerError(
+    failed.code ?? 'INTERNAL',
+    `doctor found ${ids.length} problem${ids.length === 1 ? '' : 's'}: ${ids.join(', ')}`,
+    {
+      ...(failed.hint ? { hint: failed.hint } : {}),
+    },
+  );
 }
 
 const MARK: Record<CheckStatus, (s: Style) => string> = {
@@ -131,8 +186,13 @@ const MARK: Record<CheckStatus, (s: Style) => string> = {
 };
 
 export function render(result: DoctorResult, style: Style): string {
-  return result.checks
-    // Messages and hints may carry AWS error texts.
-    .map((c) => `${MARK[c.status](style)} ${style.bold(c.id.padEnd(12))} ${escapeControl(c.message)}${c.hint && c.status !== 'pass' ? `\n  ${style.dim(`hint: ${escapeControl(c.hint)}`)}` : ''}`)
-    .join('\n');
+  return (
+    result.checks
+      // Messages and hints may carry AWS error texts.
+      .map(
+        (c) =>
+          `${MARK[c.status](style)} ${style.bold(c.id.padEnd(12))} ${escapeControl(c.message)}${c.hint && c.status !== 'pass' ? `\n  ${style.dim(`hint: ${escapeControl(c.hint)}`)}` : ''}`,
+      )
+      .join('\n')
+  );
 }

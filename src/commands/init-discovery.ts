@@ -38,13 +38,16 @@ export async function discoverAccount(ports: AwsPorts): Promise<Discovery> {
     LocationType: 'region',
     Filters: [{ Name: 'instance-type', Values: [...INSTANCE_TYPES] }],
   });
-  const offeredTypes = INSTANCE_TYPES.filter((type) => offerings.InstanceTypeOfferings?.some((o) => o.InstanceType === type));
+  const offeredTypes = INSTANCE_TYPES.filter((type) =>
+    offerings.InstanceTypeOfferings?.some((o) => o.InstanceType === type),
+  );
 
   const vpcs: DiscoveredVpc[] = [];
   let token: string | undefined;
   do {
     const page = await ports.ec2.describeVpcs({ ...(token ? { NextToken: token } : {}) });
-    for (const vpc of page.Vpcs ?? []) if (vpc.VpcId) vpcs.push({ id: vpc.VpcId, isDefault: vpc.IsDefault === true, cidr: vpc.CidrBlock });
+    for (const vpc of page.Vpcs ?? [])
+      if (vpc.VpcId) vpcs.push({ id: vpc.VpcId, isDefault: vpc.IsDefault === true, cidr: vpc.CidrBlock });
     token = page.NextToken;
   } while (token);
   vpcs.sort((a, b) => Number(b.isDefault) - Number(a.isDefault) || a.id.localeCompare(b.id));
@@ -63,7 +66,10 @@ export async function discoverAccount(ports: AwsPorts): Promise<Discovery> {
       const subnets: DiscoveredSubnet[] = [];
       let next: string | undefined;
       do {
-        const page = await ports.ec2.describeSubnets({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }], ...(next ? { NextToken: next } : {}) });
+        const page = await ports.ec2.describeSubnets({
+          Filters: [{ Name: 'vpc-id', Values: [vpcId] }],
+          ...(next ? { NextToken: next } : {}),
+        });
         for (const subnet of page.Subnets ?? []) {
           if (subnet.SubnetId && subnet.AvailabilityZone && offered.has(subnet.AvailabilityZone)) {
             subnets.push({ id: subnet.SubnetId, zone: subnet.AvailabilityZone, cidr: subnet.CidrBlock });
@@ -77,7 +83,10 @@ export async function discoverAccount(ports: AwsPorts): Promise<Discovery> {
       const { defaultRouteTarget, isEgressPath } = await import('../provision/network-model.js');
       let next: string | undefined;
       do {
-        const page = await ports.ec2.describeRouteTables({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }], ...(next ? { NextToken: next } : {}) });
+        const page = await ports.ec2.describeRouteTables({
+          Filters: [{ Name: 'vpc-id', Values: [vpcId] }],
+          ...(next ? { NextToken: next } : {}),
+        });
         if ((page.RouteTables ?? []).some((table) => isEgressPath(defaultRouteTarget(table), false))) return true;
         next = page.NextToken;
       } while (next);

@@ -8,9 +8,26 @@
  */
 import { nextCommand, type CommandContext, type Invocation } from '../command-kit.js';
 import { diffConfigs, type ConfigChange } from '../config/diff.js';
-import { envLayer, flagLayer, mergeLayers, readConfigFile, resolveConfigPath, validateConfig, type ConfigLayer } from '../config/load.js';
+import {
+  envLayer,
+  flagLayer,
+  mergeLayers,
+  readConfigFile,
+  resolveConfigPath,
+  validateConfig,
+  type ConfigLayer,
+} from '../config/load.js';
 import { saveConfig } from '../config/save.js';
-import { configJsonSchema, FIREBLOCKS_ENVS, INSTANCE_TYPES, nameSchema, NETWORK_MODES, pcrSchema, type CosignerConfig, type NetworkMode } from '../config/schema.js';
+import {
+  configJsonSchema,
+  FIREBLOCKS_ENVS,
+  INSTANCE_TYPES,
+  nameSchema,
+  NETWORK_MODES,
+  pcrSchema,
+  type CosignerConfig,
+  type NetworkMode,
+} from '../config/schema.js';
 import { SETTINGS } from '../config/settings.js';
 import { isCosignerError } from '../errors.js';
 import type { IoHost } from '../io/io-host.js';
@@ -33,7 +50,14 @@ export interface InitOptions {
 
 export type InitResult =
   | { kind: 'schema'; schema: Record<string, unknown> }
-  | { kind: 'config'; path: string; created: boolean; written: boolean; changes: ConfigChange[]; config: CosignerConfig };
+  | {
+      kind: 'config';
+      path: string;
+      created: boolean;
+      written: boolean;
+      changes: ConfigChange[];
+      config: CosignerConfig;
+    };
 
 export interface InitDeps {
   io: IoHost;
@@ -66,7 +90,9 @@ function check(schema: { safeParse(v: unknown): { success: boolean; error?: { is
 }
 
 function get(layer: ConfigLayer, path: string): unknown {
-  return path.split('.').reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as ConfigLayer)[key] : undefined), layer);
+  return path
+    .split('.')
+    .reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as ConfigLayer)[key] : undefined), layer);
 }
 
 function set(layer: ConfigLayer, path: string, value: unknown): void {
@@ -80,29 +106,78 @@ function set(layer: ConfigLayer, path: string, value: unknown): void {
  * The wizard's questions, in order. Each is asked only when neither a flag nor an env var set it;
  * an existing file's value (or the default) is offered as the default answer.
  */
-async function ask(io: IoHost, given: ConfigLayer, base: ConfigLayer, env: NodeJS.ProcessEnv, discover: InitDeps['discover']): Promise<ConfigLayer> {
+async function ask(
+  io: IoHost,
+  given: ConfigLayer,
+  base: ConfigLayer,
+  env: NodeJS.ProcessEnv,
+  discover: InitDeps['discover'],
+): Promise<ConfigLayer> {
   const answers: ConfigLayer = {};
   const has = (path: string) => get(given, path) !== undefined;
   const current = (path: string) => get(base, path);
 
   if (!has('name')) {
     const name = current('name') as string | undefined;
-    set(answers, 'name', await io.request({ kind: 'text', message: 'Co-signer name (prefixes every resource)', flag: '--name', ...(name ? { default: name } : {}), validate: check(nameSchema) }));
+    set(
+      answers,
+      'name',
+      await io.request({
+        kind: 'text',
+        message: 'Co-signer name (prefixes every resource)',
+        flag: '--name',
+        ...(name ? { default: name } : {}),
+        validate: check(nameSchema),
+      }),
+    );
   }
   if (!has('fireblocks.env')) {
-    const choices = FIREBLOCKS_ENVS.map((value) => ({ value, name: value === 'custom' ? 'custom (give PCR8 yourself)' : value }));
-    set(answers, 'fireblocks.env', await io.request({ kind: 'select', message: 'Fireblocks environment', flag: '--fb-env', choices, default: (current('fireblocks.env') as string | undefined) ?? 'global' }));
+    const choices = FIREBLOCKS_ENVS.map((value) => ({
+      value,
+      name: value === 'custom' ? 'custom (give PCR8 yourself)' : value,
+    }));
+    set(
+      answers,
+      'fireblocks.env',
+      await io.request({
+        kind: 'select',
+        message: 'Fireblocks environment',
+        flag: '--fb-env',
+        choices,
+        default: (current('fireblocks.env') as string | undefined) ?? 'global',
+      }),
+    );
   }
   const fbEnv = get(answers, 'fireblocks.env') ?? get(given, 'fireblocks.env');
   // A list of several values is a rotation in progress (recorded by attest): kept, not asked again.
   const recorded = current('fireblocks.pcr8') as string[] | undefined;
   if (fbEnv === 'custom' && !has('fireblocks.pcr8') && (recorded === undefined || recorded.length === 1)) {
     const pcr8 = recorded?.[0];
-    set(answers, 'fireblocks.pcr8', await io.request({ kind: 'text', message: 'PCR8 of the enclave signing certificate (96 hex)', flag: '--pcr8', ...(pcr8 ? { default: pcr8 } : {}), validate: check(pcrSchema) }));
+    set(
+      answers,
+      'fireblocks.pcr8',
+      await io.request({
+        kind: 'text',
+        message: 'PCR8 of the enclave signing certificate (96 hex)',
+        flag: '--pcr8',
+        ...(pcr8 ? { default: pcr8 } : {}),
+        validate: check(pcrSchema),
+      }),
+    );
   }
   if (!has('aws.region')) {
     const region = (current('aws.region') as string | undefined) ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-    set(answers, 'aws.region', await io.request({ kind: 'text', message: 'AWS region', flag: '--region', ...(region ? { default: region } : {}), validate: (v) => REGION_RE.test(v) || 'must be an AWS region such as us-east-1' }));
+    set(
+      answers,
+      'aws.region',
+      await io.request({
+        kind: 'text',
+        message: 'AWS region',
+        flag: '--region',
+        ...(region ? { default: region } : {}),
+        validate: (v) => REGION_RE.test(v) || 'must be an AWS region such as us-east-1',
+      }),
+    );
   }
   const region = (get(answers, 'aws.region') ?? get(given, 'aws.region')) as string | undefined;
   const found = region && discover ? await discover(region) : undefined;
@@ -110,15 +185,35 @@ async function ask(io: IoHost, given: ConfigLayer, base: ConfigLayer, env: NodeJ
 
   if (!has('instance.type')) {
     const offered = (type: string) => !found || found.offeredTypes.includes(type);
-    const label = (type: string) => (type === 'c5.xlarge' ? 'c5.xlarge (Fireblocks’ first choice)' : 'c5a.xlarge (where c5.xlarge is not offered)');
-    const choices = INSTANCE_TYPES.map((value) => ({ value, name: offered(value) ? label(value) : `${value} (not offered in ${region ?? 'this region'})` }));
+    const label = (type: string) =>
+      type === 'c5.xlarge' ? 'c5.xlarge (Fireblocks’ first choice)' : 'c5a.xlarge (where c5.xlarge is not offered)';
+    const choices = INSTANCE_TYPES.map((value) => ({
+      value,
+      name: offered(value) ? label(value) : `${value} (not offered in ${region ?? 'this region'})`,
+    }));
     const preferred = (current('instance.type') as string | undefined) ?? INSTANCE_TYPES.find(offered) ?? 'c5.xlarge';
-    set(answers, 'instance.type', await io.request({ kind: 'select', message: 'EC2 instance type', flag: '--instance-type', choices, default: preferred }));
+    set(
+      answers,
+      'instance.type',
+      await io.request({
+        kind: 'select',
+        message: 'EC2 instance type',
+        flag: '--instance-type',
+        choices,
+        default: preferred,
+      }),
+    );
   }
   if (!has('network.mode') && !has('network.publicIp')) {
     const defaultVpc = found?.vpcs.find((v) => v.isDefault);
     const routesOut = defaultVpc === undefined ? undefined : await found?.routesOut(defaultVpc.id);
-    const mode = await io.request({ kind: 'select', message: 'How the host reaches Fireblocks, KMS and SSM (it has no inbound access)', flag: '--network-mode', choices: networkChoices(routesOut), default: (current('network.mode') as string | undefined) ?? 'existing' });
+    const mode = await io.request({
+      kind: 'select',
+      message: 'How the host reaches Fireblocks, KMS and SSM (it has no inbound access)',
+      flag: '--network-mode',
+      choices: networkChoices(routesOut),
+      default: (current('network.mode') as string | undefined) ?? 'existing',
+    });
     set(answers, 'network.mode', mode);
     // A managed network is the host's VPC: forget a VPC or subnet named before.
     if (mode === 'managed') {
@@ -128,13 +223,31 @@ async function ask(io: IoHost, given: ConfigLayer, base: ConfigLayer, env: NodeJ
   }
   const mode = get(answers, 'network.mode') ?? get(given, 'network.mode');
   if (mode !== 'managed' && found && found.vpcs.length > 0 && !has('network.vpcId') && !has('network.subnetId')) {
-    const vpcChoices = found.vpcs.map((vpc) => ({ value: vpc.isDefault ? '' : vpc.id, name: `${vpc.id}${vpc.isDefault ? ' (default VPC)' : ''} ${vpc.cidr ?? ''}`.trim() }));
-    const vpcId = await io.request({ kind: 'select', message: 'VPC for the host', flag: '--vpc-id', choices: vpcChoices, default: (current('network.vpcId') as string | undefined) ?? vpcChoices[0]!.value });
+    const vpcChoices = found.vpcs.map((vpc) => ({
+      value: vpc.isDefault ? '' : vpc.id,
+      name: `${vpc.id}${vpc.isDefault ? ' (default VPC)' : ''} ${vpc.cidr ?? ''}`.trim(),
+    }));
+    const vpcId = await io.request({
+      kind: 'select',
+      message: 'VPC for the host',
+      flag: '--vpc-id',
+      choices: vpcChoices,
+      default: (current('network.vpcId') as string | undefined) ?? vpcChoices[0]!.value,
+    });
     if (vpcId) set(answers, 'network.vpcId', vpcId);
     const type = (get(answers, 'instance.type') ?? get(given, 'instance.type') ?? 'c5.xlarge') as string;
     const subnets = await found.subnets(vpcId || found.vpcs.find((v) => v.isDefault)!.id, type);
-    const subnetChoices = [{ value: '', name: `any zone that offers ${type} (provision chooses)` }, ...subnets.map((n) => ({ value: n.id, name: `${n.id} ${n.zone} ${n.cidr ?? ''}`.trim() }))];
-    const subnetId = await io.request({ kind: 'select', message: 'Subnet for the host', flag: '--subnet-id', choices: subnetChoices, default: (current('network.subnetId') as string | undefined) ?? '' });
+    const subnetChoices = [
+      { value: '', name: `any zone that offers ${type} (provision chooses)` },
+      ...subnets.map((n) => ({ value: n.id, name: `${n.id} ${n.zone} ${n.cidr ?? ''}`.trim() })),
+    ];
+    const subnetId = await io.request({
+      kind: 'select',
+      message: 'Subnet for the host',
+      flag: '--subnet-id',
+      choices: subnetChoices,
+      default: (current('network.subnetId') as string | undefined) ?? '',
+    });
     if (subnetId) set(answers, 'network.subnetId', subnetId);
   }
   return answers;
@@ -154,10 +267,23 @@ function settingFlagsGiven(flags: Record<string, unknown>): boolean {
 async function askRequired(io: IoHost, merged: ConfigLayer): Promise<ConfigLayer> {
   const answers: ConfigLayer = {};
   if (get(merged, 'name') === undefined) {
-    set(answers, 'name', await io.request({ kind: 'text', message: 'Co-signer name', flag: '--name', validate: check(nameSchema) }));
+    set(
+      answers,
+      'name',
+      await io.request({ kind: 'text', message: 'Co-signer name', flag: '--name', validate: check(nameSchema) }),
+    );
   }
   if (get(merged, 'fireblocks.env') === 'custom' && get(merged, 'fireblocks.pcr8') === undefined) {
-    set(answers, 'fireblocks.pcr8', await io.request({ kind: 'text', message: 'PCR8 of the enclave signing certificate (96 hex)', flag: '--pcr8', validate: check(pcrSchema) }));
+    set(
+      answers,
+      'fireblocks.pcr8',
+      await io.request({
+        kind: 'text',
+        message: 'PCR8 of the enclave signing certificate (96 hex)',
+        flag: '--pcr8',
+        validate: check(pcrSchema),
+      }),
+    );
   }
   return answers;
 }
@@ -181,7 +307,8 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<Ini
   if (options.printSchema) return { kind: 'schema', schema: configJsonSchema() };
   const { io } = deps;
   const existingLayer = await readConfigFile(options.path);
-  const existing = existingLayer && !options.force ? validateConfig(existingLayer, `config ${options.path}`) : undefined;
+  const existing =
+    existingLayer && !options.force ? validateConfig(existingLayer, `config ${options.path}`) : undefined;
   const given = mergeLayers(envLayer(options.env).layer, flagLayer(options.flags).layer);
   const base = (existing as ConfigLayer | undefined) ?? {};
 
@@ -189,7 +316,8 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<Ini
   // Only the values the wizard itself asks for are stood in for here.
   const early = mergeLayers(base, given);
   const standIns: ConfigLayer = { name: get(early, 'name') ?? 'stand-in' };
-  if (get(early, 'fireblocks.env') === 'custom' && get(early, 'fireblocks.pcr8') === undefined) standIns.fireblocks = { pcr8: '0'.repeat(96) };
+  if (get(early, 'fireblocks.env') === 'custom' && get(early, 'fireblocks.pcr8') === undefined)
+    standIns.fireblocks = { pcr8: '0'.repeat(96) };
   validateConfig(mergeLayers(early, standIns), 'configuration');
 
   // The wizard is for a person at a terminal who gave no setting flags (see the header).
@@ -207,8 +335,16 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<Ini
     return { kind: 'config', path: options.path, created, written: false, changes, config };
   }
   if (!created) {
-    for (const change of changes) io.notify({ level: 'info', code: 'INIT_DIFF', message: `  ${change.path}: ${show(change.before)} → ${show(change.after)}` });
-    await io.confirm(`overwrite ${options.path} with ${changes.length} change(s)?`, '--yes', { path: options.path, changes });
+    for (const change of changes)
+      io.notify({
+        level: 'info',
+        code: 'INIT_DIFF',
+        message: `  ${change.path}: ${show(change.before)} → ${show(change.after)}`,
+      });
+    await io.confirm(`overwrite ${options.path} with ${changes.length} change(s)?`, '--yes', {
+      path: options.path,
+      changes,
+    });
   }
   await (deps.save ?? saveConfig)(options.path, config);
   return { kind: 'config', path: options.path, created, written: true, changes, config };
@@ -232,7 +368,11 @@ export function execute(options: InitOptions, context: CommandContext): Promise<
 
 /** Discovery never stops the wizard: without credentials it says so once and goes on offline. */
 async function discoverQuietly(context: CommandContext, region: string): Promise<Discovery | undefined> {
-  const [{ portsFor }, { discoverAccount }, { configSchema }] = await Promise.all([import('./aws-context.js'), import('./init-discovery.js'), import('../config/schema.js')]);
+  const [{ portsFor }, { discoverAccount }, { configSchema }] = await Promise.all([
+    import('./aws-context.js'),
+    import('./init-discovery.js'),
+    import('../config/schema.js'),
+  ]);
   let ports;
   try {
     ports = await portsFor(context, configSchema.parse({ schemaVersion: 1, name: 'discovery', aws: { region } }));
@@ -249,6 +389,8 @@ async function discoverQuietly(context: CommandContext, region: string): Promise
 export function render(result: InitResult, style: Style, invocation?: Invocation): string {
   if (result.kind === 'schema') return JSON.stringify(result.schema, null, 2);
   if (!result.written) return `${style.green('✔')} ${escapeControl(result.path)} unchanged`;
-  const verb = result.created ? 'created' : `updated (${result.changes.length} change${result.changes.length === 1 ? '' : 's'})`;
+  const verb = result.created
+    ? 'created'
+    : `updated (${result.changes.length} change${result.changes.length === 1 ? '' : 's'})`;
   return `${style.green('✔')} ${escapeControl(result.path)} ${verb}\n  next: ${nextCommand(invocation, 'provision --dry-run')}`;
 }

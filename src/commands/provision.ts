@@ -46,7 +46,8 @@ const OWN_FLAGS = ['dryRun', 'planOut', 'apply', 'resume'];
 function pathFlag(opts: Record<string, unknown>, key: string, flag: string, cwd: string): string | undefined {
   const value = opts[key];
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.trim() === '') fail('INVALID_OPTION', `${flag} needs a file`, `pass ${flag} plan.json`);
+  if (typeof value !== 'string' || value.trim() === '')
+    fail('INVALID_OPTION', `${flag} needs a file`, `pass ${flag} plan.json`);
   return resolve(cwd, value);
 }
 
@@ -55,8 +56,14 @@ export function parseOptions(invocation: Invocation): ProvisionOptions {
   const planOut = pathFlag(opts, 'planOut', '--plan-out', cwd);
   const applyPath = pathFlag(opts, 'apply', '--apply', cwd);
   const dryRun = opts['dryRun'] === true;
-  if (planOut !== undefined && applyPath !== undefined) fail('INVALID_OPTION', '--plan-out and --apply cannot be used together', 'write the plan with --plan-out, review it, then apply it with --apply');
-  if (dryRun && applyPath !== undefined) fail('INVALID_OPTION', '--dry-run and --apply cannot be used together', 'drop --dry-run to apply the saved plan');
+  if (planOut !== undefined && applyPath !== undefined)
+    fail(
+      'INVALID_OPTION',
+      '--plan-out and --apply cannot be used together',
+      'write the plan with --plan-out, review it, then apply it with --apply',
+    );
+  if (dryRun && applyPath !== undefined)
+    fail('INVALID_OPTION', '--dry-run and --apply cannot be used together', 'drop --dry-run to apply the saved plan');
   return {
     configPath: resolveConfigPath(globals.config, env, cwd),
     flags: Object.fromEntries(Object.entries(opts).filter(([key]) => !OWN_FLAGS.includes(key))),
@@ -72,19 +79,44 @@ export function parseOptions(invocation: Invocation): ProvisionOptions {
 export async function runProvision(options: ProvisionOptions, deps: ProvisionCommandDeps): Promise<ProvisionResult> {
   const { runProvisionFlow } = await import('../provision/provision.js');
   return runProvisionFlow(
-    { dryRun: options.dryRun, resume: options.resume, ...(options.planOut === undefined ? {} : { planOut: options.planOut }), ...(options.applyPath === undefined ? {} : { applyPath: options.applyPath }) },
-    { ports: deps.ports, io: deps.io, config: deps.config, configPath: deps.configPath, now: deps.now, ...(deps.signal === undefined ? {} : { signal: deps.signal }), ...(deps.retry === undefined ? {} : { retry: deps.retry }) },
+    {
+      dryRun: options.dryRun,
+      resume: options.resume,
+      ...(options.planOut === undefined ? {} : { planOut: options.planOut }),
+      ...(options.applyPath === undefined ? {} : { applyPath: options.applyPath }),
+    },
+    {
+      ports: deps.ports,
+      io: deps.io,
+      config: deps.config,
+      configPath: deps.configPath,
+      now: deps.now,
+      ...(deps.signal === undefined ? {} : { signal: deps.signal }),
+      ...(deps.retry === undefined ? {} : { retry: deps.retry }),
+    },
   );
 }
 
 export async function execute(options: ProvisionOptions, context: CommandContext): Promise<ProvisionResult> {
   const [{ loadConfig }, { portsFor }] = await Promise.all([import('../config/load.js'), import('./aws-context.js')]);
-  const { config, path } = await loadConfig({ path: options.configPath, flags: options.flags, env: options.env, cwd: options.cwd });
+  const { config, path } = await loadConfig({
+    path: options.configPath,
+    flags: options.flags,
+    env: options.env,
+    cwd: options.cwd,
+  });
   const ports = await portsFor(context, config);
   // Ctrl-C from here on: no new call, the ones in flight journaled, ABORTED (src/io/interrupt.ts).
   const interrupt = context.io.interruptible('provisioning');
   try {
-    return await runProvision(options, { io: context.io, ports, config, configPath: path, now: context.now, signal: interrupt.signal });
+    return await runProvision(options, {
+      io: context.io,
+      ports,
+      config,
+      configPath: path,
+      now: context.now,
+      signal: interrupt.signal,
+    });
   } finally {
     interrupt.end();
     ports.destroy();
@@ -98,16 +130,28 @@ export function render(result: ProvisionResult, style: Style, invocation?: Invoc
       lines.push(...planLines(result.plan, style), style.dim('  dry run: nothing was changed'));
       break;
     case 'plan-out':
-      lines.push(...planLines(result.plan, style), `${style.green('✔')} plan written to ${escapeControl(result.planPath ?? '')}`, style.dim(`  apply it with: ${nextCommand(invocation, `provision --apply ${shellWord(result.planPath ?? '')}`)}`));
+      lines.push(
+        ...planLines(result.plan, style),
+        `${style.green('✔')} plan written to ${escapeControl(result.planPath ?? '')}`,
+        style.dim(
+          `  apply it with: ${nextCommand(invocation, `provision --apply ${shellWord(result.planPath ?? '')}`)}`,
+        ),
+      );
       break;
     case 'up-to-date':
       lines.push(`${style.green('✔')} everything matches the config; no change made`);
       if (result.receipt !== undefined) lines.push(...receiptLines(result.receipt, result.receiptPath, style));
       break;
     case 'applied':
-      lines.push(`${style.green('✔')} provisioned: ${result.plan.summary.create} created, ${result.plan.summary.update} updated (${result.apply?.writes ?? 0} write calls)`);
+      lines.push(
+        `${style.green('✔')} provisioned: ${result.plan.summary.create} created, ${result.plan.summary.update} updated (${result.apply?.writes ?? 0} write calls)`,
+      );
       if (result.receipt !== undefined) lines.push(...receiptLines(result.receipt, result.receiptPath, style));
-      lines.push(style.dim(`  next: on the host (SSM Session Manager), install the Fireblocks package with its install.sh; \`${nextCommand(invocation, 'attest --dry-run')}\` re-proves the key policy`));
+      lines.push(
+        style.dim(
+          `  next: on the host (SSM Session Manager), install the Fireblocks package with its install.sh; \`${nextCommand(invocation, 'attest --dry-run')}\` re-proves the key policy`,
+        ),
+      );
       break;
   }
   return lines.join('\n');

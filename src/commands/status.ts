@@ -49,7 +49,15 @@ export function parseOptions(invocation: Invocation): StatusOptions {
 
 export async function runStatus(options: StatusOptions, deps: StatusCommandDeps): Promise<StatusResult> {
   const { runStatusFlow } = await import('../provision/status.js');
-  const status = await runStatusFlow({ all: options.all }, { ports: deps.ports, ...(deps.config === undefined ? {} : { config: deps.config }), configPath: deps.configPath, now: deps.now });
+  const status = await runStatusFlow(
+    { all: options.all },
+    {
+      ports: deps.ports,
+      ...(deps.config === undefined ? {} : { config: deps.config }),
+      configPath: deps.configPath,
+      now: deps.now,
+    },
+  );
   return options.detailedExitcode ? { ...status, detailedExitcode: true } : status;
 }
 
@@ -79,7 +87,12 @@ export async function execute(options: StatusOptions, context: CommandContext): 
   }
   const ports = await portsFor(context, loaded?.config);
   try {
-    return await runStatus(options, { ports, ...(loaded === undefined ? {} : { config: loaded.config }), configPath: loaded?.path ?? options.configPath, now: context.now });
+    return await runStatus(options, {
+      ports,
+      ...(loaded === undefined ? {} : { config: loaded.config }),
+      configPath: loaded?.path ?? options.configPath,
+      now: context.now,
+    });
   } finally {
     ports.destroy();
   }
@@ -104,27 +117,54 @@ const KIND_LABEL: Record<string, string> = {
 export function render(result: StatusResult, style: Style): string {
   // Names, ids, states and drift reasons come from AWS (tags anyone in the account can set).
   const e = escapeControl;
-  const lines = [style.bold(`Account ${e(result.accountId)}, ${e(result.region)}: ${result.coSigners.length} co-signer(s)`)];
+  const lines = [
+    style.bold(`Account ${e(result.accountId)}, ${e(result.region)}: ${result.coSigners.length} co-signer(s)`),
+  ];
   if (result.coSigners.length === 0) lines.push(style.dim('  nothing carries cosigner-cli tags here'));
   for (const c of result.coSigners) {
-    const sync = c.inSync === undefined ? '' : c.inSync ? style.green(' in sync with the config') : style.yellow(' drifted from the config');
+    const sync =
+      c.inSync === undefined
+        ? ''
+        : c.inSync
+          ? style.green(' in sync with the config')
+          : style.yellow(' drifted from the config');
     lines.push('', `${style.bold(e(c.name))}${c.configured ? style.dim(' (configured)') : ''}${sync}`);
-    for (const r of c.resources) lines.push(`  ${(KIND_LABEL[r.kind] ?? r.kind).padEnd(16)} ${r.name !== undefined && r.name !== r.id && r.name !== '' ? `${e(r.name)} ` : ''}${e(r.id)}  ${style.dim(e(r.state))}${r.adopted ? style.dim(' (adopted)') : ''}`);
+    for (const r of c.resources)
+      lines.push(
+        `  ${(KIND_LABEL[r.kind] ?? r.kind).padEnd(16)} ${r.name !== undefined && r.name !== r.id && r.name !== '' ? `${e(r.name)} ` : ''}${e(r.id)}  ${style.dim(e(r.state))}${r.adopted ? style.dim(' (adopted)') : ''}`,
+      );
     for (const kind of c.missing) lines.push(style.yellow(`  ${(KIND_LABEL[kind] ?? kind).padEnd(16)} missing`));
-    if (c.host !== undefined) lines.push(`  ${'enclave'.padEnd(16)} ${c.host.enclaveEnabled ? 'Nitro Enclaves enabled' : style.red('Nitro Enclaves NOT enabled')}; ${style.dim(e(c.host.enclave))}`);
+    if (c.host !== undefined)
+      lines.push(
+        `  ${'enclave'.padEnd(16)} ${c.host.enclaveEnabled ? 'Nitro Enclaves enabled' : style.red('Nitro Enclaves NOT enabled')}; ${style.dim(e(c.host.enclave))}`,
+      );
     for (const d of c.drift ?? []) {
       if (d.kind !== 'noop') lines.push(style.yellow(e(`  drift: ${d.resource}: ${d.kind} (${d.reasons.join('; ')})`)));
       for (const note of d.notes) lines.push(style.yellow(e(`  note: ${d.resource}: ${note}`)));
     }
     const foreign = c.foreignStatements;
     // Sids and PCR8 values come from the live policies: escaped like every AWS-returned text.
-    if (foreign !== undefined && foreign.keyPolicy.length > 0) lines.push(style.yellow(e(`  drift: key policy: foreign ${foreign.keyPolicy.map(statementName).join(', ')} (not in the config)`)));
-    if (foreign !== undefined && foreign.bucketPolicy.length > 0) lines.push(style.yellow(e(`  drift: bucket policy: foreign ${foreign.bucketPolicy.map(statementName).join(', ')} (not in the config)`)));
+    if (foreign !== undefined && foreign.keyPolicy.length > 0)
+      lines.push(
+        style.yellow(
+          e(`  drift: key policy: foreign ${foreign.keyPolicy.map(statementName).join(', ')} (not in the config)`),
+        ),
+      );
+    if (foreign !== undefined && foreign.bucketPolicy.length > 0)
+      lines.push(
+        style.yellow(
+          e(
+            `  drift: bucket policy: foreign ${foreign.bucketPolicy.map(statementName).join(', ')} (not in the config)`,
+          ),
+        ),
+      );
     if (c.pcr8 !== undefined && (c.pcr8.onlyLive.length > 0 || c.pcr8.onlyConfig.length > 0)) {
-      const parts = [...c.pcr8.onlyLive.map((v) => `${shortPCR8(v)} only in the key policy`), ...c.pcr8.onlyConfig.map((v) => `${shortPCR8(v)} only in the config`)];
+      const parts = [
+        ...c.pcr8.onlyLive.map((v) => `${shortPCR8(v)} only in the key policy`),
+        ...c.pcr8.onlyConfig.map((v) => `${shortPCR8(v)} only in the config`),
+      ];
       lines.push(style.yellow(e(`  drift: PCR8: ${parts.join(', ')}`)));
     }
   }
   return lines.join('\n');
 }
-

@@ -61,19 +61,30 @@ const MAX_DOCUMENT_BYTES = 64 * 1024;
 export function parseOptions(invocation: Invocation): VerifyAttestationOptions {
   const { opts } = invocation;
   const path = opts.attestationDoc;
-  if (typeof path !== 'string' || path === '') fail('USAGE', 'verify --attestation-doc needs a file', 'pass --attestation-doc <file>');
+  if (typeof path !== 'string' || path === '')
+    fail('USAGE', 'verify --attestation-doc needs a file', 'pass --attestation-doc <file>');
   const options: VerifyAttestationOptions = { documentPath: resolve(invocation.cwd, path) };
   if (opts.expectPcr8 !== undefined && opts.fbEnv !== undefined) {
     fail('INVALID_OPTION', '--expect-pcr8 and --fb-env both name the expected PCR8', 'pass only one of them');
   }
   if (typeof opts.expectPcr8 === 'string') options.expectPcr8 = normalizePCR(opts.expectPcr8);
   if (typeof opts.fbEnv === 'string') {
-    if (!isFireblocksEnv(opts.fbEnv)) fail('INVALID_OPTION', `unknown Fireblocks environment ${JSON.stringify(opts.fbEnv)}`, 'use one of: global, eu, swiss');
+    if (!isFireblocksEnv(opts.fbEnv))
+      fail(
+        'INVALID_OPTION',
+        `unknown Fireblocks environment ${JSON.stringify(opts.fbEnv)}`,
+        'use one of: global, eu, swiss',
+      );
     options.fbEnv = opts.fbEnv;
   }
   if (typeof opts.at === 'string') {
     const at = new Date(opts.at);
-    if (!/^\d{4}-\d{2}-\d{2}/.test(opts.at) || Number.isNaN(at.getTime())) fail('INVALID_OPTION', `--at ${JSON.stringify(opts.at)} is not an ISO 8601 time`, 'pass e.g. --at 2026-01-01T00:00:00Z');
+    if (!/^\d{4}-\d{2}-\d{2}/.test(opts.at) || Number.isNaN(at.getTime()))
+      fail(
+        'INVALID_OPTION',
+        `--at ${JSON.stringify(opts.at)} is not an ISO 8601 time`,
+        'pass e.g. --at 2026-01-01T00:00:00Z',
+      );
     options.at = at;
   }
   return options;
@@ -83,14 +94,20 @@ export function parseOptions(invocation: Invocation): VerifyAttestationOptions {
 export function decodeDocumentFile(bytes: Uint8Array): Uint8Array {
   if (bytes[0] === 0x84 || bytes[0] === 0xd2) return bytes;
   const text = new TextDecoder().decode(bytes).replace(/\s+/g, '');
-  if (text.length > 0 && text.length % 4 === 0 && /^[A-Za-z0-9+/]+={0,2}$/.test(text)) return new Uint8Array(Buffer.from(text, 'base64'));
+  if (text.length > 0 && text.length % 4 === 0 && /^[A-Za-z0-9+/]+={0,2}$/.test(text))
+    return new Uint8Array(Buffer.from(text, 'base64'));
   return bytes;
 }
 
 const hexOrNull = (bytes: Uint8Array | null): string | null => (bytes === null ? null : toHex(bytes));
 
-export async function runVerifyAttestation(options: VerifyAttestationOptions, deps: VerifyAttestationDeps): Promise<VerifyAttestationResult> {
-  const bytes = decodeDocumentFile(await readFileBytes(options.documentPath, { what: 'attestation document', maxBytes: MAX_DOCUMENT_BYTES }));
+export async function runVerifyAttestation(
+  options: VerifyAttestationOptions,
+  deps: VerifyAttestationDeps,
+): Promise<VerifyAttestationResult> {
+  const bytes = decodeDocumentFile(
+    await readFileBytes(options.documentPath, { what: 'attestation document', maxBytes: MAX_DOCUMENT_BYTES }),
+  );
   const at = options.at ?? deps.now();
   const expectedPcr8 =
     options.expectPcr8 !== undefined
@@ -103,7 +120,12 @@ export async function runVerifyAttestation(options: VerifyAttestationOptions, de
     ...(expectedPcr8 === null ? {} : { expectedPcrs: { 8: expectedPcr8.value } }),
   });
   // Only now, with every step passed, may anything call the document authentic.
-  if (expectedPcr8 === null) log.warn(deps.io, 'no expected PCR8 given: the document is authentic, but nothing checks which image it attests (pass --fb-env or --expect-pcr8)', { hint: 'pass --fb-env or --expect-pcr8' });
+  if (expectedPcr8 === null)
+    log.warn(
+      deps.io,
+      'no expected PCR8 given: the document is authentic, but nothing checks which image it attests (pass --fb-env or --expect-pcr8)',
+      { hint: 'pass --fb-env or --expect-pcr8' },
+    );
   const { document } = verification;
   return {
     documentPath: options.documentPath,
@@ -114,7 +136,12 @@ export async function runVerifyAttestation(options: VerifyAttestationOptions, de
     debugMode: verification.debugMode,
     pcrs: Object.fromEntries([...document.pcrs].map(([index, value]) => [String(index), value])),
     expectedPcr8,
-    chain: verification.chain.map((c) => ({ subject: c.subject, notBefore: c.notBefore.toISOString(), notAfter: c.notAfter.toISOString(), sha256: c.sha256 })),
+    chain: verification.chain.map((c) => ({
+      subject: c.subject,
+      notBefore: c.notBefore.toISOString(),
+      notAfter: c.notAfter.toISOString(),
+      sha256: c.sha256,
+    })),
     validFrom: verification.validFrom.toISOString(),
     validUntil: verification.validUntil.toISOString(),
     publicKey: hexOrNull(document.publicKey),
@@ -133,7 +160,9 @@ export function renderVerifyAttestation(result: VerifyAttestationResult, style?:
     `  timestamp  ${result.timestamp} (checked at ${result.checkedAt})`,
     `  chain      valid ${result.validFrom} to ${result.validUntil}`,
     ...result.steps.map((s) => `  ${green('✔')} ${escapeControl(s.name).padEnd(11)}${escapeControl(s.detail)}`),
-    ...['0', '1', '2', '3', '4', '8'].filter((i) => result.pcrs[i] !== undefined).map((i) => `  PCR${i.padEnd(7)} ${result.pcrs[i]}`),
+    ...['0', '1', '2', '3', '4', '8']
+      .filter((i) => result.pcrs[i] !== undefined)
+      .map((i) => `  PCR${i.padEnd(7)} ${result.pcrs[i]}`),
   ];
   if (result.expectedPcr8 !== null) lines.push(`  expected PCR8 from ${escapeControl(result.expectedPcr8.source)}`);
   return lines.join('\n');

@@ -13,7 +13,11 @@ export type VerifyResult = attestation.VerifyAttestationResult;
 
 export function parseOptions(invocation: Invocation): VerifyOptions {
   if (invocation.opts.attestationDoc === undefined) {
-    fail('NOT_AVAILABLE', 'the account audit is not available in this version of cosigner-cli', 'verify an attestation document with --attestation-doc <file>; `cosigner-cli attest --dry-run` proves the key policy');
+    fail(
+      'NOT_AVAILABLE',
+      'the account audit is not available in this version of cosigner-cli',
+      'verify an attestation document with --attestation-doc <file>; `cosigner-cli attest --dry-run` proves the key policy',
+    );
   }
   return { kind: 'attestation', options: attestation.parseOptions(invocation) };
 }

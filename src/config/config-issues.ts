@@ -87,7 +87,11 @@ function unwrap(schema: SchemaLike): SchemaLike {
   let node = schema;
   for (;;) {
     const def = node._zod.def;
-    if (['default', 'prefault', 'optional', 'nullable', 'readonly', 'catch', 'nonoptional'].includes(def.type) && def.innerType) node = def.innerType;
+    if (
+      ['default', 'prefault', 'optional', 'nullable', 'readonly', 'catch', 'nonoptional'].includes(def.type) &&
+      def.innerType
+    )
+      node = def.innerType;
     else if (def.type === 'pipe' && def.in) node = def.in;
     else return node;
   }

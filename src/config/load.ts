@@ -37,7 +37,11 @@ export interface LoadedConfig {
 }
 
 /** The config path: `--config`, else COSIGNER_CONFIG, else ./cosigner.json, relative to cwd. */
-export function resolveConfigPath(path: string | undefined, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
+export function resolveConfigPath(
+  path: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+  cwd: string = process.cwd(),
+): string {
   return resolve(cwd, path ?? env.COSIGNER_CONFIG ?? DEFAULT_CONFIG_FILE);
 }
 
@@ -48,7 +52,11 @@ export async function readConfigFile(path: string): Promise<ConfigLayer | undefi
     // A regular file only: a FIFO or device named by --config is refused, never waited on.
     text = await readTextFile(path, { what: 'config', maxBytes: 1024 * 1024 });
   } catch (error) {
-    if (isCosignerError(error, 'FILE_NOT_FOUND') && (error.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return undefined;
+    if (
+      isCosignerError(error, 'FILE_NOT_FOUND') &&
+      (error.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT'
+    )
+      return undefined;
     throw error;
   }
   let parsed: unknown;
@@ -67,9 +75,13 @@ export async function readConfigFile(path: string): Promise<ConfigLayer | undefi
   }
   const version = (parsed as { schemaVersion?: unknown }).schemaVersion;
   if (typeof version === 'number' && version > CONFIG_SCHEMA_VERSION) {
-    throw new CosignerError('CONFIG_NEWER_VERSION', `config ${path} has schemaVersion ${version}; this cosigner-cli understands ${CONFIG_SCHEMA_VERSION}`, {
-      hint: 'upgrade cosigner-cli to a version that knows this schema',
-    });
+    throw new CosignerError(
+      'CONFIG_NEWER_VERSION',
+      `config ${path} has schemaVersion ${version}; this cosigner-cli understands ${CONFIG_SCHEMA_VERSION}`,
+      {
+        hint: 'upgrade cosigner-cli to a version that knows this schema',
+      },
+    );
   }
   return parsed as ConfigLayer;
 }
@@ -90,7 +102,9 @@ function parseTags(entries: readonly string[], origin: string): Record<string, s
   for (const entry of entries) {
     const at = entry.indexOf('=');
     if (at <= 0) {
-      throw new CosignerError('INVALID_OPTION', `${origin}: tag "${entry}" is not key=value`, { hint: 'write tags as --tag team=custody' });
+      throw new CosignerError('INVALID_OPTION', `${origin}: tag "${entry}" is not key=value`, {
+        hint: 'write tags as --tag team=custody',
+      });
     }
     tags[entry.slice(0, at)] = entry.slice(at + 1);
   }
@@ -105,7 +119,9 @@ function coerce(setting: Setting, raw: unknown, origin: string): unknown {
     case 'int': {
       const text = String(raw).trim();
       if (!/^-?\d+$/.test(text)) {
-        throw new CosignerError('INVALID_OPTION', `${origin}: must be an integer (got ${JSON.stringify(text)})`, { hint: `set ${setting.flag} ${setting.arg ?? ''} to a whole number` });
+        throw new CosignerError('INVALID_OPTION', `${origin}: must be an integer (got ${JSON.stringify(text)})`, {
+          hint: `set ${setting.flag} ${setting.arg ?? ''} to a whole number`,
+        });
       }
       return Number(text);
     }
@@ -114,12 +130,27 @@ function coerce(setting: Setting, raw: unknown, origin: string): unknown {
       const text = String(raw).trim().toLowerCase();
       if (['1', 'true', 'yes', 'on'].includes(text)) return true;
       if (['0', 'false', 'no', 'off'].includes(text)) return false;
-      throw new CosignerError('INVALID_OPTION', `${origin}: must be true or false (got ${JSON.stringify(text)})`, { hint: `use ${setting.env}=true or ${setting.env}=false` });
+      throw new CosignerError('INVALID_OPTION', `${origin}: must be true or false (got ${JSON.stringify(text)})`, {
+        hint: `use ${setting.env}=true or ${setting.env}=false`,
+      });
     }
     case 'list':
-      return Array.isArray(raw) ? raw.map(String) : String(raw).split(',').map((s) => s.trim()).filter(Boolean);
+      return Array.isArray(raw)
+        ? raw.map(String)
+        : String(raw)
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean);
     case 'tags':
-      return parseTags(Array.isArray(raw) ? raw.map(String) : String(raw).split(',').map((s) => s.trim()).filter(Boolean), origin);
+      return parseTags(
+        Array.isArray(raw)
+          ? raw.map(String)
+          : String(raw)
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean),
+        origin,
+      );
   }
 }
 
@@ -185,13 +216,22 @@ function configError(error: z.ZodError, origin: string, document: ConfigLayer): 
       context: { keys: unknown },
     });
   }
-  const problems = error.issues.map((issue) => ({ ...describeIssue(issue, document, configSchema), set: howToSet(issue.path) }));
+  const problems = error.issues.map((issue) => ({
+    ...describeIssue(issue, document, configSchema),
+    set: howToSet(issue.path),
+  }));
   const first = problems[0]!;
-  const hint = first.set ? `set it with ${first.set}, or edit the config file` : 'edit the config file, or re-create it with `cosigner-cli init`';
-  return new CosignerError('CONFIG_INVALID', `${origin}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, {
-    hint,
-    context: { problems },
-  });
+  const hint = first.set
+    ? `set it with ${first.set}, or edit the config file`
+    : 'edit the config file, or re-create it with `cosigner-cli init`';
+  return new CosignerError(
+    'CONFIG_INVALID',
+    `${origin}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+    {
+      hint,
+      context: { problems },
+    },
+  );
 }
 
 /** Load and validate the config with the full precedence chain. */
@@ -210,13 +250,20 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   for (const p of flattenPaths(file ?? {})) sources[p] = 'file';
   for (const p of fromEnv.paths) sources[p] = 'env';
   for (const p of fromFlags.paths) sources[p] = 'flag';
-  const config = validateConfig(mergeLayers(file, fromEnv.layer, fromFlags.layer), file ? `config ${path}` : 'configuration');
+  const config = validateConfig(
+    mergeLayers(file, fromEnv.layer, fromFlags.layer),
+    file ? `config ${path}` : 'configuration',
+  );
   return { config, path, fileExists: file !== undefined, sources };
 }
 
 function flattenPaths(layer: ConfigLayer, prefix = ''): string[] {
   return Object.entries(layer).flatMap(([key, value]) => {
     const path = prefix ? `${prefix}.${key}` : key;
-    return isPlainObject(value) && key !== 'tags' ? flattenPaths(value, path) : key === 'schemaVersion' || key === '$schema' ? [] : [path];
+    return isPlainObject(value) && key !== 'tags'
+      ? flattenPaths(value, path)
+      : key === 'schemaVersion' || key === '$schema'
+        ? []
+        : [path];
   });
 }

@@ -10,7 +10,15 @@
 import { stat } from 'node:fs/promises';
 import { fireblocksPreset, isFireblocksEnv } from '../enclave/fireblocks-presets.js';
 import { fail } from '../errors.js';
-import { envLayer, flagLayer, mergeLayers, readConfigFile, validateConfig, type ConfigLayer, type LoadedConfig } from './load.js';
+import {
+  envLayer,
+  flagLayer,
+  mergeLayers,
+  readConfigFile,
+  validateConfig,
+  type ConfigLayer,
+  type LoadedConfig,
+} from './load.js';
 import { pcr8FileForm, saveConfigLayer } from './save.js';
 import type { CosignerConfig } from './schema.js';
 import { SETTINGS } from './settings.js';
@@ -28,10 +36,26 @@ export interface ConfiguredPcr8 {
 
 /** The PCR8 values a (validated) config admits: fireblocks.pcr8, else the preset of fireblocks.env. */
 export function configuredPcr8(fireblocks: CosignerConfig['fireblocks']): ConfiguredPcr8 {
-  if (fireblocks.pcr8 !== undefined) return { values: [...fireblocks.pcr8], source: 'config', env: fireblocks.env, label: 'fireblocks.pcr8 in the config' };
-  if (fireblocks.env === 'custom') fail('PCR_SOURCE_MISSING', 'a custom Fireblocks environment needs pcr8', 'set --pcr8 <hex> or fireblocks.pcr8 in the config');
+  if (fireblocks.pcr8 !== undefined)
+    return {
+      values: [...fireblocks.pcr8],
+      source: 'config',
+      env: fireblocks.env,
+      label: 'fireblocks.pcr8 in the config',
+    };
+  if (fireblocks.env === 'custom')
+    fail(
+      'PCR_SOURCE_MISSING',
+      'a custom Fireblocks environment needs pcr8',
+      'set --pcr8 <hex> or fireblocks.pcr8 in the config',
+    );
   const preset = fireblocksPreset(fireblocks.env);
-  return { values: [preset.pcr8], source: 'fireblocks-preset', env: preset.env, label: `Fireblocks ${preset.label} preset` };
+  return {
+    values: [preset.pcr8],
+    source: 'fireblocks-preset',
+    env: preset.env,
+    label: `Fireblocks ${preset.label} preset`,
+  };
 }
 
 /** The config a command loaded, as far as recording into its file needs it. */
@@ -84,7 +108,15 @@ export async function planPcr8Record(ref: ConfigFileRef, list: readonly string[]
   // Flags last one run; environment variables stay in the shell and keep overriding the record.
   const overrides = PCR8_SETTINGS.filter(({ path }) => ref.sources[path] === 'env').map(({ env }) => env);
   const file = ref.fileExists ? await readConfigFile(ref.path) : undefined;
-  if (file === undefined) return { path: ref.path, status: 'no-file', before: [], after: [...list], fileValue: pcr8FileForm(list), overrides };
+  if (file === undefined)
+    return {
+      path: ref.path,
+      status: 'no-file',
+      before: [],
+      after: [...list],
+      fileValue: pcr8FileForm(list),
+      overrides,
+    };
   const fireblocks = readLayer(file['fireblocks']);
   const fileEnv = typeof fireblocks['env'] === 'string' ? fireblocks['env'] : 'global';
   const presetOf = (env: string) => (isFireblocksEnv(env) ? fireblocksPreset(env).pcr8 : undefined);
@@ -92,8 +124,16 @@ export async function planPcr8Record(ref: ConfigFileRef, list: readonly string[]
   if (sameSet(before, list)) return { path: ref.path, status: 'unchanged', before, after: before, overrides };
   // The preset is left implicit only when both the file's and this run's environment publish it.
   const preset = presetOf(fileEnv);
-  const implicit = preset !== undefined && ref.config.fireblocks.env === fileEnv && list.length === 1 && list[0] === preset;
-  return { path: ref.path, status: 'change', before, after: [...list], ...(implicit ? {} : { fileValue: pcr8FileForm(list) }), overrides };
+  const implicit =
+    preset !== undefined && ref.config.fireblocks.env === fileEnv && list.length === 1 && list[0] === preset;
+  return {
+    path: ref.path,
+    status: 'change',
+    before,
+    after: [...list],
+    ...(implicit ? {} : { fileValue: pcr8FileForm(list) }),
+    overrides,
+  };
 }
 
 /**
@@ -103,7 +143,13 @@ export async function planPcr8Record(ref: ConfigFileRef, list: readonly string[]
  */
 export async function writePcr8Record(ref: ConfigFileRef, record: Pcr8Record): Promise<void> {
   if (record.status !== 'change') return;
-  const file = (await readConfigFile(ref.path)) ?? fail('CONFIG_NOT_FOUND', `the config ${ref.path} disappeared before the PCR8 list could be recorded`, `restore it, then set fireblocks.pcr8 to ${JSON.stringify(record.fileValue ?? record.after)}`);
+  const file =
+    (await readConfigFile(ref.path)) ??
+    fail(
+      'CONFIG_NOT_FOUND',
+      `the config ${ref.path} disappeared before the PCR8 list could be recorded`,
+      `restore it, then set fireblocks.pcr8 to ${JSON.stringify(record.fileValue ?? record.after)}`,
+    );
   const layer = structuredClone(file);
   const fireblocks = { ...readLayer(layer['fireblocks']) };
   if (record.fileValue === undefined) delete fireblocks['pcr8'];
@@ -120,6 +166,7 @@ export function pcr8RecordLines(record: Pcr8Record): string[] {
   const lines = [`config ${record.path}: fireblocks.pcr8`];
   for (const value of record.after) lines.push(`${record.before.includes(value) ? ' ' : '+'} ${value}`);
   for (const value of record.before) if (!record.after.includes(value)) lines.push(`- ${value}`);
-  if (record.fileValue === undefined) lines.push('  (written as the preset of fireblocks.env: fireblocks.pcr8 is removed)');
+  if (record.fileValue === undefined)
+    lines.push('  (written as the preset of fireblocks.env: fireblocks.pcr8 is removed)');
   return lines;
 }

@@ -15,7 +15,11 @@ export function serializeConfig(config: CosignerConfig): string {
   const { $schema: _ignored, schemaVersion: _version, ...rest } = config;
   const { fireblocks } = rest;
   // Overwriting the key keeps its place in the object, so the file's key order is unchanged.
-  const file = { schemaVersion: CONFIG_SCHEMA_VERSION, ...rest, fireblocks: fireblocks.pcr8 === undefined ? fireblocks : { ...fireblocks, pcr8: pcr8FileForm(fireblocks.pcr8) } };
+  const file = {
+    schemaVersion: CONFIG_SCHEMA_VERSION,
+    ...rest,
+    fireblocks: fireblocks.pcr8 === undefined ? fireblocks : { ...fireblocks, pcr8: pcr8FileForm(fireblocks.pcr8) },
+  };
   return `${JSON.stringify(file, null, 2)}\n`;
 }
 

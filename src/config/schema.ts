@@ -20,7 +20,8 @@ const PCR_RE = /^[0-9a-fA-F]{96}$/;
 const REGION_RE = /^[a-z]{2}(?:-gov)?-[a-z]+-\d$/;
 const IAM_ARN_RE = /^arn:aws[a-z-]*:iam::\d{12}:(?:root|user\/[\w+=,.@/-]+|role\/[\w+=,.@/-]+)$/;
 // A key id (UUID, or mrk- and 32 hex for a multi-Region key), optionally as a key ARN.
-const KMS_KEY_RE = /^(?:arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/)?(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
+const KMS_KEY_RE =
+  /^(?:arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/)?(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
 const BUCKET_RE = /^(?!xn--)(?!.*-s3alias$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const ROLE_NAME_RE = /^[\w+=,.@-]{1,64}$/;
 const POLICY_ARN_RE = /^arn:aws[a-z-]*:iam::(?:\d{12}|aws):policy\/[\w+=,.@/-]+$/;
@@ -85,28 +86,53 @@ const networkSchema = z
      */
     mode: z
       .enum(NETWORK_MODES)
-      .describe('How the host reaches Fireblocks, KMS, S3 and SSM: existing (the VPC/subnet given or the default VPC; needs a route out through NAT, provision refuses otherwise), public-ip (a public IPv4 address, no ingress), managed (provision creates a VPC with a private subnet, a NAT gateway and VPC endpoints). Default: existing, or public-ip when publicIp is true.')
+      .describe(
+        'How the host reaches Fireblocks, KMS, S3 and SSM: existing (the VPC/subnet given or the default VPC; needs a route out through NAT, provision refuses otherwise), public-ip (a public IPv4 address, no ingress), managed (provision creates a VPC with a private subnet, a NAT gateway and VPC endpoints). Default: existing, or public-ip when publicIp is true.',
+      )
       .optional(),
     /** VPC to use ("existing" and "public-ip"); the default VPC when absent. */
-    vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id such as vpc-0abc1234').optional(),
+    vpcId: z
+      .string()
+      .regex(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id such as vpc-0abc1234')
+      .optional(),
     /** Subnet for the host; one of the VPC's subnets where the instance type is offered when absent. */
-    subnetId: z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'must be a subnet id such as subnet-0abc1234').optional(),
+    subnetId: z
+      .string()
+      .regex(/^subnet-[0-9a-f]{8,17}$/, 'must be a subnet id such as subnet-0abc1234')
+      .optional(),
     /**
      * The earlier spelling of mode "public-ip": true means network.mode "public-ip" (false is the
      * default, "existing"). Still read; `cosigner-cli init` rewrites it as network.mode.
      */
-    publicIp: z.boolean().describe('The earlier spelling of mode "public-ip": true means network.mode public-ip. Still read; cosigner-cli init rewrites it as network.mode.').optional(),
+    publicIp: z
+      .boolean()
+      .describe(
+        'The earlier spelling of mode "public-ip": true means network.mode public-ip. Still read; cosigner-cli init rewrites it as network.mode.',
+      )
+      .optional(),
   })
   .superRefine((value, ctx) => {
     if (value.publicIp === true && value.mode !== undefined && value.mode !== 'public-ip') {
-      ctx.addIssue({ code: 'custom', path: ['mode'], message: `is ${value.mode}, but network.publicIp true (the earlier spelling of mode public-ip) says otherwise: drop network.publicIp / --public-ip` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mode'],
+        message: `is ${value.mode}, but network.publicIp true (the earlier spelling of mode public-ip) says otherwise: drop network.publicIp / --public-ip`,
+      });
     }
     if (value.mode === 'managed' && (value.vpcId !== undefined || value.subnetId !== undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['mode'], message: 'managed creates its own VPC and subnet: drop network.vpcId and network.subnetId, or choose mode existing' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mode'],
+        message:
+          'managed creates its own VPC and subnet: drop network.vpcId and network.subnetId, or choose mode existing',
+      });
     }
   })
   // publicIp is folded into mode: the rest of the tool reads mode only.
-  .transform(({ publicIp, mode, ...rest }) => ({ ...rest, mode: mode ?? (publicIp === true ? ('public-ip' as const) : ('existing' as const)) }));
+  .transform(({ publicIp, mode, ...rest }) => ({
+    ...rest,
+    mode: mode ?? (publicIp === true ? ('public-ip' as const) : ('existing' as const)),
+  }));
 
 const instanceSchema = z.strictObject({
   /** @default "c5.xlarge" */
@@ -147,7 +173,9 @@ const kmsSchema = z.strictObject({
    * Grants of the key accepted by id. A grant gives its grantee the granted operations without the
    * key policy (so without the attestation condition); any grant not named here is refused.
    */
-  acceptedGrants: z.array(z.string().regex(/^[0-9a-f]{64}$/, 'must be a KMS grant id (64 hexadecimal characters)')).default([]),
+  acceptedGrants: z
+    .array(z.string().regex(/^[0-9a-f]{64}$/, 'must be a KMS grant id (64 hexadecimal characters)'))
+    .default([]),
 });
 
 const s3Schema = z.strictObject({

@@ -41,14 +41,20 @@ export interface AttestationIssuer {
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
-const ORG: NameSpec = [['C', 'US'], ['O', 'cosigner-cli simulated Nitro'], ['OU', 'sandbox']];
+const ORG: NameSpec = [
+  ['C', 'US'],
+  ['O', 'cosigner-cli simulated Nitro'],
+  ['OU', 'sandbox'],
+];
 
-const newKey = (): { publicKey: KeyObject; privateKey: KeyObject } => generateKeyPairSync('ec', { namedCurve: 'secp384r1' });
+const newKey = (): { publicKey: KeyObject; privateKey: KeyObject } =>
+  generateKeyPairSync('ec', { namedCurve: 'secp384r1' });
 
 /** Create an issuer with a fresh key and certificate chain. */
 export function createAttestationIssuer(options: AttestationIssuerOptions): AttestationIssuer {
   const validityDays = options.validityDays ?? 30;
-  if (Number.isNaN(options.now.getTime()) || !(validityDays > 0)) fail('INTERNAL', 'attestation issuer needs a valid time and a positive validity');
+  if (Number.isNaN(options.now.getTime()) || !(validityDays > 0))
+    fail('INTERNAL', 'attestation issuer needs a valid time and a positive validity');
   const notBefore = new Date(options.now.getTime() - HOUR_MS);
   const notAfter = new Date(options.now.getTime() + validityDays * DAY_MS);
 
@@ -58,9 +64,31 @@ export function createAttestationIssuer(options: AttestationIssuerOptions): Atte
   const rootName: NameSpec = [...ORG, ['CN', 'simulated.nitro-enclaves']];
   const intermediateName: NameSpec = [...ORG, ['CN', 'zonal.simulated.nitro-enclaves']];
   const leafName: NameSpec = [...ORG, ['CN', 'enclave.simulated.nitro-enclaves']];
-  const rootCertificateDer = buildCertificate({ subject: rootName, publicKey: root.publicKey, signingKey: root.privateKey, notBefore, notAfter, isCA: true });
-  const intermediateCertificateDer = buildCertificate({ subject: intermediateName, issuer: rootName, publicKey: intermediate.publicKey, signingKey: root.privateKey, notBefore, notAfter, isCA: true });
-  const leafCertificateDer = buildCertificate({ subject: leafName, issuer: intermediateName, publicKey: leaf.publicKey, signingKey: intermediate.privateKey, notBefore, notAfter });
+  const rootCertificateDer = buildCertificate({
+    subject: rootName,
+    publicKey: root.publicKey,
+    signingKey: root.privateKey,
+    notBefore,
+    notAfter,
+    isCA: true,
+  });
+  const intermediateCertificateDer = buildCertificate({
+    subject: intermediateName,
+    issuer: rootName,
+    publicKey: intermediate.publicKey,
+    signingKey: root.privateKey,
+    notBefore,
+    notAfter,
+    isCA: true,
+  });
+  const leafCertificateDer = buildCertificate({
+    subject: leafName,
+    issuer: intermediateName,
+    publicKey: leaf.publicKey,
+    signingKey: intermediate.privateKey,
+    notBefore,
+    notAfter,
+  });
 
   return {
     rootCertificateDer,
@@ -72,7 +100,8 @@ export function createAttestationIssuer(options: AttestationIssuerOptions): Atte
       for (let i = 0; i < 16; i++) registers.set(i, new Uint8Array(PCR_BYTES));
       for (const [key, value] of Object.entries(mintOptions.pcrs)) {
         const index = Number(key);
-        if (!Number.isInteger(index) || index < 0 || index > 31) fail('PCR_INVALID', `invalid PCR index ${key}`, 'use register indexes 0 to 31');
+        if (!Number.isInteger(index) || index < 0 || index > 31)
+          fail('PCR_INVALID', `invalid PCR index ${key}`, 'use register indexes 0 to 31');
         registers.set(index, fromHex(normalizePCR(value)) as Uint8Array);
       }
       const payload = attestationPayloadMap({

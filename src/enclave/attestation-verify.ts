@@ -7,7 +7,13 @@ import { parseAttestationDocument, type AttestationDocument } from './attestatio
 import { AWS_NITRO_ROOT_G1_DER, certificateFingerprint } from './aws-nitro-root.js';
 import { verifyCoseSign1 } from './cose.js';
 import { isZeroPCR, normalizePCR, pcrEquals } from './pcr.js';
-import { certificateValidity, formatName, parseCertificate, verifyCertificateSignature, type Certificate } from './x509.js';
+import {
+  certificateValidity,
+  formatName,
+  parseCertificate,
+  verifyCertificateSignature,
+  type Certificate,
+} from './x509.js';
 
 export interface VerifyAttestationOptions {
   /** The verification time; validity windows are checked against it. Never read from a clock here. */
@@ -65,7 +71,10 @@ function parseChainCertificate(der: Uint8Array, position: string): Certificate {
   try {
     return parseCertificate(der);
   } catch (error) {
-    throw new CosignerError('ATTESTATION_CHAIN_INVALID', `${position} certificate is malformed`, { hint: HINT_CHAIN, cause: error });
+    throw new CosignerError('ATTESTATION_CHAIN_INVALID', `${position} certificate is malformed`, {
+      hint: HINT_CHAIN,
+      cause: error,
+    });
   }
 }
 
@@ -74,17 +83,26 @@ function parseChainCertificate(der: Uint8Array, position: string): Certificate {
 // certificate but the leaf is a CA.
 function verifyChain(document: AttestationDocument, root: Uint8Array): Certificate[] {
   if (!bytesEqual(document.cabundle[0] as Uint8Array, root)) {
-    fail('ATTESTATION_ROOT_UNTRUSTED', 'the attestation document does not chain to the trusted root', `its root has SHA-256 ${certificateFingerprint(document.cabundle[0] as Uint8Array)}; only documents from the AWS Nitro hypervisor are trusted`);
+    fail(
+      'ATTESTATION_ROOT_UNTRUSTED',
+      'the attestation document does not chain to the trusted root',
+      `its root has SHA-256 ${certificateFingerprint(document.cabundle[0] as Uint8Array)}; only documents from the AWS Nitro hypervisor are trusted`,
+    );
   }
   const ders = [...document.cabundle, document.certificate];
-  const chain = ders.map((der, i) => parseChainCertificate(der, i === 0 ? 'root' : i === ders.length - 1 ? 'leaf' : `cabundle[${i}]`));
+  const chain = ders.map((der, i) =>
+    parseChainCertificate(der, i === 0 ? 'root' : i === ders.length - 1 ? 'leaf' : `cabundle[${i}]`),
+  );
   for (let i = 1; i < chain.length; i++) {
     const issuer = chain[i - 1] as Certificate;
     const subject = chain[i] as Certificate;
     const name = formatName(subject.subject);
-    if (!issuer.isCA) fail('ATTESTATION_CHAIN_INVALID', `${formatName(issuer.subject)} is not a CA certificate`, HINT_CHAIN);
-    if (!bytesEqual(subject.issuerDer, issuer.subjectDer)) fail('ATTESTATION_CHAIN_INVALID', `${name} is not issued by ${formatName(issuer.subject)}`, HINT_CHAIN);
-    if (!verifyCertificateSignature(subject, issuer.publicKey)) fail('ATTESTATION_CHAIN_INVALID', `the signature on ${name} does not verify`, HINT_CHAIN);
+    if (!issuer.isCA)
+      fail('ATTESTATION_CHAIN_INVALID', `${formatName(issuer.subject)} is not a CA certificate`, HINT_CHAIN);
+    if (!bytesEqual(subject.issuerDer, issuer.subjectDer))
+      fail('ATTESTATION_CHAIN_INVALID', `${name} is not issued by ${formatName(issuer.subject)}`, HINT_CHAIN);
+    if (!verifyCertificateSignature(subject, issuer.publicKey))
+      fail('ATTESTATION_CHAIN_INVALID', `the signature on ${name} does not verify`, HINT_CHAIN);
   }
   return chain;
 }
@@ -92,7 +110,11 @@ function verifyChain(document: AttestationDocument, root: Uint8Array): Certifica
 // signature: the COSE_Sign1 verifies (ES384) with the leaf certificate's key.
 function verifySignature(document: AttestationDocument, leafKey: KeyObject): void {
   if (!verifyCoseSign1(document.cose, leafKey)) {
-    fail('ATTESTATION_SIGNATURE_INVALID', 'the attestation document signature does not verify with its certificate', 'the document was altered after the enclave produced it');
+    fail(
+      'ATTESTATION_SIGNATURE_INVALID',
+      'the attestation document signature does not verify with its certificate',
+      'the document was altered after the enclave produced it',
+    );
   }
 }
 
@@ -102,10 +124,18 @@ function verifyValidity(chain: readonly Certificate[], now: Date): void {
     const state = certificateValidity(certificate, now);
     const name = formatName(certificate.subject);
     if (state === 'expired') {
-      fail('ATTESTATION_EXPIRED', `certificate ${name} expired at ${certificate.notAfter.toISOString()} (checked at ${now.toISOString()})`, 'request a fresh attestation document, or pass --at with the time the document was produced');
+      fail(
+        'ATTESTATION_EXPIRED',
+        `certificate ${name} expired at ${certificate.notAfter.toISOString()} (checked at ${now.toISOString()})`,
+        'request a fresh attestation document, or pass --at with the time the document was produced',
+      );
     }
     if (state === 'not-yet-valid') {
-      fail('ATTESTATION_NOT_YET_VALID', `certificate ${name} is valid only from ${certificate.notBefore.toISOString()} (checked at ${now.toISOString()})`, 'check the clock, or pass --at with the time the document was produced');
+      fail(
+        'ATTESTATION_NOT_YET_VALID',
+        `certificate ${name} is valid only from ${certificate.notBefore.toISOString()} (checked at ${now.toISOString()})`,
+        'check the clock, or pass --at with the time the document was produced',
+      );
     }
   }
 }
@@ -116,14 +146,21 @@ function verifyPcrs(document: AttestationDocument, expected: Record<number, stri
   const mismatches: { index: number; expected: string; actual: string | null }[] = [];
   const entries = Object.entries(expected);
   for (const [key, value] of entries) {
-    if (!/^(0|[1-9]\d?)$/.test(key) || Number(key) > 31) fail('PCR_INVALID', `invalid PCR index ${JSON.stringify(key)}`, 'use register indexes 0 to 31');
+    if (!/^(0|[1-9]\d?)$/.test(key) || Number(key) > 31)
+      fail('PCR_INVALID', `invalid PCR index ${JSON.stringify(key)}`, 'use register indexes 0 to 31');
     const index = Number(key);
     const want = normalizePCR(value);
     const actual = document.pcrs.get(index);
-    if (actual === undefined || !pcrEquals(actual, want)) mismatches.push({ index, expected: want, actual: actual ?? null });
+    if (actual === undefined || !pcrEquals(actual, want))
+      mismatches.push({ index, expected: want, actual: actual ?? null });
   }
   if (mismatches.length > 0) {
-    fail('ATTESTATION_PCR_MISMATCH', `PCR${mismatches.map((m) => m.index).join(', PCR')} ${mismatches.length === 1 ? 'does' : 'do'} not match`, 'the enclave runs a different image, signer, role or instance than expected', { context: { mismatches } });
+    fail(
+      'ATTESTATION_PCR_MISMATCH',
+      `PCR${mismatches.map((m) => m.index).join(', PCR')} ${mismatches.length === 1 ? 'does' : 'do'} not match`,
+      'the enclave runs a different image, signer, role or instance than expected',
+      { context: { mismatches } },
+    );
   }
   return entries.map(([key]) => `PCR${key}`).join(', ');
 }
@@ -135,17 +172,24 @@ function verifyPcrs(document: AttestationDocument, expected: Record<number, stri
  * ATTESTATION_EXPIRED, ATTESTATION_NOT_YET_VALID, ATTESTATION_DEBUG_MODE, ATTESTATION_PCR_MISMATCH,
  * ATTESTATION_NONCE_MISMATCH, or a parse error).
  */
-export function verifyAttestationDocument(bytes: Uint8Array, options: VerifyAttestationOptions): AttestationVerification {
+export function verifyAttestationDocument(
+  bytes: Uint8Array,
+  options: VerifyAttestationOptions,
+): AttestationVerification {
   const steps: AttestationStep[] = [];
   const now = options.now;
-  if (Number.isNaN(now.getTime())) fail('INVALID_OPTION', 'the verification time is not a valid date', 'pass an ISO 8601 time');
+  if (Number.isNaN(now.getTime()))
+    fail('INVALID_OPTION', 'the verification time is not a valid date', 'pass an ISO 8601 time');
 
   const document = parseAttestationDocument(bytes);
   steps.push({ name: 'parse', detail: `COSE_Sign1 ES384, module ${document.moduleId}, ${document.pcrs.size} PCRs` });
 
   const root = options.rootCertificate ?? AWS_NITRO_ROOT_G1_DER;
   const chain = verifyChain(document, root);
-  steps.push({ name: 'chain', detail: `${chain.length} certificates from the root with SHA-256 ${certificateFingerprint(root)}` });
+  steps.push({
+    name: 'chain',
+    detail: `${chain.length} certificates from the root with SHA-256 ${certificateFingerprint(root)}`,
+  });
 
   const leaf = chain[chain.length - 1] as Certificate;
   verifySignature(document, leaf.publicKey);
@@ -154,14 +198,24 @@ export function verifyAttestationDocument(bytes: Uint8Array, options: VerifyAtte
   verifyValidity(chain, now);
   const validFrom = new Date(Math.max(...chain.map((c) => c.notBefore.getTime())));
   const validUntil = new Date(Math.min(...chain.map((c) => c.notAfter.getTime())));
-  steps.push({ name: 'validity', detail: `every certificate valid at ${now.toISOString()} (chain valid ${validFrom.toISOString()} to ${validUntil.toISOString()})` });
+  steps.push({
+    name: 'validity',
+    detail: `every certificate valid at ${now.toISOString()} (chain valid ${validFrom.toISOString()} to ${validUntil.toISOString()})`,
+  });
 
   // debug-mode: PCR0, PCR1 and PCR2 all zero means the enclave ran with --debug-mode (spec §2.5).
   const debugMode = [0, 1, 2].every((i) => isZeroPCR(document.pcrs.get(i) ?? ''));
   if (debugMode && options.allowDebugMode !== true) {
-    fail('ATTESTATION_DEBUG_MODE', 'the attestation document comes from a debug-mode enclave (PCR0, PCR1 and PCR2 are zero)', 'run the enclave without --debug-mode; a debug enclave cannot be trusted with keys');
+    fail(
+      'ATTESTATION_DEBUG_MODE',
+      'the attestation document comes from a debug-mode enclave (PCR0, PCR1 and PCR2 are zero)',
+      'run the enclave without --debug-mode; a debug enclave cannot be trusted with keys',
+    );
   }
-  steps.push({ name: 'debug-mode', detail: debugMode ? 'DEBUG MODE: PCR0, PCR1 and PCR2 are zero (allowed by the caller)' : 'not a debug-mode enclave' });
+  steps.push({
+    name: 'debug-mode',
+    detail: debugMode ? 'DEBUG MODE: PCR0, PCR1 and PCR2 are zero (allowed by the caller)' : 'not a debug-mode enclave',
+  });
 
   if (options.expectedPcrs !== undefined) {
     const checked = verifyPcrs(document, options.expectedPcrs);
@@ -171,7 +225,13 @@ export function verifyAttestationDocument(bytes: Uint8Array, options: VerifyAtte
   // nonce: the document answers this request, not an earlier one (constant-time comparison).
   if (options.expectedNonce !== undefined) {
     if (document.nonce === null || !bytesEqual(document.nonce, options.expectedNonce)) {
-      fail('ATTESTATION_NONCE_MISMATCH', document.nonce === null ? 'the attestation document carries no nonce' : 'the attestation document nonce does not match', 'request a fresh document with the expected nonce; a replayed document cannot be trusted');
+      fail(
+        'ATTESTATION_NONCE_MISMATCH',
+        document.nonce === null
+          ? 'the attestation document carries no nonce'
+          : 'the attestation document nonce does not match',
+        'request a fresh document with the expected nonce; a replayed document cannot be trusted',
+      );
     }
     steps.push({ name: 'nonce', detail: `nonce matches (${document.nonce.length} bytes)` });
   }
@@ -179,7 +239,12 @@ export function verifyAttestationDocument(bytes: Uint8Array, options: VerifyAtte
   return {
     document,
     debugMode,
-    chain: chain.map((c) => ({ subject: formatName(c.subject), notBefore: c.notBefore, notAfter: c.notAfter, sha256: certificateFingerprint(c.der) })),
+    chain: chain.map((c) => ({
+      subject: formatName(c.subject),
+      notBefore: c.notBefore,
+      notAfter: c.notAfter,
+      sha256: certificateFingerprint(c.der),
+    })),
     validFrom,
     validUntil,
     steps,

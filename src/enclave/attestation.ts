@@ -35,10 +35,24 @@ export const ATTESTATION_ALG = -35;
 /** Limits from the AWS attestation document specification (spec §6.2). */
 export const ATTESTATION_LIMITS = { publicKey: 1024, userData: 512, nonce: 512, pcrs: 32, cabundle: 32 } as const;
 
-const KEYS = new Set(['module_id', 'digest', 'timestamp', 'pcrs', 'certificate', 'cabundle', 'public_key', 'user_data', 'nonce']);
+const KEYS = new Set([
+  'module_id',
+  'digest',
+  'timestamp',
+  'pcrs',
+  'certificate',
+  'cabundle',
+  'public_key',
+  'user_data',
+  'nonce',
+]);
 
 function malformed(what: string): never {
-  return fail('ATTESTATION_MALFORMED', `malformed attestation document: ${what}`, 'pass the raw attestation document (CBOR COSE_Sign1) exactly as the enclave produced it');
+  return fail(
+    'ATTESTATION_MALFORMED',
+    `malformed attestation document: ${what}`,
+    'pass the raw attestation document (CBOR COSE_Sign1) exactly as the enclave produced it',
+  );
 }
 
 function optionalBytes(payload: Map<unknown, unknown>, key: string, limit: number): Uint8Array | null {
@@ -50,11 +64,14 @@ function optionalBytes(payload: Map<unknown, unknown>, key: string, limit: numbe
 }
 
 function readPcrs(value: unknown): Map<number, string> {
-  if (!(value instanceof Map) || value.size === 0 || value.size > ATTESTATION_LIMITS.pcrs) malformed(`pcrs must map 1 to ${ATTESTATION_LIMITS.pcrs} registers`);
+  if (!(value instanceof Map) || value.size === 0 || value.size > ATTESTATION_LIMITS.pcrs)
+    malformed(`pcrs must map 1 to ${ATTESTATION_LIMITS.pcrs} registers`);
   const pcrs = new Map<number, string>();
   for (const [index, digest] of value as Map<unknown, unknown>) {
-    if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= ATTESTATION_LIMITS.pcrs) malformed('pcr index out of range');
-    if (!(digest instanceof Uint8Array) || digest.length !== PCR_BYTES) malformed(`pcr ${index} is not ${PCR_BYTES} bytes`);
+    if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= ATTESTATION_LIMITS.pcrs)
+      malformed('pcr index out of range');
+    if (!(digest instanceof Uint8Array) || digest.length !== PCR_BYTES)
+      malformed(`pcr ${index} is not ${PCR_BYTES} bytes`);
     pcrs.set(index, toHex(digest));
   }
   return new Map([...pcrs].sort(([a], [b]) => a - b));
@@ -79,11 +96,13 @@ export function parseAttestationDocument(bytes: Uint8Array): AttestationDocument
   if (typeof moduleId !== 'string' || moduleId.length === 0) malformed('module_id is missing or empty');
   if (fields.get('digest') !== 'SHA384') malformed('digest is not SHA384');
   const timestamp = fields.get('timestamp');
-  if (typeof timestamp !== 'number' || !Number.isSafeInteger(timestamp) || timestamp <= 0) malformed('timestamp is not a positive integer');
+  if (typeof timestamp !== 'number' || !Number.isSafeInteger(timestamp) || timestamp <= 0)
+    malformed('timestamp is not a positive integer');
   const certificate = fields.get('certificate');
   if (!(certificate instanceof Uint8Array) || certificate.length === 0) malformed('certificate is not a byte string');
   const cabundle = fields.get('cabundle');
-  if (!Array.isArray(cabundle) || cabundle.length === 0 || cabundle.length > ATTESTATION_LIMITS.cabundle) malformed('cabundle must hold 1 to 32 certificates');
+  if (!Array.isArray(cabundle) || cabundle.length === 0 || cabundle.length > ATTESTATION_LIMITS.cabundle)
+    malformed('cabundle must hold 1 to 32 certificates');
   for (const entry of cabundle) {
     if (!(entry instanceof Uint8Array) || entry.length === 0) malformed('cabundle entry is not a byte string');
   }

@@ -33,7 +33,12 @@ export function certificateFingerprint(der: Uint8Array): string {
 export function loadPinnedRoot(base64: string, sha256: string): Uint8Array {
   const der = new Uint8Array(Buffer.from(base64, 'base64'));
   const actual = certificateFingerprint(der);
-  if (actual !== sha256) fail('INTERNAL', `pinned root certificate fingerprint mismatch: ${actual}`, 'the build is corrupt; reinstall cosigner-cli');
+  if (actual !== sha256)
+    fail(
+      'INTERNAL',
+      `pinned root certificate fingerprint mismatch: ${actual}`,
+      'the build is corrupt; reinstall cosigner-cli',
+    );
   return der;
 }
 

@@ -24,7 +24,11 @@ export class ByteCursor {
 
   #take(count: number): number {
     if (count > this.remaining) {
-      fail(this.#code, `${this.#what} is truncated: needs ${count} bytes at offset ${this.#offset}, ${this.remaining} left`, 'the file is incomplete or damaged; copy it again');
+      fail(
+        this.#code,
+        `${this.#what} is truncated: needs ${count} bytes at offset ${this.#offset}, ${this.remaining} left`,
+        'the file is incomplete or damaged; copy it again',
+      );
     }
     const at = this.#offset;
     this.#offset += count;

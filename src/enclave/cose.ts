@@ -26,7 +26,11 @@ export interface CoseSign1 {
 }
 
 function invalid(what: string): never {
-  return fail('COSE_INVALID', `invalid COSE_Sign1: ${what}`, 'the signed document is damaged or not a COSE_Sign1 structure');
+  return fail(
+    'COSE_INVALID',
+    `invalid COSE_Sign1: ${what}`,
+    'the signed document is damaged or not a COSE_Sign1 structure',
+  );
 }
 
 /**
@@ -71,7 +75,12 @@ export function verifyCoseSign1(cose: CoseSign1, publicKey: KeyObject): boolean 
   if (publicKey.asymmetricKeyDetails?.namedCurve !== algorithm.curve) return false;
   if (cose.signature.length !== algorithm.signatureBytes) return false;
   try {
-    return cryptoVerify(algorithm.hash, coseSigStructure(cose.protectedBytes, cose.payload), { key: publicKey, dsaEncoding: 'ieee-p1363' }, cose.signature);
+    return cryptoVerify(
+      algorithm.hash,
+      coseSigStructure(cose.protectedBytes, cose.payload),
+      { key: publicKey, dsaEncoding: 'ieee-p1363' },
+      cose.signature,
+    );
   } catch {
     return false;
   }
@@ -81,9 +90,13 @@ export function verifyCoseSign1(cose: CoseSign1, publicKey: KeyObject): boolean 
 export function signCoseSign1(payload: Uint8Array, privateKey: KeyObject): Uint8Array {
   const curve = privateKey.asymmetricKeyDetails?.namedCurve;
   const entry = Object.entries(COSE_ALGORITHMS).find(([, a]) => a.curve === curve);
-  if (entry === undefined) return fail('INTERNAL', `cannot sign COSE with a ${String(curve ?? privateKey.asymmetricKeyType)} key`);
+  if (entry === undefined)
+    return fail('INTERNAL', `cannot sign COSE with a ${String(curve ?? privateKey.asymmetricKeyType)} key`);
   const [alg, algorithm] = entry;
   const protectedBytes = encodeCBOR(new Map([[1, Number(alg)]]));
-  const signature = cryptoSign(algorithm.hash, coseSigStructure(protectedBytes, payload), { key: privateKey, dsaEncoding: 'ieee-p1363' });
+  const signature = cryptoSign(algorithm.hash, coseSigStructure(protectedBytes, payload), {
+    key: privateKey,
+    dsaEncoding: 'ieee-p1363',
+  });
   return encodeCBOR([protectedBytes, new Map(), payload, new Uint8Array(signature)]);
 }

@@ -25,7 +25,8 @@ export const derUtf8String = (text: string): Uint8Array => derTlv(DER_TAG.UTF8_S
 export const derPrintableString = (text: string): Uint8Array => derTlv(DER_TAG.PRINTABLE_STRING, utf8(text));
 export const derBoolean = (value: boolean): Uint8Array => derTlv(DER_TAG.BOOLEAN, Uint8Array.of(value ? 0xff : 0x00));
 /** A whole-byte BIT STRING (0 unused bits). */
-export const derBitString = (bytes: Uint8Array): Uint8Array => derTlv(DER_TAG.BIT_STRING, concatBytes(Uint8Array.of(0), bytes));
+export const derBitString = (bytes: Uint8Array): Uint8Array =>
+  derTlv(DER_TAG.BIT_STRING, concatBytes(Uint8Array.of(0), bytes));
 /** A context-specific constructed (EXPLICIT) tag [n]. */
 export const derExplicit = (n: number, content: Uint8Array): Uint8Array => derTlv(0xa0 | n, content);
 
@@ -57,5 +58,7 @@ export function derTime(date: Date): Uint8Array {
   const iso = date.toISOString(); // YYYY-MM-DDTHH:MM:SS.sssZ
   const compact = iso.slice(0, 19).replace(/[-T:]/g, '') + 'Z';
   const year = date.getUTCFullYear();
-  return year >= 1950 && year < 2050 ? derTlv(DER_TAG.UTC_TIME, utf8(compact.slice(2))) : derTlv(DER_TAG.GENERALIZED_TIME, utf8(compact));
+  return year >= 1950 && year < 2050
+    ? derTlv(DER_TAG.UTC_TIME, utf8(compact.slice(2)))
+    : derTlv(DER_TAG.GENERALIZED_TIME, utf8(compact));
 }

@@ -29,7 +29,11 @@ export interface DerNode {
 }
 
 function invalid(what: string): never {
-  return fail('CERT_INVALID', `malformed DER: ${what}`, 'check that the certificate is a DER or PEM X.509 certificate and was not altered');
+  return fail(
+    'CERT_INVALID',
+    `malformed DER: ${what}`,
+    'check that the certificate is a DER or PEM X.509 certificate and was not altered',
+  );
 }
 
 /** Reads consecutive TLVs from a byte range. */
@@ -58,7 +62,8 @@ export class DerReader {
     if (tagByte === undefined) invalid('unexpected end of data');
     // X.690 §8.1.2.4: tag numbers >= 31 use the multi-byte form, which X.509 never needs.
     if ((tagByte & 0x1f) === 0x1f) invalid('multi-byte tag');
-    if (tag !== undefined && tagByte !== tag) invalid(`expected tag 0x${tag.toString(16)}, found 0x${tagByte.toString(16)}`);
+    if (tag !== undefined && tagByte !== tag)
+      invalid(`expected tag 0x${tag.toString(16)}, found 0x${tagByte.toString(16)}`);
     const first = bytes[start + 1];
     if (first === undefined) invalid('missing length');
     let length: number;

@@ -56,7 +56,10 @@ export function buildEIF(input: BuildEifInput): Uint8Array {
     ['cmdline', cmdline],
   ];
   if (input.metadata !== undefined) {
-    sections.push(['metadata', input.metadata instanceof Uint8Array ? input.metadata : utf8(JSON.stringify(input.metadata))]);
+    sections.push([
+      'metadata',
+      input.metadata instanceof Uint8Array ? input.metadata : utf8(JSON.stringify(input.metadata)),
+    ]);
   }
   for (const ramdisk of input.ramdisks) sections.push(['ramdisk', ramdisk]);
   if (input.signer !== undefined) {
@@ -100,7 +103,11 @@ export function createEifSigner(options: EifSignerOptions): EifSigner {
   const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'secp384r1' });
   const notAfter = new Date(options.now.getTime() + (options.validityDays ?? 365) * 86_400_000);
   const certificateDer = buildCertificate({
-    subject: options.subject ?? [['C', 'US'], ['O', 'cosigner-cli'], ['CN', 'eif-signer']],
+    subject: options.subject ?? [
+      ['C', 'US'],
+      ['O', 'cosigner-cli'],
+      ['CN', 'eif-signer'],
+    ],
     publicKey,
     signingKey: privateKey,
     notBefore: options.now,

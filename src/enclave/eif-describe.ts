@@ -43,7 +43,9 @@ export function describeEIF(image: EifImage): DescribeEifOutput {
     EifVersion: image.header.version,
     Measurements: { HashAlgorithm: NITRO_HASH_ALGORITHM, ...image.pcrs },
     IsSigned: signed,
-    ...(image.signature === undefined ? {} : { SigningCertificate: signingCertificateInfo(image.signature.certificate) }),
+    ...(image.signature === undefined
+      ? {}
+      : { SigningCertificate: signingCertificateInfo(image.signature.certificate) }),
     CheckCRC: true,
     ...(signed ? { SignatureCheck: true } : {}),
     ...(metadata === undefined
@@ -59,7 +61,11 @@ export function describeEIF(image: EifImage): DescribeEifOutput {
             KernelVersion: metadata.BuildMetadata.KernelVersion,
             DockerInfo: metadata.DockerInfo,
             // serde(flatten) of the custom metadata object; anything else is kept under its own name.
-            ...(custom === undefined || custom === null ? {} : typeof custom === 'object' && !Array.isArray(custom) ? custom : { CustomMetadata: custom }),
+            ...(custom === undefined || custom === null
+              ? {}
+              : typeof custom === 'object' && !Array.isArray(custom)
+                ? custom
+                : { CustomMetadata: custom }),
           },
         }),
   };

@@ -29,7 +29,14 @@ export const EIF_FLAG_ARM64 = 0x1;
 /** Section types (spec §1.3). 0 and ≥ 6 are invalid. */
 export const EIF_SECTION_TYPES = { kernel: 1, cmdline: 2, ramdisk: 3, signature: 4, metadata: 5 } as const;
 export type EifSectionType = keyof typeof EIF_SECTION_TYPES;
-const SECTION_NAMES: readonly (EifSectionType | undefined)[] = [undefined, 'kernel', 'cmdline', 'ramdisk', 'signature', 'metadata'];
+const SECTION_NAMES: readonly (EifSectionType | undefined)[] = [
+  undefined,
+  'kernel',
+  'cmdline',
+  'ramdisk',
+  'signature',
+  'metadata',
+];
 
 export interface EifHeader {
   /** `version` (offset 4). */
@@ -69,24 +76,46 @@ export function parseEifHeader(bytes: Uint8Array): EifHeader {
   const cursor = new ByteCursor(bytes, 'EIF header');
   const magic = cursor.bytes(4);
   if (!magic.every((b, i) => b === EIF_MAGIC[i])) {
-    fail('EIF_BAD_MAGIC', 'not an enclave image file: the first 4 bytes are not ".eif"', 'pass the .eif file produced by nitro-cli build-enclave');
+    fail(
+      'EIF_BAD_MAGIC',
+      'not an enclave image file: the first 4 bytes are not ".eif"',
+      'pass the .eif file produced by nitro-cli build-enclave',
+    );
   }
   const version = cursor.u16();
   if (!EIF_SUPPORTED_VERSIONS.includes(version)) {
-    fail('EIF_UNSUPPORTED_VERSION', `unsupported EIF version ${version}`, 'only EIF versions 2, 3 and 4 are understood; upgrade cosigner-cli or rebuild the image');
+    fail(
+      'EIF_UNSUPPORTED_VERSION',
+      `unsupported EIF version ${version}`,
+      'only EIF versions 2, 3 and 4 are understood; upgrade cosigner-cli or rebuild the image',
+    );
   }
   const flags = cursor.u16();
   const defaultMemory = cursor.u64();
   const defaultCpus = cursor.u64();
   cursor.skip(2); // reserved
   const numSections = cursor.u16();
-  if (numSections === 0) fail('EIF_SECTION_COUNT', 'the EIF header declares no sections', 'the image is damaged or was not built by nitro-cli');
-  if (numSections > EIF_MAX_SECTIONS) fail('EIF_SECTION_COUNT', `the EIF header declares ${numSections} sections, more than ${EIF_MAX_SECTIONS}`, 'the image is damaged or was not built by nitro-cli');
+  if (numSections === 0)
+    fail(
+      'EIF_SECTION_COUNT',
+      'the EIF header declares no sections',
+      'the image is damaged or was not built by nitro-cli',
+    );
+  if (numSections > EIF_MAX_SECTIONS)
+    fail(
+      'EIF_SECTION_COUNT',
+      `the EIF header declares ${numSections} sections, more than ${EIF_MAX_SECTIONS}`,
+      'the image is damaged or was not built by nitro-cli',
+    );
   const sectionOffsets = Array.from({ length: EIF_MAX_SECTIONS }, () => cursor.u64());
   const sectionSizes = Array.from({ length: EIF_MAX_SECTIONS }, () => cursor.u64());
   for (let i = numSections; i < EIF_MAX_SECTIONS; i++) {
     if (sectionOffsets[i] !== 0n || sectionSizes[i] !== 0n) {
-      fail('EIF_SECTION_TABLE_MISMATCH', `section table slot ${i} is beyond num_sections (${numSections}) but not empty`, 'the image is damaged or was not built by nitro-cli');
+      fail(
+        'EIF_SECTION_TABLE_MISMATCH',
+        `section table slot ${i} is beyond num_sections (${numSections}) but not empty`,
+        'the image is damaged or was not built by nitro-cli',
+      );
     }
   }
   cursor.skip(4); // unused
@@ -110,7 +139,11 @@ export function parseEifSectionHeader(bytes: Uint8Array, offset: number): EifSec
   const code = cursor.u16();
   const type = SECTION_NAMES[code];
   if (type === undefined) {
-    fail('EIF_SECTION_TYPE', `invalid section type ${code} at offset ${offset}`, 'the image is damaged or was not built by nitro-cli');
+    fail(
+      'EIF_SECTION_TYPE',
+      `invalid section type ${code} at offset ${offset}`,
+      'the image is damaged or was not built by nitro-cli',
+    );
   }
   return { type, flags: cursor.u16(), size: cursor.u64() };
 }

@@ -112,25 +112,53 @@ export function createEifMeasurer(options: EifMeasurerOptions = {}): EifMeasurer
   };
 
   const startSection = (h: EifHeader): void => {
-    const sectionHeader = parseEifSectionHeader(pending.subarray(0, EIF_SECTION_HEADER_SIZE), offset - EIF_SECTION_HEADER_SIZE);
+    const sectionHeader = parseEifSectionHeader(
+      pending.subarray(0, EIF_SECTION_HEADER_SIZE),
+      offset - EIF_SECTION_HEADER_SIZE,
+    );
     const start = offset - EIF_SECTION_HEADER_SIZE;
     const index = sections.length;
-    if (index >= h.numSections) fail('EIF_SECTION_COUNT', `the image holds more sections than the ${h.numSections} its header declares`, HINT_DAMAGED);
+    if (index >= h.numSections)
+      fail(
+        'EIF_SECTION_COUNT',
+        `the image holds more sections than the ${h.numSections} its header declares`,
+        HINT_DAMAGED,
+      );
     // Out of file: past the known size, or beyond any possible file (2^53).
     const end = BigInt(offset) + sectionHeader.size;
     if (end > BigInt(totalSize ?? Number.MAX_SAFE_INTEGER)) {
-      fail('EIF_SECTION_OUT_OF_BOUNDS', `section ${index} (${sectionHeader.type}) at offset ${start} declares ${sectionHeader.size} bytes, past the end of the file`, 'the file is incomplete or damaged; copy it again');
+      fail(
+        'EIF_SECTION_OUT_OF_BOUNDS',
+        `section ${index} (${sectionHeader.type}) at offset ${start} declares ${sectionHeader.size} bytes, past the end of the file`,
+        'the file is incomplete or damaged; copy it again',
+      );
     }
     const size = Number(sectionHeader.size);
     // The header's table must describe the walked layout exactly (spec §1.5).
     if (h.sectionOffsets[index] !== BigInt(start) || h.sectionSizes[index] !== sectionHeader.size) {
-      fail('EIF_SECTION_TABLE_MISMATCH', `section table slot ${index} says offset ${h.sectionOffsets[index]} size ${h.sectionSizes[index]}, the section is at ${start} with ${size} bytes`, HINT_DAMAGED);
+      fail(
+        'EIF_SECTION_TABLE_MISMATCH',
+        `section table slot ${index} says offset ${h.sectionOffsets[index]} size ${h.sectionSizes[index]}, the section is at ${start} with ${size} bytes`,
+        HINT_DAMAGED,
+      );
     }
     const type = sectionHeader.type;
-    if (type !== 'ramdisk' && sections.some((s) => s.type === type)) fail('EIF_SECTION_DUPLICATE', `more than one ${type} section`, HINT_DAMAGED);
-    if (type === 'ramdisk' && !sections.some((s) => s.type === 'kernel')) fail('EIF_SECTION_ORDER', 'a ramdisk section comes before the kernel', HINT_DAMAGED);
-    if (type === 'signature' && size > EIF_SIGNATURE_MAX_SIZE) fail('EIF_SIGNATURE_INVALID', `the signature section is ${size} bytes, more than ${EIF_SIGNATURE_MAX_SIZE}`, HINT_DAMAGED);
-    if (type === 'metadata' && size > EIF_METADATA_MAX_SIZE) fail('EIF_METADATA_INVALID', `the metadata section is ${size} bytes, more than ${EIF_METADATA_MAX_SIZE}`, HINT_DAMAGED);
+    if (type !== 'ramdisk' && sections.some((s) => s.type === type))
+      fail('EIF_SECTION_DUPLICATE', `more than one ${type} section`, HINT_DAMAGED);
+    if (type === 'ramdisk' && !sections.some((s) => s.type === 'kernel'))
+      fail('EIF_SECTION_ORDER', 'a ramdisk section comes before the kernel', HINT_DAMAGED);
+    if (type === 'signature' && size > EIF_SIGNATURE_MAX_SIZE)
+      fail(
+        'EIF_SIGNATURE_INVALID',
+        `the signature section is ${size} bytes, more than ${EIF_SIGNATURE_MAX_SIZE}`,
+        HINT_DAMAGED,
+      );
+    if (type === 'metadata' && size > EIF_METADATA_MAX_SIZE)
+      fail(
+        'EIF_METADATA_INVALID',
+        `the metadata section is ${size} bytes, more than ${EIF_METADATA_MAX_SIZE}`,
+        HINT_DAMAGED,
+      );
     current = { index, type, flags: sectionHeader.flags, offset: start, size };
     sections.push(current);
     remaining = size;
@@ -164,7 +192,8 @@ export function createEifMeasurer(options: EifMeasurerOptions = {}): EifMeasurer
 
   const update = (chunk: Uint8Array): void => {
     if (state === 'done') fail('INTERNAL', 'EIF measurer used after finish()');
-    if (totalSize !== undefined && offset + chunk.length > totalSize) fail('INTERNAL', `EIF measurer fed more than the declared ${totalSize} bytes`);
+    if (totalSize !== undefined && offset + chunk.length > totalSize)
+      fail('INTERNAL', `EIF measurer fed more than the declared ${totalSize} bytes`);
     let at = 0;
     while (at < chunk.length) {
       if (state === 'header') {
@@ -201,20 +230,41 @@ export function createEifMeasurer(options: EifMeasurerOptions = {}): EifMeasurer
 
   const finish = (): EifMeasurement => {
     if (state === 'done') fail('INTERNAL', 'EIF measurer finished twice');
-    if (state === 'header') fail('EIF_TRUNCATED', `the file is ${pendingLength} bytes, shorter than the ${EIF_HEADER_SIZE}-byte EIF header`, 'the file is incomplete or not an EIF');
+    if (state === 'header')
+      fail(
+        'EIF_TRUNCATED',
+        `the file is ${pendingLength} bytes, shorter than the ${EIF_HEADER_SIZE}-byte EIF header`,
+        'the file is incomplete or not an EIF',
+      );
     const h = header as EifHeader;
     if (state === 'section-data') {
       const section = current as EifSection;
-      fail('EIF_SECTION_OUT_OF_BOUNDS', `section ${section.index} (${section.type}) runs past the end of the file: ${remaining} of ${section.size} bytes missing`, 'the file is incomplete or damaged; copy it again');
+      fail(
+        'EIF_SECTION_OUT_OF_BOUNDS',
+        `section ${section.index} (${section.type}) runs past the end of the file: ${remaining} of ${section.size} bytes missing`,
+        'the file is incomplete or damaged; copy it again',
+      );
     }
-    if (pendingLength > 0) fail('EIF_TRAILING_BYTES', `${pendingLength} stray bytes after the last section`, HINT_DAMAGED);
-    if (sections.length !== h.numSections) fail('EIF_SECTION_COUNT', `the header declares ${h.numSections} sections, the image holds ${sections.length}`, HINT_DAMAGED);
-    const required: EifSectionType[] = h.version >= 4 ? ['kernel', 'cmdline', 'ramdisk', 'metadata'] : ['kernel', 'cmdline', 'ramdisk'];
+    if (pendingLength > 0)
+      fail('EIF_TRAILING_BYTES', `${pendingLength} stray bytes after the last section`, HINT_DAMAGED);
+    if (sections.length !== h.numSections)
+      fail(
+        'EIF_SECTION_COUNT',
+        `the header declares ${h.numSections} sections, the image holds ${sections.length}`,
+        HINT_DAMAGED,
+      );
+    const required: EifSectionType[] =
+      h.version >= 4 ? ['kernel', 'cmdline', 'ramdisk', 'metadata'] : ['kernel', 'cmdline', 'ramdisk'];
     const missing = required.filter((t) => !sections.some((s) => s.type === t));
-    if (missing.length > 0) fail('EIF_SECTION_MISSING', `the image has no ${missing.join(', no ')} section`, HINT_DAMAGED);
+    if (missing.length > 0)
+      fail('EIF_SECTION_MISSING', `the image has no ${missing.join(', no ')} section`, HINT_DAMAGED);
     // CRC-32/ISO-HDLC as zlib computes it (spec §1.1).
     if (crc !== h.crc32) {
-      fail('EIF_CRC_MISMATCH', `CRC mismatch: header says ${h.crc32.toString(16).padStart(8, '0')}, contents give ${crc.toString(16).padStart(8, '0')}`, 'the file was altered or damaged after it was built; copy it again');
+      fail(
+        'EIF_CRC_MISMATCH',
+        `CRC mismatch: header says ${h.crc32.toString(16).padStart(8, '0')}, contents give ${crc.toString(16).padStart(8, '0')}`,
+        'the file was altered or damaged after it was built; copy it again',
+      );
     }
     state = 'done';
     return {
@@ -229,20 +279,25 @@ export function createEifMeasurer(options: EifMeasurerOptions = {}): EifMeasurer
   };
 
   // Once a call failed, every later call fails the same way: a half-read image has no measurement.
-  const guard = <A extends unknown[], R>(fn: (...args: A) => R) => (...args: A): R => {
-    if (failure !== undefined) throw failure;
-    try {
-      return fn(...args);
-    } catch (error) {
-      if (error instanceof CosignerError && error.code !== 'INTERNAL') failure = error;
-      throw error;
-    }
-  };
+  const guard =
+    <A extends unknown[], R>(fn: (...args: A) => R) =>
+    (...args: A): R => {
+      if (failure !== undefined) throw failure;
+      try {
+        return fn(...args);
+      } catch (error) {
+        if (error instanceof CosignerError && error.code !== 'INTERNAL') failure = error;
+        throw error;
+      }
+    };
   return { update: guard(update), finish: guard(finish) };
 }
 
 /** Measure an image from an (async) iterable of chunks. */
-export async function measureEifChunks(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: EifMeasurerOptions = {}): Promise<EifMeasurement> {
+export async function measureEifChunks(
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  options: EifMeasurerOptions = {},
+): Promise<EifMeasurement> {
   const measurer = createEifMeasurer(options);
   for await (const chunk of chunks) measurer.update(chunk);
   return measurer.finish();

@@ -24,7 +24,10 @@ export const eifMetadataSchema = z.looseObject({
 export type EifMetadata = z.infer<typeof eifMetadataSchema>;
 
 function invalid(what: string, cause?: unknown): never {
-  throw new CosignerError('EIF_METADATA_INVALID', `invalid EIF metadata section: ${what}`, { hint: 'the image is damaged or was not built by nitro-cli', cause });
+  throw new CosignerError('EIF_METADATA_INVALID', `invalid EIF metadata section: ${what}`, {
+    hint: 'the image is damaged or was not built by nitro-cli',
+    cause,
+  });
 }
 
 /** Parse the metadata section. Throws EIF_METADATA_INVALID. */
@@ -37,6 +40,7 @@ export function parseEifMetadata(bytes: Uint8Array): EifMetadata {
     return invalid('not JSON', error);
   }
   const parsed = eifMetadataSchema.safeParse(json);
-  if (!parsed.success) invalid(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
+  if (!parsed.success)
+    invalid(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
   return parsed.data;
 }

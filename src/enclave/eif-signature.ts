@@ -27,10 +27,14 @@ export interface EifSignature {
 
 /** nitro-cli writes one entry; a few more are tolerated, an absurd count is not. */
 const MAX_ENTRIES = 8;
-const HINT_INVALID = 'the signature section is damaged or was not written by nitro-cli sign-eif / build-enclave --signing-certificate';
+const HINT_INVALID =
+  'the signature section is damaged or was not written by nitro-cli sign-eif / build-enclave --signing-certificate';
 
 function invalid(what: string, cause?: unknown): never {
-  throw new CosignerError('EIF_SIGNATURE_INVALID', `invalid EIF signature section: ${what}`, { hint: HINT_INVALID, cause });
+  throw new CosignerError('EIF_SIGNATURE_INVALID', `invalid EIF signature section: ${what}`, {
+    hint: HINT_INVALID,
+    cause,
+  });
 }
 
 /** A serde `Vec<u8>`: a CBOR array of integers 0..255. */
@@ -38,7 +42,8 @@ function byteArray(value: unknown, field: string): Uint8Array {
   if (!Array.isArray(value)) invalid(`${field} is not an array of bytes (byte strings are not what nitro-cli writes)`);
   const bytes = new Uint8Array(value.length);
   value.forEach((item: unknown, i) => {
-    if (typeof item !== 'number' || !Number.isInteger(item) || item < 0 || item > 255) invalid(`${field}[${i}] is not a byte`);
+    if (typeof item !== 'number' || !Number.isInteger(item) || item < 0 || item > 255)
+      invalid(`${field}[${i}] is not a byte`);
     bytes[i] = item;
   });
   return bytes;
@@ -47,12 +52,16 @@ function byteArray(value: unknown, field: string): Uint8Array {
 /** Decode the section's CBOR into entries (spec §3.1). Throws EIF_SIGNATURE_INVALID. */
 export function decodeEifSignatureSection(bytes: Uint8Array): EifSignatureEntry[] {
   const value = decodeCBOR(bytes, 'EIF signature section', 'EIF_SIGNATURE_INVALID');
-  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_ENTRIES) invalid(`expected an array of 1 to ${MAX_ENTRIES} entries`);
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_ENTRIES)
+    invalid(`expected an array of 1 to ${MAX_ENTRIES} entries`);
   return value.map((entry: unknown) => {
     if (!(entry instanceof Map) || entry.size !== 2 || !entry.has('signing_certificate') || !entry.has('signature')) {
       invalid('an entry is not a map of signing_certificate and signature');
     }
-    return { signingCertificate: byteArray(entry.get('signing_certificate'), 'signing_certificate'), signature: byteArray(entry.get('signature'), 'signature') };
+    return {
+      signingCertificate: byteArray(entry.get('signing_certificate'), 'signing_certificate'),
+      signature: byteArray(entry.get('signature'), 'signature'),
+    };
   });
 }
 
@@ -98,13 +107,24 @@ export function verifyEifSignature(sectionBytes: Uint8Array, pcr0: Uint8Array): 
   } catch (error) {
     return invalid('signature is not a COSE_Sign1', error);
   }
-  const algorithm = cose.alg in COSE_ALGORITHMS ? COSE_ALGORITHMS[cose.alg as CoseAlgorithm].name : invalid(`unsupported COSE algorithm ${cose.alg}`);
+  const algorithm =
+    cose.alg in COSE_ALGORITHMS
+      ? COSE_ALGORITHMS[cose.alg as CoseAlgorithm].name
+      : invalid(`unsupported COSE algorithm ${cose.alg}`);
   if (!verifyCoseSign1(cose, certificate.publicKey)) {
-    fail('EIF_SIGNATURE_MISMATCH', 'the EIF signature does not verify with its signing certificate', 'the image or its signature was altered; rebuild and re-sign it');
+    fail(
+      'EIF_SIGNATURE_MISMATCH',
+      'the EIF signature does not verify with its signing certificate',
+      'the image or its signature was altered; rebuild and re-sign it',
+    );
   }
   const expected = encodePcrInfo(0, pcr0);
   if (expected.length !== cose.payload.length || !expected.every((b, i) => b === cose.payload[i])) {
-    fail('EIF_SIGNATURE_MISMATCH', 'the EIF signature was made for a different PCR0 than this image has', 'the image was altered after it was signed; rebuild and re-sign it');
+    fail(
+      'EIF_SIGNATURE_MISMATCH',
+      'the EIF signature was made for a different PCR0 than this image has',
+      'the image was altered after it was signed; rebuild and re-sign it',
+    );
   }
   return { certificateDer, certificate, pcr8: computePCR8(certificateDer), algorithm };
 }

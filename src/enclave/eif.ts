@@ -24,7 +24,10 @@ export interface EifImage {
  */
 export function inspectEIF(measurement: EifMeasurement): EifImage {
   const metadata = measurement.metadata === undefined ? undefined : parseEifMetadata(measurement.metadata);
-  const signature = measurement.signature === undefined ? undefined : verifyEifSignature(measurement.signature, fromHex(measurement.pcrs.PCR0) as Uint8Array);
+  const signature =
+    measurement.signature === undefined
+      ? undefined
+      : verifyEifSignature(measurement.signature, fromHex(measurement.pcrs.PCR0) as Uint8Array);
   return {
     header: measurement.header,
     sections: measurement.sections,

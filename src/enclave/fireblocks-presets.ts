@@ -43,7 +43,12 @@ export const FIREBLOCKS_ENVIRONMENTS: Readonly<Record<FireblocksEnv, FireblocksP
 };
 
 /** Python package hosts the co-signer installer needs (fireblocks-aws.md §1.3). */
-export const PYPI_EGRESS_DOMAINS: readonly string[] = ['bootstrap.pypa.io', 'files.pythonhosted.org', 'pypi.org', 'pypi.python.org'];
+export const PYPI_EGRESS_DOMAINS: readonly string[] = [
+  'bootstrap.pypa.io',
+  'files.pythonhosted.org',
+  'pypi.org',
+  'pypi.python.org',
+];
 
 /** True for a known environment name. */
 export function isFireblocksEnv(value: string): value is FireblocksEnv {
@@ -53,7 +58,11 @@ export function isFireblocksEnv(value: string): value is FireblocksEnv {
 /** The preset of an environment; throws INVALID_OPTION naming the valid choices. */
 export function fireblocksPreset(env: string): FireblocksPreset {
   if (!isFireblocksEnv(env)) {
-    fail('INVALID_OPTION', `unknown Fireblocks environment ${JSON.stringify(env)}`, `use one of: ${FIREBLOCKS_ENV_NAMES.join(', ')}`);
+    fail(
+      'INVALID_OPTION',
+      `unknown Fireblocks environment ${JSON.stringify(env)}`,
+      `use one of: ${FIREBLOCKS_ENV_NAMES.join(', ')}`,
+    );
   }
   return FIREBLOCKS_ENVIRONMENTS[env];
 }

@@ -1,5 +1,17 @@
 // Public API of the enclave core. Pure: bytes in, measurements and verdicts out.
-export { computePCR3, computePCR4, computePCR8, extendPCR, isZeroPCR, normalizePCR, pcrEquals, sha384, PCR_BYTES, PCR_HEX_LENGTH, ZERO_PCR } from './pcr.js';
+export {
+  computePCR3,
+  computePCR4,
+  computePCR8,
+  extendPCR,
+  isZeroPCR,
+  normalizePCR,
+  pcrEquals,
+  sha384,
+  PCR_BYTES,
+  PCR_HEX_LENGTH,
+  ZERO_PCR,
+} from './pcr.js';
 export {
   FIREBLOCKS_ENVIRONMENTS,
   FIREBLOCKS_ENV_NAMES,
@@ -20,7 +32,12 @@ export {
   type CertificateSummary,
   type VerifyAttestationOptions,
 } from './attestation-verify.js';
-export { createAttestationIssuer, type AttestationIssuer, type AttestationIssuerOptions, type MintAttestationOptions } from './attestation-mint.js';
+export {
+  createAttestationIssuer,
+  type AttestationIssuer,
+  type AttestationIssuerOptions,
+  type MintAttestationOptions,
+} from './attestation-mint.js';
 export { AWS_NITRO_ROOT_G1_DER, AWS_NITRO_ROOT_G1_SHA256, certificateFingerprint } from './aws-nitro-root.js';
 export { parseCertificate, pemToDer, derToPem, formatName, certificateValidity, type Certificate } from './x509.js';
 export { buildCertificate, type CertificateTemplate, type NameSpec } from './x509-build.js';
@@ -50,7 +67,13 @@ export {
 } from './eif-format.js';
 export { buildEIF, createEifSigner, type BuildEifInput, type EifSigner, type EifSignerOptions } from './eif-build.js';
 export { describeEIF, formatAsn1Time, NITRO_HASH_ALGORITHM } from './eif-describe.js';
-export { decodeEifSignatureSection, encodeEifSignatureSection, encodePcrInfo, verifyEifSignature, type EifSignature } from './eif-signature.js';
+export {
+  decodeEifSignatureSection,
+  encodeEifSignatureSection,
+  encodePcrInfo,
+  verifyEifSignature,
+  type EifSignature,
+} from './eif-signature.js';
 export { parseEifMetadata, type EifMetadata } from './eif-metadata.js';
 export {
   parseBuildEnclaveOutput,

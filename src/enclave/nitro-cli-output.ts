@@ -54,7 +54,10 @@ export const describeEifOutputSchema = z
     ImageVersion: z.string().optional(),
     Metadata: metadataOutputSchema.optional(),
   })
-  .refine((d) => d.IsSigned === (d.Measurements.PCR8 !== undefined), { message: 'IsSigned must be true exactly when PCR8 is present', path: ['IsSigned'] });
+  .refine((d) => d.IsSigned === (d.Measurements.PCR8 !== undefined), {
+    message: 'IsSigned must be true exactly when PCR8 is present',
+    path: ['IsSigned'],
+  });
 
 /** Enclave ids have the attestation module_id form `i-<hex>-enc<hex>`. */
 const enclaveIdSchema = z.string().regex(/^i-[0-9a-f]+-enc[0-9a-f]+$/, 'expected an enclave id i-…-enc…');
@@ -137,9 +140,14 @@ function parseWith<S extends z.ZodType>(schema: S, command: string, input: unkno
 }
 
 /** Parse stdout text (or an already-parsed value). Each throws NITRO_CLI_OUTPUT_INVALID. */
-export const parseBuildEnclaveOutput = (input: unknown): BuildEnclaveOutput => parseWith(buildEnclaveOutputSchema, 'build-enclave', input);
-export const parseDescribeEifOutput = (input: unknown): DescribeEifOutput => parseWith(describeEifOutputSchema, 'describe-eif', input);
-export const parseRunEnclaveOutput = (input: unknown): RunEnclaveOutput => parseWith(runEnclaveOutputSchema, 'run-enclave', input);
-export const parseDescribeEnclavesOutput = (input: unknown): DescribeEnclavesOutput => parseWith(describeEnclavesOutputSchema, 'describe-enclaves', input);
-export const parseTerminateEnclaveOutput = (input: unknown): TerminateEnclaveOutput => parseWith(terminateEnclaveOutputSchema, 'terminate-enclave', input);
+export const parseBuildEnclaveOutput = (input: unknown): BuildEnclaveOutput =>
+  parseWith(buildEnclaveOutputSchema, 'build-enclave', input);
+export const parseDescribeEifOutput = (input: unknown): DescribeEifOutput =>
+  parseWith(describeEifOutputSchema, 'describe-eif', input);
+export const parseRunEnclaveOutput = (input: unknown): RunEnclaveOutput =>
+  parseWith(runEnclaveOutputSchema, 'run-enclave', input);
+export const parseDescribeEnclavesOutput = (input: unknown): DescribeEnclavesOutput =>
+  parseWith(describeEnclavesOutputSchema, 'describe-enclaves', input);
+export const parseTerminateEnclaveOutput = (input: unknown): TerminateEnclaveOutput =>
+  parseWith(terminateEnclaveOutputSchema, 'terminate-enclave', input);
 export const parsePcrOutput = (input: unknown): PcrOutput => parseWith(pcrOutputSchema, 'pcr', input);

@@ -31,7 +31,11 @@ export function extendPCR(value: Uint8Array): string {
  */
 export function computePCR3(roleArn: string): string {
   if (!/^arn:aws(-[a-z]+)*:(iam::\d{12}:role\/|sts::\d{12}:assumed-role\/)[\w+=,.@/-]+$/.test(roleArn)) {
-    fail('PCR_INVALID', `not an IAM role ARN: ${JSON.stringify(roleArn)}`, 'pass the role ARN, e.g. arn:aws:iam::123456789012:role/cosigner');
+    fail(
+      'PCR_INVALID',
+      `not an IAM role ARN: ${JSON.stringify(roleArn)}`,
+      'pass the role ARN, e.g. arn:aws:iam::123456789012:role/cosigner',
+    );
   }
   return extendPCR(utf8(roleArn));
 }
@@ -39,7 +43,11 @@ export function computePCR3(roleArn: string): string {
 /** PCR4: the parent EC2 instance id, extended raw (spec §2.4; confirmed on real documents). */
 export function computePCR4(instanceId: string): string {
   if (!/^i-([0-9a-f]{8}|[0-9a-f]{17})$/.test(instanceId)) {
-    fail('PCR_INVALID', `not an EC2 instance id: ${JSON.stringify(instanceId)}`, 'pass the instance id, e.g. i-0123456789abcdef0');
+    fail(
+      'PCR_INVALID',
+      `not an EC2 instance id: ${JSON.stringify(instanceId)}`,
+      'pass the instance id, e.g. i-0123456789abcdef0',
+    );
   }
   return extendPCR(utf8(instanceId));
 }
@@ -62,7 +70,11 @@ export function normalizePCR(hex: string): string {
   const trimmed = hex.trim();
   if (trimmed.length !== PCR_HEX_LENGTH || fromHex(trimmed) === undefined) {
     const shown = trimmed.length > 120 ? `${trimmed.slice(0, 120)}…` : trimmed;
-    fail('PCR_INVALID', `invalid PCR value ${JSON.stringify(shown)}: expected ${PCR_HEX_LENGTH} hex characters, got ${trimmed.length}`, 'pass the 48-byte SHA-384 measurement as 96 hex characters, as nitro-cli prints it');
+    fail(
+      'PCR_INVALID',
+      `invalid PCR value ${JSON.stringify(shown)}: expected ${PCR_HEX_LENGTH} hex characters, got ${trimmed.length}`,
+      'pass the 48-byte SHA-384 measurement as 96 hex characters, as nitro-cli prints it',
+    );
   }
   return trimmed.toLowerCase();
 }

@@ -56,7 +56,11 @@ export interface CertificateTemplate {
 /** Name ::= SEQUENCE OF SET OF AttributeTypeAndValue, one attribute per RDN. */
 export function encodeName(name: NameSpec): Uint8Array {
   return derSequence(
-    ...name.map(([type, value]) => derSet(derSequence(derOid(ATTRIBUTE_OIDS[type]), type === 'C' ? derPrintableString(value) : derUtf8String(value)))),
+    ...name.map(([type, value]) =>
+      derSet(
+        derSequence(derOid(ATTRIBUTE_OIDS[type]), type === 'C' ? derPrintableString(value) : derUtf8String(value)),
+      ),
+    ),
   );
 }
 
@@ -64,12 +68,17 @@ export function encodeName(name: NameSpec): Uint8Array {
 export function buildCertificate(template: CertificateTemplate): Uint8Array {
   const curve = template.signingKey.asymmetricKeyDetails?.namedCurve;
   const signing = curve === undefined ? undefined : SIGNING[curve];
-  if (signing === undefined) return fail('INTERNAL', 'certificates can only be signed with a P-256, P-384 or P-521 key');
+  if (signing === undefined)
+    return fail('INTERNAL', 'certificates can only be signed with a P-256, P-384 or P-521 key');
   const [algorithmOid, hash] = signing;
   const algorithm = derSequence(derOid(algorithmOid));
   const spki = new Uint8Array(template.publicKey.export({ format: 'der', type: 'spki' }));
   // basicConstraints (RFC 5280 §4.2.1.9): critical, cA=TRUE for CAs, empty (cA=FALSE) otherwise.
-  const basicConstraints = derSequence(derOid('2.5.29.19'), derBoolean(true), derOctetString(template.isCA === true ? derSequence(derBoolean(true)) : derSequence()));
+  const basicConstraints = derSequence(
+    derOid('2.5.29.19'),
+    derBoolean(true),
+    derOctetString(template.isCA === true ? derSequence(derBoolean(true)) : derSequence()),
+  );
   const tbs = derSequence(
     derExplicit(0, derUnsignedInteger(Uint8Array.of(2))), // v3
     derUnsignedInteger(template.serialNumber ?? randomSerial()),

@@ -3,7 +3,16 @@
 import { createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { fail } from '../errors.js';
 import { fromUtf8, toHex } from './bytes.js';
-import { DER_TAG, decodeBitString, decodeBoolean, decodeOid, decodeTime, derChildren, readDer, type DerNode } from './der.js';
+import {
+  DER_TAG,
+  decodeBitString,
+  decodeBoolean,
+  decodeOid,
+  decodeTime,
+  derChildren,
+  readDer,
+  type DerNode,
+} from './der.js';
 
 /** One attribute of a distinguished name, e.g. `{ oid: '2.5.4.3', shortName: 'CN', longName: 'commonName', value: '…' }`. */
 export interface NameAttribute {
@@ -71,7 +80,12 @@ const CURVES: Readonly<Record<string, CurveName>> = { prime256v1: 'P-256', secp3
 const OID_BASIC_CONSTRAINTS = '2.5.29.19';
 
 function invalid(what: string, cause?: unknown): never {
-  return fail('CERT_INVALID', `invalid certificate: ${what}`, 'check that the certificate is a DER or PEM X.509 certificate and was not altered', { cause });
+  return fail(
+    'CERT_INVALID',
+    `invalid certificate: ${what}`,
+    'check that the certificate is a DER or PEM X.509 certificate and was not altered',
+    { cause },
+  );
 }
 
 function decodeString(node: DerNode): string {

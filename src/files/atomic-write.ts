@@ -16,11 +16,16 @@ export interface AtomicWriteOptions {
   mode?: number;
 }
 
-export async function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  options: AtomicWriteOptions = {},
+): Promise<void> {
   const mode = options.mode ?? 0o600;
   // What the path names now (links followed): absent or a regular file, or refused.
   const existing = await stat(path).catch(() => undefined);
-  if (existing !== undefined && !existing.isFile()) throw notRegularFile(path, 'output', existing, `choose a file path to write to (${path} is not a regular file)`);
+  if (existing !== undefined && !existing.isFile())
+    throw notRegularFile(path, 'output', existing, `choose a file path to write to (${path} is not a regular file)`);
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   let handle;
   try {

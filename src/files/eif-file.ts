@@ -18,7 +18,13 @@ export interface MeasureEifFileOptions {
 const DEFAULT_CHUNK = 4 * 1024 * 1024;
 const PARALLEL_FROM = 64 * 1024 * 1024;
 
-async function readChunk(handle: FileHandle, buffer: Uint8Array, length: number, position: number, path: string): Promise<number> {
+async function readChunk(
+  handle: FileHandle,
+  buffer: Uint8Array,
+  length: number,
+  position: number,
+  path: string,
+): Promise<number> {
   try {
     const { bytesRead } = await handle.read(buffer, 0, length, position);
     return bytesRead;
@@ -42,7 +48,8 @@ export async function measureEifFile(path: string, options: MeasureEifFileOption
     let [current, next] = [new Uint8Array(chunkSize), new Uint8Array(chunkSize)];
     let position = 0;
     // Reads stop at the size stat reported, so the measurer never sees more than it was told.
-    const read = (buffer: Uint8Array): Promise<number> => readChunk(handle, buffer, Math.min(chunkSize, size - position), position, path);
+    const read = (buffer: Uint8Array): Promise<number> =>
+      readChunk(handle, buffer, Math.min(chunkSize, size - position), position, path);
     pending = read(current);
     for (;;) {
       const bytesRead = await pending;
@@ -55,7 +62,10 @@ export async function measureEifFile(path: string, options: MeasureEifFileOption
       [current, next] = [next, current];
     }
     // The file shrank between stat and read.
-    if (position !== size) throw new CosignerError('FILE_UNREADABLE', `enclave image ${path} changed size while being read`, { hint: 'measure a file that is not being written' });
+    if (position !== size)
+      throw new CosignerError('FILE_UNREADABLE', `enclave image ${path} changed size while being read`, {
+        hint: 'measure a file that is not being written',
+      });
     return measurer.finish();
   } finally {
     // Never close the handle under an outstanding read.

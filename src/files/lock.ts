@@ -104,7 +104,8 @@ export async function acquireFileLock(path: string, options: FileLockOptions): P
   let wait = Math.min(2, pollMs);
   let quick = 0;
   for (;;) {
-    if (await create(path, ownerText(token), token, options.unwritable)) return { path, token, release: () => releaseFileLock(path, token) };
+    if (await create(path, ownerText(token), token, options.unwritable))
+      return { path, token, release: () => releaseFileLock(path, token) };
     const found = await inspectLock(path, options).catch((error: unknown) => {
       throw options.unwritable(error);
     });
@@ -152,11 +153,13 @@ function judgeLock(snapshot: LockSnapshot, rules: LockRules): LockVerdict {
   const age = Date.now() - snapshot.mtimeMs;
   const { owner } = snapshot;
   // 1. Being written (or abandoned mid-write): its content says nothing yet.
-  if (owner === undefined) return age > (rules.graceMs ?? 2_000) ? { state: 'breakable', why: 'abandoned' } : { state: 'being-written' };
+  if (owner === undefined)
+    return age > (rules.graceMs ?? 2_000) ? { state: 'breakable', why: 'abandoned' } : { state: 'being-written' };
   // 2. Another host: its pid cannot be checked from here.
   if (owner.host !== hostname()) return { state: 'other-host', owner };
   // 3. This process under another token.
-  if (owner.pid === process.pid && rules.reclaimOwnProcess === true) return { state: 'breakable', why: 'own-process', owner };
+  if (owner.pid === process.pid && rules.reclaimOwnProcess === true)
+    return { state: 'breakable', why: 'own-process', owner };
   // 4. A dead holder.
   if (owner.pid !== process.pid && !isAlive(owner.pid)) return { state: 'breakable', why: 'dead', owner };
   // 5. Held too long.
@@ -186,7 +189,12 @@ export async function breakLock(path: string, judged: LockSnapshot): Promise<'br
 }
 
 /** Exclusive create, content written and fsynced, then read back: true when the lock is ours. */
-async function create(path: string, body: string, token: string, unwritable: (cause: unknown) => Error): Promise<boolean> {
+async function create(
+  path: string,
+  body: string,
+  token: string,
+  unwritable: (cause: unknown) => Error,
+): Promise<boolean> {
   let handle: fs.FileHandle;
   try {
     handle = await fs.open(path, 'wx', 0o600);
@@ -203,7 +211,13 @@ async function create(path: string, body: string, token: string, unwritable: (ca
     } catch (error) {
       // Ours and unusable: remove it, unless a breaker already replaced it.
       const current = await readSnapshot(path).catch(() => undefined);
-      if (current?.kind === 'file' && current.dev === mine.dev && current.ino === mine.ino && body.startsWith(current.text)) await fs.unlink(path).catch(() => undefined);
+      if (
+        current?.kind === 'file' &&
+        current.dev === mine.dev &&
+        current.ino === mine.ino &&
+        body.startsWith(current.text)
+      )
+        await fs.unlink(path).catch(() => undefined);
       throw error;
     }
   } catch (error) {
@@ -226,7 +240,11 @@ async function takeBreakTurn(breakPath: string): Promise<string | undefined> {
   if (await create(breakPath, ownerText(token), token, (cause) => cause as Error).catch(() => false)) return token;
   const held = await readSnapshot(breakPath).catch(() => undefined);
   if (held?.kind !== 'file') return undefined;
-  const deadHolder = held.owner !== undefined && held.owner.host === hostname() && held.owner.pid !== process.pid && !isAlive(held.owner.pid);
+  const deadHolder =
+    held.owner !== undefined &&
+    held.owner.host === hostname() &&
+    held.owner.pid !== process.pid &&
+    !isAlive(held.owner.pid);
   if (deadHolder || Date.now() - held.mtimeMs > BREAK_STALE_MS) {
     const again = await readSnapshot(breakPath).catch(() => undefined);
     if (again?.kind === 'file' && sameFile(again, held)) await fs.unlink(breakPath).catch(() => undefined);
@@ -255,14 +273,26 @@ async function readSnapshot(path: string): Promise<LockSnapshot | undefined> {
       if (bytesRead === 0 || (length += bytesRead) === buffer.length) break;
     }
     const text = buffer.subarray(0, length).toString('utf8');
-    return { kind: 'file', text, dev: stat.dev, ino: stat.ino, mtimeMs: Number(stat.mtimeNs) / 1e6, owner: length > MAX_LOCK_BYTES ? undefined : parseOwner(text) };
+    return {
+      kind: 'file',
+      text,
+      dev: stat.dev,
+      ino: stat.ino,
+      mtimeMs: Number(stat.mtimeNs) / 1e6,
+      owner: length > MAX_LOCK_BYTES ? undefined : parseOwner(text),
+    };
   } finally {
     await handle.close();
   }
 }
 
 function ownerText(token: string): string {
-  return JSON.stringify({ pid: process.pid, host: hostname(), token, createdAt: new Date().toISOString() } satisfies LockOwner);
+  return JSON.stringify({
+    pid: process.pid,
+    host: hostname(),
+    token,
+    createdAt: new Date().toISOString(),
+  } satisfies LockOwner);
 }
 
 function parseOwner(text: string): LockOwner | undefined {
@@ -275,9 +305,15 @@ function parseOwner(text: string): LockOwner | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const { pid, host, token, createdAt, at } = value as Record<string, unknown>;
   // pid 0 or negative would make process.kill(pid, 0) probe a whole process group.
-  if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0 || typeof host !== 'string' || host === '') return undefined;
+  if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0 || typeof host !== 'string' || host === '')
+    return undefined;
   const created = typeof createdAt === 'string' ? createdAt : typeof at === 'string' ? at : undefined;
-  return { pid, host, ...(typeof token === 'string' ? { token } : {}), ...(created === undefined ? {} : { createdAt: created }) };
+  return {
+    pid,
+    host,
+    ...(typeof token === 'string' ? { token } : {}),
+    ...(created === undefined ? {} : { createdAt: created }),
+  };
 }
 
 function sameFile(a: Extract<LockSnapshot, { kind: 'file' }>, b: Extract<LockSnapshot, { kind: 'file' }>): boolean {

@@ -10,9 +10,17 @@ import { CosignerError } from '../errors.js';
 export function fileError(error: unknown, path: string, what: string): CosignerError {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOENT' || code === 'ENOTDIR') {
-    return new CosignerError('FILE_NOT_FOUND', `${what} ${path} does not exist`, { hint: 'check the path', cause: error, context: { path } });
+    return new CosignerError('FILE_NOT_FOUND', `${what} ${path} does not exist`, {
+      hint: 'check the path',
+      cause: error,
+      context: { path },
+    });
   }
-  return new CosignerError('FILE_UNREADABLE', `cannot read ${what} ${path} (${code ?? 'error'})`, { hint: 'check that it is a readable regular file', cause: error, context: { path } });
+  return new CosignerError('FILE_UNREADABLE', `cannot read ${what} ${path} (${code ?? 'error'})`, {
+    hint: 'check that it is a readable regular file',
+    cause: error,
+    context: { path },
+  });
 }
 
 /** What a non-regular file is, in words. */
@@ -26,9 +34,17 @@ function fileKind(stats: Stats): string {
 }
 
 /** FILE_NOT_REGULAR for `path`, which `stats` shows is a directory, pipe, socket or device. */
-export function notRegularFile(path: string, what: string, stats: Stats, hint = `pass the path of the ${what} file itself (${path} is a ${fileKind(stats)})`): CosignerError {
+export function notRegularFile(
+  path: string,
+  what: string,
+  stats: Stats,
+  hint = `pass the path of the ${what} file itself (${path} is a ${fileKind(stats)})`,
+): CosignerError {
   const kind = fileKind(stats);
-  return new CosignerError('FILE_NOT_REGULAR', `${what} ${path} is a ${kind}, not a regular file`, { hint, context: { path, kind } });
+  return new CosignerError('FILE_NOT_REGULAR', `${what} ${path} is a ${kind}, not a regular file`, {
+    hint,
+    context: { path, kind },
+  });
 }
 
 /**
@@ -75,7 +91,11 @@ export async function readFileBytes(path: string, options: { what: string; maxBy
   const { handle, size } = await openRegularFile(path, options.what);
   try {
     if (size > options.maxBytes) {
-      throw new CosignerError('FILE_TOO_LARGE', `${options.what} ${path} is ${size} bytes, more than ${options.maxBytes}`, { hint: `pass the ${options.what} itself`, context: { path } });
+      throw new CosignerError(
+        'FILE_TOO_LARGE',
+        `${options.what} ${path} is ${size} bytes, more than ${options.maxBytes}`,
+        { hint: `pass the ${options.what} itself`, context: { path } },
+      );
     }
     const bytes = new Uint8Array(size);
     let filled = 0;

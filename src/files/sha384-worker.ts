@@ -72,7 +72,10 @@ export function createWorkerDigest(options: WorkerDigestOptions = {}): WorkerDig
   const control = new Int32Array(controlBuffer);
   const lengths = new Int32Array(lengthsBuffer);
   const ring = new Uint8Array(data);
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { control: controlBuffer, lengths: lengthsBuffer, data, result: resultBuffer, slots, slotSize } });
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: { control: controlBuffer, lengths: lengthsBuffer, data, result: resultBuffer, slots, slotSize },
+  });
   worker.unref();
   let produced = 0;
   let stopped = false;
@@ -86,7 +89,11 @@ export function createWorkerDigest(options: WorkerDigestOptions = {}): WorkerDig
     update(chunk: Uint8Array): void {
       for (let at = 0; at < chunk.length; at += slotSize) {
         // Wait for a free slot: at most `slots` filled and not yet hashed.
-        for (let consumed = Atomics.load(control, CONSUMED); produced - consumed >= slots; consumed = Atomics.load(control, CONSUMED)) {
+        for (
+          let consumed = Atomics.load(control, CONSUMED);
+          produced - consumed >= slots;
+          consumed = Atomics.load(control, CONSUMED)
+        ) {
           Atomics.wait(control, CONSUMED, consumed);
         }
         const piece = chunk.subarray(at, at + slotSize);

@@ -6,7 +6,14 @@
 import type * as InquirerModule from '@inquirer/prompts';
 import type { default as OraFactory } from 'ora';
 import { CosignerError } from '../errors.js';
-import { captureCtrlC, Interrupter, type InterruptSource, type Interruptible, type RawInput, type SignalSource } from './interrupt.js';
+import {
+  captureCtrlC,
+  Interrupter,
+  type InterruptSource,
+  type Interruptible,
+  type RawInput,
+  type SignalSource,
+} from './interrupt.js';
 import type { IoHost, IoMessage, IoStep, Prompt, PromptAnswer } from './io-host.js';
 import { escapeControl } from './safe-text.js';
 import { createStyle, type Style } from './style.js';
@@ -98,10 +105,12 @@ export class CliIoHost implements IoHost {
   notify(message: IoMessage): void {
     const { level } = message;
     if (level === 'debug' && !this.options.verbose) return;
-    if (level === 'info' && this.options.quiet && !(CONFIRMATION_SUBJECT.test(message.code ?? '') && !this.assumeYes)) return;
+    if (level === 'info' && this.options.quiet && !(CONFIRMATION_SUBJECT.test(message.code ?? '') && !this.assumeYes))
+      return;
     if (level === 'warn' && this.shown.some((line) => line.includes(message.message))) return;
     const s = this.style;
-    const prefix = level === 'error' ? s.red('✖ ') : level === 'warn' ? s.yellow('⚠ ') : level === 'debug' ? s.dim('· ') : '';
+    const prefix =
+      level === 'error' ? s.red('✖ ') : level === 'warn' ? s.yellow('⚠ ') : level === 'debug' ? s.dim('· ') : '';
     // Messages carry file names, AWS names and error texts: no terminal controls reach stderr.
     let text = message.preformatted === true ? message.message : escapeControl(message.message, { keepNewlines: true });
     let cut = false;
@@ -111,7 +120,13 @@ export class CliIoHost implements IoHost {
       // On a terminal, a table row is cut to its width rather than wrapped into the next row, and
       // a long message is wrapped at spaces with an indent rather than cut mid-word by the terminal.
       const full = text;
-      text = message.layout === 'row' ? fitWidth(text, width) : text.split('\n').flatMap((line) => wrapWords(line, width)).join('\n');
+      text =
+        message.layout === 'row'
+          ? fitWidth(text, width)
+          : text
+              .split('\n')
+              .flatMap((line) => wrapWords(line, width))
+              .join('\n');
       // A row cut to the terminal's width did not show all of its text: a warning it held is still printed.
       if (message.layout === 'row' && text !== full) cut = true;
     }
@@ -143,17 +158,42 @@ export class CliIoHost implements IoHost {
   }
 
   private async ask<P extends Prompt>(inquirer: Inquirer, raw: P, signal: AbortSignal): Promise<PromptAnswer<P>> {
-    const context = { input: this.options.stdin as NodeJS.ReadableStream, output: this.options.stderr, clearPromptOnDone: false, signal };
+    const context = {
+      input: this.options.stdin as NodeJS.ReadableStream,
+      output: this.options.stderr,
+      clearPromptOnDone: false,
+      signal,
+    };
     const prompt = { ...raw, message: escapeControl(raw.message, { keepNewlines: true }) };
     switch (prompt.kind) {
       case 'text':
-        return (await inquirer.input({ message: prompt.message, default: prompt.default, validate: prompt.validate, required: true }, context)) as PromptAnswer<P>;
+        return (await inquirer.input(
+          { message: prompt.message, default: prompt.default, validate: prompt.validate, required: true },
+          context,
+        )) as PromptAnswer<P>;
       case 'select':
-        return (await inquirer.select({ message: prompt.message, default: prompt.default, choices: prompt.choices.map((c) => ({ ...c, name: escapeControl(c.name ?? c.value), ...(c.description === undefined ? {} : { description: escapeControl(c.description) }) })) }, context)) as PromptAnswer<P>;
+        return (await inquirer.select(
+          {
+            message: prompt.message,
+            default: prompt.default,
+            choices: prompt.choices.map((c) => ({
+              ...c,
+              name: escapeControl(c.name ?? c.value),
+              ...(c.description === undefined ? {} : { description: escapeControl(c.description) }),
+            })),
+          },
+          context,
+        )) as PromptAnswer<P>;
       case 'confirm':
-        return (await inquirer.confirm({ message: prompt.message, default: prompt.default ?? false }, context)) as PromptAnswer<P>;
+        return (await inquirer.confirm(
+          { message: prompt.message, default: prompt.default ?? false },
+          context,
+        )) as PromptAnswer<P>;
       case 'secret':
-        return (await inquirer.password({ message: prompt.message, mask: false, validate: prompt.validate }, context)) as PromptAnswer<P>;
+        return (await inquirer.password(
+          { message: prompt.message, mask: false, validate: prompt.validate },
+          context,
+        )) as PromptAnswer<P>;
     }
   }
 
@@ -175,7 +215,12 @@ export class CliIoHost implements IoHost {
     const clean = (t: string | undefined): string | undefined => (t === undefined ? undefined : escapeControl(t));
     if (this.board !== undefined) {
       const step = this.board.start(text);
-      return { update: (t) => step.update(escapeControl(t)), succeed: (t) => step.succeed(clean(t)), fail: (t) => step.fail(clean(t)), skip: (t) => step.skip(clean(t)) };
+      return {
+        update: (t) => step.update(escapeControl(t)),
+        succeed: (t) => step.succeed(clean(t)),
+        fail: (t) => step.fail(clean(t)),
+        skip: (t) => step.skip(clean(t)),
+      };
     }
     // Off a terminal (or --json, -q, CI): whole lines, never spinner frames.
     const s = this.style;
@@ -219,7 +264,11 @@ export class CliIoHost implements IoHost {
     this.cancelPrompt?.abort();
     const again = source === 'SIGTERM' ? 'another SIGTERM or Ctrl-C' : 'Ctrl-C again';
     this.board?.setStatus(`stopping ${what}: calls in flight finishing · ${again} stops at once`);
-    this.notify({ level: 'warn', code: 'INTERRUPTED', message: `stopping ${what}: no new change is started; the calls in flight finish and are journaled (${again} to stop at once)` });
+    this.notify({
+      level: 'warn',
+      code: 'INTERRUPTED',
+      message: `stopping ${what}: no new change is started; the calls in flight finish and are journaled (${again} to stop at once)`,
+    });
   }
 
   private exitNow(error: CosignerError<'ABORTED'>): void {
@@ -230,7 +279,9 @@ export class CliIoHost implements IoHost {
       this.options.exitNow(error);
       return;
     }
-    this.write(`${this.style.red('✖')} ${error.message}\n${error.hint === undefined ? '' : `  ${this.style.dim('hint:')} ${error.hint}\n`}`);
+    this.write(
+      `${this.style.red('✖')} ${error.message}\n${error.hint === undefined ? '' : `  ${this.style.dim('hint:')} ${error.hint}\n`}`,
+    );
     process.exit(error.exitCode);
   }
 

@@ -4,7 +4,11 @@
  * before loading any terminal code.
  */
 /** Whether colour is allowed on a stream, from flags and the environment. */
-export function colorAllowed(options: { noColorFlag: boolean; env: NodeJS.ProcessEnv; isTTY: boolean | undefined }): boolean {
+export function colorAllowed(options: {
+  noColorFlag: boolean;
+  env: NodeJS.ProcessEnv;
+  isTTY: boolean | undefined;
+}): boolean {
   if (options.noColorFlag) return false;
   if (options.env.NO_COLOR !== undefined && options.env.NO_COLOR !== '') return false;
   if (options.env.TERM === 'dumb') return false;

@@ -103,17 +103,24 @@ export class Interrupter {
       this.options.exitNow(this.atOnce(source, open[0]?.what));
       return;
     }
-    const reason = new CosignerError('ABORTED', `interrupted (${source}): ${first.what} stopped after the calls in flight finished`, {
-      hint: `to continue, run \`${this.options.commandLine}\` again: it picks up what this run did`,
-      context: { interrupted: source },
-    });
+    const reason = new CosignerError(
+      'ABORTED',
+      `interrupted (${source}): ${first.what} stopped after the calls in flight finished`,
+      {
+        hint: `to continue, run \`${this.options.commandLine}\` again: it picks up what this run did`,
+        context: { interrupted: source },
+      },
+    );
     for (const section of open) section.controller.abort(reason);
     this.options.onStopping(first.what, source);
   }
 
   private atOnce(source: InterruptSource, what: string | undefined): CosignerError<'ABORTED'> {
     if (what === undefined) {
-      return new CosignerError('ABORTED', `interrupted (${source})`, { hint: `nothing was being changed; run \`${this.options.commandLine}\` again when ready`, context: { interrupted: source } });
+      return new CosignerError('ABORTED', `interrupted (${source})`, {
+        hint: `nothing was being changed; run \`${this.options.commandLine}\` again when ready`,
+        context: { interrupted: source },
+      });
     }
     return new CosignerError('ABORTED', `stopped at once (${source}): ${what} did not finish`, {
       hint: `the calls in flight may or may not have completed; run \`${this.options.commandLine}\` again: it checks what exists and continues`,
@@ -126,11 +133,22 @@ export class Interrupter {
  * The error a command throws when its section was interrupted: `message` says what was done and
  * what state things are in; the hint (the exact command to run again) comes from the interruption.
  */
-export function interruptedError(signal: AbortSignal | undefined, message: string, context: Record<string, unknown> = {}): CosignerError<'ABORTED'> {
+export function interruptedError(
+  signal: AbortSignal | undefined,
+  message: string,
+  context: Record<string, unknown> = {},
+): CosignerError<'ABORTED'> {
   const reason: unknown = signal?.reason;
-  const hint = isCosignerError(reason) && reason.hint !== undefined ? reason.hint : 'run the same command again to continue: it picks up what this run did';
+  const hint =
+    isCosignerError(reason) && reason.hint !== undefined
+      ? reason.hint
+      : 'run the same command again to continue: it picks up what this run did';
   const base = isCosignerError(reason) ? reason.context : undefined;
-  return new CosignerError('ABORTED', message, { hint, context: { ...base, ...context }, ...(reason === undefined ? {} : { cause: reason }) });
+  return new CosignerError('ABORTED', message, {
+    hint,
+    context: { ...base, ...context },
+    ...(reason === undefined ? {} : { cause: reason }),
+  });
 }
 
 /** A TTY input that can be put in raw mode (process.stdin on a terminal). */

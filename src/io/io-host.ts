@@ -111,7 +111,10 @@ export interface IoHost {
 
 /** Convenience wrappers so commands read naturally. */
 export const log = {
-  info: (io: IoHost, message: string, data?: Record<string, unknown>) => io.notify({ level: 'info', message, ...(data ? { data } : {}) }),
-  warn: (io: IoHost, message: string, data?: Record<string, unknown>) => io.notify({ level: 'warn', message, ...(data ? { data } : {}) }),
-  debug: (io: IoHost, message: string, data?: Record<string, unknown>) => io.notify({ level: 'debug', message, ...(data ? { data } : {}) }),
+  info: (io: IoHost, message: string, data?: Record<string, unknown>) =>
+    io.notify({ level: 'info', message, ...(data ? { data } : {}) }),
+  warn: (io: IoHost, message: string, data?: Record<string, unknown>) =>
+    io.notify({ level: 'warn', message, ...(data ? { data } : {}) }),
+  debug: (io: IoHost, message: string, data?: Record<string, unknown>) =>
+    io.notify({ level: 'debug', message, ...(data ? { data } : {}) }),
 };

@@ -13,7 +13,14 @@ export interface Style {
   cyan(text: string): string;
 }
 
-const plain: Style = { bold: (t) => t, dim: (t) => t, red: (t) => t, green: (t) => t, yellow: (t) => t, cyan: (t) => t };
+const plain: Style = {
+  bold: (t) => t,
+  dim: (t) => t,
+  red: (t) => t,
+  green: (t) => t,
+  yellow: (t) => t,
+  cyan: (t) => t,
+};
 
 export function createStyle(enabled: boolean): Style {
   if (!enabled) return plain;

@@ -109,7 +109,14 @@ export class TaskBoard {
     }
     this.finished = 0;
     // discardStdin is off: src/io/interrupt.ts holds stdin (raw mode, Ctrl-C handled) while live.
-    this.spinner = this.options.ora({ text: this.text(), stream: this.options.stream, color: this.options.color ? 'cyan' : false, isEnabled: true, discardStdin: false, hideCursor: true });
+    this.spinner = this.options.ora({
+      text: this.text(),
+      stream: this.options.stream,
+      color: this.options.color ? 'cyan' : false,
+      isEnabled: true,
+      discardStdin: false,
+      hideCursor: true,
+    });
     this.spinner.start();
     this.ticker = setInterval(() => this.refresh(), TICK_MS);
     this.options.onLive(true);
@@ -139,7 +146,12 @@ export class TaskBoard {
     const oldest = Math.min(...rows.map((t) => t.started));
     const counts = `${rows.length} running${this.finished > 0 ? `, ${this.finished} done` : ''}${rows.length > 0 && seconds(oldest) >= 1 ? ` · ${seconds(oldest)} s` : ''}`;
     const hint = this.options.hint();
-    const header = this.status !== undefined ? fitWidth(this.status, columns - 3, (t) => s.yellow(t)) : fitWidth(`${counts}${hint === undefined ? '' : ` · ${hint}`}`, columns - 3, (t) => t.replace(counts, s.bold(counts)));
+    const header =
+      this.status !== undefined
+        ? fitWidth(this.status, columns - 3, (t) => s.yellow(t))
+        : fitWidth(`${counts}${hint === undefined ? '' : ` · ${hint}`}`, columns - 3, (t) =>
+            t.replace(counts, s.bold(counts)),
+          );
     // Leave room for the header and for ora's own truncation line on a short terminal.
     const room = this.options.stream.rows === undefined ? rows.length : Math.max(1, this.options.stream.rows - 3);
     const shown = rows.slice(0, room).map((task) => {

@@ -1,7 +1,8 @@
 /** Small ARN helpers for the builders and proofs. */
 import { fail } from '../errors.js';
 
-export type Partition = 'aws' | 'aws-cn' | 'aws-us-gov' | 'aws-iso' | 'aws-iso-b' | 'aws-iso-e' | 'aws-iso-f' | 'aws-eusc';
+export type Partition =
+  'aws' | 'aws-cn' | 'aws-us-gov' | 'aws-iso' | 'aws-iso-b' | 'aws-iso-e' | 'aws-iso-f' | 'aws-eusc';
 
 export const ACCOUNT_ID = /^\d{12}$/;
 const ROLE_ARN = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/[\w+=,.@/-]+$/;
@@ -48,13 +49,27 @@ export function parseKeyArn(arn: string): KeyArnParts | undefined {
 
 /** Validate builder inputs once, with coded errors. */
 export function assertAccountId(accountId: string): void {
-  if (!ACCOUNT_ID.test(accountId)) fail('POLICY_INVALID', `not a 12-digit AWS account id: ${JSON.stringify(accountId)}`, 'pass the account id, e.g. 123456789012');
+  if (!ACCOUNT_ID.test(accountId))
+    fail(
+      'POLICY_INVALID',
+      `not a 12-digit AWS account id: ${JSON.stringify(accountId)}`,
+      'pass the account id, e.g. 123456789012',
+    );
 }
 export function assertRoleArn(roleArn: string): void {
-  if (!ROLE_ARN.test(roleArn)) fail('POLICY_INVALID', `not an IAM role ARN: ${JSON.stringify(roleArn)}`, 'pass the role ARN, e.g. arn:aws:iam::123456789012:role/cosigner');
+  if (!ROLE_ARN.test(roleArn))
+    fail(
+      'POLICY_INVALID',
+      `not an IAM role ARN: ${JSON.stringify(roleArn)}`,
+      'pass the role ARN, e.g. arn:aws:iam::123456789012:role/cosigner',
+    );
 }
 export function assertPrincipalArn(arn: string): void {
   if (!PRINCIPAL_ARN.test(arn) && !ACCOUNT_ID.test(arn)) {
-    fail('POLICY_INVALID', `not an IAM principal ARN: ${JSON.stringify(arn)}`, 'pass an IAM role, user or account root ARN, e.g. arn:aws:iam::123456789012:role/Admin');
+    fail(
+      'POLICY_INVALID',
+      `not an IAM principal ARN: ${JSON.stringify(arn)}`,
+      'pass an IAM role, user or account root ARN, e.g. arn:aws:iam::123456789012:role/Admin',
+    );
   }
 }

@@ -24,7 +24,14 @@ export const FIREBLOCKS_BUCKET_DENIED_ACTIONS: readonly string[] = [
 ];
 
 /** Every object action, by pattern: `*Object*` (objects, versions, ACLs, tags, retention), replication and multipart parts. */
-export const BUCKET_OBJECT_DENY_PATTERNS: readonly string[] = ['s3:*Object*', 's3:Replicate*', 's3:InitiateReplication', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:BypassGovernanceRetention'];
+export const BUCKET_OBJECT_DENY_PATTERNS: readonly string[] = [
+  's3:*Object*',
+  's3:Replicate*',
+  's3:InitiateReplication',
+  's3:AbortMultipartUpload',
+  's3:ListMultipartUploadParts',
+  's3:BypassGovernanceRetention',
+];
 
 export interface BucketPolicyInput {
   bucketName: string;
@@ -67,7 +74,11 @@ export function bucketArn(bucketName: string, partition = 'aws'): string {
 export function buildBucketPolicy(input: BucketPolicyInput): PolicyDocument {
   const problem = bucketNameProblem(input.bucketName);
   if (problem !== undefined) {
-    fail('POLICY_INVALID', `not a usable S3 bucket name: ${JSON.stringify(input.bucketName)} ${problem}`, 'use 3-63 lower-case letters, digits and hyphens, starting and ending with a letter or digit (s3.bucketName, --bucket-name)');
+    fail(
+      'POLICY_INVALID',
+      `not a usable S3 bucket name: ${JSON.stringify(input.bucketName)} ${problem}`,
+      'use 3-63 lower-case letters, digits and hyphens, starting and ending with a letter or digit (s3.bucketName, --bucket-name)',
+    );
   }
   assertAccountId(input.accountId);
   assertRoleArn(input.roleArn);

@@ -61,9 +61,12 @@ function coversEveryObject(pattern: string, bucketArn: string): boolean {
  * which bucket-role-access reports) or exactly one clause that exempts the role's ARN alone.
  */
 function roleOnlyDenyCovers(statement: PolicyStatement, ctx: BucketProofContext): string[] {
-  if (statement.Effect !== 'Deny' || principalEntries(statement) !== '*' || statement.NotResource !== undefined) return [];
+  if (statement.Effect !== 'Deny' || principalEntries(statement) !== '*' || statement.NotResource !== undefined)
+    return [];
   if (!toList(statement.Resource).some((pattern) => coversEveryObject(pattern, ctx.bucketArn))) return [];
-  const clauses = Object.entries(statement.Condition ?? {}).flatMap(([operator, block]) => Object.entries(block).map(([key, values]) => ({ operator, key, values })));
+  const clauses = Object.entries(statement.Condition ?? {}).flatMap(([operator, block]) =>
+    Object.entries(block).map(([key, values]) => ({ operator, key, values })),
+  );
   if (clauses.length > 1) return [];
   const [clause] = clauses;
   if (clause !== undefined) {
@@ -77,8 +80,15 @@ function roleOnlyDenyCovers(statement: PolicyStatement, ctx: BucketProofContext)
 
 /** The indirect-access actions an unconditional Deny with Principal "*" on the bucket covers. */
 function unconditionalDenyCovers(statement: PolicyStatement, ctx: BucketProofContext): string[] {
-  if (statement.Effect !== 'Deny' || principalEntries(statement) !== '*' || statement.NotResource !== undefined || statement.Condition !== undefined) return [];
-  if (!toList(statement.Resource).some((pattern) => !pattern.includes('${') && arnMatches(pattern, ctx.bucketArn))) return [];
+  if (
+    statement.Effect !== 'Deny' ||
+    principalEntries(statement) !== '*' ||
+    statement.NotResource !== undefined ||
+    statement.Condition !== undefined
+  )
+    return [];
+  if (!toList(statement.Resource).some((pattern) => !pattern.includes('${') && arnMatches(pattern, ctx.bucketArn)))
+    return [];
   return coveredActions(statement, S3_INDIRECT_OBJECT_ACTIONS);
 }
 
@@ -99,14 +109,17 @@ function objectsStep(ctx: BucketProofContext): ProofFinding[] {
   const covered = new Set(ctx.policy.Statement.flatMap((statement) => roleOnlyDenyCovers(statement, ctx)));
   const open = S3_OBJECT_ACTIONS.filter((action) => !covered.has(action));
   if (open.length === 0) return findings;
-  return [...findings, {
-    check: 'bucket-objects',
-    severity: 'error',
-    code: 'POLICY_BYPASS',
-    action: open.join(', '),
-    message: `principals other than the co-signer role could call ${open.slice(0, 4).join(', ')}${open.length > 4 ? ` and ${open.length - 4} more object actions` : ''} on ${ctx.bucketArn}/*: no Deny with Principal "*" that exempts only ${ctx.roleArn} covers them`,
-    statements: [],
-  }];
+  return [
+    ...findings,
+    {
+      check: 'bucket-objects',
+      severity: 'error',
+      code: 'POLICY_BYPASS',
+      action: open.join(', '),
+      message: `principals other than the co-signer role could call ${open.slice(0, 4).join(', ')}${open.length > 4 ? ` and ${open.length - 4} more object actions` : ''} on ${ctx.bucketArn}/*: no Deny with Principal "*" that exempts only ${ctx.roleArn} covers them`,
+      statements: [],
+    },
+  ];
 }
 
 function foreignStep(ctx: BucketProofContext): ProofFinding[] {
@@ -118,7 +131,10 @@ function foreignStep(ctx: BucketProofContext): ProofFinding[] {
     if (principals === '*') outsiders = ['"*" (anyone)'];
     else if (principals === 'not') outsiders = ['every principal not listed (NotPrincipal)'];
     else if (principals === 'none') outsiders = ['no principal'];
-    else outsiders = principals.filter((e) => e.type !== 'AWS' || accountOfPrincipal(e.value) !== ctx.accountId).map((e) => `${e.type === 'AWS' ? '' : `${e.type} `}${e.value}`);
+    else
+      outsiders = principals
+        .filter((e) => e.type !== 'AWS' || accountOfPrincipal(e.value) !== ctx.accountId)
+        .map((e) => `${e.type === 'AWS' ? '' : `${e.type} `}${e.value}`);
     if (outsiders.length === 0) return;
     findings.push({
       check: 'bucket-foreign',
@@ -138,9 +154,19 @@ function lockoutStep(ctx: BucketProofContext): ProofFinding[] {
     const principalArn = /^\d{12}$/.test(admin) ? accountRootArn(admin, ctx.partition) : admin;
     const account = accountOfPrincipal(principalArn) ?? ctx.accountId;
     for (const action of S3_POLICY_ADMIN_ACTIONS) {
-      const request: RequestContext = { principalArn, principalAccount: account, action, resource: ctx.bucketArn, context: { 'aws:SecureTransport': true }, openWorld: true };
+      const request: RequestContext = {
+        principalArn,
+        principalAccount: account,
+        action,
+        resource: ctx.bucketArn,
+        context: { 'aws:SecureTransport': true },
+        openWorld: true,
+      };
       ctx.requests += 1;
-      const result = evaluateAccess(ctx.policy, request, [IAM_ALLOWS_ALL], { service: 'generic', resourceAccount: ctx.accountId });
+      const result = evaluateAccess(ctx.policy, request, [IAM_ALLOWS_ALL], {
+        service: 'generic',
+        resourceAccount: ctx.accountId,
+      });
       if (result.possibleDecisions.length === 1 && result.possibleDecisions[0] === 'Allow') continue;
       const denies = involved(ctx.policy, request, 'Deny');
       findings.push({
@@ -162,9 +188,18 @@ function roleAccessStep(ctx: BucketProofContext): ProofFinding[] {
   const findings: ProofFinding[] = [];
   const account = accountOfPrincipal(ctx.roleArn) ?? ctx.accountId;
   for (const action of ['s3:GetObject', 's3:PutObject']) {
-    const request: RequestContext = { principalArn: ctx.roleArn, principalAccount: account, action, resource: `${ctx.bucketArn}/cosigner/object`, context: { 'aws:SecureTransport': true } };
+    const request: RequestContext = {
+      principalArn: ctx.roleArn,
+      principalAccount: account,
+      action,
+      resource: `${ctx.bucketArn}/cosigner/object`,
+      context: { 'aws:SecureTransport': true },
+    };
     ctx.requests += 1;
-    const result = evaluateAccess(ctx.policy, request, [IAM_ALLOWS_ALL], { service: 'generic', resourceAccount: ctx.accountId });
+    const result = evaluateAccess(ctx.policy, request, [IAM_ALLOWS_ALL], {
+      service: 'generic',
+      resourceAccount: ctx.accountId,
+    });
     if (result.decision === 'Allow') continue;
     findings.push({
       check: 'bucket-role-access',
@@ -183,7 +218,13 @@ function roleAccessStep(ctx: BucketProofContext): ProofFinding[] {
 function grammarStep(ctx: BucketProofContext): ProofFinding[] {
   return lintPolicy(ctx.policy)
     .filter((lint) => lint.severity === 'error')
-    .map((lint) => ({ check: 'unsupported', severity: 'error', code: 'POLICY_UNSUPPORTED', message: lint.message, statements: [statementRef(ctx.policy, lint.statement)] }));
+    .map((lint) => ({
+      check: 'unsupported',
+      severity: 'error',
+      code: 'POLICY_UNSUPPORTED',
+      message: lint.message,
+      statements: [statementRef(ctx.policy, lint.statement)],
+    }));
 }
 
 const BUCKET_STEPS: [ProofCheck, (ctx: BucketProofContext) => ProofFinding[]][] = [
@@ -198,7 +239,23 @@ const BUCKET_STEPS: [ProofCheck, (ctx: BucketProofContext) => ProofFinding[]][] 
 export function proveBucketPolicy(policy: PolicyDocument, input: BucketPolicyProofInput): ProofReport {
   const partition = input.partition ?? 'aws';
   const root = accountRootArn(input.accountId, partition);
-  const admins = new Set(input.adminArns === undefined || input.adminArns.length === 0 ? [root] : input.adminArns.map((a) => (isAccountRootArn(a) || /^\d{12}$/.test(a) ? accountRootArn(accountOfPrincipal(a) ?? input.accountId, partition) : a)));
+  const admins = new Set(
+    input.adminArns === undefined || input.adminArns.length === 0
+      ? [root]
+      : input.adminArns.map((a) =>
+          isAccountRootArn(a) || /^\d{12}$/.test(a)
+            ? accountRootArn(accountOfPrincipal(a) ?? input.accountId, partition)
+            : a,
+        ),
+  );
   if (input.callerArn !== undefined) admins.add(input.callerArn);
-  return runProofSteps(BUCKET_STEPS, { policy, bucketArn: `arn:${partition}:s3:::${input.bucketName}`, partition, accountId: input.accountId, admins: [...admins], roleArn: input.roleArn, requests: 0 });
+  return runProofSteps(BUCKET_STEPS, {
+    policy,
+    bucketArn: `arn:${partition}:s3:::${input.bucketName}`,
+    partition,
+    accountId: input.accountId,
+    admins: [...admins],
+    roleArn: input.roleArn,
+    requests: 0,
+  });
 }

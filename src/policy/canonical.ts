@@ -50,11 +50,14 @@ export function canonicalStatement(statement: PolicyStatement): Canonical {
   if (statement.Sid !== undefined && statement.Sid !== '') result['Sid'] = statement.Sid;
   if (statement.Principal !== undefined) result['Principal'] = canonicalPrincipal(statement.Principal);
   if (statement.NotPrincipal !== undefined) result['NotPrincipal'] = canonicalPrincipal(statement.NotPrincipal);
-  if (statement.Action !== undefined) result['Action'] = sortedUnique(toList(statement.Action).map((a) => a.toLowerCase()));
-  if (statement.NotAction !== undefined) result['NotAction'] = sortedUnique(toList(statement.NotAction).map((a) => a.toLowerCase()));
+  if (statement.Action !== undefined)
+    result['Action'] = sortedUnique(toList(statement.Action).map((a) => a.toLowerCase()));
+  if (statement.NotAction !== undefined)
+    result['NotAction'] = sortedUnique(toList(statement.NotAction).map((a) => a.toLowerCase()));
   if (statement.Resource !== undefined) result['Resource'] = sortedUnique(toList(statement.Resource));
   if (statement.NotResource !== undefined) result['NotResource'] = sortedUnique(toList(statement.NotResource));
-  if (statement.Condition !== undefined && Object.keys(statement.Condition).length > 0) result['Condition'] = canonicalCondition(statement.Condition);
+  if (statement.Condition !== undefined && Object.keys(statement.Condition).length > 0)
+    result['Condition'] = canonicalCondition(statement.Condition);
   return sortKeys(result);
 }
 

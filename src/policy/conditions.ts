@@ -169,7 +169,10 @@ export function parseOperator(operator: string): ParsedOperator | undefined {
   return Object.hasOwn(BASE_OPERATORS, base) ? { set, base, ifExists } : undefined;
 }
 
-type Resolved = { kind: 'absent' } | { kind: 'present'; values: string[]; multi: boolean } | { kind: 'open'; reason: 'open-condition-key' | 'unrecognised-condition-key' };
+type Resolved =
+  | { kind: 'absent' }
+  | { kind: 'present'; values: string[]; multi: boolean }
+  | { kind: 'open'; reason: 'open-condition-key' | 'unrecognised-condition-key' };
 
 function scalarToString(value: ConditionScalar): string {
   return typeof value === 'string' ? value : String(value);
@@ -184,9 +187,15 @@ export function contextMap(request: RequestContext): Map<string, ContextValue> {
   return map;
 }
 
-function resolveKey(key: string, context: Map<string, ContextValue>, request: RequestContext, closedWorld: boolean): Resolved {
+function resolveKey(
+  key: string,
+  context: Map<string, ContextValue>,
+  request: RequestContext,
+  closedWorld: boolean,
+): Resolved {
   const lower = key.toLowerCase();
-  if (!closedWorld && request.openKeys?.some((open) => open.toLowerCase() === lower) === true) return { kind: 'open', reason: 'open-condition-key' };
+  if (!closedWorld && request.openKeys?.some((open) => open.toLowerCase() === lower) === true)
+    return { kind: 'open', reason: 'open-condition-key' };
   if (context.has(lower)) {
     const value = context.get(lower);
     if (value === undefined) return { kind: 'absent' };
@@ -201,10 +210,17 @@ function resolveKey(key: string, context: Map<string, ContextValue>, request: Re
 }
 
 /** One `operator: { key: values }` entry against the request. */
-function evaluateClause(operatorName: string, key: string, policyValues: string[], resolved: Resolved, scope: Scope): Tri {
+function evaluateClause(
+  operatorName: string,
+  key: string,
+  policyValues: string[],
+  resolved: Resolved,
+  scope: Scope,
+): Tri {
   const operator = parseOperator(operatorName);
   if (operator === undefined) return undecided(scope, 'Condition', 'unknown-operator', operatorName);
-  if (policyValues.some((value) => value.includes('${'))) return undecided(scope, 'Condition', 'policy-variable', `${operatorName} ${key}`);
+  if (policyValues.some((value) => value.includes('${')))
+    return undecided(scope, 'Condition', 'policy-variable', `${operatorName} ${key}`);
   if (resolved.kind === 'open') return undecided(scope, 'Condition', resolved.reason, key);
 
   if (operator.base === 'null') {
@@ -218,7 +234,8 @@ function evaluateClause(operatorName: string, key: string, policyValues: string[
   if (resolved.kind === 'absent') {
     // AWS does not document whether a set operator or IfExists decides for a missing key
     // (ForAnyValue:…IfExists): simulators differ, so it stays undecided.
-    if (operator.ifExists && operator.set !== undefined) return undecided(scope, 'Condition', 'ambiguous-operator', `${operatorName} on missing ${key}`);
+    if (operator.ifExists && operator.set !== undefined)
+      return undecided(scope, 'Condition', 'ambiguous-operator', `${operatorName} on missing ${key}`);
     if (operator.ifExists) return true;
     if (operator.set === 'ForAnyValue') return false;
     if (operator.set === 'ForAllValues') return true;
@@ -244,7 +261,13 @@ function evaluateClause(operatorName: string, key: string, policyValues: string[
   return result;
 }
 
-export function evaluateCondition(statement: PolicyStatement, request: RequestContext, context: Map<string, ContextValue>, scope: Scope, closedWorld: boolean): Tri {
+export function evaluateCondition(
+  statement: PolicyStatement,
+  request: RequestContext,
+  context: Map<string, ContextValue>,
+  scope: Scope,
+  closedWorld: boolean,
+): Tri {
   const condition = statement.Condition;
   if (condition === undefined) return true;
   const results: Tri[] = [];

@@ -30,7 +30,10 @@ export const HARDENED_SIDS = {
  * with these Sids and keeps every other statement as it is, so switching profile (or adopting a
  * policy pasted from the Fireblocks guide) leaves no stale statement behind.
  */
-export const OWNED_KEY_POLICY_SIDS: readonly string[] = [...Object.values(FIREBLOCKS_SIDS), ...Object.values(HARDENED_SIDS)];
+export const OWNED_KEY_POLICY_SIDS: readonly string[] = [
+  ...Object.values(FIREBLOCKS_SIDS),
+  ...Object.values(HARDENED_SIDS),
+];
 
 export const BUCKET_SIDS = {
   denyAllButRole: 'CosignerDenyAllButRole',
@@ -53,7 +56,12 @@ export const FIREBLOCKS_ROLE_KMS_ACTIONS: readonly string[] = [
 ];
 
 /** Fireblocks' administrator actions (root statement). */
-export const FIREBLOCKS_ADMIN_ACTIONS: readonly string[] = ['kms:DescribeKey', 'kms:GetKeyPolicy', 'kms:PutKeyPolicy', 'kms:CreateAlias'];
+export const FIREBLOCKS_ADMIN_ACTIONS: readonly string[] = [
+  'kms:DescribeKey',
+  'kms:GetKeyPolicy',
+  'kms:PutKeyPolicy',
+  'kms:CreateAlias',
+];
 
 /**
  * Actions the administrators need to undo a scheduled deletion (`destroy --delete-key`), and to
@@ -91,7 +99,9 @@ export const KEY_DATA_ACTIONS: readonly string[] = [
 ];
 
 /** The data operations that accept an attestation: the ones a debug-mode enclave could call. */
-export const ATTESTED_DATA_ACTIONS: readonly string[] = KEY_DATA_ACTIONS.filter((action) => ATTESTATION_CAPABLE_ACTIONS.includes(action));
+export const ATTESTED_DATA_ACTIONS: readonly string[] = KEY_DATA_ACTIONS.filter((action) =>
+  ATTESTATION_CAPABLE_ACTIONS.includes(action),
+);
 
 /**
  * Operations that change who controls the key or its material (invariant 2): only the configured
@@ -118,17 +128,39 @@ export const KEY_CONTROL_ACTIONS: readonly string[] = [
  * principal but the co-signer role may reach any of them (invariant 5).
  */
 export const S3_OBJECT_ACTIONS: readonly string[] = [
-  's3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:RestoreObject',
-  's3:GetObjectVersion', 's3:DeleteObjectVersion',
-  's3:GetObjectAcl', 's3:PutObjectAcl', 's3:GetObjectVersionAcl', 's3:PutObjectVersionAcl',
-  's3:GetObjectAttributes', 's3:GetObjectVersionAttributes',
-  's3:GetObjectTagging', 's3:PutObjectTagging', 's3:DeleteObjectTagging',
-  's3:GetObjectVersionTagging', 's3:PutObjectVersionTagging', 's3:DeleteObjectVersionTagging',
-  's3:GetObjectTorrent', 's3:GetObjectVersionTorrent', 's3:GetObjectVersionForReplication',
-  's3:GetObjectRetention', 's3:PutObjectRetention', 's3:GetObjectLegalHold', 's3:PutObjectLegalHold',
-  's3:BypassGovernanceRetention', 's3:ObjectOwnerOverrideToBucketOwner',
-  's3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags', 's3:InitiateReplication',
-  's3:AbortMultipartUpload', 's3:ListMultipartUploadParts',
+  's3:GetObject',
+  's3:PutObject',
+  's3:DeleteObject',
+  's3:RestoreObject',
+  's3:GetObjectVersion',
+  's3:DeleteObjectVersion',
+  's3:GetObjectAcl',
+  's3:PutObjectAcl',
+  's3:GetObjectVersionAcl',
+  's3:PutObjectVersionAcl',
+  's3:GetObjectAttributes',
+  's3:GetObjectVersionAttributes',
+  's3:GetObjectTagging',
+  's3:PutObjectTagging',
+  's3:DeleteObjectTagging',
+  's3:GetObjectVersionTagging',
+  's3:PutObjectVersionTagging',
+  's3:DeleteObjectVersionTagging',
+  's3:GetObjectTorrent',
+  's3:GetObjectVersionTorrent',
+  's3:GetObjectVersionForReplication',
+  's3:GetObjectRetention',
+  's3:PutObjectRetention',
+  's3:GetObjectLegalHold',
+  's3:PutObjectLegalHold',
+  's3:BypassGovernanceRetention',
+  's3:ObjectOwnerOverrideToBucketOwner',
+  's3:ReplicateObject',
+  's3:ReplicateDelete',
+  's3:ReplicateTags',
+  's3:InitiateReplication',
+  's3:AbortMultipartUpload',
+  's3:ListMultipartUploadParts',
 ];
 
 /**
@@ -137,10 +169,17 @@ export const S3_OBJECT_ACTIONS: readonly string[] = [
  * bucket. Nobody may set them while the bucket policy stands (an administrator edits the policy
  * first).
  */
-export const S3_INDIRECT_OBJECT_ACTIONS: readonly string[] = ['s3:PutLifecycleConfiguration', 's3:PutReplicationConfiguration'];
+export const S3_INDIRECT_OBJECT_ACTIONS: readonly string[] = [
+  's3:PutLifecycleConfiguration',
+  's3:PutReplicationConfiguration',
+];
 
 /** The bucket-policy operations an administrator must keep (a bucket-policy lockout needs the root user). */
-export const S3_POLICY_ADMIN_ACTIONS: readonly string[] = ['s3:GetBucketPolicy', 's3:PutBucketPolicy', 's3:DeleteBucketPolicy'];
+export const S3_POLICY_ADMIN_ACTIONS: readonly string[] = [
+  's3:GetBucketPolicy',
+  's3:PutBucketPolicy',
+  's3:DeleteBucketPolicy',
+];
 
 /** The actions the co-signer role must be able to call from an attested enclave. */
 export const ROLE_ATTESTED_ACTIONS: readonly string[] = ['kms:Decrypt', 'kms:GenerateDataKey'];

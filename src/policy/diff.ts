@@ -62,7 +62,8 @@ function diffValues(before: unknown, after: unknown, path: string, out: FieldCha
   const change: FieldChange = { path };
   if (before !== undefined) change.before = before;
   if (after !== undefined) change.after = after;
-  const listOfStrings = (value: unknown) => value !== undefined && !isPlainObject(value) && asList(value).every((item) => typeof item === 'string');
+  const listOfStrings = (value: unknown) =>
+    value !== undefined && !isPlainObject(value) && asList(value).every((item) => typeof item === 'string');
   if (listOfStrings(before) && listOfStrings(after)) {
     const b = asList(before) as string[];
     const a = asList(after) as string[];
@@ -75,9 +76,14 @@ function diffValues(before: unknown, after: unknown, path: string, out: FieldCha
 /**
  * Diff `before` → `after`. `ownedSids` marks which statements are ours (for display and JSON).
  */
-export function diffPolicies(before: PolicyDocument | undefined, after: PolicyDocument, ownedSids: readonly string[] = []): PolicyDiff {
+export function diffPolicies(
+  before: PolicyDocument | undefined,
+  after: PolicyDocument,
+  ownedSids: readonly string[] = [],
+): PolicyDiff {
   const owned = new Set(ownedSids);
-  const owner = (statement: PolicyStatement): 'ours' | 'foreign' => (statement.Sid !== undefined && owned.has(statement.Sid) ? 'ours' : 'foreign');
+  const owner = (statement: PolicyStatement): 'ours' | 'foreign' =>
+    statement.Sid !== undefined && owned.has(statement.Sid) ? 'ours' : 'foreign';
   const document: FieldChange[] = [];
   diffValues(before?.Version, after.Version, 'Version', document);
   diffValues(before?.Id, after.Id, 'Id', document);
@@ -90,9 +96,20 @@ export function diffPolicies(before: PolicyDocument | undefined, after: PolicyDo
     const beforeIndex =
       statement.Sid !== undefined && statement.Sid !== ''
         ? old.findIndex((candidate, index) => !used.has(index) && candidate.Sid === statement.Sid)
-        : old.findIndex((candidate, index) => !used.has(index) && (candidate.Sid === undefined || candidate.Sid === '') && statementsEquivalent(candidate, statement));
+        : old.findIndex(
+            (candidate, index) =>
+              !used.has(index) &&
+              (candidate.Sid === undefined || candidate.Sid === '') &&
+              statementsEquivalent(candidate, statement),
+          );
     const key = statement.Sid !== undefined && statement.Sid !== '' ? statement.Sid : `#${afterIndex}`;
-    const base = { key, owner: owner(statement), afterIndex, after: statement, ...(statement.Sid === undefined ? {} : { sid: statement.Sid }) };
+    const base = {
+      key,
+      owner: owner(statement),
+      afterIndex,
+      after: statement,
+      ...(statement.Sid === undefined ? {} : { sid: statement.Sid }),
+    };
     if (beforeIndex === -1) {
       statements.push({ kind: 'added', ...base });
       return;
@@ -110,7 +127,14 @@ export function diffPolicies(before: PolicyDocument | undefined, after: PolicyDo
   old.forEach((statement, beforeIndex) => {
     if (used.has(beforeIndex)) return;
     const key = statement.Sid !== undefined && statement.Sid !== '' ? statement.Sid : `#${beforeIndex}`;
-    statements.push({ kind: 'removed', key, owner: owner(statement), beforeIndex, before: statement, ...(statement.Sid === undefined ? {} : { sid: statement.Sid }) });
+    statements.push({
+      kind: 'removed',
+      key,
+      owner: owner(statement),
+      beforeIndex,
+      before: statement,
+      ...(statement.Sid === undefined ? {} : { sid: statement.Sid }),
+    });
   });
 
   const summary: Record<StatementChangeKind, number> = { added: 0, removed: 0, changed: 0, unchanged: 0 };
@@ -168,7 +192,8 @@ export function renderPolicyDiff(diff: PolicyDiff, style: DiffStyle = PLAIN_DIFF
             lines.push(style.dim(`    ${field.path}`));
             for (const value of field.removed) lines.push(style.removed(`      - ${value}`));
             for (const value of field.added) lines.push(style.added(`      + ${value}`));
-            if (field.added.length === 0 && field.removed.length === 0) lines.push(style.changed(`      ${show(field.before)} → ${show(field.after)}`));
+            if (field.added.length === 0 && field.removed.length === 0)
+              lines.push(style.changed(`      ${show(field.before)} → ${show(field.after)}`));
           } else {
             lines.push(style.dim(`    ${field.path}`));
             if (field.before !== undefined) lines.push(style.removed(`      - ${show(field.before)}`));

@@ -18,7 +18,14 @@ import { contextMap, evaluateCondition } from './conditions.js';
 import { actionMatches, arnMatches, matchPrincipalBlock, type PrincipalMatch } from './match.js';
 import { toList } from './parse.js';
 import { and, or, undecided, type Scope, type Tri } from './three-valued.js';
-import type { Decision, EvaluationResult, PolicyDocument, PolicyStatement, RequestContext, Undecided } from './types.js';
+import type {
+  Decision,
+  EvaluationResult,
+  PolicyDocument,
+  PolicyStatement,
+  RequestContext,
+  Undecided,
+} from './types.js';
 
 export type {
   ConditionBlock,
@@ -54,12 +61,18 @@ export interface StatementOutcome {
  * Evaluate one statement. `closedWorld` reads unrecognised keys as absent (AWS's behaviour);
  * otherwise they are undecided.
  */
-export function evaluateStatement(statement: PolicyStatement, request: RequestContext, index: number, options: { closedWorld?: boolean; undecided?: Undecided[] } = {}): StatementOutcome {
+export function evaluateStatement(
+  statement: PolicyStatement,
+  request: RequestContext,
+  index: number,
+  options: { closedWorld?: boolean; undecided?: Undecided[] } = {},
+): StatementOutcome {
   const scope: Scope = { statement: index, undecided: options.undecided ?? [] };
   const context = contextMap(request);
 
   let principal: PrincipalMatch = 'direct';
-  if (statement.Principal !== undefined) principal = matchPrincipalBlock(statement.Principal, request, scope, 'Principal');
+  if (statement.Principal !== undefined)
+    principal = matchPrincipalBlock(statement.Principal, request, scope, 'Principal');
   else if (statement.NotPrincipal !== undefined) {
     const excluded = matchPrincipalBlock(statement.NotPrincipal, request, scope, 'NotPrincipal');
     principal = excluded === 'maybe' ? 'maybe' : excluded === 'none' ? 'direct' : 'none';
@@ -75,7 +88,8 @@ export function evaluateStatement(statement: PolicyStatement, request: RequestCo
   const resources = statement.Resource ?? statement.NotResource;
   if (resources !== undefined) {
     const patterns = toList(resources);
-    if (patterns.some((pattern) => pattern.includes('${'))) resource = undecided(scope, 'Condition', 'policy-variable', `resource ${patterns.join(', ')}`);
+    if (patterns.some((pattern) => pattern.includes('${')))
+      resource = undecided(scope, 'Condition', 'policy-variable', `resource ${patterns.join(', ')}`);
     else {
       const hit = patterns.some((pattern) => arnMatches(pattern, request.resource));
       resource = statement.Resource !== undefined ? hit : !hit;
@@ -84,7 +98,8 @@ export function evaluateStatement(statement: PolicyStatement, request: RequestCo
 
   // Skip the condition when the statement cannot apply anyway (fewer spurious undecided notes).
   const head = and([principalTri, action, resource]);
-  const condition = head === false ? false : evaluateCondition(statement, request, context, scope, options.closedWorld === true);
+  const condition =
+    head === false ? false : evaluateCondition(statement, request, context, scope, options.closedWorld === true);
   return { applies: and([head, condition]), principal };
 }
 
@@ -126,7 +141,12 @@ function decide(deny: boolean, allow: boolean): Decision {
   return deny ? 'ExplicitDeny' : allow ? 'Allow' : 'ImplicitDeny';
 }
 
-function effectTri(policy: PolicyDocument, outcome: PolicyOutcome, effect: 'Allow' | 'Deny', principal?: (match: PrincipalMatch) => boolean): Tri {
+function effectTri(
+  policy: PolicyDocument,
+  outcome: PolicyOutcome,
+  effect: 'Allow' | 'Deny',
+  principal?: (match: PrincipalMatch) => boolean,
+): Tri {
   return or(
     policy.Statement.map((statement, index) => {
       if (statement.Effect !== effect) return false;
@@ -136,7 +156,12 @@ function effectTri(policy: PolicyDocument, outcome: PolicyOutcome, effect: 'Allo
     }),
   );
 }
-function effectAws(policy: PolicyDocument, outcome: PolicyOutcome, effect: 'Allow' | 'Deny', principal?: (match: PrincipalMatch) => boolean): boolean {
+function effectAws(
+  policy: PolicyDocument,
+  outcome: PolicyOutcome,
+  effect: 'Allow' | 'Deny',
+  principal?: (match: PrincipalMatch) => boolean,
+): boolean {
   return policy.Statement.some((statement, index) => {
     if (statement.Effect !== effect || outcome.aws[index] !== true) return false;
     const match = outcome.principals[index] ?? 'none';
@@ -146,8 +171,19 @@ function effectAws(policy: PolicyDocument, outcome: PolicyOutcome, effect: 'Allo
   });
 }
 
-function result(decision: Decision, matched: number[], decisions: Decision[], undecidedList: Undecided[]): EvaluationResult {
-  return { decision, matchedStatements: matched, possibleDecisions: decisions, certain: decisions.length === 1, undecided: undecidedList };
+function result(
+  decision: Decision,
+  matched: number[],
+  decisions: Decision[],
+  undecidedList: Undecided[],
+): EvaluationResult {
+  return {
+    decision,
+    matchedStatements: matched,
+    possibleDecisions: decisions,
+    certain: decisions.length === 1,
+    undecided: undecidedList,
+  };
 }
 
 /**
@@ -193,9 +229,17 @@ export interface AccessResult extends EvaluationResult {
  * account) in which case an identity policy must allow too. Cross account: both must allow.
  * `matchedStatements` and `undecided` refer to the resource policy.
  */
-export function evaluateAccess(resourcePolicy: PolicyDocument, request: RequestContext, identityPolicies: readonly PolicyDocument[] = [], options: AccessOptions = {}): AccessResult {
+export function evaluateAccess(
+  resourcePolicy: PolicyDocument,
+  request: RequestContext,
+  identityPolicies: readonly PolicyDocument[] = [],
+  options: AccessOptions = {},
+): AccessResult {
   const service = options.service ?? 'kms';
-  const resourceAccount = options.resourceAccount ?? /^arn:[^:]*:[^:]*:[^:]*:(\d{12}):/.exec(request.resource)?.[1] ?? request.principalAccount;
+  const resourceAccount =
+    options.resourceAccount ??
+    /^arn:[^:]*:[^:]*:[^:]*:(\d{12}):/.exec(request.resource)?.[1] ??
+    request.principalAccount;
   const sameAccount = resourceAccount === request.principalAccount;
   const rp = evaluateStatements(resourcePolicy, request);
   const ids = identityPolicies.map((policy) => evaluateStatements(policy, request));
@@ -204,7 +248,10 @@ export function evaluateAccess(resourcePolicy: PolicyDocument, request: RequestC
   const anyMatch = (match: PrincipalMatch) => match !== 'none';
 
   // Three-valued reading (for possibleDecisions).
-  const deny = or([effectTri(resourcePolicy, rp, 'Deny'), ...ids.map((outcome, i) => effectTri(identityPolicies[i] as PolicyDocument, outcome, 'Deny'))]);
+  const deny = or([
+    effectTri(resourcePolicy, rp, 'Deny'),
+    ...ids.map((outcome, i) => effectTri(identityPolicies[i] as PolicyDocument, outcome, 'Deny')),
+  ]);
   const idAllow = or(ids.map((outcome, i) => effectTri(identityPolicies[i] as PolicyDocument, outcome, 'Allow')));
   const rpDirect = effectTri(resourcePolicy, rp, 'Allow', direct);
   const rpAny = effectTri(resourcePolicy, rp, 'Allow', anyMatch);
@@ -214,14 +261,17 @@ export function evaluateAccess(resourcePolicy: PolicyDocument, request: RequestC
   else allow = or([rpAny, idAllow]);
 
   // AWS reading (for decision).
-  const denyAws = effectAws(resourcePolicy, rp, 'Deny') || ids.some((outcome, i) => effectAws(identityPolicies[i] as PolicyDocument, outcome, 'Deny'));
+  const denyAws =
+    effectAws(resourcePolicy, rp, 'Deny') ||
+    ids.some((outcome, i) => effectAws(identityPolicies[i] as PolicyDocument, outcome, 'Deny'));
   const idAllowAws = ids.some((outcome, i) => effectAws(identityPolicies[i] as PolicyDocument, outcome, 'Allow'));
   const rpDirectAws = effectAws(resourcePolicy, rp, 'Allow', direct);
   const rpAnyAws = effectAws(resourcePolicy, rp, 'Allow', anyMatch);
   let allowedBy: AccessResult['allowedBy'];
   if (!denyAws) {
     if (!sameAccount) allowedBy = rpAnyAws && idAllowAws ? 'identity-policy' : undefined;
-    else if (service === 'kms') allowedBy = rpDirectAws ? 'resource-policy' : rpAnyAws && idAllowAws ? 'delegation' : undefined;
+    else if (service === 'kms')
+      allowedBy = rpDirectAws ? 'resource-policy' : rpAnyAws && idAllowAws ? 'delegation' : undefined;
     else allowedBy = rpAnyAws ? 'resource-policy' : idAllowAws ? 'identity-policy' : undefined;
   }
   const decision: Decision = denyAws ? 'ExplicitDeny' : allowedBy !== undefined ? 'Allow' : 'ImplicitDeny';
@@ -229,13 +279,19 @@ export function evaluateAccess(resourcePolicy: PolicyDocument, request: RequestC
   return {
     ...result(decision, matched, possible(deny, allow), rp.undecided),
     allowedBy,
-    matchedIdentityStatements: ids.flatMap((outcome, p) => outcome.aws.flatMap((applies, s): [number, number][] => (applies ? [[p, s]] : []))),
+    matchedIdentityStatements: ids.flatMap((outcome, p) =>
+      outcome.aws.flatMap((applies, s): [number, number][] => (applies ? [[p, s]] : [])),
+    ),
     identityUndecided: ids.flatMap((outcome, p) => outcome.undecided.map((entry): [number, Undecided] => [p, entry])),
   };
 }
 
 /** Shorthand: a KMS key policy with the caller's identity policies (see {@link evaluateAccess}). */
-export function evaluateKeyPolicy(keyPolicy: PolicyDocument, request: RequestContext, identityPolicies: readonly PolicyDocument[] = []): AccessResult {
+export function evaluateKeyPolicy(
+  keyPolicy: PolicyDocument,
+  request: RequestContext,
+  identityPolicies: readonly PolicyDocument[] = [],
+): AccessResult {
   return evaluateAccess(keyPolicy, request, identityPolicies, { service: 'kms' });
 }
 

@@ -29,7 +29,12 @@ export const ROLE_INLINE_POLICY_NAME = 'cosigner-access';
 /** Fireblocks' inline policy template with the bucket and key filled in. */
 export function buildRoleInlinePolicy(input: RoleInlinePolicyInput): PolicyDocument {
   const key = parseKeyArn(input.keyArn);
-  if (key === undefined) fail('POLICY_INVALID', `not a KMS key ARN: ${JSON.stringify(input.keyArn)}`, 'pass the full key ARN, e.g. arn:aws:kms:eu-west-1:123456789012:key/…');
+  if (key === undefined)
+    fail(
+      'POLICY_INVALID',
+      `not a KMS key ARN: ${JSON.stringify(input.keyArn)}`,
+      'pass the full key ARN, e.g. arn:aws:kms:eu-west-1:123456789012:key/…',
+    );
   const bucket = bucketArn(input.bucketName, key.partition);
   return {
     Version: POLICY_VERSION,

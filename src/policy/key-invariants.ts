@@ -9,12 +9,24 @@
 import { computePCR3 } from '../enclave/pcr.js';
 import { accountOfPrincipal, accountRootArn, isAccountRootArn } from './arn.js';
 import { attestationKey, isAttestationKey } from './condition-keys.js';
-import { ATTESTED_DATA_ACTIONS, KEY_CONTROL_ACTIONS, KEY_DATA_ACTIONS, ROLE_ATTESTED_ACTIONS, ZERO_MEASUREMENT } from './constants.js';
+import {
+  ATTESTED_DATA_ACTIONS,
+  KEY_CONTROL_ACTIONS,
+  KEY_DATA_ACTIONS,
+  ROLE_ATTESTED_ACTIONS,
+  ZERO_MEASUREMENT,
+} from './constants.js';
 import { evaluateKeyPolicy } from './evaluate.js';
 import { lintPolicy } from './lint.js';
 import { IAM_ALLOWS_ALL, involved, statementRef } from './proof-support.js';
 import type { ProofFinding } from './proofs.js';
-import { coveredActions, describeStatement, isAccountPrincipal, pinningClauses, principalEntries } from './statement-shape.js';
+import {
+  coveredActions,
+  describeStatement,
+  isAccountPrincipal,
+  pinningClauses,
+  principalEntries,
+} from './statement-shape.js';
 import { arnMatches } from './match.js';
 import { toList } from './parse.js';
 import type { ContextValue, PolicyDocument, PolicyStatement, RequestContext } from './types.js';
@@ -40,7 +52,11 @@ const IMAGE_KEY = attestationKey('ImageSha384');
 /** A measurement that is not zero (the role-access request's PCR0/1/2). */
 const SAMPLE_MEASUREMENT = 'a5'.repeat(48);
 
-function each(policy: PolicyDocument, effect: 'Allow' | 'Deny', visit: (statement: PolicyStatement, index: number) => void): void {
+function each(
+  policy: PolicyDocument,
+  effect: 'Allow' | 'Deny',
+  visit: (statement: PolicyStatement, index: number) => void,
+): void {
   policy.Statement.forEach((statement, index) => {
     if (statement.Effect === effect) visit(statement, index);
   });
@@ -54,7 +70,13 @@ function short(values: readonly string[]): string {
 export function grammarStep(ctx: KeyProofContext): ProofFinding[] {
   return lintPolicy(ctx.policy)
     .filter((lint) => lint.severity === 'error')
-    .map((lint) => ({ check: 'unsupported', severity: 'error', code: 'POLICY_UNSUPPORTED', message: lint.message, statements: [statementRef(ctx.policy, lint.statement)] }));
+    .map((lint) => ({
+      check: 'unsupported',
+      severity: 'error',
+      code: 'POLICY_UNSUPPORTED',
+      message: lint.message,
+      statements: [statementRef(ctx.policy, lint.statement)],
+    }));
 }
 
 /** An Allow with NotPrincipal grants everyone it does not list, every other account included. */
@@ -90,16 +112,45 @@ export function attestedOnlyStep(ctx: KeyProofContext): ProofFinding[] {
     const bounded = clauses.some((values) => values.every((value) => accepted.has(value.toLowerCase())));
     if (!bounded) {
       const foreign = clauses.flat().filter((value) => !accepted.has(value.toLowerCase()));
-      const why = clauses.length === 0
-        ? `without a StringEquals/StringEqualsIgnoreCase condition on ${PCR8_KEY}`
-        : `with a PCR8 condition that admits values not configured (${short(foreign)})`;
-      findings.push({ check: 'attested-only', severity: 'error', code: 'POLICY_BYPASS', action: actions.join(', '), message: `${where} allows ${actions.join(', ')} ${why}: an enclave signed with another certificate, or no enclave at all, could get the key's plaintext`, statements: ref });
+      const why =
+        clauses.length === 0
+          ? `without a StringEquals/StringEqualsIgnoreCase condition on ${PCR8_KEY}`
+          : `with a PCR8 condition that admits values not configured (${short(foreign)})`;
+      findings.push({
+        check: 'attested-only',
+        severity: 'error',
+        code: 'POLICY_BYPASS',
+        action: actions.join(', '),
+        message: `${where} allows ${actions.join(', ')} ${why}: an enclave signed with another certificate, or no enclave at all, could get the key's plaintext`,
+        statements: ref,
+      });
     }
     const principals = principalEntries(statement);
-    const onlyRole = Array.isArray(principals) && principals.length > 0 && principals.every((entry) => entry.type === 'AWS' && entry.value === ctx.roleArn);
+    const onlyRole =
+      Array.isArray(principals) &&
+      principals.length > 0 &&
+      principals.every((entry) => entry.type === 'AWS' && entry.value === ctx.roleArn);
     if (!onlyRole) {
-      const who = principals === '*' ? '"*"' : principals === 'not' ? 'a NotPrincipal' : principals === 'none' ? 'no principal' : principals.filter((e) => e.type !== 'AWS' || e.value !== ctx.roleArn).map((e) => e.value).join(', ');
-      findings.push({ check: 'attested-only', severity: 'error', code: 'POLICY_BYPASS', principal: who, action: actions.join(', '), message: `${where} allows ${actions.join(', ')} to ${who}: only the co-signer role ${ctx.roleArn} may use the key's data operations`, statements: ref });
+      const who =
+        principals === '*'
+          ? '"*"'
+          : principals === 'not'
+            ? 'a NotPrincipal'
+            : principals === 'none'
+              ? 'no principal'
+              : principals
+                  .filter((e) => e.type !== 'AWS' || e.value !== ctx.roleArn)
+                  .map((e) => e.value)
+                  .join(', ');
+      findings.push({
+        check: 'attested-only',
+        severity: 'error',
+        code: 'POLICY_BYPASS',
+        principal: who,
+        action: actions.join(', '),
+        message: `${where} allows ${actions.join(', ')} to ${who}: only the co-signer role ${ctx.roleArn} may use the key's data operations`,
+        statements: ref,
+      });
     }
   });
   return findings;
@@ -111,13 +162,25 @@ export function attestedOnlyStep(ctx: KeyProofContext): ProofFinding[] {
  * ImageSha384 equal to the all-zero measurement (any other clause could make it not apply).
  */
 function debugDenyCovers(statement: PolicyStatement, keyArn: string): string[] {
-  if (statement.Effect !== 'Deny' || principalEntries(statement) !== '*' || statement.NotResource !== undefined) return [];
-  if (statement.Resource !== undefined && !toList(statement.Resource).some((pattern) => !pattern.includes('${') && arnMatches(pattern, keyArn))) return [];
+  if (statement.Effect !== 'Deny' || principalEntries(statement) !== '*' || statement.NotResource !== undefined)
+    return [];
+  if (
+    statement.Resource !== undefined &&
+    !toList(statement.Resource).some((pattern) => !pattern.includes('${') && arnMatches(pattern, keyArn))
+  )
+    return [];
   const condition = statement.Condition ?? {};
-  const clauses = Object.entries(condition).flatMap(([operator, block]) => Object.entries(block).map(([key, values]) => ({ operator, key, values })));
+  const clauses = Object.entries(condition).flatMap(([operator, block]) =>
+    Object.entries(block).map(([key, values]) => ({ operator, key, values })),
+  );
   if (clauses.length !== 1) return [];
   const [clause] = clauses;
-  if (clause === undefined || !['StringEquals', 'StringEqualsIgnoreCase'].includes(clause.operator) || clause.key.toLowerCase() !== IMAGE_KEY.toLowerCase()) return [];
+  if (
+    clause === undefined ||
+    !['StringEquals', 'StringEqualsIgnoreCase'].includes(clause.operator) ||
+    clause.key.toLowerCase() !== IMAGE_KEY.toLowerCase()
+  )
+    return [];
   const values = Array.isArray(clause.values) ? clause.values : [clause.values];
   if (!values.includes(ZERO_MEASUREMENT)) return [];
   return coveredActions(statement, ATTESTED_DATA_ACTIONS);
@@ -129,14 +192,16 @@ export function debugGuardStep(ctx: KeyProofContext): ProofFinding[] {
   const missing = ATTESTED_DATA_ACTIONS.filter((action) => !covered.has(action));
   if (missing.length === 0) return [];
   const required = ctx.debugEnclave === 'deny-required';
-  return [{
-    check: 'debug-enclave',
-    severity: required ? 'error' : 'warning',
-    ...(required ? { code: 'POLICY_BYPASS' as const } : {}),
-    action: missing.join(', '),
-    message: `no Deny takes ${missing.join(', ')} away from a debug-mode enclave (ImageSha384 all zeros)${required ? '' : ' — accepted: whether PCR8 survives debug mode is unconfirmed; the hardened profile denies it'}`,
-    statements: [],
-  }];
+  return [
+    {
+      check: 'debug-enclave',
+      severity: required ? 'error' : 'warning',
+      ...(required ? { code: 'POLICY_BYPASS' as const } : {}),
+      action: missing.join(', '),
+      message: `no Deny takes ${missing.join(', ')} away from a debug-mode enclave (ImageSha384 all zeros)${required ? '' : ' — accepted: whether PCR8 survives debug mode is unconfirmed; the hardened profile denies it'}`,
+      statements: [],
+    },
+  ];
 }
 
 /** Invariant 2: the operations that control the key are allowed to the administrators and the account only. */
@@ -144,7 +209,14 @@ export function keyControlStep(ctx: KeyProofContext): ProofFinding[] {
   const findings: ProofFinding[] = [];
   const admins = new Set(ctx.adminArns);
   if (admins.has(ctx.roleArn)) {
-    findings.push({ check: 'key-control', severity: 'error', code: 'POLICY_KEY_CONTROL', principal: ctx.roleArn, message: `the co-signer role ${ctx.roleArn} is configured as a key administrator: root on the host could rewrite the key policy and then decrypt`, statements: [] });
+    findings.push({
+      check: 'key-control',
+      severity: 'error',
+      code: 'POLICY_KEY_CONTROL',
+      principal: ctx.roleArn,
+      message: `the co-signer role ${ctx.roleArn} is configured as a key administrator: root on the host could rewrite the key policy and then decrypt`,
+      statements: [],
+    });
   }
   each(ctx.policy, 'Allow', (statement, index) => {
     const actions = coveredActions(statement, KEY_CONTROL_ACTIONS);
@@ -154,7 +226,15 @@ export function keyControlStep(ctx: KeyProofContext): ProofFinding[] {
     if (principals === '*') outsiders = ['"*"'];
     else if (principals === 'not') outsiders = ['a NotPrincipal'];
     else if (principals === 'none') outsiders = ['no principal'];
-    else outsiders = principals.filter((e) => e.type !== 'AWS' || e.value === ctx.roleArn || !(admins.has(e.value) || isAccountPrincipal(e.value, ctx.keyAccount))).map((e) => e.value);
+    else
+      outsiders = principals
+        .filter(
+          (e) =>
+            e.type !== 'AWS' ||
+            e.value === ctx.roleArn ||
+            !(admins.has(e.value) || isAccountPrincipal(e.value, ctx.keyAccount)),
+        )
+        .map((e) => e.value);
     if (outsiders.length === 0) return;
     findings.push({
       check: 'key-control',
@@ -175,9 +255,12 @@ export function keyControlStep(ctx: KeyProofContext): ProofFinding[] {
  * lower case replaces the absence whatever spelling the policy used.
  */
 function absentAttestation(policy: PolicyDocument): Record<string, ContextValue> {
-  const keys = new Set<string>([IMAGE_KEY, ...[0, 1, 2, 3, 4, 8].map((pcr) => attestationKey(pcr))].map((key) => key.toLowerCase()));
+  const keys = new Set<string>(
+    [IMAGE_KEY, ...[0, 1, 2, 3, 4, 8].map((pcr) => attestationKey(pcr))].map((key) => key.toLowerCase()),
+  );
   for (const statement of policy.Statement) {
-    for (const block of Object.values(statement.Condition ?? {})) for (const key of Object.keys(block)) if (isAttestationKey(key)) keys.add(key.toLowerCase());
+    for (const block of Object.values(statement.Condition ?? {}))
+      for (const key of Object.keys(block)) if (isAttestationKey(key)) keys.add(key.toLowerCase());
   }
   return Object.fromEntries([...keys].map((key) => [key, undefined]));
 }
@@ -193,7 +276,13 @@ function attested(values: Record<string, string>): Record<string, string> {
  * listed without its session ARN), so the proofs count it as applying to everyone.
  */
 function notPrincipalDenies(policy: PolicyDocument, action: string): number[] {
-  return policy.Statement.flatMap((statement, index) => (statement.Effect === 'Deny' && statement.NotPrincipal !== undefined && coveredActions(statement, [action]).length > 0 ? [index] : []));
+  return policy.Statement.flatMap((statement, index) =>
+    statement.Effect === 'Deny' &&
+    statement.NotPrincipal !== undefined &&
+    coveredActions(statement, [action]).length > 0
+      ? [index]
+      : [],
+  );
 }
 
 /** The role name of an IAM role ARN (any path), or undefined. */
@@ -235,18 +324,37 @@ export function lockoutStep(ctx: KeyProofContext): ProofFinding[] {
   const principals = new Map<string, string[]>();
   for (const admin of ctx.adminArns) {
     const account = accountOfPrincipal(admin) ?? ctx.keyAccount;
-    principals.set(admin, /^\d{12}$/.test(admin) || isAccountRootArn(admin) ? [accountRootArn(account, ctx.partition)] : [admin]);
+    principals.set(
+      admin,
+      /^\d{12}$/.test(admin) || isAccountRootArn(admin) ? [accountRootArn(account, ctx.partition)] : [admin],
+    );
   }
   if (ctx.callerArn !== undefined && !principals.has(ctx.callerArn)) principals.set(ctx.callerArn, [ctx.callerArn]);
   if (principals.size === 0) {
-    return [{ check: 'lockout', severity: 'error', code: 'POLICY_LOCKOUT', message: 'no administrator is configured: nobody could change this key policy again', statements: [] }];
+    return [
+      {
+        check: 'lockout',
+        severity: 'error',
+        code: 'POLICY_LOCKOUT',
+        message: 'no administrator is configured: nobody could change this key policy again',
+        statements: [],
+      },
+    ];
   }
   const context = absentAttestation(ctx.policy);
   for (const [admin, arns] of principals) {
     for (const principalArn of arns) {
       const account = accountOfPrincipal(principalArn) ?? ctx.keyAccount;
       if (account !== ctx.keyAccount) {
-        findings.push({ check: 'lockout', severity: 'error', code: 'POLICY_LOCKOUT', principal: admin, action: 'kms:PutKeyPolicy', message: `${admin} is in another account; kms:PutKeyPolicy cannot be called across accounts`, statements: [] });
+        findings.push({
+          check: 'lockout',
+          severity: 'error',
+          code: 'POLICY_LOCKOUT',
+          principal: admin,
+          action: 'kms:PutKeyPolicy',
+          message: `${admin} is in another account; kms:PutKeyPolicy cannot be called across accounts`,
+          statements: [],
+        });
         continue;
       }
       const request: RequestContext = {
@@ -261,19 +369,24 @@ export function lockoutStep(ctx: KeyProofContext): ProofFinding[] {
       };
       ctx.requests += 1;
       // Denies the evaluator reads as not applying but AWS may apply (NotPrincipal, a session).
-      const extra = [...notPrincipalDenies(ctx.policy, 'kms:PutKeyPolicy'), ...sessionDenies(ctx.policy, [principalArn], 'kms:PutKeyPolicy')];
+      const extra = [
+        ...notPrincipalDenies(ctx.policy, 'kms:PutKeyPolicy'),
+        ...sessionDenies(ctx.policy, [principalArn], 'kms:PutKeyPolicy'),
+      ];
       const result = evaluateKeyPolicy(ctx.policy, request, [IAM_ALLOWS_ALL]);
-      if (extra.length === 0 && result.possibleDecisions.length === 1 && result.possibleDecisions[0] === 'Allow') continue;
+      if (extra.length === 0 && result.possibleDecisions.length === 1 && result.possibleDecisions[0] === 'Allow')
+        continue;
       const denies = [...new Set([...extra, ...involved(ctx.policy, request, 'Deny')])];
       const name = who(principalArn, admin);
       const by = denies.map((i) => describeStatement(ctx.policy.Statement[i], i)).join(', ');
-      const message = extra.length > 0
-        ? `${name} may be denied kms:PutKeyPolicy by ${by} (a Deny with NotPrincipal, or on one of its sessions)`
-        : result.possibleDecisions.includes('ExplicitDeny')
-          ? `${name} ${result.decision === 'ExplicitDeny' ? 'is' : 'may be'} denied kms:PutKeyPolicy by ${by}`
-          : result.decision === 'Allow'
-            ? `${name} may lose kms:PutKeyPolicy: the grant depends on a condition that does not hold for every request`
-            : `no statement lets ${name} call kms:PutKeyPolicy`;
+      const message =
+        extra.length > 0
+          ? `${name} may be denied kms:PutKeyPolicy by ${by} (a Deny with NotPrincipal, or on one of its sessions)`
+          : result.possibleDecisions.includes('ExplicitDeny')
+            ? `${name} ${result.decision === 'ExplicitDeny' ? 'is' : 'may be'} denied kms:PutKeyPolicy by ${by}`
+            : result.decision === 'Allow'
+              ? `${name} may lose kms:PutKeyPolicy: the grant depends on a condition that does not hold for every request`
+              : `no statement lets ${name} call kms:PutKeyPolicy`;
       findings.push({
         check: 'lockout',
         severity: 'error',
@@ -320,7 +433,14 @@ export function roleAccessStep(ctx: KeyProofContext): ProofFinding[] {
       };
       ctx.requests += 1;
       const extra = [...notPrincipalDenies(ctx.policy, action), ...sessionDenies(ctx.policy, [ctx.roleArn], action)];
-      const request: RequestContext = { principalArn: ctx.roleArn, principalAccount: roleAccount, action, resource: ctx.keyArn, context, openWorld: true };
+      const request: RequestContext = {
+        principalArn: ctx.roleArn,
+        principalAccount: roleAccount,
+        action,
+        resource: ctx.keyArn,
+        context,
+        openWorld: true,
+      };
       const result = evaluateKeyPolicy(ctx.policy, request, []);
       const mayBeDenied = extra.length > 0 || result.possibleDecisions.includes('ExplicitDeny');
       if (!mayBeDenied && result.decision === 'Allow' && result.certain) continue;

@@ -110,9 +110,23 @@ export function resolveKeyPolicyInput(input: KeyPolicyInput): ResolvedKeyPolicyI
     if (input.allowRotation === true) extras.push('the rotation permission');
     if (adminArns.length !== 1 || adminArns[0] !== root) extras.push('administrators other than the account root');
     if (extras.length > 0) {
-      fail('POLICY_INVALID', `the fireblocks-exact profile reproduces the documented policy and cannot add ${extras.join(', ')}`, 'use the hardened profile (the default) for these options');
+      fail(
+        'POLICY_INVALID',
+        `the fireblocks-exact profile reproduces the documented policy and cannot add ${extras.join(', ')}`,
+        'use the hardened profile (the default) for these options',
+      );
     }
-    return { accountId: input.accountId, partition, roleArn: input.roleArn, pcr8, adminArns, profile, pcr3RoleBinding: false, denyDebug: false, allowRotation: false };
+    return {
+      accountId: input.accountId,
+      partition,
+      roleArn: input.roleArn,
+      pcr8,
+      adminArns,
+      profile,
+      pcr3RoleBinding: false,
+      denyDebug: false,
+      allowRotation: false,
+    };
   }
   return {
     accountId: input.accountId,
@@ -138,7 +152,13 @@ function fireblocksStatements(input: ResolvedKeyPolicyInput): PolicyStatement[] 
       Resource: '*',
       Condition: { StringEqualsIgnoreCase: { 'kms:RecipientAttestation:PCR8': oneOrMany(input.pcr8) } },
     },
-    { Sid: FIREBLOCKS_SIDS.getKeyPolicy, Effect: 'Allow', Principal: { AWS: input.roleArn }, Action: 'kms:GetKeyPolicy', Resource: '*' },
+    {
+      Sid: FIREBLOCKS_SIDS.getKeyPolicy,
+      Effect: 'Allow',
+      Principal: { AWS: input.roleArn },
+      Action: 'kms:GetKeyPolicy',
+      Resource: '*',
+    },
     {
       Sid: FIREBLOCKS_SIDS.admin,
       Effect: 'Allow',
@@ -155,12 +175,30 @@ function hardeningStatements(input: ResolvedKeyPolicyInput): PolicyStatement[] {
   const admins = { AWS: oneOrMany(input.adminArns) };
   const statements: PolicyStatement[] = [];
   if (input.adminArns.some((admin) => admin !== root)) {
-    statements.push({ Sid: HARDENED_SIDS.admin, Effect: 'Allow', Principal: admins, Action: [...FIREBLOCKS_ADMIN_ACTIONS], Resource: '*' });
+    statements.push({
+      Sid: HARDENED_SIDS.admin,
+      Effect: 'Allow',
+      Principal: admins,
+      Action: [...FIREBLOCKS_ADMIN_ACTIONS],
+      Resource: '*',
+    });
   }
   // Fireblocks' policy grants nobody CancelKeyDeletion or EnableKey: a scheduled deletion could not be undone.
-  statements.push({ Sid: HARDENED_SIDS.recovery, Effect: 'Allow', Principal: admins, Action: [...RECOVERY_ACTIONS], Resource: '*' });
+  statements.push({
+    Sid: HARDENED_SIDS.recovery,
+    Effect: 'Allow',
+    Principal: admins,
+    Action: [...RECOVERY_ACTIONS],
+    Resource: '*',
+  });
   if (input.allowRotation) {
-    statements.push({ Sid: HARDENED_SIDS.rotation, Effect: 'Allow', Principal: admins, Action: [...ROTATION_ACTIONS], Resource: '*' });
+    statements.push({
+      Sid: HARDENED_SIDS.rotation,
+      Effect: 'Allow',
+      Principal: admins,
+      Action: [...ROTATION_ACTIONS],
+      Resource: '*',
+    });
   }
   if (input.denyDebug) {
     statements.push({

@@ -65,7 +65,10 @@ export interface KeyPropertiesInput {
 }
 
 export type KeyPropertyCheck = 'origin' | 'custom-key-store' | 'multi-region' | 'key-spec' | 'key-usage' | 'grants';
-export type KeyPropertyCode = Extract<CosignerErrorCode, 'KEY_UNPROTECTABLE' | 'KEY_HAS_GRANTS' | 'KEY_GRANTS_UNREADABLE'>;
+export type KeyPropertyCode = Extract<
+  CosignerErrorCode,
+  'KEY_UNPROTECTABLE' | 'KEY_HAS_GRANTS' | 'KEY_GRANTS_UNREADABLE'
+>;
 
 export interface KeyPropertyFinding {
   check: KeyPropertyCheck;
@@ -88,7 +91,8 @@ export interface KeyPropertiesReport {
   grantsListed: boolean;
 }
 
-const NEW_KEY_HINT = 'create a new key instead: run provision without kms.keyId (--kms-key-id), which creates a single-Region symmetric key with KMS-generated material';
+const NEW_KEY_HINT =
+  'create a new key instead: run provision without kms.keyId (--kms-key-id), which creates a single-Region symmetric key with KMS-generated material';
 
 function unprotectable(check: KeyPropertyCheck, message: string, hint = NEW_KEY_HINT): KeyPropertyFinding {
   return { check, severity: 'error', code: 'KEY_UNPROTECTABLE', message, hint };
@@ -96,7 +100,11 @@ function unprotectable(check: KeyPropertyCheck, message: string, hint = NEW_KEY_
 
 /** A value DescribeKey must report; its absence is refused, not assumed to be the safe one. */
 function missing(check: KeyPropertyCheck, field: string, keyArn: string): KeyPropertyFinding {
-  return unprotectable(check, `kms:DescribeKey did not report the ${field} of ${keyArn}, so it cannot be shown to be a key the policy protects`, 'run again with --debug; the endpoint does not answer like AWS KMS');
+  return unprotectable(
+    check,
+    `kms:DescribeKey did not report the ${field} of ${keyArn}, so it cannot be shown to be a key the policy protects`,
+    'run again with --debug; the endpoint does not answer like AWS KMS',
+  );
 }
 
 // Origin AWS_KMS: the material was generated inside KMS and never leaves it.
@@ -105,19 +113,39 @@ function checkOrigin(input: KeyPropertiesInput): KeyPropertyFinding[] {
   if (origin === undefined) return [missing('origin', 'origin', input.keyArn)];
   if (origin === 'AWS_KMS') return [];
   if (origin === 'EXTERNAL') {
-    return [unprotectable('origin', `the key ${input.keyArn} has imported key material (Origin EXTERNAL): a copy of the material exists outside KMS, where no key policy applies, and whoever holds it can decrypt the key shares without an enclave`)];
+    return [
+      unprotectable(
+        'origin',
+        `the key ${input.keyArn} has imported key material (Origin EXTERNAL): a copy of the material exists outside KMS, where no key policy applies, and whoever holds it can decrypt the key shares without an enclave`,
+      ),
+    ];
   }
   if (origin === 'AWS_CLOUDHSM' || origin === 'EXTERNAL_KEY_STORE') {
-    return [unprotectable('origin', `the key ${input.keyArn} is in a custom key store (Origin ${origin}): its material lives in ${origin === 'AWS_CLOUDHSM' ? 'a CloudHSM cluster' : 'an external key manager (XKS)'} outside KMS, whose operators can use it without the key policy`)];
+    return [
+      unprotectable(
+        'origin',
+        `the key ${input.keyArn} is in a custom key store (Origin ${origin}): its material lives in ${origin === 'AWS_CLOUDHSM' ? 'a CloudHSM cluster' : 'an external key manager (XKS)'} outside KMS, whose operators can use it without the key policy`,
+      ),
+    ];
   }
-  return [unprotectable('origin', `the key ${input.keyArn} has Origin ${origin}, not AWS_KMS: only KMS-generated material is guarded by the key policy alone`)];
+  return [
+    unprotectable(
+      'origin',
+      `the key ${input.keyArn} has Origin ${origin}, not AWS_KMS: only KMS-generated material is guarded by the key policy alone`,
+    ),
+  ];
 }
 
 // No custom key store: the key's cryptography happens in KMS's own HSMs.
 function checkCustomKeyStore(input: KeyPropertiesInput): KeyPropertyFinding[] {
   const store = input.metadata.CustomKeyStoreId;
   if (store === undefined || store === '') return [];
-  return [unprotectable('custom-key-store', `the key ${input.keyArn} is in custom key store ${store}: its material lives in an external HSM (CloudHSM or XKS) outside KMS, whose operators can use it without the key policy`)];
+  return [
+    unprotectable(
+      'custom-key-store',
+      `the key ${input.keyArn} is in custom key store ${store}: its material lives in an external HSM (CloudHSM or XKS) outside KMS, whose operators can use it without the key policy`,
+    ),
+  ];
 }
 
 // Single-Region: one key, one key policy.
@@ -125,7 +153,12 @@ function checkMultiRegion(input: KeyPropertiesInput): KeyPropertyFinding[] {
   const multi = input.metadata.MultiRegion;
   if (multi === undefined) return [missing('multi-region', 'multi-Region flag', input.keyArn)];
   if (!multi) return [];
-  return [unprotectable('multi-region', `the key ${input.keyArn} is a multi-Region key: each replica has its own key policy, which this one does not govern, and any replica decrypts what this key encrypted`)];
+  return [
+    unprotectable(
+      'multi-region',
+      `the key ${input.keyArn} is a multi-Region key: each replica has its own key policy, which this one does not govern, and any replica decrypts what this key encrypted`,
+    ),
+  ];
 }
 
 // A symmetric encryption key: what GenerateDataKey and Decrypt with an attestation document need.
@@ -133,21 +166,35 @@ function checkKeySpec(input: KeyPropertiesInput): KeyPropertyFinding[] {
   const spec = input.metadata.KeySpec;
   if (spec === undefined) return [missing('key-spec', 'key spec', input.keyArn)];
   if (spec === 'SYMMETRIC_DEFAULT') return [];
-  return [unprotectable('key-spec', `the key ${input.keyArn} is ${spec}, not a symmetric encryption key (SYMMETRIC_DEFAULT): the attested statement gates data keys and decryption, which only a symmetric key serves`)];
+  return [
+    unprotectable(
+      'key-spec',
+      `the key ${input.keyArn} is ${spec}, not a symmetric encryption key (SYMMETRIC_DEFAULT): the attested statement gates data keys and decryption, which only a symmetric key serves`,
+    ),
+  ];
 }
 
 function checkKeyUsage(input: KeyPropertiesInput): KeyPropertyFinding[] {
   const usage = input.metadata.KeyUsage;
   if (usage === undefined) return [missing('key-usage', 'key usage', input.keyArn)];
   if (usage === 'ENCRYPT_DECRYPT') return [];
-  return [unprotectable('key-usage', `the key ${input.keyArn} has key usage ${usage}, not ENCRYPT_DECRYPT: the co-signer's data keys need an encryption key`)];
+  return [
+    unprotectable(
+      'key-usage',
+      `the key ${input.keyArn} has key usage ${usage}, not ENCRYPT_DECRYPT: the co-signer's data keys need an encryption key`,
+    ),
+  ];
 }
 
 /** `grant 0f1e… (grantee arn:…, operations Decrypt, GenerateDataKey, name "backup")`. */
 function describeGrant(grant: KeyGrant): string {
-  const parts = [`grantee ${grant.GranteePrincipal ?? 'unknown'}`, `operations ${grant.Operations.length === 0 ? 'none' : grant.Operations.join(', ')}`];
+  const parts = [
+    `grantee ${grant.GranteePrincipal ?? 'unknown'}`,
+    `operations ${grant.Operations.length === 0 ? 'none' : grant.Operations.join(', ')}`,
+  ];
   if (grant.Name !== undefined && grant.Name !== '') parts.push(`name ${JSON.stringify(grant.Name)}`);
-  if (grant.Constraints !== undefined && Object.keys(grant.Constraints).length > 0) parts.push(`constraints ${JSON.stringify(grant.Constraints)}`);
+  if (grant.Constraints !== undefined && Object.keys(grant.Constraints).length > 0)
+    parts.push(`constraints ${JSON.stringify(grant.Constraints)}`);
   return `grant ${grant.GrantId} (${parts.join(', ')})`;
 }
 
@@ -157,17 +204,41 @@ function checkGrants(input: KeyPropertiesInput): { findings: KeyPropertyFinding[
   const accepted = new Set(input.acceptedGrantIds);
   if (!grants.listed) {
     if (input.history === 'created-attested') {
-      return { findings: [{ check: 'grants', severity: 'info', message: `the grants of ${keyArn} were not listed (${grants.reason}); cosigner-cli created the key with the attested key policy, which lets no one create a grant` }], accepted: [] };
+      return {
+        findings: [
+          {
+            check: 'grants',
+            severity: 'info',
+            message: `the grants of ${keyArn} were not listed (${grants.reason}); cosigner-cli created the key with the attested key policy, which lets no one create a grant`,
+          },
+        ],
+        accepted: [],
+      };
     }
     const listHint = `let the caller list the key's grants (kms:ListGrants on ${keyArn}, e.g. through the key policy), or check them with \`aws kms list-grants --key-id ${keyArn}\` as a principal that may`;
     if (input.history === 'attested') {
       return {
-        findings: [{ check: 'grants', severity: 'warning', message: `the grants of ${keyArn} cannot be listed (${grants.reason}): a grant made before the attested key policy was written would still give its grantee the key without an attestation`, hint: listHint }],
+        findings: [
+          {
+            check: 'grants',
+            severity: 'warning',
+            message: `the grants of ${keyArn} cannot be listed (${grants.reason}): a grant made before the attested key policy was written would still give its grantee the key without an attestation`,
+            hint: listHint,
+          },
+        ],
         accepted: [],
       };
     }
     return {
-      findings: [{ check: 'grants', severity: 'error', code: 'KEY_GRANTS_UNREADABLE', message: `the grants of ${keyArn} cannot be listed (${grants.reason}), so the key cannot be shown to have none: a grant gives its grantee the granted operations without going through the key policy`, hint: listHint }],
+      findings: [
+        {
+          check: 'grants',
+          severity: 'error',
+          code: 'KEY_GRANTS_UNREADABLE',
+          message: `the grants of ${keyArn} cannot be listed (${grants.reason}), so the key cannot be shown to have none: a grant gives its grantee the granted operations without going through the key policy`,
+          hint: listHint,
+        },
+      ],
       accepted: [],
     };
   }
@@ -176,7 +247,13 @@ function checkGrants(input: KeyPropertiesInput): { findings: KeyPropertyFinding[
   for (const grant of grants.grants) {
     if (accepted.has(grant.GrantId)) {
       acceptedGrants.push(grant);
-      findings.push({ check: 'grants', severity: 'warning', grantId: grant.GrantId, message: `${describeGrant(grant)} is accepted by name: its grantee can use these operations on ${keyArn} without the key policy's attestation condition`, hint: `revoke it when it is no longer needed: aws kms revoke-grant --key-id ${keyArn} --grant-id ${grant.GrantId}` });
+      findings.push({
+        check: 'grants',
+        severity: 'warning',
+        grantId: grant.GrantId,
+        message: `${describeGrant(grant)} is accepted by name: its grantee can use these operations on ${keyArn} without the key policy's attestation condition`,
+        hint: `revoke it when it is no longer needed: aws kms revoke-grant --key-id ${keyArn} --grant-id ${grant.GrantId}`,
+      });
       continue;
     }
     findings.push({
@@ -190,7 +267,14 @@ function checkGrants(input: KeyPropertiesInput): { findings: KeyPropertyFinding[
   }
   const present = new Set(grants.grants.map((grant) => grant.GrantId));
   for (const id of accepted) {
-    if (!present.has(id)) findings.push({ check: 'grants', severity: 'warning', grantId: id, message: `--accept-grant ${id}: the key ${keyArn} has no such grant`, hint: 'remove it from --accept-grant / kms.acceptedGrants' });
+    if (!present.has(id))
+      findings.push({
+        check: 'grants',
+        severity: 'warning',
+        grantId: id,
+        message: `--accept-grant ${id}: the key ${keyArn} has no such grant`,
+        hint: 'remove it from --accept-grant / kms.acceptedGrants',
+      });
   }
   return { findings, accepted: acceptedGrants };
 }
@@ -198,8 +282,20 @@ function checkGrants(input: KeyPropertiesInput): { findings: KeyPropertyFinding[
 /** Check every property; `ok` when no finding is an error. */
 export function checkKeyProperties(input: KeyPropertiesInput): KeyPropertiesReport {
   const grants = checkGrants(input);
-  const findings = [...checkOrigin(input), ...checkCustomKeyStore(input), ...checkMultiRegion(input), ...checkKeySpec(input), ...checkKeyUsage(input), ...grants.findings];
-  return { ok: !findings.some((finding) => finding.severity === 'error'), findings, acceptedGrants: grants.accepted, grantsListed: input.grants.listed };
+  const findings = [
+    ...checkOrigin(input),
+    ...checkCustomKeyStore(input),
+    ...checkMultiRegion(input),
+    ...checkKeySpec(input),
+    ...checkKeyUsage(input),
+    ...grants.findings,
+  ];
+  return {
+    ok: !findings.some((finding) => finding.severity === 'error'),
+    findings,
+    acceptedGrants: grants.accepted,
+    grantsListed: input.grants.listed,
+  };
 }
 
 /** Throws the first error finding as a coded error (exit 5), naming how many more there are. */
@@ -207,16 +303,32 @@ export function assertKeyProperties(report: KeyPropertiesReport): void {
   const errors = report.findings.filter((finding) => finding.severity === 'error');
   const first = errors[0];
   if (first === undefined) return;
-  const more = errors.length > 1 ? ` (and ${errors.length - 1} more: ${errors.slice(1).map((e) => e.message).join('; ')})` : '';
+  const more =
+    errors.length > 1
+      ? ` (and ${errors.length - 1} more: ${errors
+          .slice(1)
+          .map((e) => e.message)
+          .join('; ')})`
+      : '';
   throw new CosignerError(first.code ?? 'KEY_UNPROTECTABLE', `${first.message}${more}`, {
     ...(first.hint === undefined ? {} : { hint: first.hint }),
-    context: { findings: errors.map(({ check, code, grantId }) => ({ check, code, ...(grantId === undefined ? {} : { grantId }) })) },
+    context: {
+      findings: errors.map(({ check, code, grantId }) => ({
+        check,
+        code,
+        ...(grantId === undefined ? {} : { grantId }),
+      })),
+    },
   });
 }
 
 /** The live key policy already carries the attested statement of either profile (by Sid). */
 export function carriesAttestedStatement(policy: PolicyDocument | undefined): boolean {
-  return policy?.Statement.some((statement) => statement.Sid === HARDENED_SIDS.attested || statement.Sid === FIREBLOCKS_SIDS.attested) === true;
+  return (
+    policy?.Statement.some(
+      (statement) => statement.Sid === HARDENED_SIDS.attested || statement.Sid === FIREBLOCKS_SIDS.attested,
+    ) === true
+  );
 }
 
 /**

@@ -57,7 +57,12 @@ function segmentAt(segment: string, value: string, at: number, ignoreCase: boole
  * try costing at most the segment's length: O((value + pattern) × pattern) in the worst case and
  * O(value + pattern) for literal-heavy patterns, whatever the stars. `counter` lets tests check it.
  */
-export function globMatch(pattern: string, value: string, ignoreCase: boolean, counter: GlobCounter = { steps: 0 }): boolean {
+export function globMatch(
+  pattern: string,
+  value: string,
+  ignoreCase: boolean,
+  counter: GlobCounter = { steps: 0 },
+): boolean {
   const segments = pattern.split('*');
   const first = segments[0] ?? '';
   if (segments.length === 1) return value.length === first.length && segmentAt(first, value, 0, ignoreCase, counter);
@@ -65,7 +70,8 @@ export function globMatch(pattern: string, value: string, ignoreCase: boolean, c
   // The end anchor starts here; the middle segments must fit between the two anchors.
   const end = value.length - last.length;
   if (end < first.length) return false;
-  if (!segmentAt(first, value, 0, ignoreCase, counter) || !segmentAt(last, value, end, ignoreCase, counter)) return false;
+  if (!segmentAt(first, value, 0, ignoreCase, counter) || !segmentAt(last, value, end, ignoreCase, counter))
+    return false;
   let cursor = first.length;
   for (const segment of segments.slice(1, -1)) {
     let at = cursor;
@@ -121,12 +127,21 @@ function namesCaller(entry: string, request: RequestContext): boolean {
   if (entry === request.principalArn) return true;
   const session = ASSUMED_ROLE.exec(request.principalArn);
   const role = ROLE_ARN.exec(entry);
-  return session !== null && role !== null && session[1] === role[1] && session[2] === role[2] && session[3] === role[3];
+  return (
+    session !== null && role !== null && session[1] === role[1] && session[2] === role[2] && session[3] === role[3]
+  );
 }
 
-function matchPrincipalEntry(type: string, entry: string, request: RequestContext, scope: Scope, element: 'Principal' | 'NotPrincipal'): PrincipalMatch {
+function matchPrincipalEntry(
+  type: string,
+  entry: string,
+  request: RequestContext,
+  scope: Scope,
+  element: 'Principal' | 'NotPrincipal',
+): PrincipalMatch {
   if (type !== 'AWS') {
-    if (type === 'Service' || type === 'Federated' || type === 'CanonicalUser') return entry === request.principalArn ? 'direct' : 'none';
+    if (type === 'Service' || type === 'Federated' || type === 'CanonicalUser')
+      return entry === request.principalArn ? 'direct' : 'none';
     undecided(scope, element, 'unsupported-principal', `principal type ${type}`);
     return 'maybe';
   }
@@ -144,11 +159,17 @@ function matchPrincipalEntry(type: string, entry: string, request: RequestContex
 }
 
 /** The best match of a Principal block against the caller. */
-export function matchPrincipalBlock(block: PrincipalBlock, request: RequestContext, scope: Scope, element: 'Principal' | 'NotPrincipal'): PrincipalMatch {
+export function matchPrincipalBlock(
+  block: PrincipalBlock,
+  request: RequestContext,
+  scope: Scope,
+  element: 'Principal' | 'NotPrincipal',
+): PrincipalMatch {
   if (block === '*') return 'direct';
   const matches: PrincipalMatch[] = [];
   for (const [type, entries] of Object.entries(block)) {
-    for (const entry of toList(entries as StringOrList)) matches.push(matchPrincipalEntry(type, entry, request, scope, element));
+    for (const entry of toList(entries as StringOrList))
+      matches.push(matchPrincipalEntry(type, entry, request, scope, element));
   }
   for (const best of ['direct', 'account', 'maybe'] as const) if (matches.includes(best)) return best;
   return 'none';

@@ -43,16 +43,31 @@ export function mergeBySid(existing: PolicyDocument, desired: PolicyDocument, op
   const removeSids = new Set(options.removeSids ?? []);
   for (const statement of desired.Statement) {
     if (statement.Sid === undefined || !owned.has(statement.Sid)) {
-      fail('INTERNAL', `desired statement ${JSON.stringify(statement.Sid)} has no owned Sid`, undefined, { source: 'internal' });
+      fail('INTERNAL', `desired statement ${JSON.stringify(statement.Sid)} has no owned Sid`, undefined, {
+        source: 'internal',
+      });
     }
   }
   for (const sid of removeSids) {
-    if (owned.has(sid)) fail('POLICY_INVALID', `statement ${JSON.stringify(sid)} is managed by cosigner-cli and cannot be removed this way`, 'change the configuration instead');
+    if (owned.has(sid))
+      fail(
+        'POLICY_INVALID',
+        `statement ${JSON.stringify(sid)} is managed by cosigner-cli and cannot be removed this way`,
+        'change the configuration instead',
+      );
   }
 
-  const wanted = new Map<string, PolicyStatement>(desired.Statement.map((statement) => [statement.Sid as string, statement]));
+  const wanted = new Map<string, PolicyStatement>(
+    desired.Statement.map((statement) => [statement.Sid as string, statement]),
+  );
   const placed = new Set<string>();
-  const report: MergeReport = { replaced: [], added: [], removed: [], foreign: [], notFound: [...removeSids].filter((sid) => !existing.Statement.some((statement) => statement.Sid === sid)) };
+  const report: MergeReport = {
+    replaced: [],
+    added: [],
+    removed: [],
+    foreign: [],
+    notFound: [...removeSids].filter((sid) => !existing.Statement.some((statement) => statement.Sid === sid)),
+  };
   const statements: PolicyStatement[] = [];
 
   for (const statement of existing.Statement) {
@@ -95,7 +110,12 @@ export function mergeBySid(existing: PolicyDocument, desired: PolicyDocument, op
 }
 
 /** The statements of a policy that are not ours. */
-export function foreignStatements(policy: PolicyDocument, ownedSids: readonly string[]): { index: number; statement: PolicyStatement }[] {
+export function foreignStatements(
+  policy: PolicyDocument,
+  ownedSids: readonly string[],
+): { index: number; statement: PolicyStatement }[] {
   const owned = new Set(ownedSids);
-  return policy.Statement.flatMap((statement, index) => (statement.Sid !== undefined && owned.has(statement.Sid) ? [] : [{ index, statement }]));
+  return policy.Statement.flatMap((statement, index) =>
+    statement.Sid !== undefined && owned.has(statement.Sid) ? [] : [{ index, statement }],
+  );
 }

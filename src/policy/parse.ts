@@ -9,7 +9,17 @@ import type { PolicyDocument, PolicyStatement, StringOrList } from './types.js';
 // ---------------------------------------------------------------------------------------------
 // Parsing
 
-const STATEMENT_KEYS = new Set(['Sid', 'Effect', 'Principal', 'NotPrincipal', 'Action', 'NotAction', 'Resource', 'NotResource', 'Condition']);
+const STATEMENT_KEYS = new Set([
+  'Sid',
+  'Effect',
+  'Principal',
+  'NotPrincipal',
+  'Action',
+  'NotAction',
+  'Resource',
+  'NotResource',
+  'Condition',
+]);
 const DOCUMENT_KEYS = new Set(['Version', 'Id', 'Statement']);
 const PRINCIPAL_TYPES = new Set(['AWS', 'Service', 'Federated', 'CanonicalUser']);
 
@@ -18,9 +28,14 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function malformed(message: string, path: string): never {
-  fail('POLICY_MALFORMED', `${message} (at ${path})`, 'fix the policy document so that it follows the IAM policy grammar', {
-    context: { path },
-  });
+  fail(
+    'POLICY_MALFORMED',
+    `${message} (at ${path})`,
+    'fix the policy document so that it follows the IAM policy grammar',
+    {
+      context: { path },
+    },
+  );
 }
 
 function checkStringOrList(value: unknown, path: string): void {
@@ -31,7 +46,8 @@ function checkStringOrList(value: unknown, path: string): void {
 
 function checkPrincipal(value: unknown, path: string): void {
   if (value === '*') return;
-  if (!isRecord(value) || Object.keys(value).length === 0) malformed('expected "*" or an object of principal types', path);
+  if (!isRecord(value) || Object.keys(value).length === 0)
+    malformed('expected "*" or an object of principal types', path);
   for (const [type, entries] of Object.entries(value)) {
     if (!PRINCIPAL_TYPES.has(type)) malformed(`unknown principal type "${type}"`, `${path}.${type}`);
     checkStringOrList(entries, `${path}.${type}`);
@@ -41,9 +57,11 @@ function checkPrincipal(value: unknown, path: string): void {
 function checkCondition(value: unknown, path: string): void {
   if (!isRecord(value)) malformed('expected an object of condition operators', path);
   for (const [operator, block] of Object.entries(value)) {
-    if (!isRecord(block) || Object.keys(block).length === 0) malformed('expected an object of condition keys', `${path}.${operator}`);
+    if (!isRecord(block) || Object.keys(block).length === 0)
+      malformed('expected an object of condition keys', `${path}.${operator}`);
     for (const [key, values] of Object.entries(block)) {
-      const scalar = (item: unknown) => typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean';
+      const scalar = (item: unknown) =>
+        typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean';
       if (scalar(values)) continue;
       if (Array.isArray(values) && values.length > 0 && values.every(scalar)) continue;
       malformed('expected a condition value or a non-empty list of values', `${path}.${operator}.${key}`);
@@ -57,7 +75,8 @@ function checkStatement(value: unknown, path: string): asserts value is PolicySt
     if (!STATEMENT_KEYS.has(key)) malformed(`unknown statement element "${key}"`, `${path}.${key}`);
   }
   if (value['Sid'] !== undefined && typeof value['Sid'] !== 'string') malformed('Sid must be a string', `${path}.Sid`);
-  if (value['Effect'] !== 'Allow' && value['Effect'] !== 'Deny') malformed('Effect must be "Allow" or "Deny"', `${path}.Effect`);
+  if (value['Effect'] !== 'Allow' && value['Effect'] !== 'Deny')
+    malformed('Effect must be "Allow" or "Deny"', `${path}.Effect`);
   const pairs: [string, string, boolean][] = [
     ['Action', 'NotAction', true],
     ['Resource', 'NotResource', false],
@@ -88,7 +107,8 @@ export function toPolicyDocument(value: unknown): PolicyDocument {
   for (const key of Object.keys(value)) {
     if (!DOCUMENT_KEYS.has(key)) malformed(`unknown policy element "${key}"`, `$.${key}`);
   }
-  if (value['Version'] !== undefined && typeof value['Version'] !== 'string') malformed('Version must be a string', '$.Version');
+  if (value['Version'] !== undefined && typeof value['Version'] !== 'string')
+    malformed('Version must be a string', '$.Version');
   if (value['Id'] !== undefined && typeof value['Id'] !== 'string') malformed('Id must be a string', '$.Id');
   const raw = value['Statement'];
   if (raw === undefined) malformed('a policy document needs a Statement', '$');
@@ -98,7 +118,11 @@ export function toPolicyDocument(value: unknown): PolicyDocument {
   if (typeof value['Version'] === 'string') document.Version = value['Version'];
   if (typeof value['Id'] === 'string') document.Id = value['Id'];
   // Keep the original member order (Version, Id, Statement) as AWS returns it.
-  return { ...(document.Version === undefined ? {} : { Version: document.Version }), ...(document.Id === undefined ? {} : { Id: document.Id }), Statement: document.Statement };
+  return {
+    ...(document.Version === undefined ? {} : { Version: document.Version }),
+    ...(document.Id === undefined ? {} : { Id: document.Id }),
+    Statement: document.Statement,
+  };
 }
 
 /**
@@ -137,11 +161,17 @@ export function parsePolicyDocument(json: string): PolicyDocument {
   try {
     value = JSON.parse(json);
   } catch (error) {
-    fail('POLICY_MALFORMED', 'the policy is not valid JSON', 'check the policy text; it must be a JSON object', { cause: error });
+    fail('POLICY_MALFORMED', 'the policy is not valid JSON', 'check the policy text; it must be a JSON object', {
+      cause: error,
+    });
   }
   const duplicate = findDuplicateMember(json);
   if (duplicate !== undefined) {
-    fail('POLICY_MALFORMED', `the policy names ${JSON.stringify(duplicate)} twice in one object`, 'remove the duplicate member: parsers disagree on which one counts, so the policy cannot be proven');
+    fail(
+      'POLICY_MALFORMED',
+      `the policy names ${JSON.stringify(duplicate)} twice in one object`,
+      'remove the duplicate member: parsers disagree on which one counts, so the policy cannot be proven',
+    );
   }
   return toPolicyDocument(value);
 }

@@ -6,7 +6,10 @@ import { evaluateStatement } from './evaluate.js';
 import type { PolicyDocument, RequestContext } from './types.js';
 
 /** IAM policies cannot be read here, so proofs assume the worst: they allow everything. */
-export const IAM_ALLOWS_ALL: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
+export const IAM_ALLOWS_ALL: PolicyDocument = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+};
 
 export function statementRef(policy: PolicyDocument, index: number): { index: number; sid?: string } {
   const sid = policy.Statement[index]?.Sid;

@@ -66,7 +66,8 @@ export type ProofCheck =
   | 'bucket-foreign'
   | 'bucket-lockout'
   | 'bucket-role-access';
-export type ProofCode = 'POLICY_LOCKOUT' | 'POLICY_BYPASS' | 'POLICY_KEY_CONTROL' | 'POLICY_ROLE_DENIED' | 'POLICY_UNSUPPORTED';
+export type ProofCode =
+  'POLICY_LOCKOUT' | 'POLICY_BYPASS' | 'POLICY_KEY_CONTROL' | 'POLICY_ROLE_DENIED' | 'POLICY_UNSUPPORTED';
 
 export interface ProofFinding {
   check: ProofCheck;
@@ -108,7 +109,10 @@ const KEY_STEPS: [ProofCheck, (ctx: KeyProofContext) => ProofFinding[]][] = [
 ];
 
 /** Run the named steps in order and collect their findings and trace. */
-export function runProofSteps<C extends { requests: number }>(steps: readonly [ProofCheck, (ctx: C) => ProofFinding[]][], ctx: C): ProofReport {
+export function runProofSteps<C extends { requests: number }>(
+  steps: readonly [ProofCheck, (ctx: C) => ProofFinding[]][],
+  ctx: C,
+): ProofReport {
   const findings: ProofFinding[] = [];
   const trace: ProofStepTrace[] = [];
   for (const [step, run] of steps) {
@@ -137,18 +141,33 @@ export function proveKeyPolicy(policy: PolicyDocument, input: KeyPolicyProofInpu
   const report = runProofSteps(KEY_STEPS, ctx);
   if (input.adminArns.length > 0) {
     // Administrators can rewrite the policy: inherent, stated once.
-    report.findings.push({ check: 'admin-rewrite', severity: 'info', message: `administrators (${input.adminArns.join(', ')}) can replace this key policy; guard kms:PutKeyPolicy in IAM accordingly`, statements: [] });
+    report.findings.push({
+      check: 'admin-rewrite',
+      severity: 'info',
+      message: `administrators (${input.adminArns.join(', ')}) can replace this key policy; guard kms:PutKeyPolicy in IAM accordingly`,
+      statements: [],
+    });
   }
   return report;
 }
 
-const CODE_ORDER: ProofCode[] = ['POLICY_LOCKOUT', 'POLICY_BYPASS', 'POLICY_KEY_CONTROL', 'POLICY_UNSUPPORTED', 'POLICY_ROLE_DENIED'];
+const CODE_ORDER: ProofCode[] = [
+  'POLICY_LOCKOUT',
+  'POLICY_BYPASS',
+  'POLICY_KEY_CONTROL',
+  'POLICY_UNSUPPORTED',
+  'POLICY_ROLE_DENIED',
+];
 
 const HINTS: Record<ProofCode, string> = {
-  POLICY_LOCKOUT: 'keep an administrator statement that grants kms:PutKeyPolicy (the account root by default) and remove any Deny that could hit it',
-  POLICY_BYPASS: 'remove or restrict the statements listed (attest --remove-statement <Sid>): every Allow of a data operation must name only the co-signer role and pin kms:RecipientAttestation:PCR8 with StringEqualsIgnoreCase to configured values',
-  POLICY_KEY_CONTROL: 'allow kms:PutKeyPolicy, grants, deletion and key-material operations to the key administrators or the account only; remove the statements listed (attest --remove-statement <Sid>)',
-  POLICY_UNSUPPORTED: 'rewrite the statement with standard IAM condition operators and principals; cosigner-cli refuses what it cannot prove',
+  POLICY_LOCKOUT:
+    'keep an administrator statement that grants kms:PutKeyPolicy (the account root by default) and remove any Deny that could hit it',
+  POLICY_BYPASS:
+    'remove or restrict the statements listed (attest --remove-statement <Sid>): every Allow of a data operation must name only the co-signer role and pin kms:RecipientAttestation:PCR8 with StringEqualsIgnoreCase to configured values',
+  POLICY_KEY_CONTROL:
+    'allow kms:PutKeyPolicy, grants, deletion and key-material operations to the key administrators or the account only; remove the statements listed (attest --remove-statement <Sid>)',
+  POLICY_UNSUPPORTED:
+    'rewrite the statement with standard IAM condition operators and principals; cosigner-cli refuses what it cannot prove',
   POLICY_ROLE_DENIED: 'check the PCR8 list and any Deny statements that hit the co-signer role',
 };
 

@@ -65,7 +65,7 @@ export function isAccountPrincipal(value: string, accountId: string): boolean {
 
 function asStrings(values: ConditionValues): string[] | undefined {
   const list = Array.isArray(values) ? values : [values];
-  return list.every((value) => typeof value === 'string') ? (list) : undefined;
+  return list.every((value) => typeof value === 'string') ? list : undefined;
 }
 
 /** The operators that pin a key to the listed values: positive, single-valued, no wildcards. */

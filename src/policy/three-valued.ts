@@ -27,7 +27,12 @@ export interface Scope {
   undecided: Undecided[];
 }
 
-export function undecided(scope: Scope, element: Undecided['element'], reason: Undecided['reason'], detail: string): 'maybe' {
+export function undecided(
+  scope: Scope,
+  element: Undecided['element'],
+  reason: Undecided['reason'],
+  detail: string,
+): 'maybe' {
   scope.undecided.push({ statement: scope.statement, element, reason, detail });
   return 'maybe';
 }

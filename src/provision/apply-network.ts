@@ -25,11 +25,26 @@ type Handler = (ctx: OpContext) => Promise<void>;
  * part made in an earlier round retry these answers, bounded and visibly.
  */
 export function isEc2NotYetVisible(error: unknown): boolean {
-  return isAwsErrorNamed(error, 'InvalidVpcID.NotFound', 'InvalidSubnetID.NotFound', 'InvalidInternetGatewayID.NotFound', 'InvalidGatewayID.NotFound', 'InvalidAllocationID.NotFound', 'InvalidRouteTableID.NotFound', 'InvalidGroup.NotFound', 'InvalidNatGatewayID.NotFound', 'NatGatewayNotFound');
+  return isAwsErrorNamed(
+    error,
+    'InvalidVpcID.NotFound',
+    'InvalidSubnetID.NotFound',
+    'InvalidInternetGatewayID.NotFound',
+    'InvalidGatewayID.NotFound',
+    'InvalidAllocationID.NotFound',
+    'InvalidRouteTableID.NotFound',
+    'InvalidGroup.NotFound',
+    'InvalidNatGatewayID.NotFound',
+    'NatGatewayNotFound',
+  );
 }
 
 /** The call options of a call naming parts made earlier: EC2's eventual consistency is waited out. */
-export const visibleInEc2 = (what: string) => ({ propagation: `EC2 to see ${what}`, retryable: isEc2NotYetVisible, delayKind: 'EC2 eventual consistency' });
+export const visibleInEc2 = (what: string) => ({
+  propagation: `EC2 to see ${what}`,
+  retryable: isEc2NotYetVisible,
+  delayKind: 'EC2 eventual consistency',
+});
 const visible = visibleInEc2;
 
 const data = <T>(ctx: OpContext, key: string): T | undefined => ctx.op.data?.[key] as T | undefined;
@@ -42,13 +57,17 @@ function ids(ctx: OpContext): NetworkIds {
 /** The id of a part made earlier (this run or before). */
 export function partId(ctx: OpContext, part: keyof NetworkIds): string {
   const id = ids(ctx)[part];
-  if (id === undefined) fail('INTERNAL', `apply needs the ${part} of the managed network, which no earlier step produced`, undefined, { source: 'internal' });
+  if (id === undefined)
+    fail('INTERNAL', `apply needs the ${part} of the managed network, which no earlier step produced`, undefined, {
+      source: 'internal',
+    });
   return id;
 }
 
 function spec(ctx: OpContext) {
   const managed = ctx.desired.network.managed;
-  if (managed === undefined) fail('INTERNAL', 'the network plan is for mode managed, the config is not', undefined, { source: 'internal' });
+  if (managed === undefined)
+    fail('INTERNAL', 'the network plan is for mode managed, the config is not', undefined, { source: 'internal' });
   return managed;
 }
 
@@ -59,7 +78,10 @@ function tagging(ctx: OpContext, type: string, name: string, part: string): { Re
 
 /** Filters that find the co-signer's resources of one part. */
 function partFilters(ctx: OpContext, part: string): Filter[] {
-  return [{ Name: `tag:${TAGS.name}`, Values: [ctx.desired.name] }, { Name: `tag:${PART_TAG}`, Values: [part] }];
+  return [
+    { Name: `tag:${TAGS.name}`, Values: [ctx.desired.name] },
+    { Name: `tag:${PART_TAG}`, Values: [part] },
+  ];
 }
 
 interface TaggedCreate<T> {
@@ -92,30 +114,53 @@ async function createTagged<T>(ctx: OpContext, spec: TaggedCreate<T>): Promise<s
     },
   });
   const id = out === undefined ? undefined : spec.idOf(out);
-  if (id === undefined) fail('INTERNAL', `${spec.part}: the create call returned no id`, undefined, { source: 'internal' });
+  if (id === undefined)
+    fail('INTERNAL', `${spec.part}: the create call returned no id`, undefined, { source: 'internal' });
   const attempts = (out as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1;
   if (recovered || attempts > 1) {
     for (const other of (await mine()).filter((candidate) => candidate !== id)) {
       ctx.warn(`a retried create made a second ${spec.part} ${other}; it is removed`);
       const [name, remove] = spec.twin;
-      await ctx.callAs(name, { target: other, send: () => remove(other), alreadyDone: (e) => isAwsErrorNamed(e, 'InvalidVpcID.NotFound', 'InvalidSubnetID.NotFound', 'InvalidInternetGatewayID.NotFound', 'InvalidAllocationID.NotFound') });
+      await ctx.callAs(name, {
+        target: other,
+        send: () => remove(other),
+        alreadyDone: (e) =>
+          isAwsErrorNamed(
+            e,
+            'InvalidVpcID.NotFound',
+            'InvalidSubnetID.NotFound',
+            'InvalidInternetGatewayID.NotFound',
+            'InvalidAllocationID.NotFound',
+          ),
+      });
     }
   }
   ids(ctx)[spec.part] = id;
   return id;
 }
 
-const ec2Ids = <I extends { Tags?: Tag[] | undefined }>(ctx: OpContext, items: I[] | undefined, id: (item: I) => string | undefined) =>
-  (items ?? []).filter((i) => isOurs(tagsOf(i.Tags), ctx.desired.name)).flatMap((i) => (id(i) === undefined ? [] : [id(i) as string]));
+const ec2Ids = <I extends { Tags?: Tag[] | undefined }>(
+  ctx: OpContext,
+  items: I[] | undefined,
+  id: (item: I) => string | undefined,
+) =>
+  (items ?? [])
+    .filter((i) => isOurs(tagsOf(i.Tags), ctx.desired.name))
+    .flatMap((i) => (id(i) === undefined ? [] : [id(i) as string]));
 
 export const NETWORK_HANDLERS: Partial<Record<OpName, Handler>> = {
   'ec2:CreateVpc': async (ctx) => {
     const { ports } = ctx;
     const vpcId = await createTagged(ctx, {
       part: 'vpc',
-      send: () => ports.ec2.createVpc({ CidrBlock: spec(ctx).cidr, TagSpecifications: tagging(ctx, 'vpc', spec(ctx).names.vpc, 'vpc') }),
+      send: () =>
+        ports.ec2.createVpc({
+          CidrBlock: spec(ctx).cidr,
+          TagSpecifications: tagging(ctx, 'vpc', spec(ctx).names.vpc, 'vpc'),
+        }),
       idOf: (o) => o.Vpc?.VpcId,
-      find: async () => ec2Ids(ctx, (await ports.ec2.describeVpcs({ Filters: partFilters(ctx, 'vpc') })).Vpcs, (v) => v.VpcId),
+      find: async () =>
+        ec2Ids(ctx, (await ports.ec2.describeVpcs({ Filters: partFilters(ctx, 'vpc') })).Vpcs, (v) => v.VpcId),
       found: (id) => ({ Vpc: { VpcId: id }, $metadata: {} }),
       twin: ['ec2:DeleteVpc', (id) => ports.ec2.deleteVpc({ VpcId: id })],
     });
@@ -124,7 +169,17 @@ export const NETWORK_HANDLERS: Partial<Record<OpName, Handler>> = {
   'ec2:ModifyVpcAttribute': async (ctx) => {
     const vpcId = partId(ctx, 'vpc');
     const attribute = data<'enableDnsSupport' | 'enableDnsHostnames'>(ctx, 'attribute') ?? 'enableDnsHostnames';
-    await ctx.call({ target: vpcId, ...visible(vpcId), send: () => ctx.ports.ec2.modifyVpcAttribute({ VpcId: vpcId, ...(attribute === 'enableDnsSupport' ? { EnableDnsSupport: { Value: true } } : { EnableDnsHostnames: { Value: true } }) }) });
+    await ctx.call({
+      target: vpcId,
+      ...visible(vpcId),
+      send: () =>
+        ctx.ports.ec2.modifyVpcAttribute({
+          VpcId: vpcId,
+          ...(attribute === 'enableDnsSupport'
+            ? { EnableDnsSupport: { Value: true } }
+            : { EnableDnsHostnames: { Value: true } }),
+        }),
+    });
   },
   'ec2:CreateSubnet': async (ctx) => {
     const { ports } = ctx;
@@ -132,9 +187,16 @@ export const NETWORK_HANDLERS: Partial<Record<OpName, Handler>> = {
     const vpcId = partId(ctx, 'vpc');
     const subnetId = await createTagged(ctx, {
       part,
-      send: () => ports.ec2.createSubnet({ VpcId: vpcId, CidrBlock: data<string>(ctx, 'cidr'), AvailabilityZone: data<string>(ctx, 'zone'), TagSpecifications: tagging(ctx, 'subnet', spec(ctx).names[part], part) }),
+      send: () =>
+        ports.ec2.createSubnet({
+          VpcId: vpcId,
+          CidrBlock: data<string>(ctx, 'cidr'),
+          AvailabilityZone: data<string>(ctx, 'zone'),
+          TagSpecifications: tagging(ctx, 'subnet', spec(ctx).names[part], part),
+        }),
       idOf: (o) => o.Subnet?.SubnetId,
-      find: async () => ec2Ids(ctx, (await ports.ec2.describeSubnets({ Filters: partFilters(ctx, part) })).Subnets, (s) => s.SubnetId),
+      find: async () =>
+        ec2Ids(ctx, (await ports.ec2.describeSubnets({ Filters: partFilters(ctx, part) })).Subnets, (s) => s.SubnetId),
       found: (id) => ({ Subnet: { SubnetId: id }, $metadata: {} }),
       twin: ['ec2:DeleteSubnet', (id) => ports.ec2.deleteSubnet({ SubnetId: id })],
       after: vpcId,
@@ -145,10 +207,20 @@ export const NETWORK_HANDLERS: Partial<Record<OpName, Handler>> = {
     const { ports } = ctx;
     await createTagged(ctx, {
       part: 'igw',
-      send: () => ports.ec2.createInternetGateway({ TagSpecifications: tagging(ctx, 'internet-gateway', spec(ctx).names.igw, 'igw') }),
+      send: () =>
+        ports.ec2.createInternetGateway({
+          TagSpecifications: tagging(ctx, 'internet-gateway', spec(ctx).names.igw, 'igw'),
+        }),
       idOf: (o) => o.InternetGateway?.InternetGatewayId,
       // Only unattached ones can be twins (ours is attached in the next round).
-      find: async () => ec2Ids(ctx, (await ports.ec2.describeInternetGateways({ Filters: partFilters(ctx, 'igw') })).InternetGateways?.filter((g) => (g.Attachments ?? []).length === 0), (g) => g.InternetGatewayId),
+      find: async () =>
+        ec2Ids(
+          ctx,
+          (await ports.ec2.describeInternetGateways({ Filters: partFilters(ctx, 'igw') })).InternetGateways?.filter(
+            (g) => (g.Attachments ?? []).length === 0,
+          ),
+          (g) => g.InternetGatewayId,
+        ),
       found: (id) => ({ InternetGateway: { InternetGatewayId: id }, $metadata: {} }),
       twin: ['ec2:DeleteInternetGateway', (id) => ports.ec2.deleteInternetGateway({ InternetGatewayId: id })],
     });
@@ -160,16 +232,30 @@ export const NETWORK_HANDLERS: Partial<Record<OpName, Handler>> = {
       target: igw,
       ...visible(`${igw} and ${vpcId}`),
       send: () => ctx.ports.ec2.attachInternetGateway({ InternetGatewayId: igw, VpcId: vpcId }),
-      alreadyDone: async (e) => isAwsErrorNamed(e, 'Resource.AlreadyAssociated') && (await ctx.ports.ec2.describeInternetGateways({ InternetGatewayIds: [igw] })).InternetGateways?.[0]?.Attachments?.[0]?.VpcId === vpcId,
+      alreadyDone: async (e) =>
+        isAwsErrorNamed(e, 'Resource.AlreadyAssociated') &&
+        (await ctx.ports.ec2.describeInternetGateways({ InternetGatewayIds: [igw] })).InternetGateways?.[0]
+          ?.Attachments?.[0]?.VpcId === vpcId,
     });
   },
   'ec2:AllocateAddress': async (ctx) => {
     const { ports } = ctx;
     await createTagged(ctx, {
       part: 'eip',
-      send: () => ports.ec2.allocateAddress({ Domain: 'vpc', TagSpecifications: tagging(ctx, 'elastic-ip', spec(ctx).names.eip, 'eip') }),
+      send: () =>
+        ports.ec2.allocateAddress({
+          Domain: 'vpc',
+          TagSpecifications: tagging(ctx, 'elastic-ip', spec(ctx).names.eip, 'eip'),
+        }),
       idOf: (o) => o.AllocationId,
-      find: async () => ec2Ids(ctx, (await ports.ec2.describeAddresses({ Filters: partFilters(ctx, 'eip') })).Addresses?.filter((a) => a.AssociationId === undefined), (a) => a.AllocationId),
+      find: async () =>
+        ec2Ids(
+          ctx,
+          (await ports.ec2.describeAddresses({ Filters: partFilters(ctx, 'eip') })).Addresses?.filter(
+            (a) => a.AssociationId === undefined,
+          ),
+          (a) => a.AllocationId,
+        ),
       found: (id) => ({ AllocationId: id, $metadata: {} }),
       twin: ['ec2:ReleaseAddress', (id) => ports.ec2.releaseAddress({ AllocationId: id })],
     });
@@ -181,7 +267,14 @@ export const NETWORK_HANDLERS: Partial<Record<OpName, Handler>> = {
       target: `${ctx.desired.name}/nat`,
       token,
       ...visible('the public subnet and the Elastic IP'),
-      send: () => ctx.ports.ec2.createNatGateway({ SubnetId: partId(ctx, 'public-subnet'), AllocationId: partId(ctx, 'eip'), ConnectivityType: 'public', ClientToken: token, TagSpecifications: tagging(ctx, 'natgateway', spec(ctx).names.nat, 'nat') }),
+      send: () =>
+        ctx.ports.ec2.createNatGateway({
+          SubnetId: partId(ctx, 'public-subnet'),
+          AllocationId: partId(ctx, 'eip'),
+          ConnectivityType: 'public',
+          ClientToken: token,
+          TagSpecifications: tagging(ctx, 'natgateway', spec(ctx).names.nat, 'nat'),
+        }),
       ids: (o) => ({ nat: o.NatGateway?.NatGatewayId }),
     });
     const id = out?.NatGateway?.NatGatewayId;
@@ -195,7 +288,12 @@ export const NETWORK_HANDLERS: Partial<Record<OpName, Handler>> = {
       target: `${ctx.desired.name}/${part}`,
       token,
       ...visible('the VPC'),
-      send: () => ctx.ports.ec2.createRouteTable({ VpcId: partId(ctx, 'vpc'), ClientToken: token, TagSpecifications: tagging(ctx, 'route-table', spec(ctx).names[part], part) }),
+      send: () =>
+        ctx.ports.ec2.createRouteTable({
+          VpcId: partId(ctx, 'vpc'),
+          ClientToken: token,
+          TagSpecifications: tagging(ctx, 'route-table', spec(ctx).names[part], part),
+        }),
       ids: (o) => ({ [part]: o.RouteTable?.RouteTableId }),
     });
     const id = out?.RouteTable?.RouteTableId;
@@ -209,7 +307,12 @@ export const NETWORK_HANDLERS: Partial<Record<OpName, Handler>> = {
       target: `${table} ${subnet}`,
       ...visible(`${table} and ${subnet}`),
       send: () => ctx.ports.ec2.associateRouteTable({ RouteTableId: table, SubnetId: subnet }),
-      alreadyDone: async (e) => isAwsErrorNamed(e, 'Resource.AlreadyAssociated') && ((await ctx.ports.ec2.describeRouteTables({ Filters: [{ Name: 'association.subnet-id', Values: [subnet] }] })).RouteTables ?? []).some((t) => t.RouteTableId === table),
+      alreadyDone: async (e) =>
+        isAwsErrorNamed(e, 'Resource.AlreadyAssociated') &&
+        (
+          (await ctx.ports.ec2.describeRouteTables({ Filters: [{ Name: 'association.subnet-id', Values: [subnet] }] }))
+            .RouteTables ?? []
+        ).some((t) => t.RouteTableId === table),
     });
   },
   'ec2:CreateRoute': (ctx) => route(ctx, false),
@@ -219,20 +322,39 @@ export const NETWORK_HANDLERS: Partial<Record<OpName, Handler>> = {
     const gateway = data<string>(ctx, 'type') === 'Gateway';
     const token = randomUUID();
     const names = spec(ctx);
-    const find = async () => ec2Ids(ctx, (await ctx.ports.ec2.describeVpcEndpoints({ Filters: [...partFilters(ctx, `endpoint:${service}`), { Name: 'vpc-endpoint-state', Values: ['pending', 'available'] }] })).VpcEndpoints, (e) => e.VpcEndpointId)[0];
+    const find = async () =>
+      ec2Ids(
+        ctx,
+        (
+          await ctx.ports.ec2.describeVpcEndpoints({
+            Filters: [
+              ...partFilters(ctx, `endpoint:${service}`),
+              { Name: 'vpc-endpoint-state', Values: ['pending', 'available'] },
+            ],
+          })
+        ).VpcEndpoints,
+        (e) => e.VpcEndpointId,
+      )[0];
     let existing: string | undefined;
     const out = await ctx.call({
       target: `${ctx.desired.name}/endpoint:${service}`,
       token,
       ...visible('the VPC, its subnet, route table and group'),
-      send: () => ctx.ports.ec2.createVpcEndpoint({
-        VpcId: partId(ctx, 'vpc'),
-        ServiceName: names.serviceNames[service],
-        VpcEndpointType: gateway ? 'Gateway' : 'Interface',
-        ClientToken: token,
-        ...(gateway ? { RouteTableIds: [partId(ctx, 'private-rt')] } : { SubnetIds: [partId(ctx, 'private-subnet')], SecurityGroupIds: [partId(ctx, 'endpoint-sg')], PrivateDnsEnabled: true }),
-        TagSpecifications: tagging(ctx, 'vpc-endpoint', names.endpointNames[service], `endpoint:${service}`),
-      }),
+      send: () =>
+        ctx.ports.ec2.createVpcEndpoint({
+          VpcId: partId(ctx, 'vpc'),
+          ServiceName: names.serviceNames[service],
+          VpcEndpointType: gateway ? 'Gateway' : 'Interface',
+          ClientToken: token,
+          ...(gateway
+            ? { RouteTableIds: [partId(ctx, 'private-rt')] }
+            : {
+                SubnetIds: [partId(ctx, 'private-subnet')],
+                SecurityGroupIds: [partId(ctx, 'endpoint-sg')],
+                PrivateDnsEnabled: true,
+              }),
+          TagSpecifications: tagging(ctx, 'vpc-endpoint', names.endpointNames[service], `endpoint:${service}`),
+        }),
       ids: (o) => ({ endpoint: o.VpcEndpoint?.VpcEndpointId }),
       // One endpoint per service: an earlier run's (found by tag) answers "already there".
       alreadyDone: async (e) => {
@@ -255,12 +377,18 @@ async function route(ctx: OpContext, replace: boolean): Promise<void> {
   const targetId = partId(ctx, nat ? 'nat' : 'igw');
   if (nat) {
     await ctx.wait(`NAT gateway ${targetId} to be available`, async () => {
-      const gateway = (await ports.ec2.describeNatGateways({ NatGatewayIds: [targetId] }).catch((error: unknown) => {
-        if (isEc2NotYetVisible(error)) return undefined;
-        throw error;
-      }))?.NatGateways?.[0];
+      const gateway = (
+        await ports.ec2.describeNatGateways({ NatGatewayIds: [targetId] }).catch((error: unknown) => {
+          if (isEc2NotYetVisible(error)) return undefined;
+          throw error;
+        })
+      )?.NatGateways?.[0];
       if (gateway?.State === 'failed' || gateway?.State === 'deleted' || gateway?.State === 'deleting') {
-        throw new CosignerError('AWS_SERVICE_ERROR', `the NAT gateway ${targetId} is ${gateway.State}${gateway.FailureMessage === undefined ? '' : `: ${gateway.FailureMessage}`}`, { hint: 'run provision again: a NAT gateway that failed is replaced' });
+        throw new CosignerError(
+          'AWS_SERVICE_ERROR',
+          `the NAT gateway ${targetId} is ${gateway.State}${gateway.FailureMessage === undefined ? '' : `: ${gateway.FailureMessage}`}`,
+          { hint: 'run provision again: a NAT gateway that failed is replaced' },
+        );
       }
       return gateway?.State === 'available';
     });
@@ -287,12 +415,28 @@ export async function createEndpointGroup(ctx: OpContext): Promise<void> {
   const out = await ctx.call({
     target: `${vpcId}/${name}`,
     ...visible(vpcId),
-    send: () => ctx.ports.ec2.createSecurityGroup({ GroupName: name, Description: `cosigner-cli ${ctx.desired.name}: VPC endpoints, HTTPS from the VPC only`, VpcId: vpcId, TagSpecifications: tagging(ctx, 'security-group', name, 'endpoint-sg') }),
+    send: () =>
+      ctx.ports.ec2.createSecurityGroup({
+        GroupName: name,
+        Description: `cosigner-cli ${ctx.desired.name}: VPC endpoints, HTTPS from the VPC only`,
+        VpcId: vpcId,
+        TagSpecifications: tagging(ctx, 'security-group', name, 'endpoint-sg'),
+      }),
     ids: (o) => ({ groupId: o.GroupId }),
     alreadyDone: async (e) => {
       if (!isAwsErrorNamed(e, 'InvalidGroup.Duplicate')) return false;
-      const group = (await ctx.ports.ec2.describeSecurityGroups({ Filters: [{ Name: 'group-name', Values: [name] }, { Name: 'vpc-id', Values: [vpcId] }] })).SecurityGroups?.[0];
-      if (group !== undefined && !isOurs(tagsOf(group.Tags), ctx.desired.name)) throw new CosignerError('RESOURCE_NOT_OURS', `security group ${name} was created by someone else meanwhile`, { hint: 'run the command again to see a fresh plan' });
+      const group = (
+        await ctx.ports.ec2.describeSecurityGroups({
+          Filters: [
+            { Name: 'group-name', Values: [name] },
+            { Name: 'vpc-id', Values: [vpcId] },
+          ],
+        })
+      ).SecurityGroups?.[0];
+      if (group !== undefined && !isOurs(tagsOf(group.Tags), ctx.desired.name))
+        throw new CosignerError('RESOURCE_NOT_OURS', `security group ${name} was created by someone else meanwhile`, {
+          hint: 'run the command again to see a fresh plan',
+        });
       found = group?.GroupId;
       return found !== undefined;
     },

@@ -66,7 +66,8 @@ type Handler = (ctx: OpContext) => Promise<void>;
 const data = <T>(op: PlannedOp, key: string): T | undefined => op.data?.[key] as T | undefined;
 
 function requireValue<T>(value: T | undefined, what: string): T {
-  if (value === undefined) fail('INTERNAL', `apply needs ${what}, which no earlier step produced`, undefined, { source: 'internal' });
+  if (value === undefined)
+    fail('INTERNAL', `apply needs ${what}, which no earlier step produced`, undefined, { source: 'internal' });
   return value;
 }
 
@@ -75,7 +76,12 @@ async function oursOrRefuse(what: string, name: string, read: () => Promise<TagR
   const tags = await read();
   if (tags === undefined) return false;
   const who = ownerOf(tags, name);
-  if (who.kind === 'foreign') fail('RESOURCE_NOT_OURS', `${what} was created by someone else meanwhile and ${who.reason}`, 'run the command again to see a fresh plan');
+  if (who.kind === 'foreign')
+    fail(
+      'RESOURCE_NOT_OURS',
+      `${what} was created by someone else meanwhile and ${who.reason}`,
+      'run the command again to see a fresh plan',
+    );
   return true;
 }
 
@@ -100,34 +106,64 @@ const iam: Partial<Record<OpName, Handler>> = {
   'iam:CreateRole': async ({ ports, desired, state, call }) => {
     const out = await call({
       target: desired.role.name,
-      send: () => ports.iam.createRole({
-        RoleName: desired.role.name,
-        Path: desired.role.path,
-        AssumeRolePolicyDocument: JSON.stringify(desired.role.trustPolicy),
-        Description: `Fireblocks API Co-signer ${desired.name} (cosigner-cli)`,
-        Tags: toTagList(desired.tags),
-        ...(desired.role.permissionsBoundaryArn === undefined ? {} : { PermissionsBoundary: desired.role.permissionsBoundaryArn }),
-      }),
+      send: () =>
+        ports.iam.createRole({
+          RoleName: desired.role.name,
+          Path: desired.role.path,
+          AssumeRolePolicyDocument: JSON.stringify(desired.role.trustPolicy),
+          Description: `Fireblocks API Co-signer ${desired.name} (cosigner-cli)`,
+          Tags: toTagList(desired.tags),
+          ...(desired.role.permissionsBoundaryArn === undefined
+            ? {}
+            : { PermissionsBoundary: desired.role.permissionsBoundaryArn }),
+        }),
       ids: (o) => ({ arn: o.Role?.Arn }),
-      alreadyDone: (e) => isAwsErrorNamed(e, 'EntityAlreadyExists') && oursOrRefuse(`role ${desired.role.name}`, desired.name, async () => tagsOf((await ports.iam.getRole({ RoleName: desired.role.name })).Role?.Tags)),
+      alreadyDone: (e) =>
+        isAwsErrorNamed(e, 'EntityAlreadyExists') &&
+        oursOrRefuse(`role ${desired.role.name}`, desired.name, async () =>
+          tagsOf((await ports.iam.getRole({ RoleName: desired.role.name })).Role?.Tags),
+        ),
     });
     if (out?.Role?.Arn !== undefined) state.roleArn = out.Role.Arn;
     state.policies.trust = desired.role.trustPolicy;
   },
   'iam:UpdateAssumeRolePolicy': async ({ ports, desired, state, call }) => {
-    await call({ target: desired.role.name, send: () => ports.iam.updateAssumeRolePolicy({ RoleName: desired.role.name, PolicyDocument: JSON.stringify(desired.role.trustPolicy) }) });
+    await call({
+      target: desired.role.name,
+      send: () =>
+        ports.iam.updateAssumeRolePolicy({
+          RoleName: desired.role.name,
+          PolicyDocument: JSON.stringify(desired.role.trustPolicy),
+        }),
+    });
     state.policies.trust = desired.role.trustPolicy;
   },
   'iam:TagRole': async ({ ports, desired, op, call }) => {
-    await call({ target: desired.role.name, send: () => ports.iam.tagRole({ RoleName: desired.role.name, Tags: toTagList(requireValue(data<TagRecord>(op, 'tags'), 'tags')) }) });
+    await call({
+      target: desired.role.name,
+      send: () =>
+        ports.iam.tagRole({
+          RoleName: desired.role.name,
+          Tags: toTagList(requireValue(data<TagRecord>(op, 'tags'), 'tags')),
+        }),
+    });
   },
   'iam:CreateInstanceProfile': async ({ ports, desired, state, call }) => {
     const name = desired.instanceProfile.name;
     const out = await call({
       target: name,
-      send: () => ports.iam.createInstanceProfile({ InstanceProfileName: name, Path: desired.instanceProfile.path, Tags: toTagList(desired.tags) }),
+      send: () =>
+        ports.iam.createInstanceProfile({
+          InstanceProfileName: name,
+          Path: desired.instanceProfile.path,
+          Tags: toTagList(desired.tags),
+        }),
       ids: (o) => ({ arn: o.InstanceProfile?.Arn }),
-      alreadyDone: (e) => isAwsErrorNamed(e, 'EntityAlreadyExists') && oursOrRefuse(`instance profile ${name}`, desired.name, async () => tagsOf((await ports.iam.getInstanceProfile({ InstanceProfileName: name })).InstanceProfile?.Tags)),
+      alreadyDone: (e) =>
+        isAwsErrorNamed(e, 'EntityAlreadyExists') &&
+        oursOrRefuse(`instance profile ${name}`, desired.name, async () =>
+          tagsOf((await ports.iam.getInstanceProfile({ InstanceProfileName: name })).InstanceProfile?.Tags),
+        ),
     });
     if (out?.InstanceProfile?.Arn !== undefined) state.instanceProfileArn = out.InstanceProfile.Arn;
   },
@@ -137,23 +173,54 @@ const iam: Partial<Record<OpName, Handler>> = {
       target: name,
       send: () => ports.iam.addRoleToInstanceProfile({ InstanceProfileName: name, RoleName: desired.role.name }),
       // A profile holds one role: "limit exceeded" after a retry means ours is already in.
-      alreadyDone: async (e) => isAwsErrorNamed(e, 'LimitExceeded') && ((await ports.iam.getInstanceProfile({ InstanceProfileName: name })).InstanceProfile?.Roles ?? []).some((r) => r.RoleName === desired.role.name),
+      alreadyDone: async (e) =>
+        isAwsErrorNamed(e, 'LimitExceeded') &&
+        ((await ports.iam.getInstanceProfile({ InstanceProfileName: name })).InstanceProfile?.Roles ?? []).some(
+          (r) => r.RoleName === desired.role.name,
+        ),
     });
   },
   'iam:RemoveRoleFromInstanceProfile': async ({ ports, desired, op, call }) => {
-    await call({ target: desired.instanceProfile.name, send: () => ports.iam.removeRoleFromInstanceProfile({ InstanceProfileName: desired.instanceProfile.name, RoleName: requireValue(data<string>(op, 'roleName'), 'roleName') }), alreadyDone: (e) => isAwsErrorNamed(e, 'NoSuchEntity') });
+    await call({
+      target: desired.instanceProfile.name,
+      send: () =>
+        ports.iam.removeRoleFromInstanceProfile({
+          InstanceProfileName: desired.instanceProfile.name,
+          RoleName: requireValue(data<string>(op, 'roleName'), 'roleName'),
+        }),
+      alreadyDone: (e) => isAwsErrorNamed(e, 'NoSuchEntity'),
+    });
   },
   'iam:TagInstanceProfile': async ({ ports, desired, op, call }) => {
-    await call({ target: desired.instanceProfile.name, send: () => ports.iam.tagInstanceProfile({ InstanceProfileName: desired.instanceProfile.name, Tags: toTagList(requireValue(data<TagRecord>(op, 'tags'), 'tags')) }) });
+    await call({
+      target: desired.instanceProfile.name,
+      send: () =>
+        ports.iam.tagInstanceProfile({
+          InstanceProfileName: desired.instanceProfile.name,
+          Tags: toTagList(requireValue(data<TagRecord>(op, 'tags'), 'tags')),
+        }),
+    });
   },
   'iam:PutRolePolicy': async ({ ports, desired, state, op, call }) => {
-    const policy = data<PolicyDocument>(op, 'policy') ?? inlinePolicyFor(desired, requireValue(state.keyArn, 'the key ARN'));
-    await call({ target: `${desired.role.name}/${desired.role.inlinePolicyName}`, send: () => ports.iam.putRolePolicy({ RoleName: desired.role.name, PolicyName: desired.role.inlinePolicyName, PolicyDocument: JSON.stringify(policy) }) });
+    const policy =
+      data<PolicyDocument>(op, 'policy') ?? inlinePolicyFor(desired, requireValue(state.keyArn, 'the key ARN'));
+    await call({
+      target: `${desired.role.name}/${desired.role.inlinePolicyName}`,
+      send: () =>
+        ports.iam.putRolePolicy({
+          RoleName: desired.role.name,
+          PolicyName: desired.role.inlinePolicyName,
+          PolicyDocument: JSON.stringify(policy),
+        }),
+    });
     state.policies.inline = policy;
   },
   'iam:AttachRolePolicy': async ({ ports, desired, op, call }) => {
     const arn = requireValue(data<string>(op, 'policyArn'), 'policyArn');
-    await call({ target: `${desired.role.name} ${arn}`, send: () => ports.iam.attachRolePolicy({ RoleName: desired.role.name, PolicyArn: arn }) });
+    await call({
+      target: `${desired.role.name} ${arn}`,
+      send: () => ports.iam.attachRolePolicy({ RoleName: desired.role.name, PolicyArn: arn }),
+    });
   },
 };
 
@@ -162,30 +229,80 @@ const s3: Partial<Record<OpName, Handler>> = {
     const Bucket = desired.bucket.name;
     await call({
       target: Bucket,
-      send: () => ports.s3.createBucket({ Bucket, ObjectOwnership: 'BucketOwnerEnforced', ...(desired.region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: desired.region as never } }) }),
+      send: () =>
+        ports.s3.createBucket({
+          Bucket,
+          ObjectOwnership: 'BucketOwnerEnforced',
+          ...(desired.region === 'us-east-1'
+            ? {}
+            : { CreateBucketConfiguration: { LocationConstraint: desired.region as never } }),
+        }),
       // Our own earlier attempt (this run's journal intent) made it.
       alreadyDone: (e) => isAwsErrorNamed(e, 'BucketAlreadyOwnedByYou'),
     });
   },
   's3:PutPublicAccessBlock': async ({ ports, desired, call }) => {
-    await call({ target: desired.bucket.name, send: () => ports.s3.putPublicAccessBlock({ Bucket: desired.bucket.name, PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true } }) });
+    await call({
+      target: desired.bucket.name,
+      send: () =>
+        ports.s3.putPublicAccessBlock({
+          Bucket: desired.bucket.name,
+          PublicAccessBlockConfiguration: {
+            BlockPublicAcls: true,
+            IgnorePublicAcls: true,
+            BlockPublicPolicy: true,
+            RestrictPublicBuckets: true,
+          },
+        }),
+    });
   },
   's3:PutBucketOwnershipControls': async ({ ports, desired, call }) => {
-    await call({ target: desired.bucket.name, send: () => ports.s3.putBucketOwnershipControls({ Bucket: desired.bucket.name, OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] } }) });
+    await call({
+      target: desired.bucket.name,
+      send: () =>
+        ports.s3.putBucketOwnershipControls({
+          Bucket: desired.bucket.name,
+          OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+        }),
+    });
   },
   's3:PutBucketVersioning': async ({ ports, desired, op, call }) => {
     const status = data<'Enabled' | 'Suspended'>(op, 'status') ?? 'Enabled';
-    await call({ target: desired.bucket.name, send: () => ports.s3.putBucketVersioning({ Bucket: desired.bucket.name, VersioningConfiguration: { Status: status } }) });
+    await call({
+      target: desired.bucket.name,
+      send: () =>
+        ports.s3.putBucketVersioning({ Bucket: desired.bucket.name, VersioningConfiguration: { Status: status } }),
+    });
   },
   's3:PutBucketEncryption': async ({ ports, desired, call }) => {
-    await call({ target: desired.bucket.name, send: () => ports.s3.putBucketEncryption({ Bucket: desired.bucket.name, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] } }) });
+    await call({
+      target: desired.bucket.name,
+      send: () =>
+        ports.s3.putBucketEncryption({
+          Bucket: desired.bucket.name,
+          ServerSideEncryptionConfiguration: {
+            Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+          },
+        }),
+    });
   },
   's3:PutBucketTagging': async ({ ports, desired, op, call }) => {
-    await call({ target: desired.bucket.name, send: () => ports.s3.putBucketTagging({ Bucket: desired.bucket.name, Tagging: { TagSet: toTagList(requireValue(data<TagRecord>(op, 'tags'), 'tags')) } }) });
+    await call({
+      target: desired.bucket.name,
+      send: () =>
+        ports.s3.putBucketTagging({
+          Bucket: desired.bucket.name,
+          Tagging: { TagSet: toTagList(requireValue(data<TagRecord>(op, 'tags'), 'tags')) },
+        }),
+    });
   },
   's3:PutBucketPolicy': async ({ ports, desired, state, op, call }) => {
     const policy = requireValue(data<PolicyDocument>(op, 'policy'), 'the bucket policy');
-    await call({ target: desired.bucket.name, send: () => ports.s3.putBucketPolicy({ Bucket: desired.bucket.name, Policy: JSON.stringify(policy) }), propagation: 'the role to be a valid principal' });
+    await call({
+      target: desired.bucket.name,
+      send: () => ports.s3.putBucketPolicy({ Bucket: desired.bucket.name, Policy: JSON.stringify(policy) }),
+      propagation: 'the role to be a valid principal',
+    });
     state.policies.bucket = policy;
   },
 };
@@ -199,20 +316,25 @@ const kms: Partial<Record<OpName, Handler>> = {
     const out = await call({
       target: desired.key.alias,
       token,
-      send: () => ports.kms.createKey({
-        Policy: JSON.stringify(policy),
-        Description: keyDescription(desired.name, token),
-        KeySpec: 'SYMMETRIC_DEFAULT',
-        KeyUsage: 'ENCRYPT_DECRYPT',
-        Origin: 'AWS_KMS',
-        MultiRegion: false,
-        BypassPolicyLockoutSafetyCheck: false,
-        Tags: toKmsTagList(desired.tags),
-      }),
+      send: () =>
+        ports.kms.createKey({
+          Policy: JSON.stringify(policy),
+          Description: keyDescription(desired.name, token),
+          KeySpec: 'SYMMETRIC_DEFAULT',
+          KeyUsage: 'ENCRYPT_DECRYPT',
+          Origin: 'AWS_KMS',
+          MultiRegion: false,
+          BypassPolicyLockoutSafetyCheck: false,
+          Tags: toKmsTagList(desired.tags),
+        }),
       ids: (o) => ({ keyId: o.KeyMetadata?.KeyId, arn: o.KeyMetadata?.Arn }),
       recover: async () => {
         const [found] = await findKeysByToken(ports, [token], limit);
-        return found === undefined ? undefined : ({ KeyMetadata: { KeyId: found.keyId, Arn: found.arn } } as Awaited<ReturnType<typeof ports.kms.createKey>>);
+        return found === undefined
+          ? undefined
+          : ({ KeyMetadata: { KeyId: found.keyId, Arn: found.arn } } as Awaited<
+              ReturnType<typeof ports.kms.createKey>
+            >);
       },
       propagation: `role ${desired.role.name} to be a valid principal in the key policy`,
     });
@@ -225,7 +347,9 @@ const kms: Partial<Record<OpName, Handler>> = {
     if (out?.$metadata?.attempts !== 1) {
       const twins = (await findKeysByToken(ports, [token], limit)).filter((k) => k.keyId !== keyId);
       for (const twin of twins) {
-        ctx.warn(`a retried CreateKey made a second key ${twin.keyId}; it never held data and is scheduled for deletion`);
+        ctx.warn(
+          `a retried CreateKey made a second key ${twin.keyId}; it never held data and is scheduled for deletion`,
+        );
         await retireKey(ctx, twin.keyId, twin.arn, twin.policy ?? policy);
         state.retiredKeys.push(twin.keyId);
       }
@@ -239,7 +363,12 @@ const kms: Partial<Record<OpName, Handler>> = {
       alreadyDone: async (e) => {
         if (!isAwsErrorNamed(e, 'AlreadyExistsException')) return false;
         const target = (await orAbsent(() => ports.kms.describeKey({ KeyId: desired.key.alias })))?.KeyMetadata?.KeyId;
-        if (target !== keyId) throw new CosignerError('RESOURCE_NOT_OURS', `alias ${desired.key.alias} was pointed at another key (${target ?? '?'}) meanwhile`, { hint: 'run the command again to see a fresh plan' });
+        if (target !== keyId)
+          throw new CosignerError(
+            'RESOURCE_NOT_OURS',
+            `alias ${desired.key.alias} was pointed at another key (${target ?? '?'}) meanwhile`,
+            { hint: 'run the command again to see a fresh plan' },
+          );
         return true;
       },
     });
@@ -249,12 +378,30 @@ const kms: Partial<Record<OpName, Handler>> = {
     // Another key (a duplicate being retired) when the op names one.
     const other = data<string>(op, 'keyId');
     const keyId = requireValue(other ?? state.keyId, 'the key id');
-    await call({ target: other ?? state.keyArn ?? keyId, send: () => ports.kms.putKeyPolicy({ KeyId: keyId, PolicyName: 'default', Policy: JSON.stringify(policy), BypassPolicyLockoutSafetyCheck: false }), propagation: `role ${desired.role.name} to be a valid principal in the key policy` });
+    await call({
+      target: other ?? state.keyArn ?? keyId,
+      send: () =>
+        ports.kms.putKeyPolicy({
+          KeyId: keyId,
+          PolicyName: 'default',
+          Policy: JSON.stringify(policy),
+          BypassPolicyLockoutSafetyCheck: false,
+        }),
+      propagation: `role ${desired.role.name} to be a valid principal in the key policy`,
+    });
     if (other === undefined) state.policies.key = policy;
   },
   'kms:ScheduleKeyDeletion': async ({ ports, state, op, call }) => {
     const keyId = requireValue(data<string>(op, 'keyId'), 'the key id');
-    await call({ target: keyId, send: () => ports.kms.scheduleKeyDeletion({ KeyId: keyId, PendingWindowInDays: data<number>(op, 'pendingWindowInDays') ?? 7 }), alreadyDone: isPendingDeletion });
+    await call({
+      target: keyId,
+      send: () =>
+        ports.kms.scheduleKeyDeletion({
+          KeyId: keyId,
+          PendingWindowInDays: data<number>(op, 'pendingWindowInDays') ?? 7,
+        }),
+      alreadyDone: isPendingDeletion,
+    });
     state.retiredKeys.push(keyId);
   },
   'kms:EnableKeyRotation': async ({ ports, state, call }) => {
@@ -263,12 +410,17 @@ const kms: Partial<Record<OpName, Handler>> = {
   },
   'kms:TagResource': async ({ ports, state, op, call }) => {
     const keyId = requireValue(state.keyId, 'the key id');
-    await call({ target: state.keyArn ?? keyId, send: () => ports.kms.tagResource({ KeyId: keyId, Tags: toKmsTagList(requireValue(data<TagRecord>(op, 'tags'), 'tags')) }) });
+    await call({
+      target: state.keyArn ?? keyId,
+      send: () =>
+        ports.kms.tagResource({ KeyId: keyId, Tags: toKmsTagList(requireValue(data<TagRecord>(op, 'tags'), 'tags')) }),
+    });
   },
 };
 
 /** The group a rule operation is about: the host's, or the managed network's endpoints' group. */
-const groupOf = (ctx: OpContext) => (ctx.node === 'network' ? partId(ctx, 'endpoint-sg') : requireValue(ctx.state.groupId, 'the security group id'));
+const groupOf = (ctx: OpContext) =>
+  ctx.node === 'network' ? partId(ctx, 'endpoint-sg') : requireValue(ctx.state.groupId, 'the security group id');
 
 /**
  * Revoke egress rules: those the op names, or (`keep`) every rule the group has but those, read
@@ -283,7 +435,11 @@ async function revokeEgress(ctx: OpContext): Promise<void> {
     rules = atomicRules(rulesOf(group?.IpPermissionsEgress)).filter((r) => !keep.some((k) => sameRule(k, r)));
     if (rules.length === 0) return;
   }
-  await ctx.call({ target: groupId, send: () => ctx.ports.ec2.revokeSecurityGroupEgress({ GroupId: groupId, IpPermissions: permissions(rules) }), alreadyDone: (e) => isAwsErrorNamed(e, 'InvalidPermission.NotFound') });
+  await ctx.call({
+    target: groupId,
+    send: () => ctx.ports.ec2.revokeSecurityGroupEgress({ GroupId: groupId, IpPermissions: permissions(rules) }),
+    alreadyDone: (e) => isAwsErrorNamed(e, 'InvalidPermission.NotFound'),
+  });
 }
 
 const ec2: Partial<Record<OpName, Handler>> = {
@@ -292,18 +448,34 @@ const ec2: Partial<Record<OpName, Handler>> = {
     const { ports, desired, state, call } = ctx;
     const vpcId = requireValue(state.vpcId, 'the VPC');
     const name = desired.securityGroup.name;
-    const find = async () => (await ports.ec2.describeSecurityGroups({ Filters: [{ Name: 'group-name', Values: [name] }, { Name: 'vpc-id', Values: [vpcId] }] })).SecurityGroups?.[0];
+    const find = async () =>
+      (
+        await ports.ec2.describeSecurityGroups({
+          Filters: [
+            { Name: 'group-name', Values: [name] },
+            { Name: 'vpc-id', Values: [vpcId] },
+          ],
+        })
+      ).SecurityGroups?.[0];
     let groupId: string | undefined;
     const out = await call({
       target: `${vpcId}/${name}`,
-      send: () => ports.ec2.createSecurityGroup({ GroupName: name, Description: desired.securityGroup.description, VpcId: vpcId, TagSpecifications: [{ ResourceType: 'security-group', Tags: ec2Tags(desired, name) }] }),
+      send: () =>
+        ports.ec2.createSecurityGroup({
+          GroupName: name,
+          Description: desired.securityGroup.description,
+          VpcId: vpcId,
+          TagSpecifications: [{ ResourceType: 'security-group', Tags: ec2Tags(desired, name) }],
+        }),
       // A managed VPC made a moment ago may not be visible yet.
       ...(desired.network.mode === 'managed' ? visibleInEc2(vpcId) : {}),
       ids: (o) => ({ groupId: o.GroupId }),
       alreadyDone: async (e) => {
         if (!isAwsErrorNamed(e, 'InvalidGroup.Duplicate')) return false;
         const group = await find();
-        const ours = await oursOrRefuse(`security group ${name}`, desired.name, () => Promise.resolve(group === undefined ? undefined : tagsOf(group.Tags)));
+        const ours = await oursOrRefuse(`security group ${name}`, desired.name, () =>
+          Promise.resolve(group === undefined ? undefined : tagsOf(group.Tags)),
+        );
         groupId = group?.GroupId;
         return ours;
       },
@@ -313,25 +485,54 @@ const ec2: Partial<Record<OpName, Handler>> = {
   'ec2:RevokeSecurityGroupEgress': revokeEgress,
   'ec2:AuthorizeSecurityGroupEgress': async (ctx) => {
     const groupId = groupOf(ctx);
-    await ctx.call({ target: groupId, send: () => ctx.ports.ec2.authorizeSecurityGroupEgress({ GroupId: groupId, IpPermissions: permissions(data<AtomicRule[]>(ctx.op, 'rules') ?? []) }), alreadyDone: (e) => isAwsErrorNamed(e, 'InvalidPermission.Duplicate') });
+    await ctx.call({
+      target: groupId,
+      send: () =>
+        ctx.ports.ec2.authorizeSecurityGroupEgress({
+          GroupId: groupId,
+          IpPermissions: permissions(data<AtomicRule[]>(ctx.op, 'rules') ?? []),
+        }),
+      alreadyDone: (e) => isAwsErrorNamed(e, 'InvalidPermission.Duplicate'),
+    });
   },
   'ec2:AuthorizeSecurityGroupIngress': async (ctx) => {
     const groupId = groupOf(ctx);
-    await ctx.call({ target: groupId, send: () => ctx.ports.ec2.authorizeSecurityGroupIngress({ GroupId: groupId, IpPermissions: permissions(data<AtomicRule[]>(ctx.op, 'rules') ?? []) }), alreadyDone: (e) => isAwsErrorNamed(e, 'InvalidPermission.Duplicate') });
+    await ctx.call({
+      target: groupId,
+      send: () =>
+        ctx.ports.ec2.authorizeSecurityGroupIngress({
+          GroupId: groupId,
+          IpPermissions: permissions(data<AtomicRule[]>(ctx.op, 'rules') ?? []),
+        }),
+      alreadyDone: (e) => isAwsErrorNamed(e, 'InvalidPermission.Duplicate'),
+    });
   },
   'ec2:RevokeSecurityGroupIngress': async (ctx) => {
     const groupId = groupOf(ctx);
-    await ctx.call({ target: groupId, send: () => ctx.ports.ec2.revokeSecurityGroupIngress({ GroupId: groupId, IpPermissions: permissions(data<AtomicRule[]>(ctx.op, 'rules') ?? []) }), alreadyDone: (e) => isAwsErrorNamed(e, 'InvalidPermission.NotFound') });
+    await ctx.call({
+      target: groupId,
+      send: () =>
+        ctx.ports.ec2.revokeSecurityGroupIngress({
+          GroupId: groupId,
+          IpPermissions: permissions(data<AtomicRule[]>(ctx.op, 'rules') ?? []),
+        }),
+      alreadyDone: (e) => isAwsErrorNamed(e, 'InvalidPermission.NotFound'),
+    });
   },
   'ec2:CreateTags': async ({ ports, state, node, op, call }) => {
     const id = requireValue(node === 'instance' ? state.instanceId : state.groupId, 'the resource id');
-    await call({ target: id, send: () => ports.ec2.createTags({ Resources: [id], Tags: toTagList(requireValue(data<TagRecord>(op, 'tags'), 'tags')) }) });
+    await call({
+      target: id,
+      send: () =>
+        ports.ec2.createTags({ Resources: [id], Tags: toTagList(requireValue(data<TagRecord>(op, 'tags'), 'tags')) }),
+    });
   },
   'ec2:RunInstances': async ({ ports, desired, state, journal, call }) => {
     // Reuse the ClientToken of a launch whose outcome is unknown: EC2 then returns that instance.
     let token = journal.pending({ node: 'instance', op: 'ec2:RunInstances' }).at(-1)?.token ?? randomUUID();
     const name = desired.instance.name;
-    const run = () => ports.ec2.runInstances({
+    const run = () =>
+      ports.ec2.runInstances({
         ClientToken: token,
         ImageId: requireValue(state.imageId, 'the AMI'),
         InstanceType: desired.instance.type as never,
@@ -339,9 +540,31 @@ const ec2: Partial<Record<OpName, Handler>> = {
         MaxCount: 1,
         IamInstanceProfile: { Arn: state.instanceProfileArn },
         EnclaveOptions: { Enabled: true },
-        MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: desired.instance.metadata.hopLimit, HttpEndpoint: 'enabled' },
-        BlockDeviceMappings: [{ DeviceName: state.rootDeviceName ?? '/dev/xvda', Ebs: { VolumeSize: desired.instance.rootVolumeGiB, VolumeType: 'gp3', Encrypted: true, DeleteOnTermination: true } }],
-        NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: requireValue(state.subnetId, 'the subnet'), Groups: [requireValue(state.groupId, 'the security group id')], AssociatePublicIpAddress: desired.instance.publicIp, DeleteOnTermination: true }],
+        MetadataOptions: {
+          HttpTokens: 'required',
+          HttpPutResponseHopLimit: desired.instance.metadata.hopLimit,
+          HttpEndpoint: 'enabled',
+        },
+        BlockDeviceMappings: [
+          {
+            DeviceName: state.rootDeviceName ?? '/dev/xvda',
+            Ebs: {
+              VolumeSize: desired.instance.rootVolumeGiB,
+              VolumeType: 'gp3',
+              Encrypted: true,
+              DeleteOnTermination: true,
+            },
+          },
+        ],
+        NetworkInterfaces: [
+          {
+            DeviceIndex: 0,
+            SubnetId: requireValue(state.subnetId, 'the subnet'),
+            Groups: [requireValue(state.groupId, 'the security group id')],
+            AssociatePublicIpAddress: desired.instance.publicIp,
+            DeleteOnTermination: true,
+          },
+        ],
         UserData: Buffer.from(desired.instance.userData, 'utf8').toString('base64'),
         TagSpecifications: [
           { ResourceType: 'instance', Tags: ec2Tags(desired, name) },
@@ -374,7 +597,10 @@ export const HANDLERS: Partial<Record<OpName, Handler>> = { ...iam, ...s3, ...km
 
 /** KMS's answer when the key is already scheduled for deletion (or gone). */
 export function isPendingDeletion(error: unknown): boolean {
-  return (isAwsErrorNamed(error, 'KMSInvalidStateException') && /pending ?deletion/i.test((error as Error).message)) || isAwsErrorNamed(error, 'NotFoundException');
+  return (
+    (isAwsErrorNamed(error, 'KMSInvalidStateException') && /pending ?deletion/i.test((error as Error).message)) ||
+    isAwsErrorNamed(error, 'NotFoundException')
+  );
 }
 
 /**
@@ -393,7 +619,20 @@ async function retireKey(ctx: OpContext, keyId: string, keyArn: string, current:
     pcr8: [desired.key.pcr8.value],
   });
   if (policy !== undefined) {
-    await ctx.callAs('kms:PutKeyPolicy', { target: keyArn, send: () => ports.kms.putKeyPolicy({ KeyId: keyId, PolicyName: 'default', Policy: JSON.stringify(policy), BypassPolicyLockoutSafetyCheck: false }) });
+    await ctx.callAs('kms:PutKeyPolicy', {
+      target: keyArn,
+      send: () =>
+        ports.kms.putKeyPolicy({
+          KeyId: keyId,
+          PolicyName: 'default',
+          Policy: JSON.stringify(policy),
+          BypassPolicyLockoutSafetyCheck: false,
+        }),
+    });
   }
-  await ctx.callAs('kms:ScheduleKeyDeletion', { target: keyArn, send: () => ports.kms.scheduleKeyDeletion({ KeyId: keyId, PendingWindowInDays: 7 }), alreadyDone: isPendingDeletion });
+  await ctx.callAs('kms:ScheduleKeyDeletion', {
+    target: keyArn,
+    send: () => ports.kms.scheduleKeyDeletion({ KeyId: keyId, PendingWindowInDays: 7 }),
+    alreadyDone: isPendingDeletion,
+  });
 }

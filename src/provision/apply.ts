@@ -53,13 +53,20 @@ export interface ApplyResult {
 /** The refusal of a plan as the error apply throws. */
 export function refusalError(action: PlannedAction): CosignerError {
   const refusal = action.refusal;
-  return new CosignerError(refusal?.code ?? 'PLAN_REFUSED', refusal?.message ?? `${action.resource}: refused`, { hint: refusal?.hint ?? 'see the plan', context: { node: action.node } });
+  return new CosignerError(refusal?.code ?? 'PLAN_REFUSED', refusal?.message ?? `${action.resource}: refused`, {
+    hint: refusal?.hint ?? 'see the plan',
+    context: { node: action.node },
+  });
 }
 
 export function seedState(plan: Plan, observed: ObservedState): ApplyState {
   // An existing host's own subnet and AMI, not the ones a new host would get.
   const host = observed.instances.find((i) => i.instanceId === plan.context.instanceId);
-  const c = { ...plan.context, ...(host?.subnetId === undefined ? {} : { subnetId: host.subnetId }), ...(host?.imageId === undefined ? {} : { imageId: host.imageId }) };
+  const c = {
+    ...plan.context,
+    ...(host?.subnetId === undefined ? {} : { subnetId: host.subnetId }),
+    ...(host?.imageId === undefined ? {} : { imageId: host.imageId }),
+  };
   return {
     roleArn: c.roleArn,
     instanceProfileArn: c.instanceProfileArn,
@@ -75,7 +82,9 @@ export function seedState(plan: Plan, observed: ObservedState): ApplyState {
     policies: {
       ...(observed.role?.trustPolicy === undefined ? {} : { trust: observed.role.trustPolicy }),
       ...(observed.role?.inlinePolicy === undefined ? {} : { inline: observed.role.inlinePolicy }),
-      ...(observed.bucket.status === 'present' && observed.bucket.policy !== undefined ? { bucket: observed.bucket.policy } : {}),
+      ...(observed.bucket.status === 'present' && observed.bucket.policy !== undefined
+        ? { bucket: observed.bucket.policy }
+        : {}),
       ...(observed.key?.policy === undefined ? {} : { key: observed.key.policy }),
     },
     retiredKeys: [],
@@ -99,7 +108,8 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyResult> {
   let failure: Error | undefined;
   const stopped = (): Error | undefined => {
     if (failure !== undefined) return failure;
-    if (options.signal?.aborted === true) return interruptedError(options.signal, 'interrupted: no new call was started');
+    if (options.signal?.aborted === true)
+      return interruptedError(options.signal, 'interrupted: no new call was started');
     return undefined;
   };
   // For the report of an interrupted run: nodes done, and nodes started but not finished.
@@ -109,7 +119,8 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyResult> {
   const finished = new Map<NodeId, Promise<void>>();
 
   // A journaled call on behalf of a node, reporting progress on its step.
-  const caller = (action: PlannedAction, step: IoStep) =>
+  const caller =
+    (action: PlannedAction, step: IoStep) =>
     <T>(name: OpName, spec: Omit<CallSpec<T>, 'node' | 'op'>): Promise<T | undefined> =>
       journaledCall(
         {
@@ -147,10 +158,24 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyResult> {
         const results = await Promise.allSettled(
           round.map(async (op) => {
             const handler = HANDLERS[op.op];
-            if (handler === undefined) throw new CosignerError('INTERNAL', `no handler for ${op.op}`, { source: 'internal' });
+            if (handler === undefined)
+              throw new CosignerError('INTERNAL', `no handler for ${op.op}`, { source: 'internal' });
             step.update(`${action.resource}: ${op.detail}`);
             const wait = waiter(options.retry ?? {}, stopped, (text) => step.update(`${action.resource}: ${text}`));
-            await handler({ ports, desired, state, journal, node: action.node, op, limit, warn, wait, callerArn: options.callerArn, callAs: call, call: (spec) => call(op.op, spec) });
+            await handler({
+              ports,
+              desired,
+              state,
+              journal,
+              node: action.node,
+              op,
+              limit,
+              warn,
+              wait,
+              callerArn: options.callerArn,
+              callAs: call,
+              call: (spec) => call(op.op, spec),
+            });
           }),
         );
         const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -182,8 +207,16 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyResult> {
     // Every call in flight has finished and is journaled; nothing new was started.
     const withCalls = plan.actions.filter((a) => a.rounds.length > 0).map((a) => a.resource);
     const notStarted = withCalls.filter((r) => !done.includes(r) && !unfinished.includes(r));
-    const parts = [`${done.length} of ${withCalls.length} resource(s) done`, ...(unfinished.length > 0 ? [`${unfinished.length} stopped part-way`] : []), `${notStarted.length} not started`];
-    throw interruptedError(options.signal, `interrupted: ${parts.join(', ')}; ${writes} write call(s) finished and were journaled`, { done, stoppedPartWay: unfinished, notStarted, writes });
+    const parts = [
+      `${done.length} of ${withCalls.length} resource(s) done`,
+      ...(unfinished.length > 0 ? [`${unfinished.length} stopped part-way`] : []),
+      `${notStarted.length} not started`,
+    ];
+    throw interruptedError(
+      options.signal,
+      `interrupted: ${parts.join(', ')}; ${writes} write call(s) finished and were journaled`,
+      { done, stoppedPartWay: unfinished, notStarted, writes },
+    );
   }
   return { state, writes, elapsedMs: clock() - started, timeline, warnings };
 }

@@ -6,7 +6,14 @@
  * unknown (a reset connection, a 5xx, a crash) leaves the intent open, so the next run checks.
  */
 import type pLimit from 'p-limit';
-import { awsErrorStatus, classifyAwsError, isIamPropagationError, withPropagationRetry, type AwsCallContext, type PropagationRetryProgress } from '../aws/errors.js';
+import {
+  awsErrorStatus,
+  classifyAwsError,
+  isIamPropagationError,
+  withPropagationRetry,
+  type AwsCallContext,
+  type PropagationRetryProgress,
+} from '../aws/errors.js';
 import { CosignerError, isCosignerError } from '../errors.js';
 import { isTransientError } from './read-retry.js';
 import type { Journal } from './journal.js';
@@ -66,7 +73,12 @@ export async function waitUntil(what: string, check: () => Promise<boolean>, opt
     const stop = options.stopped?.();
     if (stop !== undefined) throw stop;
     const elapsed = now() - started;
-    if (elapsed > options.maxWaitMs) throw new CosignerError('AWS_PROPAGATION_TIMEOUT', `gave up waiting for ${what} after ${Math.round(elapsed / 1000)} s`, { hint: options.hint });
+    if (elapsed > options.maxWaitMs)
+      throw new CosignerError(
+        'AWS_PROPAGATION_TIMEOUT',
+        `gave up waiting for ${what} after ${Math.round(elapsed / 1000)} s`,
+        { hint: options.hint },
+      );
     options.progress(`waiting for ${what} (${Math.round(elapsed / 1000)} s)`);
     await sleep(options.pollMs);
   }
@@ -109,7 +121,6 @@ export interface CallSpec<T> {
   delayKind?: string;
 }
 
-
 /** True when the call certainly had no effect: AWS answered with a client error. */
 function definitelyFailed(error: unknown): boolean {
   if (isCosignerError(error)) return false;
@@ -132,22 +143,33 @@ export async function journaledCall<T>(deps: CallerDeps, spec: CallSpec<T>): Pro
   const reason = deps.stopped();
   if (reason !== undefined) throw reason;
   const sleep = deps.retry.sleep ?? realSleep;
-  const context: AwsCallContext = { service: spec.op.split(':')[0] ?? '', operation: spec.op.split(':')[1] ?? spec.op, resource: spec.target, region: deps.region };
-  const seq = await deps.journal.intent({ node: spec.node, op: spec.op, target: spec.target, ...(spec.token === undefined ? {} : { token: spec.token }) });
+  const context: AwsCallContext = {
+    service: spec.op.split(':')[0] ?? '',
+    operation: spec.op.split(':')[1] ?? spec.op,
+    resource: spec.target,
+    region: deps.region,
+  };
+  const seq = await deps.journal.intent({
+    node: spec.node,
+    op: spec.op,
+    target: spec.target,
+    ...(spec.token === undefined ? {} : { token: spec.token }),
+  });
   // Set when the run stopped before this call (or its next attempt) was sent: it had no effect.
   let notSent = false;
   const attemptOnce = (): Promise<T> => {
-    const send = () => deps.limit(async () => {
-      // A call queued behind the concurrency limit is not sent once the run is stopping.
-      const reason = deps.stopped();
-      if (reason !== undefined) {
-        notSent = true;
-        throw reason;
-      }
-      const output = await spec.send();
-      deps.onCall?.(spec.op, (output as { $metadata?: { attempts?: number } } | undefined)?.$metadata?.attempts ?? 1);
-      return output;
-    });
+    const send = () =>
+      deps.limit(async () => {
+        // A call queued behind the concurrency limit is not sent once the run is stopping.
+        const reason = deps.stopped();
+        if (reason !== undefined) {
+          notSent = true;
+          throw reason;
+        }
+        const output = await spec.send();
+        deps.onCall?.(spec.op, (output as { $metadata?: { attempts?: number } } | undefined)?.$metadata?.attempts ?? 1);
+        return output;
+      });
     if (spec.propagation === undefined) return send();
     // Each propagation retry is a new write call: none starts once the run is stopping.
     const sendUnlessStopped = (attempt: number) => {
@@ -164,7 +186,11 @@ export async function journaledCall<T>(deps: CallerDeps, spec: CallSpec<T>): Pro
       sleep,
       ...(deps.retry.now === undefined ? {} : { now: deps.retry.now }),
       waitingFor: spec.propagation,
-      onRetry: (p: PropagationRetryProgress) => deps.progress(`waiting for ${spec.propagation ?? 'IAM'} (${spec.delayKind ?? 'IAM propagation'}, ${Math.round(p.elapsedMs / 1000)} s so far, giving up in ${Math.round(p.remainingMs / 1000)} s)`, p.attempt === 1),
+      onRetry: (p: PropagationRetryProgress) =>
+        deps.progress(
+          `waiting for ${spec.propagation ?? 'IAM'} (${spec.delayKind ?? 'IAM propagation'}, ${Math.round(p.elapsedMs / 1000)} s so far, giving up in ${Math.round(p.remainingMs / 1000)} s)`,
+          p.attempt === 1,
+        ),
     });
   };
   const extra = deps.retry.transientAttempts ?? 3;
@@ -177,14 +203,24 @@ export async function journaledCall<T>(deps: CallerDeps, spec: CallSpec<T>): Pro
     } catch (error) {
       if (notSent) {
         // Not sent (or every earlier attempt refused while IAM propagated): certainly no effect.
-        await deps.journal.failed(seq, { code: 'NotSent', message: 'the run stopped before this call (or its next attempt) was sent' });
+        await deps.journal.failed(seq, {
+          code: 'NotSent',
+          message: 'the run stopped before this call (or its next attempt) was sent',
+        });
         throw error;
       }
       // The checks below read AWS; their own failures are classified like the call's.
-      const check = <R>(fn: () => Promise<R> | R): Promise<R> => Promise.resolve().then(fn).catch((e: unknown) => {
-        throw classifyAwsError(e, context);
-      });
-      if (spec.alreadyDone !== undefined && !isCosignerError(error) && (await check(() => spec.alreadyDone?.(error) ?? false))) {
+      const check = <R>(fn: () => Promise<R> | R): Promise<R> =>
+        Promise.resolve()
+          .then(fn)
+          .catch((e: unknown) => {
+            throw classifyAwsError(e, context);
+          });
+      if (
+        spec.alreadyDone !== undefined &&
+        !isCosignerError(error) &&
+        (await check(() => spec.alreadyDone?.(error) ?? false))
+      ) {
         await deps.journal.done(seq);
         return undefined;
       }
@@ -198,13 +234,20 @@ export async function journaledCall<T>(deps: CallerDeps, spec: CallSpec<T>): Pro
         }
       }
       if (isTransientError(error) && attempt < extra && deps.stopped() === undefined) {
-        deps.progress(`${spec.op} failed (${(error as { name?: string }).name ?? 'error'}); retrying in ${Math.round(delay / 100) / 10} s`, true);
+        deps.progress(
+          `${spec.op} failed (${(error as { name?: string }).name ?? 'error'}); retrying in ${Math.round(delay / 100) / 10} s`,
+          true,
+        );
         await sleep(delay);
         delay *= 2;
         continue;
       }
       // Only a definite client error closes the intent; otherwise the next run must check.
-      if (definitelyFailed(error)) await deps.journal.failed(seq, { code: (error as { name?: string }).name ?? 'Error', message: sanitize((error as Error).message ?? String(error)) });
+      if (definitelyFailed(error))
+        await deps.journal.failed(seq, {
+          code: (error as { name?: string }).name ?? 'Error',
+          message: sanitize((error as Error).message ?? String(error)),
+        });
       throw error instanceof CosignerError ? error : classifyAwsError(error, context);
     }
   }

@@ -9,14 +9,18 @@ import type { PolicyDocument } from '../policy/types.js';
 export type TagRecord = Record<string, string>;
 
 /** `[{Key, Value}]` (IAM, S3, EC2) to a record. */
-export function tagsOf(tags: readonly { Key?: string | undefined; Value?: string | undefined }[] | undefined): TagRecord {
+export function tagsOf(
+  tags: readonly { Key?: string | undefined; Value?: string | undefined }[] | undefined,
+): TagRecord {
   const out: TagRecord = {};
   for (const tag of tags ?? []) if (tag.Key !== undefined) out[tag.Key] = tag.Value ?? '';
   return out;
 }
 
 /** `[{TagKey, TagValue}]` (KMS) to a record. */
-export function kmsTagsOf(tags: readonly { TagKey?: string | undefined; TagValue?: string | undefined }[] | undefined): TagRecord {
+export function kmsTagsOf(
+  tags: readonly { TagKey?: string | undefined; TagValue?: string | undefined }[] | undefined,
+): TagRecord {
   const out: TagRecord = {};
   for (const tag of tags ?? []) if (tag.TagKey !== undefined) out[tag.TagKey] = tag.TagValue ?? '';
   return out;
@@ -45,7 +49,10 @@ export function parseAwsPolicy(text: string | undefined): PolicyDocument | undef
 }
 
 /** Collect every page of a paginated list. */
-export async function paginate<T>(fetch: (token: string | undefined) => Promise<{ items: T[] | undefined; next: string | undefined }>, maxPages = 1000): Promise<T[]> {
+export async function paginate<T>(
+  fetch: (token: string | undefined) => Promise<{ items: T[] | undefined; next: string | undefined }>,
+  maxPages = 1000,
+): Promise<T[]> {
   const out: T[] = [];
   let token: string | undefined;
   for (let page = 0; page < maxPages; page++) {
@@ -82,7 +89,10 @@ export function isNotFound(error: unknown): boolean {
 }
 
 export function isAccessDenied(error: unknown): boolean {
-  return isAwsErrorNamed(error, 'AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'Forbidden') || awsErrorStatus(error) === 403;
+  return (
+    isAwsErrorNamed(error, 'AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'Forbidden') ||
+    awsErrorStatus(error) === 403
+  );
 }
 
 /** Run a read; a not-found error gives `undefined`. */

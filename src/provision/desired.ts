@@ -10,7 +10,12 @@ import { fireblocksPreset } from '../enclave/fireblocks-presets.js';
 import { fail } from '../errors.js';
 import { partitionForRegion } from '../policy/arn.js';
 import { buildBucketPolicy } from '../policy/bucket-policy.js';
-import { buildRoleInlinePolicy, buildRoleTrustPolicy, ROLE_INLINE_POLICY_NAME, ssmManagedPolicyArn } from '../policy/iam-policies.js';
+import {
+  buildRoleInlinePolicy,
+  buildRoleTrustPolicy,
+  ROLE_INLINE_POLICY_NAME,
+  ssmManagedPolicyArn,
+} from '../policy/iam-policies.js';
 import { buildKeyPolicy, type KeyPolicyInput, type KeyPolicyProfile } from '../policy/key-policy.js';
 import { shortPCR8 } from '../policy/pcr8.js';
 import type { PolicyDocument } from '../policy/types.js';
@@ -145,18 +150,37 @@ export function choosePcr8(config: CosignerConfig): Pcr8Choice {
 }
 
 /** The full ARN of a key named in the config by id or ARN, checked against account and region. */
-function adoptedKey(keyId: string, accountId: string, region: string, partition: string): { keyId: string; arn?: string } {
+function adoptedKey(
+  keyId: string,
+  accountId: string,
+  region: string,
+  partition: string,
+): { keyId: string; arn?: string } {
   const arn = /^arn:([^:]+):kms:([^:]+):(\d{12}):key\/(.+)$/.exec(keyId);
   if (arn === null) return { keyId, arn: `arn:${partition}:kms:${region}:${accountId}:key/${keyId}` };
-  if (arn[2] !== region) fail('AWS_WRONG_REGION', `the key ${keyId} is in ${arn[2]}, not in ${region}`, `pass --region ${arn[2]}, or adopt a key of ${region}`);
-  if (arn[3] !== accountId) fail('RESOURCE_NOT_OURS', `the key ${keyId} belongs to account ${arn[3]}, not to ${accountId}`, 'adopt a key of the account you provision into');
+  if (arn[2] !== region)
+    fail(
+      'AWS_WRONG_REGION',
+      `the key ${keyId} is in ${arn[2]}, not in ${region}`,
+      `pass --region ${arn[2]}, or adopt a key of ${region}`,
+    );
+  if (arn[3] !== accountId)
+    fail(
+      'RESOURCE_NOT_OURS',
+      `the key ${keyId} belongs to account ${arn[3]}, not to ${accountId}`,
+      'adopt a key of the account you provision into',
+    );
   return { keyId: arn[4] ?? keyId, arn: keyId };
 }
 
 export function computeDesired(input: DesiredInput): DesiredState {
   const { config, accountId, region, toolVersion } = input;
   if (config.aws.region !== undefined && config.aws.region !== region) {
-    fail('AWS_WRONG_REGION', `the config says region ${config.aws.region} but the AWS session is in ${region}`, `pass --region ${config.aws.region}, or change aws.region in the config`);
+    fail(
+      'AWS_WRONG_REGION',
+      `the config says region ${config.aws.region} but the AWS session is in ${region}`,
+      `pass --region ${config.aws.region}, or change aws.region in the config`,
+    );
   }
   const partition = partitionForRegion(region);
   const names = resourceNames(config, { accountId, region });
@@ -164,7 +188,11 @@ export function computeDesired(input: DesiredInput): DesiredState {
   // AWS allows 50 tags per resource; ours take 3, EC2's Name and the adoption mark 2 more.
   const room = MAX_TAGS - (Object.keys(tags).length - Object.keys(config.tags).length) - 2;
   if (Object.keys(config.tags).length > room) {
-    fail('CONFIG_INVALID', `the config has ${Object.keys(config.tags).length} tags; AWS allows at most ${room} besides the ones cosigner-cli adds`, 'remove some tags from the config (tags / --tag)');
+    fail(
+      'CONFIG_INVALID',
+      `the config has ${Object.keys(config.tags).length} tags; AWS allows at most ${room} besides the ones cosigner-cli adds`,
+      'remove some tags from the config (tags / --tag)',
+    );
   }
   const roleArn = `arn:${partition}:iam::${accountId}:role${IAM_PATH}${names.roleName}`;
   const pcr8 = choosePcr8(config);
@@ -177,7 +205,12 @@ export function computeDesired(input: DesiredInput): DesiredState {
     roleArn,
     profile,
     ...(profile === 'hardened'
-      ? { adminArns: config.kms.adminArns, pcr3RoleBinding: config.kms.pcr3RoleBinding, denyDebug: config.kms.denyDebugEnclaves, allowRotation: rotation }
+      ? {
+          adminArns: config.kms.adminArns,
+          pcr3RoleBinding: config.kms.pcr3RoleBinding,
+          denyDebug: config.kms.denyDebugEnclaves,
+          allowRotation: rotation,
+        }
       : {}),
   };
   const state: Omit<DesiredState, 'hash'> = {
@@ -193,7 +226,9 @@ export function computeDesired(input: DesiredInput): DesiredState {
       path: IAM_PATH,
       arn: roleArn,
       trustPolicy: buildRoleTrustPolicy(),
-      ...(config.iam.permissionsBoundaryArn === undefined ? {} : { permissionsBoundaryArn: config.iam.permissionsBoundaryArn }),
+      ...(config.iam.permissionsBoundaryArn === undefined
+        ? {}
+        : { permissionsBoundaryArn: config.iam.permissionsBoundaryArn }),
       inlinePolicyName: ROLE_INLINE_POLICY_NAME,
       managedPolicyArns: [ssmManagedPolicyArn(partition)],
     },
@@ -212,13 +247,17 @@ export function computeDesired(input: DesiredInput): DesiredState {
     key: {
       alias: names.keyAlias,
       ...(config.kms.keyId === undefined ? {} : { adopt: adoptedKey(config.kms.keyId, accountId, region, partition) }),
-      ...(config.kms.acceptedGrants.length === 0 ? {} : { acceptedGrants: [...new Set(config.kms.acceptedGrants)].sort() }),
+      ...(config.kms.acceptedGrants.length === 0
+        ? {}
+        : { acceptedGrants: [...new Set(config.kms.acceptedGrants)].sort() }),
       description: keyDescription(config.name),
       profile,
       policyInput,
       policy: buildKeyPolicy({ ...policyInput, pcr8: pcr8.values }),
       rotation,
-      ...(config.kms.rotation && !rotation ? { rotationNote: 'rotation is off: the fireblocks-exact key policy does not allow enabling it' } : {}),
+      ...(config.kms.rotation && !rotation
+        ? { rotationNote: 'rotation is off: the fireblocks-exact key policy does not allow enabling it' }
+        : {}),
       pcr8,
       deletionWindowDays: config.kms.deletionWindowDays,
     },
@@ -228,7 +267,10 @@ export function computeDesired(input: DesiredInput): DesiredState {
       ...(config.network.vpcId === undefined ? {} : { vpcId: config.network.vpcId }),
       egressPort: 443,
     },
-    network: { mode: config.network.mode, ...(config.network.mode === 'managed' ? { managed: managedNetworkSpec(config.name, region) } : {}) },
+    network: {
+      mode: config.network.mode,
+      ...(config.network.mode === 'managed' ? { managed: managedNetworkSpec(config.name, region) } : {}),
+    },
     instance: {
       name: names.instanceName,
       type: config.instance.type,
@@ -252,7 +294,15 @@ export function computeDesired(input: DesiredInput): DesiredState {
   };
   // The version tag changes with every release; it must not make an unchanged config look new.
   const { [TAGS.version]: _version, ...stableTags } = tags;
-  return { ...state, hash: hashOf({ ...state, tags: stableTags, toolVersion: undefined, instance: { ...state.instance, userData: hashOf(state.instance.userData.replace(/cosigner-cli \S+"/, '')) } }) };
+  return {
+    ...state,
+    hash: hashOf({
+      ...state,
+      tags: stableTags,
+      toolVersion: undefined,
+      instance: { ...state.instance, userData: hashOf(state.instance.userData.replace(/cosigner-cli \S+"/, '')) },
+    }),
+  };
 }
 
 /** The key policy with a given PCR8 list (more than one while `attest` rotates PCR8). */

@@ -44,7 +44,9 @@ export interface DestroyResult {
   writes: number;
 }
 
-const gone = (error: unknown) => isNotFound(error) || isAwsErrorNamed(error, 'InvalidInstanceID.NotFound', 'InvalidGroup.NotFound', 'NoSuchEntity', 'NoSuchBucket');
+const gone = (error: unknown) =>
+  isNotFound(error) ||
+  isAwsErrorNamed(error, 'InvalidInstanceID.NotFound', 'InvalidGroup.NotFound', 'NoSuchEntity', 'NoSuchBucket');
 
 export async function runDestroy(options: DestroyRunOptions): Promise<DestroyResult> {
   const { plan, ports, journal, io } = options;
@@ -54,11 +56,28 @@ export async function runDestroy(options: DestroyRunOptions): Promise<DestroyRes
   const maxWait = retry.teardownMaxWaitMs ?? 900_000;
   const pollMs = retry.pollMs ?? 2000;
   const limit = pLimit(options.concurrency ?? 8);
-  const result: DestroyResult = { deleted: [], scheduled: [], kept: plan.actions.filter((a) => a.decision === 'keep').map((a) => ({ resource: a.resource, reason: a.reason })), writes: 0 };
+  const result: DestroyResult = {
+    deleted: [],
+    scheduled: [],
+    kept: plan.actions.filter((a) => a.decision === 'keep').map((a) => ({ resource: a.resource, reason: a.reason })),
+    writes: 0,
+  };
   let failure: Error | undefined;
-  const stopped = () => failure ?? (options.signal?.aborted === true ? interruptedError(options.signal, 'interrupted: no new call was started') : undefined);
-  const call = <T>(action: DestroyAction, op: string, spec: Omit<CallSpec<T>, 'node' | 'op' | 'target'>, progress: (t: string) => void) =>
-    journaledCall({ journal, limit, region: plan.region, retry, stopped, progress, onCall: () => (result.writes += 1) }, { ...spec, node: `destroy:${action.kind}`, op, target: action.arn ?? action.id });
+  const stopped = () =>
+    failure ??
+    (options.signal?.aborted === true
+      ? interruptedError(options.signal, 'interrupted: no new call was started')
+      : undefined);
+  const call = <T>(
+    action: DestroyAction,
+    op: string,
+    spec: Omit<CallSpec<T>, 'node' | 'op' | 'target'>,
+    progress: (t: string) => void,
+  ) =>
+    journaledCall(
+      { journal, limit, region: plan.region, retry, stopped, progress, onCall: () => (result.writes += 1) },
+      { ...spec, node: `destroy:${action.kind}`, op, target: action.arn ?? action.id },
+    );
 
   /** Poll `check` until true, bounded, telling the user what it waits for. */
   const waitFor = async (what: string, step: { update(t: string): void }, check: () => Promise<boolean>) => {
@@ -69,13 +88,21 @@ export async function runDestroy(options: DestroyRunOptions): Promise<DestroyRes
       if (stop !== undefined) throw stop;
       if (await check()) return;
       const elapsed = clock() - started;
-      if (elapsed > maxWait) throw new CosignerError('AWS_PROPAGATION_TIMEOUT', `gave up waiting for ${what} after ${Math.round(elapsed / 1000)} s`, { hint: 'run destroy again; it continues where it stopped' });
+      if (elapsed > maxWait)
+        throw new CosignerError(
+          'AWS_PROPAGATION_TIMEOUT',
+          `gave up waiting for ${what} after ${Math.round(elapsed / 1000)} s`,
+          { hint: 'run destroy again; it continues where it stopped' },
+        );
       step.update(`waiting for ${what} (${Math.round(elapsed / 1000)} s)`);
       await sleep(pollMs);
     }
   };
 
-  const phase = async (kinds: DestroyAction['kind'][], run: (action: DestroyAction, step: ReturnType<IoHost['startStep']>) => Promise<void>) => {
+  const phase = async (
+    kinds: DestroyAction['kind'][],
+    run: (action: DestroyAction, step: ReturnType<IoHost['startStep']>) => Promise<void>,
+  ) => {
     const actions = plan.actions.filter((a) => a.decision !== 'keep' && kinds.includes(a.kind));
     const settled = await Promise.allSettled(
       actions.map(async (action) => {
@@ -84,7 +111,8 @@ export async function runDestroy(options: DestroyRunOptions): Promise<DestroyRes
           await run(action, step);
           step.succeed();
         } catch (error) {
-          if (isCosignerError(error, 'ABORTED') && failure === undefined) step.skip(`${action.resource}: stopped part-way (interrupted)`);
+          if (isCosignerError(error, 'ABORTED') && failure === undefined)
+            step.skip(`${action.resource}: stopped part-way (interrupted)`);
           else step.fail(`${action.resource}: ${(error as Error).message}`);
           throw error;
         }
@@ -106,7 +134,12 @@ export async function runDestroy(options: DestroyRunOptions): Promise<DestroyRes
         result.deleted.push(action.resource);
         return;
       }
-      await call(action, 'ec2:TerminateInstances', { send: () => ports.ec2.terminateInstances({ InstanceIds: [action.id] }), alreadyDone: gone }, (t) => step.update(t));
+      await call(
+        action,
+        'ec2:TerminateInstances',
+        { send: () => ports.ec2.terminateInstances({ InstanceIds: [action.id] }), alreadyDone: gone },
+        (t) => step.update(t),
+      );
       await waitFor(`${action.id} to terminate`, step, async () => {
         const described = await orAbsent(() => ports.ec2.describeInstances({ InstanceIds: [action.id] }));
         const state = described?.Reservations?.[0]?.Instances?.[0]?.State?.Name;
@@ -115,29 +148,55 @@ export async function runDestroy(options: DestroyRunOptions): Promise<DestroyRes
       result.deleted.push(action.resource);
     });
 
-    await phase(['securityGroup', 'instanceProfile', 'routeTable', 'internetGateway', 'address'], async (action, step) => {
-      if (action.kind === 'routeTable' || action.kind === 'internetGateway' || action.kind === 'address') {
-        await removeNetworkPart(network, action, step);
-      } else if (action.kind === 'securityGroup') {
-        // The host's network interface can hold the group for a while after termination.
-        await waitFor(`${action.id} to be free`, step, async () => {
-          try {
-            await call(action, 'ec2:DeleteSecurityGroup', { send: () => ports.ec2.deleteSecurityGroup({ GroupId: action.id }), alreadyDone: gone }, (t) => step.update(t));
-            return true;
-          } catch (error) {
-            if (error instanceof CosignerError && isAwsErrorNamed(error.cause, 'DependencyViolation')) return false;
-            throw error;
+    await phase(
+      ['securityGroup', 'instanceProfile', 'routeTable', 'internetGateway', 'address'],
+      async (action, step) => {
+        if (action.kind === 'routeTable' || action.kind === 'internetGateway' || action.kind === 'address') {
+          await removeNetworkPart(network, action, step);
+        } else if (action.kind === 'securityGroup') {
+          // The host's network interface can hold the group for a while after termination.
+          await waitFor(`${action.id} to be free`, step, async () => {
+            try {
+              await call(
+                action,
+                'ec2:DeleteSecurityGroup',
+                { send: () => ports.ec2.deleteSecurityGroup({ GroupId: action.id }), alreadyDone: gone },
+                (t) => step.update(t),
+              );
+              return true;
+            } catch (error) {
+              if (error instanceof CosignerError && isAwsErrorNamed(error.cause, 'DependencyViolation')) return false;
+              throw error;
+            }
+          });
+        } else {
+          const profile = (await orAbsent(() => ports.iam.getInstanceProfile({ InstanceProfileName: action.id })))
+            ?.InstanceProfile;
+          for (const role of profile?.Roles ?? []) {
+            await call(
+              action,
+              'iam:RemoveRoleFromInstanceProfile',
+              {
+                send: () =>
+                  ports.iam.removeRoleFromInstanceProfile({
+                    InstanceProfileName: action.id,
+                    RoleName: role.RoleName ?? '',
+                  }),
+                alreadyDone: gone,
+              },
+              (t) => step.update(t),
+            );
           }
-        });
-      } else {
-        const profile = (await orAbsent(() => ports.iam.getInstanceProfile({ InstanceProfileName: action.id })))?.InstanceProfile;
-        for (const role of profile?.Roles ?? []) {
-          await call(action, 'iam:RemoveRoleFromInstanceProfile', { send: () => ports.iam.removeRoleFromInstanceProfile({ InstanceProfileName: action.id, RoleName: role.RoleName ?? '' }), alreadyDone: gone }, (t) => step.update(t));
+          await call(
+            action,
+            'iam:DeleteInstanceProfile',
+            { send: () => ports.iam.deleteInstanceProfile({ InstanceProfileName: action.id }), alreadyDone: gone },
+            (t) => step.update(t),
+          );
         }
-        await call(action, 'iam:DeleteInstanceProfile', { send: () => ports.iam.deleteInstanceProfile({ InstanceProfileName: action.id }), alreadyDone: gone }, (t) => step.update(t));
-      }
-      result.deleted.push(action.resource);
-    });
+        result.deleted.push(action.resource);
+      },
+    );
 
     for (const kind of ['subnet', 'vpc'] as const) {
       await phase([kind], async (action, step) => {
@@ -148,31 +207,76 @@ export async function runDestroy(options: DestroyRunOptions): Promise<DestroyRes
 
     await phase(['bucket'], async (action, step) => {
       try {
-        await call(action, 's3:DeleteBucket', { send: () => ports.s3.deleteBucket({ Bucket: action.id }), alreadyDone: gone }, (t) => step.update(t));
+        await call(
+          action,
+          's3:DeleteBucket',
+          { send: () => ports.s3.deleteBucket({ Bucket: action.id }), alreadyDone: gone },
+          (t) => step.update(t),
+        );
         result.deleted.push(action.resource);
       } catch (error) {
         if (!(error instanceof CosignerError && isAwsErrorNamed(error.cause, 'BucketNotEmpty'))) throw error;
         // Kept and listed: only an empty bucket is ever deleted.
         result.bucketNotEmpty = action.id;
-        result.kept.push({ resource: action.resource, reason: 'not empty: empty it first (every version), then run destroy --delete-bucket again' });
-        io.notify({ level: 'warn', code: 'DESTROY_BUCKET_NOT_EMPTY', message: `${action.resource} is not empty and was kept` });
+        result.kept.push({
+          resource: action.resource,
+          reason: 'not empty: empty it first (every version), then run destroy --delete-bucket again',
+        });
+        io.notify({
+          level: 'warn',
+          code: 'DESTROY_BUCKET_NOT_EMPTY',
+          message: `${action.resource} is not empty and was kept`,
+        });
       }
     });
 
     await phase(['key'], async (action, step) => {
       if (result.bucketNotEmpty !== undefined) {
-        result.kept.push({ resource: action.resource, reason: `kept: bucket ${result.bucketNotEmpty} still holds data encrypted under it` });
+        result.kept.push({
+          resource: action.resource,
+          reason: `kept: bucket ${result.bucketNotEmpty} still holds data encrypted under it`,
+        });
         return;
       }
       const progress = (t: string) => step.update(t);
       for (const op of action.ops) {
         if (op.op === 'kms:PutKeyPolicy') {
           const policy = op.data?.['policy'] as PolicyDocument;
-          await call(action, op.op, { send: () => ports.kms.putKeyPolicy({ KeyId: action.id, PolicyName: 'default', Policy: JSON.stringify(policy), BypassPolicyLockoutSafetyCheck: false }) }, progress);
+          await call(
+            action,
+            op.op,
+            {
+              send: () =>
+                ports.kms.putKeyPolicy({
+                  KeyId: action.id,
+                  PolicyName: 'default',
+                  Policy: JSON.stringify(policy),
+                  BypassPolicyLockoutSafetyCheck: false,
+                }),
+            },
+            progress,
+          );
         } else if (op.op === 'kms:DeleteAlias') {
-          await call(action, op.op, { send: () => ports.kms.deleteAlias({ AliasName: op.data?.['alias'] as string }), alreadyDone: gone }, progress);
+          await call(
+            action,
+            op.op,
+            { send: () => ports.kms.deleteAlias({ AliasName: op.data?.['alias'] as string }), alreadyDone: gone },
+            progress,
+          );
         } else if (op.op === 'kms:ScheduleKeyDeletion') {
-          await call(action, op.op, { send: () => ports.kms.scheduleKeyDeletion({ KeyId: action.id, PendingWindowInDays: (op.data?.['pendingWindowInDays'] as number | undefined) ?? 30 }), alreadyDone: isPendingDeletion }, progress);
+          await call(
+            action,
+            op.op,
+            {
+              send: () =>
+                ports.kms.scheduleKeyDeletion({
+                  KeyId: action.id,
+                  PendingWindowInDays: (op.data?.['pendingWindowInDays'] as number | undefined) ?? 30,
+                }),
+              alreadyDone: isPendingDeletion,
+            },
+            progress,
+          );
         }
       }
       result.scheduled.push(action.resource);
@@ -180,29 +284,66 @@ export async function runDestroy(options: DestroyRunOptions): Promise<DestroyRes
     await phase(['role'], async (action, step) => {
       const progress = (t: string) => step.update(t);
       const inline = await paginate<string>(async (Marker) => {
-        const page = await orAbsent(() => ports.iam.listRolePolicies({ RoleName: action.id, ...(Marker === undefined ? {} : { Marker }) }));
+        const page = await orAbsent(() =>
+          ports.iam.listRolePolicies({ RoleName: action.id, ...(Marker === undefined ? {} : { Marker }) }),
+        );
         return { items: page?.PolicyNames, next: page?.IsTruncated === true ? page.Marker : undefined };
       });
       const attached = await paginate<string>(async (Marker) => {
-        const page = await orAbsent(() => ports.iam.listAttachedRolePolicies({ RoleName: action.id, ...(Marker === undefined ? {} : { Marker }) }));
-        return { items: page?.AttachedPolicies?.map((p) => p.PolicyArn ?? ''), next: page?.IsTruncated === true ? page.Marker : undefined };
+        const page = await orAbsent(() =>
+          ports.iam.listAttachedRolePolicies({ RoleName: action.id, ...(Marker === undefined ? {} : { Marker }) }),
+        );
+        return {
+          items: page?.AttachedPolicies?.map((p) => p.PolicyArn ?? ''),
+          next: page?.IsTruncated === true ? page.Marker : undefined,
+        };
       });
       await Promise.all([
-        ...inline.map((name) => call(action, 'iam:DeleteRolePolicy', { send: () => ports.iam.deleteRolePolicy({ RoleName: action.id, PolicyName: name }), alreadyDone: gone }, progress)),
-        ...attached.map((arn) => call(action, 'iam:DetachRolePolicy', { send: () => ports.iam.detachRolePolicy({ RoleName: action.id, PolicyArn: arn }), alreadyDone: gone }, progress)),
+        ...inline.map((name) =>
+          call(
+            action,
+            'iam:DeleteRolePolicy',
+            { send: () => ports.iam.deleteRolePolicy({ RoleName: action.id, PolicyName: name }), alreadyDone: gone },
+            progress,
+          ),
+        ),
+        ...attached.map((arn) =>
+          call(
+            action,
+            'iam:DetachRolePolicy',
+            { send: () => ports.iam.detachRolePolicy({ RoleName: action.id, PolicyArn: arn }), alreadyDone: gone },
+            progress,
+          ),
+        ),
       ]);
-      await call(action, 'iam:DeleteRole', { send: () => ports.iam.deleteRole({ RoleName: action.id }), alreadyDone: gone }, progress);
+      await call(
+        action,
+        'iam:DeleteRole',
+        { send: () => ports.iam.deleteRole({ RoleName: action.id }), alreadyDone: gone },
+        progress,
+      );
       result.deleted.push(action.resource);
     });
-
   } catch (error) {
     if (!(isCosignerError(error, 'ABORTED') && options.signal?.aborted === true)) throw error;
   }
   if (options.signal?.aborted === true) {
     // The calls in flight have finished and are journaled; say what is gone and what is left.
-    const left = plan.actions.filter((a) => a.decision !== 'keep' && !result.deleted.includes(a.resource) && !result.scheduled.includes(a.resource)).map((a) => a.resource);
-    const parts = [`${result.deleted.length} deleted`, ...(result.scheduled.length > 0 ? [`${result.scheduled.length} scheduled for deletion`] : []), `${left.length} left`];
-    throw interruptedError(options.signal, `interrupted: ${parts.join(', ')}; ${result.writes} write call(s) finished and were journaled`, { deleted: result.deleted, scheduled: result.scheduled, left, writes: result.writes });
+    const left = plan.actions
+      .filter(
+        (a) => a.decision !== 'keep' && !result.deleted.includes(a.resource) && !result.scheduled.includes(a.resource),
+      )
+      .map((a) => a.resource);
+    const parts = [
+      `${result.deleted.length} deleted`,
+      ...(result.scheduled.length > 0 ? [`${result.scheduled.length} scheduled for deletion`] : []),
+      `${left.length} left`,
+    ];
+    throw interruptedError(
+      options.signal,
+      `interrupted: ${parts.join(', ')}; ${result.writes} write call(s) finished and were journaled`,
+      { deleted: result.deleted, scheduled: result.scheduled, left, writes: result.writes },
+    );
   }
   return result;
 }

@@ -61,7 +61,21 @@ export interface DestroyPlan {
 // groups, subnets and addresses); the groups, profile, route tables, internet gateway and Elastic
 // IP; the subnets; the VPC; the bucket, then the key (its policy names the role, so it changes
 // while the role exists), then the role.
-const ORDER: FoundResource['kind'][] = ['instance', 'vpcEndpoint', 'natGateway', 'securityGroup', 'instanceProfile', 'routeTable', 'internetGateway', 'address', 'subnet', 'vpc', 'bucket', 'key', 'role'];
+const ORDER: FoundResource['kind'][] = [
+  'instance',
+  'vpcEndpoint',
+  'natGateway',
+  'securityGroup',
+  'instanceProfile',
+  'routeTable',
+  'internetGateway',
+  'address',
+  'subnet',
+  'vpc',
+  'bucket',
+  'key',
+  'role',
+];
 
 const LABEL: Record<FoundResource['kind'], string> = {
   instance: 'EC2 host',
@@ -79,28 +93,74 @@ const LABEL: Record<FoundResource['kind'], string> = {
   vpc: 'VPC',
 };
 
-export function planDestroy(found: readonly FoundResource[], keys: ReadonlyMap<string, ObservedKey>, options: DestroyOptions): DestroyPlan {
+export function planDestroy(
+  found: readonly FoundResource[],
+  keys: ReadonlyMap<string, ObservedKey>,
+  options: DestroyOptions,
+): DestroyPlan {
   const warnings: string[] = [];
   const role = found.find((r) => r.kind === 'role');
-  const roleArn = role?.arn ?? `arn:${partitionForRegion(options.region)}:iam::${options.accountId}:role${IAM_PATH}${options.name}-cosigner`;
+  const roleArn =
+    role?.arn ??
+    `arn:${partitionForRegion(options.region)}:iam::${options.accountId}:role${IAM_PATH}${options.name}-cosigner`;
   const actions = [...found]
     .sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind))
     .map((r): DestroyAction => {
       const resource = `${LABEL[r.kind]} ${r.name !== undefined && r.name !== '' ? r.name : r.id}`;
       const base = { kind: r.kind, id: r.id, ...(r.arn === undefined ? {} : { arn: r.arn }), resource };
-      if (r.adopted) return { ...base, decision: 'keep', reason: 'adopted: it existed before cosigner-cli took it over', ops: [] };
+      if (r.adopted)
+        return { ...base, decision: 'keep', reason: 'adopted: it existed before cosigner-cli took it over', ops: [] };
       switch (r.kind) {
         case 'instance':
-          return { ...base, decision: 'delete', reason: `${r.state}: terminate`, ops: [{ op: 'ec2:TerminateInstances', detail: 'terminate and wait until terminated' }] };
+          return {
+            ...base,
+            decision: 'delete',
+            reason: `${r.state}: terminate`,
+            ops: [{ op: 'ec2:TerminateInstances', detail: 'terminate and wait until terminated' }],
+          };
         case 'securityGroup':
-          return { ...base, decision: 'delete', reason: 'no longer used once the host is gone', ops: [{ op: 'ec2:DeleteSecurityGroup', detail: 'delete the group' }] };
+          return {
+            ...base,
+            decision: 'delete',
+            reason: 'no longer used once the host is gone',
+            ops: [{ op: 'ec2:DeleteSecurityGroup', detail: 'delete the group' }],
+          };
         case 'instanceProfile':
-          return { ...base, decision: 'delete', reason: 'tagged for this co-signer', ops: [{ op: 'iam:RemoveRoleFromInstanceProfile', detail: 'take the role out' }, { op: 'iam:DeleteInstanceProfile', detail: 'delete the profile' }] };
+          return {
+            ...base,
+            decision: 'delete',
+            reason: 'tagged for this co-signer',
+            ops: [
+              { op: 'iam:RemoveRoleFromInstanceProfile', detail: 'take the role out' },
+              { op: 'iam:DeleteInstanceProfile', detail: 'delete the profile' },
+            ],
+          };
         case 'role':
-          return { ...base, decision: 'delete', reason: 'tagged for this co-signer', ops: [{ op: 'iam:DeleteRolePolicy', detail: 'delete its inline policies' }, { op: 'iam:DetachRolePolicy', detail: 'detach its managed policies' }, { op: 'iam:DeleteRole', detail: 'delete the role' }] };
+          return {
+            ...base,
+            decision: 'delete',
+            reason: 'tagged for this co-signer',
+            ops: [
+              { op: 'iam:DeleteRolePolicy', detail: 'delete its inline policies' },
+              { op: 'iam:DetachRolePolicy', detail: 'detach its managed policies' },
+              { op: 'iam:DeleteRole', detail: 'delete the role' },
+            ],
+          };
         case 'bucket':
-          if (!options.deleteBucket) return { ...base, decision: 'keep', reason: 'kept: it holds the co-signer\'s encrypted database (pass --delete-bucket to delete it when empty)', ops: [] };
-          return { ...base, decision: 'delete', reason: '--delete-bucket: deleted only if empty', ops: [{ op: 's3:DeleteBucket', detail: 'delete the bucket if it is empty' }] };
+          if (!options.deleteBucket)
+            return {
+              ...base,
+              decision: 'keep',
+              reason:
+                "kept: it holds the co-signer's encrypted database (pass --delete-bucket to delete it when empty)",
+              ops: [],
+            };
+          return {
+            ...base,
+            decision: 'delete',
+            reason: '--delete-bucket: deleted only if empty',
+            ops: [{ op: 's3:DeleteBucket', detail: 'delete the bucket if it is empty' }],
+          };
         case 'vpcEndpoint':
         case 'natGateway':
         case 'routeTable':
@@ -110,28 +170,75 @@ export function planDestroy(found: readonly FoundResource[], keys: ReadonlyMap<s
         case 'vpc':
           return { ...base, decision: 'delete', reason: 'part of the managed network', ops: networkTeardownOps(r) };
         case 'key': {
-          if (r.state === 'PendingDeletion') return { ...base, decision: 'keep', reason: 'already scheduled for deletion', ops: [] };
-          if (!options.deleteKey) return { ...base, decision: 'keep', reason: 'kept: it decrypts the co-signer\'s database (pass --delete-key to schedule its deletion)', ops: [] };
+          if (r.state === 'PendingDeletion')
+            return { ...base, decision: 'keep', reason: 'already scheduled for deletion', ops: [] };
+          if (!options.deleteKey)
+            return {
+              ...base,
+              decision: 'keep',
+              reason: "kept: it decrypts the co-signer's database (pass --delete-key to schedule its deletion)",
+              ops: [],
+            };
           const key = keys.get(r.id);
           const ops: DestroyAction['ops'] = [];
-          const teardown = key?.policy === undefined ? undefined : teardownPolicy(key.policy, key.arn, roleArn, role === undefined, options);
-          if (teardown !== undefined) ops.push({ op: 'kms:PutKeyPolicy', detail: 'let the administrators schedule the deletion', data: { policy: teardown } });
-          for (const alias of (r.detail['aliases'] as string[] | undefined) ?? []) ops.push({ op: 'kms:DeleteAlias', detail: `delete ${alias}`, data: { alias } });
-          ops.push({ op: 'kms:ScheduleKeyDeletion', detail: `schedule the deletion in ${options.deletionWindowDays} days`, data: { pendingWindowInDays: options.deletionWindowDays } });
-          return { ...base, decision: 'schedule-deletion', reason: `--delete-key: deleted after a ${options.deletionWindowDays}-day waiting period (the key administrators can undo it: aws kms cancel-key-deletion --key-id <key>, then aws kms enable-key --key-id <key>)`, ops };
+          const teardown =
+            key?.policy === undefined
+              ? undefined
+              : teardownPolicy(key.policy, key.arn, roleArn, role === undefined, options);
+          if (teardown !== undefined)
+            ops.push({
+              op: 'kms:PutKeyPolicy',
+              detail: 'let the administrators schedule the deletion',
+              data: { policy: teardown },
+            });
+          for (const alias of (r.detail['aliases'] as string[] | undefined) ?? [])
+            ops.push({ op: 'kms:DeleteAlias', detail: `delete ${alias}`, data: { alias } });
+          ops.push({
+            op: 'kms:ScheduleKeyDeletion',
+            detail: `schedule the deletion in ${options.deletionWindowDays} days`,
+            data: { pendingWindowInDays: options.deletionWindowDays },
+          });
+          return {
+            ...base,
+            decision: 'schedule-deletion',
+            reason: `--delete-key: deleted after a ${options.deletionWindowDays}-day waiting period (the key administrators can undo it: aws kms cancel-key-deletion --key-id <key>, then aws kms enable-key --key-id <key>)`,
+            ops,
+          };
         }
       }
     });
   const bucket = actions.find((a) => a.kind === 'bucket');
-  if (options.deleteKey && actions.some((a) => a.kind === 'key' && a.decision === 'schedule-deletion') && bucket !== undefined && bucket.decision !== 'delete') {
-    warnings.push(`the bucket ${bucket.id} is kept, but its data is encrypted under the key being deleted: after the waiting period it can never be decrypted`);
+  if (
+    options.deleteKey &&
+    actions.some((a) => a.kind === 'key' && a.decision === 'schedule-deletion') &&
+    bucket !== undefined &&
+    bucket.decision !== 'delete'
+  ) {
+    warnings.push(
+      `the bucket ${bucket.id} is kept, but its data is encrypted under the key being deleted: after the waiting period it can never be decrypted`,
+    );
   }
-  if (options.deleteKey && options.deleteBucket) warnings.push('if the bucket turns out not to be empty, the key is kept too (its data would be lost)');
+  if (options.deleteKey && options.deleteBucket)
+    warnings.push('if the bucket turns out not to be empty, the key is kept too (its data would be lost)');
   const kept = actions.filter((a) => a.decision === 'keep');
-  return { schemaVersion: 1, kind: DESTROY_PLAN_KIND, name: options.name, accountId: options.accountId, region: options.region, actions: [...actions.filter((a) => a.decision !== 'keep'), ...kept], warnings };
+  return {
+    schemaVersion: 1,
+    kind: DESTROY_PLAN_KIND,
+    name: options.name,
+    accountId: options.accountId,
+    region: options.region,
+    actions: [...actions.filter((a) => a.decision !== 'keep'), ...kept],
+    warnings,
+  };
 }
 
-function teardownPolicy(policy: PolicyDocument, keyArn: string, roleArn: string, roleGone: boolean, options: DestroyOptions): PolicyDocument | undefined {
+function teardownPolicy(
+  policy: PolicyDocument,
+  keyArn: string,
+  roleArn: string,
+  roleGone: boolean,
+  options: DestroyOptions,
+): PolicyDocument | undefined {
   const pcr8 = pcr8ValuesOf(policy);
   return teardownKeyPolicy(policy, {
     accountId: options.accountId,
@@ -152,9 +259,21 @@ export async function journalBuckets(ports: AwsPorts, names: readonly string[]):
   for (const name of names) {
     const page = await ports.s3.listBuckets({ Prefix: name, MaxBuckets: 10 });
     if (!(page.Buckets ?? []).some((b) => b.Name === name)) continue;
-    const tags = await ports.s3.getBucketTagging({ Bucket: name }).then((t) => t.TagSet ?? [], () => []);
+    const tags = await ports.s3.getBucketTagging({ Bucket: name }).then(
+      (t) => t.TagSet ?? [],
+      () => [],
+    );
     if (tags.length > 0) continue;
-    out.push({ kind: 'bucket', id: name, name, arn: `arn:${partitionForRegion(ports.region)}:s3:::${name}`, state: 'present', adopted: false, tags: {}, detail: { fromJournal: true } });
+    out.push({
+      kind: 'bucket',
+      id: name,
+      name,
+      arn: `arn:${partitionForRegion(ports.region)}:s3:::${name}`,
+      state: 'present',
+      adopted: false,
+      tags: {},
+      detail: { fromJournal: true },
+    });
   }
   return out;
 }

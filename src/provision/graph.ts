@@ -6,7 +6,17 @@
  */
 
 /** Every node, in the order Fireblocks documents the steps. */
-export const NODE_IDS = ['role', 'bucket', 'instanceProfile', 'key', 'rolePolicy', 'network', 'securityGroup', 'ami', 'instance'] as const;
+export const NODE_IDS = [
+  'role',
+  'bucket',
+  'instanceProfile',
+  'key',
+  'rolePolicy',
+  'network',
+  'securityGroup',
+  'ami',
+  'instance',
+] as const;
 export type NodeId = (typeof NODE_IDS)[number];
 
 /**

@@ -98,11 +98,25 @@ export class Journal {
       text = await readFile(path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        throw new CosignerError('FILE_UNREADABLE', `cannot read the journal ${path}`, { hint: 'check the file permissions', cause: error });
+        throw new CosignerError('FILE_UNREADABLE', `cannot read the journal ${path}`, {
+          hint: 'check the file permissions',
+          cause: error,
+        });
       }
     }
     if (text === undefined) {
-      return new Journal(path, { schemaVersion: JOURNAL_SCHEMA_VERSION, kind: 'cosigner-cli/journal', ...scope, nextSeq: 1, runs: [], entries: [] }, now);
+      return new Journal(
+        path,
+        {
+          schemaVersion: JOURNAL_SCHEMA_VERSION,
+          kind: 'cosigner-cli/journal',
+          ...scope,
+          nextSeq: 1,
+          runs: [],
+          entries: [],
+        },
+        now,
+      );
     }
     let parsed: unknown;
     try {
@@ -152,7 +166,8 @@ export class Journal {
     this.runId = randomUUID();
     this.data.runs.push({ id: this.runId, command, startedAt: this.now().toISOString(), pid: process.pid });
     // A run that never finished was interrupted.
-    for (const run of this.data.runs) if (run.id !== this.runId && run.finishedAt === undefined) run.outcome ??= 'interrupted';
+    for (const run of this.data.runs)
+      if (run.id !== this.runId && run.finishedAt === undefined) run.outcome ??= 'interrupted';
     await this.flush();
     return this.runId;
   }
@@ -175,7 +190,14 @@ export class Journal {
 
   async done(intent: number, ids?: Record<string, string>): Promise<void> {
     const of = this.entry(intent);
-    this.append({ node: of.node, op: of.op, phase: 'done', intent, ...(of.target === undefined ? {} : { target: of.target }), ...(ids === undefined ? {} : { ids }) });
+    this.append({
+      node: of.node,
+      op: of.op,
+      phase: 'done',
+      intent,
+      ...(of.target === undefined ? {} : { target: of.target }),
+      ...(ids === undefined ? {} : { ids }),
+    });
     await this.flush();
   }
 
@@ -188,7 +210,13 @@ export class Journal {
   /** Close an intent whose effect was checked: found (with ids) or absent. */
   async resolve(intent: number, ids: Record<string, string> | undefined): Promise<void> {
     const of = this.entry(intent);
-    this.append({ node: of.node, op: of.op, phase: ids === undefined ? 'abandoned' : 'done', intent, ...(ids === undefined ? {} : { ids }) });
+    this.append({
+      node: of.node,
+      op: of.op,
+      phase: ids === undefined ? 'abandoned' : 'done',
+      intent,
+      ...(ids === undefined ? {} : { ids }),
+    });
     await this.flush();
   }
 
@@ -196,7 +224,11 @@ export class Journal {
   pending(filter: { node?: string; op?: string } = {}): JournalEntry[] {
     const closed = new Set(this.data.entries.filter((e) => e.phase !== 'intent').map((e) => e.intent));
     return this.data.entries.filter(
-      (e) => e.phase === 'intent' && !closed.has(e.seq) && (filter.node === undefined || e.node === filter.node) && (filter.op === undefined || e.op === filter.op),
+      (e) =>
+        e.phase === 'intent' &&
+        !closed.has(e.seq) &&
+        (filter.node === undefined || e.node === filter.node) &&
+        (filter.op === undefined || e.op === filter.op),
     );
   }
 
@@ -258,32 +290,46 @@ export class Journal {
 function journalLocked(name: string, lockPath: string, verdict: LockVerdict): CosignerError {
   switch (verdict.state) {
     case 'held':
-      return new CosignerError('JOURNAL_LOCKED', `another cosigner-cli (pid ${verdict.owner.pid}) is working on ${name}`, {
-        hint: 'wait for it to finish; if it is gone, delete the lock file',
-        context: { lock: lockPath, pid: verdict.owner.pid },
-      });
+      return new CosignerError(
+        'JOURNAL_LOCKED',
+        `another cosigner-cli (pid ${verdict.owner.pid}) is working on ${name}`,
+        {
+          hint: 'wait for it to finish; if it is gone, delete the lock file',
+          context: { lock: lockPath, pid: verdict.owner.pid },
+        },
+      );
     case 'other-host':
       return new CosignerError('JOURNAL_LOCKED', `the journal of ${name} is locked by host ${verdict.owner.host}`, {
         hint: `a lock taken on another host is never taken over: if no run is active on ${verdict.owner.host}, delete ${lockPath}`,
         context: { lock: lockPath },
       });
     case 'being-written':
-      return new CosignerError('JOURNAL_LOCKED', `another cosigner-cli is taking the journal lock of ${name} right now`, {
-        hint: `wait for it to finish; if no cosigner-cli is running, delete ${lockPath}`,
-        context: { lock: lockPath },
-      });
+      return new CosignerError(
+        'JOURNAL_LOCKED',
+        `another cosigner-cli is taking the journal lock of ${name} right now`,
+        {
+          hint: `wait for it to finish; if no cosigner-cli is running, delete ${lockPath}`,
+          context: { lock: lockPath },
+        },
+      );
     case 'not-a-file':
       return new CosignerError('JOURNAL_LOCKED', `the journal lock ${lockPath} is not a regular file`, {
         hint: `delete ${lockPath}: cosigner-cli only ever creates a small JSON file there`,
         context: { lock: lockPath },
       });
     default:
-      return new CosignerError('JOURNAL_LOCKED', `could not lock the journal of ${name}`, { hint: 'run the command again', context: { lock: lockPath } });
+      return new CosignerError('JOURNAL_LOCKED', `could not lock the journal of ${name}`, {
+        hint: 'run the command again',
+        context: { lock: lockPath },
+      });
   }
 }
 
 function lockUnwritable(lockPath: string, cause: unknown): CosignerError {
-  return new CosignerError('FILE_UNWRITABLE', `cannot create the journal lock ${lockPath}`, { hint: 'check that the directory is writable', cause });
+  return new CosignerError('FILE_UNWRITABLE', `cannot create the journal lock ${lockPath}`, {
+    hint: 'check that the directory is writable',
+    cause,
+  });
 }
 
 function corrupt(path: string, why: string, cause?: unknown): CosignerError {

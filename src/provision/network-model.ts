@@ -44,7 +44,16 @@ export function routeOut(tables: readonly RouteTable[], subnetId: string): Route
 export function defaultRouteTarget(table: RouteTable | undefined): RouteTarget {
   const route = table?.Routes?.find((r) => r.DestinationCidrBlock === '0.0.0.0/0');
   if (route === undefined) return { kind: 'none' };
-  const id = route.NatGatewayId ?? route.TransitGatewayId ?? route.NetworkInterfaceId ?? route.InstanceId ?? route.VpcPeeringConnectionId ?? route.GatewayId ?? route.CarrierGatewayId ?? route.LocalGatewayId ?? '?';
+  const id =
+    route.NatGatewayId ??
+    route.TransitGatewayId ??
+    route.NetworkInterfaceId ??
+    route.InstanceId ??
+    route.VpcPeeringConnectionId ??
+    route.GatewayId ??
+    route.CarrierGatewayId ??
+    route.LocalGatewayId ??
+    '?';
   if (route.State === 'blackhole') return { kind: 'blackhole', id };
   if (route.NatGatewayId !== undefined) return { kind: 'nat', id };
   if (route.TransitGatewayId !== undefined) return { kind: 'transit-gateway', id };
@@ -106,7 +115,17 @@ export function describeTarget(target: RouteTarget): string {
 /** Tag naming which part of the managed network a resource is (besides the co-signer's tags). */
 export const PART_TAG = 'cosigner-cli:part';
 
-export const NETWORK_PARTS = ['vpc', 'igw', 'eip', 'public-subnet', 'private-subnet', 'nat', 'public-rt', 'private-rt', 'endpoint-sg'] as const;
+export const NETWORK_PARTS = [
+  'vpc',
+  'igw',
+  'eip',
+  'public-subnet',
+  'private-subnet',
+  'nat',
+  'public-rt',
+  'private-rt',
+  'endpoint-sg',
+] as const;
 export type NetworkPart = (typeof NETWORK_PARTS)[number];
 
 /** AWS services reached through an interface endpoint in the private subnet. */
@@ -146,7 +165,10 @@ export function managedNetworkSpec(name: string, region: string): ManagedNetwork
       'endpoint-sg': `${base}-endpoints`,
     },
     endpointNames: Object.fromEntries(services.map((s) => [s, `${base}-${s}`])) as Record<EndpointService, string>,
-    serviceNames: Object.fromEntries(services.map((s) => [s, `com.amazonaws.${region}.${s}`])) as Record<EndpointService, string>,
+    serviceNames: Object.fromEntries(services.map((s) => [s, `com.amazonaws.${region}.${s}`])) as Record<
+      EndpointService,
+      string
+    >,
   };
 }
 
@@ -194,7 +216,10 @@ export function networkCost(mode: NetworkMode, availabilityZones = 1): NetworkCo
   const items = [
     { what: 'NAT gateway', monthlyUsd: month(p.natGatewayHour) },
     { what: "the NAT gateway's Elastic IP (public IPv4)", monthlyUsd: month(p.publicIpv4Hour) },
-    { what: `${interfaces} interface endpoints × ${availabilityZones} AZ`, monthlyUsd: month(p.interfaceEndpointHourPerAz * interfaces * availabilityZones) },
+    {
+      what: `${interfaces} interface endpoints × ${availabilityZones} AZ`,
+      monthlyUsd: month(p.interfaceEndpointHourPerAz * interfaces * availabilityZones),
+    },
     { what: 'S3 gateway endpoint', monthlyUsd: month(p.gatewayEndpointHour) },
   ];
   return {

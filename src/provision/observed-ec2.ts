@@ -82,7 +82,12 @@ export interface ObservedInstance {
  * @param onVpc called as soon as the VPC is known (before the subnet checks finish), so the
  *   security group lookup and the route tables need not wait for them.
  */
-export async function observeNetwork(ports: AwsPorts, desired: DesiredState, limit: Limit, onVpc: (vpcId: string | undefined) => void = () => undefined): Promise<ObservedNetwork> {
+export async function observeNetwork(
+  ports: AwsPorts,
+  desired: DesiredState,
+  limit: Limit,
+  onVpc: (vpcId: string | undefined) => void = () => undefined,
+): Promise<ObservedNetwork> {
   const type = desired.instance.type as _InstanceType;
   const mode = desired.network.mode;
   const problems: NetworkProblem[] = [];
@@ -97,24 +102,44 @@ export async function observeNetwork(ports: AwsPorts, desired: DesiredState, lim
     onVpc(vpcId);
   };
   const [types, offerings, location] = await Promise.all([
-    limit(() => ports.ec2.describeInstanceTypes({ InstanceTypes: [type] }).catch((error: unknown) => {
-      if ((error as { name?: string }).name === 'InvalidInstanceType') return { InstanceTypes: [] };
-      throw error;
-    })),
-    limit(() => paginate(async (NextToken) => {
-      const page = await ports.ec2.describeInstanceTypeOfferings({ LocationType: 'availability-zone', Filters: [{ Name: 'instance-type', Values: [type] }], ...(NextToken === undefined ? {} : { NextToken }) });
-      return { items: page.InstanceTypeOfferings?.map((o) => o.Location ?? ''), next: page.NextToken };
-    })),
+    limit(() =>
+      ports.ec2.describeInstanceTypes({ InstanceTypes: [type] }).catch((error: unknown) => {
+        if ((error as { name?: string }).name === 'InvalidInstanceType') return { InstanceTypes: [] };
+        throw error;
+      }),
+    ),
+    limit(() =>
+      paginate(async (NextToken) => {
+        const page = await ports.ec2.describeInstanceTypeOfferings({
+          LocationType: 'availability-zone',
+          Filters: [{ Name: 'instance-type', Values: [type] }],
+          ...(NextToken === undefined ? {} : { NextToken }),
+        });
+        return { items: page.InstanceTypeOfferings?.map((o) => o.Location ?? ''), next: page.NextToken };
+      }),
+    ),
     mode === 'managed' ? locateManaged(ports, desired, limit, vpcKnown) : locateSubnet(ports, desired, limit, vpcKnown),
   ]);
   vpcKnown(location.vpcId);
   const info = types.InstanceTypes?.[0];
-  const nitroEnclaves = info === undefined ? 'unknown' : info.NitroEnclavesSupport === 'supported' ? 'supported' : 'unsupported';
+  const nitroEnclaves =
+    info === undefined ? 'unknown' : info.NitroEnclavesSupport === 'supported' ? 'supported' : 'unsupported';
   const offeredZones = offerings.filter((z) => z !== '').sort();
   if (nitroEnclaves === 'unsupported') {
-    problems.push({ code: 'INSTANCE_TYPE_UNSUPPORTED', message: `${type} does not support Nitro Enclaves`, hint: 'use c5.xlarge or c5a.xlarge (--instance-type)' });
+    problems.push({
+      code: 'INSTANCE_TYPE_UNSUPPORTED',
+      message: `${type} does not support Nitro Enclaves`,
+      hint: 'use c5.xlarge or c5a.xlarge (--instance-type)',
+    });
   } else if (info === undefined || offeredZones.length === 0) {
-    problems.push({ code: 'INSTANCE_TYPE_UNAVAILABLE', message: `${type} is not offered in ${desired.region}`, hint: type === 'c5.xlarge' ? 'try --instance-type c5a.xlarge, or another region' : 'try --instance-type c5.xlarge, or another region' });
+    problems.push({
+      code: 'INSTANCE_TYPE_UNAVAILABLE',
+      message: `${type} is not offered in ${desired.region}`,
+      hint:
+        type === 'c5.xlarge'
+          ? 'try --instance-type c5a.xlarge, or another region'
+          : 'try --instance-type c5.xlarge, or another region',
+    });
   }
   problems.push(...location.problems);
   let { subnetId, availabilityZone } = location;
@@ -131,19 +156,49 @@ export async function observeNetwork(ports: AwsPorts, desired: DesiredState, lim
     problems.push({
       code: 'INSTANCE_TYPE_UNAVAILABLE',
       message: `${type} is not offered in ${availabilityZone}${location.configured ? ` (subnet ${subnetId ?? ''})` : ''}`,
-      hint: mode === 'managed' ? `the managed network is in ${availabilityZone}: choose a type offered there, or destroy and provision again` : `use a subnet in ${offeredZones.join(', ')} (--subnet-id)`,
+      hint:
+        mode === 'managed'
+          ? `the managed network is in ${availabilityZone}: choose a type offered there, or destroy and provision again`
+          : `use a subnet in ${offeredZones.join(', ')} (--subnet-id)`,
     });
   }
-  const route = location.vpcId !== undefined && subnetId !== undefined && tables !== undefined ? routeOut(await tables, subnetId) : undefined;
-  return { mode, vpcId: location.vpcId, subnetId, availabilityZone, offeredZones, nitroEnclaves, routeOut: route, ...(location.managed === undefined ? {} : { managed: location.managed }), problems, warnings };
+  const route =
+    location.vpcId !== undefined && subnetId !== undefined && tables !== undefined
+      ? routeOut(await tables, subnetId)
+      : undefined;
+  return {
+    mode,
+    vpcId: location.vpcId,
+    subnetId,
+    availabilityZone,
+    offeredZones,
+    nitroEnclaves,
+    routeOut: route,
+    ...(location.managed === undefined ? {} : { managed: location.managed }),
+    problems,
+    warnings,
+  };
 }
 
 /** The managed network as the host's location: its VPC and private subnet, when they exist. */
-async function locateManaged(ports: AwsPorts, desired: DesiredState, limit: Limit, vpcKnown: (vpcId: string | undefined) => void): Promise<SubnetLocation> {
+async function locateManaged(
+  ports: AwsPorts,
+  desired: DesiredState,
+  limit: Limit,
+  vpcKnown: (vpcId: string | undefined) => void,
+): Promise<SubnetLocation> {
   const managed = await observeManagedNetwork(ports, desired, limit);
   vpcKnown(managed.vpc?.id);
   const subnet = managed.privateSubnet;
-  return { vpcId: managed.vpc?.id, subnetId: subnet?.id, availabilityZone: subnet?.zone, configured: subnet !== undefined, candidates: [], problems: [], managed };
+  return {
+    vpcId: managed.vpc?.id,
+    subnetId: subnet?.id,
+    availabilityZone: subnet?.zone,
+    configured: subnet !== undefined,
+    candidates: [],
+    problems: [],
+    managed,
+  };
 }
 
 interface SubnetLocation {
@@ -158,54 +213,135 @@ interface SubnetLocation {
 }
 
 /** The configured subnet (and its VPC), or the configured/default VPC's subnets to choose from. */
-async function locateSubnet(ports: AwsPorts, desired: DesiredState, limit: Limit, vpcKnown: (vpcId: string | undefined) => void): Promise<SubnetLocation> {
+async function locateSubnet(
+  ports: AwsPorts,
+  desired: DesiredState,
+  limit: Limit,
+  vpcKnown: (vpcId: string | undefined) => void,
+): Promise<SubnetLocation> {
   const wantVpc = desired.securityGroup.vpcId;
   const wantSubnet = desired.instance.subnetId;
   const none = { vpcId: undefined, subnetId: undefined, availabilityZone: undefined, candidates: [] };
   if (wantSubnet !== undefined) {
     const got = await limit(() => orAbsent(() => ports.ec2.describeSubnets({ SubnetIds: [wantSubnet] })));
     const subnet = got?.Subnets?.[0];
-    if (subnet === undefined) return { ...none, configured: true, problems: [{ code: 'AWS_NOT_FOUND', message: `subnet ${wantSubnet} does not exist in ${desired.region}`, hint: 'check --subnet-id and --region' }] };
+    if (subnet === undefined)
+      return {
+        ...none,
+        configured: true,
+        problems: [
+          {
+            code: 'AWS_NOT_FOUND',
+            message: `subnet ${wantSubnet} does not exist in ${desired.region}`,
+            hint: 'check --subnet-id and --region',
+          },
+        ],
+      };
     if (wantVpc !== undefined && subnet.VpcId !== wantVpc) {
-      return { ...none, configured: true, problems: [{ code: 'CONFIG_INVALID', message: `subnet ${wantSubnet} is in ${subnet.VpcId ?? '?'}, not in the configured ${wantVpc}`, hint: 'make --subnet-id and --vpc-id agree, or drop --vpc-id' }] };
+      return {
+        ...none,
+        configured: true,
+        problems: [
+          {
+            code: 'CONFIG_INVALID',
+            message: `subnet ${wantSubnet} is in ${subnet.VpcId ?? '?'}, not in the configured ${wantVpc}`,
+            hint: 'make --subnet-id and --vpc-id agree, or drop --vpc-id',
+          },
+        ],
+      };
     }
     vpcKnown(subnet.VpcId);
-    return { vpcId: subnet.VpcId, subnetId: wantSubnet, availabilityZone: subnet.AvailabilityZone, configured: true, candidates: [], problems: [] };
+    return {
+      vpcId: subnet.VpcId,
+      subnetId: wantSubnet,
+      availabilityZone: subnet.AvailabilityZone,
+      configured: true,
+      candidates: [],
+      problems: [],
+    };
   }
   let vpcId = wantVpc;
   if (vpcId === undefined) {
     const vpcs = await limit(() => ports.ec2.describeVpcs({ Filters: [{ Name: 'is-default', Values: ['true'] }] }));
     vpcId = vpcs.Vpcs?.[0]?.VpcId;
-    if (vpcId === undefined) return { ...none, configured: false, problems: [{ code: 'AWS_NOT_FOUND', message: `${desired.region} has no default VPC`, hint: 'name the network with --vpc-id and --subnet-id' }] };
+    if (vpcId === undefined)
+      return {
+        ...none,
+        configured: false,
+        problems: [
+          {
+            code: 'AWS_NOT_FOUND',
+            message: `${desired.region} has no default VPC`,
+            hint: 'name the network with --vpc-id and --subnet-id',
+          },
+        ],
+      };
   } else {
     const vpcs = await limit(() => orAbsent(() => ports.ec2.describeVpcs({ VpcIds: [vpcId as string] })));
-    if (vpcs?.Vpcs?.[0] === undefined) return { ...none, configured: false, problems: [{ code: 'AWS_NOT_FOUND', message: `VPC ${vpcId} does not exist in ${desired.region}`, hint: 'check --vpc-id and --region' }] };
+    if (vpcs?.Vpcs?.[0] === undefined)
+      return {
+        ...none,
+        configured: false,
+        problems: [
+          {
+            code: 'AWS_NOT_FOUND',
+            message: `VPC ${vpcId} does not exist in ${desired.region}`,
+            hint: 'check --vpc-id and --region',
+          },
+        ],
+      };
   }
   vpcKnown(vpcId);
-  const subnets = await limit(() => paginate(async (NextToken) => {
-    const page = await ports.ec2.describeSubnets({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }], ...(NextToken === undefined ? {} : { NextToken }) });
-    return { items: page.Subnets, next: page.NextToken };
-  }));
+  const subnets = await limit(() =>
+    paginate(async (NextToken) => {
+      const page = await ports.ec2.describeSubnets({
+        Filters: [{ Name: 'vpc-id', Values: [vpcId] }],
+        ...(NextToken === undefined ? {} : { NextToken }),
+      });
+      return { items: page.Subnets, next: page.NextToken };
+    }),
+  );
   const candidates = subnets
     .filter((s) => s.SubnetId !== undefined && s.AvailabilityZone !== undefined)
     .map((s) => ({ subnetId: s.SubnetId as string, zone: s.AvailabilityZone as string }))
     .sort((a, b) => a.zone.localeCompare(b.zone) || a.subnetId.localeCompare(b.subnetId));
-  const problems: NetworkProblem[] = candidates.length === 0 ? [{ code: 'AWS_NOT_FOUND', message: `VPC ${vpcId} has no subnets`, hint: 'create a subnet or pass --subnet-id' }] : [];
+  const problems: NetworkProblem[] =
+    candidates.length === 0
+      ? [{ code: 'AWS_NOT_FOUND', message: `VPC ${vpcId} has no subnets`, hint: 'create a subnet or pass --subnet-id' }]
+      : [];
   return { vpcId, subnetId: undefined, availabilityZone: undefined, configured: false, candidates, problems };
 }
 
 function routeTables(ports: AwsPorts, vpcId: string): Promise<RouteTable[]> {
   return paginate(async (NextToken) => {
-    const page = await ports.ec2.describeRouteTables({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }], ...(NextToken === undefined ? {} : { NextToken }) });
+    const page = await ports.ec2.describeRouteTables({
+      Filters: [{ Name: 'vpc-id', Values: [vpcId] }],
+      ...(NextToken === undefined ? {} : { NextToken }),
+    });
     return { items: page.RouteTables, next: page.NextToken };
   });
 }
 
-export async function observeSecurityGroup(ports: AwsPorts, desired: DesiredState, vpcId: string): Promise<ObservedSecurityGroup | undefined> {
-  const got = await ports.ec2.describeSecurityGroups({ Filters: [{ Name: 'group-name', Values: [desired.securityGroup.name] }, { Name: 'vpc-id', Values: [vpcId] }] });
+export async function observeSecurityGroup(
+  ports: AwsPorts,
+  desired: DesiredState,
+  vpcId: string,
+): Promise<ObservedSecurityGroup | undefined> {
+  const got = await ports.ec2.describeSecurityGroups({
+    Filters: [
+      { Name: 'group-name', Values: [desired.securityGroup.name] },
+      { Name: 'vpc-id', Values: [vpcId] },
+    ],
+  });
   const group = got.SecurityGroups?.[0];
   if (group?.GroupId === undefined) return undefined;
-  return { groupId: group.GroupId, vpcId: group.VpcId ?? vpcId, tags: tagsOf(group.Tags), ingress: rulesOf(group.IpPermissions), egress: rulesOf(group.IpPermissionsEgress) };
+  return {
+    groupId: group.GroupId,
+    vpcId: group.VpcId ?? vpcId,
+    tags: tagsOf(group.Tags),
+    ingress: rulesOf(group.IpPermissions),
+    egress: rulesOf(group.IpPermissionsEgress),
+  };
 }
 
 const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped'];
@@ -214,7 +350,10 @@ const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped'];
 export async function observeInstances(ports: AwsPorts, desired: DesiredState): Promise<ObservedInstance[]> {
   const reservations = await paginate(async (NextToken) => {
     const page = await ports.ec2.describeInstances({
-      Filters: [{ Name: `tag:${TAGS.name}`, Values: [desired.name] }, { Name: 'instance-state-name', Values: LIVE_STATES }],
+      Filters: [
+        { Name: `tag:${TAGS.name}`, Values: [desired.name] },
+        { Name: 'instance-state-name', Values: LIVE_STATES },
+      ],
       ...(NextToken === undefined ? {} : { NextToken }),
     });
     return { items: page.Reservations, next: page.NextToken };
@@ -223,7 +362,10 @@ export async function observeInstances(ports: AwsPorts, desired: DesiredState): 
   return Promise.all(
     instances.map(async (i) => {
       const rootId = i.BlockDeviceMappings?.find((m) => m.DeviceName === i.RootDeviceName)?.Ebs?.VolumeId;
-      const volume = rootId === undefined ? undefined : (await orAbsent(() => ports.ec2.describeVolumes({ VolumeIds: [rootId] })))?.Volumes?.[0];
+      const volume =
+        rootId === undefined
+          ? undefined
+          : (await orAbsent(() => ports.ec2.describeVolumes({ VolumeIds: [rootId] })))?.Volumes?.[0];
       return {
         instanceId: i.InstanceId as string,
         state: i.State?.Name ?? 'unknown',
@@ -240,7 +382,10 @@ export async function observeInstances(ports: AwsPorts, desired: DesiredState): 
         tags: tagsOf(i.Tags),
         clientToken: i.ClientToken,
         launchTime: i.LaunchTime === undefined ? undefined : new Date(i.LaunchTime).toISOString(),
-        rootVolume: rootId === undefined ? undefined : { volumeId: rootId, encrypted: volume?.Encrypted ?? false, type: volume?.VolumeType },
+        rootVolume:
+          rootId === undefined
+            ? undefined
+            : { volumeId: rootId, encrypted: volume?.Encrypted ?? false, type: volume?.VolumeType },
       };
     }),
   );

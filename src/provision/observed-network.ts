@@ -10,7 +10,15 @@ import type { AwsPorts } from '../aws/ports.js';
 import { TAGS } from '../config/names.js';
 import { paginate, tagsOf, type TagRecord } from './aws-util.js';
 import type { DesiredState } from './desired.js';
-import { defaultRouteTarget, GATEWAY_SERVICES, INTERFACE_SERVICES, PART_TAG, type EndpointService, type NetworkPart, type RouteTarget } from './network-model.js';
+import {
+  defaultRouteTarget,
+  GATEWAY_SERVICES,
+  INTERFACE_SERVICES,
+  PART_TAG,
+  type EndpointService,
+  type NetworkPart,
+  type RouteTarget,
+} from './network-model.js';
 import type { SecurityGroupRule } from './observed-ec2.js';
 import { isOurs } from './ownership.js';
 
@@ -62,60 +70,170 @@ function pick<T extends ManagedPart>(items: T[], extras: string[]): T | undefine
 
 const partOf = (tags: TagRecord) => tags[PART_TAG] as NetworkPart | undefined;
 
-export async function observeManagedNetwork(ports: AwsPorts, desired: DesiredState, limit: Limit): Promise<ObservedManagedNetwork> {
+export async function observeManagedNetwork(
+  ports: AwsPorts,
+  desired: DesiredState,
+  limit: Limit,
+): Promise<ObservedManagedNetwork> {
   const mine: Filter[] = [{ Name: `tag:${TAGS.name}`, Values: [desired.name] }];
-  const ours = <T extends { Tags?: { Key?: string; Value?: string }[] | undefined }>(items: T[] | undefined) => (items ?? []).filter((i) => isOurs(tagsOf(i.Tags), desired.name));
+  const ours = <T extends { Tags?: { Key?: string; Value?: string }[] | undefined }>(items: T[] | undefined) =>
+    (items ?? []).filter((i) => isOurs(tagsOf(i.Tags), desired.name));
   const ec2 = ports.ec2;
   const [vpcs, subnets, gateways, addresses, nats, tables, groups, endpoints] = await Promise.all([
-    limit(() => paginate(async (NextToken) => { const p = await ec2.describeVpcs({ Filters: mine, ...(NextToken === undefined ? {} : { NextToken }) }); return { items: ours(p.Vpcs), next: p.NextToken }; })),
-    limit(() => paginate(async (NextToken) => { const p = await ec2.describeSubnets({ Filters: mine, ...(NextToken === undefined ? {} : { NextToken }) }); return { items: ours(p.Subnets), next: p.NextToken }; })),
-    limit(() => paginate(async (NextToken) => { const p = await ec2.describeInternetGateways({ Filters: mine, ...(NextToken === undefined ? {} : { NextToken }) }); return { items: ours(p.InternetGateways), next: p.NextToken }; })),
+    limit(() =>
+      paginate(async (NextToken) => {
+        const p = await ec2.describeVpcs({ Filters: mine, ...(NextToken === undefined ? {} : { NextToken }) });
+        return { items: ours(p.Vpcs), next: p.NextToken };
+      }),
+    ),
+    limit(() =>
+      paginate(async (NextToken) => {
+        const p = await ec2.describeSubnets({ Filters: mine, ...(NextToken === undefined ? {} : { NextToken }) });
+        return { items: ours(p.Subnets), next: p.NextToken };
+      }),
+    ),
+    limit(() =>
+      paginate(async (NextToken) => {
+        const p = await ec2.describeInternetGateways({
+          Filters: mine,
+          ...(NextToken === undefined ? {} : { NextToken }),
+        });
+        return { items: ours(p.InternetGateways), next: p.NextToken };
+      }),
+    ),
     limit(async () => ours((await ec2.describeAddresses({ Filters: mine })).Addresses)),
-    limit(() => paginate(async (NextToken) => { const p = await ec2.describeNatGateways({ Filter: [...mine, { Name: 'state', Values: LIVE_NAT }], ...(NextToken === undefined ? {} : { NextToken }) }); return { items: ours(p.NatGateways), next: p.NextToken }; })),
-    limit(() => paginate(async (NextToken) => { const p = await ec2.describeRouteTables({ Filters: mine, ...(NextToken === undefined ? {} : { NextToken }) }); return { items: ours(p.RouteTables), next: p.NextToken }; })),
-    limit(() => paginate(async (NextToken) => { const p = await ec2.describeSecurityGroups({ Filters: [...mine, { Name: `tag:${PART_TAG}`, Values: ['endpoint-sg'] }], ...(NextToken === undefined ? {} : { NextToken }) }); return { items: ours(p.SecurityGroups), next: p.NextToken }; })),
-    limit(() => paginate(async (NextToken) => { const p = await ec2.describeVpcEndpoints({ Filters: mine, ...(NextToken === undefined ? {} : { NextToken }) }); return { items: ours(p.VpcEndpoints), next: p.NextToken }; })),
+    limit(() =>
+      paginate(async (NextToken) => {
+        const p = await ec2.describeNatGateways({
+          Filter: [...mine, { Name: 'state', Values: LIVE_NAT }],
+          ...(NextToken === undefined ? {} : { NextToken }),
+        });
+        return { items: ours(p.NatGateways), next: p.NextToken };
+      }),
+    ),
+    limit(() =>
+      paginate(async (NextToken) => {
+        const p = await ec2.describeRouteTables({ Filters: mine, ...(NextToken === undefined ? {} : { NextToken }) });
+        return { items: ours(p.RouteTables), next: p.NextToken };
+      }),
+    ),
+    limit(() =>
+      paginate(async (NextToken) => {
+        const p = await ec2.describeSecurityGroups({
+          Filters: [...mine, { Name: `tag:${PART_TAG}`, Values: ['endpoint-sg'] }],
+          ...(NextToken === undefined ? {} : { NextToken }),
+        });
+        return { items: ours(p.SecurityGroups), next: p.NextToken };
+      }),
+    ),
+    limit(() =>
+      paginate(async (NextToken) => {
+        const p = await ec2.describeVpcEndpoints({ Filters: mine, ...(NextToken === undefined ? {} : { NextToken }) });
+        return { items: ours(p.VpcEndpoints), next: p.NextToken };
+      }),
+    ),
   ]);
   const extras: string[] = [];
-  const byPart = <T extends { Tags?: { Key?: string; Value?: string }[] | undefined }>(items: T[], part: NetworkPart) => items.filter((i) => partOf(tagsOf(i.Tags)) === part);
+  const byPart = <T extends { Tags?: { Key?: string; Value?: string }[] | undefined }>(items: T[], part: NetworkPart) =>
+    items.filter((i) => partOf(tagsOf(i.Tags)) === part);
 
-  const vpc = pick(byPart(vpcs, 'vpc').map((v) => ({ id: v.VpcId ?? '', tags: tagsOf(v.Tags), cidr: v.CidrBlock ?? '' })), extras);
-  const subnet = (part: 'public-subnet' | 'private-subnet') => pick(byPart(subnets, part).map((s) => ({ id: s.SubnetId ?? '', tags: tagsOf(s.Tags), vpcId: s.VpcId ?? '', zone: s.AvailabilityZone ?? '' })), extras);
+  const vpc = pick(
+    byPart(vpcs, 'vpc').map((v) => ({ id: v.VpcId ?? '', tags: tagsOf(v.Tags), cidr: v.CidrBlock ?? '' })),
+    extras,
+  );
+  const subnet = (part: 'public-subnet' | 'private-subnet') =>
+    pick(
+      byPart(subnets, part).map((s) => ({
+        id: s.SubnetId ?? '',
+        tags: tagsOf(s.Tags),
+        vpcId: s.VpcId ?? '',
+        zone: s.AvailabilityZone ?? '',
+      })),
+      extras,
+    );
   const table = (part: 'public-rt' | 'private-rt'): ManagedRouteTable | undefined =>
-    pick(byPart(tables, part).map((t) => ({
-      id: t.RouteTableId ?? '',
-      tags: tagsOf(t.Tags),
-      subnetIds: (t.Associations ?? []).flatMap((a) => (a.SubnetId === undefined ? [] : [a.SubnetId])),
-      defaultRoute: defaultRouteTarget(t),
-    })), extras);
+    pick(
+      byPart(tables, part).map((t) => ({
+        id: t.RouteTableId ?? '',
+        tags: tagsOf(t.Tags),
+        subnetIds: (t.Associations ?? []).flatMap((a) => (a.SubnetId === undefined ? [] : [a.SubnetId])),
+        defaultRoute: defaultRouteTarget(t),
+      })),
+      extras,
+    );
   const publicSubnet = subnet('public-subnet');
   const privateSubnet = subnet('private-subnet');
-  const [dnsSupport, dnsHostnames] = vpc === undefined ? [false, false] : await Promise.all([
-    limit(async () => (await ec2.describeVpcAttribute({ VpcId: vpc.id, Attribute: 'enableDnsSupport' })).EnableDnsSupport?.Value ?? false),
-    limit(async () => (await ec2.describeVpcAttribute({ VpcId: vpc.id, Attribute: 'enableDnsHostnames' })).EnableDnsHostnames?.Value ?? false),
-  ]);
-  const group = pick(groups.map((g) => ({ id: g.GroupId ?? '', tags: tagsOf(g.Tags), ingress: rulesOf(g.IpPermissions), egress: rulesOf(g.IpPermissionsEgress) })), extras);
+  const [dnsSupport, dnsHostnames] =
+    vpc === undefined
+      ? [false, false]
+      : await Promise.all([
+          limit(
+            async () =>
+              (await ec2.describeVpcAttribute({ VpcId: vpc.id, Attribute: 'enableDnsSupport' })).EnableDnsSupport
+                ?.Value ?? false,
+          ),
+          limit(
+            async () =>
+              (await ec2.describeVpcAttribute({ VpcId: vpc.id, Attribute: 'enableDnsHostnames' })).EnableDnsHostnames
+                ?.Value ?? false,
+          ),
+        ]);
+  const group = pick(
+    groups.map((g) => ({
+      id: g.GroupId ?? '',
+      tags: tagsOf(g.Tags),
+      ingress: rulesOf(g.IpPermissions),
+      egress: rulesOf(g.IpPermissionsEgress),
+    })),
+    extras,
+  );
   const endpointOf = (service: EndpointService) =>
-    pick(endpoints
-      .filter((e) => e.ServiceName === desired.network.managed?.serviceNames[service] && LIVE_ENDPOINT.includes(String(e.State).toLowerCase()))
-      .map((e) => ({
-        id: e.VpcEndpointId ?? '',
-        tags: tagsOf(e.Tags),
-        type: e.VpcEndpointType ?? '',
-        state: String(e.State).toLowerCase(),
-        routeTableIds: e.RouteTableIds ?? [],
-        subnetIds: e.SubnetIds ?? [],
-        groupIds: (e.Groups ?? []).map((g) => g.GroupId ?? ''),
-        privateDns: e.PrivateDnsEnabled ?? false,
-      })), extras);
+    pick(
+      endpoints
+        .filter(
+          (e) =>
+            e.ServiceName === desired.network.managed?.serviceNames[service] &&
+            LIVE_ENDPOINT.includes(String(e.State).toLowerCase()),
+        )
+        .map((e) => ({
+          id: e.VpcEndpointId ?? '',
+          tags: tagsOf(e.Tags),
+          type: e.VpcEndpointType ?? '',
+          state: String(e.State).toLowerCase(),
+          routeTableIds: e.RouteTableIds ?? [],
+          subnetIds: e.SubnetIds ?? [],
+          groupIds: (e.Groups ?? []).map((g) => g.GroupId ?? ''),
+          privateDns: e.PrivateDnsEnabled ?? false,
+        })),
+      extras,
+    );
   const found: Partial<Record<EndpointService, ManagedEndpoint>> = {};
   for (const service of [...INTERFACE_SERVICES, ...GATEWAY_SERVICES]) {
     const endpoint = endpointOf(service);
     if (endpoint !== undefined) found[service] = endpoint;
   }
-  const igw = pick(byPart(gateways, 'igw').map((g) => ({ id: g.InternetGatewayId ?? '', tags: tagsOf(g.Tags), vpcId: g.Attachments?.[0]?.VpcId })), extras);
-  const eip = pick(byPart(addresses, 'eip').map((a) => ({ id: a.AllocationId ?? '', tags: tagsOf(a.Tags), publicIp: a.PublicIp })), extras);
-  const nat = pick(byPart(nats, 'nat').map((n) => ({ id: n.NatGatewayId ?? '', tags: tagsOf(n.Tags), state: n.State ?? 'pending', subnetId: n.SubnetId, allocationId: n.NatGatewayAddresses?.[0]?.AllocationId })), extras);
+  const igw = pick(
+    byPart(gateways, 'igw').map((g) => ({
+      id: g.InternetGatewayId ?? '',
+      tags: tagsOf(g.Tags),
+      vpcId: g.Attachments?.[0]?.VpcId,
+    })),
+    extras,
+  );
+  const eip = pick(
+    byPart(addresses, 'eip').map((a) => ({ id: a.AllocationId ?? '', tags: tagsOf(a.Tags), publicIp: a.PublicIp })),
+    extras,
+  );
+  const nat = pick(
+    byPart(nats, 'nat').map((n) => ({
+      id: n.NatGatewayId ?? '',
+      tags: tagsOf(n.Tags),
+      state: n.State ?? 'pending',
+      subnetId: n.SubnetId,
+      allocationId: n.NatGatewayAddresses?.[0]?.AllocationId,
+    })),
+    extras,
+  );
   const publicRt = table('public-rt');
   const privateRt = table('private-rt');
   return {

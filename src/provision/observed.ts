@@ -9,10 +9,26 @@ import { readKeyGrants } from '../aws/kms.js';
 import type { AwsPorts } from '../aws/ports.js';
 import type { KeyGrants } from '../policy/key-properties.js';
 import type { PolicyDocument } from '../policy/types.js';
-import { isAccessDenied, isNotFound, kmsTagsOf, orAbsent, paginate, parseAwsPolicy, tagsOf, type TagRecord } from './aws-util.js';
+import {
+  isAccessDenied,
+  isNotFound,
+  kmsTagsOf,
+  orAbsent,
+  paginate,
+  parseAwsPolicy,
+  tagsOf,
+  type TagRecord,
+} from './aws-util.js';
 import type { DesiredState } from './desired.js';
 import { keyMarker } from './ownership.js';
-import { observeNetwork, observeInstances, observeSecurityGroup, type ObservedInstance, type ObservedNetwork, type ObservedSecurityGroup } from './observed-ec2.js';
+import {
+  observeNetwork,
+  observeInstances,
+  observeSecurityGroup,
+  type ObservedInstance,
+  type ObservedNetwork,
+  type ObservedSecurityGroup,
+} from './observed-ec2.js';
 
 export type { ObservedInstance, ObservedNetwork, ObservedSecurityGroup };
 
@@ -43,7 +59,14 @@ export type ObservedBucket =
       status: 'present';
       region: string;
       tags: TagRecord;
-      publicAccessBlock: { BlockPublicAcls?: boolean; IgnorePublicAcls?: boolean; BlockPublicPolicy?: boolean; RestrictPublicBuckets?: boolean } | undefined;
+      publicAccessBlock:
+        | {
+            BlockPublicAcls?: boolean;
+            IgnorePublicAcls?: boolean;
+            BlockPublicPolicy?: boolean;
+            RestrictPublicBuckets?: boolean;
+          }
+        | undefined;
       ownership: string | undefined;
       versioning: string | undefined;
       encryption: { algorithm: string | undefined; kmsKeyId: string | undefined } | undefined;
@@ -106,12 +129,19 @@ export interface ObserveOptions {
   concurrency?: number;
 }
 
-export async function observe(ports: AwsPorts, desired: DesiredState, hints: RecoveryHints = NO_HINTS, options: ObserveOptions = {}): Promise<ObservedState> {
+export async function observe(
+  ports: AwsPorts,
+  desired: DesiredState,
+  hints: RecoveryHints = NO_HINTS,
+  options: ObserveOptions = {},
+): Promise<ObservedState> {
   const limit = pLimit(options.concurrency ?? 8);
   // The security group is looked up as soon as the VPC is known.
   let vpcResolved!: (vpcId: string | undefined) => void;
   const vpc = new Promise<string | undefined>((resolve) => (vpcResolved = resolve));
-  const group = vpc.then((vpcId) => (vpcId === undefined ? undefined : limit(() => observeSecurityGroup(ports, desired, vpcId))));
+  const group = vpc.then((vpcId) =>
+    vpcId === undefined ? undefined : limit(() => observeSecurityGroup(ports, desired, vpcId)),
+  );
   const [role, instanceProfile, bucket, keys, ami, network, instances, securityGroup] = await Promise.all([
     observeRole(ports, desired, limit),
     limit(() => observeInstanceProfile(ports, desired)),
@@ -133,15 +163,30 @@ async function observeRole(ports: AwsPorts, desired: DesiredState, limit: Limit)
   const role = got?.Role;
   if (role === undefined) return undefined;
   const [attached, inlineNames, inline] = await Promise.all([
-    limit(() => paginate(async (Marker) => {
-      const page = await ports.iam.listAttachedRolePolicies({ RoleName: roleName, ...(Marker === undefined ? {} : { Marker }) });
-      return { items: page.AttachedPolicies?.map((p) => p.PolicyArn ?? ''), next: page.IsTruncated ? page.Marker : undefined };
-    })),
-    limit(() => paginate(async (Marker) => {
-      const page = await ports.iam.listRolePolicies({ RoleName: roleName, ...(Marker === undefined ? {} : { Marker }) });
-      return { items: page.PolicyNames, next: page.IsTruncated ? page.Marker : undefined };
-    })),
-    limit(() => orAbsent(() => ports.iam.getRolePolicy({ RoleName: roleName, PolicyName: desired.role.inlinePolicyName }))),
+    limit(() =>
+      paginate(async (Marker) => {
+        const page = await ports.iam.listAttachedRolePolicies({
+          RoleName: roleName,
+          ...(Marker === undefined ? {} : { Marker }),
+        });
+        return {
+          items: page.AttachedPolicies?.map((p) => p.PolicyArn ?? ''),
+          next: page.IsTruncated ? page.Marker : undefined,
+        };
+      }),
+    ),
+    limit(() =>
+      paginate(async (Marker) => {
+        const page = await ports.iam.listRolePolicies({
+          RoleName: roleName,
+          ...(Marker === undefined ? {} : { Marker }),
+        });
+        return { items: page.PolicyNames, next: page.IsTruncated ? page.Marker : undefined };
+      }),
+    ),
+    limit(() =>
+      orAbsent(() => ports.iam.getRolePolicy({ RoleName: roleName, PolicyName: desired.role.inlinePolicyName })),
+    ),
   ]);
   return {
     arn: role.Arn ?? desired.role.arn,
@@ -155,7 +200,10 @@ async function observeRole(ports: AwsPorts, desired: DesiredState, limit: Limit)
   };
 }
 
-async function observeInstanceProfile(ports: AwsPorts, desired: DesiredState): Promise<ObservedInstanceProfile | undefined> {
+async function observeInstanceProfile(
+  ports: AwsPorts,
+  desired: DesiredState,
+): Promise<ObservedInstanceProfile | undefined> {
   const got = await orAbsent(() => ports.iam.getInstanceProfile({ InstanceProfileName: desired.instanceProfile.name }));
   const profile = got?.InstanceProfile;
   if (profile === undefined) return undefined;
@@ -171,10 +219,16 @@ async function observeBucket(ports: AwsPorts, desired: DesiredState, limit: Limi
   const Bucket = desired.bucket.name;
   // Our own bucket policy denies s3:ListBucket (and so HeadBucket) to all but the role: look the
   // name up among the account's buckets (s3:ListAllMyBuckets) instead.
-  const listed = await limit(() => paginate(async (ContinuationToken) => {
-    const page = await ports.s3.listBuckets({ Prefix: Bucket, MaxBuckets: 100, ...(ContinuationToken === undefined ? {} : { ContinuationToken }) });
-    return { items: page.Buckets, next: page.ContinuationToken };
-  }));
+  const listed = await limit(() =>
+    paginate(async (ContinuationToken) => {
+      const page = await ports.s3.listBuckets({
+        Prefix: Bucket,
+        MaxBuckets: 100,
+        ...(ContinuationToken === undefined ? {} : { ContinuationToken }),
+      });
+      return { items: page.Buckets, next: page.ContinuationToken };
+    }),
+  );
   const mine = listed.find((b) => b.Name === Bucket);
   if (mine === undefined) {
     try {
@@ -189,7 +243,10 @@ async function observeBucket(ports: AwsPorts, desired: DesiredState, limit: Limi
   let region = mine.BucketRegion;
   if (region === undefined || region === '') {
     const location = await limit(() => ports.s3.getBucketLocation({ Bucket }));
-    region = location.LocationConstraint === undefined || (location.LocationConstraint as string) === '' ? 'us-east-1' : location.LocationConstraint;
+    region =
+      location.LocationConstraint === undefined || (location.LocationConstraint as string) === ''
+        ? 'us-east-1'
+        : location.LocationConstraint;
   }
   const [tags, pab, ownership, versioning, encryption, policy] = await Promise.all([
     limit(() => orAbsent(() => ports.s3.getBucketTagging({ Bucket }))),
@@ -213,7 +270,12 @@ async function observeBucket(ports: AwsPorts, desired: DesiredState, limit: Limi
 }
 
 /** DescribeKey plus tags, policy and rotation of one key. */
-export async function describeKeyFully(ports: AwsPorts, keyId: string, foundBy: ObservedKey['foundBy'], limit: Limit): Promise<ObservedKey | undefined> {
+export async function describeKeyFully(
+  ports: AwsPorts,
+  keyId: string,
+  foundBy: ObservedKey['foundBy'],
+  limit: Limit,
+): Promise<ObservedKey | undefined> {
   const described = await limit(() => orAbsent(() => ports.kms.describeKey({ KeyId: keyId })));
   const meta = described?.KeyMetadata;
   if (meta?.KeyId === undefined || meta.Arn === undefined) return undefined;
@@ -225,11 +287,17 @@ export async function describeKeyFully(ports: AwsPorts, keyId: string, foundBy: 
   };
   const [tags, policy, rotation] = await Promise.all([
     limit(() => listKeyTags(ports, id).catch(deniedIsUnknown)),
-    limit(() => ports.kms.getKeyPolicy({ KeyId: id, PolicyName: 'default' }).then((r) => parseAwsPolicy(r.Policy), deniedIsUnknown)),
+    limit(() =>
+      ports.kms
+        .getKeyPolicy({ KeyId: id, PolicyName: 'default' })
+        .then((r) => parseAwsPolicy(r.Policy), deniedIsUnknown),
+    ),
     // Rotation status needs a permission only the hardened policy grants; a key pending deletion cannot be asked.
     pendingDeletion
       ? Promise.resolve(undefined)
-      : limit(() => ports.kms.getKeyRotationStatus({ KeyId: id }).then((r) => r.KeyRotationEnabled ?? false, deniedIsUnknown)),
+      : limit(() =>
+          ports.kms.getKeyRotationStatus({ KeyId: id }).then((r) => r.KeyRotationEnabled ?? false, deniedIsUnknown),
+        ),
   ]);
   return {
     keyId: id,
@@ -258,17 +326,29 @@ export async function listKeyTags(ports: AwsPorts, keyId: string): Promise<TagRe
   return kmsTagsOf(tags);
 }
 
-async function observeKey(ports: AwsPorts, desired: DesiredState, hints: RecoveryHints, limit: Limit): Promise<Pick<ObservedState, 'key' | 'aliasTarget' | 'keyDuplicates'>> {
+async function observeKey(
+  ports: AwsPorts,
+  desired: DesiredState,
+  hints: RecoveryHints,
+  limit: Limit,
+): Promise<Pick<ObservedState, 'key' | 'aliasTarget' | 'keyDuplicates'>> {
   // The alias first: it is how a finished run's key is found.
   const viaAlias = await describeKeyFully(ports, desired.key.alias, 'alias', limit);
   const adopt = desired.key.adopt;
   if (adopt !== undefined) {
     const described = await describeKeyFully(ports, adopt.arn ?? adopt.keyId, 'config', limit);
     // An adopted key's grants decide whether its key policy can protect it (plan-key-properties.ts).
-    const named = described === undefined ? undefined : { ...described, grants: await limit(() => readKeyGrants(ports.kms, described.arn)) };
+    const named =
+      described === undefined
+        ? undefined
+        : { ...described, grants: await limit(() => readKeyGrants(ports.kms, described.arn)) };
     // Our alias already on the named key: found by alias, like a key of ours.
-    const key = named !== undefined && viaAlias?.keyId === named.keyId ? { ...named, foundBy: 'alias' as const } : named;
-    const aliasTarget = viaAlias !== undefined && viaAlias.keyId !== key?.keyId ? { keyId: viaAlias.keyId, arn: viaAlias.arn } : undefined;
+    const key =
+      named !== undefined && viaAlias?.keyId === named.keyId ? { ...named, foundBy: 'alias' as const } : named;
+    const aliasTarget =
+      viaAlias !== undefined && viaAlias.keyId !== key?.keyId
+        ? { keyId: viaAlias.keyId, arn: viaAlias.arn }
+        : undefined;
     return { key, aliasTarget, keyDuplicates: [] };
   }
   if (viaAlias !== undefined) return { key: viaAlias, aliasTarget: undefined, keyDuplicates: [] };
@@ -288,24 +368,35 @@ async function observeKey(ports: AwsPorts, desired: DesiredState, hints: Recover
  * journal has a CreateKey whose outcome is unknown (or the SDK retried one): it describes every
  * key of the region.
  */
-export async function findKeysByToken(ports: AwsPorts, tokens: readonly string[], limit: Limit): Promise<ObservedKey[]> {
+export async function findKeysByToken(
+  ports: AwsPorts,
+  tokens: readonly string[],
+  limit: Limit,
+): Promise<ObservedKey[]> {
   const ids = await paginate(async (Marker) => {
     const page = await limit(() => ports.kms.listKeys({ ...(Marker === undefined ? {} : { Marker }) }));
     return { items: page.Keys?.map((k) => k.KeyId ?? ''), next: page.Truncated ? page.NextMarker : undefined };
   });
   const wanted = new Set(tokens);
   const matches = await Promise.all(
-    ids.filter((id) => id !== '').map(async (id) => {
-      const meta = await limit(() => ports.kms.describeKey({ KeyId: id })).then((r) => r.KeyMetadata, (error: unknown) => {
-        // Keys whose policy shuts us out are not ours anyway.
-        if (isAccessDenied(error) || isNotFound(error)) return undefined;
-        throw error;
-      });
-      const token = keyMarker(meta?.Description)?.token;
-      return token !== undefined && wanted.has(token) && meta?.KeyManager === 'CUSTOMER' ? id : undefined;
-    }),
+    ids
+      .filter((id) => id !== '')
+      .map(async (id) => {
+        const meta = await limit(() => ports.kms.describeKey({ KeyId: id })).then(
+          (r) => r.KeyMetadata,
+          (error: unknown) => {
+            // Keys whose policy shuts us out are not ours anyway.
+            if (isAccessDenied(error) || isNotFound(error)) return undefined;
+            throw error;
+          },
+        );
+        const token = keyMarker(meta?.Description)?.token;
+        return token !== undefined && wanted.has(token) && meta?.KeyManager === 'CUSTOMER' ? id : undefined;
+      }),
   );
-  const keys = await Promise.all(matches.filter((id): id is string => id !== undefined).map((id) => describeKeyFully(ports, id, 'token', limit)));
+  const keys = await Promise.all(
+    matches.filter((id): id is string => id !== undefined).map((id) => describeKeyFully(ports, id, 'token', limit)),
+  );
   return keys
     .filter((k): k is ObservedKey => k !== undefined && k.state !== 'PendingDeletion')
     .sort((a, b) => (a.createdAt ?? '').localeCompare(b.createdAt ?? '') || a.keyId.localeCompare(b.keyId));

@@ -13,7 +13,8 @@ export type Ownership = { kind: 'ours'; adopted: boolean } | { kind: 'foreign'; 
 
 export function ownerOf(tags: TagRecord, name: string): Ownership {
   const owner = tags[TAGS.name];
-  if (owner === name && tags[TAGS.managedBy] === 'cosigner-cli') return { kind: 'ours', adopted: tags[ADOPTED_TAG] === 'true' };
+  if (owner === name && tags[TAGS.managedBy] === 'cosigner-cli')
+    return { kind: 'ours', adopted: tags[ADOPTED_TAG] === 'true' };
   if (owner !== undefined && owner !== name) return { kind: 'foreign', reason: `belongs to co-signer "${owner}"` };
   return { kind: 'foreign', reason: 'is not tagged as managed by cosigner-cli' };
 }
@@ -40,7 +41,10 @@ export function keyMarker(description: string | undefined): { name: string; toke
 }
 
 /** A key is ours by its tags when they are readable, else by the marker in its description. */
-export function keyOwner(key: { tags: TagRecord | undefined; description: string | undefined }, name: string): Ownership {
+export function keyOwner(
+  key: { tags: TagRecord | undefined; description: string | undefined },
+  name: string,
+): Ownership {
   if (key.tags !== undefined && Object.keys(key.tags).length > 0) return ownerOf(key.tags, name);
   const marker = keyMarker(key.description);
   if (marker?.name === name) return { kind: 'ours', adopted: false };

@@ -19,7 +19,13 @@ export interface AdoptedKeyCheck {
 export function checkAdoptedKey(desired: DesiredState, key: ObservedKey, createdByCosigner: boolean): AdoptedKeyCheck {
   const report = checkKeyProperties({
     keyArn: key.arn,
-    metadata: { Origin: key.origin, MultiRegion: key.multiRegion, CustomKeyStoreId: key.customKeyStoreId, KeySpec: key.spec, KeyUsage: key.usage },
+    metadata: {
+      Origin: key.origin,
+      MultiRegion: key.multiRegion,
+      CustomKeyStoreId: key.customKeyStoreId,
+      KeySpec: key.spec,
+      KeyUsage: key.usage,
+    },
     grants: key.grants ?? { listed: false, reason: 'they were not read' },
     acceptedGrantIds: desired.key.acceptedGrants ?? [],
     history: keyPolicyHistory(createdByCosigner, key.policy),

@@ -8,7 +8,14 @@
  * gateway, the endpoints' rules and the VPC endpoints; last the private default route to the NAT
  * gateway (once it is available). Pure.
  */
-import { describeTarget, GATEWAY_SERVICES, INTERFACE_SERVICES, isEgressPath, type EndpointService, type NetworkPart } from './network-model.js';
+import {
+  describeTarget,
+  GATEWAY_SERVICES,
+  INTERFACE_SERVICES,
+  isEgressPath,
+  type EndpointService,
+  type NetworkPart,
+} from './network-model.js';
 import type { ObservedManagedNetwork } from './observed-network.js';
 import { atomicRules, describeRule, ourInstances, type AtomicRule } from './plan-ec2.js';
 import { base, existing, refuse, type PlanInput } from './plan-nodes.js';
@@ -27,7 +34,8 @@ function planEgress({ desired, observed }: PlanInput, instanceNeeded: boolean): 
   const network = observed.network;
   const route = network.routeOut;
   const publicIp = desired.instance.publicIp;
-  if (route === undefined || network.subnetId === undefined) return { ...b, kind: 'noop', reasons: ['no subnet to check (see the host)'], rounds: [] };
+  if (route === undefined || network.subnetId === undefined)
+    return { ...b, kind: 'noop', reasons: ['no subnet to check (see the host)'], rounds: [] };
   const table = route.main ? "the VPC's main route table" : `route table ${route.routeTableId ?? '?'}`;
   const where = `subnet ${network.subnetId} routes 0.0.0.0/0 through ${describeTarget(route.target)} (${table})`;
   if (isEgressPath(route.target, publicIp)) {
@@ -42,20 +50,33 @@ function planEgress({ desired, observed }: PlanInput, instanceNeeded: boolean): 
   return refuse(b, 'NETWORK_NO_EGRESS', problem, hint);
 }
 
-const op = (name: PlannedOp['op'], detail: string, data: Record<string, unknown>): PlannedOp => ({ op: name, detail, data });
+const op = (name: PlannedOp['op'], detail: string, data: Record<string, unknown>): PlannedOp => ({
+  op: name,
+  detail,
+  data,
+});
 
 function planManaged({ desired, observed }: PlanInput): PlannedAction {
   const spec = desired.network.managed!;
   const m: ObservedManagedNetwork = observed.network.managed ?? { endpoints: {}, extras: [] };
   const b = base('network', `managed network ${spec.names.vpc}`);
   const zone = m.privateSubnet?.zone ?? observed.network.availabilityZone;
-  if (zone === undefined) return refuse(b, 'INSTANCE_TYPE_UNAVAILABLE', `${desired.instance.type} is not offered in any zone of ${desired.region}`, 'choose another instance type (--instance-type) or region');
+  if (zone === undefined)
+    return refuse(
+      b,
+      'INSTANCE_TYPE_UNAVAILABLE',
+      `${desired.instance.type} is not offered in any zone of ${desired.region}`,
+      'choose another instance type (--instance-type) or region',
+    );
   const reasons: string[] = [];
-  const notes = m.extras.length > 0 ? [`parts made twice by retried calls: ${m.extras.join(', ')}; destroy removes them`] : [];
+  const notes =
+    m.extras.length > 0 ? [`parts made twice by retried calls: ${m.extras.join(', ')}; destroy removes them`] : [];
   // A host is never moved: one launched before the mode was managed stays where it is.
   const host = ourInstances(desired, observed.instances)[0];
   if (host !== undefined && host.subnetId !== undefined && host.subnetId !== m.privateSubnet?.id) {
-    notes.push(`the host ${host.instanceId} runs in ${host.subnetId}, outside the managed network; it is never moved: destroy and provision again to move it`);
+    notes.push(
+      `the host ${host.instanceId} runs in ${host.subnetId}, outside the managed network; it is never moved: destroy and provision again to move it`,
+    );
   }
   const rounds: PlannedOp[][] = [[], [], [], []];
   const [first, second, third, fourth] = rounds as [PlannedOp[], PlannedOp[], PlannedOp[], PlannedOp[]];
@@ -81,16 +102,28 @@ function planManaged({ desired, observed }: PlanInput): PlannedAction {
   // Round 2: what lives in the VPC.
   if (m.vpc?.dnsHostnames !== true) {
     if (m.vpc !== undefined) reasons.push('DNS hostnames are off in the VPC');
-    second.push(op('ec2:ModifyVpcAttribute', 'turn DNS hostnames on (the endpoints\' private DNS needs them)', { attribute: 'enableDnsHostnames' }));
+    second.push(
+      op('ec2:ModifyVpcAttribute', "turn DNS hostnames on (the endpoints' private DNS needs them)", {
+        attribute: 'enableDnsHostnames',
+      }),
+    );
   }
-  for (const [part, cidr, what] of [['public-subnet', spec.publicCidr, 'the public subnet (NAT gateway)'], ['private-subnet', spec.privateCidr, 'the private subnet (host and endpoints)']] as const) {
+  for (const [part, cidr, what] of [
+    ['public-subnet', spec.publicCidr, 'the public subnet (NAT gateway)'],
+    ['private-subnet', spec.privateCidr, 'the private subnet (host and endpoints)'],
+  ] as const) {
     if ((part === 'public-subnet' ? m.publicSubnet : m.privateSubnet) !== undefined) continue;
     missing(what);
     second.push(op('ec2:CreateSubnet', `${what}: ${cidr} in ${zone}`, { part, cidr, zone }));
   }
   if (m.vpc === undefined || m.igw?.vpcId !== m.vpc.id) {
     if (m.igw !== undefined && m.igw.vpcId !== undefined && m.igw.vpcId !== m.vpc?.id) {
-      return refuse({ ...b, notes }, 'PLAN_REFUSED', `the internet gateway ${m.igw.id} of this co-signer is attached to ${m.igw.vpcId}, not to its VPC`, `detach it (aws ec2 detach-internet-gateway --internet-gateway-id ${m.igw.id} --vpc-id ${m.igw.vpcId}) and run provision again`);
+      return refuse(
+        { ...b, notes },
+        'PLAN_REFUSED',
+        `the internet gateway ${m.igw.id} of this co-signer is attached to ${m.igw.vpcId}, not to its VPC`,
+        `detach it (aws ec2 detach-internet-gateway --internet-gateway-id ${m.igw.id} --vpc-id ${m.igw.vpcId}) and run provision again`,
+      );
     }
     if (m.igw !== undefined) reasons.push('the internet gateway is not attached');
     second.push(op('ec2:AttachInternetGateway', 'attach the internet gateway to the VPC', { part: 'igw' }));
@@ -102,23 +135,45 @@ function planManaged({ desired, observed }: PlanInput): PlannedAction {
   }
   if (m.endpointGroup === undefined) {
     missing("the endpoints' security group");
-    second.push(op('ec2:CreateSecurityGroup', `${spec.names['endpoint-sg']}: HTTPS from ${spec.cidr} only`, { part: 'endpoint-sg' }));
+    second.push(
+      op('ec2:CreateSecurityGroup', `${spec.names['endpoint-sg']}: HTTPS from ${spec.cidr} only`, {
+        part: 'endpoint-sg',
+      }),
+    );
   }
 
   // Round 3: associations, the public route, the NAT gateway, the endpoints and their rules.
-  for (const [table, subnet, label] of [[m.publicRt, m.publicSubnet, 'public'], [m.privateRt, m.privateSubnet, 'private']] as const) {
+  for (const [table, subnet, label] of [
+    [m.publicRt, m.publicSubnet, 'public'],
+    [m.privateRt, m.privateSubnet, 'private'],
+  ] as const) {
     if (table !== undefined && subnet !== undefined && table.subnetIds.includes(subnet.id)) continue;
-    if (table !== undefined && subnet !== undefined) reasons.push(`the ${label} route table is not associated with its subnet`);
-    third.push(op('ec2:AssociateRouteTable', `${label} route table → ${label} subnet`, { part: `${label}-rt`, subnet: `${label}-subnet` }));
+    if (table !== undefined && subnet !== undefined)
+      reasons.push(`the ${label} route table is not associated with its subnet`);
+    third.push(
+      op('ec2:AssociateRouteTable', `${label} route table → ${label} subnet`, {
+        part: `${label}-rt`,
+        subnet: `${label}-subnet`,
+      }),
+    );
   }
   const publicRoute = m.publicRt?.defaultRoute;
   if (publicRoute === undefined || publicRoute.kind !== 'igw' || publicRoute.id !== m.igw?.id) {
-    if (publicRoute !== undefined) reasons.push(`the public subnet routes 0.0.0.0/0 through ${describeTarget(publicRoute)}`);
-    third.push(op(publicRoute === undefined || publicRoute.kind === 'none' ? 'ec2:CreateRoute' : 'ec2:ReplaceRoute', 'public route table: 0.0.0.0/0 → internet gateway', { part: 'public-rt', target: 'igw' }));
+    if (publicRoute !== undefined)
+      reasons.push(`the public subnet routes 0.0.0.0/0 through ${describeTarget(publicRoute)}`);
+    third.push(
+      op(
+        publicRoute === undefined || publicRoute.kind === 'none' ? 'ec2:CreateRoute' : 'ec2:ReplaceRoute',
+        'public route table: 0.0.0.0/0 → internet gateway',
+        { part: 'public-rt', target: 'igw' },
+      ),
+    );
   }
   if (m.nat === undefined) {
     missing('the NAT gateway');
-    third.push(op('ec2:CreateNatGateway', `${spec.names.nat} in the public subnet, with the Elastic IP`, { part: 'nat' }));
+    third.push(
+      op('ec2:CreateNatGateway', `${spec.names.nat} in the public subnet, with the Elastic IP`, { part: 'nat' }),
+    );
   }
   third.push(...endpointGroupOps(spec.cidr, m, reasons));
   for (const service of [...GATEWAY_SERVICES, ...INTERFACE_SERVICES]) {
@@ -126,20 +181,44 @@ function planManaged({ desired, observed }: PlanInput): PlannedAction {
     const gateway = (GATEWAY_SERVICES as readonly string[]).includes(service);
     if (found === undefined) {
       missing(`the ${service} endpoint`);
-      third.push(op('ec2:CreateVpcEndpoint', gateway ? `${service} gateway endpoint on the private route table (free)` : `${service} interface endpoint in the private subnet, private DNS on`, { service, type: gateway ? 'Gateway' : 'Interface' }));
+      third.push(
+        op(
+          'ec2:CreateVpcEndpoint',
+          gateway
+            ? `${service} gateway endpoint on the private route table (free)`
+            : `${service} interface endpoint in the private subnet, private DNS on`,
+          { service, type: gateway ? 'Gateway' : 'Interface' },
+        ),
+      );
     } else if (gateway && m.privateRt !== undefined && !found.routeTableIds.includes(m.privateRt.id)) {
-      notes.push(`the ${service} gateway endpoint ${found.id} is not on the private route table ${m.privateRt.id}; add it (aws ec2 modify-vpc-endpoint --add-route-table-ids)`);
+      notes.push(
+        `the ${service} gateway endpoint ${found.id} is not on the private route table ${m.privateRt.id}; add it (aws ec2 modify-vpc-endpoint --add-route-table-ids)`,
+      );
     }
   }
 
   // Round 4: the private subnet's way out, once the NAT gateway carries traffic.
   const privateRoute = m.privateRt?.defaultRoute;
   if (privateRoute === undefined || privateRoute.kind !== 'nat' || privateRoute.id !== m.nat?.id) {
-    if (privateRoute !== undefined) reasons.push(`the private subnet routes 0.0.0.0/0 through ${describeTarget(privateRoute)}`);
-    fourth.push(op(privateRoute === undefined || privateRoute.kind === 'none' ? 'ec2:CreateRoute' : 'ec2:ReplaceRoute', 'private route table: 0.0.0.0/0 → NAT gateway (once it is available)', { part: 'private-rt', target: 'nat' }));
+    if (privateRoute !== undefined)
+      reasons.push(`the private subnet routes 0.0.0.0/0 through ${describeTarget(privateRoute)}`);
+    fourth.push(
+      op(
+        privateRoute === undefined || privateRoute.kind === 'none' ? 'ec2:CreateRoute' : 'ec2:ReplaceRoute',
+        'private route table: 0.0.0.0/0 → NAT gateway (once it is available)',
+        { part: 'private-rt', target: 'nat' },
+      ),
+    );
   }
 
-  if (m.vpc === undefined) return { ...b, notes, kind: 'create', reasons: ['the managed network does not exist'], rounds: rounds.filter((r) => r.length > 0) };
+  if (m.vpc === undefined)
+    return {
+      ...b,
+      notes,
+      kind: 'create',
+      reasons: ['the managed network does not exist'],
+      rounds: rounds.filter((r) => r.length > 0),
+    };
   return existing({ ...b, notes }, m.vpc.id, reasons, rounds);
 }
 
@@ -147,22 +226,42 @@ function planManaged({ desired, observed }: PlanInput): PlannedAction {
 function endpointGroupOps(cidr: string, m: ObservedManagedNetwork, reasons: string[]): PlannedOp[] {
   const want: AtomicRule = { protocol: 'tcp', fromPort: 443, toPort: 443, peer: { kind: 'ipv4', value: cidr } };
   const group = m.endpointGroup;
-  const same = (a: AtomicRule) => a.protocol === want.protocol && a.fromPort === want.fromPort && a.toPort === want.toPort && a.peer.kind === want.peer.kind && a.peer.value === want.peer.value;
+  const same = (a: AtomicRule) =>
+    a.protocol === want.protocol &&
+    a.fromPort === want.fromPort &&
+    a.toPort === want.toPort &&
+    a.peer.kind === want.peer.kind &&
+    a.peer.value === want.peer.value;
   const ops: PlannedOp[] = [];
   const ingress = group === undefined ? [] : atomicRules(group.ingress);
   const extra = ingress.filter((r) => !same(r));
   if (extra.length > 0) {
     reasons.push(`the endpoints' group allows ${extra.map(describeRule).join('; ')}`);
-    ops.push(op('ec2:RevokeSecurityGroupIngress', "endpoints' group: remove other ingress", { part: 'endpoint-sg', rules: extra }));
+    ops.push(
+      op('ec2:RevokeSecurityGroupIngress', "endpoints' group: remove other ingress", {
+        part: 'endpoint-sg',
+        rules: extra,
+      }),
+    );
   }
   if (!ingress.some(same)) {
     if (group !== undefined) reasons.push("the endpoints' group does not admit HTTPS from the VPC");
-    ops.push(op('ec2:AuthorizeSecurityGroupIngress', `endpoints' group: allow ${describeRule(want)} in`, { part: 'endpoint-sg', rules: [want] }));
+    ops.push(
+      op('ec2:AuthorizeSecurityGroupIngress', `endpoints' group: allow ${describeRule(want)} in`, {
+        part: 'endpoint-sg',
+        rules: [want],
+      }),
+    );
   }
   // A new group allows all egress (IPv6 too in an IPv6 VPC): the handler reads and revokes all of it.
   if (group === undefined || group.egress.length > 0) {
     if (group !== undefined) reasons.push("the endpoints' group allows egress");
-    ops.push(op('ec2:RevokeSecurityGroupEgress', "endpoints' group: remove every egress rule", { part: 'endpoint-sg', keep: [] }));
+    ops.push(
+      op('ec2:RevokeSecurityGroupEgress', "endpoints' group: remove every egress rule", {
+        part: 'endpoint-sg',
+        keep: [],
+      }),
+    );
   }
   return ops;
 }
@@ -182,6 +281,7 @@ export function networkIds(m: ObservedManagedNetwork): NetworkIds {
   set('public-rt', m.publicRt?.id);
   set('private-rt', m.privateRt?.id);
   set('endpoint-sg', m.endpointGroup?.id);
-  for (const [service, endpoint] of Object.entries(m.endpoints)) set(`endpoint:${service as EndpointService}`, endpoint.id);
+  for (const [service, endpoint] of Object.entries(m.endpoints))
+    set(`endpoint:${service as EndpointService}`, endpoint.id);
   return ids;
 }

@@ -24,7 +24,11 @@ function shellWord(value: string): string {
 }
 
 /** The foreign statements (not one of our Sids) that the failed proofs of a report involve. */
-function failingForeignStatements(report: ProofReport, policy: PolicyDocument, ownedSids: readonly string[]): { index: number; sid?: string }[] {
+function failingForeignStatements(
+  report: ProofReport,
+  policy: PolicyDocument,
+  ownedSids: readonly string[],
+): { index: number; sid?: string }[] {
   const seen = new Map<number, { index: number; sid?: string }>();
   for (const finding of report.findings) {
     if (finding.severity !== 'error') continue;
@@ -39,13 +43,18 @@ function failingForeignStatements(report: ProofReport, policy: PolicyDocument, o
 
 /** `statement "Sid"` or `statement #3 (no Sid)`. */
 export function statementName(ref: { index: number; sid?: string }): string {
-  return ref.sid === undefined || ref.sid === '' ? `statement #${ref.index} (no Sid)` : `statement ${JSON.stringify(ref.sid)}`;
+  return ref.sid === undefined || ref.sid === ''
+    ? `statement #${ref.index} (no Sid)`
+    : `statement ${JSON.stringify(ref.sid)}`;
 }
 
 /** The merged bucket policy, refused (as a CosignerError) when it fails the bucket proofs. */
 export function provenBucketPolicy(input: PlanInput, current: PolicyDocument | undefined): PolicyDocument {
   const { desired } = input;
-  const policy = current === undefined ? desired.bucket.policy : mergeBySid(current, desired.bucket.policy, { ownedSids: OWNED_BUCKET_POLICY_SIDS }).policy;
+  const policy =
+    current === undefined
+      ? desired.bucket.policy
+      : mergeBySid(current, desired.bucket.policy, { ownedSids: OWNED_BUCKET_POLICY_SIDS }).policy;
   // The administrators and the caller (who writes the policy) must keep the bucket-policy actions.
   const admins = desired.key.policyInput.adminArns;
   const report = proveBucketPolicy(policy, {
@@ -61,13 +70,17 @@ export function provenBucketPolicy(input: PlanInput, current: PolicyDocument | u
     // Provision keeps foreign statements; one that fails the proofs is named, never silently kept.
     const foreign = failingForeignStatements(report, policy, OWNED_BUCKET_POLICY_SIDS);
     const names = foreign.map(statementName).join(', ');
-    throw new CosignerError(first.code ?? 'POLICY_LOCKOUT', `refusing the bucket policy: ${first.message}${foreign.length > 0 ? `; foreign ${names} of the live bucket policy fails the proofs` : ''}`, {
-      hint:
-        foreign.length > 0
-          ? `remove ${names} from the policy of bucket ${desired.bucket.name} (aws s3api get-bucket-policy --bucket ${desired.bucket.name}, edit, aws s3api put-bucket-policy), then run provision again`
-          : 'remove the bucket policy statements that deny the administrators or the role',
-      context: { findings: report.findings.filter((f) => f.severity === 'error'), foreignStatements: foreign },
-    });
+    throw new CosignerError(
+      first.code ?? 'POLICY_LOCKOUT',
+      `refusing the bucket policy: ${first.message}${foreign.length > 0 ? `; foreign ${names} of the live bucket policy fails the proofs` : ''}`,
+      {
+        hint:
+          foreign.length > 0
+            ? `remove ${names} from the policy of bucket ${desired.bucket.name} (aws s3api get-bucket-policy --bucket ${desired.bucket.name}, edit, aws s3api put-bucket-policy), then run provision again`
+            : 'remove the bucket policy statements that deny the administrators or the role',
+        context: { findings: report.findings.filter((f) => f.severity === 'error'), foreignStatements: foreign },
+      },
+    );
   }
   return policy;
 }
@@ -100,8 +113,13 @@ export function keyPolicyUpdate(input: PlanInput, key: ObservedKey & { policy: P
   const { added, removed } = pcr8Change(live, list);
   if (added.length === 0 && removed.length === 0) return { policy, notes: [] };
   const notes = [
-    ...removed.map((v) => `PCR8 ${shortPCR8(v)} is in the live key policy but not in the config: this plan removes it (to keep it, record it first: cosigner-cli attest --add ${v})`),
-    ...(live.length > 0 ? added.map((v) => `PCR8 ${shortPCR8(v)} is in the config but not in the live key policy: this plan adds it`) : []),
+    ...removed.map(
+      (v) =>
+        `PCR8 ${shortPCR8(v)} is in the live key policy but not in the config: this plan removes it (to keep it, record it first: cosigner-cli attest --add ${v})`,
+    ),
+    ...(live.length > 0
+      ? added.map((v) => `PCR8 ${shortPCR8(v)} is in the config but not in the live key policy: this plan adds it`)
+      : []),
   ];
   return { policy, pcr8Change: { live, config: [...list], added, removed }, notes };
 }
@@ -110,16 +128,26 @@ export function keyPolicyUpdate(input: PlanInput, key: ObservedKey & { policy: P
  * Refuse (throw) a key policy that fails the lockout or bypass proofs or the size quota. A failing
  * foreign statement is named, with the command that removes it.
  */
-export function proveKey(input: PlanInput, policy: PolicyDocument, pcr8: string[], keyArn: string, writing: boolean): void {
+export function proveKey(
+  input: PlanInput,
+  policy: PolicyDocument,
+  pcr8: string[],
+  keyArn: string,
+  writing: boolean,
+): void {
   const { desired } = input;
   const admins = desired.key.policyInput.adminArns;
   const report = proveKeyPolicy(policy, {
     keyArn,
     roleArn: desired.role.arn,
     pcr8,
-    adminArns: admins === undefined || admins.length === 0 ? [accountRootArn(desired.accountId, desired.partition)] : admins,
+    adminArns:
+      admins === undefined || admins.length === 0 ? [accountRootArn(desired.accountId, desired.partition)] : admins,
     ...(writing ? { callerArn: input.callerArn } : {}),
-    debugEnclave: desired.key.profile === 'fireblocks-exact' || desired.key.policyInput.denyDebug === false ? 'accept-risk' : 'deny-required',
+    debugEnclave:
+      desired.key.profile === 'fireblocks-exact' || desired.key.policyInput.denyDebug === false
+        ? 'accept-risk'
+        : 'deny-required',
   });
   try {
     assertKeyPolicyProofs(report);
@@ -130,8 +158,16 @@ export function proveKey(input: PlanInput, policy: PolicyDocument, pcr8: string[
     const withSid = foreign.filter((f) => f.sid !== undefined && f.sid !== '');
     const noSid = foreign.filter((f) => f.sid === undefined || f.sid === '');
     const hints = [
-      ...(withSid.length > 0 ? [`remove it: cosigner-cli attest ${withSid.map((f) => `--remove-statement ${shellWord(f.sid as string)}`).join(' ')}`] : []),
-      ...(noSid.length > 0 ? [`${noSid.map(statementName).join(', ')} cannot be named by --remove-statement: remove it from the key policy (aws kms get-key-policy, edit, aws kms put-key-policy) or give it a Sid`] : []),
+      ...(withSid.length > 0
+        ? [
+            `remove it: cosigner-cli attest ${withSid.map((f) => `--remove-statement ${shellWord(f.sid as string)}`).join(' ')}`,
+          ]
+        : []),
+      ...(noSid.length > 0
+        ? [
+            `${noSid.map(statementName).join(', ')} cannot be named by --remove-statement: remove it from the key policy (aws kms get-key-policy, edit, aws kms put-key-policy) or give it a Sid`,
+          ]
+        : []),
     ];
     throw new CosignerError(error.code, `${error.message}; foreign ${names} of the key policy fails the proofs`, {
       hint: `${hints.join('; ')}; then run provision again`,
@@ -140,11 +176,17 @@ export function proveKey(input: PlanInput, policy: PolicyDocument, pcr8: string[
     });
   }
   if (policySize(policy) > KEY_POLICY_MAX_BYTES) {
-    throw new CosignerError('POLICY_TOO_LARGE', `the key policy would be ${policySize(policy)} bytes, over KMS's ${KEY_POLICY_MAX_BYTES}`, { hint: 'remove foreign statements from the key policy' });
+    throw new CosignerError(
+      'POLICY_TOO_LARGE',
+      `the key policy would be ${policySize(policy)} bytes, over KMS's ${KEY_POLICY_MAX_BYTES}`,
+      { hint: 'remove foreign statements from the key policy' },
+    );
   }
 }
 
 /** A PCR8 change in a few words: `+ da1d9e…99a8, − fffc94…2d49`. */
 export function pcr8ChangeText(change: Pick<Pcr8Change, 'added' | 'removed'>): string {
-  return [...change.added.map((v) => `+ ${shortPCR8(v)}`), ...change.removed.map((v) => `− ${shortPCR8(v)}`)].join(', ');
+  return [...change.added.map((v) => `+ ${shortPCR8(v)}`), ...change.removed.map((v) => `− ${shortPCR8(v)}`)].join(
+    ', ',
+  );
 }

@@ -63,7 +63,9 @@ export interface ProvisionOutcome {
 
 /** What the journal says observation cannot see by name. */
 export function recoveryHints(journal: Journal): RecoveryHints {
-  const keyIds = journal.entries.filter((e) => e.phase === 'done' && e.op === 'kms:CreateKey' && e.ids?.keyId !== undefined).map((e) => e.ids?.keyId as string);
+  const keyIds = journal.entries
+    .filter((e) => e.phase === 'done' && e.op === 'kms:CreateKey' && e.ids?.keyId !== undefined)
+    .map((e) => e.ids?.keyId as string);
   const keyTokens = journal.pending({ op: 'kms:CreateKey' }).flatMap((e) => (e.token === undefined ? [] : [e.token]));
   return { keyIds, keyTokens };
 }
@@ -74,7 +76,10 @@ async function settlePending(journal: Journal, observed: ObservedState, plan: Pl
     if (intent.op === 'kms:CreateKey') {
       const key = observed.key?.foundBy === 'token' ? observed.key : undefined;
       await journal.resolve(intent.seq, key === undefined ? undefined : { keyId: key.keyId, arn: key.arn });
-    } else if (intent.op === 'ec2:RunInstances' && plan.actions.some((a) => a.node === 'instance' && a.kind === 'create')) {
+    } else if (
+      intent.op === 'ec2:RunInstances' &&
+      plan.actions.some((a) => a.node === 'instance' && a.kind === 'create')
+    ) {
       // Kept open: the launch reuses its ClientToken, so an instance it made is returned, not doubled.
       continue;
     } else {
@@ -91,18 +96,29 @@ export interface PlanningResult {
 }
 
 /** Identity, desired state, observation and plan; read calls only. */
-export async function planProvision(deps: Pick<ProvisionDeps, 'ports' | 'config' | 'now' | 'toolVersion' | 'retry' | 'signal'>, journal: Journal | undefined, known?: CallerIdentity): Promise<PlanningResult> {
+export async function planProvision(
+  deps: Pick<ProvisionDeps, 'ports' | 'config' | 'now' | 'toolVersion' | 'retry' | 'signal'>,
+  journal: Journal | undefined,
+  known?: CallerIdentity,
+): Promise<PlanningResult> {
   // Reads check the signal: after Ctrl-C the reads in flight finish, no new one starts.
   const ports = resilient(deps, deps.signal);
   const identity = known ?? (await describeCaller(ports));
-  const desired = computeDesired({ config: deps.config, accountId: identity.accountId, region: identity.region, toolVersion: deps.toolVersion ?? TOOL_VERSION });
+  const desired = computeDesired({
+    config: deps.config,
+    accountId: identity.accountId,
+    region: identity.region,
+    toolVersion: deps.toolVersion ?? TOOL_VERSION,
+  });
   const hints = journal === undefined ? { keyIds: [], keyTokens: [] } : recoveryHints(journal);
   const observed = await observe(ports, desired, hints).catch((error: unknown) => {
-    if (deps.signal?.aborted === true) throw interruptedError(deps.signal, 'interrupted while reading what exists: nothing was changed');
+    if (deps.signal?.aborted === true)
+      throw interruptedError(deps.signal, 'interrupted while reading what exists: nothing was changed');
     throw classifyAwsError(error, { region: identity.region });
   });
   // A read whose abort was swallowed (a lookup that tolerates errors) must not yield a plan.
-  if (deps.signal?.aborted === true) throw interruptedError(deps.signal, 'interrupted while reading what exists: nothing was changed');
+  if (deps.signal?.aborted === true)
+    throw interruptedError(deps.signal, 'interrupted while reading what exists: nothing was changed');
   const plan = buildPlan({
     desired,
     observed,
@@ -110,12 +126,21 @@ export async function planProvision(deps: Pick<ProvisionDeps, 'ports' | 'config'
     callerArn: identity.callerArn,
     now: deps.now(),
   });
-  return { desired, observed, plan, caller: { accountId: identity.accountId, region: identity.region, arn: identity.callerArn } };
+  return {
+    desired,
+    observed,
+    plan,
+    caller: { accountId: identity.accountId, region: identity.region, arn: identity.callerArn },
+  };
 }
 
 /** The ports with reads retried past the SDK's own retries (and, given a signal, stopped by it). */
 export function resilient(deps: Pick<ProvisionDeps, 'ports' | 'retry'>, signal?: AbortSignal): AwsPorts {
-  return withReadRetry(deps.ports, { ...(deps.retry?.transientDelayMs === undefined ? {} : { delayMs: deps.retry.transientDelayMs }), ...(deps.retry?.sleep === undefined ? {} : { sleep: deps.retry.sleep }), ...(signal === undefined ? {} : { signal }) });
+  return withReadRetry(deps.ports, {
+    ...(deps.retry?.transientDelayMs === undefined ? {} : { delayMs: deps.retry.transientDelayMs }),
+    ...(deps.retry?.sleep === undefined ? {} : { sleep: deps.retry.sleep }),
+    ...(signal === undefined ? {} : { signal }),
+  });
 }
 
 /** Throw ABORTED if the run was interrupted; `message` says what state things are in. */
@@ -129,7 +154,12 @@ export async function runProvisionFlow(request: ProvisionRequest, deps: Provisio
   const ports = resilient(deps);
   const identity = await describeCaller(resilient(deps, signal));
   // Account and region before anything else, so a wrong profile is caught before any write.
-  io.notify({ level: 'info', code: 'PROVISION_TARGET', message: formatCaller(identity), data: { accountId: identity.accountId, region: identity.region } });
+  io.notify({
+    level: 'info',
+    code: 'PROVISION_TARGET',
+    message: formatCaller(identity),
+    data: { accountId: identity.accountId, region: identity.region },
+  });
   const scope = { name: deps.config.name, accountId: identity.accountId, region: identity.region };
   const path = journalPath(dirname(deps.configPath), scope);
   const journal = await Journal.open(path, scope, deps.now);
@@ -137,8 +167,15 @@ export async function runProvisionFlow(request: ProvisionRequest, deps: Provisio
   if (!readOnly) await journal.lock();
   try {
     if (request.resume) {
-      const interrupted = journal.runs.some((r) => r.outcome === 'interrupted' || r.outcome === 'failed' || r.finishedAt === undefined) || journal.pending().length > 0;
-      io.notify({ level: 'info', message: interrupted ? 'resuming: what the interrupted run made is found by name, tag and journal token and kept' : 'nothing to resume: provisioning from the current state' });
+      const interrupted =
+        journal.runs.some((r) => r.outcome === 'interrupted' || r.outcome === 'failed' || r.finishedAt === undefined) ||
+        journal.pending().length > 0;
+      io.notify({
+        level: 'info',
+        message: interrupted
+          ? 'resuming: what the interrupted run made is found by name, tag and journal token and kept'
+          : 'nothing to resume: provisioning from the current state',
+      });
     }
     const planning = await planProvision(deps, journal, identity);
     const { desired, observed, plan } = planning;
@@ -154,7 +191,9 @@ export async function runProvisionFlow(request: ProvisionRequest, deps: Provisio
     if (request.dryRun) return { ...outcome, mode: 'dry-run' };
     checkInterrupted(signal, 'interrupted before any change: nothing was changed');
     // The plan (and its warnings) before the question, also in JSON mode when a person will be asked; dry runs print it as their result instead.
-    if ((!io.json || (io.interactive && !io.assumeYes)) && (!isNoop(plan) || refusalOf(plan) !== undefined)) for (const line of planLines(plan)) io.notify({ level: 'info', code: 'PROVISION_PLAN', message: line, layout: 'row' });
+    if ((!io.json || (io.interactive && !io.assumeYes)) && (!isNoop(plan) || refusalOf(plan) !== undefined))
+      for (const line of planLines(plan))
+        io.notify({ level: 'info', code: 'PROVISION_PLAN', message: line, layout: 'row' });
     for (const warning of plan.warnings) io.notify({ level: 'warn', code: 'PROVISION_WARNING', message: warning });
     const refused = refusalOf(plan);
     if (refused !== undefined) throw refusalError(refused);
@@ -166,12 +205,28 @@ export async function runProvisionFlow(request: ProvisionRequest, deps: Provisio
         await io.confirm(applyQuestion(plan), '--yes', plan);
         checkInterrupted(signal, 'interrupted before any change: nothing was changed');
         await settlePending(journal, observed, plan);
-        applied = await applyPlan({ plan, desired, observed, ports, journal, io, callerArn: identity.callerArn, ...(deps.concurrency === undefined ? {} : { concurrency: deps.concurrency }), ...(deps.retry === undefined ? {} : { retry: deps.retry }), ...(signal === undefined ? {} : { signal }) });
+        applied = await applyPlan({
+          plan,
+          desired,
+          observed,
+          ports,
+          journal,
+          io,
+          callerArn: identity.callerArn,
+          ...(deps.concurrency === undefined ? {} : { concurrency: deps.concurrency }),
+          ...(deps.retry === undefined ? {} : { retry: deps.retry }),
+          ...(signal === undefined ? {} : { signal }),
+        });
       } else {
         await settlePending(journal, observed, plan);
       }
       // Interrupted, even after the last call finished: no receipt, no success; a re-run converges.
-      checkInterrupted(signal, applied === undefined ? 'interrupted: nothing needed changing, and no receipt was written' : `interrupted after every change was made (${applied.writes} write calls, journaled): no receipt was written`);
+      checkInterrupted(
+        signal,
+        applied === undefined
+          ? 'interrupted: nothing needed changing, and no receipt was written'
+          : `interrupted after every change was made (${applied.writes} write calls, journaled): no receipt was written`,
+      );
       // Whatever earlier runs left open is settled now: the resources match the plan.
       for (const intent of journal.pending()) await journal.resolve(intent.seq, undefined);
       await journal.finishRun('converged');
@@ -180,7 +235,14 @@ export async function runProvisionFlow(request: ProvisionRequest, deps: Provisio
       throw error;
     }
     const state = applied?.state ?? seedState(plan, observed);
-    const receipt = buildReceipt({ desired, plan, state, callerArn: identity.callerArn, now: deps.now(), warnings: [...plan.warnings, ...(applied?.warnings ?? [])] });
+    const receipt = buildReceipt({
+      desired,
+      plan,
+      state,
+      callerArn: identity.callerArn,
+      now: deps.now(),
+      warnings: [...plan.warnings, ...(applied?.warnings ?? [])],
+    });
     const where = receiptPath(deps.configPath);
     await writeReceipt(where, receipt);
     return {
@@ -188,7 +250,16 @@ export async function runProvisionFlow(request: ProvisionRequest, deps: Provisio
       mode: applied === undefined ? 'up-to-date' : 'applied',
       receipt,
       receiptPath: where,
-      ...(applied === undefined ? {} : { apply: { writes: applied.writes, elapsedMs: applied.elapsedMs, timeline: applied.timeline, warnings: applied.warnings } }),
+      ...(applied === undefined
+        ? {}
+        : {
+            apply: {
+              writes: applied.writes,
+              elapsedMs: applied.elapsedMs,
+              timeline: applied.timeline,
+              warnings: applied.warnings,
+            },
+          }),
     };
   } finally {
     await journal.unlock();

@@ -25,12 +25,20 @@ export function isTransientError(error: unknown): boolean {
   const status = awsErrorStatus(error);
   const code = (error as { code?: unknown } | null)?.code;
   return (
-    isAwsErrorNamed(error, 'Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'SlowDown', 'TooManyRequestsException', 'RequestThrottled', 'PriorRequestNotComplete') ||
+    isAwsErrorNamed(
+      error,
+      'Throttling',
+      'ThrottlingException',
+      'RequestLimitExceeded',
+      'SlowDown',
+      'TooManyRequestsException',
+      'RequestThrottled',
+      'PriorRequestNotComplete',
+    ) ||
     (status !== undefined && status >= 500) ||
     (typeof code === 'string' && ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT'].includes(code))
   );
 }
-
 
 function wrapService<S extends object>(service: S, options: ReadRetryOptions): S {
   const attempts = options.attempts ?? 3;

@@ -95,7 +95,14 @@ export async function runStatusFlow(request: { all: boolean; name?: string }, de
   if (only !== undefined) names.add(only);
   const coSigners: CoSignerStatus[] = [];
   for (const name of [...names].sort()) {
-    const resources = (found.byName.get(name) ?? []).map((r) => ({ kind: r.kind, id: r.id, ...(r.name === undefined ? {} : { name: r.name }), state: r.state, adopted: r.adopted, detail: r.detail }));
+    const resources = (found.byName.get(name) ?? []).map((r) => ({
+      kind: r.kind,
+      id: r.id,
+      ...(r.name === undefined ? {} : { name: r.name }),
+      state: r.state,
+      adopted: r.adopted,
+      detail: r.detail,
+    }));
     const instance = resources.find((r) => r.kind === 'instance');
     const status: CoSignerStatus = {
       name,
@@ -109,7 +116,10 @@ export async function runStatusFlow(request: { all: boolean; name?: string }, de
               id: instance.id,
               state: instance.state,
               enclaveEnabled: instance.detail['enclave'] === true,
-              enclave: instance.state === 'running' ? 'not visible through AWS: run `nitro-cli describe-enclaves` on the host' : `none (the host is ${instance.state})`,
+              enclave:
+                instance.state === 'running'
+                  ? 'not visible through AWS: run `nitro-cli describe-enclaves` on the host'
+                  : `none (the host is ${instance.state})`,
             },
           }),
     };
@@ -117,20 +127,41 @@ export async function runStatusFlow(request: { all: boolean; name?: string }, de
       // The journal (read, not locked) finds a key an interrupted run created before its alias.
       const scope = { name, accountId: identity.accountId, region: identity.region };
       const journal = await Journal.open(journalPath(dirname(deps.configPath), scope), scope).catch(() => undefined);
-      const { plan, observed, desired } = await planProvision({ ports, config: deps.config, now: deps.now }, journal, identity);
-      status.drift = plan.actions.filter((a) => a.kind !== 'noop' || a.notes.length > 0).map((a) => ({ resource: a.resource, kind: a.kind, reasons: a.kind === 'noop' ? [] : a.reasons, notes: a.notes }));
+      const { plan, observed, desired } = await planProvision(
+        { ports, config: deps.config, now: deps.now },
+        journal,
+        identity,
+      );
+      status.drift = plan.actions
+        .filter((a) => a.kind !== 'noop' || a.notes.length > 0)
+        .map((a) => ({
+          resource: a.resource,
+          kind: a.kind,
+          reasons: a.kind === 'noop' ? [] : a.reasons,
+          notes: a.notes,
+        }));
       // Statements the config does not describe are drift even where provision keeps them.
-      const refs = (policy: PolicyDocument | undefined, owned: readonly string[]) => (policy === undefined ? [] : foreignStatements(policy, owned).map(({ index, statement }) => ({ index, ...(statement.Sid === undefined ? {} : { sid: statement.Sid }) })));
+      const refs = (policy: PolicyDocument | undefined, owned: readonly string[]) =>
+        policy === undefined
+          ? []
+          : foreignStatements(policy, owned).map(({ index, statement }) => ({
+              index,
+              ...(statement.Sid === undefined ? {} : { sid: statement.Sid }),
+            }));
       status.foreignStatements = {
         keyPolicy: refs(observed.key?.policy, OWNED_KEY_POLICY_SIDS),
-        bucketPolicy: refs(observed.bucket.status === 'present' ? observed.bucket.policy : undefined, OWNED_BUCKET_POLICY_SIDS),
+        bucketPolicy: refs(
+          observed.bucket.status === 'present' ? observed.bucket.policy : undefined,
+          OWNED_BUCKET_POLICY_SIDS,
+        ),
       };
       if (observed.key?.policy !== undefined) {
         const live = pcr8ValuesOf(observed.key.policy);
         const { added, removed } = pcr8Change(live, desired.key.pcr8.values);
         status.pcr8 = { live, config: [...desired.key.pcr8.values], onlyLive: removed, onlyConfig: added };
       }
-      const pcr8Differs = status.pcr8 !== undefined && (status.pcr8.onlyLive.length > 0 || status.pcr8.onlyConfig.length > 0);
+      const pcr8Differs =
+        status.pcr8 !== undefined && (status.pcr8.onlyLive.length > 0 || status.pcr8.onlyConfig.length > 0);
       const foreign = status.foreignStatements.keyPolicy.length + status.foreignStatements.bucketPolicy.length > 0;
       status.inSync = plan.actions.every((a) => a.kind === 'noop') && !foreign && !pcr8Differs;
     }

@@ -47,7 +47,7 @@ export interface DestroyOutcome {
 
 export function destroyLines(plan: DestroyPlan): string[] {
   const lines = [`Destroy plan for co-signer ${plan.name} in account ${plan.accountId}, ${plan.region}`];
-  if (plan.actions.length === 0) lines.push('  nothing carries this co-signer\'s tags');
+  if (plan.actions.length === 0) lines.push("  nothing carries this co-signer's tags");
   for (const action of plan.actions) {
     const sign = action.decision === 'keep' ? '= keep  ' : action.decision === 'delete' ? '- delete' : '- retire';
     lines.push(`  ${sign} ${action.resource}  (${action.reason})`);
@@ -60,15 +60,24 @@ export function destroyLines(plan: DestroyPlan): string[] {
 export async function runDestroyFlow(request: DestroyRequest, deps: DestroyDeps): Promise<DestroyOutcome> {
   const { io } = deps;
   const { signal } = deps;
-  const tuning = { ...(deps.retry?.transientDelayMs === undefined ? {} : { delayMs: deps.retry.transientDelayMs }), ...(deps.retry?.sleep === undefined ? {} : { sleep: deps.retry.sleep }) };
+  const tuning = {
+    ...(deps.retry?.transientDelayMs === undefined ? {} : { delayMs: deps.retry.transientDelayMs }),
+    ...(deps.retry?.sleep === undefined ? {} : { sleep: deps.retry.sleep }),
+  };
   const ports = withReadRetry(deps.ports, tuning);
   // Discovery reads stop at Ctrl-C; the teardown's own reads (between its calls) must finish.
   const reads = withReadRetry(deps.ports, { ...tuning, ...(signal === undefined ? {} : { signal }) });
   const notYet = () => {
-    if (signal?.aborted === true) throw interruptedError(signal, 'interrupted before anything was removed: nothing was changed');
+    if (signal?.aborted === true)
+      throw interruptedError(signal, 'interrupted before anything was removed: nothing was changed');
   };
   const identity = await describeCaller(reads);
-  io.notify({ level: 'info', code: 'DESTROY_TARGET', message: formatCaller(identity), data: { accountId: identity.accountId, region: identity.region } });
+  io.notify({
+    level: 'info',
+    code: 'DESTROY_TARGET',
+    message: formatCaller(identity),
+    data: { accountId: identity.accountId, region: identity.region },
+  });
   const caller = { accountId: identity.accountId, region: identity.region, arn: identity.callerArn };
   const scope = { name: request.name, accountId: identity.accountId, region: identity.region };
   const journal = await Journal.open(journalPath(dirname(deps.configPath), scope), scope, deps.now);
@@ -80,8 +89,17 @@ export async function runDestroyFlow(request: DestroyRequest, deps: DestroyDeps)
     });
     const resources = found.byName.get(request.name) ?? [];
     // A bucket created by an interrupted run before it was tagged is ours too (the journal says so).
-    const attempted = [...new Set(journal.entries.filter((e) => e.op === 's3:CreateBucket' && e.phase === 'intent' && e.target !== undefined).map((e) => e.target as string))];
-    const extra = await journalBuckets(reads, attempted.filter((name) => !resources.some((r) => r.kind === 'bucket' && r.id === name)));
+    const attempted = [
+      ...new Set(
+        journal.entries
+          .filter((e) => e.op === 's3:CreateBucket' && e.phase === 'intent' && e.target !== undefined)
+          .map((e) => e.target as string),
+      ),
+    ];
+    const extra = await journalBuckets(
+      reads,
+      attempted.filter((name) => !resources.some((r) => r.kind === 'bucket' && r.id === name)),
+    );
     notYet();
     const config = deps.config;
     const plan = planDestroy([...resources, ...extra], found.keys, {
@@ -94,17 +112,33 @@ export async function runDestroyFlow(request: DestroyRequest, deps: DestroyDeps)
       // The maximum waiting period unless the config sets another.
       deletionWindowDays: config?.kms.deletionWindowDays ?? 30,
       adminArns: config?.kms.adminArns ?? [],
-      fallbackPcr8: config?.fireblocks.pcr8?.[0] ?? fireblocksPreset(config?.fireblocks.env === 'custom' || config === undefined ? 'global' : config.fireblocks.env).pcr8,
+      fallbackPcr8:
+        config?.fireblocks.pcr8?.[0] ??
+        fireblocksPreset(config?.fireblocks.env === 'custom' || config === undefined ? 'global' : config.fireblocks.env)
+          .pcr8,
     });
     const work = plan.actions.filter((a) => a.decision !== 'keep');
     if (request.dryRun) return { mode: 'dry-run', caller, plan };
     if (work.length === 0) return { mode: 'nothing-to-do', caller, plan };
-    if (!io.json || (io.interactive && !io.assumeYes)) for (const line of destroyLines(plan)) io.notify({ level: 'info', code: 'DESTROY_PLAN', message: line });
-    await io.confirm(`destroy ${work.length} resource(s) of co-signer ${request.name} in account ${identity.accountId}, ${identity.region}?`, '--yes', plan);
+    if (!io.json || (io.interactive && !io.assumeYes))
+      for (const line of destroyLines(plan)) io.notify({ level: 'info', code: 'DESTROY_PLAN', message: line });
+    await io.confirm(
+      `destroy ${work.length} resource(s) of co-signer ${request.name} in account ${identity.accountId}, ${identity.region}?`,
+      '--yes',
+      plan,
+    );
     notYet();
     await journal.beginRun('destroy');
     try {
-      const result = await runDestroy({ plan, ports, journal, io, ...(deps.retry === undefined ? {} : { retry: deps.retry }), ...(deps.concurrency === undefined ? {} : { concurrency: deps.concurrency }), ...(signal === undefined ? {} : { signal }) });
+      const result = await runDestroy({
+        plan,
+        ports,
+        journal,
+        io,
+        ...(deps.retry === undefined ? {} : { retry: deps.retry }),
+        ...(deps.concurrency === undefined ? {} : { concurrency: deps.concurrency }),
+        ...(signal === undefined ? {} : { signal }),
+      });
       await journal.finishRun('converged');
       return { mode: 'destroyed', caller, plan, result };
     } catch (error) {

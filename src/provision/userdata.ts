@@ -37,20 +37,30 @@ const SAFE = /^[A-Za-z0-9._/:@+-]+$/;
 function safe(field: string, value: string): string {
   // Every value lands inside a quoted heredoc, but a value with shell or YAML syntax in it would
   // still be a bug upstream: refuse it rather than escape it.
-  if (!SAFE.test(value)) fail('INTERNAL', `user data field ${field} has unexpected characters: ${JSON.stringify(value)}`, undefined, { source: 'internal' });
+  if (!SAFE.test(value))
+    fail('INTERNAL', `user data field ${field} has unexpected characters: ${JSON.stringify(value)}`, undefined, {
+      source: 'internal',
+    });
   return value;
 }
 
 /** The allocator.yaml body: the trivial parser ignores everything before `---` (§3.2). */
 export function allocatorYaml(memoryMiB: number, cpuCount: number): string {
-  if (!Number.isInteger(memoryMiB) || memoryMiB < 64) fail('INVALID_OPTION', `enclave memory must be a whole number of at least 64 MiB, got ${memoryMiB}`, 'set --enclave-memory-mib');
-  if (!Number.isInteger(cpuCount) || cpuCount < 2 || cpuCount % 2 !== 0) fail('INVALID_OPTION', `enclave vCPUs must be an even number of at least 2, got ${cpuCount}`, 'set --enclave-cpus');
+  if (!Number.isInteger(memoryMiB) || memoryMiB < 64)
+    fail(
+      'INVALID_OPTION',
+      `enclave memory must be a whole number of at least 64 MiB, got ${memoryMiB}`,
+      'set --enclave-memory-mib',
+    );
+  if (!Number.isInteger(cpuCount) || cpuCount < 2 || cpuCount % 2 !== 0)
+    fail('INVALID_OPTION', `enclave vCPUs must be an even number of at least 2, got ${cpuCount}`, 'set --enclave-cpus');
   return `---\nmemory_mib: ${memoryMiB}\ncpu_count: ${cpuCount}\n`;
 }
 
 /** A region name as AWS spells them (the only region-shaped field of the user data). */
 function assertRegion(region: string): string {
-  if (!REGION.test(region)) fail('INVALID_OPTION', `not an AWS region: ${JSON.stringify(region)}`, 'pass a region such as eu-west-1');
+  if (!REGION.test(region))
+    fail('INVALID_OPTION', `not an AWS region: ${JSON.stringify(region)}`, 'pass a region such as eu-west-1');
   return region;
 }
 
@@ -81,7 +91,7 @@ export function buildUserData(input: UserDataInput): string {
     'install -d -m 0755 /etc/nitro_enclaves /etc/cosigner-cli',
     '',
     '# Resources reserved for the co-signer enclave. The vsock-proxy allowlist is left as the package',
-    '# ships it: `cosigner-cli run` adds this region\'s KMS endpoint if it is missing.',
+    "# ships it: `cosigner-cli run` adds this region's KMS endpoint if it is missing.",
     "cat > /etc/nitro_enclaves/allocator.yaml <<'ALLOCATOR'",
     allocatorYaml(input.enclaveMemoryMiB, input.enclaveCpuCount).trimEnd(),
     'ALLOCATOR',
@@ -95,6 +105,7 @@ export function buildUserData(input: UserDataInput): string {
     'systemctl enable --now docker',
     '',
   ].join('\n');
-  if (Buffer.byteLength(script, 'utf8') > MAX_USER_DATA_BYTES) fail('INTERNAL', 'user data exceeds 16 KiB', undefined, { source: 'internal' });
+  if (Buffer.byteLength(script, 'utf8') > MAX_USER_DATA_BYTES)
+    fail('INTERNAL', 'user data exceeds 16 KiB', undefined, { source: 'internal' });
   return script;
 }

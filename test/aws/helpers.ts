@@ -3,7 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
-import { createSandboxPorts, type SandboxKnobsInput, type SandboxPorts, type SandboxPortsOptions } from '../../src/aws/sandbox/index.js';
+import {
+  createSandboxPorts,
+  type SandboxKnobsInput,
+  type SandboxPorts,
+  type SandboxPortsOptions,
+} from '../../src/aws/sandbox/index.js';
 
 const dirs: string[] = [];
 
@@ -31,13 +36,28 @@ export class FakeClock {
 }
 
 /** Knobs for fast tests: no latency, no propagation delay, no retry waits. */
-export const FAST: SandboxKnobsInput = { latencyMs: 0, iamPropagationDelayMs: 0, instanceTransitionMs: 0, retryBaseMs: 0 };
+export const FAST: SandboxKnobsInput = {
+  latencyMs: 0,
+  iamPropagationDelayMs: 0,
+  instanceTransitionMs: 0,
+  retryBaseMs: 0,
+};
 
-export async function sandbox(options: Partial<SandboxPortsOptions> & { knobs?: SandboxKnobsInput } = {}): Promise<SandboxPorts> {
-  return createSandboxPorts({ dir: options.dir ?? tempDir(), env: {}, ...options, knobs: { ...FAST, ...(options.knobs ?? {}) } });
+export async function sandbox(
+  options: Partial<SandboxPortsOptions> & { knobs?: SandboxKnobsInput } = {},
+): Promise<SandboxPorts> {
+  return createSandboxPorts({
+    dir: options.dir ?? tempDir(),
+    env: {},
+    ...options,
+    knobs: { ...FAST, ...(options.knobs ?? {}) },
+  });
 }
 
-export const EC2_TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+export const EC2_TRUST = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+});
 
 /** Catches a rejected promise's error (for shape assertions). */
 export async function caught(promise: Promise<unknown>): Promise<Record<string, unknown> & Error> {

@@ -26,19 +26,64 @@ import { createSTSPort, STS_OPERATIONS } from '../../src/aws/sts.js';
 import { recorded, startFakeAwsServer, type FakeAwsServer } from '../fakes/aws-http-server.js';
 import { tempDir } from './helpers.js';
 
-const credentials = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
+const credentials = {
+  accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+};
 const lowerFirst = (name: string) => name.charAt(0).toLowerCase() + name.slice(1);
 
 type AnyPort = Record<string, (input: object) => Promise<unknown>> & { destroy(): void };
 
 const services = [
-  { name: 'EC2', sdk: EC2SDK as unknown as Record<string, unknown>, client: EC2SDK.EC2Client, ops: EC2_OPERATIONS, make: createEC2Port },
-  { name: 'KMS', sdk: KMSSDK as unknown as Record<string, unknown>, client: KMSSDK.KMSClient, ops: KMS_OPERATIONS, make: createKMSPort },
-  { name: 'S3', sdk: S3SDK as unknown as Record<string, unknown>, client: S3SDK.S3Client, ops: S3_OPERATIONS, make: createS3Port },
-  { name: 'IAM', sdk: IAMSDK as unknown as Record<string, unknown>, client: IAMSDK.IAMClient, ops: IAM_OPERATIONS, make: createIAMPort },
-  { name: 'STS', sdk: STSSDK as unknown as Record<string, unknown>, client: STSSDK.STSClient, ops: STS_OPERATIONS, make: createSTSPort },
-  { name: 'SSM', sdk: SSMSDK as unknown as Record<string, unknown>, client: SSMSDK.SSMClient, ops: SSM_OPERATIONS, make: createSSMPort },
-  { name: 'CloudTrail', sdk: CloudTrailSDK as unknown as Record<string, unknown>, client: CloudTrailSDK.CloudTrailClient, ops: CLOUDTRAIL_OPERATIONS, make: createCloudTrailPort },
+  {
+    name: 'EC2',
+    sdk: EC2SDK as unknown as Record<string, unknown>,
+    client: EC2SDK.EC2Client,
+    ops: EC2_OPERATIONS,
+    make: createEC2Port,
+  },
+  {
+    name: 'KMS',
+    sdk: KMSSDK as unknown as Record<string, unknown>,
+    client: KMSSDK.KMSClient,
+    ops: KMS_OPERATIONS,
+    make: createKMSPort,
+  },
+  {
+    name: 'S3',
+    sdk: S3SDK as unknown as Record<string, unknown>,
+    client: S3SDK.S3Client,
+    ops: S3_OPERATIONS,
+    make: createS3Port,
+  },
+  {
+    name: 'IAM',
+    sdk: IAMSDK as unknown as Record<string, unknown>,
+    client: IAMSDK.IAMClient,
+    ops: IAM_OPERATIONS,
+    make: createIAMPort,
+  },
+  {
+    name: 'STS',
+    sdk: STSSDK as unknown as Record<string, unknown>,
+    client: STSSDK.STSClient,
+    ops: STS_OPERATIONS,
+    make: createSTSPort,
+  },
+  {
+    name: 'SSM',
+    sdk: SSMSDK as unknown as Record<string, unknown>,
+    client: SSMSDK.SSMClient,
+    ops: SSM_OPERATIONS,
+    make: createSSMPort,
+  },
+  {
+    name: 'CloudTrail',
+    sdk: CloudTrailSDK as unknown as Record<string, unknown>,
+    client: CloudTrailSDK.CloudTrailClient,
+    ops: CLOUDTRAIL_OPERATIONS,
+    make: createCloudTrailPort,
+  },
 ] as const;
 
 describe.each(services)('the $name port', ({ sdk, client, ops, make }) => {
@@ -66,9 +111,15 @@ describe.each(services)('the $name port', ({ sdk, client, ops, make }) => {
 
 describe('describeCredentialSource', () => {
   it('reads the SDK provider marks and falls back to the environment', () => {
-    expect(describeCredentialSource({ ...credentials, $source: { CREDENTIALS_PROFILE_SSO: 'r' } } as never, 'dev', {})).toEqual({ kind: 'sso', profile: 'dev' });
-    expect(describeCredentialSource({ ...credentials, $source: { CREDENTIALS_IMDS: '0' } } as never, 'dev', {}).kind).toBe('instance-metadata');
-    expect(describeCredentialSource({ ...credentials, $source: { CREDENTIALS_PROFILE: 'n' } } as never, 'dev', {})).toEqual({ kind: 'profile', profile: 'dev' });
+    expect(
+      describeCredentialSource({ ...credentials, $source: { CREDENTIALS_PROFILE_SSO: 'r' } } as never, 'dev', {}),
+    ).toEqual({ kind: 'sso', profile: 'dev' });
+    expect(
+      describeCredentialSource({ ...credentials, $source: { CREDENTIALS_IMDS: '0' } } as never, 'dev', {}).kind,
+    ).toBe('instance-metadata');
+    expect(
+      describeCredentialSource({ ...credentials, $source: { CREDENTIALS_PROFILE: 'n' } } as never, 'dev', {}),
+    ).toEqual({ kind: 'profile', profile: 'dev' });
     expect(describeCredentialSource(credentials, undefined, { AWS_ACCESS_KEY_ID: 'x' }).kind).toBe('environment');
     expect(describeCredentialSource(credentials, undefined, {}).kind).toBe('unknown');
     const expiration = new Date('2030-01-01T00:00:00Z');
@@ -108,7 +159,11 @@ describe('the real ports against an AWS-compatible endpoint (AWS_ENDPOINT_URL)',
     server.requests.length = 0;
     server.on((request) =>
       request.action === 'GetCallerIdentity'
-        ? recorded.query('GetCallerIdentity', STS_NS, '<UserId>AIDAEXAMPLEUSERID0001</UserId><Account>123456789012</Account><Arn>arn:aws:iam::123456789012:user/ops</Arn>')
+        ? recorded.query(
+            'GetCallerIdentity',
+            STS_NS,
+            '<UserId>AIDAEXAMPLEUSERID0001</UserId><Account>123456789012</Account><Arn>arn:aws:iam::123456789012:user/ops</Arn>',
+          )
         : undefined,
     );
   });
@@ -120,7 +175,13 @@ describe('the real ports against an AWS-compatible endpoint (AWS_ENDPOINT_URL)',
   it('resolves the caller through the endpoint, with the credential source', async () => {
     const ports = await createAwsPorts({ region: 'eu-west-1', env: process.env });
     const caller = await describeCaller(ports);
-    expect(caller).toMatchObject({ accountId: '123456789012', callerArn: 'arn:aws:iam::123456789012:user/ops', region: 'eu-west-1', sandbox: false, credentialSource: { kind: 'environment' } });
+    expect(caller).toMatchObject({
+      accountId: '123456789012',
+      callerArn: 'arn:aws:iam::123456789012:user/ops',
+      region: 'eu-west-1',
+      sandbox: false,
+      credentialSource: { kind: 'environment' },
+    });
     expect(formatCaller(caller)).toBe('account 123456789012 · region eu-west-1 · arn:aws:iam::123456789012:user/ops');
     const request = server.requests.find((entry) => entry.action === 'GetCallerIdentity');
     expect(request?.host).toBe(new URL(server.url).host);
@@ -131,7 +192,20 @@ describe('the real ports against an AWS-compatible endpoint (AWS_ENDPOINT_URL)',
   it('honours a service-specific AWS_ENDPOINT_URL_<SERVICE>', async () => {
     process.env.AWS_ENDPOINT_URL = 'http://127.0.0.1:9'; // nothing listens here
     process.env.AWS_ENDPOINT_URL_SSM = server.url;
-    server.on((request) => (request.action === 'GetParameter' ? recorded.json({ Parameter: { Name: AL2023, Type: 'String', Value: 'ami-0123456789abcdef0', Version: 7, DataType: 'aws:ec2:image', ARN: `arn:aws:ssm:eu-west-1::parameter${AL2023}` } }) : undefined));
+    server.on((request) =>
+      request.action === 'GetParameter'
+        ? recorded.json({
+            Parameter: {
+              Name: AL2023,
+              Type: 'String',
+              Value: 'ami-0123456789abcdef0',
+              Version: 7,
+              DataType: 'aws:ec2:image',
+              ARN: `arn:aws:ssm:eu-west-1::parameter${AL2023}`,
+            },
+          })
+        : undefined,
+    );
     const ports = await createAwsPorts({ region: 'eu-west-1', env: process.env, maxAttempts: 1 });
     const output = await ports.ssm.getParameter({ Name: AL2023 });
     expect(output.Parameter?.Value).toBe('ami-0123456789abcdef0');
@@ -140,7 +214,11 @@ describe('the real ports against an AWS-compatible endpoint (AWS_ENDPOINT_URL)',
   });
 
   it('uses path-style S3 requests against an overridden endpoint', async () => {
-    server.on((request) => (request.service === 's3' && request.action === 'HEAD bucket' ? { status: 200, headers: { 'x-amz-bucket-region': 'eu-west-1' } } : undefined));
+    server.on((request) =>
+      request.service === 's3' && request.action === 'HEAD bucket'
+        ? { status: 200, headers: { 'x-amz-bucket-region': 'eu-west-1' } }
+        : undefined,
+    );
     const ports = await createAwsPorts({ region: 'eu-west-1', env: process.env });
     const output = await ports.s3.headBucket({ Bucket: 'cosigner-prod-123456789012' });
     expect(output.BucketRegion).toBe('eu-west-1');
@@ -158,7 +236,15 @@ describe('the real ports against an AWS-compatible endpoint (AWS_ENDPOINT_URL)',
         failures -= 1;
         return recorded.jsonError(400, 'ThrottlingException', 'Rate exceeded');
       }
-      return recorded.json({ KeyMetadata: { KeyId: '1234abcd-12ab-34cd-56ef-1234567890ab', Arn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab', KeyState: 'Enabled', Enabled: true, CreationDate: 1.7e9 } });
+      return recorded.json({
+        KeyMetadata: {
+          KeyId: '1234abcd-12ab-34cd-56ef-1234567890ab',
+          Arn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+          KeyState: 'Enabled',
+          Enabled: true,
+          CreationDate: 1.7e9,
+        },
+      });
     });
     const ports = await createAwsPorts({ region: 'eu-west-1', env: process.env, maxAttempts: 4 });
     const output = await ports.kms.describeKey({ KeyId: 'alias/cosigner' });
@@ -168,7 +254,9 @@ describe('the real ports against an AWS-compatible endpoint (AWS_ENDPOINT_URL)',
   });
 
   it('gives up after maxAttempts and the failure classifies as AWS_THROTTLED', async () => {
-    server.on((request) => (request.action === 'ListAliases' ? recorded.jsonError(400, 'ThrottlingException', 'Rate exceeded') : undefined));
+    server.on((request) =>
+      request.action === 'ListAliases' ? recorded.jsonError(400, 'ThrottlingException', 'Rate exceeded') : undefined,
+    );
     const ports = await createAwsPorts({ region: 'eu-west-1', env: process.env, maxAttempts: 1 });
     const error = await ports.kms.listAliases({}).catch((e: unknown) => e);
     expect(isAwsErrorNamed(error, 'ThrottlingException')).toBe(true);
@@ -177,10 +265,15 @@ describe('the real ports against an AWS-compatible endpoint (AWS_ENDPOINT_URL)',
   });
 
   it('passes IAM policy documents through URL-encoded, as IAM returns them', async () => {
-    const trust = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}';
+    const trust =
+      '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}';
     server.on((request) =>
       request.action === 'GetRole'
-        ? recorded.query('GetRole', IAM_NS, `<Role><Path>/</Path><AssumeRolePolicyDocument>${encodeURIComponent(trust)}</AssumeRolePolicyDocument><MaxSessionDuration>3600</MaxSessionDuration><RoleId>AROAEXAMPLEROLEID0001</RoleId><RoleName>cosigner-prod</RoleName><Arn>arn:aws:iam::123456789012:role/cosigner-prod</Arn><CreateDate>2026-01-01T00:00:00Z</CreateDate><Tags><member><Key>cosigner-cli:name</Key><Value>prod</Value></member></Tags></Role>`)
+        ? recorded.query(
+            'GetRole',
+            IAM_NS,
+            `<Role><Path>/</Path><AssumeRolePolicyDocument>${encodeURIComponent(trust)}</AssumeRolePolicyDocument><MaxSessionDuration>3600</MaxSessionDuration><RoleId>AROAEXAMPLEROLEID0001</RoleId><RoleName>cosigner-prod</RoleName><Arn>arn:aws:iam::123456789012:role/cosigner-prod</Arn><CreateDate>2026-01-01T00:00:00Z</CreateDate><Tags><member><Key>cosigner-cli:name</Key><Value>prod</Value></member></Tags></Role>`,
+          )
         : undefined,
     );
     const ports = await createAwsPorts({ region: 'eu-west-1', env: process.env });
@@ -194,7 +287,10 @@ describe('the real ports against an AWS-compatible endpoint (AWS_ENDPOINT_URL)',
   it('parses EC2 responses (instance types with their Nitro Enclaves flag)', async () => {
     server.on((request) =>
       request.action === 'DescribeInstanceTypes'
-        ? recorded.ec2('DescribeInstanceTypes', '<instanceTypeSet><item><instanceType>c5.xlarge</instanceType><nitroEnclavesSupport>supported</nitroEnclavesSupport><vCpuInfo><defaultVCpus>4</defaultVCpus></vCpuInfo></item><item><instanceType>t3.xlarge</instanceType><nitroEnclavesSupport>unsupported</nitroEnclavesSupport></item></instanceTypeSet>')
+        ? recorded.ec2(
+            'DescribeInstanceTypes',
+            '<instanceTypeSet><item><instanceType>c5.xlarge</instanceType><nitroEnclavesSupport>supported</nitroEnclavesSupport><vCpuInfo><defaultVCpus>4</defaultVCpus></vCpuInfo></item><item><instanceType>t3.xlarge</instanceType><nitroEnclavesSupport>unsupported</nitroEnclavesSupport></item></instanceTypeSet>',
+          )
         : undefined,
     );
     const ports = await createAwsPorts({ region: 'eu-west-1', env: process.env });
@@ -209,14 +305,19 @@ describe('the real ports against an AWS-compatible endpoint (AWS_ENDPOINT_URL)',
   it('fails with AWS_REGION_MISSING when no region is configured anywhere', async () => {
     delete process.env.AWS_REGION;
     await expect(createAwsPorts({ env: process.env })).toThrowCosignerError('AWS_REGION_MISSING');
-    await expect(createAwsPorts({ region: 'not a region', env: process.env })).toThrowCosignerError('AWS_REGION_MISSING');
+    await expect(createAwsPorts({ region: 'not a region', env: process.env })).toThrowCosignerError(
+      'AWS_REGION_MISSING',
+    );
   });
 
   it("reads the profile's region and credentials from the shared config files", async () => {
     delete process.env.AWS_ACCESS_KEY_ID;
     delete process.env.AWS_SECRET_ACCESS_KEY;
     writeFileSync(process.env.AWS_CONFIG_FILE!, '[profile ops]\nregion = eu-central-2\n');
-    writeFileSync(process.env.AWS_SHARED_CREDENTIALS_FILE!, `[ops]\naws_access_key_id = ${credentials.accessKeyId}\naws_secret_access_key = ${credentials.secretAccessKey}\n`);
+    writeFileSync(
+      process.env.AWS_SHARED_CREDENTIALS_FILE!,
+      `[ops]\naws_access_key_id = ${credentials.accessKeyId}\naws_secret_access_key = ${credentials.secretAccessKey}\n`,
+    );
     const ports = await createAwsPorts({ profile: 'ops', env: process.env });
     expect(ports.region).toBe('eu-central-2');
     expect(ports.profile).toBe('ops');
@@ -237,6 +338,8 @@ describe('the real ports against an AWS-compatible endpoint (AWS_ENDPOINT_URL)',
   });
 
   it('rejects a bad attempt count', async () => {
-    await expect(createAwsPorts({ region: 'eu-west-1', env: process.env, maxAttempts: 0 })).toThrowCosignerError('INVALID_OPTION');
+    await expect(createAwsPorts({ region: 'eu-west-1', env: process.env, maxAttempts: 0 })).toThrowCosignerError(
+      'INVALID_OPTION',
+    );
   });
 });

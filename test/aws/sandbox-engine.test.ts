@@ -6,7 +6,13 @@ import { describe, expect, it } from 'vitest';
 import { classifyAwsError } from '../../src/aws/errors.js';
 import { describeCaller } from '../../src/aws/identity.js';
 import { createAwsPorts } from '../../src/aws/ports.js';
-import { createSandboxPorts, DEFAULT_KNOBS, parseCrash, parseFaults, SANDBOX_CONFIG_FILE } from '../../src/aws/sandbox/index.js';
+import {
+  createSandboxPorts,
+  DEFAULT_KNOBS,
+  parseCrash,
+  parseFaults,
+  SANDBOX_CONFIG_FILE,
+} from '../../src/aws/sandbox/index.js';
 import { loadKnobs } from '../../src/aws/sandbox/knobs.js';
 import { caught, EC2_TRUST, sandbox, tempDir } from './helpers.js';
 
@@ -17,7 +23,12 @@ describe('latency', () => {
     await ports.sts.getCallerIdentity({});
     expect(performance.now() - started).toBeGreaterThanOrEqual(55);
     started = performance.now();
-    await Promise.all([ports.ec2.describeVpcs({}), ports.iam.listRoles({}), ports.kms.listKeys({}), ports.s3.listBuckets({})]);
+    await Promise.all([
+      ports.ec2.describeVpcs({}),
+      ports.iam.listRoles({}),
+      ports.kms.listKeys({}),
+      ports.s3.listBuckets({}),
+    ]);
     const elapsed = performance.now() - started;
     expect(elapsed).toBeGreaterThanOrEqual(55);
     expect(elapsed).toBeLessThan(200);
@@ -45,7 +56,12 @@ describe('injected faults behind the simulated SDK retries', () => {
     ['s3', 'SlowDown'],
   ] as const)('surfaces %s throttling as %s once the attempts are used up', async (service, name) => {
     const ports = await sandbox({ maxAttempts: 3, knobs: { faults: { throttle: 1 } } });
-    const call = { kms: () => ports.kms.listKeys({}), ec2: () => ports.ec2.describeVpcs({}), iam: () => ports.iam.listRoles({}), s3: () => ports.s3.listBuckets({}) }[service];
+    const call = {
+      kms: () => ports.kms.listKeys({}),
+      ec2: () => ports.ec2.describeVpcs({}),
+      iam: () => ports.iam.listRoles({}),
+      s3: () => ports.s3.listBuckets({}),
+    }[service];
     const error = await caught(call());
     expect(error.name).toBe(name);
     expect(error).toMatchObject({ $metadata: { attempts: 3 } });
@@ -54,21 +70,34 @@ describe('injected faults behind the simulated SDK retries', () => {
 
   it('injects 5xx errors of the right service shape', async () => {
     const ports = await sandbox({ maxAttempts: 1, knobs: { faults: { serverError: 1 } } });
-    expect(await caught(ports.kms.listKeys({}))).toMatchObject({ name: 'KMSInternalException', $fault: 'server', $metadata: { httpStatusCode: 500 } });
-    expect(await caught(ports.iam.listRoles({}))).toMatchObject({ name: 'ServiceFailureException', Code: 'ServiceFailure' });
+    expect(await caught(ports.kms.listKeys({}))).toMatchObject({
+      name: 'KMSInternalException',
+      $fault: 'server',
+      $metadata: { httpStatusCode: 500 },
+    });
+    expect(await caught(ports.iam.listRoles({}))).toMatchObject({
+      name: 'ServiceFailureException',
+      Code: 'ServiceFailure',
+    });
   });
 
   it('limits faults to the operations named in `only`', async () => {
     const ports = await sandbox({ maxAttempts: 1, knobs: { faults: { serverError: 1, only: ['iam:Create*'] } } });
     await expect(ports.iam.listRoles({})).resolves.toBeDefined();
-    expect(await caught(ports.iam.createRole({ RoleName: 'r', AssumeRolePolicyDocument: EC2_TRUST }))).toMatchObject({ name: 'ServiceFailureException' });
+    expect(await caught(ports.iam.createRole({ RoleName: 'r', AssumeRolePolicyDocument: EC2_TRUST }))).toMatchObject({
+      name: 'ServiceFailureException',
+    });
   });
 
   it('resets connections before or after the call took effect (a retried create then conflicts)', async () => {
     const outcomes = new Set<boolean>();
     for (let seed = 1; seed <= 12 && outcomes.size < 2; seed += 1) {
       const dir = tempDir();
-      const faulty = await sandbox({ dir, maxAttempts: 1, knobs: { faults: { reset: 1, seed, only: ['iam:CreateRole'] } } });
+      const faulty = await sandbox({
+        dir,
+        maxAttempts: 1,
+        knobs: { faults: { reset: 1, seed, only: ['iam:CreateRole'] } },
+      });
       const error = await caught(faulty.iam.createRole({ RoleName: 'r', AssumeRolePolicyDocument: EC2_TRUST }));
       expect(error).toMatchObject({ code: 'ECONNRESET' });
       expect(classifyAwsError(error).code).toBe('AWS_NETWORK');
@@ -85,7 +114,9 @@ describe('the crash hook', () => {
     const ports = await sandbox({ dir, knobs: { crash: { when: 'before', writeCall: 2 } } });
     await ports.iam.createRole({ RoleName: 'one', AssumeRolePolicyDocument: EC2_TRUST });
     await ports.iam.listRoles({});
-    await expect(ports.iam.createRole({ RoleName: 'two', AssumeRolePolicyDocument: EC2_TRUST })).toThrowCosignerError('SANDBOX_CRASH');
+    await expect(ports.iam.createRole({ RoleName: 'two', AssumeRolePolicyDocument: EC2_TRUST })).toThrowCosignerError(
+      'SANDBOX_CRASH',
+    );
     await expect(ports.iam.listRoles({})).toThrowCosignerError('SANDBOX_CRASH');
     const after = await sandbox({ dir });
     expect((await after.iam.listRoles({})).Roles?.map((role) => role.RoleName)).toEqual(['one']);
@@ -95,7 +126,9 @@ describe('the crash hook', () => {
   it('crashes after the N-th write: the write is durable but its answer is lost', async () => {
     const dir = tempDir();
     const ports = await sandbox({ dir, env: { COSIGNER_SANDBOX_CRASH: 'after:1' } });
-    await expect(ports.iam.createRole({ RoleName: 'one', AssumeRolePolicyDocument: EC2_TRUST })).toThrowCosignerError('SANDBOX_CRASH');
+    await expect(ports.iam.createRole({ RoleName: 'one', AssumeRolePolicyDocument: EC2_TRUST })).toThrowCosignerError(
+      'SANDBOX_CRASH',
+    );
     const after = await sandbox({ dir });
     expect((await after.iam.listRoles({})).Roles?.map((role) => role.RoleName)).toEqual(['one']);
   });
@@ -118,20 +151,48 @@ describe('the crash hook', () => {
 describe('knobs', () => {
   it('reads the environment over the config file, and code over both', () => {
     const dir = tempDir();
-    writeFileSync(join(dir, SANDBOX_CONFIG_FILE), JSON.stringify({ latencyMs: 10, iamPropagationDelayMs: 500, faults: { throttle: 0.1 }, takenBucketNames: ['x-y-z'] }));
-    const knobs = loadKnobs(dir, { COSIGNER_SANDBOX_LATENCY_MS: '150', COSIGNER_SANDBOX_FAULTS: '5xx=0.05,reset=0.02,seed=42', COSIGNER_SANDBOX_IAM_DELAY_MS: '10000', COSIGNER_SANDBOX_PAGE_SIZE: '2' }, { pageSize: 4 });
-    expect(knobs).toMatchObject({ latencyMs: 150, iamPropagationDelayMs: 10_000, pageSize: 4, takenBucketNames: ['x-y-z'], faults: { throttle: 0.1, serverError: 0.05, reset: 0.02, seed: 42 } });
+    writeFileSync(
+      join(dir, SANDBOX_CONFIG_FILE),
+      JSON.stringify({
+        latencyMs: 10,
+        iamPropagationDelayMs: 500,
+        faults: { throttle: 0.1 },
+        takenBucketNames: ['x-y-z'],
+      }),
+    );
+    const knobs = loadKnobs(
+      dir,
+      {
+        COSIGNER_SANDBOX_LATENCY_MS: '150',
+        COSIGNER_SANDBOX_FAULTS: '5xx=0.05,reset=0.02,seed=42',
+        COSIGNER_SANDBOX_IAM_DELAY_MS: '10000',
+        COSIGNER_SANDBOX_PAGE_SIZE: '2',
+      },
+      { pageSize: 4 },
+    );
+    expect(knobs).toMatchObject({
+      latencyMs: 150,
+      iamPropagationDelayMs: 10_000,
+      pageSize: 4,
+      takenBucketNames: ['x-y-z'],
+      faults: { throttle: 0.1, serverError: 0.05, reset: 0.02, seed: 42 },
+    });
     expect(loadKnobs(tempDir(), {})).toEqual(DEFAULT_KNOBS);
   });
 
   it('parses fault and crash specs and rejects bad ones with SANDBOX_CONFIG_INVALID', () => {
-    expect(parseFaults('throttle=0.2, only=kms:*|iam:CreateRole')).toMatchObject({ throttle: 0.2, only: ['kms:*', 'iam:CreateRole'] });
+    expect(parseFaults('throttle=0.2, only=kms:*|iam:CreateRole')).toMatchObject({
+      throttle: 0.2,
+      only: ['kms:*', 'iam:CreateRole'],
+    });
     expect(parseCrash('after:3:exit')).toEqual({ when: 'after', writeCall: 3, mode: 'exit' });
     expect(parseCrash('off')).toBeUndefined();
     expect(() => parseFaults('throttle=2')).toThrowCosignerError('SANDBOX_CONFIG_INVALID');
     expect(() => parseFaults('gremlins=0.1')).toThrowCosignerError('SANDBOX_CONFIG_INVALID');
     expect(() => parseCrash('during:3')).toThrowCosignerError('SANDBOX_CONFIG_INVALID');
-    expect(() => loadKnobs(tempDir(), { COSIGNER_SANDBOX_LATENCY_MS: 'slow' })).toThrowCosignerError('SANDBOX_CONFIG_INVALID');
+    expect(() => loadKnobs(tempDir(), { COSIGNER_SANDBOX_LATENCY_MS: 'slow' })).toThrowCosignerError(
+      'SANDBOX_CONFIG_INVALID',
+    );
     const dir = tempDir();
     writeFileSync(join(dir, SANDBOX_CONFIG_FILE), '{"latencyMs": -1}');
     expect(() => loadKnobs(dir, {})).toThrowCosignerError('SANDBOX_CONFIG_INVALID');
@@ -148,14 +209,24 @@ describe('identities', () => {
     const ports = await createAwsPorts({ sandboxDir: dir, region: 'eu-west-1', env: {} });
     expect(ports.sandbox).toBe(true);
     const caller = await describeCaller(ports);
-    expect(caller).toMatchObject({ accountId: '111122223333', callerArn: 'arn:aws:iam::111122223333:user/sandbox-admin', region: 'eu-west-1', credentialSource: { kind: 'sandbox' }, sandbox: true });
+    expect(caller).toMatchObject({
+      accountId: '111122223333',
+      callerArn: 'arn:aws:iam::111122223333:user/sandbox-admin',
+      region: 'eu-west-1',
+      credentialSource: { kind: 'sandbox' },
+      sandbox: true,
+    });
     expect(caller.userId).toMatch(/^AIDA/);
   });
 
   it('takes the region from AWS_REGION, and refuses a region it does not simulate', async () => {
-    expect((await createAwsPorts({ sandboxDir: tempDir(), env: { AWS_REGION: 'eu-central-2' } })).region).toBe('eu-central-2');
+    expect((await createAwsPorts({ sandboxDir: tempDir(), env: { AWS_REGION: 'eu-central-2' } })).region).toBe(
+      'eu-central-2',
+    );
     expect((await createAwsPorts({ sandboxDir: tempDir(), env: {} })).region).toBe('us-east-1');
-    await expect(createAwsPorts({ sandboxDir: tempDir(), region: 'mars-north-1', env: {} })).toThrowCosignerError('AWS_WRONG_REGION');
+    await expect(createAwsPorts({ sandboxDir: tempDir(), region: 'mars-north-1', env: {} })).toThrowCosignerError(
+      'AWS_WRONG_REGION',
+    );
   });
 
   it('can act as another principal, with that principal’s IAM policies', async () => {
@@ -169,7 +240,9 @@ describe('identities', () => {
     const denied = await caught(auditor.iam.createRole({ RoleName: 'x', AssumeRolePolicyDocument: EC2_TRUST }));
     expect(denied).toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
     expect(classifyAwsError(denied).message).toContain('iam:CreateRole');
-    expect(await caught(auditor.ec2.createSecurityGroup({ GroupName: 'g', Description: 'd' }))).toMatchObject({ name: 'UnauthorizedOperation' });
+    expect(await caught(auditor.ec2.createSecurityGroup({ GroupName: 'g', Description: 'd' }))).toMatchObject({
+      name: 'UnauthorizedOperation',
+    });
     expect(await caught(auditor.s3.createBucket({ Bucket: 'auditor-bucket' }))).toMatchObject({ name: 'AccessDenied' });
   });
 });
@@ -190,14 +263,26 @@ describe('CloudTrail over the sandbox calls', () => {
       token = page.NextToken;
     } while (token !== undefined);
     expect(names).toEqual(['CreateBucket', 'DescribeKey', 'CreateKey', 'CreateRole']);
-    const byKey = await ports.cloudtrail.lookupEvents({ LookupAttributes: [{ AttributeKey: 'ResourceName', AttributeValue: key.KeyMetadata.Arn! }] });
+    const byKey = await ports.cloudtrail.lookupEvents({
+      LookupAttributes: [{ AttributeKey: 'ResourceName', AttributeValue: key.KeyMetadata.Arn! }],
+    });
     expect(byKey.Events?.map((event) => [event.EventName, event.ReadOnly, event.Username])).toEqual([
       ['DescribeKey', 'true', 'sandbox-admin'],
       ['CreateKey', 'false', 'sandbox-admin'],
     ]);
     const record = JSON.parse(byKey.Events![1]!.CloudTrailEvent!) as Record<string, unknown>;
-    expect(record).toMatchObject({ eventSource: 'kms.amazonaws.com', awsRegion: 'us-east-1', eventType: 'AwsApiCall', recipientAccountId: '111122223333', userIdentity: { type: 'IAMUser' } });
-    expect(await caught(ports.cloudtrail.lookupEvents({ LookupAttributes: [{ AttributeKey: 'Colour' as never, AttributeValue: 'x' }] }))).toMatchObject({ name: 'InvalidLookupAttributesException' });
+    expect(record).toMatchObject({
+      eventSource: 'kms.amazonaws.com',
+      awsRegion: 'us-east-1',
+      eventType: 'AwsApiCall',
+      recipientAccountId: '111122223333',
+      userIdentity: { type: 'IAMUser' },
+    });
+    expect(
+      await caught(
+        ports.cloudtrail.lookupEvents({ LookupAttributes: [{ AttributeKey: 'Colour' as never, AttributeValue: 'x' }] }),
+      ),
+    ).toMatchObject({ name: 'InvalidLookupAttributesException' });
     const west = await sandbox({ dir: ports.dir, region: 'eu-west-1' });
     expect((await west.cloudtrail.lookupEvents({})).Events).toEqual([]);
   });

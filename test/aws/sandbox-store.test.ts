@@ -38,7 +38,20 @@ describe('sandbox state on disk', () => {
     ['a foreign document', JSON.stringify({ format: 'terraform-state', version: 4 }), 'SANDBOX_STATE_FOREIGN'],
     ['a foreign document without format', JSON.stringify({ version: 4, resources: [] }), 'SANDBOX_STATE_FOREIGN'],
     ['a newer version', JSON.stringify({ format: STATE_FORMAT, version: 99 }), 'SANDBOX_STATE_NEWER'],
-    ['a malformed structure', JSON.stringify({ format: STATE_FORMAT, version: 1, createdAt: 'x', accountId: '1', iam: {}, s3: {}, regions: {}, attestationRoots: [] }), 'SANDBOX_STATE_CORRUPT'],
+    [
+      'a malformed structure',
+      JSON.stringify({
+        format: STATE_FORMAT,
+        version: 1,
+        createdAt: 'x',
+        accountId: '1',
+        iam: {},
+        s3: {},
+        regions: {},
+        attestationRoots: [],
+      }),
+      'SANDBOX_STATE_CORRUPT',
+    ],
   ];
   it.each(bad)('refuses %s with %s and leaves the file untouched', async (_label, content, code) => {
     const dir = tempDir();
@@ -65,14 +78,20 @@ describe('sandbox state on disk', () => {
     const dir = await seeded();
     const before = readFileSync(join(dir, STATE_FILE), 'utf8');
     const ports = await sandbox({ dir });
-    await expect(ports.iam.createRole({ RoleName: 'seed', AssumeRolePolicyDocument: EC2_TRUST })).rejects.toMatchObject({ name: 'EntityAlreadyExistsException' });
+    await expect(ports.iam.createRole({ RoleName: 'seed', AssumeRolePolicyDocument: EC2_TRUST })).rejects.toMatchObject(
+      { name: 'EntityAlreadyExistsException' },
+    );
     expect(readFileSync(join(dir, STATE_FILE), 'utf8')).toBe(before);
   });
 
   it('keeps every write of concurrent processes (no lost updates, no torn file)', async () => {
     const dir = tempDir();
     const script = fileURLToPath(new URL('./fixtures/concurrent-writer.ts', import.meta.url));
-    const workers = ['a', 'b', 'c', 'd'].map((prefix) => run(process.execPath, ['--import', 'tsx', script, dir, prefix, '8'], { env: { ...process.env, NODE_NO_WARNINGS: '1' } }));
+    const workers = ['a', 'b', 'c', 'd'].map((prefix) =>
+      run(process.execPath, ['--import', 'tsx', script, dir, prefix, '8'], {
+        env: { ...process.env, NODE_NO_WARNINGS: '1' },
+      }),
+    );
     const results = await Promise.all(workers);
     expect(results.map((result) => result.stdout.trim())).toEqual(['done', 'done', 'done', 'done']);
     const ports = await sandbox({ dir, knobs: { pageSize: 1000 } });
@@ -83,16 +102,26 @@ describe('sandbox state on disk', () => {
 
   it('serialises concurrent transactions within one process', async () => {
     const ports = await sandbox();
-    await Promise.all(Array.from({ length: 25 }, (_, index) => ports.iam.createRole({ RoleName: `p${index}`, AssumeRolePolicyDocument: EC2_TRUST })));
+    await Promise.all(
+      Array.from({ length: 25 }, (_, index) =>
+        ports.iam.createRole({ RoleName: `p${index}`, AssumeRolePolicyDocument: EC2_TRUST }),
+      ),
+    );
     expect((await ports.readState()).iam.roles).toSatisfy((roles: object) => Object.keys(roles).length === 25);
   });
 
   it('breaks the lock of a dead process, and waits for a live one up to a bound', async () => {
     const dir = await seeded();
-    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: 2_147_483_000, host: hostname(), token: 'dead', at: new Date().toISOString() }));
+    writeFileSync(
+      join(dir, LOCK_FILE),
+      JSON.stringify({ pid: 2_147_483_000, host: hostname(), token: 'dead', at: new Date().toISOString() }),
+    );
     const ports = await sandbox({ dir });
     await ports.iam.createRole({ RoleName: 'after-dead-lock', AssumeRolePolicyDocument: EC2_TRUST });
-    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: process.pid, host: hostname(), token: 'alive', at: new Date().toISOString() }));
+    writeFileSync(
+      join(dir, LOCK_FILE),
+      JSON.stringify({ pid: process.pid, host: hostname(), token: 'alive', at: new Date().toISOString() }),
+    );
     const store = new StateStore({ dir, accountId: '111122223333', now: () => new Date(), lockTimeoutMs: 150 });
     await expect(store.transact(() => undefined)).toThrowCosignerError('SANDBOX_LOCKED');
     expect(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8'))).toMatchObject({ token: 'alive' });

@@ -13,9 +13,16 @@ const ALLOWED_KEYS = ['service', 'operation', 'durationMs', 'outcome', 'errorCod
 describe('the AWS call log', () => {
   it('reports sandbox calls, successes and failures, and leaves the rest of the ports untouched', async () => {
     const calls: AwsCallRecord[] = [];
-    const ports = (await createAwsPorts({ sandboxDir: tempDir('cosigner-trace-'), region: 'us-east-1', env: {}, onCall: (c) => calls.push(c) })) as SandboxPorts;
+    const ports = (await createAwsPorts({
+      sandboxDir: tempDir('cosigner-trace-'),
+      region: 'us-east-1',
+      env: {},
+      onCall: (c) => calls.push(c),
+    })) as SandboxPorts;
     await ports.sts.getCallerIdentity({});
-    await expect(ports.iam.getRole({ RoleName: 'secret-looking-name' })).rejects.toMatchObject({ name: 'NoSuchEntityException' });
+    await expect(ports.iam.getRole({ RoleName: 'secret-looking-name' })).rejects.toMatchObject({
+      name: 'NoSuchEntityException',
+    });
     await ports.kms.createKey({ Description: 'do not log me' });
     expect(calls.map((c) => [c.service, c.operation, c.outcome, c.errorCode])).toEqual([
       ['STS', 'GetCallerIdentity', 'ok', undefined],
@@ -38,18 +45,46 @@ describe('the AWS call log', () => {
     const kms = mockClient(KMSSDK.KMSClient);
     try {
       sts.on(STSSDK.GetCallerIdentityCommand).resolves({ Account: '123456789012', $metadata: { attempts: 1 } });
-      kms.on(KMSSDK.DescribeKeyCommand).rejects(Object.assign(new Error('User is not authorized'), { name: 'AccessDeniedException', $metadata: { attempts: 3 } }));
+      kms
+        .on(KMSSDK.DescribeKeyCommand)
+        .rejects(
+          Object.assign(new Error('User is not authorized'), {
+            name: 'AccessDeniedException',
+            $metadata: { attempts: 3 },
+          }),
+        );
       const calls: AwsCallRecord[] = [];
-      const ports = await createAwsPorts({ region: 'eu-west-1', env: { AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_SECRET_ACCESS_KEY: 'x' }, onCall: (c) => calls.push(c) });
+      const ports = await createAwsPorts({
+        region: 'eu-west-1',
+        env: { AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_SECRET_ACCESS_KEY: 'x' },
+        onCall: (c) => calls.push(c),
+      });
       await ports.sts.getCallerIdentity({});
       await expect(ports.kms.describeKey({ KeyId: 'alias/x' })).rejects.toThrow('not authorized');
       ports.destroy();
       expect(calls).toEqual([
-        { service: 'STS', operation: 'GetCallerIdentity', durationMs: expect.any(Number) as unknown, outcome: 'ok', attempts: 1 },
-        { service: 'KMS', operation: 'DescribeKey', durationMs: expect.any(Number) as unknown, outcome: 'error', errorCode: 'AccessDeniedException', attempts: 3 },
+        {
+          service: 'STS',
+          operation: 'GetCallerIdentity',
+          durationMs: expect.any(Number) as unknown,
+          outcome: 'ok',
+          attempts: 1,
+        },
+        {
+          service: 'KMS',
+          operation: 'DescribeKey',
+          durationMs: expect.any(Number) as unknown,
+          outcome: 'error',
+          errorCode: 'AccessDeniedException',
+          attempts: 3,
+        },
       ]);
-      expect(formatAwsCall(calls[1]!)).toMatch(/^aws KMS DescribeKey \d+ ms failed: AccessDeniedException \(3 attempts\)$/);
-      expect(formatAwsCall({ service: 'STS', operation: 'GetCallerIdentity', durationMs: 12, outcome: 'ok', attempts: 1 })).toBe('aws STS GetCallerIdentity 12 ms ok');
+      expect(formatAwsCall(calls[1]!)).toMatch(
+        /^aws KMS DescribeKey \d+ ms failed: AccessDeniedException \(3 attempts\)$/,
+      );
+      expect(
+        formatAwsCall({ service: 'STS', operation: 'GetCallerIdentity', durationMs: 12, outcome: 'ok', attempts: 1 }),
+      ).toBe('aws STS GetCallerIdentity 12 ms ok');
     } finally {
       sts.restore();
       kms.restore();

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Invocation } from '../../src/command-kit.js';
-import { execute, parseOptions, render, renderDescribeEif, runDescribeEif } from '../../src/commands/attest-describe-eif.js';
+import {
+  execute,
+  parseOptions,
+  render,
+  renderDescribeEif,
+  runDescribeEif,
+} from '../../src/commands/attest-describe-eif.js';
 import { createEifSigner } from '../../src/enclave/eif-build.js';
 import { createStyle } from '../../src/io/style.js';
 import { T0 } from '../enclave/fixtures/attestation.js';
@@ -73,28 +79,42 @@ describe('attest describe-eif', () => {
     await expect(run).toThrowCosignerError('EIF_SIGNATURE_MISMATCH');
     await run.catch((error: { exitCode: number }) => expect(error.exitCode).toBe(3));
     expect(io.steps[0]?.outcome).toBe('fail');
-    await expect(runDescribeEif({ eifPath: join(dir, 'missing.eif') }, { io, now })).toThrowCosignerError('FILE_NOT_FOUND');
+    await expect(runDescribeEif({ eifPath: join(dir, 'missing.eif') }, { io, now })).toThrowCosignerError(
+      'FILE_NOT_FOUND',
+    );
   });
 
   it('renders a readable summary', async () => {
     const signed = await runDescribeEif({ eifPath: vector('v4-signed-metadata.eif') }, { io: new TestIoHost(), now });
     const text = renderDescribeEif(signed);
     expect(text).toContain('PCR8            87cbdc1714ca854c');
-    expect(text).toContain('Signing cert    issuer commonName=throwaway-eif-signer, countryName=US, organizationName=Cosigner CLI Test');
+    expect(text).toContain(
+      'Signing cert    issuer commonName=throwaway-eif-signer, countryName=US, organizationName=Cosigner CLI Test',
+    );
     expect(text).toContain('Signature check passed');
     expect(text).toContain('Image           cosigner-test 1.0.0');
-    expect(text).toContain('Built           2025-01-02T03:04:05.000000006+00:00 by reference-generator 0.1.0 (Linux 6.1.0-synthetic)');
-    const unsigned = await runDescribeEif({ eifPath: vector('v3-minimal-unsigned.eif') }, { io: new TestIoHost(), now });
+    expect(text).toContain(
+      'Built           2025-01-02T03:04:05.000000006+00:00 by reference-generator 0.1.0 (Linux 6.1.0-synthetic)',
+    );
+    const unsigned = await runDescribeEif(
+      { eifPath: vector('v3-minimal-unsigned.eif') },
+      { io: new TestIoHost(), now },
+    );
     const plain = render(unsigned, createStyle(false));
     expect(plain).not.toContain('PCR8');
     expect(plain).toContain('Signed          no');
     expect(plain).not.toContain('Image');
-    expect(renderDescribeEif({ ...unsigned, CheckCRC: false, SignatureCheck: false, ImageName: 'x' })).toMatch(/CRC check {7}FAILED[\s\S]*Signature check FAILED[\s\S]*Image {11}x$/);
+    expect(renderDescribeEif({ ...unsigned, CheckCRC: false, SignatureCheck: false, ImageName: 'x' })).toMatch(
+      /CRC check {7}FAILED[\s\S]*Signature check FAILED[\s\S]*Image {11}x$/,
+    );
   });
 
   it('executes with the context clock and IoHost', async () => {
     const io = new TestIoHost();
-    const result = await execute({ eifPath: vector('v3-signed.eif') }, { io, invocation: invocation([]), now, sandboxDir: undefined });
+    const result = await execute(
+      { eifPath: vector('v3-signed.eif') },
+      { io, invocation: invocation([]), now, sandboxDir: undefined },
+    );
     expect(result.Measurements.PCR8).toHaveLength(96);
   });
 });

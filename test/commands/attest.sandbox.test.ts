@@ -41,9 +41,24 @@ afterEach(async () => {
 });
 
 async function setUp(propagationMs: number): Promise<{ ports: SandboxPorts; roleArn: string; keyArn: string }> {
-  const ports = await createSandboxPorts({ dir, region: REGION, env: {}, now, sleep, knobs: { accountId: ACCOUNT, iamPropagationDelayMs: propagationMs } });
-  const role = await ports.iam.createRole({ RoleName: 'treasury-cosigner', Path: '/cosigner-cli/', AssumeRolePolicyDocument: JSON.stringify(buildRoleTrustPolicy()) });
-  const key = await ports.kms.createKey({ KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT', Description: 'treasury co-signer' });
+  const ports = await createSandboxPorts({
+    dir,
+    region: REGION,
+    env: {},
+    now,
+    sleep,
+    knobs: { accountId: ACCOUNT, iamPropagationDelayMs: propagationMs },
+  });
+  const role = await ports.iam.createRole({
+    RoleName: 'treasury-cosigner',
+    Path: '/cosigner-cli/',
+    AssumeRolePolicyDocument: JSON.stringify(buildRoleTrustPolicy()),
+  });
+  const key = await ports.kms.createKey({
+    KeySpec: 'SYMMETRIC_DEFAULT',
+    KeyUsage: 'ENCRYPT_DECRYPT',
+    Description: 'treasury co-signer',
+  });
   await ports.kms.createAlias({ AliasName: 'alias/treasury-cosigner', TargetKeyId: key.KeyMetadata?.KeyId });
   return { ports, roleArn: role.Role?.Arn ?? '', keyArn: key.KeyMetadata?.Arn ?? '' };
 }
@@ -65,12 +80,32 @@ function options(patch: Partial<AttestOptions> = {}): AttestOptions {
 
 async function attestWith(ports: SandboxPorts, io: TestIoHost, patch: Partial<AttestOptions> = {}) {
   const who = await ports.sts.getCallerIdentity({});
-  return runAttest(options(patch), { io, kms: ports.kms, iam: ports.iam, caller: { accountId: who.Account ?? '', callerArn: who.Arn ?? '', region: ports.region }, now, sleep });
+  return runAttest(options(patch), {
+    io,
+    kms: ports.kms,
+    iam: ports.iam,
+    caller: { accountId: who.Account ?? '', callerArn: who.Arn ?? '', region: ports.region },
+    now,
+    sleep,
+  });
 }
 
 /** Can an enclave with these PCRs get a data key under the key? */
-async function enclaveCanUseKey(roleArn: string, keyArn: string, pcrs: Record<number, string>, attest = true): Promise<boolean> {
-  const session = await createSandboxEnclaveSession({ sandboxDir: dir, roleArn, pcrs, region: REGION, env: {}, now, attest });
+async function enclaveCanUseKey(
+  roleArn: string,
+  keyArn: string,
+  pcrs: Record<number, string>,
+  attest = true,
+): Promise<boolean> {
+  const session = await createSandboxEnclaveSession({
+    sandboxDir: dir,
+    roleArn,
+    pcrs,
+    region: REGION,
+    env: {},
+    now,
+    attest,
+  });
   try {
     const output = await session.kms.generateDataKey({ KeyId: keyArn, KeySpec: 'AES_128' });
     return output.CiphertextBlob !== undefined;
@@ -89,7 +124,9 @@ describe('attest on the sandbox', () => {
     expect(result.writeAttempts).toBeGreaterThan(1);
     expect(sleeps.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(5000);
     expect(io.steps[0]?.updates.length).toBe(result.writeAttempts - 1);
-    const live = parsePolicyDocument((await ports.kms.getKeyPolicy({ KeyId: keyArn, PolicyName: 'default' })).Policy ?? '');
+    const live = parsePolicyDocument(
+      (await ports.kms.getKeyPolicy({ KeyId: keyArn, PolicyName: 'default' })).Policy ?? '',
+    );
     expect(pcr8ValuesOf(live)).toEqual([GLOBAL]);
     expect(live.Statement.map((s) => s.Sid)).not.toContain('Enable IAM User Permissions');
   });
@@ -115,25 +152,40 @@ describe('attest on the sandbox', () => {
     await attestWith(ports, io, { prune: GLOBAL, removeStatements: [] });
     expect(await enclaveCanUseKey(roleArn, keyArn, { 0: IMAGE, 8: GLOBAL })).toBe(false);
     expect(await enclaveCanUseKey(roleArn, keyArn, { 0: IMAGE, 8: EU })).toBe(true);
-    await expect(attestWith(ports, io, { prune: EU, removeStatements: [] })).rejects.toMatchObject({ code: 'POLICY_PRUNE_LAST' });
+    await expect(attestWith(ports, io, { prune: EU, removeStatements: [] })).rejects.toMatchObject({
+      code: 'POLICY_PRUNE_LAST',
+    });
   });
 
   it('refuses a key pending deletion and writes nothing', async () => {
     const { ports, keyArn } = await setUp(0);
     await ports.kms.scheduleKeyDeletion({ KeyId: keyArn, PendingWindowInDays: 7 });
     const before = (await ports.readState()).regions;
-    await expect(attestWith(ports, new TestIoHost({ assumeYes: true }))).rejects.toMatchObject({ code: 'AWS_KEY_PENDING_DELETION' });
+    await expect(attestWith(ports, new TestIoHost({ assumeYes: true }))).rejects.toMatchObject({
+      code: 'AWS_KEY_PENDING_DELETION',
+    });
     expect((await ports.readState()).regions).toEqual(before);
   });
 
   it('runs from argv and a config file through execute()', async () => {
     const { keyArn } = await setUp(0);
-    await writeFile(join(dir, 'cosigner.json'), JSON.stringify({ schemaVersion: 1, name: 'treasury', fireblocks: { env: 'global' }, aws: { region: REGION } }));
+    await writeFile(
+      join(dir, 'cosigner.json'),
+      JSON.stringify({ schemaVersion: 1, name: 'treasury', fireblocks: { env: 'global' }, aws: { region: REGION } }),
+    );
     const invocation: Invocation = {
       command: 'attest',
       args: [],
       opts: { dryRun: true, removeStatement: ['Enable IAM User Permissions'], pcr8: GLOBAL },
-      globals: { quiet: false, verbose: false, debug: false, color: false, nonInteractive: true, yes: false, config: 'cosigner.json' },
+      globals: {
+        quiet: false,
+        verbose: false,
+        debug: false,
+        color: false,
+        nonInteractive: true,
+        yes: false,
+        config: 'cosigner.json',
+      },
       env: {},
       cwd: dir,
     };
@@ -149,14 +201,29 @@ describe('attest on the sandbox', () => {
   describe('a key its policy cannot protect', () => {
     /** A key made with `input`, under the alias attest looks for; the state and trail to compare after a refusal. */
     async function adopted(input: Parameters<SandboxPorts['kms']['createKey']>[0]) {
-      const ports = await createSandboxPorts({ dir, region: REGION, env: {}, now, sleep, knobs: { accountId: ACCOUNT, iamPropagationDelayMs: 0 } });
-      await ports.iam.createRole({ RoleName: 'treasury-cosigner', Path: '/cosigner-cli/', AssumeRolePolicyDocument: JSON.stringify(buildRoleTrustPolicy()) });
+      const ports = await createSandboxPorts({
+        dir,
+        region: REGION,
+        env: {},
+        now,
+        sleep,
+        knobs: { accountId: ACCOUNT, iamPropagationDelayMs: 0 },
+      });
+      await ports.iam.createRole({
+        RoleName: 'treasury-cosigner',
+        Path: '/cosigner-cli/',
+        AssumeRolePolicyDocument: JSON.stringify(buildRoleTrustPolicy()),
+      });
       const key = (await ports.kms.createKey(input)).KeyMetadata;
       await ports.kms.createAlias({ AliasName: 'alias/treasury-cosigner', TargetKeyId: key.KeyId });
       return { ports, key };
     }
 
-    async function refusedWithoutWriting(ports: SandboxPorts, patch: Partial<AttestOptions>, code: string): Promise<Error & { hint?: string }> {
+    async function refusedWithoutWriting(
+      ports: SandboxPorts,
+      patch: Partial<AttestOptions>,
+      code: string,
+    ): Promise<Error & { hint?: string }> {
       const before = JSON.stringify((await ports.readState()).regions);
       const error = await attestWith(ports, new TestIoHost({ assumeYes: true }), patch).then(
         () => undefined,
@@ -164,7 +231,9 @@ describe('attest on the sandbox', () => {
       );
       expect(error).toMatchObject({ code, exitCode: 5 });
       expect(JSON.stringify((await ports.readState()).regions)).toBe(before);
-      const { Events } = await ports.cloudtrail.lookupEvents({ LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'PutKeyPolicy' }] });
+      const { Events } = await ports.cloudtrail.lookupEvents({
+        LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'PutKeyPolicy' }],
+      });
       expect(Events).toEqual([]);
       return error!;
     }
@@ -184,9 +253,22 @@ describe('attest on the sandbox', () => {
 
     it('refuses a key with a grant; accepts it when named; refuses again while another grant is not named', async () => {
       const { ports, key } = await adopted({ Description: 'treasury co-signer' });
-      const backup = (await ports.iam.createRole({ RoleName: 'backup', AssumeRolePolicyDocument: JSON.stringify(buildRoleTrustPolicy()) })).Role!.Arn!;
-      const first = (await ports.kms.createGrant({ KeyId: key.KeyId, GranteePrincipal: backup, Operations: ['Decrypt', 'GenerateDataKey'] })).GrantId;
-      const second = (await ports.kms.createGrant({ KeyId: key.KeyId, GranteePrincipal: backup, Operations: ['DescribeKey'] })).GrantId;
+      const backup = (
+        await ports.iam.createRole({
+          RoleName: 'backup',
+          AssumeRolePolicyDocument: JSON.stringify(buildRoleTrustPolicy()),
+        })
+      ).Role!.Arn!;
+      const first = (
+        await ports.kms.createGrant({
+          KeyId: key.KeyId,
+          GranteePrincipal: backup,
+          Operations: ['Decrypt', 'GenerateDataKey'],
+        })
+      ).GrantId;
+      const second = (
+        await ports.kms.createGrant({ KeyId: key.KeyId, GranteePrincipal: backup, Operations: ['DescribeKey'] })
+      ).GrantId;
       const error = await refusedWithoutWriting(ports, {}, 'KEY_HAS_GRANTS');
       expect(error.message).toContain(`grant ${first} (grantee ${backup}, operations Decrypt, GenerateDataKey)`);
       expect(error.hint).toContain(`aws kms revoke-grant --key-id ${key.Arn} --grant-id ${first}`);
@@ -195,23 +277,55 @@ describe('attest on the sandbox', () => {
       expect(other.message).not.toContain(first);
       const io = new TestIoHost({ assumeYes: true });
       const result = await attestWith(ports, io, { acceptedGrants: [first, second] });
-      expect(result).toMatchObject({ written: true, keyProperties: { grantsListed: true, acceptedGrants: [first, second] } });
-      expect(io.messages.some((m) => m.level === 'warn' && m.message.includes(`${first}`) && m.message.includes('is accepted by name'))).toBe(true);
+      expect(result).toMatchObject({
+        written: true,
+        keyProperties: { grantsListed: true, acceptedGrants: [first, second] },
+      });
+      expect(
+        io.messages.some(
+          (m) => m.level === 'warn' && m.message.includes(`${first}`) && m.message.includes('is accepted by name'),
+        ),
+      ).toBe(true);
       // Which is what the warning is about: the grantee uses the key without an enclave.
-      const asBackup = await createSandboxPorts({ dir, region: REGION, env: {}, now, knobs: { accountId: ACCOUNT }, principal: { kind: 'role', roleName: 'backup', sessionName: 'job' } });
+      const asBackup = await createSandboxPorts({
+        dir,
+        region: REGION,
+        env: {},
+        now,
+        knobs: { accountId: ACCOUNT },
+        principal: { kind: 'role', roleName: 'backup', sessionName: 'job' },
+      });
       expect((await asBackup.kms.generateDataKey({ KeyId: key.Arn, KeySpec: 'AES_256' })).Plaintext).toHaveLength(32);
     });
 
     it('takes --accept-grant from argv through the config loader', async () => {
       const { ports, key } = await adopted({});
-      const backup = (await ports.iam.createRole({ RoleName: 'backup', AssumeRolePolicyDocument: JSON.stringify(buildRoleTrustPolicy()) })).Role!.Arn!;
-      const grantId = (await ports.kms.createGrant({ KeyId: key.KeyId, GranteePrincipal: backup, Operations: ['Decrypt'] })).GrantId;
-      await writeFile(join(dir, 'cosigner.json'), JSON.stringify({ schemaVersion: 1, name: 'treasury', fireblocks: { env: 'global' }, aws: { region: REGION } }));
+      const backup = (
+        await ports.iam.createRole({
+          RoleName: 'backup',
+          AssumeRolePolicyDocument: JSON.stringify(buildRoleTrustPolicy()),
+        })
+      ).Role!.Arn!;
+      const grantId = (
+        await ports.kms.createGrant({ KeyId: key.KeyId, GranteePrincipal: backup, Operations: ['Decrypt'] })
+      ).GrantId;
+      await writeFile(
+        join(dir, 'cosigner.json'),
+        JSON.stringify({ schemaVersion: 1, name: 'treasury', fireblocks: { env: 'global' }, aws: { region: REGION } }),
+      );
       const invocation = (opts: Record<string, unknown>): Invocation => ({
         command: 'attest',
         args: [],
         opts: { dryRun: true, removeStatement: ['Enable IAM User Permissions'], ...opts },
-        globals: { quiet: false, verbose: false, debug: false, color: false, nonInteractive: true, yes: false, config: 'cosigner.json' },
+        globals: {
+          quiet: false,
+          verbose: false,
+          debug: false,
+          color: false,
+          nonInteractive: true,
+          yes: false,
+          config: 'cosigner.json',
+        },
         env: {},
         cwd: dir,
       });
@@ -220,14 +334,18 @@ describe('attest on the sandbox', () => {
         return execute(await parseOptions(inv), { io: new TestIoHost(), invocation: inv, now, sandboxDir: dir });
       };
       await expect(run({})).rejects.toMatchObject({ code: 'KEY_HAS_GRANTS' });
-      await expect(run({ acceptGrant: [grantId] })).resolves.toMatchObject({ dryRun: true, keyProperties: { acceptedGrants: [grantId] } });
+      await expect(run({ acceptGrant: [grantId] })).resolves.toMatchObject({
+        dryRun: true,
+        keyProperties: { acceptedGrants: [grantId] },
+      });
       await expect(run({ acceptGrant: ['not-a-grant-id'] })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
     });
   });
 
   describe('with real image files and nitro-cli outputs (in-process readers)', () => {
     const testdata = new URL('../fixtures/testdata/', import.meta.url).pathname;
-    const SIGNED_PCR8 = '87cbdc1714ca854c6dae284a0cc426471aae7aca035df20c719a877ffa80c19d14afc44c7dbd9a87e6393efa9f0c22c6';
+    const SIGNED_PCR8 =
+      '87cbdc1714ca854c6dae284a0cc426471aae7aca035df20c719a877ffa80c19d14afc44c7dbd9a87e6393efa9f0c22c6';
     const custom = { name: 'fireblocks.pcr8 (config)', values: [SIGNED_PCR8] };
 
     it('measures the signed EIF and agrees with build-enclave, describe-eif and the config', async () => {
@@ -255,12 +373,17 @@ describe('attest on the sandbox', () => {
     ] as const)('refuses %s', async (_name, files, code) => {
       const { ports } = await setUp(0);
       const patch = Object.fromEntries(Object.entries(files).map(([key, path]) => [key, join(testdata, path)]));
-      await expect(attestWith(ports, new TestIoHost({ assumeYes: true }), { configured: custom, ...patch })).rejects.toMatchObject({ code });
+      await expect(
+        attestWith(ports, new TestIoHost({ assumeYes: true }), { configured: custom, ...patch }),
+      ).rejects.toMatchObject({ code });
     });
 
     it('refuses a tampered signed EIF', async () => {
       const { ports } = await setUp(0);
-      const error = await attestWith(ports, new TestIoHost({ assumeYes: true }), { configured: custom, eif: join(testdata, 'eif/tampered-signed.eif') }).then(
+      const error = await attestWith(ports, new TestIoHost({ assumeYes: true }), {
+        configured: custom,
+        eif: join(testdata, 'eif/tampered-signed.eif'),
+      }).then(
         () => undefined,
         (e: unknown) => e as { code?: string; exitCode?: number },
       );
@@ -270,39 +393,113 @@ describe('attest on the sandbox', () => {
   });
 });
 
-
 describe('attest refuses every class of foreign statement an attacker would try, and writes nothing', () => {
   const OTHER = '210987654321';
   // An attacker's signing certificate whose PCR8 ends in 0 (about 16 tries to find one).
   const ATTACKER = `${'7a'.repeat(47)}30`;
   const foreign = (statement: Omit<PolicyStatement, 'Sid'>): PolicyStatement => ({ Sid: 'Foreign', ...statement });
   const classes: [string, (roleArn: string) => PolicyStatement, string][] = [
-    ['the role with StringLike PCR8 "*0"', (role) => foreign({ Effect: 'Allow', Principal: { AWS: role }, Action: 'kms:GenerateDataKey', Resource: '*', Condition: { StringLike: { 'kms:RecipientAttestation:PCR8': '*0' } } }), 'POLICY_BYPASS'],
-    ['the role with Null false plus StringNotEquals', (role) => foreign({ Effect: 'Allow', Principal: { AWS: role }, Action: 'kms:GenerateDataKey', Resource: '*', Condition: { Null: { 'kms:RecipientAttestation:PCR8': 'false' }, StringNotEquals: { 'kms:RecipientAttestation:PCR8': EU } } }), 'POLICY_BYPASS'],
-    ["another account's root with any PCR8", () => foreign({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${OTHER}:root` }, Action: 'kms:Decrypt', Resource: '*', Condition: { StringLike: { 'kms:RecipientAttestation:PCR8': '*' } } }), 'POLICY_BYPASS'],
-    ["another role of this account with an attacker's PCR8", () => foreign({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:GenerateDataKey', Resource: '*', Condition: { StringEqualsIgnoreCase: { 'kms:RecipientAttestation:PCR8': ATTACKER } } }), 'POLICY_BYPASS'],
-    ['an Allow with NotPrincipal listing this account and one more', () => foreign({ Effect: 'Allow', NotPrincipal: { AWS: [ACCOUNT, OTHER] }, Action: 'kms:Decrypt', Resource: '*' }), 'POLICY_BYPASS'],
-    ['kms:PutKeyPolicy for Principal "*"', () => foreign({ Effect: 'Allow', Principal: '*', Action: 'kms:PutKeyPolicy', Resource: '*' }), 'POLICY_KEY_CONTROL'],
-    ['kms:PutKeyPolicy for the co-signer role', (role) => foreign({ Effect: 'Allow', Principal: { AWS: role }, Action: 'kms:PutKeyPolicy', Resource: '*' }), 'POLICY_KEY_CONTROL'],
+    [
+      'the role with StringLike PCR8 "*0"',
+      (role) =>
+        foreign({
+          Effect: 'Allow',
+          Principal: { AWS: role },
+          Action: 'kms:GenerateDataKey',
+          Resource: '*',
+          Condition: { StringLike: { 'kms:RecipientAttestation:PCR8': '*0' } },
+        }),
+      'POLICY_BYPASS',
+    ],
+    [
+      'the role with Null false plus StringNotEquals',
+      (role) =>
+        foreign({
+          Effect: 'Allow',
+          Principal: { AWS: role },
+          Action: 'kms:GenerateDataKey',
+          Resource: '*',
+          Condition: {
+            Null: { 'kms:RecipientAttestation:PCR8': 'false' },
+            StringNotEquals: { 'kms:RecipientAttestation:PCR8': EU },
+          },
+        }),
+      'POLICY_BYPASS',
+    ],
+    [
+      "another account's root with any PCR8",
+      () =>
+        foreign({
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${OTHER}:root` },
+          Action: 'kms:Decrypt',
+          Resource: '*',
+          Condition: { StringLike: { 'kms:RecipientAttestation:PCR8': '*' } },
+        }),
+      'POLICY_BYPASS',
+    ],
+    [
+      "another role of this account with an attacker's PCR8",
+      () =>
+        foreign({
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+          Action: 'kms:GenerateDataKey',
+          Resource: '*',
+          Condition: { StringEqualsIgnoreCase: { 'kms:RecipientAttestation:PCR8': ATTACKER } },
+        }),
+      'POLICY_BYPASS',
+    ],
+    [
+      'an Allow with NotPrincipal listing this account and one more',
+      () => foreign({ Effect: 'Allow', NotPrincipal: { AWS: [ACCOUNT, OTHER] }, Action: 'kms:Decrypt', Resource: '*' }),
+      'POLICY_BYPASS',
+    ],
+    [
+      'kms:PutKeyPolicy for Principal "*"',
+      () => foreign({ Effect: 'Allow', Principal: '*', Action: 'kms:PutKeyPolicy', Resource: '*' }),
+      'POLICY_KEY_CONTROL',
+    ],
+    [
+      'kms:PutKeyPolicy for the co-signer role',
+      (role) => foreign({ Effect: 'Allow', Principal: { AWS: role }, Action: 'kms:PutKeyPolicy', Resource: '*' }),
+      'POLICY_KEY_CONTROL',
+    ],
   ];
 
-  it.each(classes)('%s: refused (exit 5, naming the statement); after the hinted --remove-statement the wrong signer is denied', async (_name, make, code) => {
-    const { ports, roleArn, keyArn } = await setUp(0);
-    const io = new TestIoHost({ assumeYes: true });
-    await attestWith(ports, io);
-    // The foreign statement arrives in the live policy from elsewhere (a console edit, another tool).
-    const live = parsePolicyDocument((await ports.kms.getKeyPolicy({ KeyId: keyArn, PolicyName: 'default' })).Policy ?? '');
-    await ports.kms.putKeyPolicy({ KeyId: keyArn, PolicyName: 'default', Policy: JSON.stringify({ ...live, Statement: [...live.Statement, make(roleArn)] }) });
-    const before = (await ports.kms.getKeyPolicy({ KeyId: keyArn, PolicyName: 'default' })).Policy;
+  it.each(classes)(
+    '%s: refused (exit 5, naming the statement); after the hinted --remove-statement the wrong signer is denied',
+    async (_name, make, code) => {
+      const { ports, roleArn, keyArn } = await setUp(0);
+      const io = new TestIoHost({ assumeYes: true });
+      await attestWith(ports, io);
+      // The foreign statement arrives in the live policy from elsewhere (a console edit, another tool).
+      const live = parsePolicyDocument(
+        (await ports.kms.getKeyPolicy({ KeyId: keyArn, PolicyName: 'default' })).Policy ?? '',
+      );
+      await ports.kms.putKeyPolicy({
+        KeyId: keyArn,
+        PolicyName: 'default',
+        Policy: JSON.stringify({ ...live, Statement: [...live.Statement, make(roleArn)] }),
+      });
+      const before = (await ports.kms.getKeyPolicy({ KeyId: keyArn, PolicyName: 'default' })).Policy;
 
-    const refusal = attestWith(ports, io, { add: EU, removeStatements: [] });
-    await expect(refusal).rejects.toMatchObject({ code, exitCode: 5, message: expect.stringContaining('"Foreign"') as unknown });
-    await expect(refusal).rejects.toMatchObject({ hint: expect.stringContaining('--remove-statement') as unknown });
-    expect((await ports.kms.getKeyPolicy({ KeyId: keyArn, PolicyName: 'default' })).Policy).toBe(before);
+      const refusal = attestWith(ports, io, { add: EU, removeStatements: [] });
+      await expect(refusal).rejects.toMatchObject({
+        code,
+        exitCode: 5,
+        message: expect.stringContaining('"Foreign"') as unknown,
+      });
+      await expect(refusal).rejects.toMatchObject({ hint: expect.stringContaining('--remove-statement') as unknown });
+      expect((await ports.kms.getKeyPolicy({ KeyId: keyArn, PolicyName: 'default' })).Policy).toBe(before);
 
-    // The hint's command: remove the statement; the proofs pass and the attacker's image is out.
-    await expect(attestWith(ports, io, { removeStatements: ['Foreign'] })).resolves.toMatchObject({ written: true, proofs: { ok: true } });
-    expect(await enclaveCanUseKey(roleArn, keyArn, { 0: IMAGE, 1: IMAGE, 2: IMAGE, 8: ATTACKER })).toBe(false);
-    expect(await enclaveCanUseKey(roleArn, keyArn, { 0: IMAGE, 1: IMAGE, 2: IMAGE, 8: GLOBAL })).toBe(true);
-  });
+      // The hint's command: remove the statement; the proofs pass and the attacker's image is out.
+      await expect(attestWith(ports, io, { removeStatements: ['Foreign'] })).resolves.toMatchObject({
+        written: true,
+        proofs: { ok: true },
+      });
+      expect(await enclaveCanUseKey(roleArn, keyArn, { 0: IMAGE, 1: IMAGE, 2: IMAGE, 8: ATTACKER })).toBe(false);
+      expect(await enclaveCanUseKey(roleArn, keyArn, { 0: IMAGE, 1: IMAGE, 2: IMAGE, 8: GLOBAL })).toBe(true);
+    },
+  );
 });

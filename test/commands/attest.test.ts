@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type * as KMS from '@aws-sdk/client-kms';
 import type { CommandModule } from '../../src/command-kit.js';
-import { runAttest, render, type AttestCliOptions, type AttestDeps, type AttestOptions, type AttestResult } from '../../src/commands/attest.js';
+import {
+  runAttest,
+  render,
+  type AttestCliOptions,
+  type AttestDeps,
+  type AttestOptions,
+  type AttestResult,
+} from '../../src/commands/attest.js';
 import { createStyle } from '../../src/io/style.js';
 import { parsePolicyDocument } from '../../src/policy/evaluate.js';
 import { buildKeyPolicy } from '../../src/policy/key-policy.js';
@@ -24,7 +31,9 @@ const PRESET = { name: 'fireblocks.env=global (preset)', values: [GLOBAL] };
 const DEFAULT_KEY_POLICY: PolicyDocument = {
   Version: '2012-10-17',
   Id: 'key-default-1',
-  Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: ROOT }, Action: 'kms:*', Resource: '*' }],
+  Statement: [
+    { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: ROOT }, Action: 'kms:*', Resource: '*' },
+  ],
 };
 
 function awsError(name: string, message: string, status = 400): Error {
@@ -34,7 +43,16 @@ function awsError(name: string, message: string, status = 400): Error {
 /** A small stateful stand-in for the KMS port: one key, its policy, and injectable faults. */
 class FakeKMS {
   policy: string;
-  metadata: KMS.KeyMetadata = { KeyId: KEY_ID, Arn: KEY_ARN, KeyState: 'Enabled', KeyManager: 'CUSTOMER', KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT', Origin: 'AWS_KMS', MultiRegion: false };
+  metadata: KMS.KeyMetadata = {
+    KeyId: KEY_ID,
+    Arn: KEY_ARN,
+    KeyState: 'Enabled',
+    KeyManager: 'CUSTOMER',
+    KeySpec: 'SYMMETRIC_DEFAULT',
+    KeyUsage: 'ENCRYPT_DECRYPT',
+    Origin: 'AWS_KMS',
+    MultiRegion: false,
+  };
   puts: KMS.PutKeyPolicyCommandInput[] = [];
   /** The key's grants, listed two to a page. */
   grants: KMS.GrantListEntry[] = [];
@@ -70,14 +88,24 @@ class FakeKMS {
     if (this.failList) return Promise.reject(this.failList);
     const start = input.Marker === undefined ? 0 : Number(input.Marker);
     const next = start + 2 < this.grants.length ? String(start + 2) : undefined;
-    return Promise.resolve({ Grants: this.grants.slice(start, start + 2), Truncated: next !== undefined, ...(next === undefined ? {} : { NextMarker: next }), $metadata: {} });
+    return Promise.resolve({
+      Grants: this.grants.slice(start, start + 2),
+      Truncated: next !== undefined,
+      ...(next === undefined ? {} : { NextMarker: next }),
+      $metadata: {},
+    });
   };
   putKeyPolicy = (input: KMS.PutKeyPolicyCommandInput): Promise<KMS.PutKeyPolicyCommandOutput> => {
     this.puts.push(input);
     if (this.failPut) return Promise.reject(this.failPut);
     if (this.propagationFailures > 0) {
       this.propagationFailures -= 1;
-      return Promise.reject(awsError('MalformedPolicyDocumentException', 'Policy contains a statement with one or more invalid principals.'));
+      return Promise.reject(
+        awsError(
+          'MalformedPolicyDocumentException',
+          'Policy contains a statement with one or more invalid principals.',
+        ),
+      );
     }
     // KMS stores the document in its own formatting.
     const stored = JSON.stringify(JSON.parse(input.Policy ?? '{}'), null, 2);
@@ -87,7 +115,18 @@ class FakeKMS {
 }
 
 function options(patch: Partial<AttestOptions> = {}): AttestOptions {
-  return { keyId: 'alias/treasury-cosigner', role: { arn: ROLE }, profile: 'hardened', adminArns: [], pcr3RoleBinding: false, allowRotation: true, configured: PRESET, removeStatements: [], dryRun: false, ...patch };
+  return {
+    keyId: 'alias/treasury-cosigner',
+    role: { arn: ROLE },
+    profile: 'hardened',
+    adminArns: [],
+    pcr3RoleBinding: false,
+    allowRotation: true,
+    configured: PRESET,
+    removeStatements: [],
+    dryRun: false,
+    ...patch,
+  };
 }
 
 interface Harness {
@@ -97,7 +136,11 @@ interface Harness {
   sleeps: number[];
 }
 
-function harness(kms = new FakeKMS(), io = new TestIoHost({ assumeYes: true }), extra: Partial<AttestDeps> = {}): Harness {
+function harness(
+  kms = new FakeKMS(),
+  io = new TestIoHost({ assumeYes: true }),
+  extra: Partial<AttestDeps> = {},
+): Harness {
   const sleeps: number[] = [];
   let clock = Date.parse('2026-11-26T12:00:00Z');
   const deps: AttestDeps = {
@@ -130,7 +173,17 @@ describe('runAttest: writing', () => {
   it('writes the hardened policy once the bypass statement is removed explicitly, then reads it back', async () => {
     const { kms, io, deps } = harness();
     const result = await runAttest(options(withoutDefault), deps);
-    expect(result).toMatchObject({ keyArn: KEY_ARN, roleArn: ROLE, mode: 'set', pcr8: [GLOBAL], previousPcr8: [], changed: true, written: true, verified: true, writeAttempts: 1 });
+    expect(result).toMatchObject({
+      keyArn: KEY_ARN,
+      roleArn: ROLE,
+      mode: 'set',
+      pcr8: [GLOBAL],
+      previousPcr8: [],
+      changed: true,
+      written: true,
+      verified: true,
+      writeAttempts: 1,
+    });
     expect(result.sources).toEqual([{ source: PRESET.name, kind: 'preset', value: GLOBAL }]);
     expect(kms.puts).toHaveLength(1);
     expect(kms.puts[0]).toEqual({ KeyId: KEY_ARN, PolicyName: 'default', Policy: expect.any(String) as string });
@@ -140,31 +193,73 @@ describe('runAttest: writing', () => {
     expect(stored(kms)).toEqual({ ...expected, Id: 'key-default-1' });
     expect(result.merge.removed).toEqual(['Enable IAM User Permissions']);
     expect(io.confirmations).toHaveLength(1);
-    expect(io.messages.find((m) => m.code === 'ATTEST_DIFF')?.message).toContain('- Enable IAM User Permissions (foreign)');
-    expect(io.steps.map((s) => [s.text, s.outcome])).toEqual([['writing the key policy', 'succeed'], ['reading the key policy back', 'succeed']]);
+    expect(io.messages.find((m) => m.code === 'ATTEST_DIFF')?.message).toContain(
+      '- Enable IAM User Permissions (foreign)',
+    );
+    expect(io.steps.map((s) => [s.text, s.outcome])).toEqual([
+      ['writing the key policy', 'succeed'],
+      ['reading the key policy back', 'succeed'],
+    ]);
   });
 
   it('keeps foreign statements and their order', async () => {
     const foreign = [
-      { Sid: 'AuditRead', Effect: 'Allow' as const, Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/Auditor` }, Action: ['kms:DescribeKey', 'kms:GetKeyPolicy'], Resource: '*' },
-      { Effect: 'Deny' as const, Principal: '*' as const, Action: 'kms:ScheduleKeyDeletion', Resource: '*', Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'false' } } },
+      {
+        Sid: 'AuditRead',
+        Effect: 'Allow' as const,
+        Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/Auditor` },
+        Action: ['kms:DescribeKey', 'kms:GetKeyPolicy'],
+        Resource: '*',
+      },
+      {
+        Effect: 'Deny' as const,
+        Principal: '*' as const,
+        Action: 'kms:ScheduleKeyDeletion',
+        Resource: '*',
+        Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'false' } },
+      },
     ];
-    const kms = new FakeKMS({ Version: '2012-10-17', Statement: [foreign[0]!, ...buildKeyPolicy({ accountId: ACCOUNT, roleArn: ROLE, pcr8: [EU] }).Statement, foreign[1]!] });
+    const kms = new FakeKMS({
+      Version: '2012-10-17',
+      Statement: [
+        foreign[0]!,
+        ...buildKeyPolicy({ accountId: ACCOUNT, roleArn: ROLE, pcr8: [EU] }).Statement,
+        foreign[1]!,
+      ],
+    });
     const { deps } = harness(kms);
     await runAttest(options(), deps);
     const statements = stored(kms).Statement;
     // Foreign statements are unchanged and in order; ours are replaced in place, new ones appended.
     expect(statements.filter((s) => s.Sid === undefined || s.Sid === 'AuditRead')).toEqual(foreign);
-    expect(statements.map((s) => s.Sid)).toEqual(['AuditRead', 'Enable enclave data processing for specific role', 'Allow GetKeyPolicy to co-signer', 'Allow policy management to root user', 'CosignerKeyRecovery', 'CosignerDenyDebugEnclave', undefined, 'CosignerKeyRotation']);
+    expect(statements.map((s) => s.Sid)).toEqual([
+      'AuditRead',
+      'Enable enclave data processing for specific role',
+      'Allow GetKeyPolicy to co-signer',
+      'Allow policy management to root user',
+      'CosignerKeyRecovery',
+      'CosignerDenyDebugEnclave',
+      undefined,
+      'CosignerKeyRotation',
+    ]);
     expect(pcr8ValuesOf(stored(kms))).toEqual([GLOBAL]);
   });
 
   it('keeps the statements of a policy pasted from the Fireblocks guide and adds the hardening', async () => {
-    const kms = new FakeKMS(buildKeyPolicy({ accountId: ACCOUNT, roleArn: ROLE, pcr8: [GLOBAL], profile: 'fireblocks-exact' }));
+    const kms = new FakeKMS(
+      buildKeyPolicy({ accountId: ACCOUNT, roleArn: ROLE, pcr8: [GLOBAL], profile: 'fireblocks-exact' }),
+    );
     const { deps } = harness(kms);
     const result = await runAttest(options(), deps);
     expect(result.previousPcr8).toEqual([GLOBAL]);
-    expect(stored(kms).Statement.map((s) => s.Sid)).toEqual(['Enable enclave data processing for specific role', 'Allow GetKeyPolicy to co-signer', 'Allow policy management to root user', 'CosignerKeyRecovery', 'CosignerKeyRotation', 'CosignerDenyDebugEnclave']);
+    expect(stored(kms).Statement.map((s) => s.Sid)).toEqual([
+      'Enable enclave data processing for specific role',
+      'Allow GetKeyPolicy to co-signer',
+      'Allow policy management to root user',
+      'CosignerKeyRecovery',
+      'CosignerKeyRotation',
+      'CosignerDenyDebugEnclave',
+    ]);
     expect(stored(kms).Id).toBe('key-consolepolicy-4');
   });
 
@@ -174,7 +269,9 @@ describe('runAttest: writing', () => {
     const result = await runAttest(options({ profile: 'fireblocks-exact' }), deps);
     expect(result.written).toBe(true);
     expect(result.warnings.some((w) => w.includes('debug-mode enclave'))).toBe(true);
-    expect(stored(kms)).toEqual({ ...buildKeyPolicy({ accountId: ACCOUNT, roleArn: ROLE, pcr8: [GLOBAL], profile: 'fireblocks-exact' }) });
+    expect(stored(kms)).toEqual({
+      ...buildKeyPolicy({ accountId: ACCOUNT, roleArn: ROLE, pcr8: [GLOBAL], profile: 'fireblocks-exact' }),
+    });
   });
 
   it('leaves out the debug-enclave Deny when it is switched off, and warns', async () => {
@@ -182,7 +279,10 @@ describe('runAttest: writing', () => {
     const result = await runAttest(options({ ...withoutDefault, denyDebugEnclaves: false }), deps);
     expect(result.written).toBe(true);
     expect(result.warnings.some((w) => w.includes('debug-enclave Deny is switched off'))).toBe(true);
-    expect(stored(kms)).toEqual({ ...buildKeyPolicy({ accountId: ACCOUNT, roleArn: ROLE, pcr8: [GLOBAL], allowRotation: true, denyDebug: false }), Id: 'key-default-1' });
+    expect(stored(kms)).toEqual({
+      ...buildKeyPolicy({ accountId: ACCOUNT, roleArn: ROLE, pcr8: [GLOBAL], allowRotation: true, denyDebug: false }),
+      Id: 'key-default-1',
+    });
     expect(stored(kms).Statement.map((s) => s.Sid)).not.toContain('CosignerDenyDebugEnclave');
   });
 
@@ -240,9 +340,12 @@ describe('runAttest: eventual consistency and read-back', () => {
     expect(kms.policy).toBe(before);
   });
 
-  it('does not retry other malformed-policy errors, and maps KMS\'s own lockout check', async () => {
+  it("does not retry other malformed-policy errors, and maps KMS's own lockout check", async () => {
     const kms = new FakeKMS();
-    kms.failPut = awsError('MalformedPolicyDocumentException', 'The new key policy will not allow you to update the key policy in the future.');
+    kms.failPut = awsError(
+      'MalformedPolicyDocumentException',
+      'The new key policy will not allow you to update the key policy in the future.',
+    );
     const { deps } = harness(kms);
     await expect(runAttest(options(withoutDefault), deps)).toThrowCosignerError('POLICY_LOCKOUT');
     expect(kms.puts).toHaveLength(1);
@@ -267,12 +370,34 @@ describe('runAttest: PCR8 sources', () => {
   const buildOutput = (pcr8?: string) =>
     `Enclave Image successfully created.\n${JSON.stringify({ Measurements: { HashAlgorithm: 'Sha384 { ... }', PCR0: 'a'.repeat(96), PCR1: 'b'.repeat(96), PCR2: 'c'.repeat(96), ...(pcr8 ? { PCR8: pcr8 } : {}) } })}`;
   const describeOutput = (pcr8: string, signatureCheck = true) =>
-    JSON.stringify({ EifVersion: 4, Measurements: { HashAlgorithm: 'Sha384 { ... }', PCR0: 'a'.repeat(96), PCR1: 'b'.repeat(96), PCR2: 'c'.repeat(96), PCR8: pcr8 }, IsSigned: true, CheckCRC: true, SignatureCheck: signatureCheck });
+    JSON.stringify({
+      EifVersion: 4,
+      Measurements: {
+        HashAlgorithm: 'Sha384 { ... }',
+        PCR0: 'a'.repeat(96),
+        PCR1: 'b'.repeat(96),
+        PCR2: 'c'.repeat(96),
+        PCR8: pcr8,
+      },
+      IsSigned: true,
+      CheckCRC: true,
+      SignatureCheck: signatureCheck,
+    });
 
   it('cross-checks every source with the preset', async () => {
     const files: Record<string, string> = { 'build.json': buildOutput(GLOBAL), '-': describeOutput(GLOBAL) };
     const { deps } = harness(undefined, undefined, { readText: (path) => Promise.resolve(files[path] ?? '') });
-    const result = await runAttest(options({ ...withoutDefault, eif: 'cosigner.eif', buildOutput: 'build.json', describeEifOutput: '-', pcr8: GLOBAL, dryRun: true }), deps);
+    const result = await runAttest(
+      options({
+        ...withoutDefault,
+        eif: 'cosigner.eif',
+        buildOutput: 'build.json',
+        describeEifOutput: '-',
+        pcr8: GLOBAL,
+        dryRun: true,
+      }),
+      deps,
+    );
     expect(result.sources.map((s) => s.kind)).toEqual(['eif', 'build-output', 'describe-eif-output', 'pcr8', 'preset']);
   });
 
@@ -283,7 +408,13 @@ describe('runAttest: PCR8 sources', () => {
       expect.unreachable();
     } catch (error) {
       expect(error).toMatchObject({ code: 'PCR_SOURCES_DISAGREE', exitCode: 3 });
-      expect((error as { context: unknown }).context).toEqual({ sources: [{ source: '--eif other.eif', value: EU }, { source: PRESET.name, value: GLOBAL }], configured: [GLOBAL] });
+      expect((error as { context: unknown }).context).toEqual({
+        sources: [
+          { source: '--eif other.eif', value: EU },
+          { source: PRESET.name, value: GLOBAL },
+        ],
+        configured: [GLOBAL],
+      });
       expect((error as Error).message).toContain(`--eif other.eif`);
     }
     expect(kms.puts).toEqual([]);
@@ -291,9 +422,24 @@ describe('runAttest: PCR8 sources', () => {
 
   it.each([
     ['an unsigned EIF', { eif: 'unsigned.eif' }, { measureEif: () => Promise.resolve({}) }, 'EIF_UNSIGNED'],
-    ['unsigned build output', { buildOutput: 'b.json' }, { readText: () => Promise.resolve(buildOutput()) }, 'EIF_UNSIGNED'],
-    ['describe-eif with a failed signature check', { describeEifOutput: 'd.json' }, { readText: () => Promise.resolve(describeOutput(GLOBAL, false)) }, 'EIF_SIGNATURE_INVALID'],
-    ['garbage nitro-cli output', { buildOutput: 'b.json' }, { readText: () => Promise.resolve('Enclave Image successfully created.') }, 'NITRO_CLI_OUTPUT_INVALID'],
+    [
+      'unsigned build output',
+      { buildOutput: 'b.json' },
+      { readText: () => Promise.resolve(buildOutput()) },
+      'EIF_UNSIGNED',
+    ],
+    [
+      'describe-eif with a failed signature check',
+      { describeEifOutput: 'd.json' },
+      { readText: () => Promise.resolve(describeOutput(GLOBAL, false)) },
+      'EIF_SIGNATURE_INVALID',
+    ],
+    [
+      'garbage nitro-cli output',
+      { buildOutput: 'b.json' },
+      { readText: () => Promise.resolve('Enclave Image successfully created.') },
+      'NITRO_CLI_OUTPUT_INVALID',
+    ],
     ['both outputs on stdin', { buildOutput: '-', describeEifOutput: '-' }, {}, 'INVALID_OPTION'],
     ['an upper-case PCR8', { pcr8: GLOBAL.toUpperCase() }, {}, 'PCR_INVALID'],
     ['a short PCR8', { pcr8: GLOBAL.slice(0, 64) }, {}, 'PCR_INVALID'],
@@ -302,7 +448,9 @@ describe('runAttest: PCR8 sources', () => {
     ['no source at all', { configured: undefined }, {}, 'PCR_SOURCE_MISSING'],
   ] as const)('refuses %s', async (_name, patch, extra, code) => {
     const { kms, deps } = harness(undefined, undefined, extra);
-    await expect(runAttest(options({ ...withoutDefault, ...(patch as Partial<AttestOptions>) }), deps)).toThrowCosignerError(code);
+    await expect(
+      runAttest(options({ ...withoutDefault, ...(patch as Partial<AttestOptions>) }), deps),
+    ).toThrowCosignerError(code);
     expect(kms.puts).toEqual([]);
   });
 });
@@ -336,7 +484,9 @@ describe('runAttest: two-phase rotation', () => {
   });
 
   it('warns when a plain attest collapses a rotation list', async () => {
-    const kms = new FakeKMS(buildKeyPolicy({ accountId: ACCOUNT, roleArn: ROLE, pcr8: [EU, GLOBAL], allowRotation: true }));
+    const kms = new FakeKMS(
+      buildKeyPolicy({ accountId: ACCOUNT, roleArn: ROLE, pcr8: [EU, GLOBAL], allowRotation: true }),
+    );
     const { deps } = harness(kms);
     const result = await runAttest(options(), deps);
     expect(result.warnings.some((w) => w.includes('for a rotation with overlap use --add'))).toBe(true);
@@ -344,16 +494,81 @@ describe('runAttest: two-phase rotation', () => {
 });
 
 describe('runAttest: bad input and AWS preconditions write nothing', () => {
-  const root = { Sid: 'Root', Effect: 'Allow' as const, Principal: { AWS: ROOT }, Action: 'kms:PutKeyPolicy', Resource: '*' };
+  const root = {
+    Sid: 'Root',
+    Effect: 'Allow' as const,
+    Principal: { AWS: ROOT },
+    Action: 'kms:PutKeyPolicy',
+    Resource: '*',
+  };
   it.each<[string, () => FakeKMS, Partial<AttestOptions>, string]>([
-    ['a policy that is not JSON', () => new FakeKMS('{"Version": "2012-10-17", "Statement": ['), {}, 'POLICY_MALFORMED'],
-    ['a policy with an unknown element', () => new FakeKMS('{"Statement":[{"Effect":"Allow","Action":"kms:*","Principals":"*"}]}'), {}, 'POLICY_MALFORMED'],
-    ['a foreign statement with Principal "*"', () => new FakeKMS({ Statement: [root, { Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*' }] }), {}, 'POLICY_BYPASS'],
-    ['a foreign NotAction grant', () => new FakeKMS({ Statement: [root, { Effect: 'Allow', Principal: { AWS: ROLE }, NotAction: 'kms:ScheduleKeyDeletion', Resource: '*' }] }), {}, 'POLICY_BYPASS'],
-    ['a foreign statement with an unknown operator', () => new FakeKMS({ Statement: [root, { Effect: 'Allow', Principal: { AWS: ROLE }, Action: 'kms:TagResource', Resource: '*', Condition: { StringEqualsAnyCase: { 'aws:RequestTag/x': 'y' } } }] }), {}, 'POLICY_UNSUPPORTED'],
-    ['a foreign Deny that locks the administrators out', () => new FakeKMS({ Statement: [{ Effect: 'Deny', Principal: '*', Action: 'kms:PutKeyPolicy', Resource: '*' }] }), {}, 'POLICY_LOCKOUT'],
-    ['a removal that misses the bypass statement (typo in the Sid)', () => new FakeKMS(), { removeStatements: ['Enable IAM user permissions'] }, 'POLICY_BYPASS'],
-    ['a key ARN in another region', () => new FakeKMS(), { keyId: `arn:aws:kms:us-east-1:${ACCOUNT}:key/${KEY_ID}` }, 'AWS_WRONG_REGION'],
+    [
+      'a policy that is not JSON',
+      () => new FakeKMS('{"Version": "2012-10-17", "Statement": ['),
+      {},
+      'POLICY_MALFORMED',
+    ],
+    [
+      'a policy with an unknown element',
+      () => new FakeKMS('{"Statement":[{"Effect":"Allow","Action":"kms:*","Principals":"*"}]}'),
+      {},
+      'POLICY_MALFORMED',
+    ],
+    [
+      'a foreign statement with Principal "*"',
+      () =>
+        new FakeKMS({ Statement: [root, { Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*' }] }),
+      {},
+      'POLICY_BYPASS',
+    ],
+    [
+      'a foreign NotAction grant',
+      () =>
+        new FakeKMS({
+          Statement: [
+            root,
+            { Effect: 'Allow', Principal: { AWS: ROLE }, NotAction: 'kms:ScheduleKeyDeletion', Resource: '*' },
+          ],
+        }),
+      {},
+      'POLICY_BYPASS',
+    ],
+    [
+      'a foreign statement with an unknown operator',
+      () =>
+        new FakeKMS({
+          Statement: [
+            root,
+            {
+              Effect: 'Allow',
+              Principal: { AWS: ROLE },
+              Action: 'kms:TagResource',
+              Resource: '*',
+              Condition: { StringEqualsAnyCase: { 'aws:RequestTag/x': 'y' } },
+            },
+          ],
+        }),
+      {},
+      'POLICY_UNSUPPORTED',
+    ],
+    [
+      'a foreign Deny that locks the administrators out',
+      () => new FakeKMS({ Statement: [{ Effect: 'Deny', Principal: '*', Action: 'kms:PutKeyPolicy', Resource: '*' }] }),
+      {},
+      'POLICY_LOCKOUT',
+    ],
+    [
+      'a removal that misses the bypass statement (typo in the Sid)',
+      () => new FakeKMS(),
+      { removeStatements: ['Enable IAM user permissions'] },
+      'POLICY_BYPASS',
+    ],
+    [
+      'a key ARN in another region',
+      () => new FakeKMS(),
+      { keyId: `arn:aws:kms:us-east-1:${ACCOUNT}:key/${KEY_ID}` },
+      'AWS_WRONG_REGION',
+    ],
     ['a key that does not exist', () => new FakeKMS(), { keyId: 'alias/other' }, 'AWS_NOT_FOUND'],
   ])('refuses %s', async (_name, makeKms, patch, code) => {
     const kms = makeKms();
@@ -363,7 +578,9 @@ describe('runAttest: bad input and AWS preconditions write nothing', () => {
   });
 
   it('accepts a single statement object (normalised to an array)', async () => {
-    const kms = new FakeKMS(`{"Version":"2012-10-17","Statement":${JSON.stringify(buildKeyPolicy({ accountId: ACCOUNT, roleArn: ROLE, pcr8: [GLOBAL] }).Statement[2])}}`);
+    const kms = new FakeKMS(
+      `{"Version":"2012-10-17","Statement":${JSON.stringify(buildKeyPolicy({ accountId: ACCOUNT, roleArn: ROLE, pcr8: [GLOBAL] }).Statement[2])}}`,
+    );
     const { deps } = harness(kms);
     expect((await runAttest(options(), deps)).written).toBe(true);
     expect(Array.isArray(stored(kms).Statement)).toBe(true);
@@ -378,7 +595,11 @@ describe('runAttest: bad input and AWS preconditions write nothing', () => {
     ['for signing', { KeyUsage: 'SIGN_VERIFY' as const }, 'KEY_UNPROTECTABLE'],
     ['multi-Region', { MultiRegion: true }, 'KEY_UNPROTECTABLE'],
     ['made with imported key material', { Origin: 'EXTERNAL' as const }, 'KEY_UNPROTECTABLE'],
-    ['in a custom key store', { Origin: 'AWS_CLOUDHSM' as const, CustomKeyStoreId: 'cks-1234567890abcdef0' }, 'KEY_UNPROTECTABLE'],
+    [
+      'in a custom key store',
+      { Origin: 'AWS_CLOUDHSM' as const, CustomKeyStoreId: 'cks-1234567890abcdef0' },
+      'KEY_UNPROTECTABLE',
+    ],
     ['described without its origin', { Origin: undefined }, 'KEY_UNPROTECTABLE'],
   ])('refuses a key that is %s', async (_name, metadata, code) => {
     const kms = new FakeKMS();
@@ -388,7 +609,10 @@ describe('runAttest: bad input and AWS preconditions write nothing', () => {
     expect(kms.puts).toEqual([]);
   });
 
-  const grant = (id: string, operations: KMS.GrantOperation[] = ['Decrypt', 'GenerateDataKey']): KMS.GrantListEntry => ({
+  const grant = (
+    id: string,
+    operations: KMS.GrantOperation[] = ['Decrypt', 'GenerateDataKey'],
+  ): KMS.GrantListEntry => ({
     KeyId: KEY_ARN,
     GrantId: id.repeat(64).slice(0, 64),
     GranteePrincipal: `arn:aws:iam::${ACCOUNT}:role/backup`,
@@ -401,9 +625,14 @@ describe('runAttest: bad input and AWS preconditions write nothing', () => {
     const kms = new FakeKMS();
     kms.grants = [grant('a')];
     const { deps } = harness(kms);
-    const error = await runAttest(options(withoutDefault), deps).then(() => undefined, (e: unknown) => e as { code: string; message: string; hint: string; exitCode: number });
+    const error = await runAttest(options(withoutDefault), deps).then(
+      () => undefined,
+      (e: unknown) => e as { code: string; message: string; hint: string; exitCode: number },
+    );
     expect(error).toMatchObject({ code: 'KEY_HAS_GRANTS', exitCode: 5 });
-    expect(error?.message).toContain(`grant ${'a'.repeat(64)} (grantee arn:aws:iam::${ACCOUNT}:role/backup, operations Decrypt, GenerateDataKey)`);
+    expect(error?.message).toContain(
+      `grant ${'a'.repeat(64)} (grantee arn:aws:iam::${ACCOUNT}:role/backup, operations Decrypt, GenerateDataKey)`,
+    );
     expect(error?.message).toContain('without going through the key policy');
     expect(error?.hint).toContain(`aws kms revoke-grant --key-id ${KEY_ARN} --grant-id ${'a'.repeat(64)}`);
     expect(kms.puts).toEqual([]);
@@ -414,11 +643,17 @@ describe('runAttest: bad input and AWS preconditions write nothing', () => {
     kms.grants = [grant('a'), grant('b', ['DescribeKey']), grant('c')];
     const { deps } = harness(kms);
     const accepted = ['a'.repeat(64), 'b'.repeat(64)];
-    await expect(runAttest(options({ ...withoutDefault, acceptedGrants: accepted }), deps)).rejects.toMatchObject({ code: 'KEY_HAS_GRANTS', message: expect.stringContaining('c'.repeat(64)) as string });
+    await expect(runAttest(options({ ...withoutDefault, acceptedGrants: accepted }), deps)).rejects.toMatchObject({
+      code: 'KEY_HAS_GRANTS',
+      message: expect.stringContaining('c'.repeat(64)) as string,
+    });
     expect(kms.listCalls).toBe(2);
     expect(kms.puts).toEqual([]);
     const result = await runAttest(options({ ...withoutDefault, acceptedGrants: [...accepted, 'c'.repeat(64)] }), deps);
-    expect(result).toMatchObject({ written: true, keyProperties: { grantsListed: true, acceptedGrants: [...accepted, 'c'.repeat(64)] } });
+    expect(result).toMatchObject({
+      written: true,
+      keyProperties: { grantsListed: true, acceptedGrants: [...accepted, 'c'.repeat(64)] },
+    });
     expect(result.warnings.filter((w) => w.includes('is accepted by name'))).toHaveLength(3);
   });
 
@@ -433,12 +668,19 @@ describe('runAttest: bad input and AWS preconditions write nothing', () => {
   it('warns when the grants of an already attested key cannot be listed; says nothing more for a key cosigner-cli created', async () => {
     const attested = buildKeyPolicy({ accountId: ACCOUNT, roleArn: ROLE, pcr8: [GLOBAL] });
     const adopted = new FakeKMS(attested);
-    adopted.failList = awsError('AccessDeniedException', `User: ${CALLER} is not authorized to perform: kms:ListGrants`);
+    adopted.failList = awsError(
+      'AccessDeniedException',
+      `User: ${CALLER} is not authorized to perform: kms:ListGrants`,
+    );
     const result = await runAttest(options({ add: EU }), harness(adopted).deps);
     expect(result.keyProperties.grantsListed).toBe(false);
     expect(result.warnings.some((w) => w.includes('cannot be listed'))).toBe(true);
     const created = new FakeKMS(attested);
-    created.metadata = { ...created.metadata, Description: 'Fireblocks API Co-signer treasury database key [cosigner-cli:treasury token:0b7c2f4e-1111-4222-8333-444455556666]' };
+    created.metadata = {
+      ...created.metadata,
+      Description:
+        'Fireblocks API Co-signer treasury database key [cosigner-cli:treasury token:0b7c2f4e-1111-4222-8333-444455556666]',
+    };
     created.failList = adopted.failList;
     const quiet = await runAttest(options({ add: EU }), harness(created).deps);
     expect(quiet.warnings.some((w) => w.includes('grants'))).toBe(false);
@@ -454,25 +696,53 @@ describe('runAttest: bad input and AWS preconditions write nothing', () => {
   });
 
   it('explains missing kms:GetKeyPolicy and kms:PutKeyPolicy permissions', async () => {
-    const denied = awsError('AccessDeniedException', `User: ${CALLER} is not authorized to perform: kms:GetKeyPolicy`, 403);
+    const denied = awsError(
+      'AccessDeniedException',
+      `User: ${CALLER} is not authorized to perform: kms:GetKeyPolicy`,
+      403,
+    );
     const first = new FakeKMS();
     first.failGet = denied;
-    await expect(runAttest(options(withoutDefault), harness(first).deps)).rejects.toMatchObject({ code: 'AWS_ACCESS_DENIED', hint: expect.stringContaining('kms:GetKeyPolicy') as string });
+    await expect(runAttest(options(withoutDefault), harness(first).deps)).rejects.toMatchObject({
+      code: 'AWS_ACCESS_DENIED',
+      hint: expect.stringContaining('kms:GetKeyPolicy') as string,
+    });
     const second = new FakeKMS();
-    second.failPut = awsError('AccessDeniedException', `User: ${CALLER} is not authorized to perform: kms:PutKeyPolicy`, 403);
-    await expect(runAttest(options(withoutDefault), harness(second).deps)).rejects.toMatchObject({ code: 'AWS_ACCESS_DENIED', hint: expect.stringContaining('kms:PutKeyPolicy') as string });
+    second.failPut = awsError(
+      'AccessDeniedException',
+      `User: ${CALLER} is not authorized to perform: kms:PutKeyPolicy`,
+      403,
+    );
+    await expect(runAttest(options(withoutDefault), harness(second).deps)).rejects.toMatchObject({
+      code: 'AWS_ACCESS_DENIED',
+      hint: expect.stringContaining('kms:PutKeyPolicy') as string,
+    });
   });
 
   it('looks the role up by name, and says so when it does not exist', async () => {
     const iam = {
       getRole: (input: { RoleName?: string }) =>
         input.RoleName === 'treasury-cosigner'
-          ? Promise.resolve({ Role: { Arn: ROLE, RoleName: 'treasury-cosigner', Path: '/cosigner-cli/', RoleId: 'AROAEXAMPLE', CreateDate: new Date() }, $metadata: {} })
+          ? Promise.resolve({
+              Role: {
+                Arn: ROLE,
+                RoleName: 'treasury-cosigner',
+                Path: '/cosigner-cli/',
+                RoleId: 'AROAEXAMPLE',
+                CreateDate: new Date(),
+              },
+              $metadata: {},
+            })
           : Promise.reject(awsError('NoSuchEntityException', 'The role with name x cannot be found.', 404)),
     };
     const { deps } = harness(undefined, undefined, { iam });
-    expect((await runAttest(options({ ...withoutDefault, role: { name: 'treasury-cosigner' }, dryRun: true }), deps)).roleArn).toBe(ROLE);
-    await expect(runAttest(options({ ...withoutDefault, role: { name: 'missing' } }), deps)).toThrowCosignerError('AWS_NOT_FOUND');
+    expect(
+      (await runAttest(options({ ...withoutDefault, role: { name: 'treasury-cosigner' }, dryRun: true }), deps))
+        .roleArn,
+    ).toBe(ROLE);
+    await expect(runAttest(options({ ...withoutDefault, role: { name: 'missing' } }), deps)).toThrowCosignerError(
+      'AWS_NOT_FOUND',
+    );
   });
 });
 
@@ -498,7 +768,20 @@ describe('parseOptions and the command module shape', () => {
 
   it('maps argv options, resolves paths against the invocation cwd and keeps stdin', async () => {
     const { parseOptions } = await import('../../src/commands/attest.js');
-    const cli = await parseOptions(invocation({ eif: 'images/cosigner.eif', buildOutput: '-', describeEifOutput: '/tmp/d.json', pcr8: GLOBAL, add: EU, dryRun: true, removeStatement: ['A', 'B'], roleArn: ROLE, fbEnv: 'eu', kmsAdmin: [ROOT] }));
+    const cli = await parseOptions(
+      invocation({
+        eif: 'images/cosigner.eif',
+        buildOutput: '-',
+        describeEifOutput: '/tmp/d.json',
+        pcr8: GLOBAL,
+        add: EU,
+        dryRun: true,
+        removeStatement: ['A', 'B'],
+        roleArn: ROLE,
+        fbEnv: 'eu',
+        kmsAdmin: [ROOT],
+      }),
+    );
     expect(cli).toMatchObject({
       configPath: '/work/project/cosigner.json',
       eif: '/work/project/images/cosigner.eif',

@@ -24,9 +24,22 @@ async function provisioned(): Promise<void> {
 
 describe('parseOptions', () => {
   it('maps the flags and leaves --name to the config loader', () => {
-    const options = destroy.parseOptions({ ...world.invocation('destroy', { dryRun: true, deleteKey: true, deleteBucket: true, name: 'demo' }), cwd: '/w' });
-    expect(options).toMatchObject({ configPath: '/w/cosigner.json', dryRun: true, deleteKey: true, deleteBucket: true, flags: { name: 'demo' } });
-    expect(destroy.parseOptions(world.invocation('destroy'))).toMatchObject({ dryRun: false, deleteKey: false, deleteBucket: false });
+    const options = destroy.parseOptions({
+      ...world.invocation('destroy', { dryRun: true, deleteKey: true, deleteBucket: true, name: 'demo' }),
+      cwd: '/w',
+    });
+    expect(options).toMatchObject({
+      configPath: '/w/cosigner.json',
+      dryRun: true,
+      deleteKey: true,
+      deleteBucket: true,
+      flags: { name: 'demo' },
+    });
+    expect(destroy.parseOptions(world.invocation('destroy'))).toMatchObject({
+      dryRun: false,
+      deleteKey: false,
+      deleteBucket: false,
+    });
   });
 
   it('is a CommandModule with a verdict', () => {
@@ -38,7 +51,9 @@ describe('parseOptions', () => {
 describe('execute on the sandbox', () => {
   it('asks which co-signer when there is neither a config nor --name', async () => {
     const invocation = world.invocation('destroy', { dryRun: true });
-    await expect(destroy.execute(destroy.parseOptions(invocation), world.context(invocation))).toThrowCosignerError('INPUT_REQUIRED');
+    await expect(destroy.execute(destroy.parseOptions(invocation), world.context(invocation))).toThrowCosignerError(
+      'INPUT_REQUIRED',
+    );
   });
 
   it('shows the plan on a dry run and keeps key and bucket by default', async () => {
@@ -55,7 +70,9 @@ describe('execute on the sandbox', () => {
   it('needs --yes without a terminal (exit 5)', async () => {
     await provisioned();
     const invocation = world.invocation('destroy');
-    await expect(destroy.execute(destroy.parseOptions(invocation), world.context(invocation))).toThrowCosignerError('CONFIRMATION_REQUIRED');
+    await expect(destroy.execute(destroy.parseOptions(invocation), world.context(invocation))).toThrowCosignerError(
+      'CONFIRMATION_REQUIRED',
+    );
   });
 
   it('tears down with --yes and renders what it deleted and kept', async () => {
@@ -72,7 +89,12 @@ describe('execute on the sandbox', () => {
 
 describe('verdict', () => {
   it('is BUCKET_NOT_EMPTY (exit 5) when --delete-bucket met data', () => {
-    const result = { mode: 'destroyed', caller: { accountId: '1', region: 'r', arn: 'a' }, plan: { actions: [] }, result: { deleted: [], scheduled: [], kept: [], writes: 0, bucketNotEmpty: 'b' } } as unknown as DestroyResult;
+    const result = {
+      mode: 'destroyed',
+      caller: { accountId: '1', region: 'r', arn: 'a' },
+      plan: { actions: [] },
+      result: { deleted: [], scheduled: [], kept: [], writes: 0, bucketNotEmpty: 'b' },
+    } as unknown as DestroyResult;
     expect(destroy.verdict(result)?.code).toBe('BUCKET_NOT_EMPTY');
     expect(destroy.verdict(result)?.exitCode).toBe(5);
   });

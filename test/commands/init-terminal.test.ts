@@ -21,12 +21,16 @@ interface TerminalRun {
 }
 
 async function onTerminal(args: string[], cwd: string, waitMs: number): Promise<TerminalRun> {
-  const pty = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(root, 'scripts/dev-cli.ts'), ...args], {
-    cwd,
-    cols: 160,
-    rows: 40,
-    env: { ...process.env, TERM: 'xterm-256color', CI: '', COSIGNER_SANDBOX_IAM_DELAY_MS: '0' },
-  });
+  const pty = spawn(
+    process.execPath,
+    ['--import', import.meta.resolve('tsx'), join(root, 'scripts/dev-cli.ts'), ...args],
+    {
+      cwd,
+      cols: 160,
+      rows: 40,
+      env: { ...process.env, TERM: 'xterm-256color', CI: '', COSIGNER_SANDBOX_IAM_DELAY_MS: '0' },
+    },
+  );
   let screen = '';
   pty.onData((data) => (screen += data));
   const code = await new Promise<number | undefined>((done) => {
@@ -42,12 +46,20 @@ async function onTerminal(args: string[], cwd: string, waitMs: number): Promise<
 describe('init on a terminal', () => {
   it('with the demo’s flags asks nothing and points at the sandbox next', async () => {
     const cwd = await mkdtemp(join(tmpdir(), 'cosigner-pty-'));
-    const run = await onTerminal(['--sandbox', 'sb', 'init', '--name', 'demo', '--region', 'us-east-1', '--fb-env', 'global'], cwd, 15_000);
+    const run = await onTerminal(
+      ['--sandbox', 'sb', 'init', '--name', 'demo', '--region', 'us-east-1', '--fb-env', 'global'],
+      cwd,
+      15_000,
+    );
     if (run.code === undefined) run.pty.kill();
     expect(run.code, `still waiting for input:\n${run.screen}`).toBe(0);
     expect(run.screen).not.toContain('?');
     expect(run.screen).toContain('next: cosigner-cli --sandbox sb --region us-east-1 provision --dry-run');
-    expect(JSON.parse(await readFile(join(cwd, 'cosigner.json'), 'utf8'))).toMatchObject({ name: 'demo', aws: { region: 'us-east-1' }, instance: { type: 'c5.xlarge' } });
+    expect(JSON.parse(await readFile(join(cwd, 'cosigner.json'), 'utf8'))).toMatchObject({
+      name: 'demo',
+      aws: { region: 'us-east-1' },
+      instance: { type: 'c5.xlarge' },
+    });
   });
 
   it('without flags is the wizard: it stops at its first question', async () => {

@@ -12,14 +12,27 @@ beforeEach(async () => {
   path = join(dir, 'cosigner.json');
 });
 
-const options = (over: Partial<InitOptions> = {}): InitOptions => ({ path, printSchema: false, force: false, flags: {}, env: {}, ...over });
+const options = (over: Partial<InitOptions> = {}): InitOptions => ({
+  path,
+  printSchema: false,
+  force: false,
+  flags: {},
+  env: {},
+  ...over,
+});
 const PCR = 'ab'.repeat(48);
 
 describe('init wizard', () => {
   it('asks name, environment, region and instance type, then writes the file', async () => {
     const io = new TestIoHost({ answers: ['treasury', 'eu', 'eu-west-1', 'c5a.xlarge', 'existing'] });
     const result = await runInit(options(), { io });
-    expect(io.prompts.map((p) => p.flag)).toEqual(['--name', '--fb-env', '--region', '--instance-type', '--network-mode']);
+    expect(io.prompts.map((p) => p.flag)).toEqual([
+      '--name',
+      '--fb-env',
+      '--region',
+      '--instance-type',
+      '--network-mode',
+    ]);
     expect(result).toMatchObject({ kind: 'config', created: true, written: true });
     expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({
       schemaVersion: 1,
@@ -32,9 +45,18 @@ describe('init wizard', () => {
   });
 
   it('asks for PCR8 only for a custom environment, and validates every answer', async () => {
-    const io = new TestIoHost({ answers: ['alpha', 'custom', PCR.toUpperCase(), 'us-east-1', 'c5.xlarge', 'existing'] });
+    const io = new TestIoHost({
+      answers: ['alpha', 'custom', PCR.toUpperCase(), 'us-east-1', 'c5.xlarge', 'existing'],
+    });
     await runInit(options(), { io });
-    expect(io.prompts.map((p) => p.flag)).toEqual(['--name', '--fb-env', '--pcr8', '--region', '--instance-type', '--network-mode']);
+    expect(io.prompts.map((p) => p.flag)).toEqual([
+      '--name',
+      '--fb-env',
+      '--pcr8',
+      '--region',
+      '--instance-type',
+      '--network-mode',
+    ]);
     expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ fireblocks: { env: 'custom', pcr8: PCR } });
     const nameCheck = io.prompts[0];
     expect(nameCheck?.kind === 'text' && nameCheck.validate?.('Bad Name')).toMatch(/a-z/);
@@ -46,7 +68,13 @@ describe('init wizard', () => {
 
   it('skips questions answered by env vars and by the global --region', async () => {
     const io = new TestIoHost({ answers: ['alpha', 'c5.xlarge'] });
-    await runInit(options({ flags: { region: 'eu-central-2' }, env: { COSIGNER_FB_ENV: 'swiss', COSIGNER_NETWORK_MODE: 'managed' } }), { io });
+    await runInit(
+      options({
+        flags: { region: 'eu-central-2' },
+        env: { COSIGNER_FB_ENV: 'swiss', COSIGNER_NETWORK_MODE: 'managed' },
+      }),
+      { io },
+    );
     expect(io.prompts.map((p) => p.flag)).toEqual(['--name', '--instance-type']);
   });
 
@@ -62,7 +90,10 @@ describe('init wizard', () => {
     });
     expect(io.prompts).toEqual([]);
     expect(discovered).toBe(false);
-    expect(result).toMatchObject({ written: true, config: { name: 'demo', aws: { region: 'us-east-1' }, instance: { type: 'c5.xlarge' } } });
+    expect(result).toMatchObject({
+      written: true,
+      config: { name: 'demo', aws: { region: 'us-east-1' }, instance: { type: 'c5.xlarge' } },
+    });
   });
 
   it('with flags still asks, on a terminal, for a required value they leave out, and keeps the answer', async () => {
@@ -71,20 +102,37 @@ describe('init wizard', () => {
     expect(io.prompts.map((p) => p.flag)).toEqual(['--pcr8']);
     expect(result).toMatchObject({ config: { fireblocks: { env: 'custom', pcr8: [PCR] } } });
     const named = new TestIoHost({ interactive: true, assumeYes: true, answers: ['beta'] });
-    await expect(runInit(options({ path: join(dir, 'b.json'), flags: { fbEnv: 'eu' } }), { io: named })).resolves.toMatchObject({ config: { name: 'beta' } });
+    await expect(
+      runInit(options({ path: join(dir, 'b.json'), flags: { fbEnv: 'eu' } }), { io: named }),
+    ).resolves.toMatchObject({ config: { name: 'beta' } });
   });
 
   it('without a terminal names the flag of a missing required value', async () => {
-    await expect(runInit(options({ flags: { name: 'alpha', fbEnv: 'custom' } }), { io: new TestIoHost() })).rejects.toMatchObject({ code: 'INPUT_REQUIRED', context: { flag: '--pcr8' } });
+    await expect(
+      runInit(options({ flags: { name: 'alpha', fbEnv: 'custom' } }), { io: new TestIoHost() }),
+    ).rejects.toMatchObject({ code: 'INPUT_REQUIRED', context: { flag: '--pcr8' } });
   });
 
   it('offers the existing file as defaults and shows the diff before overwriting', async () => {
     await writeFile(path, JSON.stringify({ schemaVersion: 1, name: 'alpha', aws: { region: 'us-east-1' } }));
-    const io = new TestIoHost({ answers: [(p) => String(p.default), (p) => String(p.default), 'us-west-2', (p) => String(p.default), (p) => String(p.default), true] });
+    const io = new TestIoHost({
+      answers: [
+        (p) => String(p.default),
+        (p) => String(p.default),
+        'us-west-2',
+        (p) => String(p.default),
+        (p) => String(p.default),
+        true,
+      ],
+    });
     const result = await runInit(options(), { io });
     expect(io.prompts[0]?.default).toBe('alpha');
     expect(io.prompts[2]?.default).toBe('us-east-1');
-    expect(result).toMatchObject({ written: true, created: false, changes: [{ path: 'aws.region', before: 'us-east-1', after: 'us-west-2' }] });
+    expect(result).toMatchObject({
+      written: true,
+      created: false,
+      changes: [{ path: 'aws.region', before: 'us-east-1', after: 'us-west-2' }],
+    });
     expect(io.texts('info')).toContain('  aws.region: "us-east-1" → "us-west-2"');
     expect(io.confirmations).toEqual([`overwrite ${path} with 1 change(s)?`]);
   });
@@ -112,13 +160,17 @@ describe('init wizard', () => {
 
   it('with --force starts from defaults instead of the existing file', async () => {
     await writeFile(path, JSON.stringify({ schemaVersion: 1, name: 'alpha', instance: { type: 'c5a.xlarge' } }));
-    const result = await runInit(options({ force: true, flags: { name: 'alpha' } }), { io: new TestIoHost({ assumeYes: true }) });
+    const result = await runInit(options({ force: true, flags: { name: 'alpha' } }), {
+      io: new TestIoHost({ assumeYes: true }),
+    });
     expect(result).toMatchObject({ written: true, config: { instance: { type: 'c5.xlarge' } } });
   });
 
   it('rejects an invalid flag value before asking anything', async () => {
     const io = new TestIoHost({ answers: ['x'] });
-    await expect(runInit(options({ flags: { name: 'alpha', enclaveMemoryMib: '99999' } }), { io })).toThrowCosignerError('CONFIG_INVALID');
+    await expect(
+      runInit(options({ flags: { name: 'alpha', enclaveMemoryMib: '99999' } }), { io }),
+    ).toThrowCosignerError('CONFIG_INVALID');
   });
 });
 
@@ -132,7 +184,10 @@ describe('init wizard with AWS discovery (sandbox account)', () => {
       expect(discovery.offeredTypes).toEqual(['c5.xlarge', 'c5a.xlarge']);
       const defaultVpc = discovery.vpcs.find((v) => v.isDefault);
       expect(defaultVpc).toBeDefined();
-      const offered = await ports.ec2.describeInstanceTypeOfferings({ LocationType: 'availability-zone', Filters: [{ Name: 'instance-type', Values: ['c5a.xlarge'] }] });
+      const offered = await ports.ec2.describeInstanceTypeOfferings({
+        LocationType: 'availability-zone',
+        Filters: [{ Name: 'instance-type', Values: ['c5a.xlarge'] }],
+      });
       const zones = new Set(offered.InstanceTypeOfferings?.map((o) => o.Location));
       const subnets = await discovery.subnets(defaultVpc!.id, 'c5a.xlarge');
       expect(subnets.length).toBeGreaterThan(0);
@@ -141,23 +196,45 @@ describe('init wizard with AWS discovery (sandbox account)', () => {
       const chosen = subnets[0]!.id;
       const io = new TestIoHost({ answers: ['alpha', 'global', 'us-east-1', 'c5a.xlarge', 'existing', '', chosen] });
       await runInit(options(), { io, discover: () => Promise.resolve(discovery) });
-      expect(io.prompts.map((p) => p.flag)).toEqual(['--name', '--fb-env', '--region', '--instance-type', '--network-mode', '--vpc-id', '--subnet-id']);
+      expect(io.prompts.map((p) => p.flag)).toEqual([
+        '--name',
+        '--fb-env',
+        '--region',
+        '--instance-type',
+        '--network-mode',
+        '--vpc-id',
+        '--subnet-id',
+      ]);
       expect(io.texts('info')[0]).toMatch(/^AWS account \d{12} \(arn:aws:iam::/);
       const vpcPrompt = io.prompts[5];
       expect(vpcPrompt?.kind === 'select' && vpcPrompt.choices[0]?.name).toContain('(default VPC)');
       expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ network: { subnetId: chosen } });
-      expect((JSON.parse(await readFile(path, 'utf8')) as { network: { vpcId?: string } }).network.vpcId).toBeUndefined();
+      expect(
+        (JSON.parse(await readFile(path, 'utf8')) as { network: { vpcId?: string } }).network.vpcId,
+      ).toBeUndefined();
     } finally {
       ports.destroy();
     }
   });
 
   it('marks an instance type the region does not offer', async () => {
-    const discovery = { accountId: '111122223333', callerArn: 'arn:aws:iam::111122223333:user/a', offeredTypes: ['c5a.xlarge'], vpcs: [], subnets: () => Promise.resolve([]), routesOut: () => Promise.resolve(false) };
-    const io = new TestIoHost({ answers: ['alpha', 'global', 'ap-south-2', (p) => String(p.default), (p) => String(p.default)] });
+    const discovery = {
+      accountId: '111122223333',
+      callerArn: 'arn:aws:iam::111122223333:user/a',
+      offeredTypes: ['c5a.xlarge'],
+      vpcs: [],
+      subnets: () => Promise.resolve([]),
+      routesOut: () => Promise.resolve(false),
+    };
+    const io = new TestIoHost({
+      answers: ['alpha', 'global', 'ap-south-2', (p) => String(p.default), (p) => String(p.default)],
+    });
     await runInit(options(), { io, discover: () => Promise.resolve(discovery) });
     const typePrompt = io.prompts[3];
-    expect(typePrompt?.kind === 'select' && typePrompt.choices.map((c) => c.name)).toEqual(['c5.xlarge (not offered in ap-south-2)', 'c5a.xlarge (where c5.xlarge is not offered)']);
+    expect(typePrompt?.kind === 'select' && typePrompt.choices.map((c) => c.name)).toEqual([
+      'c5.xlarge (not offered in ap-south-2)',
+      'c5a.xlarge (where c5.xlarge is not offered)',
+    ]);
     expect(typePrompt?.default).toBe('c5a.xlarge');
   });
 });
@@ -175,9 +252,18 @@ describe('init: the network mode', () => {
       await runInit(options(), { io, discover: () => Promise.resolve(discovery) });
       const prompt = io.prompts.find((p) => p.flag === '--network-mode');
       expect(prompt?.kind === 'select' && prompt.choices.map((c) => [c.value, c.name])).toEqual([
-        ['existing', 'existing — a VPC and subnet of yours that route out through a NAT gateway or similar (the default VPC has none: pick a subnet that does)'],
-        ['public-ip', 'public-ip — the host gets a public IPv4 address, still with no inbound rule; about $3.65/month at us-east-1 prices'],
-        ['managed', 'managed — provision builds a VPC with a private subnet, a NAT gateway and VPC endpoints; about $65.70/month at us-east-1 prices'],
+        [
+          'existing',
+          'existing — a VPC and subnet of yours that route out through a NAT gateway or similar (the default VPC has none: pick a subnet that does)',
+        ],
+        [
+          'public-ip',
+          'public-ip — the host gets a public IPv4 address, still with no inbound rule; about $3.65/month at us-east-1 prices',
+        ],
+        [
+          'managed',
+          'managed — provision builds a VPC with a private subnet, a NAT gateway and VPC endpoints; about $65.70/month at us-east-1 prices',
+        ],
       ]);
       expect(prompt?.default).toBe('existing');
       // No VPC or subnet question: the managed network is the host's.
@@ -193,14 +279,33 @@ describe('init: the network mode', () => {
     await runInit(options({ flags: { name: 'alpha', networkMode: 'public-ip' } }), { io });
     expect(io.prompts).toEqual([]);
     expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ network: { mode: 'public-ip' } });
-    await runInit(options({ force: true, flags: { name: 'alpha' }, env: { COSIGNER_NETWORK_MODE: 'managed' } }), { io: new TestIoHost({ assumeYes: true }) });
+    await runInit(options({ force: true, flags: { name: 'alpha' }, env: { COSIGNER_NETWORK_MODE: 'managed' } }), {
+      io: new TestIoHost({ assumeYes: true }),
+    });
     expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ network: { mode: 'managed' } });
-    await expect(runInit(options({ flags: { name: 'alpha', networkMode: 'nat' } }), { io: new TestIoHost({ assumeYes: true }) })).toThrowCosignerError('CONFIG_INVALID');
+    await expect(
+      runInit(options({ flags: { name: 'alpha', networkMode: 'nat' } }), { io: new TestIoHost({ assumeYes: true }) }),
+    ).toThrowCosignerError('CONFIG_INVALID');
   });
 
   it('rewrites the earlier network.publicIp as network.mode, and drops a subnet when managed is chosen', async () => {
-    await writeFile(path, JSON.stringify({ schemaVersion: 1, name: 'alpha', network: { publicIp: true, subnetId: 'subnet-0abc1234' } }));
-    const io = new TestIoHost({ answers: [(p) => String(p.default), (p) => String(p.default), 'us-east-1', (p) => String(p.default), (p) => { expect(p.default).toBe('public-ip'); return 'managed'; }, true] });
+    await writeFile(
+      path,
+      JSON.stringify({ schemaVersion: 1, name: 'alpha', network: { publicIp: true, subnetId: 'subnet-0abc1234' } }),
+    );
+    const io = new TestIoHost({
+      answers: [
+        (p) => String(p.default),
+        (p) => String(p.default),
+        'us-east-1',
+        (p) => String(p.default),
+        (p) => {
+          expect(p.default).toBe('public-ip');
+          return 'managed';
+        },
+        true,
+      ],
+    });
     const result = await runInit(options(), { io });
     expect(result).toMatchObject({ written: true });
     const file = JSON.parse(await readFile(path, 'utf8')) as { network: Record<string, unknown> };

@@ -52,7 +52,9 @@ describe('commands refuse non-regular files', () => {
       const readers = await defaultReaders();
       for (const [kind, path] of special.cases) {
         for (const spec of [{ eif: path }, { buildOutput: path }, { describeEifOutput: path }]) {
-          await expect(collectPCR8Sources(spec, readers), `${kind} ${JSON.stringify(spec)}`).rejects.toMatchObject({ code: 'FILE_NOT_REGULAR' });
+          await expect(collectPCR8Sources(spec, readers), `${kind} ${JSON.stringify(spec)}`).rejects.toMatchObject({
+            code: 'FILE_NOT_REGULAR',
+          });
         }
         await expect(pcr8FromAddArgument(path, readers), kind).rejects.toMatchObject({ code: 'FILE_NOT_REGULAR' });
       }
@@ -63,7 +65,8 @@ describe('commands refuse non-regular files', () => {
   it(
     '--config <file>',
     async () => {
-      for (const [, path] of special.cases) await refused(['--sandbox', world.sandboxDir, '--config', path, 'provision', '--dry-run'], path);
+      for (const [, path] of special.cases)
+        await refused(['--sandbox', world.sandboxDir, '--config', path, 'provision', '--dry-run'], path);
     },
     PROMPT,
   );
@@ -73,10 +76,15 @@ describe('commands refuse non-regular files', () => {
     async () => {
       for (const [kind, path] of special.cases) {
         const apply = world.invocation('provision', { apply: path }, { yes: true });
-        await expect(provision.execute(provision.parseOptions(apply), world.context(apply)), kind).rejects.toMatchObject({ code: 'FILE_NOT_REGULAR' });
+        await expect(
+          provision.execute(provision.parseOptions(apply), world.context(apply)),
+          kind,
+        ).rejects.toMatchObject({ code: 'FILE_NOT_REGULAR' });
         if (path === '/dev/null') continue; // never written to in a test
         const save = world.invocation('provision', { planOut: path });
-        await expect(provision.execute(provision.parseOptions(save), world.context(save)), kind).rejects.toMatchObject({ code: 'FILE_NOT_REGULAR' });
+        await expect(provision.execute(provision.parseOptions(save), world.context(save)), kind).rejects.toMatchObject({
+          code: 'FILE_NOT_REGULAR',
+        });
       }
     },
     PROMPT * 2,

@@ -10,7 +10,10 @@ import { REGION } from '../e2e/world.js';
 
 const ACCOUNT = '111122223333';
 const PCR8 = 'da1d9eca20ce98ab4fdbc51f8e5a2307fd4c61829b7d8bff40976cd6676862c8f3476ff4bdd0f65ecf4a48d6eb3099a8';
-const TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+const TRUST = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+});
 
 let world: CliWorld;
 let admin: SandboxPorts;
@@ -18,7 +21,12 @@ beforeEach(async () => {
   world = await makeCliWorld();
   await world.writeConfig({ name: 'demo', fireblocks: { env: 'global' }, kms: { policyProfile: 'fireblocks-exact' } });
   // Arranging as an administrator who waits for IAM: roles are valid principals at once.
-  admin = await createSandboxPorts({ dir: world.sandboxDir, region: REGION, env: {}, knobs: { iamPropagationDelayMs: 0 } });
+  admin = await createSandboxPorts({
+    dir: world.sandboxDir,
+    region: REGION,
+    env: {},
+    knobs: { iamPropagationDelayMs: 0 },
+  });
 });
 afterEach(async () => {
   await world.cleanup();
@@ -67,14 +75,33 @@ describe('provision adopting a key its policy cannot protect', () => {
   it('refuses a key with grants until each is accepted with --accept-grant, then adopts it', async () => {
     // A key someone set up with the documented policy, after granting a backup role two grants,
     // and a statement that lets the account list the grants.
-    const placeholder = (await admin.iam.createRole({ RoleName: 'placeholder', AssumeRolePolicyDocument: TRUST })).Role!.Arn!;
+    const placeholder = (await admin.iam.createRole({ RoleName: 'placeholder', AssumeRolePolicyDocument: TRUST })).Role!
+      .Arn!;
     const key = (await admin.kms.createKey({ Description: 'pre-existing co-signer key' })).KeyMetadata;
     const grants = [
-      (await admin.kms.createGrant({ KeyId: key.KeyId, GranteePrincipal: placeholder, Operations: ['Decrypt'] })).GrantId,
-      (await admin.kms.createGrant({ KeyId: key.KeyId, GranteePrincipal: placeholder, Operations: ['GenerateDataKey'] })).GrantId,
+      (await admin.kms.createGrant({ KeyId: key.KeyId, GranteePrincipal: placeholder, Operations: ['Decrypt'] }))
+        .GrantId,
+      (
+        await admin.kms.createGrant({
+          KeyId: key.KeyId,
+          GranteePrincipal: placeholder,
+          Operations: ['GenerateDataKey'],
+        })
+      ).GrantId,
     ];
-    const documented = buildKeyPolicy({ accountId: ACCOUNT, roleArn: placeholder, pcr8: [PCR8], profile: 'fireblocks-exact' });
-    documented.Statement.push({ Sid: 'AuditGrants', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:ListGrants', Resource: '*' });
+    const documented = buildKeyPolicy({
+      accountId: ACCOUNT,
+      roleArn: placeholder,
+      pcr8: [PCR8],
+      profile: 'fireblocks-exact',
+    });
+    documented.Statement.push({
+      Sid: 'AuditGrants',
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+      Action: 'kms:ListGrants',
+      Resource: '*',
+    });
     await admin.kms.putKeyPolicy({ KeyId: key.KeyId, Policy: JSON.stringify(documented) });
     const policy = (await admin.kms.getKeyPolicy({ KeyId: key.KeyId })).Policy;
 

@@ -24,7 +24,11 @@ describe('parseOptions', () => {
     ['--plan-out (relative to cwd)', { planOut: 'plans/p.json' }, { planOut: '/w/plans/p.json' }],
     ['--apply', { apply: '/tmp/p.json' }, { applyPath: '/tmp/p.json' }],
     ['--resume', { resume: true }, { resume: true }],
-    ['settings pass through to the config loader', { instanceType: 'c5a.xlarge', dryRun: true, tag: ['a=b'] }, { flags: { instanceType: 'c5a.xlarge', tag: ['a=b'] } }],
+    [
+      'settings pass through to the config loader',
+      { instanceType: 'c5a.xlarge', dryRun: true, tag: ['a=b'] },
+      { flags: { instanceType: 'c5a.xlarge', tag: ['a=b'] } },
+    ],
   ];
   for (const [name, opts, expected] of cases) {
     it(name, () => {
@@ -34,9 +38,15 @@ describe('parseOptions', () => {
   }
 
   it('refuses contradictory flags', () => {
-    expect(() => provision.parseOptions(world.invocation('provision', { planOut: 'a.json', apply: 'b.json' }))).toThrowCosignerError('INVALID_OPTION');
-    expect(() => provision.parseOptions(world.invocation('provision', { dryRun: true, apply: 'b.json' }))).toThrowCosignerError('INVALID_OPTION');
-    expect(() => provision.parseOptions(world.invocation('provision', { planOut: '' }))).toThrowCosignerError('INVALID_OPTION');
+    expect(() =>
+      provision.parseOptions(world.invocation('provision', { planOut: 'a.json', apply: 'b.json' })),
+    ).toThrowCosignerError('INVALID_OPTION');
+    expect(() =>
+      provision.parseOptions(world.invocation('provision', { dryRun: true, apply: 'b.json' })),
+    ).toThrowCosignerError('INVALID_OPTION');
+    expect(() => provision.parseOptions(world.invocation('provision', { planOut: '' }))).toThrowCosignerError(
+      'INVALID_OPTION',
+    );
   });
 
   it('is a CommandModule', () => {
@@ -49,8 +59,13 @@ describe('execute on the sandbox', () => {
   it('needs --yes without a terminal (exit 5) and then changes nothing', async () => {
     await world.writeConfig({ name: 'demo' });
     const invocation = world.invocation('provision');
-    await expect(provision.execute(provision.parseOptions(invocation), world.context(invocation))).toThrowCosignerError('CONFIRMATION_REQUIRED');
-    const dry = await provision.execute(provision.parseOptions(world.invocation('provision', { dryRun: true })), world.context(invocation));
+    await expect(provision.execute(provision.parseOptions(invocation), world.context(invocation))).toThrowCosignerError(
+      'CONFIRMATION_REQUIRED',
+    );
+    const dry = await provision.execute(
+      provision.parseOptions(world.invocation('provision', { dryRun: true })),
+      world.context(invocation),
+    );
     expect(dry.plan.summary.create).toBe(7);
   });
 
@@ -91,6 +106,8 @@ describe('execute on the sandbox', () => {
 
   it('reports a missing config', async () => {
     const invocation = world.invocation('provision', { dryRun: true });
-    await expect(provision.execute(provision.parseOptions(invocation), world.context(invocation))).toThrowCosignerError('CONFIG_NOT_FOUND');
+    await expect(provision.execute(provision.parseOptions(invocation), world.context(invocation))).toThrowCosignerError(
+      'CONFIG_NOT_FOUND',
+    );
   });
 });

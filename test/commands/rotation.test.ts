@@ -43,19 +43,30 @@ async function runProvisionCli(opts: Record<string, unknown>) {
   return { result: await provision.execute(provision.parseOptions(invocation), context), io: context.io };
 }
 
-const configFile = async () => JSON.parse(await readFile(join(world.dir, 'cosigner.json'), 'utf8')) as { fireblocks: { env: string; pcr8?: string | string[] } };
+const configFile = async () =>
+  JSON.parse(await readFile(join(world.dir, 'cosigner.json'), 'utf8')) as {
+    fireblocks: { env: string; pcr8?: string | string[] };
+  };
 
 async function livePolicy(): Promise<{ policy: PolicyDocument; keyArn: string; roleArn: string }> {
   const ports = await createSandboxPorts({ dir: world.sandboxDir, region: REGION, env: {} });
   const key = await ports.kms.describeKey({ KeyId: 'alias/demo-cosigner' });
   const role = await ports.iam.getRole({ RoleName: 'demo-cosigner' });
-  const policy = parsePolicyDocument((await ports.kms.getKeyPolicy({ KeyId: key.KeyMetadata?.Arn, PolicyName: 'default' })).Policy ?? '');
+  const policy = parsePolicyDocument(
+    (await ports.kms.getKeyPolicy({ KeyId: key.KeyMetadata?.Arn, PolicyName: 'default' })).Policy ?? '',
+  );
   return { policy, keyArn: key.KeyMetadata?.Arn ?? '', roleArn: role.Role?.Arn ?? '' };
 }
 
 async function enclaveCanUseKey(pcr8: string): Promise<boolean> {
   const { keyArn, roleArn } = await livePolicy();
-  const session = await createSandboxEnclaveSession({ sandboxDir: world.sandboxDir, roleArn, pcrs: { 0: 'cd'.repeat(48), 8: pcr8 }, region: REGION, env: {} });
+  const session = await createSandboxEnclaveSession({
+    sandboxDir: world.sandboxDir,
+    roleArn,
+    pcrs: { 0: 'cd'.repeat(48), 8: pcr8 },
+    region: REGION,
+    env: {},
+  });
   try {
     return (await session.kms.generateDataKey({ KeyId: keyArn, KeySpec: 'AES_128' })).CiphertextBlob !== undefined;
   } catch (error) {
@@ -69,9 +80,16 @@ describe('a PCR8 rotation', () => {
     expect((await runProvisionCli({})).result.mode).toBe('applied');
 
     const added = await runAttestCli({ add: NEW });
-    expect(added.result).toMatchObject({ mode: 'add', written: true, pcr8: [OLD, NEW], config: { status: 'change', recorded: true, before: [OLD], after: [OLD, NEW] } });
+    expect(added.result).toMatchObject({
+      mode: 'add',
+      written: true,
+      pcr8: [OLD, NEW],
+      config: { status: 'change', recorded: true, before: [OLD], after: [OLD, NEW] },
+    });
     expect((await configFile()).fireblocks).toEqual({ env: 'global', pcr8: [OLD, NEW] });
-    expect(added.io.confirmations).toEqual([expect.stringMatching(/^write this key policy to arn:aws:kms:.* and record its PCR8 list in .*cosigner\.json\?$/)]);
+    expect(added.io.confirmations).toEqual([
+      expect.stringMatching(/^write this key policy to arn:aws:kms:.* and record its PCR8 list in .*cosigner\.json\?$/),
+    ]);
     expect(added.io.messages.find((m) => m.code === 'ATTEST_CONFIG_DIFF')?.message).toContain(`+ ${NEW}`);
     // In between, provision keeps both images.
     expect((await runProvisionCli({})).result.mode).toBe('up-to-date');
@@ -105,8 +123,14 @@ describe('a PCR8 rotation', () => {
     await runAttestCli({ add: NEW });
     await world.writeConfig({ name: 'demo', fireblocks: { env: 'global' }, aws: { region: REGION } });
     const again = await runAttestCli({ add: NEW });
-    expect(again.result).toMatchObject({ changed: false, written: false, config: { recorded: true, after: [OLD, NEW] } });
-    expect(again.io.confirmations).toEqual([`record the PCR8 list ${OLD}, ${NEW} in ${join(world.dir, 'cosigner.json')}?`]);
+    expect(again.result).toMatchObject({
+      changed: false,
+      written: false,
+      config: { recorded: true, after: [OLD, NEW] },
+    });
+    expect(again.io.confirmations).toEqual([
+      `record the PCR8 list ${OLD}, ${NEW} in ${join(world.dir, 'cosigner.json')}?`,
+    ]);
     expect((await configFile()).fireblocks.pcr8).toEqual([OLD, NEW]);
   });
 
@@ -148,8 +172,28 @@ describe('a PCR8 change interrupted while KMS writes it', () => {
     };
     const io = world.context(world.invocation('attest', {}, { yes: true })).io;
     const run = attest.runAttest(
-      { keyId: 'alias/demo-cosigner', role: { name: 'demo-cosigner' }, profile: 'hardened', adminArns: [], pcr3RoleBinding: false, allowRotation: true, add: NEW, configured: { name: 'fireblocks.env=global (preset)', values: [OLD] }, removeStatements: [], dryRun: false },
-      { io, kms, iam: ports.iam, caller: { accountId: who.Account ?? '', callerArn: who.Arn ?? '', region: REGION }, now: () => new Date(), sleep: () => Promise.resolve(), signal: interrupt.signal, config: { path, fileExists: true, sources: loaded.sources, config: loaded.config, env: {}, flags: {} } },
+      {
+        keyId: 'alias/demo-cosigner',
+        role: { name: 'demo-cosigner' },
+        profile: 'hardened',
+        adminArns: [],
+        pcr3RoleBinding: false,
+        allowRotation: true,
+        add: NEW,
+        configured: { name: 'fireblocks.env=global (preset)', values: [OLD] },
+        removeStatements: [],
+        dryRun: false,
+      },
+      {
+        io,
+        kms,
+        iam: ports.iam,
+        caller: { accountId: who.Account ?? '', callerArn: who.Arn ?? '', region: REGION },
+        now: () => new Date(),
+        sleep: () => Promise.resolve(),
+        signal: interrupt.signal,
+        config: { path, fileExists: true, sources: loaded.sources, config: loaded.config, env: {}, flags: {} },
+      },
     );
     await expect(run).toThrowCosignerError('ABORTED');
     expect(pcr8ValuesOf((await livePolicy()).policy)).toEqual([OLD, NEW]);
@@ -173,8 +217,14 @@ describe('provision and PCR8 values the config does not record', () => {
     const error = await provision.execute(provision.parseOptions(invocation), context).catch((e: unknown) => e);
     expect(isCosignerError(error, 'CONFIRMATION_REQUIRED') && error.exitCode).toBe(5);
     expect(context.io.confirmations[0]).toMatch(/, changing the key policy's PCR8 list \(remove ababab…abab\)\?$/);
-    expect(context.io.texts('info')).toContain('  PCR8 change in the key policy: − ababab…abab (only in the live key policy)');
-    expect(context.io.texts('warn').some((w) => w.startsWith('PCR8 ababab…abab is in the live key policy but not in the config'))).toBe(true);
+    expect(context.io.texts('info')).toContain(
+      '  PCR8 change in the key policy: − ababab…abab (only in the live key policy)',
+    );
+    expect(
+      context.io
+        .texts('warn')
+        .some((w) => w.startsWith('PCR8 ababab…abab is in the live key policy but not in the config')),
+    ).toBe(true);
     expect(pcr8ValuesOf((await livePolicy()).policy)).toEqual([OLD, NEW]);
   });
 
@@ -197,8 +247,18 @@ describe('provision and a foreign statement in the live key policy', () => {
     const { policy, keyArn, roleArn } = await livePolicy();
     const ports = await createSandboxPorts({ dir: world.sandboxDir, region: REGION, env: {} });
     // The co-signer role may decrypt without an attestation: a way around the enclave.
-    const foreign = { Sid: 'LegacyDecrypt', Effect: 'Allow' as const, Principal: { AWS: roleArn }, Action: 'kms:Decrypt', Resource: '*' };
-    await ports.kms.putKeyPolicy({ KeyId: keyArn, PolicyName: 'default', Policy: JSON.stringify({ ...policy, Statement: [...policy.Statement, foreign] }) });
+    const foreign = {
+      Sid: 'LegacyDecrypt',
+      Effect: 'Allow' as const,
+      Principal: { AWS: roleArn },
+      Action: 'kms:Decrypt',
+      Resource: '*',
+    };
+    await ports.kms.putKeyPolicy({
+      KeyId: keyArn,
+      PolicyName: 'default',
+      Policy: JSON.stringify({ ...policy, Statement: [...policy.Statement, foreign] }),
+    });
 
     const error = await runProvisionCli({}).catch((e: unknown) => e);
     expect(isCosignerError(error, 'POLICY_BYPASS') && error.exitCode).toBe(5);
@@ -219,20 +279,87 @@ describe('provision refuses every attacker class of foreign statement in the liv
   const OTHER = '210987654321';
   const ATTACKER = `${'7a'.repeat(47)}30`;
   const classes: [string, (roleArn: string, account: string) => Record<string, unknown>, string][] = [
-    ['the role with StringLike PCR8 "*0"', (role) => ({ Effect: 'Allow', Principal: { AWS: role }, Action: 'kms:GenerateDataKey', Resource: '*', Condition: { StringLike: { 'kms:RecipientAttestation:PCR8': '*0' } } }), 'POLICY_BYPASS'],
-    ['the role with Null false plus StringNotEquals', (role) => ({ Effect: 'Allow', Principal: { AWS: role }, Action: 'kms:Decrypt', Resource: '*', Condition: { Null: { 'kms:RecipientAttestation:PCR8': 'false' }, StringNotEquals: { 'kms:RecipientAttestation:PCR8': NEW } } }), 'POLICY_BYPASS'],
-    ["another account's root with any PCR8", () => ({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${OTHER}:root` }, Action: 'kms:Decrypt', Resource: '*', Condition: { StringLike: { 'kms:RecipientAttestation:PCR8': '*' } } }), 'POLICY_BYPASS'],
-    ["another role of this account with an attacker's PCR8", (_role, account) => ({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'kms:Decrypt', Resource: '*', Condition: { StringEqualsIgnoreCase: { 'kms:RecipientAttestation:PCR8': ATTACKER } } }), 'POLICY_BYPASS'],
-    ['an Allow with NotPrincipal listing this account and one more', (_role, account) => ({ Effect: 'Allow', NotPrincipal: { AWS: [account, OTHER] }, Action: 'kms:Decrypt', Resource: '*' }), 'POLICY_BYPASS'],
-    ['kms:PutKeyPolicy for Principal "*"', () => ({ Effect: 'Allow', Principal: '*', Action: 'kms:PutKeyPolicy', Resource: '*' }), 'POLICY_KEY_CONTROL'],
-    ['kms:PutKeyPolicy for the co-signer role', (role) => ({ Effect: 'Allow', Principal: { AWS: role }, Action: 'kms:PutKeyPolicy', Resource: '*' }), 'POLICY_KEY_CONTROL'],
+    [
+      'the role with StringLike PCR8 "*0"',
+      (role) => ({
+        Effect: 'Allow',
+        Principal: { AWS: role },
+        Action: 'kms:GenerateDataKey',
+        Resource: '*',
+        Condition: { StringLike: { 'kms:RecipientAttestation:PCR8': '*0' } },
+      }),
+      'POLICY_BYPASS',
+    ],
+    [
+      'the role with Null false plus StringNotEquals',
+      (role) => ({
+        Effect: 'Allow',
+        Principal: { AWS: role },
+        Action: 'kms:Decrypt',
+        Resource: '*',
+        Condition: {
+          Null: { 'kms:RecipientAttestation:PCR8': 'false' },
+          StringNotEquals: { 'kms:RecipientAttestation:PCR8': NEW },
+        },
+      }),
+      'POLICY_BYPASS',
+    ],
+    [
+      "another account's root with any PCR8",
+      () => ({
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${OTHER}:root` },
+        Action: 'kms:Decrypt',
+        Resource: '*',
+        Condition: { StringLike: { 'kms:RecipientAttestation:PCR8': '*' } },
+      }),
+      'POLICY_BYPASS',
+    ],
+    [
+      "another role of this account with an attacker's PCR8",
+      (_role, account) => ({
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${account}:root` },
+        Action: 'kms:Decrypt',
+        Resource: '*',
+        Condition: { StringEqualsIgnoreCase: { 'kms:RecipientAttestation:PCR8': ATTACKER } },
+      }),
+      'POLICY_BYPASS',
+    ],
+    [
+      'an Allow with NotPrincipal listing this account and one more',
+      (_role, account) => ({
+        Effect: 'Allow',
+        NotPrincipal: { AWS: [account, OTHER] },
+        Action: 'kms:Decrypt',
+        Resource: '*',
+      }),
+      'POLICY_BYPASS',
+    ],
+    [
+      'kms:PutKeyPolicy for Principal "*"',
+      () => ({ Effect: 'Allow', Principal: '*', Action: 'kms:PutKeyPolicy', Resource: '*' }),
+      'POLICY_KEY_CONTROL',
+    ],
+    [
+      'kms:PutKeyPolicy for the co-signer role',
+      (role) => ({ Effect: 'Allow', Principal: { AWS: role }, Action: 'kms:PutKeyPolicy', Resource: '*' }),
+      'POLICY_KEY_CONTROL',
+    ],
   ];
   it.each(classes)('%s', async (_name, make, code) => {
     await runProvisionCli({});
     const { policy, keyArn, roleArn } = await livePolicy();
     const account = keyArn.split(':')[4] ?? '';
     const ports = await createSandboxPorts({ dir: world.sandboxDir, region: REGION, env: {} });
-    await ports.kms.putKeyPolicy({ KeyId: keyArn, PolicyName: 'default', Policy: JSON.stringify({ ...policy, Statement: [...policy.Statement, { Sid: 'Foreign', ...make(roleArn, account) }] }) });
+    await ports.kms.putKeyPolicy({
+      KeyId: keyArn,
+      PolicyName: 'default',
+      Policy: JSON.stringify({
+        ...policy,
+        Statement: [...policy.Statement, { Sid: 'Foreign', ...make(roleArn, account) }],
+      }),
+    });
     const before = await ports.readState();
     const error = await runProvisionCli({}).catch((e: unknown) => e);
     expect(isCosignerError(error, code as never) && error.exitCode).toBe(5);
@@ -246,8 +373,18 @@ describe('provision refuses every attacker class of foreign statement in the liv
     const who = await ports.sts.getCallerIdentity({});
     const bucket = (await ports.s3.listBuckets({})).Buckets?.[0]?.Name ?? '';
     const live = JSON.parse((await ports.s3.getBucketPolicy({ Bucket: bucket })).Policy ?? '{}') as PolicyDocument;
-    const deny = { Sid: 'OnlyRootUser', Effect: 'Deny', Principal: '*', Action: ['s3:PutBucketPolicy', 's3:DeleteBucketPolicy'], Resource: `arn:aws:s3:::${bucket}`, Condition: { StringNotEquals: { 'aws:PrincipalArn': `arn:aws:iam::${who.Account ?? ''}:root` } } };
-    await ports.s3.putBucketPolicy({ Bucket: bucket, Policy: JSON.stringify({ ...live, Statement: [...live.Statement, deny] }) });
+    const deny = {
+      Sid: 'OnlyRootUser',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: ['s3:PutBucketPolicy', 's3:DeleteBucketPolicy'],
+      Resource: `arn:aws:s3:::${bucket}`,
+      Condition: { StringNotEquals: { 'aws:PrincipalArn': `arn:aws:iam::${who.Account ?? ''}:root` } },
+    };
+    await ports.s3.putBucketPolicy({
+      Bucket: bucket,
+      Policy: JSON.stringify({ ...live, Statement: [...live.Statement, deny] }),
+    });
     const error = await runProvisionCli({}).catch((e: unknown) => e);
     expect(isCosignerError(error, 'POLICY_LOCKOUT') && error.exitCode).toBe(5);
     expect((error as Error).message).toContain('"OnlyRootUser"');

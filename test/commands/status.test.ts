@@ -21,7 +21,9 @@ afterEach(async () => {
 
 describe('parseOptions', () => {
   it('maps --all and keeps --name for the config loader', () => {
-    expect(status.parseOptions({ ...world.invocation('status', { all: true, name: 'demo' }), cwd: '/w' })).toMatchObject({ configPath: '/w/cosigner.json', all: true, detailedExitcode: false, flags: { name: 'demo' } });
+    expect(
+      status.parseOptions({ ...world.invocation('status', { all: true, name: 'demo' }), cwd: '/w' }),
+    ).toMatchObject({ configPath: '/w/cosigner.json', all: true, detailedExitcode: false, flags: { name: 'demo' } });
   });
 
   it('maps --detailed-exitcode, which is not a config setting', () => {
@@ -39,14 +41,16 @@ describe('parseOptions', () => {
 describe('execute on the sandbox', () => {
   it('needs a co-signer unless --all', async () => {
     const invocation = world.invocation('status');
-    await expect(status.execute(status.parseOptions(invocation), world.context(invocation))).toThrowCosignerError('INPUT_REQUIRED');
+    await expect(status.execute(status.parseOptions(invocation), world.context(invocation))).toThrowCosignerError(
+      'INPUT_REQUIRED',
+    );
     const all = world.invocation('status', { all: true });
     const empty = await status.execute(status.parseOptions(all), world.context(all));
     expect(empty.coSigners).toEqual([]);
     expect(status.render(empty, createStyle(false))).toContain('nothing carries cosigner-cli tags here');
   });
 
-  it('reports each resource, the host\'s enclave support and the sync with the config', async () => {
+  it("reports each resource, the host's enclave support and the sync with the config", async () => {
     await world.writeConfig({ name: 'demo' });
     const apply = world.invocation('provision', {}, { yes: true });
     await provision.execute(provision.parseOptions(apply), world.context(apply));
@@ -75,7 +79,11 @@ describe('drift status reports, and --detailed-exitcode', () => {
   it('in sync: exit 0 with the flag (no verdict)', async () => {
     await provisioned();
     const result = await statusOf({ detailedExitcode: true });
-    expect(result.coSigners[0]).toMatchObject({ inSync: true, foreignStatements: { keyPolicy: [], bucketPolicy: [] }, pcr8: { onlyLive: [], onlyConfig: [] } });
+    expect(result.coSigners[0]).toMatchObject({
+      inSync: true,
+      foreignStatements: { keyPolicy: [], bucketPolicy: [] },
+      pcr8: { onlyLive: [], onlyConfig: [] },
+    });
     expect(result.detailedExitcode).toBe(true);
     expect(status.verdict(result)).toBeUndefined();
   });
@@ -84,22 +92,46 @@ describe('drift status reports, and --detailed-exitcode', () => {
     await provisioned();
     const ports = await createSandboxPorts({ dir: world.sandboxDir, region: REGION, env: {} });
     const key = (await ports.kms.describeKey({ KeyId: 'alias/demo-cosigner' })).KeyMetadata?.Arn ?? '';
-    const keyPolicy = parsePolicyDocument((await ports.kms.getKeyPolicy({ KeyId: key, PolicyName: 'default' })).Policy ?? '');
-    const deny = { Effect: 'Deny' as const, Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:ScheduleKeyDeletion', Resource: '*' };
-    await ports.kms.putKeyPolicy({ KeyId: key, PolicyName: 'default', Policy: JSON.stringify({ ...keyPolicy, Statement: [...keyPolicy.Statement, { Sid: 'NoDeletion', ...deny }] }) });
+    const keyPolicy = parsePolicyDocument(
+      (await ports.kms.getKeyPolicy({ KeyId: key, PolicyName: 'default' })).Policy ?? '',
+    );
+    const deny = {
+      Effect: 'Deny' as const,
+      Principal: { AWS: 'arn:aws:iam::111122223333:root' },
+      Action: 'kms:ScheduleKeyDeletion',
+      Resource: '*',
+    };
+    await ports.kms.putKeyPolicy({
+      KeyId: key,
+      PolicyName: 'default',
+      Policy: JSON.stringify({ ...keyPolicy, Statement: [...keyPolicy.Statement, { Sid: 'NoDeletion', ...deny }] }),
+    });
     const bucket = (await ports.s3.listBuckets({})).Buckets?.[0]?.Name ?? '';
     const bucketPolicy = parsePolicyDocument((await ports.s3.getBucketPolicy({ Bucket: bucket })).Policy ?? '');
-    const keepVersions = { Effect: 'Deny' as const, Principal: '*' as const, Action: 's3:DeleteObjectVersion', Resource: `arn:aws:s3:::${bucket}/*` };
-    await ports.s3.putBucketPolicy({ Bucket: bucket, Policy: JSON.stringify({ ...bucketPolicy, Statement: [...bucketPolicy.Statement, keepVersions] }) });
+    const keepVersions = {
+      Effect: 'Deny' as const,
+      Principal: '*' as const,
+      Action: 's3:DeleteObjectVersion',
+      Resource: `arn:aws:s3:::${bucket}/*`,
+    };
+    await ports.s3.putBucketPolicy({
+      Bucket: bucket,
+      Policy: JSON.stringify({ ...bucketPolicy, Statement: [...bucketPolicy.Statement, keepVersions] }),
+    });
 
     const plain = await statusOf();
     const demo = plain.coSigners[0]!;
     expect(demo.inSync).toBe(false);
-    expect(demo.foreignStatements).toEqual({ keyPolicy: [{ index: keyPolicy.Statement.length, sid: 'NoDeletion' }], bucketPolicy: [{ index: bucketPolicy.Statement.length }] });
+    expect(demo.foreignStatements).toEqual({
+      keyPolicy: [{ index: keyPolicy.Statement.length, sid: 'NoDeletion' }],
+      bucketPolicy: [{ index: bucketPolicy.Statement.length }],
+    });
     const text = status.render(plain, createStyle(false));
     expect(text).toContain('demo (configured) drifted from the config');
     expect(text).toContain('drift: key policy: foreign statement "NoDeletion" (not in the config)');
-    expect(text).toContain(`drift: bucket policy: foreign statement #${bucketPolicy.Statement.length} (no Sid) (not in the config)`);
+    expect(text).toContain(
+      `drift: bucket policy: foreign statement #${bucketPolicy.Statement.length} (no Sid) (not in the config)`,
+    );
     // Without the flag the exit code does not depend on drift.
     expect(status.verdict(plain)).toBeUndefined();
     const detailed = await statusOf({ detailedExitcode: true });

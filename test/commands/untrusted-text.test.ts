@@ -44,10 +44,23 @@ describe('attest describe-eif with hostile image metadata and certificate names'
       ...METADATA,
       ImageName: `cosigner${EVIL}`,
       ImageVersion: '1.0\u001b[8m',
-      BuildMetadata: { BuildTime: '2026\r', BuildTool: `docker${EVIL}`, BuildToolVersion: '\u007f', OperatingSystem: 'Linux\u202e', KernelVersion: '6.1\u0085' },
+      BuildMetadata: {
+        BuildTime: '2026\r',
+        BuildTool: `docker${EVIL}`,
+        BuildToolVersion: '\u007f',
+        OperatingSystem: 'Linux\u202e',
+        KernelVersion: '6.1\u0085',
+      },
     };
     // A certificate that expired before "now", so its subject is also echoed in a warning on stderr.
-    const signer = createEifSigner({ now: T0, validityDays: 1, subject: [['CN', `signer${EVIL}`], ['O', 'x\u001b]0;title\u0007']] });
+    const signer = createEifSigner({
+      now: T0,
+      validityDays: 1,
+      subject: [
+        ['CN', `signer${EVIL}`],
+        ['O', 'x\u001b]0;title\u0007'],
+      ],
+    });
     await writeFile(path, fixtureEif({ metadata, signer }));
     return path;
   }
@@ -60,7 +73,9 @@ describe('attest describe-eif with hostile image metadata and certificate names'
     expect(run.stderr).not.toMatch(RAW);
     // The fake row stays inside the Image, Signing cert and Built rows it was smuggled into.
     expect(run.stdout.split('\n').filter((line) => line.startsWith('PCR8'))).toHaveLength(1);
-    expect(run.stdout).toContain(`Image           cosigner\\x1b[2K\\r\\x1b[1APCR8            ${PCR_FAKE}\\n\\x9b2J\\u202egol\\u2066 1.0\\x1b[8m`);
+    expect(run.stdout).toContain(
+      `Image           cosigner\\x1b[2K\\r\\x1b[1APCR8            ${PCR_FAKE}\\n\\x9b2J\\u202egol\\u2066 1.0\\x1b[8m`,
+    );
     expect(run.stdout).toContain('issuer commonName=signer\\x1b[2K');
     expect(run.stdout).toContain('organizationName=x\\x1b]0;title\\x07');
     expect(run.stdout).toContain('Built           2026\\r by docker\\x1b[2K');
@@ -68,7 +83,10 @@ describe('attest describe-eif with hostile image metadata and certificate names'
     expect(run.stderr).toMatch(/the signing certificate .*signer\\x1b\[2K\\r.* expired/);
 
     // With colour on, the only escape sequences are the CLI's own colours.
-    const coloured = await runCli(['--no-json', 'attest', 'describe-eif', path], { cwd: dir, env: { FORCE_COLOR: '1' } });
+    const coloured = await runCli(['--no-json', 'attest', 'describe-eif', path], {
+      cwd: dir,
+      env: { FORCE_COLOR: '1' },
+    });
     expect(coloured.stdout).toContain('\u001b[1m');
     expect(coloured.stderr).toContain('\u001b[33m');
     expect(coloured.stdout.replace(/\u001b\[\d+m/g, '')).not.toMatch(RAW);
@@ -79,7 +97,12 @@ describe('attest describe-eif with hostile image metadata and certificate names'
     const path = await hostileEif();
     const run = await runCli(['--json', 'attest', 'describe-eif', path], { cwd: dir });
     expect(run.code).toBe(0);
-    const result = run.json?.result as { ImageName: string; ImageVersion: string; Metadata: { BuildTool: string; KernelVersion: string }; SigningCertificate: { IssuerName: Record<string, string> } };
+    const result = run.json?.result as {
+      ImageName: string;
+      ImageVersion: string;
+      Metadata: { BuildTool: string; KernelVersion: string };
+      SigningCertificate: { IssuerName: Record<string, string> };
+    };
     expect(result.ImageName).toBe(`cosigner${EVIL}`);
     expect(result.ImageVersion).toBe('1.0\u001b[8m');
     expect(result.Metadata.BuildTool).toBe(`docker${EVIL}`);
@@ -147,8 +170,32 @@ describe('human renderers escape AWS-returned and file-derived strings', () => {
   });
 
   it('attest: key and role ARNs, PCR8 sources, warnings and the policy diff', () => {
-    const live = { Version: '2012-10-17', Statement: [{ Sid: `Foreign${EVIL}`, Effect: 'Deny' as const, Principal: '*' as const, Action: 'kms:*', Resource: '*', Condition: { StringLike: { 'aws:PrincipalTag/team': `x${EVIL}` } } }] };
-    const next = { Version: '2012-10-17', Statement: [{ Sid: `Foreign${EVIL}`, Effect: 'Deny' as const, Principal: '*' as const, Action: 'kms:*', Resource: '*', Condition: { StringLike: { 'aws:PrincipalTag/team': `y${EVIL}` } } }] };
+    const live = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: `Foreign${EVIL}`,
+          Effect: 'Deny' as const,
+          Principal: '*' as const,
+          Action: 'kms:*',
+          Resource: '*',
+          Condition: { StringLike: { 'aws:PrincipalTag/team': `x${EVIL}` } },
+        },
+      ],
+    };
+    const next = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: `Foreign${EVIL}`,
+          Effect: 'Deny' as const,
+          Principal: '*' as const,
+          Action: 'kms:*',
+          Resource: '*',
+          Condition: { StringLike: { 'aws:PrincipalTag/team': `y${EVIL}` } },
+        },
+      ],
+    };
     const result = {
       keyArn: `arn:aws:kms:eu-west-1:111122223333:key/k${EVIL}`,
       accountId: '111122223333',
@@ -182,7 +229,9 @@ describe('human renderers escape AWS-returned and file-derived strings', () => {
           {
             name: `evil${EVIL}`,
             configured: false,
-            resources: [{ kind: 'bucket', id: `b${EVIL}`, name: `n${EVIL}`, state: `s${EVIL}`, adopted: false, detail: {} }],
+            resources: [
+              { kind: 'bucket', id: `b${EVIL}`, name: `n${EVIL}`, state: `s${EVIL}`, adopted: false, detail: {} },
+            ],
             missing: [],
             host: { id: 'i-1', state: 'running', enclaveEnabled: true, enclave: `e${EVIL}` },
             drift: [{ resource: `S3 bucket ${EVIL}`, kind: 'update', reasons: [`tag${EVIL}`], notes: [`note${EVIL}`] }],
@@ -232,24 +281,57 @@ describe('human renderers escape AWS-returned and file-derived strings', () => {
       retiredKeys: [`k${EVIL}`],
     } as unknown as Receipt;
     for (const style of [plain, colour]) {
-      const text = [...planLines(plan, style), ...receiptLines(receipt, `/tmp/r${EVIL}.json`, style)].join('\n').replace(/\u001b\[\d+m/g, '');
+      const text = [...planLines(plan, style), ...receiptLines(receipt, `/tmp/r${EVIL}.json`, style)]
+        .join('\n')
+        .replace(/\u001b\[\d+m/g, '');
       expect(text).not.toMatch(RAW);
       expect(text.split('\n').filter((line) => line.trimStart().startsWith('PCR8'))).toHaveLength(2); // the plan's and the receipt's own rows
     }
   });
 
   it('destroy: plan lines, kept and deleted resources', () => {
-    const plan = { name: `c${EVIL}`, accountId: '111122223333', region: 'eu-west-1', actions: [{ resource: `S3 bucket b${EVIL}`, decision: 'keep', reason: `r${EVIL}`, ops: [{ op: 'x', detail: `d${EVIL}` }] }], warnings: [`w${EVIL}`] };
+    const plan = {
+      name: `c${EVIL}`,
+      accountId: '111122223333',
+      region: 'eu-west-1',
+      actions: [
+        {
+          resource: `S3 bucket b${EVIL}`,
+          decision: 'keep',
+          reason: `r${EVIL}`,
+          ops: [{ op: 'x', detail: `d${EVIL}` }],
+        },
+      ],
+      warnings: [`w${EVIL}`],
+    };
     const results = [
       { mode: 'dry-run', plan },
       { mode: 'nothing-to-do', plan },
-      { mode: 'applied', plan, caller: { accountId: '111122223333', region: 'eu-west-1', arn: 'a' }, result: { deleted: [`x${EVIL}`], scheduled: [`y${EVIL}`], kept: [{ resource: `z${EVIL}`, reason: `q${EVIL}` }] } },
+      {
+        mode: 'applied',
+        plan,
+        caller: { accountId: '111122223333', region: 'eu-west-1', arn: 'a' },
+        result: {
+          deleted: [`x${EVIL}`],
+          scheduled: [`y${EVIL}`],
+          kept: [{ resource: `z${EVIL}`, reason: `q${EVIL}` }],
+        },
+      },
     ] as unknown as DestroyResult[];
-    for (const result of results) expect(renderDestroy(result, colour).replace(/\u001b\[\d+m/g, ''), result.mode).not.toMatch(RAW);
+    for (const result of results)
+      expect(renderDestroy(result, colour).replace(/\u001b\[\d+m/g, ''), result.mode).not.toMatch(RAW);
   });
 
   it('doctor: check messages and hints that carry AWS error texts', () => {
-    const text = renderDoctor({ ok: false, checks: [{ id: 'aws', status: 'fail', code: 'AWS_ACCESS_DENIED', message: `denied${EVIL}`, hint: `ask${EVIL}` }] }, colour);
+    const text = renderDoctor(
+      {
+        ok: false,
+        checks: [
+          { id: 'aws', status: 'fail', code: 'AWS_ACCESS_DENIED', message: `denied${EVIL}`, hint: `ask${EVIL}` },
+        ],
+      },
+      colour,
+    );
     expect(text.replace(/\u001b\[\d+m/g, '')).not.toMatch(RAW);
     expect(text.split('\n')).toHaveLength(2);
   });

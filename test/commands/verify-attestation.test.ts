@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Invocation } from '../../src/command-kit.js';
-import { decodeDocumentFile, execute, parseOptions, render, renderVerifyAttestation, runVerifyAttestation } from '../../src/commands/verify-attestation.js';
+import {
+  decodeDocumentFile,
+  execute,
+  parseOptions,
+  render,
+  renderVerifyAttestation,
+  runVerifyAttestation,
+} from '../../src/commands/verify-attestation.js';
 import { createStyle } from '../../src/io/style.js';
 import { TESTDATA, testdataJson, type AttestationExpected } from '../enclave/fixtures/testdata.js';
 import { TestIoHost } from '../helpers/test-io-host.js';
@@ -32,29 +39,58 @@ afterAll(async () => {
 
 describe('verify --attestation-doc: options', () => {
   it('reads the document path, expected PCR8, environment and time', () => {
-    expect(parseOptions(invocation({ attestationDoc: 'doc.cose', expectPcr8: 'AB'.repeat(48), at: '2022-10-13T09:00:00Z' }, '/tmp'))).toEqual({
+    expect(
+      parseOptions(
+        invocation({ attestationDoc: 'doc.cose', expectPcr8: 'AB'.repeat(48), at: '2022-10-13T09:00:00Z' }, '/tmp'),
+      ),
+    ).toEqual({
       documentPath: '/tmp/doc.cose',
       expectPcr8: 'ab'.repeat(48),
       at: new Date('2022-10-13T09:00:00Z'),
     });
-    expect(parseOptions(invocation({ attestationDoc: '/d', fbEnv: 'eu' }))).toEqual({ documentPath: '/d', fbEnv: 'eu' });
+    expect(parseOptions(invocation({ attestationDoc: '/d', fbEnv: 'eu' }))).toEqual({
+      documentPath: '/d',
+      fbEnv: 'eu',
+    });
   });
 
   it('rejects missing, conflicting and malformed flags (exit 2)', () => {
     expect(() => parseOptions(invocation({}))).toThrowCosignerError('USAGE');
-    expect(() => parseOptions(invocation({ attestationDoc: '/d', expectPcr8: 'ab'.repeat(48), fbEnv: 'eu' }))).toThrowCosignerError('INVALID_OPTION');
-    expect(() => parseOptions(invocation({ attestationDoc: '/d', expectPcr8: 'abc' }))).toThrowCosignerError('PCR_INVALID');
-    expect(() => parseOptions(invocation({ attestationDoc: '/d', fbEnv: 'us' }))).toThrowCosignerError('INVALID_OPTION');
-    expect(() => parseOptions(invocation({ attestationDoc: '/d', at: 'yesterday' }))).toThrowCosignerError('INVALID_OPTION');
-    expect(() => parseOptions(invocation({ attestationDoc: '/d', at: '2022-13-45' }))).toThrowCosignerError('INVALID_OPTION');
+    expect(() =>
+      parseOptions(invocation({ attestationDoc: '/d', expectPcr8: 'ab'.repeat(48), fbEnv: 'eu' })),
+    ).toThrowCosignerError('INVALID_OPTION');
+    expect(() => parseOptions(invocation({ attestationDoc: '/d', expectPcr8: 'abc' }))).toThrowCosignerError(
+      'PCR_INVALID',
+    );
+    expect(() => parseOptions(invocation({ attestationDoc: '/d', fbEnv: 'us' }))).toThrowCosignerError(
+      'INVALID_OPTION',
+    );
+    expect(() => parseOptions(invocation({ attestationDoc: '/d', at: 'yesterday' }))).toThrowCosignerError(
+      'INVALID_OPTION',
+    );
+    expect(() => parseOptions(invocation({ attestationDoc: '/d', at: '2022-13-45' }))).toThrowCosignerError(
+      'INVALID_OPTION',
+    );
   });
 });
 
 describe('verify --attestation-doc', () => {
   it('verifies a real document at its own time and reports every field', async () => {
     const io = new TestIoHost();
-    const result = await runVerifyAttestation({ documentPath: doc(NONDEBUG), at: documentTime, expectPcr8: expected.pcrs['8'] }, { io, now: today });
-    expect(result).toMatchObject({ verified: true, moduleId: expected.module_id, debugMode: false, checkedAt: documentTime.toISOString(), timestamp: documentTime.toISOString(), publicKey: null, userData: null, nonce: expected.nonce });
+    const result = await runVerifyAttestation(
+      { documentPath: doc(NONDEBUG), at: documentTime, expectPcr8: expected.pcrs['8'] },
+      { io, now: today },
+    );
+    expect(result).toMatchObject({
+      verified: true,
+      moduleId: expected.module_id,
+      debugMode: false,
+      checkedAt: documentTime.toISOString(),
+      timestamp: documentTime.toISOString(),
+      publicKey: null,
+      userData: null,
+      nonce: expected.nonce,
+    });
     expect(result.pcrs).toEqual(expected.pcrs);
     expect(result.expectedPcr8).toEqual({ value: expected.pcrs['8'], source: '--expect-pcr8' });
     expect(result.chain.map((c) => c.sha256)).toEqual(expected.chain.map((c) => c.sha256));
@@ -64,7 +100,10 @@ describe('verify --attestation-doc', () => {
   });
 
   it('reads the base64 form of a document', async () => {
-    const result = await runVerifyAttestation({ documentPath: doc('evervault-ga-2023-09-18', 'b64'), at: new Date(1695049410860) }, { io: new TestIoHost(), now: today }).catch((e: unknown) => e);
+    const result = await runVerifyAttestation(
+      { documentPath: doc('evervault-ga-2023-09-18', 'b64'), at: new Date(1695049410860) },
+      { io: new TestIoHost(), now: today },
+    ).catch((e: unknown) => e);
     // That document is from a debug-mode enclave: decoded and verified up to the debug-mode step.
     expect(result).toMatchObject({ code: 'ATTESTATION_DEBUG_MODE' });
   });
@@ -92,8 +131,21 @@ describe('verify --attestation-doc', () => {
     const caught = (run: Promise<unknown>) => run.catch((e: unknown) => e);
     const failures: [Promise<unknown>, string][] = [
       [caught(runVerifyAttestation({ documentPath: doc(NONDEBUG) }, { io, now: today })), 'ATTESTATION_EXPIRED'],
-      [caught(runVerifyAttestation({ documentPath: doc(NONDEBUG), at: documentTime, fbEnv: 'global' }, { io, now: today })), 'ATTESTATION_PCR_MISMATCH'],
-      [caught(runVerifyAttestation({ documentPath: doc('evervault-debug-2022-10-12'), at: new Date(1665582606081) }, { io, now: today })), 'ATTESTATION_DEBUG_MODE'],
+      [
+        caught(
+          runVerifyAttestation({ documentPath: doc(NONDEBUG), at: documentTime, fbEnv: 'global' }, { io, now: today }),
+        ),
+        'ATTESTATION_PCR_MISMATCH',
+      ],
+      [
+        caught(
+          runVerifyAttestation(
+            { documentPath: doc('evervault-debug-2022-10-12'), at: new Date(1665582606081) },
+            { io, now: today },
+          ),
+        ),
+        'ATTESTATION_DEBUG_MODE',
+      ],
     ];
     for (const [run, code] of failures) {
       const error = (await run) as { code: string; exitCode: number };
@@ -105,33 +157,51 @@ describe('verify --attestation-doc', () => {
   it('fails on files that are not attestation documents', async () => {
     const text = join(dir, 'text.txt');
     await writeFile(text, 'hello world');
-    await expect(runVerifyAttestation({ documentPath: text }, { io: new TestIoHost(), now: today })).toThrowCosignerError('CBOR_INVALID');
+    await expect(
+      runVerifyAttestation({ documentPath: text }, { io: new TestIoHost(), now: today }),
+    ).toThrowCosignerError('CBOR_INVALID');
     const big = join(dir, 'big.bin');
     await writeFile(big, new Uint8Array(70_000));
-    await expect(runVerifyAttestation({ documentPath: big }, { io: new TestIoHost(), now: today })).toThrowCosignerError('FILE_TOO_LARGE');
-    await expect(runVerifyAttestation({ documentPath: join(dir, 'missing') }, { io: new TestIoHost(), now: today })).toThrowCosignerError('FILE_NOT_FOUND');
+    await expect(
+      runVerifyAttestation({ documentPath: big }, { io: new TestIoHost(), now: today }),
+    ).toThrowCosignerError('FILE_TOO_LARGE');
+    await expect(
+      runVerifyAttestation({ documentPath: join(dir, 'missing') }, { io: new TestIoHost(), now: today }),
+    ).toThrowCosignerError('FILE_NOT_FOUND');
   });
 
   it('decodes raw, tagged and base64 files', () => {
     expect(decodeDocumentFile(Uint8Array.of(0x84, 1))).toEqual(Uint8Array.of(0x84, 1));
     expect(decodeDocumentFile(Uint8Array.of(0xd2, 1))).toEqual(Uint8Array.of(0xd2, 1));
     expect(decodeDocumentFile(new TextEncoder().encode('hEA=\n'))).toEqual(Uint8Array.of(0x84, 0x40));
-    expect(decodeDocumentFile(new TextEncoder().encode('not base64!'))).toEqual(new TextEncoder().encode('not base64!'));
+    expect(decodeDocumentFile(new TextEncoder().encode('not base64!'))).toEqual(
+      new TextEncoder().encode('not base64!'),
+    );
     expect(decodeDocumentFile(new Uint8Array(0))).toEqual(new Uint8Array(0));
   });
 
   it('renders the verdict, steps and PCRs', async () => {
-    const result = await runVerifyAttestation({ documentPath: doc(NONDEBUG), at: documentTime, fbEnv: undefined, expectPcr8: expected.pcrs['8'] }, { io: new TestIoHost(), now: today });
+    const result = await runVerifyAttestation(
+      { documentPath: doc(NONDEBUG), at: documentTime, fbEnv: undefined, expectPcr8: expected.pcrs['8'] },
+      { io: new TestIoHost(), now: today },
+    );
     const text = renderVerifyAttestation(result);
     expect(text).toMatch(/^✔ attestation document verified /);
     expect(text).toContain(`  module     ${expected.module_id}`);
     expect(text).toContain('  ✔ chain      5 certificates from the root with SHA-256 641a0321');
     expect(text).toContain(`  PCR8       ${expected.pcrs['8'] as string}`);
     expect(text).toContain('  expected PCR8 from --expect-pcr8');
-    expect(render({ ...result, expectedPcr8: null, pcrs: { 0: 'x' } }, createStyle(false))).not.toContain('expected PCR8');
+    expect(render({ ...result, expectedPcr8: null, pcrs: { 0: 'x' } }, createStyle(false))).not.toContain(
+      'expected PCR8',
+    );
   });
 
   it('executes with the context clock and IoHost', async () => {
-    await expect(execute({ documentPath: doc(NONDEBUG) }, { io: new TestIoHost(), invocation: invocation({}), now: () => documentTime, sandboxDir: undefined })).resolves.toMatchObject({ verified: true });
+    await expect(
+      execute(
+        { documentPath: doc(NONDEBUG) },
+        { io: new TestIoHost(), invocation: invocation({}), now: () => documentTime, sandboxDir: undefined },
+      ),
+    ).resolves.toMatchObject({ verified: true });
   });
 });

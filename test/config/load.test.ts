@@ -22,24 +22,47 @@ describe('loadConfig', () => {
   it('fills defaults around a minimal file', async () => {
     const path = await writeConfig({ schemaVersion: 1, name: 'alpha' });
     const { config, sources } = await loadConfig({ path, env: {} });
-    expect(config.instance).toEqual({ type: 'c5.xlarge', rootVolumeGiB: 30, amiParameter: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64' });
+    expect(config.instance).toEqual({
+      type: 'c5.xlarge',
+      rootVolumeGiB: 30,
+      amiParameter: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64',
+    });
     expect(config.enclave).toEqual({ memoryMiB: 4096, cpuCount: 2 });
     expect(config.fireblocks.env).toBe('global');
     expect(config.network).toEqual({ mode: 'existing' });
-    expect(config.kms).toMatchObject({ rotation: true, deletionWindowDays: 30, policyProfile: 'hardened', adminArns: [] });
+    expect(config.kms).toMatchObject({
+      rotation: true,
+      deletionWindowDays: 30,
+      policyProfile: 'hardened',
+      adminArns: [],
+    });
     expect(sources).toEqual({ name: 'file' });
   });
 
   it('applies flags over env over file over defaults', async () => {
-    const path = await writeConfig({ schemaVersion: 1, name: 'alpha', instance: { type: 'c5.xlarge', rootVolumeGiB: 40 } });
+    const path = await writeConfig({
+      schemaVersion: 1,
+      name: 'alpha',
+      instance: { type: 'c5.xlarge', rootVolumeGiB: 40 },
+    });
     const env = { COSIGNER_INSTANCE_TYPE: 'c5a.xlarge', COSIGNER_ROOT_VOLUME_GIB: '50', COSIGNER_NAME: 'beta' };
-    const { config, sources } = await loadConfig({ path, env, flags: { name: 'gamma', keyRotation: false, tag: ['team=custody'] } });
+    const { config, sources } = await loadConfig({
+      path,
+      env,
+      flags: { name: 'gamma', keyRotation: false, tag: ['team=custody'] },
+    });
     expect(config.name).toBe('gamma');
     expect(config.instance.type).toBe('c5a.xlarge');
     expect(config.instance.rootVolumeGiB).toBe(50);
     expect(config.kms.rotation).toBe(false);
     expect(config.tags).toEqual({ team: 'custody' });
-    expect(sources).toMatchObject({ name: 'flag', 'instance.type': 'env', 'instance.rootVolumeGiB': 'env', 'kms.rotation': 'flag', tags: 'flag' });
+    expect(sources).toMatchObject({
+      name: 'flag',
+      'instance.type': 'env',
+      'instance.rootVolumeGiB': 'env',
+      'kms.rotation': 'flag',
+      tags: 'flag',
+    });
   });
 
   it('lower-cases PCR8 and requires it for a custom environment', async () => {
@@ -54,35 +77,55 @@ describe('loadConfig', () => {
     const [a, b] = ['a'.repeat(64), 'b'.repeat(64)];
     const path = await writeConfig({ schemaVersion: 1, name: 'alpha', kms: { acceptedGrants: [a] } });
     expect((await loadConfig({ path, env: {} })).config.kms.acceptedGrants).toEqual([a]);
-    expect((await loadConfig({ path, env: { COSIGNER_ACCEPT_GRANT: `${a}, ${b}` } })).config.kms.acceptedGrants).toEqual([a, b]);
+    expect(
+      (await loadConfig({ path, env: { COSIGNER_ACCEPT_GRANT: `${a}, ${b}` } })).config.kms.acceptedGrants,
+    ).toEqual([a, b]);
     expect((await loadConfig({ path, env: {}, flags: { acceptGrant: [b] } })).config.kms.acceptedGrants).toEqual([b]);
     const error = await loadConfig({ path, env: {}, flags: { acceptGrant: ['grant-1'] } }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'CONFIG_INVALID', hint: expect.stringContaining('--accept-grant <grantId> or COSIGNER_ACCEPT_GRANT') as unknown });
+    expect(error).toMatchObject({
+      code: 'CONFIG_INVALID',
+      hint: expect.stringContaining('--accept-grant <grantId> or COSIGNER_ACCEPT_GRANT') as unknown,
+    });
   });
 
   it('loads fireblocks.pcr8 as one string (every schemaVersion 1 file) or as a list of values', async () => {
     const [a, b] = ['ab'.repeat(48), 'cd'.repeat(48)];
-    const list = await writeConfig({ schemaVersion: 1, name: 'alpha', fireblocks: { env: 'global', pcr8: [a, b.toUpperCase()] } });
+    const list = await writeConfig({
+      schemaVersion: 1,
+      name: 'alpha',
+      fireblocks: { env: 'global', pcr8: [a, b.toUpperCase()] },
+    });
     expect((await loadConfig({ path: list, env: {} })).config.fireblocks).toEqual({ env: 'global', pcr8: [a, b] });
     // From the environment (comma-separated) and from repeated flags, like every list setting.
     const plain = await writeConfig({ schemaVersion: 1, name: 'alpha' });
-    expect((await loadConfig({ path: plain, env: { COSIGNER_PCR8: `${a},${b}` } })).config.fireblocks.pcr8).toEqual([a, b]);
+    expect((await loadConfig({ path: plain, env: { COSIGNER_PCR8: `${a},${b}` } })).config.fireblocks.pcr8).toEqual([
+      a,
+      b,
+    ]);
     expect((await loadConfig({ path: plain, env: {}, flags: { pcr8: [b] } })).config.fireblocks.pcr8).toEqual([b]);
     for (const pcr8 of [[], [a, a.toUpperCase()], [a, 'zz']]) {
-      await expect(loadConfig({ path: await writeConfig({ schemaVersion: 1, name: 'alpha', fireblocks: { pcr8 } }), env: {} })).toThrowCosignerError('CONFIG_INVALID');
+      await expect(
+        loadConfig({ path: await writeConfig({ schemaVersion: 1, name: 'alpha', fireblocks: { pcr8 } }), env: {} }),
+      ).toThrowCosignerError('CONFIG_INVALID');
     }
   });
 
   it('lists unknown keys', async () => {
     const path = await writeConfig({ schemaVersion: 1, name: 'alpha', instnce: {}, kms: { rotaton: true } });
     const error = await loadConfig({ path, env: {} }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'CONFIG_UNKNOWN_KEYS', context: { keys: expect.arrayContaining(['instnce', 'kms.rotaton']) as unknown } });
+    expect(error).toMatchObject({
+      code: 'CONFIG_UNKNOWN_KEYS',
+      context: { keys: expect.arrayContaining(['instnce', 'kms.rotaton']) as unknown },
+    });
   });
 
   it('names the flag and env var of an invalid value in the hint', async () => {
     const path = await writeConfig({ schemaVersion: 1, name: 'Bad_Name' });
     const error = await loadConfig({ path, env: {} }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'CONFIG_INVALID', hint: expect.stringContaining('--name <name> or COSIGNER_NAME') as unknown });
+    expect(error).toMatchObject({
+      code: 'CONFIG_INVALID',
+      hint: expect.stringContaining('--name <name> or COSIGNER_NAME') as unknown,
+    });
   });
 
   it.each([
@@ -100,21 +143,53 @@ describe('loadConfig', () => {
     await expect(loadConfig({ path, env: { COSIGNER_ROOT_VOLUME_GIB: 'big' } })).toThrowCosignerError('INVALID_OPTION');
     await expect(loadConfig({ path, env: { COSIGNER_PUBLIC_IP: 'maybe' } })).toThrowCosignerError('INVALID_OPTION');
     await expect(loadConfig({ path, env: {}, flags: { tag: ['novalue'] } })).toThrowCosignerError('INVALID_OPTION');
-    await expect(loadConfig({ path, env: {}, flags: { instanceType: 't3.micro' } })).toThrowCosignerError('CONFIG_INVALID');
-    await expect(loadConfig({ path, env: {}, flags: { tag: ['cosigner-cli:name=x'] } })).toThrowCosignerError('CONFIG_INVALID');
+    await expect(loadConfig({ path, env: {}, flags: { instanceType: 't3.micro' } })).toThrowCosignerError(
+      'CONFIG_INVALID',
+    );
+    await expect(loadConfig({ path, env: {}, flags: { tag: ['cosigner-cli:name=x'] } })).toThrowCosignerError(
+      'CONFIG_INVALID',
+    );
   });
 
   describe('says what is wrong in words: the setting, what it must be, the value given', () => {
     it.each([
-      ['a string for an integer', { instance: { rootVolumeGiB: 'abc' } }, 'instance.rootVolumeGiB: must be an integer from 8 to 16384 (got "abc")'],
-      ['an integer out of range', { instance: { rootVolumeGiB: 4 } }, 'instance.rootVolumeGiB: must be an integer from 8 to 16384 (got 4)'],
-      ['a fraction', { kms: { deletionWindowDays: 3.5 } }, 'kms.deletionWindowDays: must be an integer from 7 to 30 (got 3.5)'],
-      ['an unknown choice', { instance: { type: 't3.micro' } }, 'instance.type: must be one of c5.xlarge, c5a.xlarge (got "t3.micro")'],
+      [
+        'a string for an integer',
+        { instance: { rootVolumeGiB: 'abc' } },
+        'instance.rootVolumeGiB: must be an integer from 8 to 16384 (got "abc")',
+      ],
+      [
+        'an integer out of range',
+        { instance: { rootVolumeGiB: 4 } },
+        'instance.rootVolumeGiB: must be an integer from 8 to 16384 (got 4)',
+      ],
+      [
+        'a fraction',
+        { kms: { deletionWindowDays: 3.5 } },
+        'kms.deletionWindowDays: must be an integer from 7 to 30 (got 3.5)',
+      ],
+      [
+        'an unknown choice',
+        { instance: { type: 't3.micro' } },
+        'instance.type: must be one of c5.xlarge, c5a.xlarge (got "t3.micro")',
+      ],
       ['a fixed value', { enclave: { cpuCount: 4 } }, 'enclave.cpuCount: must be 2 (got 4)'],
-      ['a string for a boolean', { network: { publicIp: 'yes' } }, 'network.publicIp: must be true or false (got "yes")'],
+      [
+        'a string for a boolean',
+        { network: { publicIp: 'yes' } },
+        'network.publicIp: must be true or false (got "yes")',
+      ],
       ['a scalar for a section', { s3: 4 }, 's3: must be an object (got 4)'],
-      ['a list entry', { kms: { adminArns: ['arn:aws:iam::111122223333:root', 'bob'] } }, 'kms.adminArns[1]: must be an IAM user, role or root ARN (got "bob")'],
-      ['a pattern', { name: 'Bad_Name' }, 'name: must be 1–32 characters of a-z, 0-9 and "-", not starting or ending with "-" (got "Bad_Name")'],
+      [
+        'a list entry',
+        { kms: { adminArns: ['arn:aws:iam::111122223333:root', 'bob'] } },
+        'kms.adminArns[1]: must be an IAM user, role or root ARN (got "bob")',
+      ],
+      [
+        'a pattern',
+        { name: 'Bad_Name' },
+        'name: must be 1–32 characters of a-z, 0-9 and "-", not starting or ending with "-" (got "Bad_Name")',
+      ],
     ])('%s', async (_label, content, expected) => {
       const path = await writeConfig({ schemaVersion: 1, name: 'alpha', ...content });
       const error = (await loadConfig({ path, env: {} }).catch((e: unknown) => e)) as Error;
@@ -132,8 +207,12 @@ describe('loadConfig', () => {
 
     it('flag and env values that cannot be converted name their flag or variable', async () => {
       const path = await writeConfig({ schemaVersion: 1, name: 'alpha' });
-      await expect(loadConfig({ path, env: {}, flags: { rootVolumeGib: 'abc' } })).rejects.toThrow('--root-volume-gib: must be an integer (got "abc")');
-      await expect(loadConfig({ path, env: { COSIGNER_PUBLIC_IP: 'maybe' } })).rejects.toThrow('COSIGNER_PUBLIC_IP: must be true or false (got "maybe")');
+      await expect(loadConfig({ path, env: {}, flags: { rootVolumeGib: 'abc' } })).rejects.toThrow(
+        '--root-volume-gib: must be an integer (got "abc")',
+      );
+      await expect(loadConfig({ path, env: { COSIGNER_PUBLIC_IP: 'maybe' } })).rejects.toThrow(
+        'COSIGNER_PUBLIC_IP: must be true or false (got "maybe")',
+      );
     });
   });
 
@@ -164,10 +243,24 @@ describe('saveConfig', () => {
 
   it('writes one PCR8 value as a string, the form every schemaVersion 1 reader knows, and several as a list', async () => {
     const [a, b] = ['ab'.repeat(48), 'cd'.repeat(48)];
-    const one = (await loadConfig({ path: await writeConfig({ schemaVersion: 1, name: 'alpha', fireblocks: { env: 'custom', pcr8: [a] } }), env: {} })).config;
+    const one = (
+      await loadConfig({
+        path: await writeConfig({ schemaVersion: 1, name: 'alpha', fireblocks: { env: 'custom', pcr8: [a] } }),
+        env: {},
+      })
+    ).config;
     expect(JSON.parse(serializeConfig(one))).toMatchObject({ fireblocks: { env: 'custom', pcr8: a } });
-    expect(Object.keys(JSON.parse(serializeConfig(one)) as object).slice(0, 3)).toEqual(['schemaVersion', 'name', 'fireblocks']);
-    const two = (await loadConfig({ path: await writeConfig({ schemaVersion: 1, name: 'alpha', fireblocks: { pcr8: [a, b] } }), env: {} })).config;
+    expect(Object.keys(JSON.parse(serializeConfig(one)) as object).slice(0, 3)).toEqual([
+      'schemaVersion',
+      'name',
+      'fireblocks',
+    ]);
+    const two = (
+      await loadConfig({
+        path: await writeConfig({ schemaVersion: 1, name: 'alpha', fireblocks: { pcr8: [a, b] } }),
+        env: {},
+      })
+    ).config;
     expect(JSON.parse(serializeConfig(two))).toMatchObject({ fireblocks: { env: 'global', pcr8: [a, b] } });
   });
 
@@ -189,12 +282,16 @@ describe('settings table', () => {
     const schema = configJsonSchema() as { properties: Record<string, { properties?: Record<string, unknown> }> };
     const leaves = Object.entries(schema.properties)
       .filter(([key]) => key !== 'schemaVersion' && key !== '$schema')
-      .flatMap(([key, value]) => (value.properties && key !== 'tags' ? Object.keys(value.properties).map((k) => `${key}.${k}`) : [key]));
+      .flatMap(([key, value]) =>
+        value.properties && key !== 'tags' ? Object.keys(value.properties).map((k) => `${key}.${k}`) : [key],
+      );
     expect(new Set(SETTINGS.map((s) => s.path))).toEqual(new Set(leaves));
   });
 
   it('describes fireblocks.pcr8 as one value or a list in the JSON schema', () => {
-    const schema = configJsonSchema() as { properties: { fireblocks: { properties: { pcr8: { anyOf: { type: string }[] } } } } };
+    const schema = configJsonSchema() as {
+      properties: { fireblocks: { properties: { pcr8: { anyOf: { type: string }[] } } } };
+    };
     expect(schema.properties.fireblocks.properties.pcr8.anyOf.map((s) => s.type)).toEqual(['string', 'array']);
   });
 

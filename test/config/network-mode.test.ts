@@ -38,19 +38,26 @@ describe('network.mode', () => {
   it('defaults to existing, and reads --network-mode and COSIGNER_NETWORK_MODE', async () => {
     expect((await load({})).network.mode).toBe('existing');
     expect((await load({}, { COSIGNER_NETWORK_MODE: 'managed' })).network.mode).toBe('managed');
-    expect((await load({ network: { mode: 'managed' } }, {}, { networkMode: 'public-ip' })).network.mode).toBe('public-ip');
+    expect((await load({ network: { mode: 'managed' } }, {}, { networkMode: 'public-ip' })).network.mode).toBe(
+      'public-ip',
+    );
     const setting = SETTINGS.find((s) => s.path === 'network.mode');
     expect(setting).toMatchObject({ flag: '--network-mode', env: 'COSIGNER_NETWORK_MODE', arg: '<mode>' });
   });
 
   it('keeps schemaVersion 1 files with network.publicIp loading: true is mode public-ip, false the default', async () => {
     expect((await load({ network: { publicIp: true } })).network).toEqual({ mode: 'public-ip' });
-    expect((await load({ network: { publicIp: false, subnetId: 'subnet-0abc1234' } })).network).toEqual({ mode: 'existing', subnetId: 'subnet-0abc1234' });
+    expect((await load({ network: { publicIp: false, subnetId: 'subnet-0abc1234' } })).network).toEqual({
+      mode: 'existing',
+      subnetId: 'subnet-0abc1234',
+    });
     // The flag and env var of the earlier spelling work the same way.
     expect((await load({}, { COSIGNER_PUBLIC_IP: 'true' })).network.mode).toBe('public-ip');
     expect((await load({}, {}, { publicIp: true })).network.mode).toBe('public-ip');
     // A file init wrote before (publicIp false beside every default) takes a mode on top of it.
-    expect((await load({ network: { publicIp: false } }, {}, { networkMode: 'public-ip' })).network.mode).toBe('public-ip');
+    expect((await load({ network: { publicIp: false } }, {}, { networkMode: 'public-ip' })).network.mode).toBe(
+      'public-ip',
+    );
   });
 
   it('is written back as network.mode only (the migration of publicIp)', () => {
@@ -65,7 +72,9 @@ describe('network.mode', () => {
     expect(both.code).toBe('CONFIG_INVALID');
     expect(both.message).toContain('network.mode: is managed, but network.publicIp true');
     expect(both.hint).toContain('--network-mode');
-    const pinned = failure(() => validateConfig({ name: 'alpha', network: { mode: 'managed', subnetId: 'subnet-0abc1234' } }, 'test'));
+    const pinned = failure(() =>
+      validateConfig({ name: 'alpha', network: { mode: 'managed', subnetId: 'subnet-0abc1234' } }, 'test'),
+    );
     expect(pinned.message).toContain('managed creates its own VPC and subnet');
     const unknown = failure(() => validateConfig({ name: 'alpha', network: { mode: 'nat' } }, 'test'));
     expect(unknown.code).toBe('CONFIG_INVALID');
@@ -73,7 +82,11 @@ describe('network.mode', () => {
   });
 
   it('documents both keys in the JSON Schema', () => {
-    const network = (configJsonSchema() as { properties: Record<string, { properties: Record<string, { description?: string; enum?: string[] }> }> }).properties['network']!.properties;
+    const network = (
+      configJsonSchema() as {
+        properties: Record<string, { properties: Record<string, { description?: string; enum?: string[] }> }>;
+      }
+    ).properties['network']!.properties;
     expect(network['mode']?.enum).toEqual(['existing', 'public-ip', 'managed']);
     expect(network['mode']?.description).toContain('NAT');
     expect(network['publicIp']?.description).toContain('network.mode public-ip');

@@ -5,7 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { configuredPcr8, pcr8RecordLines, planPcr8Record, writePcr8Record, type ConfigFileRef } from '../../src/config/pcr8.js';
+import {
+  configuredPcr8,
+  pcr8RecordLines,
+  planPcr8Record,
+  writePcr8Record,
+  type ConfigFileRef,
+} from '../../src/config/pcr8.js';
 import { FIREBLOCKS_ENVIRONMENTS } from '../../src/enclave/fireblocks-presets.js';
 
 const GLOBAL = FIREBLOCKS_ENVIRONMENTS.global.pcr8;
@@ -19,33 +25,66 @@ beforeEach(async () => {
   path = join(dir, 'cosigner.json');
 });
 
-async function ref(file: Record<string, unknown> | undefined, env: NodeJS.ProcessEnv = {}, flags: Record<string, unknown> = {}): Promise<ConfigFileRef> {
+async function ref(
+  file: Record<string, unknown> | undefined,
+  env: NodeJS.ProcessEnv = {},
+  flags: Record<string, unknown> = {},
+): Promise<ConfigFileRef> {
   if (file !== undefined) await writeFile(path, `${JSON.stringify({ schemaVersion: 1, ...file }, null, 2)}\n`);
   const loaded = await loadConfig({ path, env, flags, requireFile: false });
   return { path, fileExists: loaded.fileExists, sources: loaded.sources, config: loaded.config, env, flags };
 }
 
-const fileJson = async () => JSON.parse(await readFile(path, 'utf8')) as { fireblocks?: { env?: string; pcr8?: unknown } } & Record<string, unknown>;
+const fileJson = async () =>
+  JSON.parse(await readFile(path, 'utf8')) as { fireblocks?: { env?: string; pcr8?: unknown } } & Record<
+    string,
+    unknown
+  >;
 
 describe('configuredPcr8', () => {
   it('is fireblocks.pcr8 when set (any env), else the preset of the env', async () => {
-    expect(configuredPcr8((await ref({ name: 'a', fireblocks: { env: 'eu' } })).config.fireblocks)).toEqual({ values: [EU], source: 'fireblocks-preset', env: 'eu', label: 'Fireblocks Europe SaaS preset' });
-    expect(configuredPcr8((await ref({ name: 'a', fireblocks: { env: 'eu', pcr8: [EU, NEW] } })).config.fireblocks)).toMatchObject({ values: [EU, NEW], source: 'config' });
+    expect(configuredPcr8((await ref({ name: 'a', fireblocks: { env: 'eu' } })).config.fireblocks)).toEqual({
+      values: [EU],
+      source: 'fireblocks-preset',
+      env: 'eu',
+      label: 'Fireblocks Europe SaaS preset',
+    });
+    expect(
+      configuredPcr8((await ref({ name: 'a', fireblocks: { env: 'eu', pcr8: [EU, NEW] } })).config.fireblocks),
+    ).toMatchObject({ values: [EU, NEW], source: 'config' });
   });
 });
 
 describe('a PCR8 record', () => {
   it('goes through a rotation: both values as a list, then the new one as a string, and back to the implicit preset', async () => {
-    const r = await ref({ name: 'treasury', fireblocks: { env: 'global' }, aws: { region: 'eu-west-1' }, tags: { team: 'custody' } });
+    const r = await ref({
+      name: 'treasury',
+      fireblocks: { env: 'global' },
+      aws: { region: 'eu-west-1' },
+      tags: { team: 'custody' },
+    });
     await chmod(path, 0o600);
     expect(await planPcr8Record(r, [GLOBAL])).toMatchObject({ status: 'unchanged', before: [GLOBAL], after: [GLOBAL] });
 
     const add = await planPcr8Record(r, [GLOBAL, NEW]);
-    expect(add).toEqual({ path, status: 'change', before: [GLOBAL], after: [GLOBAL, NEW], fileValue: [GLOBAL, NEW], overrides: [] });
+    expect(add).toEqual({
+      path,
+      status: 'change',
+      before: [GLOBAL],
+      after: [GLOBAL, NEW],
+      fileValue: [GLOBAL, NEW],
+      overrides: [],
+    });
     expect(pcr8RecordLines(add)).toEqual([`config ${path}: fireblocks.pcr8`, `  ${GLOBAL}`, `+ ${NEW}`]);
     await writePcr8Record(r, add);
     const written = await fileJson();
-    expect(written).toEqual({ schemaVersion: 1, name: 'treasury', fireblocks: { env: 'global', pcr8: [GLOBAL, NEW] }, aws: { region: 'eu-west-1' }, tags: { team: 'custody' } });
+    expect(written).toEqual({
+      schemaVersion: 1,
+      name: 'treasury',
+      fireblocks: { env: 'global', pcr8: [GLOBAL, NEW] },
+      aws: { region: 'eu-west-1' },
+      tags: { team: 'custody' },
+    });
     expect(Object.keys(written)).toEqual(['schemaVersion', 'name', 'fireblocks', 'aws', 'tags']);
     expect((await stat(path)).mode & 0o777).toBe(0o600);
 
@@ -85,7 +124,9 @@ describe('a PCR8 record', () => {
   it('refuses to write a file that would not load', async () => {
     // A custom environment's record can only be a value list; a hand-made record without one is refused.
     const r = await ref({ name: 'a', fireblocks: { env: 'custom', pcr8: NEW } });
-    await expect(writePcr8Record(r, { path, status: 'change', before: [NEW], after: [GLOBAL], overrides: [] })).toThrowCosignerError('CONFIG_INVALID');
+    await expect(
+      writePcr8Record(r, { path, status: 'change', before: [NEW], after: [GLOBAL], overrides: [] }),
+    ).toThrowCosignerError('CONFIG_INVALID');
     expect((await fileJson()).fireblocks).toEqual({ env: 'custom', pcr8: NEW });
   });
 });

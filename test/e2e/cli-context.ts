@@ -32,11 +32,26 @@ export async function makeCliWorld(): Promise<CliWorld> {
       command,
       args: [],
       opts,
-      globals: { quiet: false, verbose: false, debug: false, color: false, nonInteractive: true, yes: false, sandbox: true, region: REGION, ...globals },
+      globals: {
+        quiet: false,
+        verbose: false,
+        debug: false,
+        color: false,
+        nonInteractive: true,
+        yes: false,
+        sandbox: true,
+        region: REGION,
+        ...globals,
+      },
       env: {},
       cwd: dir,
     }),
-    context: (invocation, io = {}) => ({ io: new TestIoHost({ assumeYes: invocation.globals.yes, ...io }), invocation, now: () => new Date(), sandboxDir }),
+    context: (invocation, io = {}) => ({
+      io: new TestIoHost({ assumeYes: invocation.globals.yes, ...io }),
+      invocation,
+      now: () => new Date(),
+      sandboxDir,
+    }),
     async writeConfig(config) {
       const path = join(dir, 'cosigner.json');
       await writeFile(path, JSON.stringify({ schemaVersion: 1, network: TEST_NETWORK, ...config }));

@@ -27,7 +27,10 @@ describe('destroy', () => {
     expect(inv.volumes).toEqual([]);
     expect(inv.buckets).toHaveLength(1);
     expect(inv.liveKeys).toHaveLength(1);
-    expect(out.result?.kept.map((k) => k.resource)).toEqual([expect.stringContaining('S3 bucket'), expect.stringContaining('KMS key')]);
+    expect(out.result?.kept.map((k) => k.resource)).toEqual([
+      expect.stringContaining('S3 bucket'),
+      expect.stringContaining('KMS key'),
+    ]);
     // A second destroy has nothing to do.
     expect((await world.destroy()).mode).toBe('nothing-to-do');
   });
@@ -38,7 +41,15 @@ describe('destroy', () => {
     const out = await world.destroy({ deleteKey: true, deleteBucket: true });
     expect(out.result?.bucketNotEmpty).toBeUndefined();
     const inv = inventory(await world.state());
-    expect([inv.roles, inv.profiles, inv.groups, inv.instances, inv.buckets, inv.liveKeys, inv.aliases]).toEqual([[], [], [], [], [], [], []]);
+    expect([inv.roles, inv.profiles, inv.groups, inv.instances, inv.buckets, inv.liveKeys, inv.aliases]).toEqual([
+      [],
+      [],
+      [],
+      [],
+      [],
+      [],
+      [],
+    ]);
     expect(inv.retiredKeys).toHaveLength(1);
     expect(inv.retiredKeys[0]?.pendingDeletion?.windowDays).toBe(30);
     // And provision starts over with a new key.
@@ -46,28 +57,45 @@ describe('destroy', () => {
     expect(inventory(await world.state()).liveKeys).toHaveLength(1);
   });
 
-  it.each(['hardened', 'fireblocks-exact'])('with --delete-key, the %s key can be recovered by the administrators as the hint says (cancel, then enable)', async (profile) => {
-    world = await makeWorld({ kms: { policyProfile: profile } });
-    await world.provision();
-    const out = await world.destroy({ deleteKey: true });
-    const decision = JSON.stringify({ result: out.result, plan: (out as { plan?: unknown }).plan, messages: out.io.messages });
-    expect(decision).toContain('aws kms cancel-key-deletion');
-    expect(decision).toContain('aws kms enable-key');
-    const keyArn = inventory(await world.state()).retiredKeys[0]?.arn ?? '';
-    const admin = await world.ports();
-    // A key pending deletion cannot be enabled (KMS's key-state table): cancel first.
-    await expect(admin.kms.enableKey({ KeyId: keyArn })).rejects.toMatchObject({ name: 'KMSInvalidStateException' });
-    await admin.kms.cancelKeyDeletion({ KeyId: keyArn });
-    expect((await admin.kms.describeKey({ KeyId: keyArn })).KeyMetadata?.KeyState).toBe('Disabled');
-    await admin.kms.enableKey({ KeyId: keyArn });
-    expect((await admin.kms.describeKey({ KeyId: keyArn })).KeyMetadata?.KeyState).toBe('Enabled');
-  });
+  it.each(['hardened', 'fireblocks-exact'])(
+    'with --delete-key, the %s key can be recovered by the administrators as the hint says (cancel, then enable)',
+    async (profile) => {
+      world = await makeWorld({ kms: { policyProfile: profile } });
+      await world.provision();
+      const out = await world.destroy({ deleteKey: true });
+      const decision = JSON.stringify({
+        result: out.result,
+        plan: (out as { plan?: unknown }).plan,
+        messages: out.io.messages,
+      });
+      expect(decision).toContain('aws kms cancel-key-deletion');
+      expect(decision).toContain('aws kms enable-key');
+      const keyArn = inventory(await world.state()).retiredKeys[0]?.arn ?? '';
+      const admin = await world.ports();
+      // A key pending deletion cannot be enabled (KMS's key-state table): cancel first.
+      await expect(admin.kms.enableKey({ KeyId: keyArn })).rejects.toMatchObject({ name: 'KMSInvalidStateException' });
+      await admin.kms.cancelKeyDeletion({ KeyId: keyArn });
+      expect((await admin.kms.describeKey({ KeyId: keyArn })).KeyMetadata?.KeyState).toBe('Disabled');
+      await admin.kms.enableKey({ KeyId: keyArn });
+      expect((await admin.kms.describeKey({ KeyId: keyArn })).KeyMetadata?.KeyState).toBe('Enabled');
+    },
+  );
 
   it('keeps a bucket that is not empty, and then the key too', async () => {
     world = await makeWorld();
     const first = await world.provision();
-    const ports = await createSandboxPorts({ dir: world.sandboxDir, region: REGION, env: {}, knobs: FAST_KNOBS, principal: { kind: 'role', roleName: 'demo-cosigner', sessionName: 'host' } });
-    await ports.s3.putObject({ Bucket: first.receipt!.resources.bucket.name, Key: 'db/secrets.enc', Body: new Uint8Array([1, 2, 3]) });
+    const ports = await createSandboxPorts({
+      dir: world.sandboxDir,
+      region: REGION,
+      env: {},
+      knobs: FAST_KNOBS,
+      principal: { kind: 'role', roleName: 'demo-cosigner', sessionName: 'host' },
+    });
+    await ports.s3.putObject({
+      Bucket: first.receipt!.resources.bucket.name,
+      Key: 'db/secrets.enc',
+      Body: new Uint8Array([1, 2, 3]),
+    });
     const out = await world.destroy({ deleteKey: true, deleteBucket: true });
     expect(out.result?.bucketNotEmpty).toBe(first.receipt!.resources.bucket.name);
     const inv = inventory(await world.state());
@@ -88,7 +116,11 @@ describe('destroy', () => {
     await world.provision();
     for (let n = 1; n <= 12; n++) {
       try {
-        await world.destroy({ deleteKey: true, deleteBucket: true, knobs: { crash: { when: n % 2 === 0 ? 'after' : 'before', writeCall: n } } });
+        await world.destroy({
+          deleteKey: true,
+          deleteBucket: true,
+          knobs: { crash: { when: n % 2 === 0 ? 'after' : 'before', writeCall: n } },
+        });
         break;
       } catch (error) {
         if (!isCosignerError(error, 'SANDBOX_CRASH')) throw error;
@@ -96,7 +128,14 @@ describe('destroy', () => {
     }
     await world.destroy({ deleteKey: true, deleteBucket: true });
     const inv = inventory(await world.state());
-    expect([inv.roles, inv.profiles, inv.groups, inv.instances, inv.buckets, inv.liveKeys]).toEqual([[], [], [], [], [], []]);
+    expect([inv.roles, inv.profiles, inv.groups, inv.instances, inv.buckets, inv.liveKeys]).toEqual([
+      [],
+      [],
+      [],
+      [],
+      [],
+      [],
+    ]);
   });
 
   it('removes only the co-signer it is asked to', async () => {
@@ -124,15 +163,30 @@ describe('status', () => {
     expect(demo.configured).toBe(true);
     expect(demo.inSync).toBe(true);
     expect(demo.missing).toEqual([]);
-    expect(demo.resources.map((r) => r.kind)).toEqual(['role', 'instanceProfile', 'bucket', 'key', 'securityGroup', 'instance']);
+    expect(demo.resources.map((r) => r.kind)).toEqual([
+      'role',
+      'instanceProfile',
+      'bucket',
+      'key',
+      'securityGroup',
+      'instance',
+    ]);
     expect(demo.host).toMatchObject({ state: 'running', enclaveEnabled: true });
     expect(all.coSigners[1]!.drift).toBeUndefined();
 
     // Drift: the configured co-signer's host type now differs, and the group lost its egress rule.
     const ports = await createSandboxPorts({ dir: world.sandboxDir, region: REGION, env: {}, knobs: FAST_KNOBS });
     const group = demo.resources.find((r) => r.kind === 'securityGroup')!;
-    await ports.ec2.revokeSecurityGroupEgress({ GroupId: group.id, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] });
-    const drifted = await world.status({ config: validateConfig({ name: 'demo', aws: { region: REGION }, network: TEST_NETWORK, instance: { type: 'c5a.xlarge' } }, 'test') });
+    await ports.ec2.revokeSecurityGroupEgress({
+      GroupId: group.id,
+      IpPermissions: [{ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+    });
+    const drifted = await world.status({
+      config: validateConfig(
+        { name: 'demo', aws: { region: REGION }, network: TEST_NETWORK, instance: { type: 'c5a.xlarge' } },
+        'test',
+      ),
+    });
     expect(drifted.coSigners.map((c) => c.name)).toEqual(['demo']);
     expect(drifted.coSigners[0]!.inSync).toBe(false);
     const text = JSON.stringify(drifted.coSigners[0]!.drift);

@@ -56,10 +56,14 @@ describe('a crash at any write call', () => {
     it(`converges after a crash ${when} each write call, without duplicates`, async () => {
       for (let n = 1; n <= writesOfCleanRun; n++) {
         world = await makeWorld();
-        await expect(world.provision({ knobs: { ...STEADY, crash: { when, writeCall: n } }, concurrency: 1 })).toThrowCosignerError('SANDBOX_CRASH');
+        await expect(
+          world.provision({ knobs: { ...STEADY, crash: { when, writeCall: n } }, concurrency: 1 }),
+        ).toThrowCosignerError('SANDBOX_CRASH');
         const resumed = await world.provision({ request: { resume: true } });
         // After the last write took effect there is nothing left to do.
-        expect(resumed.mode, `crash ${when} write ${n}`).toBe(when === 'after' && n === writesOfCleanRun ? 'up-to-date' : 'applied');
+        expect(resumed.mode, `crash ${when} write ${n}`).toBe(
+          when === 'after' && n === writesOfCleanRun ? 'up-to-date' : 'applied',
+        );
         expectConverged(await world.state());
         // A key made just before the crash is found again, not made twice.
         expect(inventory(await world.state()).retiredKeys, `crash ${when} write ${n}`).toEqual([]);
@@ -73,7 +77,13 @@ describe('a crash at any write call', () => {
   it('converges after several crashes in a row (property)', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.record({ when: fc.constantFrom('before' as const, 'after' as const), writeCall: fc.integer({ min: 1, max: 20 }) }), { minLength: 1, maxLength: 3 }),
+        fc.array(
+          fc.record({
+            when: fc.constantFrom('before' as const, 'after' as const),
+            writeCall: fc.integer({ min: 1, max: 20 }),
+          }),
+          { minLength: 1, maxLength: 3 },
+        ),
         async (crashes) => {
           const w = await makeWorld();
           try {
@@ -102,13 +112,18 @@ describe('transient faults', () => {
     ['5xx on 15 % of calls', (seed) => ({ faults: { serverError: 0.15, seed } })],
     ['connection resets on 15 % of calls', (seed) => ({ faults: { reset: 0.15, seed } })],
     ['a slow IAM (400 ms propagation)', () => ({ iamPropagationDelayMs: 400 })],
-    ['all of them together', (seed) => ({ faults: { throttle: 0.2, serverError: 0.1, reset: 0.1, seed }, iamPropagationDelayMs: 150 })],
+    [
+      'all of them together',
+      (seed) => ({ faults: { throttle: 0.2, serverError: 0.1, reset: 0.1, seed }, iamPropagationDelayMs: 150 }),
+    ],
   ];
   it('retires the twin keys a retried CreateKey makes (resets after the key was created)', async () => {
     let twins = 0;
     for (const seed of [1, 2, 3, 4, 5, 6]) {
       world = await makeWorld();
-      await converge(world, (attempt) => ({ faults: { reset: 0.7, only: ['kms:CreateKey'], seed: seed * 10 + attempt } }));
+      await converge(world, (attempt) => ({
+        faults: { reset: 0.7, only: ['kms:CreateKey'], seed: seed * 10 + attempt },
+      }));
       await expectSettled(world);
       twins += inventory(await world.state()).retiredKeys.length;
       await world.cleanup();

@@ -30,12 +30,16 @@ export function assertBuilt(): void {
       if (entry.isDirectory()) walk(path);
       else if (entry.name.endsWith('.ts')) {
         const built = join(root, 'dist', path.slice(join(root, 'src').length + 1).replace(/\.ts$/, '.js'));
-        if (!existsSync(built) || statSync(built).mtimeMs < statSync(path).mtimeMs) stale.push(path.slice(root.length + 1));
+        if (!existsSync(built) || statSync(built).mtimeMs < statSync(path).mtimeMs)
+          stale.push(path.slice(root.length + 1));
       }
     }
   };
   walk(join(root, 'src'));
-  if (stale.length > 0) throw new Error(`dist/ is missing or older than ${stale.slice(0, 3).join(', ')}${stale.length > 3 ? ' …' : ''}: run \`npm run build\` first`);
+  if (stale.length > 0)
+    throw new Error(
+      `dist/ is missing or older than ${stale.slice(0, 3).join(', ')}${stale.length > 3 ? ' …' : ''}: run \`npm run build\` first`,
+    );
 }
 
 export interface Exit {
@@ -74,7 +78,15 @@ function watcher(read: () => string, exited: Promise<Exit>) {
           const text = stripVTControlCharacters(read());
           return typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text);
         };
-        const timer = setTimeout(() => finish(new Error(`timed out after ${timeoutMs} ms waiting for ${String(pattern)}; output:\n${stripVTControlCharacters(read()).slice(-3000)}`)), timeoutMs);
+        const timer = setTimeout(
+          () =>
+            finish(
+              new Error(
+                `timed out after ${timeoutMs} ms waiting for ${String(pattern)}; output:\n${stripVTControlCharacters(read()).slice(-3000)}`,
+              ),
+            ),
+          timeoutMs,
+        );
         const finish = (error?: Error) => {
           clearTimeout(timer);
           waiters.delete(check);
@@ -83,7 +95,12 @@ function watcher(read: () => string, exited: Promise<Exit>) {
         };
         const check = () => {
           if (matches()) finish();
-          else if (done) finish(new Error(`the CLI exited before ${String(pattern)} appeared; output:\n${stripVTControlCharacters(read()).slice(-3000)}`));
+          else if (done)
+            finish(
+              new Error(
+                `the CLI exited before ${String(pattern)} appeared; output:\n${stripVTControlCharacters(read()).slice(-3000)}`,
+              ),
+            );
         };
         waiters.add(check);
         check();
@@ -118,7 +135,10 @@ export async function makeSandboxCli(name = 'demo'): Promise<SandboxCli> {
   const sandboxDir = join(dir, 'sandbox');
   const configPath = join(dir, 'cosigner.json');
   await mkdir(sandboxDir);
-  await writeFile(join(sandboxDir, SANDBOX_CONFIG_FILE), JSON.stringify({ iamPropagationDelayMs: 1000, retryBaseMs: 0 }));
+  await writeFile(
+    join(sandboxDir, SANDBOX_CONFIG_FILE),
+    JSON.stringify({ iamPropagationDelayMs: 1000, retryBaseMs: 0 }),
+  );
   const globals = ['--sandbox', sandboxDir, '--config', configPath];
   // Only what the CLI needs: no CI (it would turn the live display off), no AWS settings.
   const env = (latencyMs: number | undefined): Record<string, string> => ({
@@ -135,18 +155,37 @@ export async function makeSandboxCli(name = 'demo'): Promise<SandboxCli> {
     globals,
     commandLine: (args) => ['cosigner-cli', ...globals, ...args].join(' '),
     pty(args, options = {}) {
-      const term = pty.spawn(process.execPath, [BIN, ...globals, ...args], { name: 'xterm-256color', cols: options.columns ?? 120, rows: 40, cwd: dir, env: env(options.latencyMs) });
+      const term = pty.spawn(process.execPath, [BIN, ...globals, ...args], {
+        name: 'xterm-256color',
+        cols: options.columns ?? 120,
+        rows: 40,
+        cwd: dir,
+        env: env(options.latencyMs),
+      });
       let out = '';
-      const exited = new Promise<Exit>((done) => term.onExit(({ exitCode, signal }) => done({ code: exitCode, signal })));
+      const exited = new Promise<Exit>((done) =>
+        term.onExit(({ exitCode, signal }) => done({ code: exitCode, signal })),
+      );
       const w = watcher(() => out, exited);
       term.onData((data) => {
         out += data;
         w.notify();
       });
-      return { output: () => out, stdout: () => out, waitFor: w.waitFor, press: (keys) => term.write(keys), kill: () => undefined, exited };
+      return {
+        output: () => out,
+        stdout: () => out,
+        waitFor: w.waitFor,
+        press: (keys) => term.write(keys),
+        kill: () => undefined,
+        exited,
+      };
     },
     piped(args, options = {}) {
-      const child = spawnProcess(process.execPath, [BIN, ...globals, ...args], { cwd: dir, env: env(options.latencyMs), stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawnProcess(process.execPath, [BIN, ...globals, ...args], {
+        cwd: dir,
+        env: env(options.latencyMs),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let err = '';
       let out = '';
       const exited = new Promise<Exit>((done) => child.on('exit', (code, signal) => done({ code, signal })));
@@ -156,7 +195,14 @@ export async function makeSandboxCli(name = 'demo'): Promise<SandboxCli> {
         w.notify();
       });
       child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-      return { output: () => err, stdout: () => out, waitFor: w.waitFor, press: () => undefined, kill: (signal) => child.kill(signal), exited };
+      return {
+        output: () => err,
+        stdout: () => out,
+        waitFor: w.waitFor,
+        press: () => undefined,
+        kill: (signal) => child.kill(signal),
+        exited,
+      };
     },
     inProcess: (args) => runCli([...globals, ...args], { cwd: dir }),
     async state() {
@@ -167,12 +213,27 @@ export async function makeSandboxCli(name = 'demo'): Promise<SandboxCli> {
         ports.destroy();
       }
     },
-    receiptExists: () => access(join(dir, 'cosigner.receipt.json')).then(() => true, () => false),
+    receiptExists: () =>
+      access(join(dir, 'cosigner.receipt.json')).then(
+        () => true,
+        () => false,
+      ),
     receipt: () => readFile(join(dir, 'cosigner.receipt.json'), 'utf8').catch(() => undefined),
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
   // The default VPC's only way out is its internet gateway: the host needs a public IP there.
-  const init = await cli.inProcess(['--json', 'init', '--name', name, '--region', REGION, '--fb-env', 'global', '--network-mode', 'public-ip']);
+  const init = await cli.inProcess([
+    '--json',
+    'init',
+    '--name',
+    name,
+    '--region',
+    REGION,
+    '--fb-env',
+    'global',
+    '--network-mode',
+    'public-ip',
+  ]);
   if (init.code !== 0) throw new Error(`init failed: ${init.stdout}${init.stderr}`);
   return cli;
 }

@@ -36,7 +36,18 @@ async function provision(interruptOn: TestIoHostOptions['interruptOn'], knobs: S
   const io = new TestIoHost({ assumeYes: true, interruptOn });
   const ports = await world.ports(knobs);
   const outcome = guarded(io, 'provisioning', (signal) =>
-    runProvisionFlow({ dryRun: false, resume: false }, { ports, io, config: world.config, configPath: world.configPath, now: () => new Date(), retry: FAST_RETRY, signal }),
+    runProvisionFlow(
+      { dryRun: false, resume: false },
+      {
+        ports,
+        io,
+        config: world.config,
+        configPath: world.configPath,
+        now: () => new Date(),
+        retry: FAST_RETRY,
+        signal,
+      },
+    ),
   );
   return { io, ports, outcome };
 }
@@ -46,10 +57,17 @@ async function journal() {
   return Journal.open(journalPath(dirname(world.configPath), scope), scope, () => new Date());
 }
 
-const receiptExists = () => access(join(world.dir, 'cosigner.receipt.json')).then(() => true, () => false);
+const receiptExists = () =>
+  access(join(world.dir, 'cosigner.receipt.json')).then(
+    () => true,
+    () => false,
+  );
 
 async function aborted(promise: Promise<unknown>): Promise<CosignerError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(CosignerError);
   expect((error as CosignerError).code).toBe('ABORTED');
   expect((error as CosignerError).exitCode).toBe(130);
@@ -76,11 +94,15 @@ describe('provision interrupted', () => {
     world = await makeWorld();
     const { io, outcome } = await provision((e) => e.kind === 'step' && e.text.startsWith('create KMS key'));
     const error = await aborted(outcome);
-    expect(error.message).toMatch(/^interrupted: \d of 7 resource\(s\) done, (\d stopped part-way, )?\d not started; \d+ write call\(s\) finished and were journaled$/);
+    expect(error.message).toMatch(
+      /^interrupted: \d of 7 resource\(s\) done, (\d stopped part-way, )?\d not started; \d+ write call\(s\) finished and were journaled$/,
+    );
     const context = error.context as { done: string[]; stoppedPartWay: string[]; notStarted: string[] };
     expect(context.done).toContain('IAM role demo-cosigner');
     expect(context.stoppedPartWay).toContain('KMS key alias/demo-cosigner');
-    expect(context.notStarted).toEqual(expect.arrayContaining(['role permissions (cosigner-access + SSM)', 'EC2 host demo-cosigner-host']));
+    expect(context.notStarted).toEqual(
+      expect.arrayContaining(['role permissions (cosigner-access + SSM)', 'EC2 host demo-cosigner-host']),
+    );
     expect(io.steps.find((s) => s.text.startsWith('create KMS key'))?.outcome).toBe('skip');
     expect(io.steps.find((s) => s.text.startsWith('create EC2 host'))).toBeUndefined();
     expect(await receiptExists()).toBe(false);
@@ -108,7 +130,8 @@ describe('provision interrupted', () => {
           const value: unknown = Reflect.get(target, property, receiver);
           if (typeof value !== 'function') return value;
           // Methods run on the real object (the sandbox services keep private fields).
-          if (typeof property !== 'string' || /^(get|describe|list|head|lookup)/.test(property)) return (value as (i: unknown) => unknown).bind(target);
+          if (typeof property !== 'string' || /^(get|describe|list|head|lookup)/.test(property))
+            return (value as (i: unknown) => unknown).bind(target);
           return (input: unknown) => {
             writes += 1;
             const sent = (value as (i: unknown) => Promise<unknown>).call(target, input);
@@ -117,12 +140,34 @@ describe('provision interrupted', () => {
           };
         },
       });
-    const watched = { ...ports, iam: spy(ports.iam), s3: spy(ports.s3), kms: spy(ports.kms), ec2: spy(ports.ec2), destroy: () => ports.destroy() };
+    const watched = {
+      ...ports,
+      iam: spy(ports.iam),
+      s3: spy(ports.s3),
+      kms: spy(ports.kms),
+      ec2: spy(ports.ec2),
+      destroy: () => ports.destroy(),
+    };
     const error = await aborted(
-      guarded(io, 'provisioning', (signal) => runProvisionFlow({ dryRun: false, resume: false }, { ports: watched, io, config: world.config, configPath: world.configPath, now: () => new Date(), retry: FAST_RETRY, signal })),
+      guarded(io, 'provisioning', (signal) =>
+        runProvisionFlow(
+          { dryRun: false, resume: false },
+          {
+            ports: watched,
+            io,
+            config: world.config,
+            configPath: world.configPath,
+            now: () => new Date(),
+            retry: FAST_RETRY,
+            signal,
+          },
+        ),
+      ),
     );
     expect(writes).toBe(19);
-    expect(error.message).toBe('interrupted: 7 of 7 resource(s) done, 0 not started; 19 write call(s) finished and were journaled');
+    expect(error.message).toBe(
+      'interrupted: 7 of 7 resource(s) done, 0 not started; 19 write call(s) finished and were journaled',
+    );
     expect(await receiptExists()).toBe(false);
     expectConverged(await world.state());
     const again = await world.provision();
@@ -148,13 +193,28 @@ describe('provision interrupted', () => {
     });
     await aborted(
       guarded(io, 'provisioning', (signal) =>
-        runProvisionFlow({ dryRun: false, resume: false }, { ports: { ...ports, iam, destroy: () => ports.destroy() }, io, config: world.config, configPath: world.configPath, now: () => new Date(), retry: FAST_RETRY, concurrency: 1, signal }),
+        runProvisionFlow(
+          { dryRun: false, resume: false },
+          {
+            ports: { ...ports, iam, destroy: () => ports.destroy() },
+            io,
+            config: world.config,
+            configPath: world.configPath,
+            now: () => new Date(),
+            retry: FAST_RETRY,
+            concurrency: 1,
+            signal,
+          },
+        ),
       ),
     );
     const sent = (await readTrail(world.sandboxDir)).filter((e) => !e.readOnly).map((e) => e.eventName);
     expect(sent).toEqual(['CreateRole']);
     const j = await journal();
-    expect(j.entries.filter((e) => e.op === 's3:CreateBucket').map((e) => [e.phase, e.error?.code])).toEqual([['intent', undefined], ['failed', 'NotSent']]);
+    expect(j.entries.filter((e) => e.op === 's3:CreateBucket').map((e) => [e.phase, e.error?.code])).toEqual([
+      ['intent', undefined],
+      ['failed', 'NotSent'],
+    ]);
     expect(j.pending()).toEqual([]);
   });
 
@@ -180,17 +240,39 @@ describe('destroy interrupted', () => {
   it('between phases: the key is not scheduled for deletion, the role is kept, a re-run finishes', async () => {
     world = await makeWorld();
     await world.provision();
-    const io = new TestIoHost({ assumeYes: true, interruptOn: (e) => e.kind === 'step' && e.text.startsWith('delete security group') });
+    const io = new TestIoHost({
+      assumeYes: true,
+      interruptOn: (e) => e.kind === 'step' && e.text.startsWith('delete security group'),
+    });
     const ports = await world.ports();
     const error = await aborted(
       guarded(io, 'the teardown', (signal) =>
-        runDestroyFlow({ name: 'demo', dryRun: false, deleteKey: true, deleteBucket: true }, { ports, io, config: world.config, configPath: world.configPath, now: () => new Date(), retry: { ...FAST_RETRY, pollMs: 1 }, signal }),
+        runDestroyFlow(
+          { name: 'demo', dryRun: false, deleteKey: true, deleteBucket: true },
+          {
+            ports,
+            io,
+            config: world.config,
+            configPath: world.configPath,
+            now: () => new Date(),
+            retry: { ...FAST_RETRY, pollMs: 1 },
+            signal,
+          },
+        ),
       ),
     );
-    expect(error.message).toMatch(/^interrupted: 1 deleted, [45] left; \d+ write call\(s\) finished and were journaled$/);
+    expect(error.message).toMatch(
+      /^interrupted: 1 deleted, [45] left; \d+ write call\(s\) finished and were journaled$/,
+    );
     expect((error.context as { deleted: string[] }).deleted).toEqual(['EC2 host demo-cosigner-host']);
     const inv = inventory(await world.state());
-    expect([inv.instances.length, inv.roles.length, inv.buckets.length, inv.liveKeys.length, inv.retiredKeys.length]).toEqual([0, 1, 1, 1, 0]);
+    expect([
+      inv.instances.length,
+      inv.roles.length,
+      inv.buckets.length,
+      inv.liveKeys.length,
+      inv.retiredKeys.length,
+    ]).toEqual([0, 1, 1, 1, 0]);
     expect((await journal()).runs.map((r) => r.outcome)).toEqual(['converged', 'interrupted']);
     await world.destroy({ deleteKey: true, deleteBucket: true });
     const after = inventory(await world.state());
@@ -204,7 +286,12 @@ describe('destroy interrupted', () => {
     const io = new TestIoHost({ assumeYes: true, interruptOn: (e) => e.code === 'DESTROY_TARGET' });
     const ports = await world.ports();
     const error = await aborted(
-      guarded(io, 'the teardown', (signal) => runDestroyFlow({ name: 'demo', dryRun: false, deleteKey: true, deleteBucket: true }, { ports, io, config: world.config, configPath: world.configPath, now: () => new Date(), signal })),
+      guarded(io, 'the teardown', (signal) =>
+        runDestroyFlow(
+          { name: 'demo', dryRun: false, deleteKey: true, deleteBucket: true },
+          { ports, io, config: world.config, configPath: world.configPath, now: () => new Date(), signal },
+        ),
+      ),
     );
     expect(error.message).toBe('interrupted before anything was removed: nothing was changed');
     expect((await readTrail(world.sandboxDir)).filter((e) => !e.readOnly).length).toBe(before);
@@ -218,8 +305,26 @@ describe('attest interrupted', () => {
     const who = await ports.sts.getCallerIdentity({});
     const run = guarded(io, 'attest', (signal) =>
       runAttest(
-        { keyId: 'alias/demo-cosigner', role: { name: 'demo-cosigner' }, profile: 'hardened', adminArns: [], pcr3RoleBinding: false, allowRotation: true, removeStatements: [], dryRun: false, add: EU_PCR8 },
-        { io, kms: ports.kms, iam: ports.iam, caller: { accountId: who.Account ?? '', callerArn: who.Arn ?? '', region: ports.region }, now: () => new Date(), sleep: () => Promise.resolve(), signal },
+        {
+          keyId: 'alias/demo-cosigner',
+          role: { name: 'demo-cosigner' },
+          profile: 'hardened',
+          adminArns: [],
+          pcr3RoleBinding: false,
+          allowRotation: true,
+          removeStatements: [],
+          dryRun: false,
+          add: EU_PCR8,
+        },
+        {
+          io,
+          kms: ports.kms,
+          iam: ports.iam,
+          caller: { accountId: who.Account ?? '', callerArn: who.Arn ?? '', region: ports.region },
+          now: () => new Date(),
+          sleep: () => Promise.resolve(),
+          signal,
+        },
       ),
     );
     return { io, run };
@@ -243,7 +348,9 @@ describe('attest interrupted', () => {
     await world.provision();
     const { io, run } = await attest((e) => e.kind === 'step' && e.text === 'reading the key policy back');
     const error = await aborted(run);
-    expect(error.message).toBe('interrupted after the key policy was written: it is in place, and was read back and verified');
+    expect(error.message).toBe(
+      'interrupted after the key policy was written: it is in place, and was read back and verified',
+    );
     expect(error.context).toMatchObject({ written: true, verified: true });
     expect(io.steps.map((s) => [s.text, s.outcome])).toEqual([
       ['writing the key policy', 'succeed'],

@@ -63,57 +63,83 @@ describe('provision, Ctrl-C on a terminal', () => {
     run.press(CTRL_C);
     const lines = await expectInterrupted(run);
     expect(lines).toContain('✖ interrupted while reading what exists: nothing was changed');
-    expect(lines).toContain(`  hint: to continue, run \`${cli.commandLine(['provision', '--yes'])}\` again: it picks up what this run did`);
+    expect(lines).toContain(
+      `  hint: to continue, run \`${cli.commandLine(['provision', '--yes'])}\` again: it picks up what this run did`,
+    );
     expect(lines.join('\n')).not.toContain('Plan for co-signer');
     expect(await writeCount()).toBe(0);
     await expectRerunConverges();
   });
 
-  it('while applying: the calls in flight finish, the screen says what was done, a re-run converges', { timeout: TIMEOUT }, async () => {
-    cli = await makeSandboxCli();
-    const run = cli.pty(['provision', '--yes'], { latencyMs: 300 });
-    await run.waitFor('✔ created IAM role demo-cosigner');
-    run.press(CTRL_C);
-    const lines = await expectInterrupted(run);
-    expect(flat(lines)).toContain('⚠ stopping provisioning: no new change is started; the calls in flight finish and are journaled (Ctrl-C again to stop at once)');
-    const summary = lines.find((l) => l.startsWith('✖ interrupted:'));
-    expect(summary).toMatch(/^✖ interrupted: [1-6] of 7 resource\(s\) done, (\d stopped part-way, )?\d not started; \d+ write call\(s\) finished and were journaled$/);
-    // The live display is gone: the error and its hint are the last lines, nothing below them.
-    expect(lines.at(-1)).toBe(`  hint: to continue, run \`${cli.commandLine(['provision', '--yes'])}\` again: it picks up what this run did`);
-    await expectRerunConverges();
-  });
+  it(
+    'while applying: the calls in flight finish, the screen says what was done, a re-run converges',
+    { timeout: TIMEOUT },
+    async () => {
+      cli = await makeSandboxCli();
+      const run = cli.pty(['provision', '--yes'], { latencyMs: 300 });
+      await run.waitFor('✔ created IAM role demo-cosigner');
+      run.press(CTRL_C);
+      const lines = await expectInterrupted(run);
+      expect(flat(lines)).toContain(
+        '⚠ stopping provisioning: no new change is started; the calls in flight finish and are journaled (Ctrl-C again to stop at once)',
+      );
+      const summary = lines.find((l) => l.startsWith('✖ interrupted:'));
+      expect(summary).toMatch(
+        /^✖ interrupted: [1-6] of 7 resource\(s\) done, (\d stopped part-way, )?\d not started; \d+ write call\(s\) finished and were journaled$/,
+      );
+      // The live display is gone: the error and its hint are the last lines, nothing below them.
+      expect(lines.at(-1)).toBe(
+        `  hint: to continue, run \`${cli.commandLine(['provision', '--yes'])}\` again: it picks up what this run did`,
+      );
+      await expectRerunConverges();
+    },
+  );
 
-  it('twice: the second Ctrl-C exits at once, and a re-run still converges without duplicates', { timeout: TIMEOUT }, async () => {
-    cli = await makeSandboxCli();
-    const run = cli.pty(['provision', '--yes'], { latencyMs: 1000 });
-    await run.waitFor('✔ created IAM role demo-cosigner');
-    run.press(CTRL_C);
-    await run.waitFor('stopping provisioning');
-    run.press(CTRL_C);
-    const lines = await expectInterrupted(run);
-    expect(lines).toContain('✖ stopped at once (Ctrl-C): provisioning did not finish');
-    expect(lines.at(-1)).toMatch(/^ {2}hint: the calls in flight may or may not have completed; run `.*provision --yes` again: it checks what exists and continues$/);
-    await expectRerunConverges();
-  });
+  it(
+    'twice: the second Ctrl-C exits at once, and a re-run still converges without duplicates',
+    { timeout: TIMEOUT },
+    async () => {
+      cli = await makeSandboxCli();
+      const run = cli.pty(['provision', '--yes'], { latencyMs: 1000 });
+      await run.waitFor('✔ created IAM role demo-cosigner');
+      run.press(CTRL_C);
+      await run.waitFor('stopping provisioning');
+      run.press(CTRL_C);
+      const lines = await expectInterrupted(run);
+      expect(lines).toContain('✖ stopped at once (Ctrl-C): provisioning did not finish');
+      expect(lines.at(-1)).toMatch(
+        /^ {2}hint: the calls in flight may or may not have completed; run `.*provision --yes` again: it checks what exists and continues$/,
+      );
+      await expectRerunConverges();
+    },
+  );
 });
 
 describe('destroy, Ctrl-C on a terminal', () => {
-  it('after the host is gone: the key is not scheduled for deletion and a re-run finishes', { timeout: TIMEOUT }, async () => {
-    cli = await makeSandboxCli();
-    await provisionInProcess();
-    const receipt = await cli.receipt();
-    const run = cli.pty(['destroy', '--yes', '--delete-key', '--delete-bucket'], { latencyMs: 1000 });
-    await run.waitFor('✔ delete EC2 host demo-cosigner-host');
-    run.press(CTRL_C);
-    const lines = await expectInterrupted(run, receipt);
-    expect(lines.find((l) => l.startsWith('✖ interrupted:'))).toMatch(/^✖ interrupted: [1-3] deleted, [3-5] left; \d+ write call\(s\) finished and were journaled$/);
-    const inv = inventory(await cli.state());
-    expect([inv.instances.length, inv.roles.length, inv.liveKeys.length, inv.retiredKeys.length]).toEqual([0, 1, 1, 0]);
-    const again = await cli.inProcess(['--json', 'destroy', '--yes', '--delete-key', '--delete-bucket']);
-    expect(again.code, again.stderr).toBe(0);
-    const after = inventory(await cli.state());
-    expect([after.roles, after.profiles, after.groups, after.buckets, after.liveKeys]).toEqual([[], [], [], [], []]);
-  });
+  it(
+    'after the host is gone: the key is not scheduled for deletion and a re-run finishes',
+    { timeout: TIMEOUT },
+    async () => {
+      cli = await makeSandboxCli();
+      await provisionInProcess();
+      const receipt = await cli.receipt();
+      const run = cli.pty(['destroy', '--yes', '--delete-key', '--delete-bucket'], { latencyMs: 1000 });
+      await run.waitFor('✔ delete EC2 host demo-cosigner-host');
+      run.press(CTRL_C);
+      const lines = await expectInterrupted(run, receipt);
+      expect(lines.find((l) => l.startsWith('✖ interrupted:'))).toMatch(
+        /^✖ interrupted: [1-3] deleted, [3-5] left; \d+ write call\(s\) finished and were journaled$/,
+      );
+      const inv = inventory(await cli.state());
+      expect([inv.instances.length, inv.roles.length, inv.liveKeys.length, inv.retiredKeys.length]).toEqual([
+        0, 1, 1, 0,
+      ]);
+      const again = await cli.inProcess(['--json', 'destroy', '--yes', '--delete-key', '--delete-bucket']);
+      expect(again.code, again.stderr).toBe(0);
+      const after = inventory(await cli.state());
+      expect([after.roles, after.profiles, after.groups, after.buckets, after.liveKeys]).toEqual([[], [], [], [], []]);
+    },
+  );
 });
 
 describe('attest, Ctrl-C on a terminal', () => {
@@ -137,41 +163,54 @@ describe('attest, Ctrl-C on a terminal', () => {
     expect(await keyPolicy()).toContain(EU_PCR8);
   });
 
-  it('while PutKeyPolicy is in flight: the write finishes, is read back, and the state is said', { timeout: TIMEOUT }, async () => {
-    cli = await makeSandboxCli();
-    await provisionInProcess();
-    const receipt = await cli.receipt();
-    const run = cli.pty(['attest', '--add', EU_PCR8, '--yes'], { latencyMs: 1000 });
-    await run.waitFor('writing the key policy');
-    run.press(CTRL_C);
-    const lines = await expectInterrupted(run, receipt);
-    expect(lines).toContain('✔ key policy written');
-    expect(lines).toContain('✔ key policy read back and verified');
-    expect(lines).toContain('✖ interrupted after the key policy was written: it is in place, and was read back and verified');
-    expect(await keyPolicy()).toContain(EU_PCR8);
-  });
+  it(
+    'while PutKeyPolicy is in flight: the write finishes, is read back, and the state is said',
+    { timeout: TIMEOUT },
+    async () => {
+      cli = await makeSandboxCli();
+      await provisionInProcess();
+      const receipt = await cli.receipt();
+      const run = cli.pty(['attest', '--add', EU_PCR8, '--yes'], { latencyMs: 1000 });
+      await run.waitFor('writing the key policy');
+      run.press(CTRL_C);
+      const lines = await expectInterrupted(run, receipt);
+      expect(lines).toContain('✔ key policy written');
+      expect(lines).toContain('✔ key policy read back and verified');
+      expect(lines).toContain(
+        '✖ interrupted after the key policy was written: it is in place, and was read back and verified',
+      );
+      expect(await keyPolicy()).toContain(EU_PCR8);
+    },
+  );
 });
 
 describe('signals without a terminal (kill)', () => {
-  it('SIGINT during provision: exit 130, an ABORTED envelope, plain lines only, no receipt', { timeout: TIMEOUT }, async () => {
-    cli = await makeSandboxCli();
-    const run = cli.piped(['provision', '--yes'], { latencyMs: 300 });
-    await run.waitFor('✔ created IAM role demo-cosigner');
-    run.kill('SIGINT');
-    const exit = await run.exited;
-    expect(exit.code, run.output()).toBe(130);
-    const envelope = JSON.parse(run.stdout()) as { ok: boolean; error: { code: string; message: string; hint: string } };
-    expect(envelope.ok).toBe(false);
-    expect(envelope.error.code).toBe('ABORTED');
-    expect(envelope.error.message).toMatch(/^interrupted: \d of 7 resource\(s\) done/);
-    expect(envelope.error.hint).toContain(cli.commandLine(['provision', '--yes']));
-    // Off a terminal: whole lines, never spinner frames or cursor movements.
-    expect(run.output()).not.toContain('\u001b');
-    expect(run.output()).not.toMatch(/[\u2800-\u28ff]/);
-    expect(run.output()).toContain('⚠ stopping provisioning');
-    expect(await cli.receiptExists()).toBe(false);
-    await expectRerunConverges();
-  });
+  it(
+    'SIGINT during provision: exit 130, an ABORTED envelope, plain lines only, no receipt',
+    { timeout: TIMEOUT },
+    async () => {
+      cli = await makeSandboxCli();
+      const run = cli.piped(['provision', '--yes'], { latencyMs: 300 });
+      await run.waitFor('✔ created IAM role demo-cosigner');
+      run.kill('SIGINT');
+      const exit = await run.exited;
+      expect(exit.code, run.output()).toBe(130);
+      const envelope = JSON.parse(run.stdout()) as {
+        ok: boolean;
+        error: { code: string; message: string; hint: string };
+      };
+      expect(envelope.ok).toBe(false);
+      expect(envelope.error.code).toBe('ABORTED');
+      expect(envelope.error.message).toMatch(/^interrupted: \d of 7 resource\(s\) done/);
+      expect(envelope.error.hint).toContain(cli.commandLine(['provision', '--yes']));
+      // Off a terminal: whole lines, never spinner frames or cursor movements.
+      expect(run.output()).not.toContain('\u001b');
+      expect(run.output()).not.toMatch(/[\u2800-\u28ff]/);
+      expect(run.output()).toContain('⚠ stopping provisioning');
+      expect(await cli.receiptExists()).toBe(false);
+      await expectRerunConverges();
+    },
+  );
 
   it('SIGTERM then SIGINT during destroy: the second one exits at once', { timeout: TIMEOUT }, async () => {
     cli = await makeSandboxCli();
@@ -183,43 +222,52 @@ describe('signals without a terminal (kill)', () => {
     run.kill('SIGINT');
     const exit = await run.exited;
     expect(exit.code, run.output()).toBe(130);
-    expect((JSON.parse(run.stdout()) as { error: { message: string } }).error.message).toBe('stopped at once (SIGINT): the teardown did not finish');
+    expect((JSON.parse(run.stdout()) as { error: { message: string } }).error.message).toBe(
+      'stopped at once (SIGINT): the teardown did not finish',
+    );
     expect(inventory(await cli.state()).liveKeys).toHaveLength(1);
   });
 });
 
 describe('progress on a 120-column terminal', () => {
-  it('concurrent steps leave a clean screen: whole lines, nothing wrapped or glued, no spinner remains', { timeout: TIMEOUT }, async () => {
-    cli = await makeSandboxCli();
-    const run = cli.pty(['provision', '--yes'], { latencyMs: 300, columns: 120 });
-    const exit = await run.exited;
-    const screen = screenOf(run.output(), 120);
-    const lines = screen.lines();
-    expect(exit.code, lines.join('\n')).toBe(0);
-    expect(run.output()).not.toContain('[ora]');
-    // stderr's part ends at the summary; stdout's result (the receipt) follows it.
-    const summary = lines.indexOf('✔ provisioned: 7 created, 0 updated (19 write calls)');
-    expect(summary, lines.join('\n')).toBeGreaterThan(0);
-    const progress = lines.slice(0, summary);
-    expect([...screen.wrapped].filter((row) => row < summary), 'rows the terminal wrapped').toEqual([]);
-    // Each step's final line once, whole, and nothing else starting with a tick.
-    const ticks = progress.filter((l) => l.startsWith('✔'));
-    expect(ticks.sort()).toEqual(
-      [
-        '✔ created EC2 host demo-cosigner-host',
-        '✔ created IAM role demo-cosigner',
-        '✔ created KMS key alias/demo-cosigner',
-        '✔ created S3 bucket demo-cosigner-111122223333-eu-west-1',
-        '✔ created instance profile demo-cosigner',
-        '✔ created role permissions (cosigner-access + SSM)',
-        '✔ created security group demo-cosigner-host',
-      ].sort(),
-    );
-    // The live region is gone: no header, no running rows, no spinner frame anywhere.
-    expect(progress.filter((l) => /running|^ {2}› /.test(l) || /[\u2800-\u28ff]/.test(l))).toEqual([]);
-    // Plan rows fit the width.
-    const rows = progress.filter((l) => /^ {2}[+~=!] /.test(l));
-    expect(rows.length).toBeGreaterThan(6);
-    for (const row of rows) expect(row.length).toBeLessThanOrEqual(119);
-  });
+  it(
+    'concurrent steps leave a clean screen: whole lines, nothing wrapped or glued, no spinner remains',
+    { timeout: TIMEOUT },
+    async () => {
+      cli = await makeSandboxCli();
+      const run = cli.pty(['provision', '--yes'], { latencyMs: 300, columns: 120 });
+      const exit = await run.exited;
+      const screen = screenOf(run.output(), 120);
+      const lines = screen.lines();
+      expect(exit.code, lines.join('\n')).toBe(0);
+      expect(run.output()).not.toContain('[ora]');
+      // stderr's part ends at the summary; stdout's result (the receipt) follows it.
+      const summary = lines.indexOf('✔ provisioned: 7 created, 0 updated (19 write calls)');
+      expect(summary, lines.join('\n')).toBeGreaterThan(0);
+      const progress = lines.slice(0, summary);
+      expect(
+        [...screen.wrapped].filter((row) => row < summary),
+        'rows the terminal wrapped',
+      ).toEqual([]);
+      // Each step's final line once, whole, and nothing else starting with a tick.
+      const ticks = progress.filter((l) => l.startsWith('✔'));
+      expect(ticks.sort()).toEqual(
+        [
+          '✔ created EC2 host demo-cosigner-host',
+          '✔ created IAM role demo-cosigner',
+          '✔ created KMS key alias/demo-cosigner',
+          '✔ created S3 bucket demo-cosigner-111122223333-eu-west-1',
+          '✔ created instance profile demo-cosigner',
+          '✔ created role permissions (cosigner-access + SSM)',
+          '✔ created security group demo-cosigner-host',
+        ].sort(),
+      );
+      // The live region is gone: no header, no running rows, no spinner frame anywhere.
+      expect(progress.filter((l) => /running|^ {2}› /.test(l) || /[\u2800-\u28ff]/.test(l))).toEqual([]);
+      // Plan rows fit the width.
+      const rows = progress.filter((l) => /^ {2}[+~=!] /.test(l));
+      expect(rows.length).toBeGreaterThan(6);
+      for (const row of rows) expect(row.length).toBeLessThanOrEqual(119);
+    },
+  );
 });

@@ -51,9 +51,13 @@ describe('a managed network, crashed at any write call', () => {
     it(`provision converges after a crash ${when} each write call, without duplicates`, async () => {
       for (let n = 1; n <= provisionWrites; n++) {
         world = await makeWorld(MANAGED);
-        await expect(world.provision({ knobs: { ...STEADY, crash: { when, writeCall: n } }, concurrency: 1 })).toThrowCosignerError('SANDBOX_CRASH');
+        await expect(
+          world.provision({ knobs: { ...STEADY, crash: { when, writeCall: n } }, concurrency: 1 }),
+        ).toThrowCosignerError('SANDBOX_CRASH');
         const resumed = await world.provision({ request: { resume: true } });
-        expect(resumed.mode, `crash ${when} write ${n}`).toBe(when === 'after' && n === provisionWrites ? 'up-to-date' : 'applied');
+        expect(resumed.mode, `crash ${when} write ${n}`).toBe(
+          when === 'after' && n === provisionWrites ? 'up-to-date' : 'applied',
+        );
         await expectSettled(world);
         await world.cleanup();
         world = undefined;
@@ -64,11 +68,15 @@ describe('a managed network, crashed at any write call', () => {
       for (let n = 1; n <= destroyWrites; n++) {
         world = await makeWorld(MANAGED);
         await world.provision({ knobs: STEADY });
-        await expect(world.destroy({ knobs: { ...STEADY, crash: { when, writeCall: n } } })).toThrowCosignerError('SANDBOX_CRASH');
+        await expect(world.destroy({ knobs: { ...STEADY, crash: { when, writeCall: n } } })).toThrowCosignerError(
+          'SANDBOX_CRASH',
+        );
         await world.destroy();
         expectNoNetwork(await world.state());
         const inv = inventory(await world.state());
-        expect([inv.roles.length, inv.profiles.length, inv.instances.length], `crash ${when} write ${n}`).toEqual([0, 0, 0]);
+        expect([inv.roles.length, inv.profiles.length, inv.instances.length], `crash ${when} write ${n}`).toEqual([
+          0, 0, 0,
+        ]);
         await world.cleanup();
         world = undefined;
       }
@@ -78,8 +86,22 @@ describe('a managed network, crashed at any write call', () => {
 
 describe('a managed network under transient faults', () => {
   const scenarios: [string, (seed: number) => SandboxKnobsInput, boolean][] = [
-    ['connection resets on 60 % of the creates without ClientToken', (seed) => ({ faults: { reset: 0.6, only: ['ec2:CreateVpc', 'ec2:CreateSubnet', 'ec2:CreateInternetGateway', 'ec2:AllocateAddress'], seed } }), true],
-    ['throttling, 5xx and resets together', (seed) => ({ faults: { throttle: 0.2, serverError: 0.1, reset: 0.1, seed } }), false],
+    [
+      'connection resets on 60 % of the creates without ClientToken',
+      (seed) => ({
+        faults: {
+          reset: 0.6,
+          only: ['ec2:CreateVpc', 'ec2:CreateSubnet', 'ec2:CreateInternetGateway', 'ec2:AllocateAddress'],
+          seed,
+        },
+      }),
+      true,
+    ],
+    [
+      'throttling, 5xx and resets together',
+      (seed) => ({ faults: { throttle: 0.2, serverError: 0.1, reset: 0.1, seed } }),
+      false,
+    ],
   ];
   for (const [name, knobs, twinsExpected] of scenarios) {
     it(`converges under ${name}, and destroy removes every part`, async () => {
@@ -90,9 +112,11 @@ describe('a managed network under transient faults', () => {
         for (let attempt = 1; attempt <= 8 && !done; attempt++) {
           const io = new TestIoHost({ assumeYes: true });
           try {
-            await world.provision({ io, knobs: knobs(seed * 100 + attempt), request: { resume: attempt > 1 } }).finally(() => {
-              twins += io.texts('warn').filter((t) => t.startsWith('a retried create made a second')).length;
-            });
+            await world
+              .provision({ io, knobs: knobs(seed * 100 + attempt), request: { resume: attempt > 1 } })
+              .finally(() => {
+                twins += io.texts('warn').filter((t) => t.startsWith('a retried create made a second')).length;
+              });
             done = true;
           } catch (error) {
             if (!isCosignerError(error)) throw error;

@@ -30,7 +30,8 @@ async function failure(promise: Promise<unknown>): Promise<CosignerError> {
   throw new Error('expected a coded error');
 }
 
-const hostEgress = async (w: World) => inventory(await w.state()).groups[0]!.egress.map((e) => [e.protocol, e.fromPort, e.toPort, e.cidrIpv4 ?? e.cidrIpv6]);
+const hostEgress = async (w: World) =>
+  inventory(await w.state()).groups[0]!.egress.map((e) => [e.protocol, e.fromPort, e.toPort, e.cidrIpv4 ?? e.cidrIpv6]);
 
 describe('mode existing', () => {
   it('is refused on the default VPC without a public IP, before any write, naming the three ways out', async () => {
@@ -38,13 +39,18 @@ describe('mode existing', () => {
     const error = await failure(world.provision());
     expect(error.code).toBe('NETWORK_NO_EGRESS');
     expect(error.exitCode).toBe(4);
-    expect(error.message).toMatch(/^subnet subnet-0[0-9a-f]+ routes 0\.0\.0\.0\/0 through only the internet gateway igw-0[0-9a-f]+ \(the VPC's main route table\): a host without a public IP/);
-    for (const choice of ['--network-mode public-ip', '--network-mode managed', '--subnet-id']) expect(error.hint).toContain(choice);
+    expect(error.message).toMatch(
+      /^subnet subnet-0[0-9a-f]+ routes 0\.0\.0\.0\/0 through only the internet gateway igw-0[0-9a-f]+ \(the VPC's main route table\): a host without a public IP/,
+    );
+    for (const choice of ['--network-mode public-ip', '--network-mode managed', '--subnet-id'])
+      expect(error.hint).toContain(choice);
     // Nothing was written: no call, no resource.
     const ports = await world.ports();
     expect(ports.writeCalls()).toBe(0);
     const inv = inventory(await world.state());
-    expect([inv.roles, inv.buckets, inv.liveKeys, inv.groups, inv.instances].map((list) => list.length)).toEqual([0, 0, 0, 0, 0]);
+    expect([inv.roles, inv.buckets, inv.liveKeys, inv.groups, inv.instances].map((list) => list.length)).toEqual([
+      0, 0, 0, 0, 0,
+    ]);
   });
 
   it('exits 4 with the refusal in the JSON envelope from the command line', async () => {
@@ -54,7 +60,10 @@ describe('mode existing', () => {
     expect((await runCli([...argv, 'init', '--name', 'demo', '--non-interactive'], { env })).code).toBe(0);
     const run = await runCli([...argv, 'provision', '--yes', '--json'], { env });
     expect(run.code).toBe(4);
-    expect(run.json?.error).toMatchObject({ code: 'NETWORK_NO_EGRESS', hint: expect.stringContaining('--network-mode managed') as unknown });
+    expect(run.json?.error).toMatchObject({
+      code: 'NETWORK_NO_EGRESS',
+      hint: expect.stringContaining('--network-mode managed') as unknown,
+    });
     // The dry run shows the refused node and the hint.
     const dry = await runCli([...argv, '--no-json', 'provision', '--dry-run'], { env });
     expect(dry.stdout).toContain('! refuse network egress');
@@ -67,7 +76,9 @@ describe('mode existing', () => {
     const config = validateConfig({ name: 'demo', aws: { region: REGION }, network: { subnetId } }, 'test');
     const run = await world.provision({ config });
     expect(run.mode).toBe('applied');
-    expect(run.plan.actions.find((a) => a.node === 'network')?.reasons[0]).toMatch(/routes 0\.0\.0\.0\/0 through the NAT gateway nat-0/);
+    expect(run.plan.actions.find((a) => a.node === 'network')?.reasons[0]).toMatch(
+      /routes 0\.0\.0\.0\/0 through the NAT gateway nat-0/,
+    );
     expect(run.plan.cost).toBeUndefined();
     expectConverged(await world.state(), 'demo', { publicIp: false });
     expect(inventory(await world.state()).instances[0]!.subnetId).toBe(subnetId);
@@ -106,12 +117,35 @@ describe('mode managed', () => {
     expect(network.kind).toBe('create');
     expect(network.rounds.map((round) => round.map((op) => op.op))).toEqual([
       ['ec2:CreateVpc', 'ec2:CreateInternetGateway', 'ec2:AllocateAddress'],
-      ['ec2:ModifyVpcAttribute', 'ec2:CreateSubnet', 'ec2:CreateSubnet', 'ec2:AttachInternetGateway', 'ec2:CreateRouteTable', 'ec2:CreateRouteTable', 'ec2:CreateSecurityGroup'],
-      ['ec2:AssociateRouteTable', 'ec2:AssociateRouteTable', 'ec2:CreateRoute', 'ec2:CreateNatGateway', 'ec2:AuthorizeSecurityGroupIngress', 'ec2:RevokeSecurityGroupEgress', 'ec2:CreateVpcEndpoint', 'ec2:CreateVpcEndpoint', 'ec2:CreateVpcEndpoint', 'ec2:CreateVpcEndpoint', 'ec2:CreateVpcEndpoint'],
+      [
+        'ec2:ModifyVpcAttribute',
+        'ec2:CreateSubnet',
+        'ec2:CreateSubnet',
+        'ec2:AttachInternetGateway',
+        'ec2:CreateRouteTable',
+        'ec2:CreateRouteTable',
+        'ec2:CreateSecurityGroup',
+      ],
+      [
+        'ec2:AssociateRouteTable',
+        'ec2:AssociateRouteTable',
+        'ec2:CreateRoute',
+        'ec2:CreateNatGateway',
+        'ec2:AuthorizeSecurityGroupIngress',
+        'ec2:RevokeSecurityGroupEgress',
+        'ec2:CreateVpcEndpoint',
+        'ec2:CreateVpcEndpoint',
+        'ec2:CreateVpcEndpoint',
+        'ec2:CreateVpcEndpoint',
+        'ec2:CreateVpcEndpoint',
+      ],
       ['ec2:CreateRoute'],
     ]);
     // NAT gateway $0.045/h + its public IPv4 $0.005/h + 4 interface endpoints × 1 AZ × $0.01/h, 730 h.
-    expect(dry.plan.cost).toMatchObject({ monthlyUsd: 65.7, items: [{ monthlyUsd: 32.85 }, { monthlyUsd: 3.65 }, { monthlyUsd: 29.2 }, { monthlyUsd: 0 }] });
+    expect(dry.plan.cost).toMatchObject({
+      monthlyUsd: 65.7,
+      items: [{ monthlyUsd: 32.85 }, { monthlyUsd: 3.65 }, { monthlyUsd: 29.2 }, { monthlyUsd: 0 }],
+    });
     const text = planLines(dry.plan).join('\n');
     expect(text).toContain('cost: about $65.70/month (NAT gateway $32.85');
     expect(text).toContain('4 interface endpoints × 1 AZ $29.20');
@@ -150,33 +184,59 @@ describe('mode managed', () => {
   it('waits out EC2 eventual consistency: a part made a moment ago and unknown to the next call', async () => {
     world = await makeWorld({ network: { mode: 'managed' } });
     const ports = await world.ports();
-    const unknownOnce = (name: string, message: string) => Object.assign(new Error(message), { name, Code: name, $fault: 'client', $metadata: { httpStatusCode: 400 } });
+    const unknownOnce = (name: string, message: string) =>
+      Object.assign(new Error(message), { name, Code: name, $fault: 'client', $metadata: { httpStatusCode: 400 } });
     let subnetCalls = 0;
     let natReads = 0;
     // EC2 answers as it does right after a create, once for each: the VPC, then the NAT gateway.
     const ec2 = new Proxy(ports.ec2, {
       get(target, property, receiver) {
         const value = Reflect.get(target, property, receiver) as (input: unknown) => Promise<unknown>;
-        if (property === 'createSubnet') return (input: unknown) => (subnetCalls++ === 0 ? Promise.reject(unknownOnce('InvalidVpcID.NotFound', 'The vpc ID does not exist')) : value.call(target, input));
-        if (property === 'describeNatGateways') return (input: { NatGatewayIds?: string[] }) => (input.NatGatewayIds !== undefined && natReads++ === 0 ? Promise.reject(unknownOnce('NatGatewayNotFound', 'NAT gateway was not found')) : value.call(target, input));
+        if (property === 'createSubnet')
+          return (input: unknown) =>
+            subnetCalls++ === 0
+              ? Promise.reject(unknownOnce('InvalidVpcID.NotFound', 'The vpc ID does not exist'))
+              : value.call(target, input);
+        if (property === 'describeNatGateways')
+          return (input: { NatGatewayIds?: string[] }) =>
+            input.NatGatewayIds !== undefined && natReads++ === 0
+              ? Promise.reject(unknownOnce('NatGatewayNotFound', 'NAT gateway was not found'))
+              : value.call(target, input);
         return typeof value === 'function' ? value.bind(target) : value;
       },
     });
     const io = new TestIoHost({ assumeYes: true });
-    const outcome = await runProvisionFlow({ dryRun: false, resume: false }, { ports: { ...ports, ec2 }, io, config: world.config, configPath: join(world.dir, 'cosigner.json'), now: () => new Date(), retry: { ...FAST_RETRY, waitPollMs: 1 } });
+    const outcome = await runProvisionFlow(
+      { dryRun: false, resume: false },
+      {
+        ports: { ...ports, ec2 },
+        io,
+        config: world.config,
+        configPath: join(world.dir, 'cosigner.json'),
+        now: () => new Date(),
+        retry: { ...FAST_RETRY, waitPollMs: 1 },
+      },
+    );
     expect(outcome.mode).toBe('applied');
     expect(subnetCalls).toBe(3);
     expect(natReads).toBeGreaterThan(1);
-    expect(io.texts('info').some((t) => /waiting for EC2 to see vpc-0[0-9a-f]+ \(EC2 eventual consistency/.test(t))).toBe(true);
+    expect(
+      io.texts('info').some((t) => /waiting for EC2 to see vpc-0[0-9a-f]+ \(EC2 eventual consistency/.test(t)),
+    ).toBe(true);
     expectManagedNetwork(await world.state());
   });
 
   it('finishes what a run interrupted half-way made, with nothing made twice (every call: network-faults.e2e)', async () => {
     world = await makeWorld({ network: { mode: 'managed' } });
     const probe = await makeWorld({ network: { mode: 'managed' } });
-    const crashAt = await probe.provision({ concurrency: 1 }).then((clean) => clean.ports.writeCalls()).finally(() => probe.cleanup());
+    const crashAt = await probe
+      .provision({ concurrency: 1 })
+      .then((clean) => clean.ports.writeCalls())
+      .finally(() => probe.cleanup());
     expect(crashAt).toBeGreaterThan(30);
-    await expect(world.provision({ knobs: { crash: { when: 'after', writeCall: Math.floor(crashAt / 2) } }, concurrency: 1 })).toThrowCosignerError('SANDBOX_CRASH');
+    await expect(
+      world.provision({ knobs: { crash: { when: 'after', writeCall: Math.floor(crashAt / 2) } }, concurrency: 1 }),
+    ).toThrowCosignerError('SANDBOX_CRASH');
     const resumed = await world.provision({ request: { resume: true } });
     expect(resumed.mode).toBe('applied');
     expectManagedNetwork(await world.state());

@@ -16,16 +16,21 @@ const NEW = 'ab'.repeat(48);
 let world: CliWorld;
 beforeEach(async () => {
   world = await makeCliWorld();
-  await writeFile(join(world.dir, 'cosigner.json'), `${JSON.stringify({ schemaVersion: 1, name: 'demo', fireblocks: { env: 'global' }, aws: { region: REGION }, network: TEST_NETWORK }, null, 2)}\n`);
+  await writeFile(
+    join(world.dir, 'cosigner.json'),
+    `${JSON.stringify({ schemaVersion: 1, name: 'demo', fireblocks: { env: 'global' }, aws: { region: REGION }, network: TEST_NETWORK }, null, 2)}\n`,
+  );
 });
 afterEach(async () => {
   await world.cleanup();
 });
 
 /** `cosigner-cli <args>` in the world's directory, on its sandbox (COSIGNER_SANDBOX), JSON on stdout. */
-const cli = (...args: string[]): Promise<CliRun> => runCli(args, { cwd: world.dir, env: { COSIGNER_SANDBOX: world.sandboxDir } });
+const cli = (...args: string[]): Promise<CliRun> =>
+  runCli(args, { cwd: world.dir, env: { COSIGNER_SANDBOX: world.sandboxDir } });
 const result = <T>(run: CliRun) => run.json?.result as T;
-const config = async () => (JSON.parse(await readFile(join(world.dir, 'cosigner.json'), 'utf8')) as { fireblocks: unknown }).fireblocks;
+const config = async () =>
+  (JSON.parse(await readFile(join(world.dir, 'cosigner.json'), 'utf8')) as { fireblocks: unknown }).fireblocks;
 
 /** Every `cosigner-cli …` command in a hint, as argv (commands end at `;` or the end). */
 function hintedCommands(hint: string): string[][] {
@@ -42,23 +47,38 @@ describe('cosigner-cli on a PCR8 rotation', () => {
 
     const again = await cli('provision', '--yes');
     expect(again.code).toBe(0);
-    expect(result<{ mode: string; plan: { actions: { node: string; kind: string }[] } }>(again)).toMatchObject({ mode: 'up-to-date' });
-    expect(result<{ plan: { actions: { node: string; kind: string }[] } }>(again).plan.actions.find((a) => a.node === 'key')?.kind).toBe('noop');
+    expect(result<{ mode: string; plan: { actions: { node: string; kind: string }[] } }>(again)).toMatchObject({
+      mode: 'up-to-date',
+    });
+    expect(
+      result<{ plan: { actions: { node: string; kind: string }[] } }>(again).plan.actions.find((a) => a.node === 'key')
+        ?.kind,
+    ).toBe('noop');
     const status = await cli('status', '--detailed-exitcode');
     expect(status.code).toBe(0);
-    expect(status.json).toMatchObject({ ok: true, result: { coSigners: [{ name: 'demo', inSync: true, pcr8: { live: [NEW], config: [NEW] } }] } });
+    expect(status.json).toMatchObject({
+      ok: true,
+      result: { coSigners: [{ name: 'demo', inSync: true, pcr8: { live: [NEW], config: [NEW] } }] },
+    });
   });
 
   it('status --detailed-exitcode exits 2 on drift (0 without the flag); provision refuses the PCR8 removal without --yes (exit 5)', async () => {
     await cli('provision', '--yes');
     await cli('attest', '--add', NEW, '--yes');
     // The record is lost (the config rewritten by an older tool or by hand): the key admits more.
-    await writeFile(join(world.dir, 'cosigner.json'), JSON.stringify({ schemaVersion: 1, name: 'demo', aws: { region: REGION } }));
+    await writeFile(
+      join(world.dir, 'cosigner.json'),
+      JSON.stringify({ schemaVersion: 1, name: 'demo', aws: { region: REGION } }),
+    );
 
     expect((await cli('status')).code).toBe(0);
     const detailed = await cli('status', '--detailed-exitcode');
     expect(detailed.code).toBe(2);
-    expect(detailed.json).toMatchObject({ ok: false, error: { code: 'STATUS_DRIFT' }, result: { coSigners: [{ inSync: false, pcr8: { onlyLive: [NEW] } }] } });
+    expect(detailed.json).toMatchObject({
+      ok: false,
+      error: { code: 'STATUS_DRIFT' },
+      result: { coSigners: [{ inSync: false, pcr8: { onlyLive: [NEW] } }] },
+    });
 
     const refused = await cli('provision');
     expect(refused.code).toBe(5);

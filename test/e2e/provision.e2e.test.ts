@@ -31,7 +31,10 @@ describe('provision on a fresh sandbox account', () => {
     expect((await world.provision()).mode).toBe('applied');
     const ports = await world.ports();
     const role = await ports.iam.getRole({ RoleName: 'demo-cosigner' });
-    expect(role.Role?.PermissionsBoundary).toEqual({ PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: boundary });
+    expect(role.Role?.PermissionsBoundary).toEqual({
+      PermissionsBoundaryType: 'PermissionsBoundaryPolicy',
+      PermissionsBoundaryArn: boundary,
+    });
     expect((await world.provision()).mode).toBe('up-to-date');
   });
 
@@ -52,11 +55,19 @@ describe('provision on a fresh sandbox account', () => {
     const { io } = await world.provision({ knobs: { iamPropagationDelayMs: 250 } });
     const waits = io.messages.filter((m) => m.code === 'PROVISION_WAIT').map((m) => m.message);
     expect(waits).toEqual([
-      expect.stringMatching(/^KMS key alias\/demo-cosigner: waiting for role demo-cosigner to be a valid principal in the key policy \(IAM propagation/),
-      expect.stringMatching(/^EC2 host demo-cosigner-host: waiting for instance profile demo-cosigner to be usable by EC2 \(IAM propagation/),
+      expect.stringMatching(
+        /^KMS key alias\/demo-cosigner: waiting for role demo-cosigner to be a valid principal in the key policy \(IAM propagation/,
+      ),
+      expect.stringMatching(
+        /^EC2 host demo-cosigner-host: waiting for instance profile demo-cosigner to be usable by EC2 \(IAM propagation/,
+      ),
     ]);
     // The steps show every retry.
-    expect(io.steps.find((s) => s.text === 'create KMS key alias/demo-cosigner')?.updates.filter((u) => u.includes('IAM propagation')).length).toBeGreaterThan(1);
+    expect(
+      io.steps
+        .find((s) => s.text === 'create KMS key alias/demo-cosigner')
+        ?.updates.filter((u) => u.includes('IAM propagation')).length,
+    ).toBeGreaterThan(1);
   });
 
   it('shows account and region before any write', async () => {
@@ -89,6 +100,8 @@ describe('provision on a fresh sandbox account', () => {
     const planPath = `${world.dir}/plan.json`;
     await world.provision({ request: { planOut: planPath } });
     const changed = { ...world.config, instance: { ...world.config.instance, type: 'c5a.xlarge' as const } };
-    await expect(world.provision({ request: { applyPath: planPath }, config: changed })).toThrowCosignerError('PLAN_STALE');
+    await expect(world.provision({ request: { applyPath: planPath }, config: changed })).toThrowCosignerError(
+      'PLAN_STALE',
+    );
   });
 });

@@ -8,7 +8,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { createSandboxPorts, type PrincipalSpec, type SandboxKnobsInput, type SandboxPorts, type SandboxState } from '../../src/aws/sandbox/index.js';
+import {
+  createSandboxPorts,
+  type PrincipalSpec,
+  type SandboxKnobsInput,
+  type SandboxPorts,
+  type SandboxState,
+} from '../../src/aws/sandbox/index.js';
 import { validateConfig } from '../../src/config/load.js';
 import type { CosignerConfig } from '../../src/config/schema.js';
 import { TAGS } from '../../src/config/names.js';
@@ -26,8 +32,18 @@ export const REGION = 'eu-west-1';
  * "existing" is refused; test/e2e/network.e2e.test.ts covers every mode).
  */
 export const TEST_NETWORK = { mode: 'public-ip' } as const;
-export const FAST_KNOBS: SandboxKnobsInput = { latencyMs: 0, iamPropagationDelayMs: 40, retryBaseMs: 0, instanceTransitionMs: 0 };
-export const FAST_RETRY: RetryTuning = { propagationInitialDelayMs: 5, propagationMaxDelayMs: 10, transientDelayMs: 1, propagationMaxWaitMs: 10_000 };
+export const FAST_KNOBS: SandboxKnobsInput = {
+  latencyMs: 0,
+  iamPropagationDelayMs: 40,
+  retryBaseMs: 0,
+  instanceTransitionMs: 0,
+};
+export const FAST_RETRY: RetryTuning = {
+  propagationInitialDelayMs: 5,
+  propagationMaxDelayMs: 10,
+  transientDelayMs: 1,
+  propagationMaxWaitMs: 10_000,
+};
 
 export interface World {
   dir: string;
@@ -35,8 +51,17 @@ export interface World {
   configPath: string;
   config: CosignerConfig;
   ports(knobs?: SandboxKnobsInput, principal?: PrincipalSpec): Promise<SandboxPorts>;
-  provision(options?: { knobs?: SandboxKnobsInput; request?: Partial<ProvisionRequest>; io?: TestIoHost; config?: CosignerConfig; concurrency?: number; principal?: PrincipalSpec }): Promise<ProvisionOutcome & { io: TestIoHost; ports: SandboxPorts }>;
-  destroy(request?: Partial<DestroyRequest> & { knobs?: SandboxKnobsInput; io?: TestIoHost }): Promise<DestroyOutcome & { io: TestIoHost; ports: SandboxPorts }>;
+  provision(options?: {
+    knobs?: SandboxKnobsInput;
+    request?: Partial<ProvisionRequest>;
+    io?: TestIoHost;
+    config?: CosignerConfig;
+    concurrency?: number;
+    principal?: PrincipalSpec;
+  }): Promise<ProvisionOutcome & { io: TestIoHost; ports: SandboxPorts }>;
+  destroy(
+    request?: Partial<DestroyRequest> & { knobs?: SandboxKnobsInput; io?: TestIoHost },
+  ): Promise<DestroyOutcome & { io: TestIoHost; ports: SandboxPorts }>;
   status(request?: { all?: boolean; config?: CosignerConfig | null }): Promise<StatusResult>;
   state(): Promise<SandboxState>;
   cleanup(): Promise<void>;
@@ -46,9 +71,18 @@ export async function makeWorld(configInput: Record<string, unknown> = {}): Prom
   const dir = await mkdtemp(join(tmpdir(), 'cosigner-e2e-'));
   const sandboxDir = join(dir, 'sandbox');
   const configPath = join(dir, 'cosigner.json');
-  const config = validateConfig({ name: 'demo', aws: { region: REGION }, network: TEST_NETWORK, ...configInput }, 'test config');
+  const config = validateConfig(
+    { name: 'demo', aws: { region: REGION }, network: TEST_NETWORK, ...configInput },
+    'test config',
+  );
   const ports = (knobs: SandboxKnobsInput = {}, principal?: PrincipalSpec) =>
-    createSandboxPorts({ dir: sandboxDir, region: REGION, env: {}, knobs: { ...FAST_KNOBS, ...knobs }, ...(principal === undefined ? {} : { principal }) });
+    createSandboxPorts({
+      dir: sandboxDir,
+      region: REGION,
+      env: {},
+      knobs: { ...FAST_KNOBS, ...knobs },
+      ...(principal === undefined ? {} : { principal }),
+    });
   return {
     dir,
     sandboxDir,
@@ -60,7 +94,15 @@ export async function makeWorld(configInput: Record<string, unknown> = {}): Prom
       const io = options.io ?? new TestIoHost({ assumeYes: true });
       const outcome = await runProvisionFlow(
         { dryRun: false, resume: false, ...options.request },
-        { ports: p, io, config: options.config ?? config, configPath, now: () => new Date(), retry: FAST_RETRY, ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }) },
+        {
+          ports: p,
+          io,
+          config: options.config ?? config,
+          configPath,
+          now: () => new Date(),
+          retry: FAST_RETRY,
+          ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+        },
       );
       return { ...outcome, io, ports: p };
     },
@@ -76,7 +118,10 @@ export async function makeWorld(configInput: Record<string, unknown> = {}): Prom
     async status(request = {}) {
       const p = await ports();
       const chosen = request.config === null ? undefined : (request.config ?? config);
-      return runStatusFlow({ all: request.all ?? false }, { ports: p, ...(chosen === undefined ? {} : { config: chosen }), configPath, now: () => new Date() });
+      return runStatusFlow(
+        { all: request.all ?? false },
+        { ports: p, ...(chosen === undefined ? {} : { config: chosen }), configPath, now: () => new Date() },
+      );
     },
     async state() {
       return (await ports()).readState();
@@ -97,13 +142,16 @@ export function inventory(state: SandboxState, region = REGION) {
     retiredKeys: keys.filter((k) => k.pendingDeletion !== undefined),
     aliases: Object.values(r?.kms.aliases ?? {}),
     // The host's group (a managed network's endpoints' group is in network-world.ts's inventory).
-    groups: (r?.ec2.securityGroups ?? []).filter((g) => g.name !== 'default' && !g.tags.some((t) => t.Key === 'cosigner-cli:part')),
+    groups: (r?.ec2.securityGroups ?? []).filter(
+      (g) => g.name !== 'default' && !g.tags.some((t) => t.Key === 'cosigner-cli:part'),
+    ),
     instances: (r?.ec2.instances ?? []).filter((i) => i.terminatedAt === undefined),
     volumes: (r?.ec2.volumes ?? []).filter((v) => v.deletedAt === undefined),
   };
 }
 
-const tag = (tags: { Key: string; Value: string }[] | undefined, key: string) => tags?.find((t) => t.Key === key)?.Value;
+const tag = (tags: { Key: string; Value: string }[] | undefined, key: string) =>
+  tags?.find((t) => t.Key === key)?.Value;
 
 /** Exactly one of each resource, all ours and configured as the issue says; nothing else. */
 export function expectConverged(state: SandboxState, name = 'demo', options: { publicIp?: boolean } = {}): void {
@@ -124,7 +172,12 @@ export function expectConverged(state: SandboxState, name = 'demo', options: { p
   expect(bucket.versioning).toBe('Enabled');
   expect(bucket.ownership).toBe('BucketOwnerEnforced');
   expect(bucket.encryption.algorithm).toBe('AES256');
-  expect(bucket.publicAccessBlock).toEqual({ BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true });
+  expect(bucket.publicAccessBlock).toEqual({
+    BlockPublicAcls: true,
+    IgnorePublicAcls: true,
+    BlockPublicPolicy: true,
+    RestrictPublicBuckets: true,
+  });
   expect(bucket.policy).toContain(role.arn);
 
   expect(inv.liveKeys).toHaveLength(1);
@@ -140,7 +193,9 @@ export function expectConverged(state: SandboxState, name = 'demo', options: { p
   expect(inv.groups).toHaveLength(1);
   const group = inv.groups[0]!;
   expect(group.ingress).toEqual([]);
-  expect(group.egress.map((e) => [e.protocol, e.fromPort, e.toPort, e.cidrIpv4])).toEqual([['tcp', 443, 443, '0.0.0.0/0']]);
+  expect(group.egress.map((e) => [e.protocol, e.fromPort, e.toPort, e.cidrIpv4])).toEqual([
+    ['tcp', 443, 443, '0.0.0.0/0'],
+  ]);
 
   expect(inv.instances).toHaveLength(1);
   const host = inv.instances[0]!;

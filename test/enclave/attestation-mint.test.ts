@@ -11,8 +11,20 @@ const moduleId = 'i-0123456789abcdef0-enc0123456789abcdef';
 
 describe('createAttestationIssuer', () => {
   it('mints documents that verify against its root, with the requested fields', () => {
-    const bytes = issuer.mint({ moduleId, pcrs: { 0: PCR_A, 1: PCR_A, 2: PCR_A, 8: PCR_B.toUpperCase(), 20: PCR_B }, timestamp: at(1), nonce: Uint8Array.of(9), userData: Uint8Array.of(8), publicKey: Uint8Array.of(7) });
-    const result = verifyAttestationDocument(bytes, { now: at(1), rootCertificate: issuer.rootCertificateDer, expectedPcrs: { 0: PCR_A, 8: PCR_B }, expectedNonce: Uint8Array.of(9) });
+    const bytes = issuer.mint({
+      moduleId,
+      pcrs: { 0: PCR_A, 1: PCR_A, 2: PCR_A, 8: PCR_B.toUpperCase(), 20: PCR_B },
+      timestamp: at(1),
+      nonce: Uint8Array.of(9),
+      userData: Uint8Array.of(8),
+      publicKey: Uint8Array.of(7),
+    });
+    const result = verifyAttestationDocument(bytes, {
+      now: at(1),
+      rootCertificate: issuer.rootCertificateDer,
+      expectedPcrs: { 0: PCR_A, 8: PCR_B },
+      expectedNonce: Uint8Array.of(9),
+    });
     const { document } = result;
     expect(document.moduleId).toBe(moduleId);
     expect(document.timestamp).toEqual(at(1));
@@ -24,7 +36,11 @@ describe('createAttestationIssuer', () => {
 
   it('leaves optional fields null and works as a debug-mode enclave with zero PCRs', () => {
     const bytes = issuer.mint({ moduleId, pcrs: {}, timestamp: T0 });
-    const result = verifyAttestationDocument(bytes, { now: T0, rootCertificate: issuer.rootCertificateDer, allowDebugMode: true });
+    const result = verifyAttestationDocument(bytes, {
+      now: T0,
+      rootCertificate: issuer.rootCertificateDer,
+      allowDebugMode: true,
+    });
     expect(result.debugMode).toBe(true);
     expect([result.document.nonce, result.document.userData, result.document.publicKey]).toEqual([null, null, null]);
   });

@@ -24,13 +24,28 @@ function thrown(fn: () => unknown): CosignerError {
 
 describe('verifyAttestationDocument', () => {
   it('runs every step in order and reports what each established', () => {
-    const result = verify(good, { expectedPcrs: { 0: PCR_A, 8: PCR_A.toUpperCase() }, expectedNonce: Uint8Array.of(1, 2, 3) });
-    expect(result.steps.map((s) => s.name)).toEqual(['parse', 'chain', 'signature', 'validity', 'debug-mode', 'pcrs', 'nonce']);
+    const result = verify(good, {
+      expectedPcrs: { 0: PCR_A, 8: PCR_A.toUpperCase() },
+      expectedNonce: Uint8Array.of(1, 2, 3),
+    });
+    expect(result.steps.map((s) => s.name)).toEqual([
+      'parse',
+      'chain',
+      'signature',
+      'validity',
+      'debug-mode',
+      'pcrs',
+      'nonce',
+    ]);
     expect(result.steps[4]?.detail).toBe('not a debug-mode enclave');
     expect(result.steps[5]?.detail).toBe('PCR0, PCR8 match');
     expect(result.steps[6]?.detail).toBe('nonce matches (3 bytes)');
     expect(result.debugMode).toBe(false);
-    expect(result.chain.map((c) => c.subject)).toEqual(['CN=root,O=Fixture,C=US', 'CN=intermediate,O=Fixture,C=US', 'CN=leaf,O=Fixture,C=US']);
+    expect(result.chain.map((c) => c.subject)).toEqual([
+      'CN=root,O=Fixture,C=US',
+      'CN=intermediate,O=Fixture,C=US',
+      'CN=leaf,O=Fixture,C=US',
+    ]);
     expect([result.validFrom, result.validUntil]).toEqual([at(-1), at(3)]);
   });
 
@@ -53,19 +68,29 @@ describe('verifyAttestationDocument', () => {
 
     it('throws ATTESTATION_CHAIN_INVALID when a certificate is not DER', () => {
       const garbage = Uint8Array.of(0x30, 0x03, 0x02, 0x01, 0x01);
-      expect(() => verifyAttestationDocument(documentFor(chain, { cabundle: [garbage] }), { now: T0, rootCertificate: garbage })).toThrowCosignerError('ATTESTATION_CHAIN_INVALID');
-      expect(thrown(() => verify(documentFor(chain, { cabundle: [chain.root, garbage] }))).message).toBe('cabundle[1] certificate is malformed');
-      expect(thrown(() => verify(documentFor(chain, { certificate: garbage }))).message).toBe('leaf certificate is malformed');
+      expect(() =>
+        verifyAttestationDocument(documentFor(chain, { cabundle: [garbage] }), { now: T0, rootCertificate: garbage }),
+      ).toThrowCosignerError('ATTESTATION_CHAIN_INVALID');
+      expect(thrown(() => verify(documentFor(chain, { cabundle: [chain.root, garbage] }))).message).toBe(
+        'cabundle[1] certificate is malformed',
+      );
+      expect(thrown(() => verify(documentFor(chain, { certificate: garbage }))).message).toBe(
+        'leaf certificate is malformed',
+      );
     });
 
     it('throws ATTESTATION_CHAIN_INVALID when an issuer is not a CA', () => {
       const bad = makeChain({ intermediate: { isCA: false } });
-      expect(thrown(() => verifyAttestationDocument(documentFor(bad), { now: T0, rootCertificate: bad.root })).message).toMatch(/intermediate.* is not a CA certificate/);
+      expect(
+        thrown(() => verifyAttestationDocument(documentFor(bad), { now: T0, rootCertificate: bad.root })).message,
+      ).toMatch(/intermediate.* is not a CA certificate/);
     });
 
     it('throws ATTESTATION_CHAIN_INVALID when a certificate names another issuer', () => {
       const bad = makeChain({ leaf: { issuer: [['CN', 'someone else']] } });
-      expect(thrown(() => verifyAttestationDocument(documentFor(bad), { now: T0, rootCertificate: bad.root })).message).toMatch(/is not issued by/);
+      expect(
+        thrown(() => verifyAttestationDocument(documentFor(bad), { now: T0, rootCertificate: bad.root })).message,
+      ).toMatch(/is not issued by/);
     });
 
     it('throws ATTESTATION_CHAIN_INVALID when a certificate signature does not verify', () => {
@@ -76,7 +101,9 @@ describe('verifyAttestationDocument', () => {
     });
 
     it('throws ATTESTATION_CHAIN_INVALID when the bundle skips the intermediate', () => {
-      expect(() => verify(documentFor(chain, { cabundle: [chain.root] }))).toThrowCosignerError('ATTESTATION_CHAIN_INVALID');
+      expect(() => verify(documentFor(chain, { cabundle: [chain.root] }))).toThrowCosignerError(
+        'ATTESTATION_CHAIN_INVALID',
+      );
     });
   });
 
@@ -89,7 +116,9 @@ describe('verifyAttestationDocument', () => {
     it('throws ATTESTATION_SIGNATURE_INVALID when the leaf key is not P-384', () => {
       const small = makeChain({ leafKey: p256() });
       const document = signPayload(attestationPayloadMap(fieldsFor(small)), p384().privateKey);
-      expect(() => verifyAttestationDocument(document, { now: T0, rootCertificate: small.root })).toThrowCosignerError('ATTESTATION_SIGNATURE_INVALID');
+      expect(() => verifyAttestationDocument(document, { now: T0, rootCertificate: small.root })).toThrowCosignerError(
+        'ATTESTATION_SIGNATURE_INVALID',
+      );
     });
   });
 
@@ -104,12 +133,16 @@ describe('verifyAttestationDocument', () => {
     });
 
     it('throws ATTESTATION_NOT_YET_VALID a millisecond before it', () => {
-      expect(() => verify(good, { now: new Date(at(-1).getTime() - 1) })).toThrowCosignerError('ATTESTATION_NOT_YET_VALID');
+      expect(() => verify(good, { now: new Date(at(-1).getTime() - 1) })).toThrowCosignerError(
+        'ATTESTATION_NOT_YET_VALID',
+      );
     });
 
     it('judges every certificate, not only the leaf', () => {
       const short = makeChain({ intermediate: { notAfter: at(1) } });
-      const error = thrown(() => verifyAttestationDocument(documentFor(short), { now: at(2), rootCertificate: short.root }));
+      const error = thrown(() =>
+        verifyAttestationDocument(documentFor(short), { now: at(2), rootCertificate: short.root }),
+      );
       expect(error.code).toBe('ATTESTATION_EXPIRED');
       expect(error.message).toMatch(/^certificate CN=intermediate/);
     });
@@ -163,8 +196,12 @@ describe('verifyAttestationDocument', () => {
 
   describe('nonce', () => {
     it('throws ATTESTATION_NONCE_MISMATCH for another nonce', () => {
-      expect(() => verify(good, { expectedNonce: Uint8Array.of(1, 2, 4) })).toThrowCosignerError('ATTESTATION_NONCE_MISMATCH');
-      expect(() => verify(good, { expectedNonce: Uint8Array.of(1, 2) })).toThrowCosignerError('ATTESTATION_NONCE_MISMATCH');
+      expect(() => verify(good, { expectedNonce: Uint8Array.of(1, 2, 4) })).toThrowCosignerError(
+        'ATTESTATION_NONCE_MISMATCH',
+      );
+      expect(() => verify(good, { expectedNonce: Uint8Array.of(1, 2) })).toThrowCosignerError(
+        'ATTESTATION_NONCE_MISMATCH',
+      );
     });
 
     it('throws ATTESTATION_NONCE_MISMATCH when the document has none', () => {

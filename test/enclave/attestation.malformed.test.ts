@@ -17,12 +17,21 @@ function withPayload(edit: (payload: Map<string, unknown>) => void): Uint8Array 
 }
 
 /** A COSE_Sign1 with an ES384 header around arbitrary payload bytes. */
-const envelope = (payload: Uint8Array): Uint8Array => encodeCBOR([hex('a1013822'), new Map(), payload, new Uint8Array(96)]);
+const envelope = (payload: Uint8Array): Uint8Array =>
+  encodeCBOR([hex('a1013822'), new Map(), payload, new Uint8Array(96)]);
 
 describe('parseAttestationDocument on hostile input', () => {
   describe('when the bytes are not CBOR', () => {
     it('throws CBOR_INVALID', () => {
-      for (const input of ['', 'ff', '84', '5bffffffffffffffff', '9bffffffffffffffff', '8440a0405f', '84 40 a0 40 60 00']) {
+      for (const input of [
+        '',
+        'ff',
+        '84',
+        '5bffffffffffffffff',
+        '9bffffffffffffffff',
+        '8440a0405f',
+        '84 40 a0 40 60 00',
+      ]) {
         expect(() => parseAttestationDocument(hex(input)), input).toThrowCosignerError('CBOR_INVALID');
       }
     });
@@ -92,7 +101,14 @@ describe('parseAttestationDocument on hostile input', () => {
       ['an empty certificate', (p) => p.set('certificate', new Uint8Array(0))],
       ['a cabundle that is not an array', (p) => p.set('cabundle', new Uint8Array(1))],
       ['an empty cabundle', (p) => p.set('cabundle', [])],
-      ['an oversized cabundle', (p) => p.set('cabundle', Array.from({ length: ATTESTATION_LIMITS.cabundle + 1 }, () => new Uint8Array(1)))],
+      [
+        'an oversized cabundle',
+        (p) =>
+          p.set(
+            'cabundle',
+            Array.from({ length: ATTESTATION_LIMITS.cabundle + 1 }, () => new Uint8Array(1)),
+          ),
+      ],
       ['a text cabundle entry', (p) => p.set('cabundle', ['x'])],
       ['an empty cabundle entry', (p) => p.set('cabundle', [new Uint8Array(0)])],
       ['a text public_key', (p) => p.set('public_key', 'x')],
@@ -119,7 +135,13 @@ describe('parseAttestationDocument on hostile input', () => {
       withPayload((p) => {
         p.delete('public_key');
         p.set('user_data', null);
-        p.set('pcrs', new Map([[8, new Uint8Array(48)], [0, new Uint8Array(48).fill(1)]]));
+        p.set(
+          'pcrs',
+          new Map([
+            [8, new Uint8Array(48)],
+            [0, new Uint8Array(48).fill(1)],
+          ]),
+        );
       }),
     );
     expect([document.publicKey, document.userData]).toEqual([null, null]);

@@ -3,7 +3,16 @@ import { generateKeyPairSync } from 'node:crypto';
 import { Tag } from 'cbor2';
 import { describe, expect, it } from 'vitest';
 import { ByteCursor } from '../../src/enclave/byte-cursor.js';
-import { bytesEqual, concatBytes, fromHex, fromUtf8, isAllZero, toColonHex, toHex, utf8 } from '../../src/enclave/bytes.js';
+import {
+  bytesEqual,
+  concatBytes,
+  fromHex,
+  fromUtf8,
+  isAllZero,
+  toColonHex,
+  toHex,
+  utf8,
+} from '../../src/enclave/bytes.js';
 import { decodeCBOR, encodeCBOR } from '../../src/enclave/cbor.js';
 import { coseSigStructure, decodeCoseSign1, signCoseSign1, verifyCoseSign1 } from '../../src/enclave/cose.js';
 import * as api from '../../src/enclave/index.js';
@@ -12,7 +21,11 @@ const payload = utf8('payload');
 
 describe('COSE_Sign1', () => {
   it('signs and verifies with ES256, ES384 and ES512, the algorithm following the curve', () => {
-    for (const [curve, alg, size] of [['prime256v1', -7, 64], ['secp384r1', -35, 96], ['secp521r1', -36, 132]] as const) {
+    for (const [curve, alg, size] of [
+      ['prime256v1', -7, 64],
+      ['secp384r1', -35, 96],
+      ['secp521r1', -36, 132],
+    ] as const) {
       const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: curve });
       const cose = decodeCoseSign1(signCoseSign1(payload, privateKey));
       expect([cose.alg, cose.signature.length]).toEqual([alg, size]);
@@ -22,7 +35,9 @@ describe('COSE_Sign1', () => {
   });
 
   it('builds the RFC 9052 Sig_structure', () => {
-    expect(toHex(coseSigStructure(Uint8Array.of(0xa1, 0x01, 0x38, 0x22), Uint8Array.of(1)))).toBe('846a5369676e61747572653144a1013822404101');
+    expect(toHex(coseSigStructure(Uint8Array.of(0xa1, 0x01, 0x38, 0x22), Uint8Array.of(1)))).toBe(
+      '846a5369676e61747572653144a1013822404101',
+    );
   });
 
   it('does not verify with a key of another curve, a wrong-size signature or an unknown algorithm', () => {
@@ -39,7 +54,9 @@ describe('COSE_Sign1', () => {
     const p384 = generateKeyPairSync('ec', { namedCurve: 'secp384r1' });
     const cose = decodeCoseSign1(signCoseSign1(payload, p384.privateKey));
     // Something crypto cannot use as a key makes it throw; the primitive answers false.
-    const secret = { asymmetricKeyDetails: { namedCurve: 'secp384r1' } } as unknown as Parameters<typeof verifyCoseSign1>[1];
+    const secret = { asymmetricKeyDetails: { namedCurve: 'secp384r1' } } as unknown as Parameters<
+      typeof verifyCoseSign1
+    >[1];
     expect(verifyCoseSign1(cose, secret)).toBe(false);
   });
 
@@ -53,7 +70,9 @@ describe('COSE_Sign1', () => {
 
   it('refuses to sign with a key that is not ECDSA', () => {
     expect(() => signCoseSign1(payload, generateKeyPairSync('ed25519').privateKey)).toThrowCosignerError('INTERNAL');
-    expect(() => signCoseSign1(payload, generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey)).toThrowCosignerError('INTERNAL');
+    expect(() =>
+      signCoseSign1(payload, generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey),
+    ).toThrowCosignerError('INTERNAL');
   });
 });
 
@@ -65,7 +84,9 @@ describe('strict CBOR', () => {
 
   it('throws the requested code with the decoder message', () => {
     expect(() => decodeCBOR(Uint8Array.of(0x01, 0x02), 'thing', 'COSE_INVALID')).toThrowCosignerError('COSE_INVALID');
-    expect(() => decodeCBOR(Uint8Array.of(0x01, 0x02), 'thing')).toThrow(/^thing is not valid CBOR \(Error: Extra data in input\)$/);
+    expect(() => decodeCBOR(Uint8Array.of(0x01, 0x02), 'thing')).toThrow(
+      /^thing is not valid CBOR \(Error: Extra data in input\)$/,
+    );
   });
 });
 
@@ -108,7 +129,24 @@ describe('ByteCursor', () => {
 
 describe('public API', () => {
   it('exports the contracts other modules import', () => {
-    for (const name of ['computePCR3', 'computePCR4', 'computePCR8', 'normalizePCR', 'parseEIF', 'measureEIF', 'createEifMeasurer', 'parseAttestationDocument', 'verifyAttestationDocument', 'createAttestationIssuer', 'fireblocksPreset', 'FIREBLOCKS_ENVIRONMENTS', 'parseBuildEnclaveOutput', 'parseDescribeEnclavesOutput', 'describeEIF', 'buildEIF']) {
+    for (const name of [
+      'computePCR3',
+      'computePCR4',
+      'computePCR8',
+      'normalizePCR',
+      'parseEIF',
+      'measureEIF',
+      'createEifMeasurer',
+      'parseAttestationDocument',
+      'verifyAttestationDocument',
+      'createAttestationIssuer',
+      'fireblocksPreset',
+      'FIREBLOCKS_ENVIRONMENTS',
+      'parseBuildEnclaveOutput',
+      'parseDescribeEnclavesOutput',
+      'describeEIF',
+      'buildEIF',
+    ]) {
       expect(api, name).toHaveProperty(name);
     }
   });

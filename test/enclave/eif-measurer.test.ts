@@ -36,7 +36,12 @@ describe('createEifMeasurer', () => {
   });
 
   it('accepts empty chunks and sync iterables', async () => {
-    const measured = await measureEifChunks([new Uint8Array(0), image.subarray(0, 10), new Uint8Array(0), image.subarray(10)]);
+    const measured = await measureEifChunks([
+      new Uint8Array(0),
+      image.subarray(0, 10),
+      new Uint8Array(0),
+      image.subarray(10),
+    ]);
     expect(measured.pcrs).toEqual(measureEIF(image).pcrs);
   });
 

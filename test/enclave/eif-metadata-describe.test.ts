@@ -11,7 +11,10 @@ import { APP, BOOT, fixtureEif, KERNEL, METADATA } from './fixtures/eif.js';
 
 describe('parseEifMetadata', () => {
   it('keeps unknown fields', () => {
-    expect(parseEifMetadata(utf8(JSON.stringify({ ...METADATA, Extra: 1 })))).toMatchObject({ ImageName: 'fixture', Extra: 1 });
+    expect(parseEifMetadata(utf8(JSON.stringify({ ...METADATA, Extra: 1 })))).toMatchObject({
+      ImageName: 'fixture',
+      Extra: 1,
+    });
   });
 
   it('throws EIF_METADATA_INVALID for bytes that are not UTF-8 or not JSON', () => {
@@ -21,7 +24,13 @@ describe('parseEifMetadata', () => {
 
   it('throws EIF_METADATA_INVALID naming the missing or mistyped field', () => {
     const { BuildMetadata: _, ...noBuild } = METADATA;
-    for (const value of [noBuild, { ...METADATA, ImageName: 1 }, { ...METADATA, BuildMetadata: { ...METADATA.BuildMetadata, KernelVersion: undefined } }, [], null]) {
+    for (const value of [
+      noBuild,
+      { ...METADATA, ImageName: 1 },
+      { ...METADATA, BuildMetadata: { ...METADATA.BuildMetadata, KernelVersion: undefined } },
+      [],
+      null,
+    ]) {
       expect(() => parseEifMetadata(utf8(JSON.stringify(value)))).toThrowCosignerError('EIF_METADATA_INVALID');
     }
     try {
@@ -46,12 +55,27 @@ describe('describeEIF', () => {
   it('describes an unsigned v3 image without signature or metadata fields', () => {
     const described = describeEIF(parseEIF(buildEIF({ kernel: KERNEL, cmdline: 'x', ramdisks: [BOOT, APP] })));
     expect(Object.keys(described)).toEqual(['EifVersion', 'Measurements', 'IsSigned', 'CheckCRC']);
-    expect(described).toMatchObject({ EifVersion: 3, IsSigned: false, CheckCRC: true, Measurements: { HashAlgorithm: NITRO_HASH_ALGORITHM } });
+    expect(described).toMatchObject({
+      EifVersion: 3,
+      IsSigned: false,
+      CheckCRC: true,
+      Measurements: { HashAlgorithm: NITRO_HASH_ALGORITHM },
+    });
     expect(described.Measurements.PCR8).toBeUndefined();
   });
 
   it('describes a signed image: issuer by long name, sorted, last value wins', () => {
-    const signer = createEifSigner({ now: T0, validityDays: 1, subject: [['O', 'Zeta'], ['C', 'CH'], ['OU', 'a'], ['OU', 'b'], ['CN', 'signer']] });
+    const signer = createEifSigner({
+      now: T0,
+      validityDays: 1,
+      subject: [
+        ['O', 'Zeta'],
+        ['C', 'CH'],
+        ['OU', 'a'],
+        ['OU', 'b'],
+        ['CN', 'signer'],
+      ],
+    });
     const described = describeEIF(parseEIF(fixtureEif({ signer })));
     expect(described.SigningCertificate).toMatchObject({
       IssuerName: { commonName: 'signer', countryName: 'CH', organizationName: 'Zeta', organizationalUnitName: 'b' },
@@ -59,18 +83,32 @@ describe('describeEIF', () => {
       NotBefore: 'Mar  1 12:00:00 2026 GMT',
       NotAfter: 'Mar  2 12:00:00 2026 GMT',
     });
-    expect(Object.keys(described.SigningCertificate?.IssuerName ?? {})).toEqual(['commonName', 'countryName', 'organizationName', 'organizationalUnitName']);
+    expect(Object.keys(described.SigningCertificate?.IssuerName ?? {})).toEqual([
+      'commonName',
+      'countryName',
+      'organizationName',
+      'organizationalUnitName',
+    ]);
     expect(described).toMatchObject({ IsSigned: true, SignatureCheck: true });
     expect(parseDescribeEifOutput(JSON.stringify(described))).toEqual(described);
   });
 
   it('flattens custom metadata objects and keeps other custom values under their own name', () => {
-    const withCustom = (CustomMetadata: unknown) => describeEIF(parseEIF(fixtureEif({ metadata: { ...METADATA, CustomMetadata } }))).Metadata;
+    const withCustom = (CustomMetadata: unknown) =>
+      describeEIF(parseEIF(fixtureEif({ metadata: { ...METADATA, CustomMetadata } }))).Metadata;
     expect(withCustom({ a: 1 })).toMatchObject({ a: 1 });
     expect(withCustom(null)).not.toHaveProperty('CustomMetadata');
     expect(withCustom(undefined)).not.toHaveProperty('CustomMetadata');
     expect(withCustom([1, 2])).toMatchObject({ CustomMetadata: [1, 2] });
     expect(withCustom('text')).toMatchObject({ CustomMetadata: 'text' });
-    expect(Object.keys(withCustom({ z: 1 }) ?? {})).toEqual(['BuildTime', 'BuildTool', 'BuildToolVersion', 'OperatingSystem', 'KernelVersion', 'DockerInfo', 'z']);
+    expect(Object.keys(withCustom({ z: 1 }) ?? {})).toEqual([
+      'BuildTime',
+      'BuildTool',
+      'BuildToolVersion',
+      'OperatingSystem',
+      'KernelVersion',
+      'DockerInfo',
+      'z',
+    ]);
   });
 });

@@ -5,7 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { encodeCBOR } from '../../src/enclave/cbor.js';
 import { signCoseSign1 } from '../../src/enclave/cose.js';
 import { createEifSigner } from '../../src/enclave/eif-build.js';
-import { decodeEifSignatureSection, encodeEifSignatureSection, encodePcrInfo, verifyEifSignature } from '../../src/enclave/eif-signature.js';
+import {
+  decodeEifSignatureSection,
+  encodeEifSignatureSection,
+  encodePcrInfo,
+  verifyEifSignature,
+} from '../../src/enclave/eif-signature.js';
 import { parseEIF } from '../../src/enclave/eif.js';
 import { buildCertificate } from '../../src/enclave/x509-build.js';
 import { derToPem } from '../../src/enclave/x509.js';
@@ -26,10 +31,23 @@ describe('EIF signature section', () => {
   });
 
   it('verifies P-256, P-384 and P-521 signers and reports PCR8 and the algorithm', () => {
-    for (const [curve, name] of [['prime256v1', 'ES256'], ['secp384r1', 'ES384'], ['secp521r1', 'ES512']] as const) {
+    for (const [curve, name] of [
+      ['prime256v1', 'ES256'],
+      ['secp384r1', 'ES384'],
+      ['secp521r1', 'ES512'],
+    ] as const) {
       const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: curve });
-      const der = buildCertificate({ subject: [['CN', curve]], publicKey, signingKey: privateKey, notBefore: T0, notAfter: T0 });
-      const result = verifyEifSignature(section(derToPem(der), signCoseSign1(encodePcrInfo(0, PCR0), privateKey)), PCR0);
+      const der = buildCertificate({
+        subject: [['CN', curve]],
+        publicKey,
+        signingKey: privateKey,
+        notBefore: T0,
+        notAfter: T0,
+      });
+      const result = verifyEifSignature(
+        section(derToPem(der), signCoseSign1(encodePcrInfo(0, PCR0), privateKey)),
+        PCR0,
+      );
       expect(result.algorithm, curve).toBe(name);
       expect(result.certificateDer).toEqual(der);
       expect(result.pcr8).toHaveLength(96);
@@ -38,10 +56,21 @@ describe('EIF signature section', () => {
 
   it('checks only the first of several entries, as nitro-cli does', () => {
     const good = signCoseSign1(encodePcrInfo(0, PCR0), signer.privateKey);
-    const first = new Map<string, unknown>([['signing_certificate', Array.from(Buffer.from(signer.certificatePem))], ['signature', Array.from(good)]]);
-    const two = encodeCBOR([first, new Map<string, unknown>([['signing_certificate', [1]], ['signature', [2]]])]);
+    const first = new Map<string, unknown>([
+      ['signing_certificate', Array.from(Buffer.from(signer.certificatePem))],
+      ['signature', Array.from(good)],
+    ]);
+    const two = encodeCBOR([
+      first,
+      new Map<string, unknown>([
+        ['signing_certificate', [1]],
+        ['signature', [2]],
+      ]),
+    ]);
     expect(decodeEifSignatureSection(two)).toHaveLength(2);
-    expect(verifyEifSignature(two, PCR0).pcr8).toBe(verifyEifSignature(section(signer.certificatePem, good), PCR0).pcr8);
+    expect(verifyEifSignature(two, PCR0).pcr8).toBe(
+      verifyEifSignature(section(signer.certificatePem, good), PCR0).pcr8,
+    );
   });
 
   describe('when the section is unreadable', () => {
@@ -49,7 +78,19 @@ describe('EIF signature section', () => {
       ['not CBOR', hex('ff')],
       ['not an array', hex('a0')],
       ['an empty array', hex('80')],
-      ['nine entries', encodeCBOR(Array.from({ length: 9 }, () => new Map([['signing_certificate', []], ['signature', []]])))],
+      [
+        'nine entries',
+        encodeCBOR(
+          Array.from(
+            { length: 9 },
+            () =>
+              new Map([
+                ['signing_certificate', []],
+                ['signature', []],
+              ]),
+          ),
+        ),
+      ],
       ['an entry that is not a map', hex('8100')],
       ['an entry with a third key', entry({ signing_certificate: [], signature: [], extra: 1 })],
       ['an entry missing the signature', entry({ signing_certificate: [], other: [] })],
@@ -64,27 +105,46 @@ describe('EIF signature section', () => {
 
     it('throws EIF_SIGNATURE_INVALID for a certificate that is not UTF-8, not PEM or not X.509', () => {
       const cose = signCoseSign1(encodePcrInfo(0, PCR0), signer.privateKey);
-      expect(() => verifyEifSignature(entry({ signing_certificate: [0xff, 0xfe], signature: Array.from(cose) }), PCR0)).toThrowCosignerError('EIF_SIGNATURE_INVALID');
+      expect(() =>
+        verifyEifSignature(entry({ signing_certificate: [0xff, 0xfe], signature: Array.from(cose) }), PCR0),
+      ).toThrowCosignerError('EIF_SIGNATURE_INVALID');
       expect(() => verifyEifSignature(section('hello', cose), PCR0)).toThrowCosignerError('EIF_SIGNATURE_INVALID');
-      expect(() => verifyEifSignature(section('-----BEGIN CERTIFICATE-----\nMAMCAQE=\n-----END CERTIFICATE-----\n', cose), PCR0)).toThrowCosignerError('EIF_SIGNATURE_INVALID');
+      expect(() =>
+        verifyEifSignature(section('-----BEGIN CERTIFICATE-----\nMAMCAQE=\n-----END CERTIFICATE-----\n', cose), PCR0),
+      ).toThrowCosignerError('EIF_SIGNATURE_INVALID');
     });
 
     it('throws EIF_SIGNATURE_INVALID for a signature that is not a COSE_Sign1 or uses another algorithm', () => {
-      expect(() => verifyEifSignature(section(signer.certificatePem, hex('80')), PCR0)).toThrowCosignerError('EIF_SIGNATURE_INVALID');
+      expect(() => verifyEifSignature(section(signer.certificatePem, hex('80')), PCR0)).toThrowCosignerError(
+        'EIF_SIGNATURE_INVALID',
+      );
       const eddsa = encodeCBOR([encodeCBOR(new Map([[1, -8]])), new Map(), encodePcrInfo(0, PCR0), new Uint8Array(64)]);
-      expect(() => verifyEifSignature(section(signer.certificatePem, eddsa), PCR0)).toThrowCosignerError('EIF_SIGNATURE_INVALID');
+      expect(() => verifyEifSignature(section(signer.certificatePem, eddsa), PCR0)).toThrowCosignerError(
+        'EIF_SIGNATURE_INVALID',
+      );
     });
   });
 
   describe('when the signature does not match', () => {
     it('throws EIF_SIGNATURE_MISMATCH for a signature by another key', () => {
       const other = createEifSigner({ now: T0 });
-      expect(() => verifyEifSignature(section(signer.certificatePem, signCoseSign1(encodePcrInfo(0, PCR0), other.privateKey)), PCR0)).toThrowCosignerError('EIF_SIGNATURE_MISMATCH');
+      expect(() =>
+        verifyEifSignature(
+          section(signer.certificatePem, signCoseSign1(encodePcrInfo(0, PCR0), other.privateKey)),
+          PCR0,
+        ),
+      ).toThrowCosignerError('EIF_SIGNATURE_MISMATCH');
     });
 
     it('throws EIF_SIGNATURE_MISMATCH for a payload of another register or value', () => {
-      for (const payload of [encodePcrInfo(1, PCR0), encodePcrInfo(0, new Uint8Array(48)), encodeCBOR({ register_index: 0, register_value: new Uint8Array(PCR0) })]) {
-        expect(() => verifyEifSignature(section(signer.certificatePem, signCoseSign1(payload, signer.privateKey)), PCR0)).toThrowCosignerError('EIF_SIGNATURE_MISMATCH');
+      for (const payload of [
+        encodePcrInfo(1, PCR0),
+        encodePcrInfo(0, new Uint8Array(48)),
+        encodeCBOR({ register_index: 0, register_value: new Uint8Array(PCR0) }),
+      ]) {
+        expect(() =>
+          verifyEifSignature(section(signer.certificatePem, signCoseSign1(payload, signer.privateKey)), PCR0),
+        ).toThrowCosignerError('EIF_SIGNATURE_MISMATCH');
       }
     });
   });

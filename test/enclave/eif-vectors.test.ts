@@ -88,14 +88,28 @@ describe('EIF test vectors', () => {
 
   it('parses the x86_64 and aarch64 headers', () => {
     const arm = parseEIF(testdataBytes('eif/v4-arm64-flags.eif')).header;
-    expect(arm).toMatchObject({ version: 4, flags: 1, arch: 'aarch64', defaultMemory: 512n * 1024n * 1024n, defaultCpus: 4n, numSections: 5 });
+    expect(arm).toMatchObject({
+      version: 4,
+      flags: 1,
+      arch: 'aarch64',
+      defaultMemory: 512n * 1024n * 1024n,
+      defaultCpus: 4n,
+      numSections: 5,
+    });
     const x86 = parseEIF(testdataBytes('eif/v4-unsigned-metadata.eif')).header;
     expect(x86).toMatchObject({ flags: 0, arch: 'x86_64', defaultMemory: 1024n * 1024n * 1024n, defaultCpus: 2n });
   });
 
   it('lists the sections in file order with offsets and sizes', () => {
     const image = parseEIF(testdataBytes('eif/v4-signed-metadata.eif'));
-    expect(image.sections.map((s) => s.type)).toEqual(['kernel', 'cmdline', 'metadata', 'ramdisk', 'ramdisk', 'signature']);
+    expect(image.sections.map((s) => s.type)).toEqual([
+      'kernel',
+      'cmdline',
+      'metadata',
+      'ramdisk',
+      'ramdisk',
+      'signature',
+    ]);
     expect(image.sections[0]).toMatchObject({ index: 0, offset: 548, flags: 0 });
     for (const [i, section] of image.sections.entries()) {
       expect(BigInt(section.offset)).toBe(image.header.sectionOffsets[i]);
@@ -115,7 +129,12 @@ describe('EIF test vectors', () => {
       expect(rest).toEqual(sampleRest);
       if (kind === 'signed') {
         // The sample's dates and signature are placeholders; the issuer and algorithm are real.
-        expect(ours).toMatchObject({ IssuerName: (theirs as { IssuerName: unknown }).IssuerName, Algorithm: 'ecdsa-with-SHA384', NotBefore: 'Nov 26 10:50:28 2026 GMT', NotAfter: 'Jul 18 10:50:28 2051 GMT' });
+        expect(ours).toMatchObject({
+          IssuerName: (theirs as { IssuerName: unknown }).IssuerName,
+          Algorithm: 'ecdsa-with-SHA384',
+          NotBefore: 'Nov 26 10:50:28 2026 GMT',
+          NotAfter: 'Jul 18 10:50:28 2051 GMT',
+        });
         expect(ours?.Signature).toMatch(/^30:[0-9A-F]{2}(:[0-9A-F]{2})+$/);
       }
     }

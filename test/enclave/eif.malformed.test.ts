@@ -3,15 +3,32 @@
 import { describe, expect, it } from 'vitest';
 import { concatBytes } from '../../src/enclave/bytes.js';
 import { createEifMeasurer } from '../../src/enclave/eif-measurer.js';
-import { EIF_HEADER_SIZE, EIF_METADATA_MAX_SIZE, EIF_SIGNATURE_MAX_SIZE, encodeEifHeader } from '../../src/enclave/eif-format.js';
+import {
+  EIF_HEADER_SIZE,
+  EIF_METADATA_MAX_SIZE,
+  EIF_SIGNATURE_MAX_SIZE,
+  encodeEifHeader,
+} from '../../src/enclave/eif-format.js';
 import { parseEIF } from '../../src/enclave/eif.js';
 import { createEifSigner } from '../../src/enclave/eif-build.js';
-import { APP, BOOT, fixCrc, fixtureEif, KERNEL, METADATA, NUM_SECTIONS, OFFSETS, patched, SIZES } from './fixtures/eif.js';
+import {
+  APP,
+  BOOT,
+  fixCrc,
+  fixtureEif,
+  KERNEL,
+  METADATA,
+  NUM_SECTIONS,
+  OFFSETS,
+  patched,
+  SIZES,
+} from './fixtures/eif.js';
 import { T0 } from './fixtures/attestation.js';
 
 const good = fixtureEif();
 // Section order in the fixture: kernel, cmdline, metadata, ramdisk, ramdisk.
-const sectionOffset = (bytes: Uint8Array, i: number): number => Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(OFFSETS + 8 * i));
+const sectionOffset = (bytes: Uint8Array, i: number): number =>
+  Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(OFFSETS + 8 * i));
 const hex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h.replace(/\s+/g, ''), 'hex'));
 
 describe('parseEIF on hostile input', () => {
@@ -31,25 +48,38 @@ describe('parseEIF on hostile input', () => {
 
     it('throws EIF_UNSUPPORTED_VERSION for versions 0, 1 and 5+', () => {
       for (const version of [0, 1, 5, 0xffff]) {
-        expect(() => parseEIF(patched(good, (v) => v.setUint16(4, version))), String(version)).toThrowCosignerError('EIF_UNSUPPORTED_VERSION');
+        expect(() => parseEIF(patched(good, (v) => v.setUint16(4, version))), String(version)).toThrowCosignerError(
+          'EIF_UNSUPPORTED_VERSION',
+        );
       }
     });
 
     it('throws EIF_SECTION_COUNT for 0 or more than 32 sections', () => {
-      expect(() => parseEIF(patched(good, (v) => v.setUint16(NUM_SECTIONS, 0)))).toThrowCosignerError('EIF_SECTION_COUNT');
-      expect(() => parseEIF(patched(good, (v) => v.setUint16(NUM_SECTIONS, 0xffff)))).toThrowCosignerError('EIF_SECTION_COUNT');
+      expect(() => parseEIF(patched(good, (v) => v.setUint16(NUM_SECTIONS, 0)))).toThrowCosignerError(
+        'EIF_SECTION_COUNT',
+      );
+      expect(() => parseEIF(patched(good, (v) => v.setUint16(NUM_SECTIONS, 0xffff)))).toThrowCosignerError(
+        'EIF_SECTION_COUNT',
+      );
     });
 
     it('throws EIF_SECTION_TABLE_MISMATCH for a table entry beyond num_sections', () => {
-      expect(() => parseEIF(patched(good, (v) => v.setBigUint64(OFFSETS + 8 * 31, 1n)))).toThrowCosignerError('EIF_SECTION_TABLE_MISMATCH');
-      expect(() => parseEIF(patched(good, (v) => v.setBigUint64(SIZES + 8 * 5, 1n)))).toThrowCosignerError('EIF_SECTION_TABLE_MISMATCH');
+      expect(() => parseEIF(patched(good, (v) => v.setBigUint64(OFFSETS + 8 * 31, 1n)))).toThrowCosignerError(
+        'EIF_SECTION_TABLE_MISMATCH',
+      );
+      expect(() => parseEIF(patched(good, (v) => v.setBigUint64(SIZES + 8 * 5, 1n)))).toThrowCosignerError(
+        'EIF_SECTION_TABLE_MISMATCH',
+      );
     });
   });
 
   describe('when a section header lies', () => {
     it('throws EIF_SECTION_TYPE for type 0 and types beyond 5', () => {
       for (const type of [0, 6, 0xffff]) {
-        expect(() => parseEIF(patched(good, (v) => v.setUint16(sectionOffset(good, 1), type))), String(type)).toThrowCosignerError('EIF_SECTION_TYPE');
+        expect(
+          () => parseEIF(patched(good, (v) => v.setUint16(sectionOffset(good, 1), type))),
+          String(type),
+        ).toThrowCosignerError('EIF_SECTION_TYPE');
       }
     });
 
@@ -75,20 +105,28 @@ describe('parseEIF on hostile input', () => {
 
     it('throws EIF_TRAILING_BYTES for 1 to 11 stray bytes', () => {
       for (const extra of [1, 11]) {
-        expect(() => parseEIF(fixCrc(concatBytes(good, new Uint8Array(extra)))), String(extra)).toThrowCosignerError('EIF_TRAILING_BYTES');
+        expect(() => parseEIF(fixCrc(concatBytes(good, new Uint8Array(extra)))), String(extra)).toThrowCosignerError(
+          'EIF_TRAILING_BYTES',
+        );
       }
     });
 
     it('throws EIF_SECTION_COUNT for a 12-byte tail (a section the header does not declare)', () => {
-      expect(() => parseEIF(fixCrc(concatBytes(good, hex('0003 0000 0000000000000000'))))).toThrowCosignerError('EIF_SECTION_COUNT');
+      expect(() => parseEIF(fixCrc(concatBytes(good, hex('0003 0000 0000000000000000'))))).toThrowCosignerError(
+        'EIF_SECTION_COUNT',
+      );
     });
 
     it('throws EIF_SECTION_COUNT when fewer sections follow than declared', () => {
-      expect(() => parseEIF(patched(good, (v) => v.setUint16(NUM_SECTIONS, 6)))).toThrowCosignerError('EIF_SECTION_COUNT');
+      expect(() => parseEIF(patched(good, (v) => v.setUint16(NUM_SECTIONS, 6)))).toThrowCosignerError(
+        'EIF_SECTION_COUNT',
+      );
     });
 
     it('throws EIF_SECTION_TABLE_MISMATCH when a size in the table is wrong', () => {
-      expect(() => parseEIF(patched(good, (v) => v.setBigUint64(SIZES + 8 * 1, 1n)))).toThrowCosignerError('EIF_SECTION_TABLE_MISMATCH');
+      expect(() => parseEIF(patched(good, (v) => v.setBigUint64(SIZES + 8 * 1, 1n)))).toThrowCosignerError(
+        'EIF_SECTION_TABLE_MISMATCH',
+      );
     });
   });
 
@@ -108,43 +146,144 @@ describe('parseEIF on hostile input', () => {
           return [header, data];
         }),
       );
-      return fixCrc(concatBytes(encodeEifHeader({ version, flags: 0, defaultMemory: 0n, defaultCpus: 0n, sections: layout, crc32: 0 }), body));
+      return fixCrc(
+        concatBytes(
+          encodeEifHeader({ version, flags: 0, defaultMemory: 0n, defaultCpus: 0n, sections: layout, crc32: 0 }),
+          body,
+        ),
+      );
     };
     const meta = new TextEncoder().encode(JSON.stringify(METADATA));
     const cmd = new TextEncoder().encode('console=ttyS0');
 
     it('accepts the minimal v2 layout and empty sections', () => {
-      expect(parseEIF(build([[1, KERNEL], [2, cmd], [3, BOOT]], 2)).header.version).toBe(2);
-      expect(parseEIF(build([[1, new Uint8Array(0)], [2, new Uint8Array(0)], [3, new Uint8Array(0)]], 3)).pcrs.PCR0).toHaveLength(96);
+      expect(
+        parseEIF(
+          build(
+            [
+              [1, KERNEL],
+              [2, cmd],
+              [3, BOOT],
+            ],
+            2,
+          ),
+        ).header.version,
+      ).toBe(2);
+      expect(
+        parseEIF(
+          build(
+            [
+              [1, new Uint8Array(0)],
+              [2, new Uint8Array(0)],
+              [3, new Uint8Array(0)],
+            ],
+            3,
+          ),
+        ).pcrs.PCR0,
+      ).toHaveLength(96);
     });
 
     it('throws EIF_SECTION_DUPLICATE for a second cmdline, metadata or signature', () => {
-      expect(() => parseEIF(build([[1, KERNEL], [2, cmd], [2, cmd], [3, BOOT], [5, meta]]))).toThrowCosignerError('EIF_SECTION_DUPLICATE');
-      expect(() => parseEIF(build([[1, KERNEL], [2, cmd], [5, meta], [5, meta], [3, BOOT]]))).toThrowCosignerError('EIF_SECTION_DUPLICATE');
+      expect(() =>
+        parseEIF(
+          build([
+            [1, KERNEL],
+            [2, cmd],
+            [2, cmd],
+            [3, BOOT],
+            [5, meta],
+          ]),
+        ),
+      ).toThrowCosignerError('EIF_SECTION_DUPLICATE');
+      expect(() =>
+        parseEIF(
+          build([
+            [1, KERNEL],
+            [2, cmd],
+            [5, meta],
+            [5, meta],
+            [3, BOOT],
+          ]),
+        ),
+      ).toThrowCosignerError('EIF_SECTION_DUPLICATE');
     });
 
     it('throws EIF_SECTION_ORDER for a ramdisk before the kernel', () => {
-      expect(() => parseEIF(build([[3, BOOT], [1, KERNEL], [2, cmd], [5, meta]]))).toThrowCosignerError('EIF_SECTION_ORDER');
+      expect(() =>
+        parseEIF(
+          build([
+            [3, BOOT],
+            [1, KERNEL],
+            [2, cmd],
+            [5, meta],
+          ]),
+        ),
+      ).toThrowCosignerError('EIF_SECTION_ORDER');
     });
 
     it('throws EIF_SECTION_MISSING without a kernel, cmdline or ramdisk', () => {
-      expect(() => parseEIF(build([[1, KERNEL], [2, cmd]], 3))).toThrowCosignerError('EIF_SECTION_MISSING');
-      expect(() => parseEIF(build([[1, KERNEL], [3, BOOT]], 3))).toThrowCosignerError('EIF_SECTION_MISSING');
+      expect(() =>
+        parseEIF(
+          build(
+            [
+              [1, KERNEL],
+              [2, cmd],
+            ],
+            3,
+          ),
+        ),
+      ).toThrowCosignerError('EIF_SECTION_MISSING');
+      expect(() =>
+        parseEIF(
+          build(
+            [
+              [1, KERNEL],
+              [3, BOOT],
+            ],
+            3,
+          ),
+        ),
+      ).toThrowCosignerError('EIF_SECTION_MISSING');
       expect(() => parseEIF(build([[2, cmd]], 3))).toThrowCosignerError('EIF_SECTION_MISSING');
     });
 
     it('throws EIF_SECTION_MISSING for a v4 image without metadata', () => {
-      expect(() => parseEIF(build([[1, KERNEL], [2, cmd], [3, BOOT], [3, APP]], 4))).toThrowCosignerError('EIF_SECTION_MISSING');
+      expect(() =>
+        parseEIF(
+          build(
+            [
+              [1, KERNEL],
+              [2, cmd],
+              [3, BOOT],
+              [3, APP],
+            ],
+            4,
+          ),
+        ),
+      ).toThrowCosignerError('EIF_SECTION_MISSING');
     });
 
     it('throws EIF_SIGNATURE_INVALID for a signature section over 32768 bytes, before reading it', () => {
-      const bytes = build([[1, KERNEL], [2, cmd], [5, meta], [3, BOOT], [4, new Uint8Array(EIF_SIGNATURE_MAX_SIZE + 1)]]);
+      const bytes = build([
+        [1, KERNEL],
+        [2, cmd],
+        [5, meta],
+        [3, BOOT],
+        [4, new Uint8Array(EIF_SIGNATURE_MAX_SIZE + 1)],
+      ]);
       const measurer = createEifMeasurer({ totalSize: bytes.length });
-      expect(() => measurer.update(bytes.subarray(0, bytes.length - EIF_SIGNATURE_MAX_SIZE))).toThrowCosignerError('EIF_SIGNATURE_INVALID');
+      expect(() => measurer.update(bytes.subarray(0, bytes.length - EIF_SIGNATURE_MAX_SIZE))).toThrowCosignerError(
+        'EIF_SIGNATURE_INVALID',
+      );
     });
 
     it('throws EIF_METADATA_INVALID for a metadata section over the cap', () => {
-      const bytes = build([[1, KERNEL], [2, cmd], [5, new Uint8Array(EIF_METADATA_MAX_SIZE + 1)], [3, BOOT]]);
+      const bytes = build([
+        [1, KERNEL],
+        [2, cmd],
+        [5, new Uint8Array(EIF_METADATA_MAX_SIZE + 1)],
+        [3, BOOT],
+      ]);
       expect(() => parseEIF(bytes)).toThrowCosignerError('EIF_METADATA_INVALID');
     });
   });
@@ -173,7 +312,9 @@ describe('parseEIF on hostile input', () => {
     it('throws EIF_SIGNATURE_MISMATCH when another image is signed with this certificate', () => {
       const other = fixtureEif({ signer, kernel: new Uint8Array(10) });
       const otherSignature = other.subarray(sectionOffset(other, 5));
-      const grafted = patched(concatBytes(signed.subarray(0, sectionOffset(signed, 5)), otherSignature), (v) => v.setBigUint64(SIZES + 8 * 5, BigInt(otherSignature.length - 12)));
+      const grafted = patched(concatBytes(signed.subarray(0, sectionOffset(signed, 5)), otherSignature), (v) =>
+        v.setBigUint64(SIZES + 8 * 5, BigInt(otherSignature.length - 12)),
+      );
       expect(() => parseEIF(grafted)).toThrowCosignerError('EIF_SIGNATURE_MISMATCH');
     });
   });

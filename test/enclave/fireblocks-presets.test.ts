@@ -21,9 +21,15 @@ const PUBLISHED_BASE64 = {
 
 describe('Fireblocks presets', () => {
   it('pins the published PCR8 of each environment', () => {
-    expect(FIREBLOCKS_ENVIRONMENTS.global.pcr8).toBe('da1d9eca20ce98ab4fdbc51f8e5a2307fd4c61829b7d8bff40976cd6676862c8f3476ff4bdd0f65ecf4a48d6eb3099a8');
-    expect(FIREBLOCKS_ENVIRONMENTS.eu.pcr8).toBe('fffc94d68a150b49dc39b23954c793cd1a4f7972f528a1ee258dc130b6cd9454e29ae72ef66bd9697a55e774e17a2d49');
-    expect(FIREBLOCKS_ENVIRONMENTS.swiss.pcr8).toBe('69b1fbe9fb4ea49e084fe6f9f9623d871bd22ceb5efad47b1a8d3708e6674868cad8bf088ced3976c2194360c7d58219');
+    expect(FIREBLOCKS_ENVIRONMENTS.global.pcr8).toBe(
+      'da1d9eca20ce98ab4fdbc51f8e5a2307fd4c61829b7d8bff40976cd6676862c8f3476ff4bdd0f65ecf4a48d6eb3099a8',
+    );
+    expect(FIREBLOCKS_ENVIRONMENTS.eu.pcr8).toBe(
+      'fffc94d68a150b49dc39b23954c793cd1a4f7972f528a1ee258dc130b6cd9454e29ae72ef66bd9697a55e774e17a2d49',
+    );
+    expect(FIREBLOCKS_ENVIRONMENTS.swiss.pcr8).toBe(
+      '69b1fbe9fb4ea49e084fe6f9f9623d871bd22ceb5efad47b1a8d3708e6674868cad8bf088ced3976c2194360c7d58219',
+    );
   });
 
   it.each(FIREBLOCKS_ENV_NAMES)('%s: PCR8 is canonical and agrees with the published base64', (env) => {
@@ -34,13 +40,29 @@ describe('Fireblocks presets', () => {
   });
 
   it('lists the Fireblocks-owned egress hosts per environment', () => {
-    expect(FIREBLOCKS_ENVIRONMENTS.global.fireblocksDomains).toEqual(['mobile-api.fireblocks.io', 'signurl.fireblocks.io', 's3signurl.fireblocks.io']);
-    expect(FIREBLOCKS_ENVIRONMENTS.eu.fireblocksDomains).toEqual(['eu2-mobile-api.fireblocks.io', 'eu2-signurl.fireblocks.io', 'eu2-s3signurl.fireblocks.io']);
-    expect(FIREBLOCKS_ENVIRONMENTS.swiss.fireblocksDomains).toEqual(['eu-mobile-api.fireblocks.io', 'eu-signurl.fireblocks.io', 'eu-s3signurl.fireblocks.io']);
+    expect(FIREBLOCKS_ENVIRONMENTS.global.fireblocksDomains).toEqual([
+      'mobile-api.fireblocks.io',
+      'signurl.fireblocks.io',
+      's3signurl.fireblocks.io',
+    ]);
+    expect(FIREBLOCKS_ENVIRONMENTS.eu.fireblocksDomains).toEqual([
+      'eu2-mobile-api.fireblocks.io',
+      'eu2-signurl.fireblocks.io',
+      'eu2-s3signurl.fireblocks.io',
+    ]);
+    expect(FIREBLOCKS_ENVIRONMENTS.swiss.fireblocksDomains).toEqual([
+      'eu-mobile-api.fireblocks.io',
+      'eu-signurl.fireblocks.io',
+      'eu-s3signurl.fireblocks.io',
+    ]);
   });
 
   it('adds the regional AWS endpoints and PyPI hosts', () => {
-    expect(awsEgressDomains('eu-west-1')).toEqual(['s3.eu-west-1.amazonaws.com', 'kms.eu-west-1.amazonaws.com', 'fb-certs.s3.amazonaws.com']);
+    expect(awsEgressDomains('eu-west-1')).toEqual([
+      's3.eu-west-1.amazonaws.com',
+      'kms.eu-west-1.amazonaws.com',
+      'fb-certs.s3.amazonaws.com',
+    ]);
     expect(fireblocksEgressDomains('eu', 'eu-central-2')).toEqual([
       'eu2-mobile-api.fireblocks.io',
       'eu2-signurl.fireblocks.io',

@@ -51,17 +51,25 @@ describe('nitro-cli outputs', () => {
   });
 
   it('the published nitro-cli test PCRs are well-formed measurements', () => {
-    const published = testdataJson<{ variants: Record<string, string>[] }>('nitro-cli/nitro-cli-tests-published-pcrs.json');
-    for (const { arch: _, ...pcrs } of published.variants) expect(parseBuildEnclaveOutput({ Measurements: pcrs }).Measurements.PCR0).toHaveLength(96);
+    const published = testdataJson<{ variants: Record<string, string>[] }>(
+      'nitro-cli/nitro-cli-tests-published-pcrs.json',
+    );
+    for (const { arch: _, ...pcrs } of published.variants)
+      expect(parseBuildEnclaveOutput({ Measurements: pcrs }).Measurements.PCR0).toHaveLength(96);
   });
 
   it('reads the JSON document after progress lines merged into stdout', () => {
     const text = `Start building the Enclave Image...\nEnclave Image successfully created.\n${testdataText('nitro-cli/build-enclave.signed.json')}`;
-    expect(parseBuildEnclaveOutput(text).Measurements.PCR8).toBe('87cbdc1714ca854c6dae284a0cc426471aae7aca035df20c719a877ffa80c19d14afc44c7dbd9a87e6393efa9f0c22c6');
+    expect(parseBuildEnclaveOutput(text).Measurements.PCR8).toBe(
+      '87cbdc1714ca854c6dae284a0cc426471aae7aca035df20c719a877ffa80c19d14afc44c7dbd9a87e6393efa9f0c22c6',
+    );
   });
 
   it('lower-cases PCRs and tolerates unknown fields', () => {
-    const parsed = parseBuildEnclaveOutput({ Measurements: { PCR0: PCR.toUpperCase(), PCR1: PCR, PCR2: PCR, PCR16: 'x' }, Future: true });
+    const parsed = parseBuildEnclaveOutput({
+      Measurements: { PCR0: PCR.toUpperCase(), PCR1: PCR, PCR2: PCR, PCR16: 'x' },
+      Future: true,
+    });
     expect(parsed.Measurements.PCR0).toBe(PCR);
     expect(parsed).toMatchObject({ Future: true, Measurements: { PCR16: 'x' } });
   });
@@ -71,14 +79,58 @@ describe('nitro-cli outputs', () => {
       ['empty stdout', () => parseBuildEnclaveOutput('')],
       ['text without JSON', () => parseBuildEnclaveOutput('Error: [ E48 ] EIF building error')],
       ['truncated JSON', () => parseBuildEnclaveOutput('{"Measurements": {')],
-      ['a PCR of 95 characters', () => parseBuildEnclaveOutput({ Measurements: { PCR0: PCR.slice(1), PCR1: PCR, PCR2: PCR } })],
+      [
+        'a PCR of 95 characters',
+        () => parseBuildEnclaveOutput({ Measurements: { PCR0: PCR.slice(1), PCR1: PCR, PCR2: PCR } }),
+      ],
       ['a missing PCR2', () => parseBuildEnclaveOutput({ Measurements: { PCR0: PCR, PCR1: PCR } })],
-      ['IsSigned without PCR8', () => parseDescribeEifOutput({ EifVersion: 4, Measurements: { PCR0: V4, PCR1: V4, PCR2: V4 }, IsSigned: true, CheckCRC: true })],
-      ['PCR8 without IsSigned', () => parseDescribeEifOutput({ EifVersion: 4, Measurements: { PCR0: V4, PCR1: V4, PCR2: V4, PCR8: V4 }, IsSigned: false, CheckCRC: true })],
-      ['a negative CID', () => parseRunEnclaveOutput({ EnclaveID: 'i-0123-enc0123', ProcessID: 1, EnclaveCID: -1, NumberOfCPUs: 2, CPUIDs: [1], MemoryMiB: 1 })],
+      [
+        'IsSigned without PCR8',
+        () =>
+          parseDescribeEifOutput({
+            EifVersion: 4,
+            Measurements: { PCR0: V4, PCR1: V4, PCR2: V4 },
+            IsSigned: true,
+            CheckCRC: true,
+          }),
+      ],
+      [
+        'PCR8 without IsSigned',
+        () =>
+          parseDescribeEifOutput({
+            EifVersion: 4,
+            Measurements: { PCR0: V4, PCR1: V4, PCR2: V4, PCR8: V4 },
+            IsSigned: false,
+            CheckCRC: true,
+          }),
+      ],
+      [
+        'a negative CID',
+        () =>
+          parseRunEnclaveOutput({
+            EnclaveID: 'i-0123-enc0123',
+            ProcessID: 1,
+            EnclaveCID: -1,
+            NumberOfCPUs: 2,
+            CPUIDs: [1],
+            MemoryMiB: 1,
+          }),
+      ],
       ['a malformed enclave id', () => parseTerminateEnclaveOutput({ EnclaveID: 'enclave-1', Terminated: true })],
-      ['an unknown state', () => parseDescribeEnclavesOutput([{ ...testdataJson<unknown[]>('nitro-cli/describe-enclaves.json')[0] as object, State: 'PAUSED' }])],
-      ['the prose flag value Debug', () => parseDescribeEnclavesOutput([{ ...testdataJson<unknown[]>('nitro-cli/describe-enclaves.json')[0] as object, Flags: 'Debug' }])],
+      [
+        'an unknown state',
+        () =>
+          parseDescribeEnclavesOutput([
+            { ...(testdataJson<unknown[]>('nitro-cli/describe-enclaves.json')[0] as object), State: 'PAUSED' },
+          ]),
+      ],
+      [
+        'the prose flag value Debug',
+        () =>
+          parseDescribeEnclavesOutput([
+            { ...(testdataJson<unknown[]>('nitro-cli/describe-enclaves.json')[0] as object), Flags: 'Debug' },
+          ]),
+      ],
       ['an object instead of an array', () => parseDescribeEnclavesOutput({})],
       ['a pcr output with neither key', () => parsePcrOutput({ PCR9: PCR })],
     ];
@@ -87,7 +139,9 @@ describe('nitro-cli outputs', () => {
     });
 
     it('names the offending field', () => {
-      expect(() => parseBuildEnclaveOutput({ Measurements: { PCR0: 'x', PCR1: PCR, PCR2: PCR } })).toThrow(/Measurements\.PCR0: expected 96 hex characters/);
+      expect(() => parseBuildEnclaveOutput({ Measurements: { PCR0: 'x', PCR1: PCR, PCR2: PCR } })).toThrow(
+        /Measurements\.PCR0: expected 96 hex characters/,
+      );
       expect(() => parseDescribeEnclavesOutput(3)).toThrow(/\(root\)/);
     });
   });

@@ -68,7 +68,9 @@ describe('EIF properties', () => {
 
   it('any single bit flip is detected with a coded error', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...eifs), fc.nat(), (eif, n) => throwsCoded(() => parseEIF(flip(eif, n % (eif.length * 8))))),
+      fc.property(fc.constantFrom(...eifs), fc.nat(), (eif, n) =>
+        throwsCoded(() => parseEIF(flip(eif, n % (eif.length * 8)))),
+      ),
       RUNS,
     );
   });
@@ -85,19 +87,26 @@ describe('EIF properties', () => {
   });
 
   it('any section size or table entry, up to 2^64-1, is refused without allocating', () => {
-    const offsetOf = (eif: Uint8Array, i: number): number => Number(new DataView(eif.buffer, eif.byteOffset).getBigUint64(OFFSETS + 8 * i));
+    const offsetOf = (eif: Uint8Array, i: number): number =>
+      Number(new DataView(eif.buffer, eif.byteOffset).getBigUint64(OFFSETS + 8 * i));
     fc.assert(
-      fc.property(fc.constantFrom(...eifs), fc.nat({ max: 4 }), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.boolean(), (eif, section, size, table) => {
-        const copy = eif.slice();
-        const view = new DataView(copy.buffer);
-        view.setBigUint64(offsetOf(eif, section) + 4, size);
-        if (table) view.setBigUint64(SIZES + 8 * section, size);
-        const before = process.memoryUsage().arrayBuffers;
-        const ok = onlyCoded(() => parseEIF(fixCrc(copy)));
-        // Nothing near the claimed size was allocated.
-        expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 1024 * 1024);
-        return ok;
-      }),
+      fc.property(
+        fc.constantFrom(...eifs),
+        fc.nat({ max: 4 }),
+        fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+        fc.boolean(),
+        (eif, section, size, table) => {
+          const copy = eif.slice();
+          const view = new DataView(copy.buffer);
+          view.setBigUint64(offsetOf(eif, section) + 4, size);
+          if (table) view.setBigUint64(SIZES + 8 * section, size);
+          const before = process.memoryUsage().arrayBuffers;
+          const ok = onlyCoded(() => parseEIF(fixCrc(copy)));
+          // Nothing near the claimed size was allocated.
+          expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 1024 * 1024);
+          return ok;
+        },
+      ),
       RUNS,
     );
   });
@@ -131,19 +140,29 @@ describe('EIF properties', () => {
 describe('CBOR, COSE and signature-section properties', () => {
   it('random bytes give a value or a coded error', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => onlyCoded(() => decodeCBOR(bytes, 'fuzz')) && onlyCoded(() => decodeCoseSign1(bytes)) && onlyCoded(() => decodeEifSignatureSection(bytes))),
+      fc.property(
+        fc.uint8Array({ maxLength: 300 }),
+        (bytes) =>
+          onlyCoded(() => decodeCBOR(bytes, 'fuzz')) &&
+          onlyCoded(() => decodeCoseSign1(bytes)) &&
+          onlyCoded(() => decodeEifSignatureSection(bytes)),
+      ),
       { numRuns: 1000 },
     );
   });
 
   it('CBOR headers claiming huge lengths are refused', () => {
     fc.assert(
-      fc.property(fc.constantFrom(0x5b, 0x7b, 0x9b, 0xbb), fc.bigInt({ min: 2n ** 32n, max: 2n ** 64n - 1n }), (head, length) => {
-        const bytes = new Uint8Array(9);
-        bytes[0] = head;
-        new DataView(bytes.buffer).setBigUint64(1, length);
-        return throwsCoded(() => decodeCBOR(bytes, 'fuzz'));
-      }),
+      fc.property(
+        fc.constantFrom(0x5b, 0x7b, 0x9b, 0xbb),
+        fc.bigInt({ min: 2n ** 32n, max: 2n ** 64n - 1n }),
+        (head, length) => {
+          const bytes = new Uint8Array(9);
+          bytes[0] = head;
+          new DataView(bytes.buffer).setBigUint64(1, length);
+          return throwsCoded(() => decodeCBOR(bytes, 'fuzz'));
+        },
+      ),
     );
   });
 });
@@ -152,7 +171,9 @@ describe('attestation document properties', () => {
   it('any proper truncation fails with a coded error', () => {
     fc.assert(
       fc.property(fc.constantFrom(realDoc, generatedDoc), fc.double({ min: 0, max: 1, noNaN: true }), (doc, fraction) =>
-        throwsCoded(() => parseAttestationDocument(doc.subarray(0, Math.min(doc.length - 1, Math.floor(fraction * doc.length))))),
+        throwsCoded(() =>
+          parseAttestationDocument(doc.subarray(0, Math.min(doc.length - 1, Math.floor(fraction * doc.length)))),
+        ),
       ),
       RUNS,
     );
@@ -160,20 +181,32 @@ describe('attestation document properties', () => {
 
   it('any single bit flip of a real document makes verification fail with a coded error', () => {
     fc.assert(
-      fc.property(fc.nat(), (n) => throwsCoded(() => verifyAttestationDocument(flip(realDoc, n % (realDoc.length * 8)), { now: realTime }))),
+      fc.property(fc.nat(), (n) =>
+        throwsCoded(() => verifyAttestationDocument(flip(realDoc, n % (realDoc.length * 8)), { now: realTime })),
+      ),
       RUNS,
     );
   });
 
   it('any single bit flip of a generated document makes verification fail with a coded error', () => {
     fc.assert(
-      fc.property(fc.nat(), (n) => throwsCoded(() => verifyAttestationDocument(flip(generatedDoc, n % (generatedDoc.length * 8)), { now: T0, rootCertificate: chain.root }))),
+      fc.property(fc.nat(), (n) =>
+        throwsCoded(() =>
+          verifyAttestationDocument(flip(generatedDoc, n % (generatedDoc.length * 8)), {
+            now: T0,
+            rootCertificate: chain.root,
+          }),
+        ),
+      ),
       RUNS,
     );
   });
 
   it('random bytes in place of a certificate give only coded errors', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 600 }), (bytes) => onlyCoded(() => parseCertificate(bytes))), { numRuns: 1000 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 600 }), (bytes) => onlyCoded(() => parseCertificate(bytes))),
+      { numRuns: 1000 },
+    );
   });
 });
 

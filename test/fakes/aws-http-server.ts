@@ -44,7 +44,12 @@ function read(request: IncomingMessage): Promise<string> {
   });
 }
 
-function identify(method: string, path: string, headers: Record<string, string>, form: Record<string, string>): { service: string; action: string } {
+function identify(
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  form: Record<string, string>,
+): { service: string; action: string } {
   const scope = /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/.exec(headers['authorization'] ?? '');
   const service = scope?.[1] ?? 'unknown';
   const target = headers['x-amz-target'];
@@ -55,7 +60,8 @@ function identify(method: string, path: string, headers: Record<string, string>,
     const segments = pathname.split('/').filter((segment) => segment !== '');
     const subresource = query.split('&')[0]?.split('=')[0] ?? '';
     if (segments.length === 0) return { service, action: `${method} /` };
-    if (segments.length === 1) return { service, action: `${method} bucket${subresource === '' ? '' : `?${subresource}`}` };
+    if (segments.length === 1)
+      return { service, action: `${method} bucket${subresource === '' ? '' : `?${subresource}`}` };
     return { service, action: `${method} object${subresource === '' ? '' : `?${subresource}`}` };
   }
   return { service, action: `${method} ${path}` };
@@ -67,19 +73,42 @@ export async function startFakeAwsServer(): Promise<FakeAwsServer> {
   const server: Server = createServer((request, response) => {
     void (async () => {
       const body = await read(request);
-      const headers = Object.fromEntries(Object.entries(request.headers).map(([key, value]) => [key, Array.isArray(value) ? value.join(',') : (value ?? '')]));
-      const form = (headers['content-type'] ?? '').includes('x-www-form-urlencoded') ? Object.fromEntries(new URLSearchParams(body)) : {};
+      const headers = Object.fromEntries(
+        Object.entries(request.headers).map(([key, value]) => [
+          key,
+          Array.isArray(value) ? value.join(',') : (value ?? ''),
+        ]),
+      );
+      const form = (headers['content-type'] ?? '').includes('x-www-form-urlencoded')
+        ? Object.fromEntries(new URLSearchParams(body))
+        : {};
       const method = request.method ?? 'GET';
       const path = request.url ?? '/';
-      const recorded: RecordedRequest = { ...identify(method, path, headers, form), method, host: headers['host'] ?? '', path, headers, body, form };
+      const recorded: RecordedRequest = {
+        ...identify(method, path, headers, form),
+        method,
+        host: headers['host'] ?? '',
+        path,
+        headers,
+        body,
+        form,
+      };
       requests.push(recorded);
       let answer: FakeResponse | undefined;
       for (const responder of [...responders].reverse()) {
         answer = responder(recorded);
         if (answer !== undefined) break;
       }
-      answer ??= { status: 500, headers: { 'content-type': 'text/plain' }, body: `no recorded response for ${recorded.service} ${recorded.action}` };
-      response.writeHead(answer.status ?? 200, { 'x-amzn-requestid': 'fake-request-id', 'x-amz-request-id': 'fake-request-id', ...(answer.headers ?? {}) });
+      answer ??= {
+        status: 500,
+        headers: { 'content-type': 'text/plain' },
+        body: `no recorded response for ${recorded.service} ${recorded.action}`,
+      };
+      response.writeHead(answer.status ?? 200, {
+        'x-amzn-requestid': 'fake-request-id',
+        'x-amz-request-id': 'fake-request-id',
+        ...(answer.headers ?? {}),
+      });
       response.end(answer.body ?? '');
     })();
   });
@@ -101,31 +130,64 @@ export async function startFakeAwsServer(): Promise<FakeAwsServer> {
 export const recorded = {
   /** awsQuery (IAM, STS) success. */
   query(action: string, namespace: string, result: string): FakeResponse {
-    return { status: 200, headers: { 'content-type': 'text/xml' }, body: `<${action}Response xmlns="${namespace}"><${action}Result>${result}</${action}Result><ResponseMetadata><RequestId>7f1c4a2e-0000-4000-8000-000000000001</RequestId></ResponseMetadata></${action}Response>` };
+    return {
+      status: 200,
+      headers: { 'content-type': 'text/xml' },
+      body: `<${action}Response xmlns="${namespace}"><${action}Result>${result}</${action}Result><ResponseMetadata><RequestId>7f1c4a2e-0000-4000-8000-000000000001</RequestId></ResponseMetadata></${action}Response>`,
+    };
   },
   /** awsQuery (IAM, STS) error. */
-  queryError(status: number, code: string, message: string, namespace = 'https://iam.amazonaws.com/doc/2010-05-08/'): FakeResponse {
-    return { status, headers: { 'content-type': 'text/xml' }, body: `<ErrorResponse xmlns="${namespace}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>7f1c4a2e-0000-4000-8000-000000000002</RequestId></ErrorResponse>` };
+  queryError(
+    status: number,
+    code: string,
+    message: string,
+    namespace = 'https://iam.amazonaws.com/doc/2010-05-08/',
+  ): FakeResponse {
+    return {
+      status,
+      headers: { 'content-type': 'text/xml' },
+      body: `<ErrorResponse xmlns="${namespace}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>7f1c4a2e-0000-4000-8000-000000000002</RequestId></ErrorResponse>`,
+    };
   },
   /** ec2Query success. */
   ec2(action: string, inner: string): FakeResponse {
-    return { status: 200, headers: { 'content-type': 'text/xml;charset=UTF-8' }, body: `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>59dbff89-35bd-4eac-99ed-be587EXAMPLE</requestId>${inner}</${action}Response>` };
+    return {
+      status: 200,
+      headers: { 'content-type': 'text/xml;charset=UTF-8' },
+      body: `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>59dbff89-35bd-4eac-99ed-be587EXAMPLE</requestId>${inner}</${action}Response>`,
+    };
   },
   ec2Error(status: number, code: string, message: string): FakeResponse {
-    return { status, headers: { 'content-type': 'text/xml;charset=UTF-8' }, body: `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${code}</Code><Message>${message}</Message></Error></Errors><RequestID>59dbff89-35bd-4eac-99ed-be587EXAMPLE</RequestID></Response>` };
+    return {
+      status,
+      headers: { 'content-type': 'text/xml;charset=UTF-8' },
+      body: `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${code}</Code><Message>${message}</Message></Error></Errors><RequestID>59dbff89-35bd-4eac-99ed-be587EXAMPLE</RequestID></Response>`,
+    };
   },
   /** awsJson1_1 (KMS, SSM, CloudTrail). */
   json(value: unknown): FakeResponse {
     return { status: 200, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify(value) };
   },
   jsonError(status: number, type: string, message?: string): FakeResponse {
-    return { status, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify({ __type: type, ...(message === undefined ? {} : { message }) }) };
+    return {
+      status,
+      headers: { 'content-type': 'application/x-amz-json-1.1' },
+      body: JSON.stringify({ __type: type, ...(message === undefined ? {} : { message }) }),
+    };
   },
   /** restXml (S3). */
   xml(body: string, status = 200): FakeResponse {
-    return { status, headers: { 'content-type': 'application/xml' }, body: `<?xml version="1.0" encoding="UTF-8"?>\n${body}` };
+    return {
+      status,
+      headers: { 'content-type': 'application/xml' },
+      body: `<?xml version="1.0" encoding="UTF-8"?>\n${body}`,
+    };
   },
   s3Error(status: number, code: string, message: string): FakeResponse {
-    return { status, headers: { 'content-type': 'application/xml' }, body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>4442587FB7D0A2F9</RequestId><HostId>host</HostId></Error>` };
+    return {
+      status,
+      headers: { 'content-type': 'application/xml' },
+      body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>4442587FB7D0A2F9</RequestId><HostId>host</HostId></Error>`,
+    };
   },
 };

@@ -23,7 +23,10 @@ interface Worker {
 }
 
 function worker(...args: string[]): Worker {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { env: { ...process.env, NODE_NO_WARNINGS: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    env: { ...process.env, NODE_NO_WARNINGS: '1' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   const waiters: { line: string; resolve: () => void }[] = [];
@@ -64,7 +67,9 @@ describe('the lock across processes', () => {
   it('never has two holders at once (src/files/lock.ts, waiting)', async () => {
     const lockPath = join(dir, 'counter.lock');
     const counter = join(dir, 'counter');
-    const outputs = await Promise.all(Array.from({ length: WORKERS }, () => worker('race', 'lock', lockPath, counter, String(ITERATIONS), '2').exited));
+    const outputs = await Promise.all(
+      Array.from({ length: WORKERS }, () => worker('race', 'lock', lockPath, counter, String(ITERATIONS), '2').exited),
+    );
     expect(outputs.map((out) => out.trim())).toEqual(Array.from({ length: WORKERS }, () => 'done'));
     expect(Number(readFileSync(counter, 'utf8'))).toBe(WORKERS * ITERATIONS);
     // Nothing left behind: no lock, no break turn.
@@ -74,7 +79,9 @@ describe('the lock across processes', () => {
   it('never has two holders at once (the journal, failing at once and retried)', async () => {
     const path = journalPath(dir, scope);
     const counter = join(dir, 'counter');
-    const outputs = await Promise.all(Array.from({ length: WORKERS }, () => worker('race', 'journal', path, counter, String(ITERATIONS), '2').exited));
+    const outputs = await Promise.all(
+      Array.from({ length: WORKERS }, () => worker('race', 'journal', path, counter, String(ITERATIONS), '2').exited),
+    );
     expect(outputs.map((out) => out.trim())).toEqual(Array.from({ length: WORKERS }, () => 'done'));
     expect(Number(readFileSync(counter, 'utf8'))).toBe(WORKERS * ITERATIONS);
     expect(existsSync(`${path}.lock`)).toBe(false);

@@ -3,12 +3,32 @@
 // file being written, something that is not a file), that breaking removes only the file judged,
 // and that releasing removes only our own lock.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StateStore } from '../../src/aws/sandbox/store.js';
-import { acquireFileLock, breakLock, BREAK_STALE_MS, inspectLock, releaseFileLock, type FileLockOptions, type FoundLock } from '../../src/files/lock.js';
+import {
+  acquireFileLock,
+  breakLock,
+  BREAK_STALE_MS,
+  inspectLock,
+  releaseFileLock,
+  type FileLockOptions,
+  type FoundLock,
+} from '../../src/files/lock.js';
 import { Journal, journalPath } from '../../src/provision/journal.js';
 
 const DEAD_PID = 2 ** 22 + 12_345; // above Linux's largest pid_max: never a live process
@@ -44,7 +64,12 @@ const read = (at = path): unknown => JSON.parse(readFileSync(at, 'utf8'));
 describe('taking and releasing', () => {
   it('writes pid, host, a token and the time, readable only by its owner, and releases it', async () => {
     const lock = await acquireFileLock(path, options());
-    expect(read()).toEqual({ pid: process.pid, host: hostname(), token: lock.token, createdAt: expect.any(String) as unknown });
+    expect(read()).toEqual({
+      pid: process.pid,
+      host: hostname(),
+      token: lock.token,
+      createdAt: expect.any(String) as unknown,
+    });
     expect(lock.token).toMatch(/^[0-9a-f]{32}$/);
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(await lock.release()).toBe(true);
@@ -66,7 +91,10 @@ describe('taking and releasing', () => {
   });
 
   it('is the caller\'s "unwritable" error when the lock cannot be created', async () => {
-    await expect(acquireFileLock(join(dir, 'missing', 'x.lock'), options())).rejects.toMatchObject({ message: 'unwritable', cause: { code: 'ENOENT' } });
+    await expect(acquireFileLock(join(dir, 'missing', 'x.lock'), options())).rejects.toMatchObject({
+      message: 'unwritable',
+      cause: { code: 'ENOENT' },
+    });
   });
 });
 
@@ -104,7 +132,11 @@ describe('a lock found in place', () => {
 
   it('reads the lock of an older version (no token, `at`)', async () => {
     place({ pid: DEAD_PID, host: hostname(), at: '2024-01-01T00:00:00.000Z' });
-    expect((await inspectLock(path)).verdict).toEqual({ state: 'breakable', why: 'dead', owner: { pid: DEAD_PID, host: hostname(), createdAt: '2024-01-01T00:00:00.000Z' } });
+    expect((await inspectLock(path)).verdict).toEqual({
+      state: 'breakable',
+      why: 'dead',
+      owner: { pid: DEAD_PID, host: hostname(), createdAt: '2024-01-01T00:00:00.000Z' },
+    });
   });
 
   it('is broken past the stale bound although its holder looks alive, and never without one', async () => {
@@ -117,8 +149,13 @@ describe('a lock found in place', () => {
 
   it('is never broken when taken on another host, however old, and says whose it is', async () => {
     place({ pid: DEAD_PID, host: 'build-7.example', token: 'remote' }, 86_400_000);
-    await expect(acquireFileLock(path, options({ staleMs: 1_000, timeoutMs: 100, pollMs: 20 }))).rejects.toThrow('busy: other-host');
-    expect(busy[0]?.verdict).toEqual({ state: 'other-host', owner: { pid: DEAD_PID, host: 'build-7.example', token: 'remote' } });
+    await expect(acquireFileLock(path, options({ staleMs: 1_000, timeoutMs: 100, pollMs: 20 }))).rejects.toThrow(
+      'busy: other-host',
+    );
+    expect(busy[0]?.verdict).toEqual({
+      state: 'other-host',
+      owner: { pid: DEAD_PID, host: 'build-7.example', token: 'remote' },
+    });
     expect(read()).toMatchObject({ token: 'remote' });
   });
 
@@ -132,7 +169,15 @@ describe('a lock found in place', () => {
   });
 
   it('judges a half-written, oversized or meaningless file by its age alone', async () => {
-    for (const text of ['{"pid": 12', JSON.stringify({ pid: 0, host: hostname() }), JSON.stringify({ pid: -1, host: hostname() }), JSON.stringify({ pid: 1.5, host: hostname() }), JSON.stringify({ pid: DEAD_PID, host: '' }), 'null', JSON.stringify({ pid: DEAD_PID, host: hostname(), pad: 'x'.repeat(5000) })]) {
+    for (const text of [
+      '{"pid": 12',
+      JSON.stringify({ pid: 0, host: hostname() }),
+      JSON.stringify({ pid: -1, host: hostname() }),
+      JSON.stringify({ pid: 1.5, host: hostname() }),
+      JSON.stringify({ pid: DEAD_PID, host: '' }),
+      'null',
+      JSON.stringify({ pid: DEAD_PID, host: hostname(), pad: 'x'.repeat(5000) }),
+    ]) {
       place(text);
       expect((await inspectLock(path)).verdict, text.slice(0, 40)).toEqual({ state: 'being-written' });
       place(text, 3_000);
@@ -220,17 +265,26 @@ describe('the callers keep their errors', () => {
     await journal.unlock();
     place({ pid: DEAD_PID, host: 'build-7.example', token: 'remote' }, 0, lockPath);
     const error = await journal.lock().catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'JOURNAL_LOCKED', message: 'the journal of demo is locked by host build-7.example' });
+    expect(error).toMatchObject({
+      code: 'JOURNAL_LOCKED',
+      message: 'the journal of demo is locked by host build-7.example',
+    });
     expect((error as { hint: string }).hint).toContain(lockPath);
     place('', 0, lockPath);
-    await expect(journal.lock()).rejects.toMatchObject({ code: 'JOURNAL_LOCKED', message: 'another cosigner-cli is taking the journal lock of demo right now' });
+    await expect(journal.lock()).rejects.toMatchObject({
+      code: 'JOURNAL_LOCKED',
+      message: 'another cosigner-cli is taking the journal lock of demo right now',
+    });
   });
 
   it('the sandbox store: SANDBOX_LOCKED naming the other host and the file to delete', async () => {
     const store = new StateStore({ dir, accountId: '111122223333', now: () => new Date(), lockTimeoutMs: 100 });
     place({ pid: DEAD_PID, host: 'build-7.example', token: 'remote' }, 120_000, store.lockPath);
     const error = await store.transact(() => undefined).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'SANDBOX_LOCKED', message: `the sandbox state is locked by another process (${store.lockPath})` });
+    expect(error).toMatchObject({
+      code: 'SANDBOX_LOCKED',
+      message: `the sandbox state is locked by another process (${store.lockPath})`,
+    });
     expect((error as { hint: string }).hint).toContain('build-7.example');
     expect((error as { hint: string }).hint).toContain(store.lockPath);
     expect(read(store.lockPath)).toMatchObject({ token: 'remote' });

@@ -38,7 +38,8 @@ describe('readers refuse non-regular files with FILE_NOT_REGULAR (exit 2)', () =
         for (const [kind, path] of special.cases) {
           const error = await read(path).then(
             () => undefined,
-            (thrown: unknown) => thrown as { code?: string; exitCode?: number; hint?: string; context?: Record<string, unknown> },
+            (thrown: unknown) =>
+              thrown as { code?: string; exitCode?: number; hint?: string; context?: Record<string, unknown> },
           );
           expect(error?.code, kind).toBe('FILE_NOT_REGULAR');
           expect(error?.exitCode, kind).toBe(2);
@@ -53,7 +54,13 @@ describe('readers refuse non-regular files with FILE_NOT_REGULAR (exit 2)', () =
   it(
     'names what the path is',
     async () => {
-      const kinds = await Promise.all(special.cases.map(([, path]) => readFileBytes(path, { what: 'document', maxBytes: 1 }).catch((e: { context: { kind: string } }) => e.context.kind)));
+      const kinds = await Promise.all(
+        special.cases.map(([, path]) =>
+          readFileBytes(path, { what: 'document', maxBytes: 1 }).catch(
+            (e: { context: { kind: string } }) => e.context.kind,
+          ),
+        ),
+      );
       expect(kinds).toEqual(['named pipe (FIFO)', 'named pipe (FIFO)', 'directory', 'socket', 'character device']);
     },
     PROMPT,
@@ -66,7 +73,9 @@ describe('readers refuse non-regular files with FILE_NOT_REGULAR (exit 2)', () =
     await symlink(file, link);
     expect(await readTextFile(file, { what: 'document', maxBytes: 5 })).toBe('hello');
     expect(await readTextFile(link, { what: 'document', maxBytes: 5 })).toBe('hello');
-    await expect(readTextFile(join(dir, 'dangling'), { what: 'document', maxBytes: 5 })).toThrowCosignerError('FILE_NOT_FOUND');
+    await expect(readTextFile(join(dir, 'dangling'), { what: 'document', maxBytes: 5 })).toThrowCosignerError(
+      'FILE_NOT_FOUND',
+    );
   });
 });
 
@@ -75,7 +84,9 @@ describe('writeFileAtomic', () => {
     'refuses to replace a named pipe, socket or device (and a directory) with a file',
     async () => {
       for (const [kind, path] of special.cases.filter(([, p]) => p !== '/dev/null')) {
-        await expect(writeFileAtomic(path, 'x'), kind).rejects.toMatchObject({ code: expect.stringMatching(/^FILE_(NOT_REGULAR|UNWRITABLE)$/) as unknown });
+        await expect(writeFileAtomic(path, 'x'), kind).rejects.toMatchObject({
+          code: expect.stringMatching(/^FILE_(NOT_REGULAR|UNWRITABLE)$/) as unknown,
+        });
       }
       await expect(writeFileAtomic(special.fifo, 'x')).toThrowCosignerError('FILE_NOT_REGULAR');
     },

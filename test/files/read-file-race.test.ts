@@ -17,7 +17,12 @@ vi.mock('node:fs/promises', async (importOriginal) => {
     stat: async (path: string, ...rest: []) => {
       const stats = await actual.stat(path, ...rest);
       if (!swapped.has(path)) return stats;
-      return Object.assign(Object.create(Object.getPrototypeOf(stats) as object) as typeof stats, stats, { isFile: () => true, isFIFO: () => false, isCharacterDevice: () => false, isDirectory: () => false });
+      return Object.assign(Object.create(Object.getPrototypeOf(stats) as object) as typeof stats, stats, {
+        isFile: () => true,
+        isFIFO: () => false,
+        isCharacterDevice: () => false,
+        isDirectory: () => false,
+      });
     },
   };
 });
@@ -37,15 +42,14 @@ afterAll(async () => {
 });
 
 describe('a path swapped for a special file between stat and open', () => {
-  it(
-    'is refused from the opened descriptor, without waiting for a writer',
-    async () => {
-      for (const [kind, path] of special.cases.filter(([name]) => !name.includes('socket'))) {
-        swapped.add(path);
-        await expect(readFileBytes(path, { what: 'document', maxBytes: 1024 }), kind).rejects.toMatchObject({ code: 'FILE_NOT_REGULAR', exitCode: 2 });
-        await expect(measureEifFile(path), kind).rejects.toMatchObject({ code: 'FILE_NOT_REGULAR' });
-      }
-    },
-    5_000,
-  );
+  it('is refused from the opened descriptor, without waiting for a writer', async () => {
+    for (const [kind, path] of special.cases.filter(([name]) => !name.includes('socket'))) {
+      swapped.add(path);
+      await expect(readFileBytes(path, { what: 'document', maxBytes: 1024 }), kind).rejects.toMatchObject({
+        code: 'FILE_NOT_REGULAR',
+        exitCode: 2,
+      });
+      await expect(measureEifFile(path), kind).rejects.toMatchObject({ code: 'FILE_NOT_REGULAR' });
+    }
+  }, 5_000);
 });

@@ -26,9 +26,13 @@ describe('readFileBytes', () => {
   });
 
   it('throws FILE_NOT_FOUND for a missing file or a missing directory on the way', async () => {
-    await expect(readFileBytes(join(dir, 'missing'), { what: 'document', maxBytes: 9 })).toThrowCosignerError('FILE_NOT_FOUND');
+    await expect(readFileBytes(join(dir, 'missing'), { what: 'document', maxBytes: 9 })).toThrowCosignerError(
+      'FILE_NOT_FOUND',
+    );
     const file = join(dir, 'doc.bin');
-    await expect(readFileBytes(join(file, 'below'), { what: 'document', maxBytes: 9 })).toThrowCosignerError('FILE_NOT_FOUND');
+    await expect(readFileBytes(join(file, 'below'), { what: 'document', maxBytes: 9 })).toThrowCosignerError(
+      'FILE_NOT_FOUND',
+    );
   });
 
   it('throws FILE_NOT_REGULAR for a directory', async () => {
@@ -37,7 +41,11 @@ describe('readFileBytes', () => {
 
   it('maps other errors to FILE_UNREADABLE with the errno code and path', () => {
     const error = fileError(Object.assign(new Error('denied'), { code: 'EACCES' }), '/x', 'document');
-    expect(error).toMatchObject({ code: 'FILE_UNREADABLE', message: 'cannot read document /x (EACCES)', context: { path: '/x' } });
+    expect(error).toMatchObject({
+      code: 'FILE_UNREADABLE',
+      message: 'cannot read document /x (EACCES)',
+      context: { path: '/x' },
+    });
     expect(fileError(undefined, '/x', 'document').message).toBe('cannot read document /x (error)');
   });
 });

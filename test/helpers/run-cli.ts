@@ -7,7 +7,15 @@ export interface CliRun {
   stdout: string;
   stderr: string;
   /** The parsed JSON envelope when stdout holds one. */
-  json: { schemaVersion: number; command: string; ok: boolean; result?: unknown; error?: { code: string; message: string; hint?: string } } | undefined;
+  json:
+    | {
+        schemaVersion: number;
+        command: string;
+        ok: boolean;
+        result?: unknown;
+        error?: { code: string; message: string; hint?: string };
+      }
+    | undefined;
 }
 
 export interface RunCliOptions {

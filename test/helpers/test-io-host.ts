@@ -50,7 +50,7 @@ export class TestIoHost implements IoHost {
   });
 
   constructor(options: TestIoHostOptions = {}) {
-    this.interactive = options.interactive ?? (options.answers !== undefined);
+    this.interactive = options.interactive ?? options.answers !== undefined;
     this.assumeYes = options.assumeYes ?? false;
     this.json = options.json ?? false;
     this.answers = [...(options.answers ?? [])];
@@ -84,10 +84,16 @@ export class TestIoHost implements IoHost {
     this.prompts.push(prompt);
     if (!this.interactive) {
       if (prompt.default !== undefined) return Promise.resolve(prompt.default as PromptAnswer<P>);
-      return Promise.reject(new CosignerError('INPUT_REQUIRED', `${prompt.message} is required`, { hint: `pass ${prompt.flag}`, context: { flag: prompt.flag } }));
+      return Promise.reject(
+        new CosignerError('INPUT_REQUIRED', `${prompt.message} is required`, {
+          hint: `pass ${prompt.flag}`,
+          context: { flag: prompt.flag },
+        }),
+      );
     }
     const next = this.answers.shift();
-    if (next === undefined) return Promise.reject(new CosignerError('ABORTED', `no scripted answer for "${prompt.message}"`));
+    if (next === undefined)
+      return Promise.reject(new CosignerError('ABORTED', `no scripted answer for "${prompt.message}"`));
     const answer = typeof next === 'function' ? next(prompt) : next;
     if (typeof answer === 'string' && 'validate' in prompt && prompt.validate) {
       const verdict = prompt.validate(answer);
@@ -100,7 +106,10 @@ export class TestIoHost implements IoHost {
     this.confirmations.push(message);
     if (this.assumeYes) return;
     if (!this.interactive) {
-      throw new CosignerError('CONFIRMATION_REQUIRED', `refusing without confirmation: ${message}`, { hint: `re-run with ${flag}`, ...(plan === undefined ? {} : { context: { plan } }) });
+      throw new CosignerError('CONFIRMATION_REQUIRED', `refusing without confirmation: ${message}`, {
+        hint: `re-run with ${flag}`,
+        ...(plan === undefined ? {} : { context: { plan } }),
+      });
     }
     const yes = await this.request({ kind: 'confirm', message, flag });
     if (!yes) throw new CosignerError('ABORTED', 'aborted: not confirmed');
@@ -114,7 +123,12 @@ export class TestIoHost implements IoHost {
       step.outcome = outcome;
       step.final = final;
     };
-    return { update: (t) => step.updates.push(t), succeed: finish('succeed'), fail: finish('fail'), skip: finish('skip') };
+    return {
+      update: (t) => step.updates.push(t),
+      succeed: finish('succeed'),
+      fail: finish('fail'),
+      skip: finish('skip'),
+    };
   }
 
   /** Every message text at a level, for assertions. */

@@ -4,12 +4,26 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { CliIoHost, type CliIoHostOptions } from '../../src/io/cli-io-host.js';
 
-async function host(overrides: Partial<CliIoHostOptions> = {}, columns?: number): Promise<{ io: CliIoHost; text: () => string }> {
+async function host(
+  overrides: Partial<CliIoHostOptions> = {},
+  columns?: number,
+): Promise<{ io: CliIoHost; text: () => string }> {
   const stderr = new PassThrough() as PassThrough & { isTTY?: boolean; columns?: number };
   if (columns !== undefined) Object.assign(stderr, { isTTY: true, columns });
   let text = '';
   stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  const io = await CliIoHost.create({ stdin: { isTTY: false }, stderr, json: false, quiet: false, verbose: false, color: false, nonInteractive: false, assumeYes: false, ci: true, ...overrides });
+  const io = await CliIoHost.create({
+    stdin: { isTTY: false },
+    stderr,
+    json: false,
+    quiet: false,
+    verbose: false,
+    color: false,
+    nonInteractive: false,
+    assumeYes: false,
+    ci: true,
+    ...overrides,
+  });
   return { io, text: () => text };
 }
 
@@ -40,14 +54,22 @@ describe('CliIoHost messages', () => {
 
   it('still prints the warning when the plan row holding it was cut to a narrow terminal', async () => {
     const { io, text } = await host({}, 30);
-    io.notify({ level: 'info', code: 'PROVISION_PLAN', message: '      note: subnet subnet-0e6064a82b800481b has no route out', layout: 'row' });
+    io.notify({
+      level: 'info',
+      code: 'PROVISION_PLAN',
+      message: '      note: subnet subnet-0e6064a82b800481b has no route out',
+      layout: 'row',
+    });
     io.notify({ level: 'warn', message: 'subnet subnet-0e6064a82b800481b has no route out' });
     expect(text()).toContain('⚠ subnet');
   });
 
   it('CONFIRMATION_REQUIRED carries the plan it refers to', async () => {
     const { io } = await host();
-    await expect(io.confirm('apply 3 change(s)?', '--yes', { summary: { writes: 3 } })).rejects.toMatchObject({ code: 'CONFIRMATION_REQUIRED', context: { plan: { summary: { writes: 3 } } } });
+    await expect(io.confirm('apply 3 change(s)?', '--yes', { summary: { writes: 3 } })).rejects.toMatchObject({
+      code: 'CONFIRMATION_REQUIRED',
+      context: { plan: { summary: { writes: 3 } } },
+    });
     await expect(io.confirm('apply?')).rejects.toSatisfy((error: { context?: unknown }) => error.context === undefined);
   });
 });

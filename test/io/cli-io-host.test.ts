@@ -23,7 +23,16 @@ function streams(tty: boolean) {
 }
 
 function host(overrides: Partial<CliIoHostOptions> & Pick<CliIoHostOptions, 'stdin' | 'stderr'>): Promise<CliIoHost> {
-  return CliIoHost.create({ json: false, quiet: false, verbose: false, color: false, nonInteractive: false, assumeYes: false, ci: true, ...overrides });
+  return CliIoHost.create({
+    json: false,
+    quiet: false,
+    verbose: false,
+    color: false,
+    nonInteractive: false,
+    assumeYes: false,
+    ci: true,
+    ...overrides,
+  });
 }
 
 describe('CliIoHost without a terminal', () => {
@@ -31,7 +40,9 @@ describe('CliIoHost without a terminal', () => {
     const s = streams(false);
     const io = await host(s);
     expect(io.interactive).toBe(false);
-    await expect(io.request({ kind: 'text', message: 'Region', flag: '--region', default: 'us-east-1' })).resolves.toBe('us-east-1');
+    await expect(io.request({ kind: 'text', message: 'Region', flag: '--region', default: 'us-east-1' })).resolves.toBe(
+      'us-east-1',
+    );
     await expect(io.request({ kind: 'text', message: 'Co-signer name?', flag: '--name' })).rejects.toMatchObject({
       code: 'INPUT_REQUIRED',
       hint: expect.stringContaining('--name') as unknown,
@@ -83,7 +94,12 @@ describe('CliIoHost on a terminal', () => {
     const s = streams(true);
     const io = await host(s);
     expect(io.interactive).toBe(true);
-    const answer = io.request({ kind: 'text', message: 'Co-signer name', flag: '--name', validate: (v) => /^[a-z]+$/.test(v) || 'lowercase only' });
+    const answer = io.request({
+      kind: 'text',
+      message: 'Co-signer name',
+      flag: '--name',
+      validate: (v) => /^[a-z]+$/.test(v) || 'lowercase only',
+    });
     s.typeWhenShown('Co-signer name', 'treasury', '\r');
     await expect(answer).resolves.toBe('treasury');
     expect(s.text()).toContain('Co-signer name');

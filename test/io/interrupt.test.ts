@@ -38,7 +38,9 @@ describe('Interrupter', () => {
     const reason = section.signal.reason as CosignerError;
     expect(reason).toBeInstanceOf(CosignerError);
     expect(reason.code).toBe('ABORTED');
-    expect(reason.hint).toBe('to continue, run `cosigner-cli --sandbox sb provision --yes` again: it picks up what this run did');
+    expect(reason.hint).toBe(
+      'to continue, run `cosigner-cli --sandbox sb provision --yes` again: it picks up what this run did',
+    );
     expect(i.stopping).toBe(true);
 
     i.interrupt('Ctrl-C');
@@ -75,7 +77,7 @@ describe('Interrupter', () => {
 });
 
 describe('interruptedError', () => {
-  it('says what was done, keeps the interruption\'s hint and context', () => {
+  it("says what was done, keeps the interruption's hint and context", () => {
     const { it: i } = interrupter();
     const section = i.interruptible('provisioning');
     i.interrupt('SIGINT');
@@ -138,8 +140,12 @@ describe('captureCtrlC', () => {
 
 describe('commandLineOf', () => {
   it('quotes what a shell would split or expand', () => {
-    expect(commandLineOf(['--sandbox', '/tmp/a b', 'provision', '--yes'])).toBe("cosigner-cli --sandbox '/tmp/a b' provision --yes");
-    expect(commandLineOf(['--tag', "team=it's", '--config=./c.json'])).toBe("cosigner-cli --tag 'team=it'\\''s' --config=./c.json");
+    expect(commandLineOf(['--sandbox', '/tmp/a b', 'provision', '--yes'])).toBe(
+      "cosigner-cli --sandbox '/tmp/a b' provision --yes",
+    );
+    expect(commandLineOf(['--tag', "team=it's", '--config=./c.json'])).toBe(
+      "cosigner-cli --tag 'team=it'\\''s' --config=./c.json",
+    );
     expect(commandLineOf(['--name', '$(rm -rf ~)'])).toBe("cosigner-cli --name '$(rm -rf ~)'");
   });
 });

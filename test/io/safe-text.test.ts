@@ -12,14 +12,22 @@ const RAW_CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\
 const RAW_CONTROL_BUT_NEWLINE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
 
 const code = (char: string): string => char.charCodeAt(0).toString(16).padStart(4, '0');
-const range = (from: number, to: number): string[] => Array.from({ length: to - from + 1 }, (_, i) => String.fromCharCode(from + i));
+const range = (from: number, to: number): string[] =>
+  Array.from({ length: to - from + 1 }, (_, i) => String.fromCharCode(from + i));
 
 describe('escapeControl', () => {
   it('shows every C0, DEL and C1 control as \\xHH (\\t, \\n, \\r as such)', () => {
     for (const char of [...range(0x00, 0x1f), ...range(0x7f, 0x9f)]) {
       const escaped = escapeControl(`a${char}b`);
       expect(escaped, code(char)).not.toMatch(RAW_CONTROL);
-      const expected = char === '\t' ? '\\t' : char === '\n' ? '\\n' : char === '\r' ? '\\r' : `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`;
+      const expected =
+        char === '\t'
+          ? '\\t'
+          : char === '\n'
+            ? '\\n'
+            : char === '\r'
+              ? '\\r'
+              : `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`;
       expect(escaped, code(char)).toBe(`a${expected}b`);
     }
     expect(escapeControl('\u001b[2K\rPCR8 00')).toBe('\\x1b[2K\\rPCR8 00');
@@ -61,9 +69,19 @@ describe('JSON output', () => {
     expect(text).not.toMatch(RAW_CONTROL_BUT_NEWLINE);
     expect(text).toContain('\\u001b[2K\\r\\n\\u0007\\u007f\\u009b2J\\u202e\\u2066\\u2028end');
     expect((JSON.parse(text) as { result: { ImageName: string } }).result.ImageName).toBe(hostile);
-    const error = formatEnvelope(errorEnvelope('verify', { code: 'FILE_NOT_FOUND', message: `no file ${hostile}`, hint: hostile, exitCode: 2 } as never));
+    const error = formatEnvelope(
+      errorEnvelope('verify', {
+        code: 'FILE_NOT_FOUND',
+        message: `no file ${hostile}`,
+        hint: hostile,
+        exitCode: 2,
+      } as never),
+    );
     expect(error).not.toMatch(RAW_CONTROL_BUT_NEWLINE);
-    expect((JSON.parse(error) as { error: { message: string; hint: string } }).error).toMatchObject({ message: `no file ${hostile}`, hint: hostile });
+    expect((JSON.parse(error) as { error: { message: string; hint: string } }).error).toMatchObject({
+      message: `no file ${hostile}`,
+      hint: hostile,
+    });
   });
 
   it('round-trips every string exactly', () => {
@@ -84,7 +102,17 @@ describe('the terminal IoHost', () => {
     const stderr = new PassThrough() as PassThrough & { isTTY?: boolean };
     let text = '';
     stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    const io = await CliIoHost.create({ stdin: { isTTY: false }, stderr, json: false, quiet: false, verbose: true, color: false, nonInteractive: true, assumeYes: false, ci: true });
+    const io = await CliIoHost.create({
+      stdin: { isTTY: false },
+      stderr,
+      json: false,
+      quiet: false,
+      verbose: true,
+      color: false,
+      nonInteractive: true,
+      assumeYes: false,
+      ci: true,
+    });
     return { io, text: () => text };
   }
 
@@ -120,8 +148,23 @@ describe('the terminal IoHost', () => {
     stderr.columns = 120;
     let text = '';
     stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    const io = await CliIoHost.create({ stdin, stderr, json: false, quiet: false, verbose: false, color: false, nonInteractive: false, assumeYes: false, ci: true });
-    const answer = io.request({ kind: 'select', message: 'Subnet \u001b[2Kin vpc\u202e', flag: '--subnet-id', choices: [{ value: 'a', name: 'subnet-a \u009b2J' }, { value: 'b\u001b' }] });
+    const io = await CliIoHost.create({
+      stdin,
+      stderr,
+      json: false,
+      quiet: false,
+      verbose: false,
+      color: false,
+      nonInteractive: false,
+      assumeYes: false,
+      ci: true,
+    });
+    const answer = io.request({
+      kind: 'select',
+      message: 'Subnet \u001b[2Kin vpc\u202e',
+      flag: '--subnet-id',
+      choices: [{ value: 'a', name: 'subnet-a \u009b2J' }, { value: 'b\u001b' }],
+    });
     const timer = setInterval(() => {
       if (!text.includes('Subnet')) return;
       clearInterval(timer);

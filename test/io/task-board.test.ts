@@ -11,13 +11,21 @@ import { Screen } from '../helpers/screen.js';
 
 /** A terminal: stderr with the cursor methods ora uses, stdin that can go raw. */
 function terminal(columns: number, rows = 30) {
-  const stderr = new PassThrough() as PassThrough & { isTTY: boolean; columns: number; rows: number; cursorTo(x: number): boolean; moveCursor(dx: number, dy: number): boolean; clearLine(dir: number): boolean };
+  const stderr = new PassThrough() as PassThrough & {
+    isTTY: boolean;
+    columns: number;
+    rows: number;
+    cursorTo(x: number): boolean;
+    moveCursor(dx: number, dy: number): boolean;
+    clearLine(dir: number): boolean;
+  };
   Object.assign(stderr, {
     isTTY: true,
     columns,
     rows,
     cursorTo: (x: number) => stderr.write(`\u001b[${x + 1}G`),
-    moveCursor: (dx: number, dy: number) => stderr.write(`${dy < 0 ? `\u001b[${-dy}A` : ''}${dx > 0 ? `\u001b[${dx}C` : ''}`),
+    moveCursor: (dx: number, dy: number) =>
+      stderr.write(`${dy < 0 ? `\u001b[${-dy}A` : ''}${dx > 0 ? `\u001b[${dx}C` : ''}`),
     clearLine: (dir: number) => stderr.write(dir === 1 ? '\u001b[0K' : dir === -1 ? '\u001b[1K' : '\u001b[2K'),
   });
   let raw = '';
@@ -76,7 +84,9 @@ describe('the live task list on a terminal', () => {
     const role = io.startStep('create IAM role alpha-cosigner');
     const bucket = io.startStep('create S3 bucket alpha-cosigner-111122223333-us-east-1-with-a-long-name');
     const key = io.startStep('create KMS key alias/alpha-cosigner');
-    key.update('KMS key alias/alpha-cosigner: waiting for role alpha-cosigner to be a valid principal (IAM propagation)');
+    key.update(
+      'KMS key alias/alpha-cosigner: waiting for role alpha-cosigner to be a valid principal (IAM propagation)',
+    );
     await tick();
     // While running: a header with the counts and the Ctrl-C hint, one row per step, cut to 60 columns.
     const live = t.screen().lines();
@@ -116,14 +126,19 @@ describe('the live task list on a terminal', () => {
     t.stdin.write('x\r');
     t.stdin.write('\u0003');
     await until(() => section.signal.aborted);
-    expect(t.screen().lines().at(-2)).toMatch(/^. stopping provisioning: calls in flight finishing · Ctrl-C again stops at once$/);
+    expect(t.screen().lines().at(-2)).toMatch(
+      /^. stopping provisioning: calls in flight finishing · Ctrl-C again stops at once$/,
+    );
     expect(t.screen().text()).toContain('⚠ stopping provisioning: no new change is started');
     t.stdin.write('\u0003');
     await until(() => exits.length > 0);
     expect(exits.map((e) => e.message)).toEqual(['stopped at once (Ctrl-C): provisioning did not finish']);
     // The terminal was given back before the exit: no live region, stdin out of raw mode.
     expect(t.stdin.isRaw).toBe(false);
-    expect(t.screen().lines().slice(-2)).toEqual(['⚠ stopping provisioning: no new change is started; the calls in flight finish and are journaled', '  (Ctrl-C again to stop at once)']);
+    expect(t.screen().lines().slice(-2)).toEqual([
+      '⚠ stopping provisioning: no new change is started; the calls in flight finish and are journaled',
+      '  (Ctrl-C again to stop at once)',
+    ]);
     step.skip();
     section.end();
     io.dispose();
@@ -170,8 +185,16 @@ describe('the live task list on a terminal', () => {
   it('cuts plan rows to the terminal width and wraps long messages at spaces', async () => {
     const t = terminal(50);
     const io = await host(t).created;
-    io.notify({ level: 'info', code: 'PROVISION_PLAN', layout: 'row', message: '  + create instance profile alpha-cosigner     the instance profile does not exist' });
-    io.notify({ level: 'warn', message: 'subnet subnet-0e6064a82b800481b has no route out for a host without a public IP' });
+    io.notify({
+      level: 'info',
+      code: 'PROVISION_PLAN',
+      layout: 'row',
+      message: '  + create instance profile alpha-cosigner     the instance profile does not exist',
+    });
+    io.notify({
+      level: 'warn',
+      message: 'subnet subnet-0e6064a82b800481b has no route out for a host without a public IP',
+    });
     io.dispose();
     const screen = t.screen();
     expect(screen.lines()).toEqual([

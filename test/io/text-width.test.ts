@@ -38,8 +38,10 @@ describe('wrapWords', () => {
     expect(long.join('').replace(/ /g, '')).toBe(`see${'x'.repeat(50)}end`);
   });
 
-  it('keeps the line\'s own indent and indents what follows under it', () => {
-    expect(wrapWords('  = keep   S3 bucket b  (kept: it holds the database (pass --delete-bucket to delete it))', 40)).toEqual([
+  it("keeps the line's own indent and indents what follows under it", () => {
+    expect(
+      wrapWords('  = keep   S3 bucket b  (kept: it holds the database (pass --delete-bucket to delete it))', 40),
+    ).toEqual([
       '  = keep   S3 bucket b  (kept: it holds',
       '    the database (pass --delete-bucket',
       '    to delete it))',

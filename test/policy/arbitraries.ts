@@ -7,12 +7,36 @@ export const OTHER_ACCOUNT = '111111111111';
 export const KEY = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
 export const ROLE = `arn:aws:iam::${ACCOUNT}:role/cosigner`;
 
-export const PCRS = ['da1d9eca20ce98ab4fdbc51f8e5a2307fd4c61829b7d8bff40976cd6676862c8f3476ff4bdd0f65ecf4a48d6eb3099a8', 'fffc94d68a150b49dc39b23954c793cd1a4f7972f528a1ee258dc130b6cd9454e29ae72ef66bd9697a55e774e17a2d49', '0'.repeat(96)];
+export const PCRS = [
+  'da1d9eca20ce98ab4fdbc51f8e5a2307fd4c61829b7d8bff40976cd6676862c8f3476ff4bdd0f65ecf4a48d6eb3099a8',
+  'fffc94d68a150b49dc39b23954c793cd1a4f7972f528a1ee258dc130b6cd9454e29ae72ef66bd9697a55e774e17a2d49',
+  '0'.repeat(96),
+];
 
-export const principals = [ROLE, `arn:aws:iam::${ACCOUNT}:role/admin`, `arn:aws:iam::${ACCOUNT}:user/alice`, `arn:aws:iam::${ACCOUNT}:root`, `arn:aws:iam::${OTHER_ACCOUNT}:role/x`];
-export const actions = ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:Encrypt', 'kms:PutKeyPolicy', 'kms:CreateGrant', 'kms:GetKeyPolicy', 'kms:ReEncryptFrom'];
+export const principals = [
+  ROLE,
+  `arn:aws:iam::${ACCOUNT}:role/admin`,
+  `arn:aws:iam::${ACCOUNT}:user/alice`,
+  `arn:aws:iam::${ACCOUNT}:root`,
+  `arn:aws:iam::${OTHER_ACCOUNT}:role/x`,
+];
+export const actions = [
+  'kms:Decrypt',
+  'kms:GenerateDataKey',
+  'kms:Encrypt',
+  'kms:PutKeyPolicy',
+  'kms:CreateGrant',
+  'kms:GetKeyPolicy',
+  'kms:ReEncryptFrom',
+];
 const actionPatterns = [...actions, 'kms:*', 'kms:Gen*', 'kms:*Key*', '*', 'kms:Re*', 'KMS:decrypt'];
-const resources = ['*', KEY, `arn:aws:kms:*:${ACCOUNT}:key/*`, `arn:aws:kms:us-east-1:${ACCOUNT}:key/*`, 'arn:aws:kms:eu-west-1:*:key/1234*'];
+const resources = [
+  '*',
+  KEY,
+  `arn:aws:kms:*:${ACCOUNT}:key/*`,
+  `arn:aws:kms:us-east-1:${ACCOUNT}:key/*`,
+  'arn:aws:kms:eu-west-1:*:key/1234*',
+];
 
 export const contextKeys = {
   'kms:RecipientAttestation:PCR8': PCRS,
@@ -28,7 +52,14 @@ export const contextKeys = {
 type Key = keyof typeof contextKeys;
 const keyNames = Object.keys(contextKeys) as Key[];
 
-const stringOperators = ['StringEquals', 'StringNotEquals', 'StringEqualsIgnoreCase', 'StringNotEqualsIgnoreCase', 'StringLike', 'StringNotLike'];
+const stringOperators = [
+  'StringEquals',
+  'StringNotEquals',
+  'StringEqualsIgnoreCase',
+  'StringNotEqualsIgnoreCase',
+  'StringLike',
+  'StringNotLike',
+];
 
 /** One condition operator with values fitting its key. */
 const clause: fc.Arbitrary<[string, string, string | string[]]> = fc.constantFrom(...keyNames).chain((key) => {
@@ -43,11 +74,22 @@ const clause: fc.Arbitrary<[string, string, string | string[]]> = fc.constantFro
     operators = ['ArnEquals', 'ArnLike', 'ArnNotEquals', 'ArnNotLike', 'StringEquals'];
     pool = [...values, `arn:aws:iam::${ACCOUNT}:role/*`, 'arn:aws:iam::*:user/*'];
   } else operators = stringOperators;
-  const operator = fc.tuple(fc.constantFrom(...operators), fc.constantFrom('', 'IfExists'), fc.constantFrom('', '', '', 'ForAnyValue:', 'ForAllValues:'))
+  const operator = fc
+    .tuple(
+      fc.constantFrom(...operators),
+      fc.constantFrom('', 'IfExists'),
+      fc.constantFrom('', '', '', 'ForAnyValue:', 'ForAllValues:'),
+    )
     .map(([op, suffix, set]) => `${set}${op}${suffix}`);
   const nullClause = fc.constantFrom('true', 'false').map((v): [string, string, string] => ['Null', key, v]);
-  const value = fc.oneof(fc.constantFrom(...pool), fc.uniqueArray(fc.constantFrom(...pool), { minLength: 1, maxLength: 2 }));
-  return fc.oneof({ weight: 5, arbitrary: fc.tuple(operator, fc.constant(key), value) }, { weight: 1, arbitrary: nullClause });
+  const value = fc.oneof(
+    fc.constantFrom(...pool),
+    fc.uniqueArray(fc.constantFrom(...pool), { minLength: 1, maxLength: 2 }),
+  );
+  return fc.oneof(
+    { weight: 5, arbitrary: fc.tuple(operator, fc.constant(key), value) },
+    { weight: 1, arbitrary: nullClause },
+  );
 });
 
 export const condition: fc.Arbitrary<ConditionBlock | undefined> = fc.option(
@@ -99,7 +141,11 @@ export const request: fc.Arbitrary<RequestContext> = fc
     principal: fc.constantFrom(...principals),
     action: fc.constantFrom(...actions),
     context: fc.record(
-      Object.fromEntries(keyNames.filter((k) => k !== 'aws:PrincipalArn').map((k) => [k, fc.option(fc.constantFrom(...(contextKeys[k] as readonly string[])), { nil: undefined })])),
+      Object.fromEntries(
+        keyNames
+          .filter((k) => k !== 'aws:PrincipalArn')
+          .map((k) => [k, fc.option(fc.constantFrom(...(contextKeys[k] as readonly string[])), { nil: undefined })]),
+      ),
     ),
   })
   .map(({ principal, action, context }) => ({

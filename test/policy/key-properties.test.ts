@@ -21,11 +21,23 @@ const B = 'b'.repeat(64);
 const SOUND = { Origin: 'AWS_KMS', MultiRegion: false, KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT' };
 
 function input(patch: Partial<KeyPropertiesInput> = {}): KeyPropertiesInput {
-  return { keyArn: KEY_ARN, metadata: SOUND, grants: { listed: true, grants: [] }, acceptedGrantIds: [], history: 'foreign', ...patch };
+  return {
+    keyArn: KEY_ARN,
+    metadata: SOUND,
+    grants: { listed: true, grants: [] },
+    acceptedGrantIds: [],
+    history: 'foreign',
+    ...patch,
+  };
 }
 
 function grant(id: string, patch: Partial<KeyGrant> = {}): KeyGrant {
-  return { GrantId: id, GranteePrincipal: `arn:aws:iam::${ACCOUNT}:role/backup`, Operations: ['Decrypt', 'GenerateDataKey'], ...patch };
+  return {
+    GrantId: id,
+    GranteePrincipal: `arn:aws:iam::${ACCOUNT}:role/backup`,
+    Operations: ['Decrypt', 'GenerateDataKey'],
+    ...patch,
+  };
 }
 
 const errors = (i: KeyPropertiesInput) => checkKeyProperties(i).findings.filter((f) => f.severity === 'error');
@@ -37,11 +49,26 @@ describe('checkKeyProperties: the key', () => {
   });
 
   it.each([
-    ['imported material', { Origin: 'EXTERNAL' }, 'origin', /imported key material \(Origin EXTERNAL\).*exists outside KMS/],
-    ['a CloudHSM key store', { Origin: 'AWS_CLOUDHSM', CustomKeyStoreId: 'cks-1234567890abcdef0' }, 'origin', /custom key store \(Origin AWS_CLOUDHSM\).*CloudHSM cluster/],
+    [
+      'imported material',
+      { Origin: 'EXTERNAL' },
+      'origin',
+      /imported key material \(Origin EXTERNAL\).*exists outside KMS/,
+    ],
+    [
+      'a CloudHSM key store',
+      { Origin: 'AWS_CLOUDHSM', CustomKeyStoreId: 'cks-1234567890abcdef0' },
+      'origin',
+      /custom key store \(Origin AWS_CLOUDHSM\).*CloudHSM cluster/,
+    ],
     ['an external key store', { Origin: 'EXTERNAL_KEY_STORE' }, 'origin', /external key manager \(XKS\)/],
     ['an origin KMS may add later', { Origin: 'SOMETHING_NEW' }, 'origin', /Origin SOMETHING_NEW, not AWS_KMS/],
-    ['a custom key store id', { CustomKeyStoreId: 'cks-1234567890abcdef0' }, 'custom-key-store', /custom key store cks-1234567890abcdef0.*external HSM/],
+    [
+      'a custom key store id',
+      { CustomKeyStoreId: 'cks-1234567890abcdef0' },
+      'custom-key-store',
+      /custom key store cks-1234567890abcdef0.*external HSM/,
+    ],
     ['multi-Region', { MultiRegion: true }, 'multi-region', /multi-Region key: each replica has its own key policy/],
     ['asymmetric', { KeySpec: 'RSA_2048' }, 'key-spec', /RSA_2048, not a symmetric encryption key/],
     ['an HMAC key', { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' }, 'key-spec', /HMAC_256/],
@@ -78,7 +105,12 @@ describe('checkKeyProperties: the key', () => {
     } catch (error) {
       expect((error as Error).message).toMatch(/Origin EXTERNAL.*\(and 1 more: .*multi-Region/);
       expect((error as { exitCode: number }).exitCode).toBe(5);
-      expect((error as { context: unknown }).context).toEqual({ findings: [{ check: 'origin', code: 'KEY_UNPROTECTABLE' }, { check: 'multi-region', code: 'KEY_UNPROTECTABLE' }] });
+      expect((error as { context: unknown }).context).toEqual({
+        findings: [
+          { check: 'origin', code: 'KEY_UNPROTECTABLE' },
+          { check: 'multi-region', code: 'KEY_UNPROTECTABLE' },
+        ],
+      });
     }
   });
 });
@@ -89,7 +121,9 @@ describe('checkKeyProperties: grants', () => {
     expect(report.ok).toBe(false);
     const [finding] = report.findings;
     expect(finding).toMatchObject({ check: 'grants', code: 'KEY_HAS_GRANTS', severity: 'error', grantId: A });
-    expect(finding?.message).toContain(`grant ${A} (grantee arn:aws:iam::${ACCOUNT}:role/backup, operations Decrypt, GenerateDataKey, name "backup-job")`);
+    expect(finding?.message).toContain(
+      `grant ${A} (grantee arn:aws:iam::${ACCOUNT}:role/backup, operations Decrypt, GenerateDataKey, name "backup-job")`,
+    );
     expect(finding?.message).toContain('without going through the key policy');
     expect(finding?.hint).toContain(`aws kms revoke-grant --key-id ${KEY_ARN} --grant-id ${A}`);
     expect(finding?.hint).toContain(`--accept-grant ${A}`);
@@ -97,7 +131,12 @@ describe('checkKeyProperties: grants', () => {
   });
 
   it('accepts a grant named by id, with a warning', () => {
-    const report = checkKeyProperties(input({ grants: { listed: true, grants: [grant(A, { Constraints: { EncryptionContextSubset: { app: 'x' } } })] }, acceptedGrantIds: [A] }));
+    const report = checkKeyProperties(
+      input({
+        grants: { listed: true, grants: [grant(A, { Constraints: { EncryptionContextSubset: { app: 'x' } } })] },
+        acceptedGrantIds: [A],
+      }),
+    );
     expect(report.ok).toBe(true);
     expect(report.acceptedGrants.map((g) => g.GrantId)).toEqual([A]);
     expect(report.findings).toMatchObject([{ severity: 'warning', grantId: A }]);
@@ -105,13 +144,20 @@ describe('checkKeyProperties: grants', () => {
   });
 
   it('still refuses another grant that is not named', () => {
-    const report = checkKeyProperties(input({ grants: { listed: true, grants: [grant(A), grant(B, { Operations: ['DescribeKey'] })] }, acceptedGrantIds: [A] }));
+    const report = checkKeyProperties(
+      input({
+        grants: { listed: true, grants: [grant(A), grant(B, { Operations: ['DescribeKey'] })] },
+        acceptedGrantIds: [A],
+      }),
+    );
     expect(report.ok).toBe(false);
     expect(report.findings.filter((f) => f.severity === 'error').map((f) => f.grantId)).toEqual([B]);
   });
 
   it('matches grant ids exactly (no prefix, no case folding)', () => {
-    const report = checkKeyProperties(input({ grants: { listed: true, grants: [grant(A)] }, acceptedGrantIds: [A.slice(0, 63), A.toUpperCase()] }));
+    const report = checkKeyProperties(
+      input({ grants: { listed: true, grants: [grant(A)] }, acceptedGrantIds: [A.slice(0, 63), A.toUpperCase()] }),
+    );
     expect(report.ok).toBe(false);
     expect(report.findings.filter((f) => f.severity === 'warning').map((f) => f.message)).toEqual([
       `--accept-grant ${A.slice(0, 63)}: the key ${KEY_ARN} has no such grant`,
@@ -156,7 +202,17 @@ describe('checkKeyProperties: grants', () => {
 describe('keyPolicyHistory', () => {
   const attested = buildKeyPolicy({ accountId: ACCOUNT, roleArn: ROLE, pcr8: [PCR8] });
   const exact = buildKeyPolicy({ accountId: ACCOUNT, roleArn: ROLE, pcr8: [PCR8], profile: 'fireblocks-exact' });
-  const foreign = { Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow' as const, Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }] };
+  const foreign = {
+    Statement: [
+      {
+        Sid: 'Enable IAM User Permissions',
+        Effect: 'Allow' as const,
+        Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+        Action: 'kms:*',
+        Resource: '*',
+      },
+    ],
+  };
 
   it('is created-attested only for a key of ours whose policy still carries the attested statement', () => {
     expect(keyPolicyHistory(true, attested)).toBe('created-attested');

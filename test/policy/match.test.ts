@@ -7,15 +7,42 @@ import { filterValueMatches } from '../../src/aws/sandbox/util.js';
 
 /** The former matcher, kept here as the reference: `*` → `.*`, `?` → `.`, dotAll, `i` without `u`. */
 function referenceMatch(pattern: string, value: string, ignoreCase: boolean): boolean {
-  const body = pattern.replace(/[.+^${}()|[\]\\*?]/g, (char) => (char === '*' ? '.*' : char === '?' ? '.' : `\\${char}`));
+  const body = pattern.replace(/[.+^${}()|[\]\\*?]/g, (char) =>
+    char === '*' ? '.*' : char === '?' ? '.' : `\\${char}`,
+  );
   return new RegExp(`^${body}$`, ignoreCase ? 'is' : 's').test(value);
 }
 
 // Small alphabets that make stars, question marks, case folding, newlines and surrogates meet often.
-const UNITS = ['a', 'b', 'A', 'B', 'e', 'E', '\n', 'é', 'É', 'ſ', 'S', 's', '\u212a', 'k', 'K', '\ud83d', '\ude00', ':', '.', '\\', '[', '$'];
+const UNITS = [
+  'a',
+  'b',
+  'A',
+  'B',
+  'e',
+  'E',
+  '\n',
+  'é',
+  'É',
+  'ſ',
+  'S',
+  's',
+  '\u212a',
+  'k',
+  'K',
+  '\ud83d',
+  '\ude00',
+  ':',
+  '.',
+  '\\',
+  '[',
+  '$',
+];
 const unit = fc.constantFrom(...UNITS);
 const value = fc.array(unit, { maxLength: 12 }).map((units) => units.join(''));
-const pattern = fc.array(fc.oneof(unit, fc.constantFrom('*', '?', '*', '?')), { maxLength: 10 }).map((units) => units.join(''));
+const pattern = fc
+  .array(fc.oneof(unit, fc.constantFrom('*', '?', '*', '?')), { maxLength: 10 })
+  .map((units) => units.join(''));
 const SEED = 0x5eed_2a;
 
 /** Steps the matcher may take: each value position tried once per segment, each try ≤ the pattern. */
@@ -28,7 +55,9 @@ describe('globMatch', () => {
     fc.assert(
       fc.property(pattern, value, fc.boolean(), (p, v, ignoreCase) => {
         const counter: GlobCounter = { steps: 0 };
-        expect(globMatch(p, v, ignoreCase, counter), JSON.stringify({ p, v, ignoreCase })).toBe(referenceMatch(p, v, ignoreCase));
+        expect(globMatch(p, v, ignoreCase, counter), JSON.stringify({ p, v, ignoreCase })).toBe(
+          referenceMatch(p, v, ignoreCase),
+        );
         expect(counter.steps).toBeLessThanOrEqual(bound(p, v));
       }),
       { seed: SEED, numRuns: 20_000, verbose: true },
@@ -37,11 +66,23 @@ describe('globMatch', () => {
 
   it('agrees with the reference on values built from the pattern (mostly matches)', () => {
     // Fill each wildcard with random text, then perturb sometimes: random pairs rarely match.
-    const filled = fc.tuple(pattern, fc.array(value, { minLength: 10, maxLength: 10 }), fc.boolean(), fc.nat(20)).map(([p, fills, ignoreCase, cut]) => {
-      let index = 0;
-      const v = [...p].map((char) => (char === '*' ? (fills[index++ % 10] ?? '') : char === '?' ? (fills[index++ % 10]?.[0] ?? 'x') : ignoreCase ? char.toUpperCase() : char)).join('');
-      return { p, v: cut === 0 ? v.slice(1) : v, ignoreCase };
-    });
+    const filled = fc
+      .tuple(pattern, fc.array(value, { minLength: 10, maxLength: 10 }), fc.boolean(), fc.nat(20))
+      .map(([p, fills, ignoreCase, cut]) => {
+        let index = 0;
+        const v = [...p]
+          .map((char) =>
+            char === '*'
+              ? (fills[index++ % 10] ?? '')
+              : char === '?'
+                ? (fills[index++ % 10]?.[0] ?? 'x')
+                : ignoreCase
+                  ? char.toUpperCase()
+                  : char,
+          )
+          .join('');
+        return { p, v: cut === 0 ? v.slice(1) : v, ignoreCase };
+      });
     let matched = 0;
     fc.assert(
       fc.property(filled, ({ p, v, ignoreCase }) => {

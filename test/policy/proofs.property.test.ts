@@ -14,20 +14,43 @@ import { ACCOUNT, contextKeys, KEY, OTHER_ACCOUNT, PCRS, principals, ROLE, state
 
 const ALLOW_ALL = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
 const hex96 = fc.stringMatching(/^[0-9a-f]{96}$/).filter((value) => value !== '0'.repeat(96));
-const admins = [`arn:aws:iam::${ACCOUNT}:role/admin`, `arn:aws:iam::${ACCOUNT}:user/alice`, `arn:aws:iam::${ACCOUNT}:root`];
+const admins = [
+  `arn:aws:iam::${ACCOUNT}:role/admin`,
+  `arn:aws:iam::${ACCOUNT}:user/alice`,
+  `arn:aws:iam::${ACCOUNT}:root`,
+];
 
 const config = fc.record({
-  pcr8: fc.uniqueArray(fc.oneof(fc.constantFrom(PCRS[0] as string, PCRS[1] as string), hex96), { minLength: 1, maxLength: 3 }),
+  pcr8: fc.uniqueArray(fc.oneof(fc.constantFrom(PCRS[0] as string, PCRS[1] as string), hex96), {
+    minLength: 1,
+    maxLength: 3,
+  }),
   adminArns: fc.subarray(admins, { minLength: 1 }),
   pcr3RoleBinding: fc.boolean(),
   allowRotation: fc.boolean(),
 });
 
-async function oracle(policy: PolicyDocument, principal: string, action: string, context: Record<string, string>): Promise<string | undefined> {
+async function oracle(
+  policy: PolicyDocument,
+  principal: string,
+  action: string,
+  context: Record<string, string>,
+): Promise<string | undefined> {
   const account = principal.split(':')[4] ?? ACCOUNT;
   const result = await runSimulation(
     {
-      request: { principal, action, resource: { resource: KEY, accountId: ACCOUNT }, contextVariables: { 'aws:PrincipalArn': principal, 'aws:PrincipalAccount': account, 'aws:SecureTransport': 'true', 'kms:CallerAccount': account, ...context } },
+      request: {
+        principal,
+        action,
+        resource: { resource: KEY, accountId: ACCOUNT },
+        contextVariables: {
+          'aws:PrincipalArn': principal,
+          'aws:PrincipalAccount': account,
+          'aws:SecureTransport': 'true',
+          'kms:CallerAccount': account,
+          ...context,
+        },
+      },
       identityPolicies: [{ name: 'all', policy: ALLOW_ALL }],
       serviceControlPolicies: [],
       resourceControlPolicies: [],
@@ -60,10 +83,16 @@ describe('proofs over generated configurations', () => {
         fc.array(statement({ sids: fc.constant(undefined) }), { maxLength: 4 }),
         fc.constantFrom(...KEY_DATA_ACTIONS),
         fc.constantFrom(...otherPrincipals),
-        fc.record({ 'aws:SourceVpce': fc.constantFrom(...contextKeys['aws:SourceVpce']), 'aws:PrincipalTag/team': fc.constantFrom(...contextKeys['aws:PrincipalTag/team']), 'aws:SourceIp': fc.constantFrom(...contextKeys['aws:SourceIp']) }),
+        fc.record({
+          'aws:SourceVpce': fc.constantFrom(...contextKeys['aws:SourceVpce']),
+          'aws:PrincipalTag/team': fc.constantFrom(...contextKeys['aws:PrincipalTag/team']),
+          'aws:SourceIp': fc.constantFrom(...contextKeys['aws:SourceIp']),
+        }),
         async (c, foreign, action, principal, ambient) => {
           const desired = buildKeyPolicy({ accountId: ACCOUNT, roleArn: ROLE, ...c });
-          const { policy } = mergeBySid({ Version: '2012-10-17', Statement: foreign }, desired, { ownedSids: OWNED_KEY_POLICY_SIDS });
+          const { policy } = mergeBySid({ Version: '2012-10-17', Statement: foreign }, desired, {
+            ownedSids: OWNED_KEY_POLICY_SIDS,
+          });
           const report = proveKeyPolicy(policy, { keyArn: KEY, roleArn: ROLE, pcr8: c.pcr8, adminArns: c.adminArns });
           if (!report.ok) {
             refused += 1;
@@ -77,9 +106,22 @@ describe('proofs over generated configurations', () => {
           // No bypass: nobody gets a sensitive action without an attestation.
           expect(await oracle(policy, principal, action, ambient)).not.toBe('Allowed');
           // The role cannot use another PCR8.
-          expect(await oracle(policy, ROLE, 'kms:Decrypt', { ...ambient, 'kms:RecipientAttestation:PCR8': 'e'.repeat(96), 'kms:RecipientAttestation:ImageSha384': 'ab'.repeat(48) })).not.toBe('Allowed');
+          expect(
+            await oracle(policy, ROLE, 'kms:Decrypt', {
+              ...ambient,
+              'kms:RecipientAttestation:PCR8': 'e'.repeat(96),
+              'kms:RecipientAttestation:ImageSha384': 'ab'.repeat(48),
+            }),
+          ).not.toBe('Allowed');
           // Nor a debug enclave with an accepted PCR8.
-          expect(await oracle(policy, ROLE, 'kms:Decrypt', { ...ambient, 'kms:RecipientAttestation:PCR8': c.pcr8[0] as string, 'kms:RecipientAttestation:ImageSha384': '0'.repeat(96), 'kms:RecipientAttestation:PCR0': '0'.repeat(96) })).not.toBe('Allowed');
+          expect(
+            await oracle(policy, ROLE, 'kms:Decrypt', {
+              ...ambient,
+              'kms:RecipientAttestation:PCR8': c.pcr8[0] as string,
+              'kms:RecipientAttestation:ImageSha384': '0'.repeat(96),
+              'kms:RecipientAttestation:PCR0': '0'.repeat(96),
+            }),
+          ).not.toBe('Allowed');
         },
       ),
       { numRuns: 400 },

@@ -11,7 +11,12 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { KEY_CONTROL_ACTIONS, KEY_DATA_ACTIONS, OWNED_KEY_POLICY_SIDS, ZERO_MEASUREMENT } from '../../src/policy/constants.js';
+import {
+  KEY_CONTROL_ACTIONS,
+  KEY_DATA_ACTIONS,
+  OWNED_KEY_POLICY_SIDS,
+  ZERO_MEASUREMENT,
+} from '../../src/policy/constants.js';
 import { buildKeyPolicy } from '../../src/policy/key-policy.js';
 import { mergeBySid } from '../../src/policy/merge.js';
 import { proveKeyPolicy } from '../../src/policy/proofs.js';
@@ -30,34 +35,129 @@ const ADMIN = `arn:aws:iam::${ACCOUNT}:role/KeyAdmin`;
 const ROOT = `arn:aws:iam::${ACCOUNT}:root`;
 const PCR8 = 'da1d9eca20ce98ab4fdbc51f8e5a2307fd4c61829b7d8bff40976cd6676862c8f3476ff4bdd0f65ecf4a48d6eb3099a8';
 const ATTACKER_PCR8 = '7a'.repeat(47) + '30';
-const ALLOW_ALL: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
+const ALLOW_ALL: PolicyDocument = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+};
 
 const hex96 = fc.stringMatching(/^[0-9a-f]{96}$/).filter((value) => value !== PCR8 && value !== ZERO_MEASUREMENT);
 
 // --- foreign statements -----------------------------------------------------------------------
 
-const principalValues = [ROLE, OTHER_ROLE, FOREIGN_ROLE, ADMIN, ROOT, ACCOUNT, OTHER, `arn:aws:iam::${OTHER}:root`, '*'];
+const principalValues = [
+  ROLE,
+  OTHER_ROLE,
+  FOREIGN_ROLE,
+  ADMIN,
+  ROOT,
+  ACCOUNT,
+  OTHER,
+  `arn:aws:iam::${OTHER}:root`,
+  '*',
+];
 const principal = fc.oneof(
   { weight: 1, arbitrary: fc.constant<'*'>('*') },
-  { weight: 6, arbitrary: fc.uniqueArray(fc.constantFrom(...principalValues), { minLength: 1, maxLength: 2 }).map((AWS) => ({ AWS: AWS.length === 1 ? (AWS[0] as string) : AWS })) },
+  {
+    weight: 6,
+    arbitrary: fc
+      .uniqueArray(fc.constantFrom(...principalValues), { minLength: 1, maxLength: 2 })
+      .map((AWS) => ({ AWS: AWS.length === 1 ? (AWS[0] as string) : AWS })),
+  },
 );
 const actionPatterns = [
-  'kms:Decrypt', 'KMS:decrypt', 'kms:DECRYPT', 'kms:GenerateDataKey', 'kms:GenerateDataKeyPair', 'kms:DeriveSharedSecret',
-  'kms:ReEncryptFrom', 'kms:ReEncrypt*', 'kms:*', '*', 'kms:Gen*', 'kms:*Key*', 'kms:?ecrypt', 'kms:De*',
-  'kms:PutKeyPolicy', 'kms:putkeypolicy', 'kms:Put*', 'kms:CreateGrant', 'kms:*Grant', 'kms:ScheduleKeyDeletion', 'kms:CancelKeyDeletion',
-  'kms:DisableKey', 'kms:ImportKeyMaterial', 'kms:ReplicateKey', 'kms:Encrypt', 'kms:GetKeyPolicy', 'kms:DescribeKey', 'kms:TagResource',
+  'kms:Decrypt',
+  'KMS:decrypt',
+  'kms:DECRYPT',
+  'kms:GenerateDataKey',
+  'kms:GenerateDataKeyPair',
+  'kms:DeriveSharedSecret',
+  'kms:ReEncryptFrom',
+  'kms:ReEncrypt*',
+  'kms:*',
+  '*',
+  'kms:Gen*',
+  'kms:*Key*',
+  'kms:?ecrypt',
+  'kms:De*',
+  'kms:PutKeyPolicy',
+  'kms:putkeypolicy',
+  'kms:Put*',
+  'kms:CreateGrant',
+  'kms:*Grant',
+  'kms:ScheduleKeyDeletion',
+  'kms:CancelKeyDeletion',
+  'kms:DisableKey',
+  'kms:ImportKeyMaterial',
+  'kms:ReplicateKey',
+  'kms:Encrypt',
+  'kms:GetKeyPolicy',
+  'kms:DescribeKey',
+  'kms:TagResource',
 ];
-const attestationKeys = ['kms:RecipientAttestation:PCR8', 'kms:recipientattestation:pcr8', 'kms:RecipientAttestation:ImageSha384', 'kms:RecipientAttestation:PCR0'];
-const attestationValues = [PCR8, PCR8.toUpperCase(), ATTACKER_PCR8, '*', '*0', 'da1d*', '?'.repeat(96), ZERO_MEASUREMENT, 'ab'.repeat(48)];
-const baseOperators = ['StringEquals', 'StringNotEquals', 'StringEqualsIgnoreCase', 'StringNotEqualsIgnoreCase', 'StringLike', 'StringNotLike'];
+const attestationKeys = [
+  'kms:RecipientAttestation:PCR8',
+  'kms:recipientattestation:pcr8',
+  'kms:RecipientAttestation:ImageSha384',
+  'kms:RecipientAttestation:PCR0',
+];
+const attestationValues = [
+  PCR8,
+  PCR8.toUpperCase(),
+  ATTACKER_PCR8,
+  '*',
+  '*0',
+  'da1d*',
+  '?'.repeat(96),
+  ZERO_MEASUREMENT,
+  'ab'.repeat(48),
+];
+const baseOperators = [
+  'StringEquals',
+  'StringNotEquals',
+  'StringEqualsIgnoreCase',
+  'StringNotEqualsIgnoreCase',
+  'StringLike',
+  'StringNotLike',
+];
 const operator = fc
-  .tuple(fc.constantFrom('', '', '', 'ForAnyValue:', 'ForAllValues:'), fc.constantFrom(...baseOperators), fc.constantFrom('', '', 'IfExists'))
+  .tuple(
+    fc.constantFrom('', '', '', 'ForAnyValue:', 'ForAllValues:'),
+    fc.constantFrom(...baseOperators),
+    fc.constantFrom('', '', 'IfExists'),
+  )
   .map(([set, base, suffix]) => `${set}${base}${suffix}`);
 const clause: fc.Arbitrary<[string, string, string | string[]]> = fc.oneof(
-  { weight: 6, arbitrary: fc.tuple(operator, fc.constantFrom(...attestationKeys), fc.oneof(fc.constantFrom(...attestationValues), fc.uniqueArray(fc.constantFrom(...attestationValues), { minLength: 1, maxLength: 2 }))) },
-  { weight: 1, arbitrary: fc.tuple(fc.constant('Null'), fc.constantFrom(...attestationKeys), fc.constantFrom('true', 'false')) },
-  { weight: 1, arbitrary: fc.tuple(fc.constantFrom('StringEquals', 'StringNotEquals'), fc.constant('aws:SourceVpce'), fc.constantFrom('vpce-1', 'vpce-2')) },
-  { weight: 1, arbitrary: fc.tuple(fc.constantFrom('ArnEquals', 'ArnNotEquals', 'ArnLike'), fc.constant('aws:PrincipalArn'), fc.constantFrom(ROLE, OTHER_ROLE, `arn:aws:iam::${ACCOUNT}:role/*`)) },
+  {
+    weight: 6,
+    arbitrary: fc.tuple(
+      operator,
+      fc.constantFrom(...attestationKeys),
+      fc.oneof(
+        fc.constantFrom(...attestationValues),
+        fc.uniqueArray(fc.constantFrom(...attestationValues), { minLength: 1, maxLength: 2 }),
+      ),
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(fc.constant('Null'), fc.constantFrom(...attestationKeys), fc.constantFrom('true', 'false')),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(
+      fc.constantFrom('StringEquals', 'StringNotEquals'),
+      fc.constant('aws:SourceVpce'),
+      fc.constantFrom('vpce-1', 'vpce-2'),
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(
+      fc.constantFrom('ArnEquals', 'ArnNotEquals', 'ArnLike'),
+      fc.constant('aws:PrincipalArn'),
+      fc.constantFrom(ROLE, OTHER_ROLE, `arn:aws:iam::${ACCOUNT}:role/*`),
+    ),
+  },
 );
 const condition: fc.Arbitrary<ConditionBlock | undefined> = fc.option(
   fc.array(clause, { minLength: 1, maxLength: 3 }).map((clauses) => {
@@ -88,7 +188,13 @@ const foreignStatement: fc.Arbitrary<PolicyStatement> = fc
 
 // --- the oracle -------------------------------------------------------------------------------
 
-async function oracle(policy: PolicyDocument, principalArn: string, action: string, context: Record<string, string>, identity: PolicyDocument[]): Promise<string> {
+async function oracle(
+  policy: PolicyDocument,
+  principalArn: string,
+  action: string,
+  context: Record<string, string>,
+  identity: PolicyDocument[],
+): Promise<string> {
   const account = principalArn.split(':')[4] ?? ACCOUNT;
   const result = await runSimulation(
     {
@@ -96,7 +202,13 @@ async function oracle(policy: PolicyDocument, principalArn: string, action: stri
         principal: principalArn,
         action,
         resource: { resource: KEY, accountId: ACCOUNT },
-        contextVariables: { 'aws:PrincipalArn': principalArn, 'aws:PrincipalAccount': account, 'aws:SecureTransport': 'true', 'kms:CallerAccount': account, ...context },
+        contextVariables: {
+          'aws:PrincipalArn': principalArn,
+          'aws:PrincipalAccount': account,
+          'aws:SecureTransport': 'true',
+          'kms:CallerAccount': account,
+          ...context,
+        },
       },
       identityPolicies: identity.map((policy, i) => ({ name: `p${i}`, policy })),
       serviceControlPolicies: [],
@@ -110,7 +222,11 @@ async function oracle(policy: PolicyDocument, principalArn: string, action: stri
 
 /** Every attacker request for one accepted policy: [principal, action, context, identity]. */
 function attackerRequests(otherPCR8: string): [string, string, Record<string, string>, PolicyDocument[]][] {
-  const attested = (pcr8: string, image: string) => ({ 'kms:RecipientAttestation:PCR8': pcr8, 'kms:RecipientAttestation:ImageSha384': image, 'kms:RecipientAttestation:PCR0': image });
+  const attested = (pcr8: string, image: string) => ({
+    'kms:RecipientAttestation:PCR8': pcr8,
+    'kms:RecipientAttestation:ImageSha384': image,
+    'kms:RecipientAttestation:PCR0': image,
+  });
   const requests: [string, string, Record<string, string>, PolicyDocument[]][] = [];
   for (const action of KEY_DATA_ACTIONS) {
     for (const who of [ROLE, OTHER_ROLE, FOREIGN_ROLE, ADMIN]) {
@@ -139,20 +255,31 @@ describe('key-policy proofs are sound (oracle)', () => {
         async (foreign, adminRole, otherPCR8) => {
           const adminArns = adminRole ? [ADMIN] : [ROOT];
           const desired = buildKeyPolicy({ accountId: ACCOUNT, roleArn: ROLE, pcr8: [PCR8], adminArns });
-          const { policy } = mergeBySid({ Version: '2012-10-17', Statement: foreign }, desired, { ownedSids: OWNED_KEY_POLICY_SIDS });
+          const { policy } = mergeBySid({ Version: '2012-10-17', Statement: foreign }, desired, {
+            ownedSids: OWNED_KEY_POLICY_SIDS,
+          });
           const report = proveKeyPolicy(policy, { keyArn: KEY, roleArn: ROLE, pcr8: [PCR8], adminArns });
           if (!report.ok) {
             refused += 1;
             return;
           }
           accepted += 1;
-          for (const [who, action, context, identity] of [...attackerRequests(otherPCR8), ...attackerRequests(ATTACKER_PCR8)]) {
+          for (const [who, action, context, identity] of [
+            ...attackerRequests(otherPCR8),
+            ...attackerRequests(ATTACKER_PCR8),
+          ]) {
             const outcome = await oracle(policy, who, action, context, identity);
-            expect(outcome, `${who} ${action} ${JSON.stringify(context)} on ${JSON.stringify(foreign)}`).not.toBe('Allowed');
+            expect(outcome, `${who} ${action} ${JSON.stringify(context)} on ${JSON.stringify(foreign)}`).not.toBe(
+              'Allowed',
+            );
           }
           if (adminRole) expect(await oracle(policy, ADMIN, 'kms:PutKeyPolicy', {}, [ALLOW_ALL])).toBe('Allowed');
           // The co-signer itself still works.
-          const live = { 'kms:RecipientAttestation:PCR8': PCR8, 'kms:RecipientAttestation:ImageSha384': 'ab'.repeat(48), 'kms:RecipientAttestation:PCR0': 'ab'.repeat(48) };
+          const live = {
+            'kms:RecipientAttestation:PCR8': PCR8,
+            'kms:RecipientAttestation:ImageSha384': 'ab'.repeat(48),
+            'kms:RecipientAttestation:PCR0': 'ab'.repeat(48),
+          };
           expect(await oracle(policy, ROLE, 'kms:Decrypt', live, [])).toBe('Allowed');
         },
       ),

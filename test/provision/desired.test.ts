@@ -14,7 +14,11 @@ describe('desired state', () => {
     expect(d.instanceProfile.arn).toBe(`arn:aws:iam::${ACCOUNT}:instance-profile/cosigner-cli/demo-cosigner`);
     expect(d.bucket.name).toBe(`demo-cosigner-${ACCOUNT}-${REGION}`);
     expect(d.key.alias).toBe('alias/demo-cosigner');
-    expect(d.tags).toEqual({ 'cosigner-cli:name': 'demo', 'cosigner-cli:managed-by': 'cosigner-cli', 'cosigner-cli:version': '1.0.0' });
+    expect(d.tags).toEqual({
+      'cosigner-cli:name': 'demo',
+      'cosigner-cli:managed-by': 'cosigner-cli',
+      'cosigner-cli:version': '1.0.0',
+    });
     expect(keyMarker(d.key.description)).toEqual({ name: 'demo', token: undefined });
     expect(desiredFor()).toEqual(d);
   });
@@ -26,18 +30,32 @@ describe('desired state', () => {
 
   it('takes the PCR8 list from fireblocks.pcr8 (the record attest keeps), else the Fireblocks preset', () => {
     const eu = validateConfig({ name: 'x', fireblocks: { env: 'eu' } }, 't');
-    expect(choosePcr8(eu)).toMatchObject({ value: FIREBLOCKS_ENVIRONMENTS.eu.pcr8, values: [FIREBLOCKS_ENVIRONMENTS.eu.pcr8], source: 'fireblocks-preset' });
+    expect(choosePcr8(eu)).toMatchObject({
+      value: FIREBLOCKS_ENVIRONMENTS.eu.pcr8,
+      values: [FIREBLOCKS_ENVIRONMENTS.eu.pcr8],
+      source: 'fireblocks-preset',
+    });
     expect(choosePcr8(eu).presetNote).toBeUndefined();
     const custom = validateConfig({ name: 'x', fireblocks: { env: 'custom', pcr8: 'ab'.repeat(48) } }, 't');
     expect(choosePcr8(custom)).toMatchObject({ value: 'ab'.repeat(48), values: ['ab'.repeat(48)], source: 'config' });
     // During a rotation both values; after it, a value that is not the preset, and the plan says so.
-    const rotating = validateConfig({ name: 'x', fireblocks: { env: 'global', pcr8: [FIREBLOCKS_ENVIRONMENTS.global.pcr8, 'ab'.repeat(48)] } }, 't');
-    expect(choosePcr8(rotating)).toMatchObject({ values: [FIREBLOCKS_ENVIRONMENTS.global.pcr8, 'ab'.repeat(48)], source: 'config' });
+    const rotating = validateConfig(
+      { name: 'x', fireblocks: { env: 'global', pcr8: [FIREBLOCKS_ENVIRONMENTS.global.pcr8, 'ab'.repeat(48)] } },
+      't',
+    );
+    expect(choosePcr8(rotating)).toMatchObject({
+      values: [FIREBLOCKS_ENVIRONMENTS.global.pcr8, 'ab'.repeat(48)],
+      source: 'config',
+    });
     expect(choosePcr8(rotating).presetNote).toBeUndefined();
     const rotated = validateConfig({ name: 'x', fireblocks: { env: 'global', pcr8: 'ab'.repeat(48) } }, 't');
     expect(choosePcr8(rotated)).toMatchObject({ values: ['ab'.repeat(48)], source: 'config' });
-    expect(choosePcr8(rotated).presetNote).toMatch(/^fireblocks\.pcr8 admits ababab…abab, not the Global SaaS preset da1d9e…99a8/);
-    expect(desiredFor({ fireblocks: { pcr8: ['ab'.repeat(48), 'cd'.repeat(48)] } }).key.policy.Statement[0]?.Condition).toEqual({ StringEqualsIgnoreCase: { 'kms:RecipientAttestation:PCR8': ['ab'.repeat(48), 'cd'.repeat(48)] } });
+    expect(choosePcr8(rotated).presetNote).toMatch(
+      /^fireblocks\.pcr8 admits ababab…abab, not the Global SaaS preset da1d9e…99a8/,
+    );
+    expect(
+      desiredFor({ fireblocks: { pcr8: ['ab'.repeat(48), 'cd'.repeat(48)] } }).key.policy.Statement[0]?.Condition,
+    ).toEqual({ StringEqualsIgnoreCase: { 'kms:RecipientAttestation:PCR8': ['ab'.repeat(48), 'cd'.repeat(48)] } });
   });
 
   it('turns rotation off (with a note) for the documented Fireblocks policy, which cannot allow it', () => {
@@ -57,14 +75,20 @@ describe('desired state', () => {
   });
 
   it('checks an adopted key against the account and region', () => {
-    const arn = (region: string, account: string) => `arn:aws:kms:${region}:${account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
-    expect(desiredFor({ kms: { keyId: arn(REGION, ACCOUNT) } }).key.adopt).toEqual({ keyId: '1234abcd-12ab-34cd-56ef-1234567890ab', arn: arn(REGION, ACCOUNT) });
+    const arn = (region: string, account: string) =>
+      `arn:aws:kms:${region}:${account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+    expect(desiredFor({ kms: { keyId: arn(REGION, ACCOUNT) } }).key.adopt).toEqual({
+      keyId: '1234abcd-12ab-34cd-56ef-1234567890ab',
+      arn: arn(REGION, ACCOUNT),
+    });
     expect(() => desiredFor({ kms: { keyId: arn('us-east-1', ACCOUNT) } })).toThrowCosignerError('AWS_WRONG_REGION');
     expect(() => desiredFor({ kms: { keyId: arn(REGION, '999999999999') } })).toThrowCosignerError('RESOURCE_NOT_OURS');
   });
 
   it('refuses a session in another region than the config', () => {
     const config = validateConfig({ name: 'demo', aws: { region: 'us-east-1' } }, 't');
-    expect(() => computeDesired({ config, accountId: ACCOUNT, region: REGION, toolVersion: '1' })).toThrowCosignerError('AWS_WRONG_REGION');
+    expect(() => computeDesired({ config, accountId: ACCOUNT, region: REGION, toolVersion: '1' })).toThrowCosignerError(
+      'AWS_WRONG_REGION',
+    );
   });
 });

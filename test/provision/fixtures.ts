@@ -76,19 +76,37 @@ export function convergedObserved(desired: DesiredState): ObservedState {
       inlinePolicyNames: [desired.role.inlinePolicyName],
       inlinePolicy: inlinePolicyFor(desired, KEY_ARN),
     },
-    instanceProfile: { arn: desired.instanceProfile.arn, path: desired.instanceProfile.path, tags, roleNames: [desired.role.name] },
+    instanceProfile: {
+      arn: desired.instanceProfile.arn,
+      path: desired.instanceProfile.path,
+      tags,
+      roleNames: [desired.role.name],
+    },
     bucket: {
       status: 'present',
       region: REGION,
       tags,
-      publicAccessBlock: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
+      publicAccessBlock: {
+        BlockPublicAcls: true,
+        IgnorePublicAcls: true,
+        BlockPublicPolicy: true,
+        RestrictPublicBuckets: true,
+      },
       ownership: 'BucketOwnerEnforced',
       versioning: 'Enabled',
       encryption: { algorithm: 'AES256', kmsKeyId: undefined },
       policy: desired.bucket.policy,
     },
     key: ourKey(desired),
-    securityGroup: { groupId: 'sg-0abc', vpcId: 'vpc-0abc', tags: { ...ownershipTags(desired) }, ingress: [], egress: [{ protocol: 'tcp', fromPort: 443, toPort: 443, ipv4: ['0.0.0.0/0'], ipv6: [], groups: [], prefixLists: [] }] },
+    securityGroup: {
+      groupId: 'sg-0abc',
+      vpcId: 'vpc-0abc',
+      tags: { ...ownershipTags(desired) },
+      ingress: [],
+      egress: [
+        { protocol: 'tcp', fromPort: 443, toPort: 443, ipv4: ['0.0.0.0/0'], ipv6: [], groups: [], prefixLists: [] },
+      ],
+    },
     instances: [
       {
         instanceId: 'i-0abc',

@@ -22,13 +22,20 @@ describe('the journal', () => {
     const journal = await Journal.open(path, scope);
     await journal.lock();
     await journal.beginRun('provision');
-    const create = await journal.intent({ node: 'key', op: 'kms:CreateKey', target: 'alias/demo-cosigner', token: 't-1' });
+    const create = await journal.intent({
+      node: 'key',
+      op: 'kms:CreateKey',
+      target: 'alias/demo-cosigner',
+      token: 't-1',
+    });
     const role = await journal.intent({ node: 'role', op: 'iam:CreateRole', target: 'demo-cosigner' });
     await journal.done(role, { arn: 'arn:aws:iam::111122223333:role/cosigner-cli/demo-cosigner' });
     // The process dies here: no finishRun, no unlock.
     const again = await Journal.open(path, scope);
     expect(again.pending().map((e) => [e.seq, e.op, e.token])).toEqual([[create, 'kms:CreateKey', 't-1']]);
-    expect(again.lastDone('role', 'iam:CreateRole')?.ids).toEqual({ arn: 'arn:aws:iam::111122223333:role/cosigner-cli/demo-cosigner' });
+    expect(again.lastDone('role', 'iam:CreateRole')?.ids).toEqual({
+      arn: 'arn:aws:iam::111122223333:role/cosigner-cli/demo-cosigner',
+    });
     expect(again.attempted('iam:CreateRole', 'demo-cosigner')).toBe(true);
     await again.lock();
     await again.beginRun('provision --resume');
@@ -54,10 +61,16 @@ describe('the journal', () => {
 
   it('is locked while another live process works on it, and taken over after a dead one', async () => {
     await mkdir(dirname(path), { recursive: true });
-    await writeFile(`${path}.lock`, JSON.stringify({ pid: process.ppid, host: hostname(), at: new Date().toISOString() }));
+    await writeFile(
+      `${path}.lock`,
+      JSON.stringify({ pid: process.ppid, host: hostname(), at: new Date().toISOString() }),
+    );
     const journal = await Journal.open(path, scope);
     await expect(journal.lock()).toThrowCosignerError('JOURNAL_LOCKED');
-    await writeFile(`${path}.lock`, JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname(), at: new Date().toISOString() }));
+    await writeFile(
+      `${path}.lock`,
+      JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname(), at: new Date().toISOString() }),
+    );
     await journal.lock();
     expect(JSON.parse(await readFile(`${path}.lock`, 'utf8'))).toMatchObject({ pid: process.pid });
     await journal.unlock();

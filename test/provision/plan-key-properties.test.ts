@@ -13,7 +13,10 @@ const A = 'a'.repeat(64);
 const B = 'b'.repeat(64);
 const GRANTEE = 'arn:aws:iam::111122223333:role/backup';
 
-const listed = (...ids: string[]): KeyGrants => ({ listed: true, grants: ids.map((GrantId) => ({ GrantId, GranteePrincipal: GRANTEE, Operations: ['Decrypt'] })) });
+const listed = (...ids: string[]): KeyGrants => ({
+  listed: true,
+  grants: ids.map((GrantId) => ({ GrantId, GranteePrincipal: GRANTEE, Operations: ['Decrypt'] })),
+});
 
 /** A converged account whose key the config names; `key` patches what was observed of it. */
 function planFor(key: Partial<ObservedKey>, config: Record<string, unknown> = {}) {
@@ -64,12 +67,25 @@ describe('planning an adopted key', () => {
 
   it('refuses unlisted grants while the key policy is foreign; notes them once it is attested; says nothing for a key it created', () => {
     const unlisted: KeyGrants = { listed: false, reason: 'kms:ListGrants was denied to the caller' };
-    const foreign = { Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow' as const, Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' }] };
+    const foreign = {
+      Statement: [
+        {
+          Sid: 'Enable IAM User Permissions',
+          Effect: 'Allow' as const,
+          Principal: { AWS: 'arn:aws:iam::111122223333:root' },
+          Action: 'kms:*',
+          Resource: '*',
+        },
+      ],
+    };
     expect(refusal(planFor({ grants: unlisted, policy: foreign }).key)).toBe('KEY_GRANTS_UNREADABLE');
     const attested = planFor({ grants: unlisted });
     expect(attested.key.kind).not.toBe('refuse');
     expect(attested.key.notes.some((n) => n.includes('cannot be listed'))).toBe(true);
-    const ours = planFor({ grants: unlisted, description: keyDescription('demo', '0b7c2f4e-1111-4222-8333-444455556666') });
+    const ours = planFor({
+      grants: unlisted,
+      description: keyDescription('demo', '0b7c2f4e-1111-4222-8333-444455556666'),
+    });
     expect(ours.key.notes).toEqual([]);
   });
 

@@ -16,7 +16,7 @@ const ops = (p: Plan, node: string) => action(p, node).rounds.map((round) => rou
 
 describe('a plan for an empty account', () => {
   const p = plan();
-  it('creates every resource, in rounds that respect each call\'s prerequisites', () => {
+  it("creates every resource, in rounds that respect each call's prerequisites", () => {
     expect(p.actions.map((a) => [a.node, a.kind])).toEqual([
       ['role', 'create'],
       ['bucket', 'create'],
@@ -28,10 +28,23 @@ describe('a plan for an empty account', () => {
       ['ami', 'noop'],
       ['instance', 'create'],
     ]);
-    expect(ops(p, 'bucket')).toEqual([['s3:CreateBucket'], ['s3:PutPublicAccessBlock', 's3:PutBucketOwnershipControls', 's3:PutBucketVersioning', 's3:PutBucketEncryption', 's3:PutBucketTagging', 's3:PutBucketPolicy']]);
+    expect(ops(p, 'bucket')).toEqual([
+      ['s3:CreateBucket'],
+      [
+        's3:PutPublicAccessBlock',
+        's3:PutBucketOwnershipControls',
+        's3:PutBucketVersioning',
+        's3:PutBucketEncryption',
+        's3:PutBucketTagging',
+        's3:PutBucketPolicy',
+      ],
+    ]);
     expect(ops(p, 'key')).toEqual([['kms:CreateKey'], ['kms:CreateAlias', 'kms:EnableKeyRotation']]);
     expect(ops(p, 'instanceProfile')).toEqual([['iam:CreateInstanceProfile'], ['iam:AddRoleToInstanceProfile']]);
-    expect(ops(p, 'securityGroup')).toEqual([['ec2:CreateSecurityGroup'], ['ec2:RevokeSecurityGroupEgress', 'ec2:AuthorizeSecurityGroupEgress']]);
+    expect(ops(p, 'securityGroup')).toEqual([
+      ['ec2:CreateSecurityGroup'],
+      ['ec2:RevokeSecurityGroupEgress', 'ec2:AuthorizeSecurityGroupEgress'],
+    ]);
     expect(p.summary).toEqual({ create: 7, update: 0, noop: 2, refuse: 0, writes: 19 });
   });
 
@@ -40,11 +53,22 @@ describe('a plan for an empty account', () => {
     const create = action(p, 'key').rounds[0]![0]!;
     expect(create.data?.['policy']).toEqual(desired.key.policy);
     expect(JSON.stringify(create.data?.['policy'])).toContain(desired.key.pcr8.value);
-    expect(p.pcr8).toEqual({ value: desired.key.pcr8.value, values: [desired.key.pcr8.value], source: 'fireblocks-preset', label: 'Fireblocks Global SaaS preset' });
+    expect(p.pcr8).toEqual({
+      value: desired.key.pcr8.value,
+      values: [desired.key.pcr8.value],
+      source: 'fireblocks-preset',
+      label: 'Fireblocks Global SaaS preset',
+    });
   });
 
   it('launches the host with the settings the issue asks for', () => {
-    expect(action(p, 'instance').rounds[0]![0]!.data).toMatchObject({ type: 'c5.xlarge', subnetId: 'subnet-0abc', publicIp: false, rootVolumeGiB: 30, metadata: { httpTokens: 'required', hopLimit: 2 } });
+    expect(action(p, 'instance').rounds[0]![0]!.data).toMatchObject({
+      type: 'c5.xlarge',
+      subnetId: 'subnet-0abc',
+      publicIp: false,
+      rootVolumeGiB: 30,
+      metadata: { httpTokens: 'required', hopLimit: 2 },
+    });
   });
 
   it('is stable: same inputs, same fingerprint', () => {
@@ -64,14 +88,18 @@ describe('a plan for a converged account', () => {
     const next = 'a'.repeat(96);
     const desired = desiredFor({ fireblocks: { pcr8: [desiredFor().key.pcr8.value, next] } });
     const observed = convergedObserved(desired);
-    observed.key = ourKey(desired, { policy: buildKeyPolicy({ ...desired.key.policyInput, pcr8: [desired.key.pcr8.value, next] }) });
+    observed.key = ourKey(desired, {
+      policy: buildKeyPolicy({ ...desired.key.policyInput, pcr8: [desired.key.pcr8.value, next] }),
+    });
     expect(action(plan(desired, observed), 'key').kind).toBe('noop');
   });
 
   it('repairs drift it can fix in place and notes what it cannot', () => {
     const desired = desiredFor();
     const observed = convergedObserved(desired);
-    observed.securityGroup!.ingress = [{ protocol: 'tcp', fromPort: 22, toPort: 22, ipv4: ['0.0.0.0/0'], ipv6: [], groups: [], prefixLists: [] }];
+    observed.securityGroup!.ingress = [
+      { protocol: 'tcp', fromPort: 22, toPort: 22, ipv4: ['0.0.0.0/0'], ipv6: [], groups: [], prefixLists: [] },
+    ];
     if (observed.bucket.status === 'present') observed.bucket.versioning = 'Suspended';
     observed.instances[0]!.httpTokens = 'optional';
     const p = plan(desired, observed);
@@ -91,7 +119,9 @@ describe('a plan for a converged account', () => {
   it('retires twin keys of a retried CreateKey', () => {
     const desired = desiredFor();
     const observed = convergedObserved(desired);
-    observed.keyDuplicates = [ourKey(desired, { keyId: 'twin', arn: observed.key!.arn.replace(/key\/.*/, 'key/twin'), foundBy: 'token' })];
+    observed.keyDuplicates = [
+      ourKey(desired, { keyId: 'twin', arn: observed.key!.arn.replace(/key\/.*/, 'key/twin'), foundBy: 'token' }),
+    ];
     expect(ops(plan(desired, observed), 'key')).toEqual([['kms:PutKeyPolicy'], ['kms:ScheduleKeyDeletion']]);
   });
 });
@@ -110,7 +140,9 @@ describe('refusals', () => {
     const desired = desiredFor();
     const observed = convergedObserved(desired);
     observed.instanceProfile!.tags = { ...observed.instanceProfile!.tags, [TAGS.name]: 'other' };
-    expect(action(plan(desired, observed), 'instanceProfile').refusal?.message).toContain('belongs to co-signer "other"');
+    expect(action(plan(desired, observed), 'instanceProfile').refusal?.message).toContain(
+      'belongs to co-signer "other"',
+    );
   });
 
   it('refuses a bucket name taken by another account', () => {
@@ -125,11 +157,17 @@ describe('refusals', () => {
     if (observed.bucket.status === 'present') observed.bucket.tags = {};
     expect(action(plan(desired, observed), 'bucket').refusal?.code).toBe('RESOURCE_NOT_OURS');
     const finished = action(plan(desired, observed, true), 'bucket');
-    expect([finished.kind, finished.adopt, finished.reasons[0]]).toEqual(['update', undefined, 'finish the bucket an interrupted run created']);
+    expect([finished.kind, finished.adopt, finished.reasons[0]]).toEqual([
+      'update',
+      undefined,
+      'finish the bucket an interrupted run created',
+    ]);
     const named = desiredFor({ s3: { bucketName: desired.bucket.name } });
     const adopted = action(plan(named, observed), 'bucket');
     expect([adopted.kind, adopted.adopt]).toEqual(['update', true]);
-    expect(adopted.rounds[0]!.find((o) => o.op === 's3:PutBucketTagging')?.data?.['tags']).toMatchObject({ 'cosigner-cli:adopted': 'true' });
+    expect(adopted.rounds[0]!.find((o) => o.op === 's3:PutBucketTagging')?.data?.['tags']).toMatchObject({
+      'cosigner-cli:adopted': 'true',
+    });
   });
 
   it('refuses an alias that points at a key that is not ours', () => {
@@ -147,9 +185,17 @@ describe('refusals', () => {
   it('turns network problems into a refusal of the host only', () => {
     const desired = desiredFor();
     const observed = emptyObserved(desired);
-    observed.network.problems = [{ code: 'INSTANCE_TYPE_UNAVAILABLE', message: 'c5.xlarge is not offered in eu-west-1c', hint: 'use another subnet' }];
+    observed.network.problems = [
+      {
+        code: 'INSTANCE_TYPE_UNAVAILABLE',
+        message: 'c5.xlarge is not offered in eu-west-1c',
+        hint: 'use another subnet',
+      },
+    ];
     const p = plan(desired, observed);
-    expect(p.actions.filter((a) => a.kind === 'refuse').map((a) => [a.node, a.refusal?.code])).toEqual([['instance', 'INSTANCE_TYPE_UNAVAILABLE']]);
+    expect(p.actions.filter((a) => a.kind === 'refuse').map((a) => [a.node, a.refusal?.code])).toEqual([
+      ['instance', 'INSTANCE_TYPE_UNAVAILABLE'],
+    ]);
   });
 });
 
@@ -160,7 +206,12 @@ describe('saved plans', () => {
 
   it('round-trips, also from the --json envelope', () => {
     expect(parsePlanFile(text, 'plan.json').fingerprint).toBe(saved.fingerprint);
-    const envelope = JSON.stringify({ schemaVersion: 1, command: 'provision', ok: true, result: { mode: 'plan-out', plan: saved } });
+    const envelope = JSON.stringify({
+      schemaVersion: 1,
+      command: 'provision',
+      ok: true,
+      result: { mode: 'plan-out', plan: saved },
+    });
     expect(parsePlanFile(envelope, 'out.json').fingerprint).toBe(saved.fingerprint);
   });
 
@@ -175,7 +226,9 @@ describe('saved plans', () => {
   it('is stale once the account or the config changed', () => {
     const now = { ...emptyObserved(desired), role: convergedObserved(desired).role };
     expect(() => checkSavedPlan(saved, plan(desired, now), 'p.json')).toThrowCosignerError('PLAN_STALE');
-    expect(() => checkSavedPlan(saved, plan(desiredFor({ enclave: { memoryMiB: 5120 } })), 'p.json')).toThrowCosignerError('PLAN_STALE');
+    expect(() =>
+      checkSavedPlan(saved, plan(desiredFor({ enclave: { memoryMiB: 5120 } })), 'p.json'),
+    ).toThrowCosignerError('PLAN_STALE');
     expect(() => checkSavedPlan(saved, plan(desired), 'p.json')).not.toThrow();
   });
 

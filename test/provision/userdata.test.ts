@@ -4,15 +4,28 @@ import { describe, expect, it } from 'vitest';
 import { allocatorYaml, buildUserData } from '../../src/provision/userdata.js';
 import { desiredFor } from './fixtures.js';
 
-const input = { name: 'demo', region: 'eu-west-1', enclaveMemoryMiB: 4096, enclaveCpuCount: 2, bucketName: 'demo-bucket', keyAlias: 'alias/demo-cosigner', fireblocksEnv: 'global', toolVersion: '1.0.0' };
+const input = {
+  name: 'demo',
+  region: 'eu-west-1',
+  enclaveMemoryMiB: 4096,
+  enclaveCpuCount: 2,
+  bucketName: 'demo-bucket',
+  keyAlias: 'alias/demo-cosigner',
+  fireblocksEnv: 'global',
+  toolVersion: '1.0.0',
+};
 
 describe('user data', () => {
   it('installs nitro-cli, Docker and Node.js, writes the allocator, and joins ec2-user to ne and docker', () => {
     const script = buildUserData(input);
     expect(script.startsWith('#!/bin/bash\n')).toBe(true);
-    expect(script).toContain('dnf install -y aws-nitro-enclaves-cli aws-nitro-enclaves-cli-devel docker nodejs22 nodejs22-npm');
+    expect(script).toContain(
+      'dnf install -y aws-nitro-enclaves-cli aws-nitro-enclaves-cli-devel docker nodejs22 nodejs22-npm',
+    );
     expect(script).toContain('alternatives --set node /usr/bin/node-22');
-    expect(script).toContain(`cat > /etc/nitro_enclaves/allocator.yaml <<'ALLOCATOR'\n---\nmemory_mib: 4096\ncpu_count: 2\nALLOCATOR`);
+    expect(script).toContain(
+      `cat > /etc/nitro_enclaves/allocator.yaml <<'ALLOCATOR'\n---\nmemory_mib: 4096\ncpu_count: 2\nALLOCATOR`,
+    );
     expect(script).toContain('usermod -aG ne ec2-user');
     expect(script).toContain('usermod -aG docker ec2-user');
     expect(script).toContain('systemctl enable --now nitro-enclaves-allocator.service');
@@ -26,7 +39,7 @@ describe('user data', () => {
     expect(script).not.toMatch(/vsock-proxy\s+\d+/);
   });
 
-  it('follows the config\'s enclave memory', () => {
+  it("follows the config's enclave memory", () => {
     expect(desiredFor({ enclave: { memoryMiB: 6144 } }).instance.userData).toContain('memory_mib: 6144');
   });
 

@@ -30,7 +30,10 @@ const REGION_LIST: [string, string, string][] = [
 ];
 
 export const REGIONS: ReadonlyMap<string, RegionInfo> = new Map(
-  REGION_LIST.map(([name, code, letters]) => [name, { name, code, zones: [...letters].map((letter) => `${name}${letter}`) }]),
+  REGION_LIST.map(([name, code, letters]) => [
+    name,
+    { name, code, zones: [...letters].map((letter) => `${name}${letter}`) },
+  ]),
 );
 
 /** The zone id (`use1-az1`) of a zone name. */
@@ -49,18 +52,114 @@ export interface InstanceTypeInfo {
 }
 
 export const INSTANCE_TYPES: readonly InstanceTypeInfo[] = [
-  { name: 'c5.xlarge', vcpus: 4, memoryMiB: 8192, architecture: 'x86_64', nitroEnclaves: 'supported', hibernation: true, burstable: false },
-  { name: 'c5.2xlarge', vcpus: 8, memoryMiB: 16384, architecture: 'x86_64', nitroEnclaves: 'supported', hibernation: true, burstable: false },
-  { name: 'c5a.xlarge', vcpus: 4, memoryMiB: 8192, architecture: 'x86_64', nitroEnclaves: 'supported', hibernation: false, burstable: false },
-  { name: 'c5a.2xlarge', vcpus: 8, memoryMiB: 16384, architecture: 'x86_64', nitroEnclaves: 'supported', hibernation: false, burstable: false },
-  { name: 'c6i.xlarge', vcpus: 4, memoryMiB: 8192, architecture: 'x86_64', nitroEnclaves: 'supported', hibernation: true, burstable: false },
-  { name: 'm5.large', vcpus: 2, memoryMiB: 8192, architecture: 'x86_64', nitroEnclaves: 'unsupported', hibernation: true, burstable: false },
-  { name: 'm5.xlarge', vcpus: 4, memoryMiB: 16384, architecture: 'x86_64', nitroEnclaves: 'supported', hibernation: true, burstable: false },
-  { name: 'c7i.xlarge', vcpus: 4, memoryMiB: 8192, architecture: 'x86_64', nitroEnclaves: 'unsupported', hibernation: true, burstable: false },
-  { name: 't3.micro', vcpus: 2, memoryMiB: 1024, architecture: 'x86_64', nitroEnclaves: 'unsupported', hibernation: true, burstable: true },
-  { name: 't3.xlarge', vcpus: 4, memoryMiB: 16384, architecture: 'x86_64', nitroEnclaves: 'unsupported', hibernation: true, burstable: true },
-  { name: 'c6g.xlarge', vcpus: 4, memoryMiB: 8192, architecture: 'arm64', nitroEnclaves: 'supported', hibernation: false, burstable: false },
-  { name: 't4g.medium', vcpus: 2, memoryMiB: 4096, architecture: 'arm64', nitroEnclaves: 'unsupported', hibernation: false, burstable: true },
+  {
+    name: 'c5.xlarge',
+    vcpus: 4,
+    memoryMiB: 8192,
+    architecture: 'x86_64',
+    nitroEnclaves: 'supported',
+    hibernation: true,
+    burstable: false,
+  },
+  {
+    name: 'c5.2xlarge',
+    vcpus: 8,
+    memoryMiB: 16384,
+    architecture: 'x86_64',
+    nitroEnclaves: 'supported',
+    hibernation: true,
+    burstable: false,
+  },
+  {
+    name: 'c5a.xlarge',
+    vcpus: 4,
+    memoryMiB: 8192,
+    architecture: 'x86_64',
+    nitroEnclaves: 'supported',
+    hibernation: false,
+    burstable: false,
+  },
+  {
+    name: 'c5a.2xlarge',
+    vcpus: 8,
+    memoryMiB: 16384,
+    architecture: 'x86_64',
+    nitroEnclaves: 'supported',
+    hibernation: false,
+    burstable: false,
+  },
+  {
+    name: 'c6i.xlarge',
+    vcpus: 4,
+    memoryMiB: 8192,
+    architecture: 'x86_64',
+    nitroEnclaves: 'supported',
+    hibernation: true,
+    burstable: false,
+  },
+  {
+    name: 'm5.large',
+    vcpus: 2,
+    memoryMiB: 8192,
+    architecture: 'x86_64',
+    nitroEnclaves: 'unsupported',
+    hibernation: true,
+    burstable: false,
+  },
+  {
+    name: 'm5.xlarge',
+    vcpus: 4,
+    memoryMiB: 16384,
+    architecture: 'x86_64',
+    nitroEnclaves: 'supported',
+    hibernation: true,
+    burstable: false,
+  },
+  {
+    name: 'c7i.xlarge',
+    vcpus: 4,
+    memoryMiB: 8192,
+    architecture: 'x86_64',
+    nitroEnclaves: 'unsupported',
+    hibernation: true,
+    burstable: false,
+  },
+  {
+    name: 't3.micro',
+    vcpus: 2,
+    memoryMiB: 1024,
+    architecture: 'x86_64',
+    nitroEnclaves: 'unsupported',
+    hibernation: true,
+    burstable: true,
+  },
+  {
+    name: 't3.xlarge',
+    vcpus: 4,
+    memoryMiB: 16384,
+    architecture: 'x86_64',
+    nitroEnclaves: 'unsupported',
+    hibernation: true,
+    burstable: true,
+  },
+  {
+    name: 'c6g.xlarge',
+    vcpus: 4,
+    memoryMiB: 8192,
+    architecture: 'arm64',
+    nitroEnclaves: 'supported',
+    hibernation: false,
+    burstable: false,
+  },
+  {
+    name: 't4g.medium',
+    vcpus: 2,
+    memoryMiB: 4096,
+    architecture: 'arm64',
+    nitroEnclaves: 'unsupported',
+    hibernation: false,
+    burstable: true,
+  },
 ];
 
 export function instanceType(name: string): InstanceTypeInfo | undefined {
@@ -74,7 +173,8 @@ export function instanceType(name: string): InstanceTypeInfo | undefined {
  */
 export function isOffered(type: string, region: RegionInfo, zone: string): boolean {
   if (!region.zones.includes(zone) || instanceType(type) === undefined) return false;
-  if (type.startsWith('c5a.')) return region.name !== 'ap-southeast-4' && zone !== region.zones[region.zones.length - 1];
+  if (type.startsWith('c5a.'))
+    return region.name !== 'ap-southeast-4' && zone !== region.zones[region.zones.length - 1];
   if (type === 'c5.xlarge') return zone !== 'us-east-1e';
   return true;
 }
@@ -122,7 +222,10 @@ export function publicParameters(region: string): Map<string, { value: string; d
   const map = new Map<string, { value: string; dataType: string }>();
   for (const image of regionImages(region)) map.set(image.parameter, { value: image.id, dataType: 'aws:ec2:image' });
   const x86 = regionImages(region)[0]!;
-  map.set('/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-x86_64', { value: x86.id, dataType: 'aws:ec2:image' });
+  map.set('/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-x86_64', {
+    value: x86.id,
+    dataType: 'aws:ec2:image',
+  });
   return map;
 }
 
@@ -137,16 +240,58 @@ export const MANAGED_POLICIES: ReadonlyMap<string, { name: string; document: str
         Statement: [
           {
             Effect: 'Allow',
-            Action: ['ssm:DescribeAssociation', 'ssm:GetDeployablePatchSnapshotForInstance', 'ssm:GetDocument', 'ssm:DescribeDocument', 'ssm:GetManifest', 'ssm:GetParameter', 'ssm:GetParameters', 'ssm:ListAssociations', 'ssm:ListInstanceAssociations', 'ssm:PutInventory', 'ssm:PutComplianceItems', 'ssm:PutConfigurePackageResult', 'ssm:UpdateAssociationStatus', 'ssm:UpdateInstanceAssociationStatus', 'ssm:UpdateInstanceInformation'],
+            Action: [
+              'ssm:DescribeAssociation',
+              'ssm:GetDeployablePatchSnapshotForInstance',
+              'ssm:GetDocument',
+              'ssm:DescribeDocument',
+              'ssm:GetManifest',
+              'ssm:GetParameter',
+              'ssm:GetParameters',
+              'ssm:ListAssociations',
+              'ssm:ListInstanceAssociations',
+              'ssm:PutInventory',
+              'ssm:PutComplianceItems',
+              'ssm:PutConfigurePackageResult',
+              'ssm:UpdateAssociationStatus',
+              'ssm:UpdateInstanceAssociationStatus',
+              'ssm:UpdateInstanceInformation',
+            ],
             Resource: '*',
           },
-          { Effect: 'Allow', Action: ['ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel'], Resource: '*' },
-          { Effect: 'Allow', Action: ['ec2messages:AcknowledgeMessage', 'ec2messages:DeleteMessage', 'ec2messages:FailMessage', 'ec2messages:GetEndpoint', 'ec2messages:GetMessages', 'ec2messages:SendReply'], Resource: '*' },
+          {
+            Effect: 'Allow',
+            Action: [
+              'ssmmessages:CreateControlChannel',
+              'ssmmessages:CreateDataChannel',
+              'ssmmessages:OpenControlChannel',
+              'ssmmessages:OpenDataChannel',
+            ],
+            Resource: '*',
+          },
+          {
+            Effect: 'Allow',
+            Action: [
+              'ec2messages:AcknowledgeMessage',
+              'ec2messages:DeleteMessage',
+              'ec2messages:FailMessage',
+              'ec2messages:GetEndpoint',
+              'ec2messages:GetMessages',
+              'ec2messages:SendReply',
+            ],
+            Resource: '*',
+          },
         ],
       }),
     },
   ],
-  ['arn:aws:iam::aws:policy/AdministratorAccess', { name: 'AdministratorAccess', document: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }) }],
+  [
+    'arn:aws:iam::aws:policy/AdministratorAccess',
+    {
+      name: 'AdministratorAccess',
+      document: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }),
+    },
+  ],
   [
     'arn:aws:iam::aws:policy/ReadOnlyAccess',
     {
@@ -156,7 +301,25 @@ export const MANAGED_POLICIES: ReadonlyMap<string, { name: string; document: str
         Statement: [
           {
             Effect: 'Allow',
-            Action: ['cloudtrail:Get*', 'cloudtrail:Describe*', 'cloudtrail:List*', 'cloudtrail:LookupEvents', 'ec2:Describe*', 'ec2:Get*', 'iam:Get*', 'iam:List*', 'kms:Describe*', 'kms:Get*', 'kms:List*', 's3:Get*', 's3:List*', 'ssm:Describe*', 'ssm:Get*', 'ssm:List*', 'sts:GetCallerIdentity'],
+            Action: [
+              'cloudtrail:Get*',
+              'cloudtrail:Describe*',
+              'cloudtrail:List*',
+              'cloudtrail:LookupEvents',
+              'ec2:Describe*',
+              'ec2:Get*',
+              'iam:Get*',
+              'iam:List*',
+              'kms:Describe*',
+              'kms:Get*',
+              'kms:List*',
+              's3:Get*',
+              's3:List*',
+              'ssm:Describe*',
+              'ssm:Get*',
+              'ssm:List*',
+              'sts:GetCallerIdentity',
+            ],
             Resource: '*',
           },
         ],
@@ -169,7 +332,27 @@ export const MANAGED_POLICIES: ReadonlyMap<string, { name: string; document: str
       name: 'SecurityAudit',
       document: JSON.stringify({
         Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Action: ['cloudtrail:LookupEvents', 'ec2:Describe*', 'ec2:GetEbsEncryptionByDefault', 'iam:Get*', 'iam:List*', 'kms:Describe*', 'kms:Get*', 'kms:List*', 's3:GetBucket*', 's3:GetEncryptionConfiguration', 's3:GetLifecycleConfiguration', 's3:ListAllMyBuckets', 's3:GetObjectLockConfiguration'], Resource: '*' }],
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: [
+              'cloudtrail:LookupEvents',
+              'ec2:Describe*',
+              'ec2:GetEbsEncryptionByDefault',
+              'iam:Get*',
+              'iam:List*',
+              'kms:Describe*',
+              'kms:Get*',
+              'kms:List*',
+              's3:GetBucket*',
+              's3:GetEncryptionConfiguration',
+              's3:GetLifecycleConfiguration',
+              's3:ListAllMyBuckets',
+              's3:GetObjectLockConfiguration',
+            ],
+            Resource: '*',
+          },
+        ],
       }),
     },
   ],

@@ -19,7 +19,16 @@ interface StoredEvent {
   resources?: { ARN?: string; type?: string }[];
 }
 
-const ATTRIBUTE_KEYS = ['EventId', 'EventName', 'ReadOnly', 'Username', 'ResourceType', 'ResourceName', 'EventSource', 'AccessKeyId'];
+const ATTRIBUTE_KEYS = [
+  'EventId',
+  'EventName',
+  'ReadOnly',
+  'Username',
+  'ResourceType',
+  'ResourceName',
+  'EventSource',
+  'AccessKeyId',
+];
 const RETENTION_MS = 90 * 86_400_000;
 
 function username(event: StoredEvent): string | undefined {
@@ -69,17 +78,26 @@ export class SandboxCloudTrail implements CloudTrailPort {
       run: (tx) => {
         tx.authorize({ action: 'cloudtrail:LookupEvents', resource: '*' });
         const attributes = input.LookupAttributes ?? [];
-        if (attributes.length > 1) throw tx.error('InvalidLookupAttributesException', 'You cannot specify more than one lookup attribute.');
+        if (attributes.length > 1)
+          throw tx.error('InvalidLookupAttributesException', 'You cannot specify more than one lookup attribute.');
         const attribute = attributes[0];
-        if (attribute !== undefined && !ATTRIBUTE_KEYS.includes(attribute.AttributeKey ?? '')) throw tx.error('InvalidLookupAttributesException', `Invalid attribute key: ${attribute.AttributeKey ?? ''}`);
-        if (input.MaxResults !== undefined && (input.MaxResults < 1 || input.MaxResults > 50)) throw tx.error('InvalidMaxResultsException', 'MaxResults must be between 1 and 50.');
+        if (attribute !== undefined && !ATTRIBUTE_KEYS.includes(attribute.AttributeKey ?? ''))
+          throw tx.error('InvalidLookupAttributesException', `Invalid attribute key: ${attribute.AttributeKey ?? ''}`);
+        if (input.MaxResults !== undefined && (input.MaxResults < 1 || input.MaxResults > 50))
+          throw tx.error('InvalidMaxResultsException', 'MaxResults must be between 1 and 50.');
         const from = input.StartTime?.getTime() ?? tx.now.getTime() - RETENTION_MS;
         const end = input.EndTime?.getTime() ?? tx.now.getTime();
         if (from > end) throw tx.error('InvalidTimeRangeException', 'Start time must be earlier than end time.');
         const events = stored
           .filter((event) => {
             const time = Date.parse(event.eventTime);
-            return event.awsRegion === tx.region && time >= from && time <= end && tx.now.getTime() - time <= RETENTION_MS && (attribute === undefined || matches(event, attribute));
+            return (
+              event.awsRegion === tx.region &&
+              time >= from &&
+              time <= end &&
+              tx.now.getTime() - time <= RETENTION_MS &&
+              (attribute === undefined || matches(event, attribute))
+            );
           })
           .reverse();
         // Cursor pagination (the token names the last event returned), stable while new events arrive.
@@ -87,7 +105,8 @@ export class SandboxCloudTrail implements CloudTrailPort {
         if (input.NextToken !== undefined) {
           let after: string | undefined;
           try {
-            after = (JSON.parse(Buffer.from(input.NextToken, 'base64url').toString('utf8')) as { after?: string }).after;
+            after = (JSON.parse(Buffer.from(input.NextToken, 'base64url').toString('utf8')) as { after?: string })
+              .after;
           } catch {
             after = undefined;
           }
@@ -98,7 +117,13 @@ export class SandboxCloudTrail implements CloudTrailPort {
         const size = Math.max(1, Math.min(input.MaxResults ?? 50, tx.knobs.pageSize));
         const items = events.slice(start, start + size);
         const last = items.at(-1);
-        const page = { items, next: start + items.length < events.length && last !== undefined ? Buffer.from(JSON.stringify({ after: last.eventID })).toString('base64url') : undefined };
+        const page = {
+          items,
+          next:
+            start + items.length < events.length && last !== undefined
+              ? Buffer.from(JSON.stringify({ after: last.eventID })).toString('base64url')
+              : undefined,
+        };
         return {
           Events: page.items.map((event) => ({
             EventId: event.eventID,
@@ -108,7 +133,10 @@ export class SandboxCloudTrail implements CloudTrailPort {
             EventTime: new Date(event.eventTime),
             EventSource: event.eventSource,
             ...(username(event) === undefined ? {} : { Username: username(event) }),
-            Resources: (event.resources ?? []).map((resource) => ({ ResourceType: resource.type, ResourceName: resource.ARN })),
+            Resources: (event.resources ?? []).map((resource) => ({
+              ResourceType: resource.type,
+              ResourceName: resource.ARN,
+            })),
             CloudTrailEvent: JSON.stringify(event),
           })),
           ...(page.next === undefined ? {} : { NextToken: page.next }),

@@ -4,7 +4,17 @@
  * encrypted with RSAES-OAEP/SHA-256 to the public key in the attestation document. This module
  * writes that structure and reads back exactly what it writes (for the simulated enclave).
  */
-import { createCipheriv, createDecipheriv, createHash, createPublicKey, privateDecrypt, publicEncrypt, randomBytes, constants, type KeyObject } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createPublicKey,
+  privateDecrypt,
+  publicEncrypt,
+  randomBytes,
+  constants,
+  type KeyObject,
+} from 'node:crypto';
 
 function length(size: number): Buffer {
   if (size < 0x80) return Buffer.from([size]);
@@ -50,7 +60,10 @@ export function envelopeForRecipient(plaintext: Uint8Array, spki: Uint8Array): U
   const iv = randomBytes(16);
   const cipher = createCipheriv('aes-256-cbc', contentKey, iv);
   const encryptedContent = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  const encryptedKey = publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, contentKey);
+  const encryptedKey = publicEncrypt(
+    { key: publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
+    contentKey,
+  );
   const sha256Algorithm = seq(oid(OID.sha256));
   const oaepParams = seq(tlv(0xa0, sha256Algorithm), tlv(0xa1, seq(oid(OID.mgf1), sha256Algorithm)));
   const subjectKeyId = createHash('sha1').update(spki).digest();
@@ -101,7 +114,10 @@ export function openEnvelope(cms: Uint8Array, privateKey: KeyObject): Uint8Array
   const encryptedContentInfo = child(envelopedData, 2);
   const iv = child(child(encryptedContentInfo, 1), 1).content;
   const encryptedContent = child(encryptedContentInfo, 2).content;
-  const contentKey = privateDecrypt({ key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, encryptedKey);
+  const contentKey = privateDecrypt(
+    { key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
+    encryptedKey,
+  );
   const decipher = createDecipheriv('aes-256-cbc', contentKey, iv);
   return new Uint8Array(Buffer.concat([decipher.update(encryptedContent), decipher.final()]));
 }

@@ -20,7 +20,8 @@ const arn = (tx: Tx, kind: string, id: string) => `arn:aws:ec2:${tx.region}:${tx
 
 function findGateway(tx: Tx, id: string | undefined): InternetGatewayRecord {
   const gateway = networkOf(tx.regionState.ec2).internetGateways.find((candidate) => candidate.id === id);
-  if (gateway === undefined) throw tx.error('InvalidInternetGatewayID.NotFound', `The internetGateway ID '${id ?? ''}' does not exist`);
+  if (gateway === undefined)
+    throw tx.error('InvalidInternetGatewayID.NotFound', `The internetGateway ID '${id ?? ''}' does not exist`);
   return gateway;
 }
 
@@ -29,7 +30,8 @@ function gatewayOutput(tx: Tx, gateway: InternetGatewayRecord): SDK.InternetGate
     InternetGatewayId: gateway.id,
     OwnerId: tx.state.accountId,
     // EC2 reports an attached internet gateway as "available", outside the SDK's enum.
-    Attachments: gateway.vpcId === undefined ? [] : [{ VpcId: gateway.vpcId, State: 'available' as SDK.AttachmentStatus }],
+    Attachments:
+      gateway.vpcId === undefined ? [] : [{ VpcId: gateway.vpcId, State: 'available' as SDK.AttachmentStatus }],
     ...(outputTags(gateway.tags) === undefined ? {} : { Tags: outputTags(gateway.tags) }),
   };
 }
@@ -48,9 +50,14 @@ export function attachInternetGateway(tx: Tx, input: SDK.AttachInternetGatewayCo
   const gateway = findGateway(tx, input.InternetGatewayId);
   const vpc = findVpc(tx, input.VpcId);
   tx.authorize({ action: 'ec2:AttachInternetGateway', resource: arn(tx, 'internet-gateway', gateway.id) });
-  if (gateway.vpcId !== undefined) throw tx.error('Resource.AlreadyAssociated', `resource ${gateway.id} is already attached to network ${gateway.vpcId}`);
+  if (gateway.vpcId !== undefined)
+    throw tx.error(
+      'Resource.AlreadyAssociated',
+      `resource ${gateway.id} is already attached to network ${gateway.vpcId}`,
+    );
   const other = networkOf(tx.regionState.ec2).internetGateways.find((candidate) => candidate.vpcId === vpc.id);
-  if (other !== undefined) throw tx.error('Resource.AlreadyAssociated', `Network ${vpc.id} already has an internet gateway attached`);
+  if (other !== undefined)
+    throw tx.error('Resource.AlreadyAssociated', `Network ${vpc.id} already has an internet gateway attached`);
   gateway.vpcId = vpc.id;
   return {};
 }
@@ -61,7 +68,12 @@ function mappedPublicAddresses(tx: Tx, vpcId: string): boolean {
   const transition = tx.knobs.instanceTransitionMs;
   return (
     networkOf(ec2).natGateways.some((nat) => nat.vpcId === vpcId && natState(nat, tx.now, transition) !== 'deleted') ||
-    ec2.instances.some((instance) => instance.vpcId === vpcId && instance.publicIp !== undefined && instanceState(instance, tx.now, transition) !== 'terminated')
+    ec2.instances.some(
+      (instance) =>
+        instance.vpcId === vpcId &&
+        instance.publicIp !== undefined &&
+        instanceState(instance, tx.now, transition) !== 'terminated',
+    )
   );
 }
 
@@ -69,8 +81,13 @@ export function detachInternetGateway(tx: Tx, input: SDK.DetachInternetGatewayCo
   const gateway = findGateway(tx, input.InternetGatewayId);
   const vpc = findVpc(tx, input.VpcId);
   tx.authorize({ action: 'ec2:DetachInternetGateway', resource: arn(tx, 'internet-gateway', gateway.id) });
-  if (gateway.vpcId !== vpc.id) throw tx.error('Gateway.NotAttached', `resource ${gateway.id} is not attached to network ${vpc.id}`);
-  if (mappedPublicAddresses(tx, vpc.id)) throw tx.error('DependencyViolation', `Network ${vpc.id} has some mapped public address(es). Please unmap those public address(es) before detaching the gateway.`);
+  if (gateway.vpcId !== vpc.id)
+    throw tx.error('Gateway.NotAttached', `resource ${gateway.id} is not attached to network ${vpc.id}`);
+  if (mappedPublicAddresses(tx, vpc.id))
+    throw tx.error(
+      'DependencyViolation',
+      `Network ${vpc.id} has some mapped public address(es). Please unmap those public address(es) before detaching the gateway.`,
+    );
   delete gateway.vpcId;
   return {};
 }
@@ -79,7 +96,11 @@ export function deleteInternetGateway(tx: Tx, input: SDK.DeleteInternetGatewayCo
   const net = networkOf(tx.regionState.ec2);
   const gateway = findGateway(tx, input.InternetGatewayId);
   tx.authorize({ action: 'ec2:DeleteInternetGateway', resource: arn(tx, 'internet-gateway', gateway.id) });
-  if (gateway.vpcId !== undefined) throw tx.error('DependencyViolation', `The internetGateway '${gateway.id}' has dependencies and cannot be deleted.`);
+  if (gateway.vpcId !== undefined)
+    throw tx.error(
+      'DependencyViolation',
+      `The internetGateway '${gateway.id}' has dependencies and cannot be deleted.`,
+    );
   net.internetGateways.splice(net.internetGateways.indexOf(gateway), 1);
   return {};
 }
@@ -87,14 +108,23 @@ export function deleteInternetGateway(tx: Tx, input: SDK.DeleteInternetGatewayCo
 export function describeInternetGateways(tx: Tx, input: SDK.DescribeInternetGatewaysCommandInput) {
   const gateways = networkOf(tx.regionState.ec2).internetGateways;
   for (const id of input.InternetGatewayIds ?? []) findGateway(tx, id);
-  const selected = applyFilters(tx, gateways.filter((g) => input.InternetGatewayIds === undefined || input.InternetGatewayIds.includes(g.id)), input.Filters, {
-    'internet-gateway-id': (g) => g.id,
-    'attachment.vpc-id': (g) => g.vpcId,
-    'attachment.state': (g) => (g.vpcId === undefined ? undefined : 'available'),
-    'owner-id': () => tx.state.accountId,
-  }, (g) => g.tags);
+  const selected = applyFilters(
+    tx,
+    gateways.filter((g) => input.InternetGatewayIds === undefined || input.InternetGatewayIds.includes(g.id)),
+    input.Filters,
+    {
+      'internet-gateway-id': (g) => g.id,
+      'attachment.vpc-id': (g) => g.vpcId,
+      'attachment.state': (g) => (g.vpcId === undefined ? undefined : 'available'),
+      'owner-id': () => tx.state.accountId,
+    },
+    (g) => g.tags,
+  );
   const page = pageOf(tx, selected, input, { ids: input.InternetGatewayIds, filters: input.Filters });
-  return { InternetGateways: page.items.map((g) => gatewayOutput(tx, g)), ...(page.next === undefined ? {} : { NextToken: page.next }) };
+  return {
+    InternetGateways: page.items.map((g) => gatewayOutput(tx, g)),
+    ...(page.next === undefined ? {} : { NextToken: page.next }),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -102,18 +132,23 @@ export function describeInternetGateways(tx: Tx, input: SDK.DescribeInternetGate
 
 function findAddress(tx: Tx, allocationId: string | undefined): AddressRecord {
   const address = networkOf(tx.regionState.ec2).addresses.find((candidate) => candidate.allocationId === allocationId);
-  if (address === undefined) throw tx.error('InvalidAllocationID.NotFound', `The allocation ID '${allocationId ?? ''}' does not exist`);
+  if (address === undefined)
+    throw tx.error('InvalidAllocationID.NotFound', `The allocation ID '${allocationId ?? ''}' does not exist`);
   return address;
 }
 
 /** The NAT gateway holding an address, until the gateway is deleted. */
 function holderOf(tx: Tx, allocationId: string): NatGatewayRecord | undefined {
-  return networkOf(tx.regionState.ec2).natGateways.find((nat) => nat.allocationId === allocationId && natState(nat, tx.now, tx.knobs.instanceTransitionMs) !== 'deleted');
+  return networkOf(tx.regionState.ec2).natGateways.find(
+    (nat) => nat.allocationId === allocationId && natState(nat, tx.now, tx.knobs.instanceTransitionMs) !== 'deleted',
+  );
 }
 
 export function allocateAddress(tx: Tx, input: SDK.AllocateAddressCommandInput) {
-  if (input.Domain !== undefined && input.Domain !== 'vpc') throw tx.error('InvalidParameterValue', `Invalid value '${input.Domain}' for domain.`);
-  if (input.Address !== undefined || input.PublicIpv4Pool !== undefined) throw tx.error('InvalidParameterValue', 'The sandbox allocates from Amazon\'s pool only');
+  if (input.Domain !== undefined && input.Domain !== 'vpc')
+    throw tx.error('InvalidParameterValue', `Invalid value '${input.Domain}' for domain.`);
+  if (input.Address !== undefined || input.PublicIpv4Pool !== undefined)
+    throw tx.error('InvalidParameterValue', "The sandbox allocates from Amazon's pool only");
   const tags = tagsFor(input.TagSpecifications, 'elastic-ip');
   checkTags(tx, tags);
   tx.authorize({ action: 'ec2:AllocateAddress', resource: arn(tx, 'elastic-ip', '*') });
@@ -124,16 +159,27 @@ export function allocateAddress(tx: Tx, input: SDK.AllocateAddressCommandInput) 
   while (taken.has(`198.51.100.${n}`) && n < 254) n += 1;
   const address: AddressRecord = { allocationId: ec2Id('eipalloc'), publicIp: `198.51.100.${n}`, tags };
   addresses.push(address);
-  tx.trail({ responseElements: { allocationId: address.allocationId }, resources: [{ ARN: arn(tx, 'elastic-ip', address.allocationId), type: 'AWS::EC2::EIP' }] });
-  return { AllocationId: address.allocationId, PublicIp: address.publicIp, Domain: 'vpc' as const, PublicIpv4Pool: 'amazon', NetworkBorderGroup: tx.region };
+  tx.trail({
+    responseElements: { allocationId: address.allocationId },
+    resources: [{ ARN: arn(tx, 'elastic-ip', address.allocationId), type: 'AWS::EC2::EIP' }],
+  });
+  return {
+    AllocationId: address.allocationId,
+    PublicIp: address.publicIp,
+    Domain: 'vpc' as const,
+    PublicIpv4Pool: 'amazon',
+    NetworkBorderGroup: tx.region,
+  };
 }
 
 export function releaseAddress(tx: Tx, input: SDK.ReleaseAddressCommandInput) {
   const addresses = networkOf(tx.regionState.ec2).addresses;
-  if (input.AllocationId === undefined) throw tx.error('MissingParameter', 'The request must contain the parameter AllocationId');
+  if (input.AllocationId === undefined)
+    throw tx.error('MissingParameter', 'The request must contain the parameter AllocationId');
   const address = findAddress(tx, input.AllocationId);
   tx.authorize({ action: 'ec2:ReleaseAddress', resource: arn(tx, 'elastic-ip', address.allocationId) });
-  if (holderOf(tx, address.allocationId) !== undefined) throw tx.error('InvalidIPAddress.InUse', `Address ${address.publicIp} is in use.`);
+  if (holderOf(tx, address.allocationId) !== undefined)
+    throw tx.error('InvalidIPAddress.InUse', `Address ${address.publicIp} is in use.`);
   addresses.splice(addresses.indexOf(address), 1);
   return {};
 }
@@ -141,12 +187,19 @@ export function releaseAddress(tx: Tx, input: SDK.ReleaseAddressCommandInput) {
 export function describeAddresses(tx: Tx, input: SDK.DescribeAddressesCommandInput) {
   const addresses = networkOf(tx.regionState.ec2).addresses;
   for (const id of input.AllocationIds ?? []) findAddress(tx, id);
-  const selected = applyFilters(tx, addresses.filter((a) => input.AllocationIds === undefined || input.AllocationIds.includes(a.allocationId)), input.Filters, {
-    'allocation-id': (a) => a.allocationId,
-    'public-ip': (a) => a.publicIp,
-    domain: () => 'vpc',
-    'association-id': (a) => (holderOf(tx, a.allocationId) === undefined ? undefined : `eipassoc-0${sha256Hex(a.allocationId).slice(0, 16)}`),
-  }, (a) => a.tags);
+  const selected = applyFilters(
+    tx,
+    addresses.filter((a) => input.AllocationIds === undefined || input.AllocationIds.includes(a.allocationId)),
+    input.Filters,
+    {
+      'allocation-id': (a) => a.allocationId,
+      'public-ip': (a) => a.publicIp,
+      domain: () => 'vpc',
+      'association-id': (a) =>
+        holderOf(tx, a.allocationId) === undefined ? undefined : `eipassoc-0${sha256Hex(a.allocationId).slice(0, 16)}`,
+    },
+    (a) => a.tags,
+  );
   return {
     Addresses: selected.map((a) => {
       const holder = holderOf(tx, a.allocationId);
@@ -156,7 +209,13 @@ export function describeAddresses(tx: Tx, input: SDK.DescribeAddressesCommandInp
         Domain: 'vpc' as const,
         PublicIpv4Pool: 'amazon',
         NetworkBorderGroup: tx.region,
-        ...(holder === undefined ? {} : { AssociationId: `eipassoc-0${sha256Hex(a.allocationId).slice(0, 16)}`, NetworkInterfaceId: `eni-0${sha256Hex(holder.id).slice(0, 16)}`, PrivateIpAddress: holder.privateIp }),
+        ...(holder === undefined
+          ? {}
+          : {
+              AssociationId: `eipassoc-0${sha256Hex(a.allocationId).slice(0, 16)}`,
+              NetworkInterfaceId: `eni-0${sha256Hex(holder.id).slice(0, 16)}`,
+              PrivateIpAddress: holder.privateIp,
+            }),
         ...(outputTags(a.tags) === undefined ? {} : { Tags: outputTags(a.tags) }),
       };
     }),
@@ -177,7 +236,16 @@ function natOutput(tx: Tx, nat: NatGatewayRecord): SDK.NatGateway {
     ConnectivityType: 'public',
     CreateTime: new Date(nat.createdAt),
     ...(nat.deletedAt === undefined ? {} : { DeleteTime: new Date(nat.deletedAt) }),
-    NatGatewayAddresses: [{ AllocationId: nat.allocationId, ...(address === undefined ? {} : { PublicIp: address.publicIp }), PrivateIp: nat.privateIp, NetworkInterfaceId: `eni-0${sha256Hex(nat.id).slice(0, 16)}`, IsPrimary: true, Status: state === 'deleted' ? 'succeeded' : state === 'pending' ? 'associating' : 'succeeded' }],
+    NatGatewayAddresses: [
+      {
+        AllocationId: nat.allocationId,
+        ...(address === undefined ? {} : { PublicIp: address.publicIp }),
+        PrivateIp: nat.privateIp,
+        NetworkInterfaceId: `eni-0${sha256Hex(nat.id).slice(0, 16)}`,
+        IsPrimary: true,
+        Status: state === 'deleted' ? 'succeeded' : state === 'pending' ? 'associating' : 'succeeded',
+      },
+    ],
     ...(outputTags(nat.tags) === undefined ? {} : { Tags: outputTags(nat.tags) }),
   };
 }
@@ -189,17 +257,25 @@ export function createNatGateway(tx: Tx, input: SDK.CreateNatGatewayCommandInput
   if (input.ClientToken !== undefined) {
     const previous = net.natGateways.find((nat) => nat.clientToken === input.ClientToken);
     if (previous !== undefined) {
-      if (previous.subnetId !== input.SubnetId || previous.allocationId !== input.AllocationId) throw tx.error('IdempotentParameterMismatch', 'Arguments on this idempotent request are inconsistent with arguments used in previous request(s).');
+      if (previous.subnetId !== input.SubnetId || previous.allocationId !== input.AllocationId)
+        throw tx.error(
+          'IdempotentParameterMismatch',
+          'Arguments on this idempotent request are inconsistent with arguments used in previous request(s).',
+        );
       return { NatGateway: natOutput(tx, previous), ClientToken: input.ClientToken };
     }
   }
-  if ((input.ConnectivityType ?? 'public') !== 'public') throw tx.error('InvalidParameterValue', 'The sandbox simulates public NAT gateways only');
+  if ((input.ConnectivityType ?? 'public') !== 'public')
+    throw tx.error('InvalidParameterValue', 'The sandbox simulates public NAT gateways only');
   const subnet = findSubnet(tx, input.SubnetId);
-  if (input.AllocationId === undefined) throw tx.error('MissingParameter', 'The request must contain the parameter AllocationId');
+  if (input.AllocationId === undefined)
+    throw tx.error('MissingParameter', 'The request must contain the parameter AllocationId');
   const address = findAddress(tx, input.AllocationId);
-  if (holderOf(tx, address.allocationId) !== undefined) throw tx.error('Resource.AlreadyAssociated', `Elastic IP address [${address.allocationId}] is already associated`);
+  if (holderOf(tx, address.allocationId) !== undefined)
+    throw tx.error('Resource.AlreadyAssociated', `Elastic IP address [${address.allocationId}] is already associated`);
   // A public NAT gateway sends its traffic out through the VPC's internet gateway.
-  if (!net.internetGateways.some((g) => g.vpcId === subnet.vpcId)) throw tx.error('Gateway.NotAttached', `Network ${subnet.vpcId} has no Internet gateway attached`);
+  if (!net.internetGateways.some((g) => g.vpcId === subnet.vpcId))
+    throw tx.error('Gateway.NotAttached', `Network ${subnet.vpcId} has no Internet gateway attached`);
   const tags = tagsFor(input.TagSpecifications, 'natgateway');
   checkTags(tx, tags);
   tx.authorize({ action: 'ec2:CreateNatGateway', resource: arn(tx, 'natgateway', '*') });
@@ -217,25 +293,43 @@ export function createNatGateway(tx: Tx, input: SDK.CreateNatGatewayCommandInput
     tags,
   };
   net.natGateways.push(nat);
-  tx.trail({ responseElements: { natGatewayId: nat.id }, resources: [{ ARN: arn(tx, 'natgateway', nat.id), type: 'AWS::EC2::NatGateway' }] });
-  return { NatGateway: { ...natOutput(tx, nat), State: 'pending' as const }, ...(input.ClientToken === undefined ? {} : { ClientToken: input.ClientToken }) };
+  tx.trail({
+    responseElements: { natGatewayId: nat.id },
+    resources: [{ ARN: arn(tx, 'natgateway', nat.id), type: 'AWS::EC2::NatGateway' }],
+  });
+  return {
+    NatGateway: { ...natOutput(tx, nat), State: 'pending' as const },
+    ...(input.ClientToken === undefined ? {} : { ClientToken: input.ClientToken }),
+  };
 }
 
 export function describeNatGateways(tx: Tx, input: SDK.DescribeNatGatewaysCommandInput) {
   const visible = networkOf(tx.regionState.ec2).natGateways.filter((nat) => stillVisible(nat, tx.now));
-  for (const id of input.NatGatewayIds ?? []) if (!visible.some((nat) => nat.id === id)) throw tx.error('NatGatewayNotFound', `NAT gateway ${id} was not found`);
-  const selected = applyFilters(tx, visible.filter((nat) => input.NatGatewayIds === undefined || input.NatGatewayIds.includes(nat.id)), input.Filter, {
-    'nat-gateway-id': (nat) => nat.id,
-    state: (nat) => natState(nat, tx.now, tx.knobs.instanceTransitionMs),
-    'subnet-id': (nat) => nat.subnetId,
-    'vpc-id': (nat) => nat.vpcId,
-  }, (nat) => nat.tags);
+  for (const id of input.NatGatewayIds ?? [])
+    if (!visible.some((nat) => nat.id === id)) throw tx.error('NatGatewayNotFound', `NAT gateway ${id} was not found`);
+  const selected = applyFilters(
+    tx,
+    visible.filter((nat) => input.NatGatewayIds === undefined || input.NatGatewayIds.includes(nat.id)),
+    input.Filter,
+    {
+      'nat-gateway-id': (nat) => nat.id,
+      state: (nat) => natState(nat, tx.now, tx.knobs.instanceTransitionMs),
+      'subnet-id': (nat) => nat.subnetId,
+      'vpc-id': (nat) => nat.vpcId,
+    },
+    (nat) => nat.tags,
+  );
   const page = pageOf(tx, selected, input, { ids: input.NatGatewayIds, filters: input.Filter });
-  return { NatGateways: page.items.map((nat) => natOutput(tx, nat)), ...(page.next === undefined ? {} : { NextToken: page.next }) };
+  return {
+    NatGateways: page.items.map((nat) => natOutput(tx, nat)),
+    ...(page.next === undefined ? {} : { NextToken: page.next }),
+  };
 }
 
 export function deleteNatGateway(tx: Tx, input: SDK.DeleteNatGatewayCommandInput) {
-  const nat = networkOf(tx.regionState.ec2).natGateways.find((candidate) => candidate.id === input.NatGatewayId && stillVisible(candidate, tx.now));
+  const nat = networkOf(tx.regionState.ec2).natGateways.find(
+    (candidate) => candidate.id === input.NatGatewayId && stillVisible(candidate, tx.now),
+  );
   if (nat === undefined) throw tx.error('NatGatewayNotFound', `NAT gateway ${input.NatGatewayId ?? ''} was not found`);
   tx.authorize({ action: 'ec2:DeleteNatGateway', resource: arn(tx, 'natgateway', nat.id) });
   // Deleting a gateway that is already going away answers as the first delete did.

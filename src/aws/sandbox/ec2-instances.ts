@@ -6,12 +6,20 @@ import type { Tx } from './engine.js';
 import type { InstanceRecord, VolumeRecord } from './state.js';
 import { outputTags } from './util.js';
 
-const STATE_CODES = { pending: 0, running: 16, 'shutting-down': 32, terminated: 48, stopping: 64, stopped: 80 } as const;
+const STATE_CODES = {
+  pending: 0,
+  running: 16,
+  'shutting-down': 32,
+  terminated: 48,
+  stopping: 64,
+  stopped: 80,
+} as const;
 type InstanceStateName = keyof typeof STATE_CODES;
 
 /** Instance state as a pure function of time (no write needed for a transition). */
 export function instanceState(instance: InstanceRecord, now: Date, transitionMs: number): InstanceStateName {
-  if (instance.terminatedAt !== undefined) return now.getTime() - Date.parse(instance.terminatedAt) >= transitionMs ? 'terminated' : 'shutting-down';
+  if (instance.terminatedAt !== undefined)
+    return now.getTime() - Date.parse(instance.terminatedAt) >= transitionMs ? 'terminated' : 'shutting-down';
   return now.getTime() - Date.parse(instance.launchedAt) >= transitionMs ? 'running' : 'pending';
 }
 
@@ -19,7 +27,11 @@ export function instanceState(instance: InstanceRecord, now: Date, transitionMs:
 export const TERMINATED_VISIBLE_MS = 3_600_000;
 
 function visibleInstances(tx: Tx): InstanceRecord[] {
-  return tx.regionState.ec2.instances.filter((instance) => instance.terminatedAt === undefined || tx.now.getTime() - Date.parse(instance.terminatedAt) < TERMINATED_VISIBLE_MS);
+  return tx.regionState.ec2.instances.filter(
+    (instance) =>
+      instance.terminatedAt === undefined ||
+      tx.now.getTime() - Date.parse(instance.terminatedAt) < TERMINATED_VISIBLE_MS,
+  );
 }
 
 function privateDns(region: string, ip: string): string {
@@ -31,20 +43,50 @@ export function instanceOutput(tx: Tx, instance: InstanceRecord): SDK.Instance {
   const state = instanceState(instance, tx.now, tx.knobs.instanceTransitionMs);
   const live = state === 'pending' || state === 'running';
   const region = REGIONS.get(tx.region)!;
-  const groups = instance.securityGroupIds.map((id) => ({ GroupId: id, GroupName: tx.regionState.ec2.securityGroups.find((group) => group.id === id)?.name ?? id }));
+  const groups = instance.securityGroupIds.map((id) => ({
+    GroupId: id,
+    GroupName: tx.regionState.ec2.securityGroups.find((group) => group.id === id)?.name ?? id,
+  }));
   const type = instanceType(instance.type);
   return {
     InstanceId: instance.id,
     ImageId: instance.imageId,
     InstanceType: instance.type as SDK._InstanceType,
     State: { Code: STATE_CODES[state], Name: state },
-    ...(state === 'terminated' || state === 'shutting-down' ? { StateTransitionReason: `User initiated (${instance.terminatedAt ?? ''})`, StateReason: { Code: 'Client.UserInitiatedShutdown', Message: 'Client.UserInitiatedShutdown: User initiated shutdown' } } : { StateTransitionReason: '' }),
+    ...(state === 'terminated' || state === 'shutting-down'
+      ? {
+          StateTransitionReason: `User initiated (${instance.terminatedAt ?? ''})`,
+          StateReason: {
+            Code: 'Client.UserInitiatedShutdown',
+            Message: 'Client.UserInitiatedShutdown: User initiated shutdown',
+          },
+        }
+      : { StateTransitionReason: '' }),
     LaunchTime: new Date(instance.launchedAt),
-    Placement: { AvailabilityZone: instance.zone, AvailabilityZoneId: zoneId(region, instance.zone), GroupName: '', Tenancy: 'default' },
-    ...(live ? { PrivateIpAddress: instance.privateIp, PrivateDnsName: privateDns(tx.region, instance.privateIp), SubnetId: instance.subnetId, VpcId: instance.vpcId } : { PrivateDnsName: '' }),
-    ...(live && instance.publicIp !== undefined ? { PublicIpAddress: instance.publicIp, PublicDnsName: `ec2-${instance.publicIp.replace(/\./g, '-')}.compute-1.amazonaws.com` } : { PublicDnsName: '' }),
+    Placement: {
+      AvailabilityZone: instance.zone,
+      AvailabilityZoneId: zoneId(region, instance.zone),
+      GroupName: '',
+      Tenancy: 'default',
+    },
+    ...(live
+      ? {
+          PrivateIpAddress: instance.privateIp,
+          PrivateDnsName: privateDns(tx.region, instance.privateIp),
+          SubnetId: instance.subnetId,
+          VpcId: instance.vpcId,
+        }
+      : { PrivateDnsName: '' }),
+    ...(live && instance.publicIp !== undefined
+      ? {
+          PublicIpAddress: instance.publicIp,
+          PublicDnsName: `ec2-${instance.publicIp.replace(/\./g, '-')}.compute-1.amazonaws.com`,
+        }
+      : { PublicDnsName: '' }),
     SecurityGroups: live ? groups : [],
-    ...(instance.instanceProfileArn === undefined ? {} : { IamInstanceProfile: { Arn: instance.instanceProfileArn, Id: instance.instanceProfileId } }),
+    ...(instance.instanceProfileArn === undefined
+      ? {}
+      : { IamInstanceProfile: { Arn: instance.instanceProfileArn, Id: instance.instanceProfileId } }),
     EnclaveOptions: { Enabled: instance.enclave },
     MetadataOptions: {
       State: state === 'pending' ? 'pending' : 'applied',
@@ -63,7 +105,19 @@ export function instanceOutput(tx: Tx, instance: InstanceRecord): SDK.Instance {
     BlockDeviceMappings: live
       ? instance.volumeIds.flatMap((volumeId) => {
           const volume = tx.regionState.ec2.volumes.find((candidate) => candidate.id === volumeId);
-          return volume === undefined ? [] : [{ DeviceName: volume.device, Ebs: { VolumeId: volume.id, Status: 'attached', AttachTime: new Date(volume.createdAt), DeleteOnTermination: volume.deleteOnTermination } }];
+          return volume === undefined
+            ? []
+            : [
+                {
+                  DeviceName: volume.device,
+                  Ebs: {
+                    VolumeId: volume.id,
+                    Status: 'attached',
+                    AttachTime: new Date(volume.createdAt),
+                    DeleteOnTermination: volume.deleteOnTermination,
+                  },
+                },
+              ];
         })
       : [],
     EbsOptimized: true,
@@ -83,7 +137,10 @@ export function instanceOutput(tx: Tx, instance: InstanceRecord): SDK.Instance {
 }
 
 function volumeOutput(tx: Tx, volume: VolumeRecord): SDK.Volume {
-  const instance = volume.instanceId === undefined ? undefined : tx.regionState.ec2.instances.find((candidate) => candidate.id === volume.instanceId);
+  const instance =
+    volume.instanceId === undefined
+      ? undefined
+      : tx.regionState.ec2.instances.find((candidate) => candidate.id === volume.instanceId);
   const attached = instance !== undefined && instance.terminatedAt === undefined;
   return {
     VolumeId: volume.id,
@@ -97,34 +154,57 @@ function volumeOutput(tx: Tx, volume: VolumeRecord): SDK.Volume {
     CreateTime: new Date(volume.createdAt),
     State: attached ? 'in-use' : 'available',
     MultiAttachEnabled: false,
-    Attachments: attached ? [{ VolumeId: volume.id, InstanceId: volume.instanceId, Device: volume.device, State: 'attached', AttachTime: new Date(volume.createdAt), DeleteOnTermination: volume.deleteOnTermination }] : [],
+    Attachments: attached
+      ? [
+          {
+            VolumeId: volume.id,
+            InstanceId: volume.instanceId,
+            Device: volume.device,
+            State: 'attached',
+            AttachTime: new Date(volume.createdAt),
+            DeleteOnTermination: volume.deleteOnTermination,
+          },
+        ]
+      : [],
     ...(outputTags(volume.tags) === undefined ? {} : { Tags: outputTags(volume.tags) }),
   };
 }
 
 export function describeInstances(tx: Tx, input: SDK.DescribeInstancesCommandInput) {
-  if (input.InstanceIds !== undefined && input.MaxResults !== undefined) throw tx.error('InvalidParameterCombination', 'The parameter instancesSet cannot be used with the parameter maxResults');
+  if (input.InstanceIds !== undefined && input.MaxResults !== undefined)
+    throw tx.error(
+      'InvalidParameterCombination',
+      'The parameter instancesSet cannot be used with the parameter maxResults',
+    );
   const instances = visibleInstances(tx);
   for (const id of input.InstanceIds ?? []) {
     if (!/^i-[0-9a-f]{8,17}$/.test(id)) throw tx.error('InvalidInstanceID.Malformed', `Invalid id: "${id}"`);
-    if (!instances.some((instance) => instance.id === id)) throw tx.error('InvalidInstanceID.NotFound', `The instance ID '${id}' does not exist`);
+    if (!instances.some((instance) => instance.id === id))
+      throw tx.error('InvalidInstanceID.NotFound', `The instance ID '${id}' does not exist`);
   }
-  const selected = applyFilters(tx, instances.filter((instance) => input.InstanceIds === undefined || input.InstanceIds.includes(instance.id)), input.Filters, {
-    'instance-id': (instance) => instance.id,
-    'instance-state-name': (instance) => instanceState(instance, tx.now, tx.knobs.instanceTransitionMs),
-    'instance-state-code': (instance) => String(STATE_CODES[instanceState(instance, tx.now, tx.knobs.instanceTransitionMs)]),
-    'instance-type': (instance) => instance.type,
-    'vpc-id': (instance) => instance.vpcId,
-    'subnet-id': (instance) => instance.subnetId,
-    'availability-zone': (instance) => instance.zone,
-    'client-token': (instance) => instance.clientToken,
-    'iam-instance-profile.arn': (instance) => instance.instanceProfileArn,
-    'image-id': (instance) => instance.imageId,
-    'reservation-id': (instance) => instance.reservationId,
-    'instance.group-id': (instance) => instance.securityGroupIds,
-    'private-ip-address': (instance) => instance.privateIp,
-    'ip-address': (instance) => instance.publicIp,
-  }, (instance) => instance.tags);
+  const selected = applyFilters(
+    tx,
+    instances.filter((instance) => input.InstanceIds === undefined || input.InstanceIds.includes(instance.id)),
+    input.Filters,
+    {
+      'instance-id': (instance) => instance.id,
+      'instance-state-name': (instance) => instanceState(instance, tx.now, tx.knobs.instanceTransitionMs),
+      'instance-state-code': (instance) =>
+        String(STATE_CODES[instanceState(instance, tx.now, tx.knobs.instanceTransitionMs)]),
+      'instance-type': (instance) => instance.type,
+      'vpc-id': (instance) => instance.vpcId,
+      'subnet-id': (instance) => instance.subnetId,
+      'availability-zone': (instance) => instance.zone,
+      'client-token': (instance) => instance.clientToken,
+      'iam-instance-profile.arn': (instance) => instance.instanceProfileArn,
+      'image-id': (instance) => instance.imageId,
+      'reservation-id': (instance) => instance.reservationId,
+      'instance.group-id': (instance) => instance.securityGroupIds,
+      'private-ip-address': (instance) => instance.privateIp,
+      'ip-address': (instance) => instance.publicIp,
+    },
+    (instance) => instance.tags,
+  );
   const page = pageOf(tx, selected, input, { filters: input.Filters });
   const reservations = new Map<string, SDK.Reservation>();
   for (const instance of page.items) {
@@ -146,7 +226,11 @@ export function terminateInstances(tx: Tx, input: SDK.TerminateInstancesCommandI
     if (instance === undefined) throw tx.error('InvalidInstanceID.NotFound', `The instance ID '${id}' does not exist`);
     return instance;
   });
-  for (const instance of instances) tx.authorize({ action: 'ec2:TerminateInstances', resource: `arn:aws:ec2:${tx.region}:${tx.state.accountId}:instance/${instance.id}` });
+  for (const instance of instances)
+    tx.authorize({
+      action: 'ec2:TerminateInstances',
+      resource: `arn:aws:ec2:${tx.region}:${tx.state.accountId}:instance/${instance.id}`,
+    });
   const result = instances.map((instance) => {
     const previous = instanceState(instance, tx.now, tx.knobs.instanceTransitionMs);
     if (instance.terminatedAt === undefined) {
@@ -156,22 +240,42 @@ export function terminateInstances(tx: Tx, input: SDK.TerminateInstancesCommandI
       }
     }
     const current = instanceState(instance, tx.now, tx.knobs.instanceTransitionMs);
-    return { InstanceId: instance.id, PreviousState: { Code: STATE_CODES[previous], Name: previous }, CurrentState: { Code: STATE_CODES[current], Name: current } };
+    return {
+      InstanceId: instance.id,
+      PreviousState: { Code: STATE_CODES[previous], Name: previous },
+      CurrentState: { Code: STATE_CODES[current], Name: current },
+    };
   });
-  tx.trail({ resources: instances.map((instance) => ({ ARN: `arn:aws:ec2:${tx.region}:${tx.state.accountId}:instance/${instance.id}`, type: 'AWS::EC2::Instance' })) });
+  tx.trail({
+    resources: instances.map((instance) => ({
+      ARN: `arn:aws:ec2:${tx.region}:${tx.state.accountId}:instance/${instance.id}`,
+      type: 'AWS::EC2::Instance',
+    })),
+  });
   return { TerminatingInstances: result };
 }
 
 export function describeVolumes(tx: Tx, input: SDK.DescribeVolumesCommandInput) {
   const volumes = tx.regionState.ec2.volumes.filter((volume) => volume.deletedAt === undefined);
-  for (const id of input.VolumeIds ?? []) if (!volumes.some((volume) => volume.id === id)) throw tx.error('InvalidVolume.NotFound', `The volume '${id}' does not exist.`);
-  const selected = applyFilters(tx, volumes.filter((volume) => input.VolumeIds === undefined || input.VolumeIds.includes(volume.id)), input.Filters, {
-    'volume-id': (volume) => volume.id,
-    'attachment.instance-id': (volume) => volume.instanceId,
-    encrypted: (volume) => String(volume.encrypted),
-    'availability-zone': (volume) => volume.zone,
-    'volume-type': (volume) => volume.type,
-  }, (volume) => volume.tags);
+  for (const id of input.VolumeIds ?? [])
+    if (!volumes.some((volume) => volume.id === id))
+      throw tx.error('InvalidVolume.NotFound', `The volume '${id}' does not exist.`);
+  const selected = applyFilters(
+    tx,
+    volumes.filter((volume) => input.VolumeIds === undefined || input.VolumeIds.includes(volume.id)),
+    input.Filters,
+    {
+      'volume-id': (volume) => volume.id,
+      'attachment.instance-id': (volume) => volume.instanceId,
+      encrypted: (volume) => String(volume.encrypted),
+      'availability-zone': (volume) => volume.zone,
+      'volume-type': (volume) => volume.type,
+    },
+    (volume) => volume.tags,
+  );
   const page = pageOf(tx, selected, input, { ids: input.VolumeIds, filters: input.Filters });
-  return { Volumes: page.items.map((volume) => volumeOutput(tx, volume)), ...(page.next === undefined ? {} : { NextToken: page.next }) };
+  return {
+    Volumes: page.items.map((volume) => volumeOutput(tx, volume)),
+    ...(page.next === undefined ? {} : { NextToken: page.next }),
+  };
 }

@@ -15,7 +15,13 @@ function filterMap(filters: Filters): [string, string[]][] {
  * `fields` maps each supported filter name to the resource's value(s); an unknown filter name is
  * rejected as EC2 does.
  */
-export function applyFilters<T>(tx: Tx, items: T[], filters: Filters, fields: Record<string, (item: T) => string | string[] | undefined>, tags: (item: T) => Tag[]): T[] {
+export function applyFilters<T>(
+  tx: Tx,
+  items: T[],
+  filters: Filters,
+  fields: Record<string, (item: T) => string | string[] | undefined>,
+  tags: (item: T) => Tag[],
+): T[] {
   const parsed = filterMap(filters);
   for (const [name] of parsed) {
     if (!(name in fields) && !name.startsWith('tag:') && name !== 'tag-key' && name !== 'tag-value') {
@@ -33,10 +39,19 @@ export function applyFilters<T>(tx: Tx, items: T[], filters: Filters, fields: Re
   );
 }
 
-export function pageOf<T>(tx: Tx, items: T[], input: { MaxResults?: number | undefined; NextToken?: string | undefined }, scope: object, always = false) {
+export function pageOf<T>(
+  tx: Tx,
+  items: T[],
+  input: { MaxResults?: number | undefined; NextToken?: string | undefined },
+  scope: object,
+  always = false,
+) {
   if (input.MaxResults === undefined && input.NextToken === undefined && !always) return { items, next: undefined };
   if (input.MaxResults !== undefined && (input.MaxResults < 5 || input.MaxResults > 1000)) {
-    throw tx.error('InvalidParameterValue', `Value ( ${input.MaxResults} ) for parameter maxResults is invalid. Expecting a value between 5 and 1000.`);
+    throw tx.error(
+      'InvalidParameterValue',
+      `Value ( ${input.MaxResults} ) for parameter maxResults is invalid. Expecting a value between 5 and 1000.`,
+    );
   }
   return paginate(items, {
     token: input.NextToken,

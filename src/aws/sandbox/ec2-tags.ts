@@ -7,13 +7,18 @@ import { networkOf, type Tag } from './state.js';
 import { mergeTags } from './util.js';
 
 export function tagsFor(specs: SDK.TagSpecification[] | undefined, type: string): Tag[] {
-  return mergeTags([], (specs ?? []).filter((spec) => spec.ResourceType === type).flatMap((spec) => spec.Tags ?? []));
+  return mergeTags(
+    [],
+    (specs ?? []).filter((spec) => spec.ResourceType === type).flatMap((spec) => spec.Tags ?? []),
+  );
 }
 
 export function checkTags(tx: Tx, tags: readonly { Key?: string | undefined }[]): void {
   for (const tag of tags) {
-    if (tag.Key === undefined || tag.Key === '' || tag.Key.length > 128) throw tx.error('InvalidParameterValue', `Tag key must be between 1 and 128 characters`);
-    if (tag.Key.toLowerCase().startsWith('aws:')) throw tx.error('InvalidParameterValue', `Tag keys starting with 'aws:' are reserved for internal use`);
+    if (tag.Key === undefined || tag.Key === '' || tag.Key.length > 128)
+      throw tx.error('InvalidParameterValue', `Tag key must be between 1 and 128 characters`);
+    if (tag.Key.toLowerCase().startsWith('aws:'))
+      throw tx.error('InvalidParameterValue', `Tag keys starting with 'aws:' are reserved for internal use`);
   }
 }
 
@@ -21,7 +26,15 @@ function findTaggable(tx: Tx, id: string): { tags: Tag[] } {
   const ec2 = tx.regionState.ec2;
   const net = networkOf(ec2);
   const lists: [string, { id: string; tags: Tag[] }[], string][] = [
-    ['i-', ec2.instances.filter((instance) => instance.terminatedAt === undefined || tx.now.getTime() - Date.parse(instance.terminatedAt) < TERMINATED_VISIBLE_MS), 'InvalidInstanceID.NotFound'],
+    [
+      'i-',
+      ec2.instances.filter(
+        (instance) =>
+          instance.terminatedAt === undefined ||
+          tx.now.getTime() - Date.parse(instance.terminatedAt) < TERMINATED_VISIBLE_MS,
+      ),
+      'InvalidInstanceID.NotFound',
+    ],
     ['sg-', ec2.securityGroups, 'InvalidGroup.NotFound'],
     ['vpc-', ec2.vpcs, 'InvalidVpcID.NotFound'],
     ['subnet-', ec2.subnets, 'InvalidSubnetID.NotFound'],
@@ -29,7 +42,11 @@ function findTaggable(tx: Tx, id: string): { tags: Tag[] } {
     ['rtb-', ec2.routeTables, 'InvalidRouteTableID.NotFound'],
     ['igw-', net.internetGateways, 'InvalidInternetGatewayID.NotFound'],
     ['nat-', net.natGateways.filter((nat) => stillVisible(nat, tx.now)), 'InvalidNatGatewayID.NotFound'],
-    ['eipalloc-', net.addresses.map((address) => ({ id: address.allocationId, tags: address.tags })), 'InvalidAllocationID.NotFound'],
+    [
+      'eipalloc-',
+      net.addresses.map((address) => ({ id: address.allocationId, tags: address.tags })),
+      'InvalidAllocationID.NotFound',
+    ],
     ['vpce-', net.vpcEndpoints.filter((endpoint) => stillVisible(endpoint, tx.now)), 'InvalidVpcEndpointId.NotFound'],
   ];
   for (const [prefix, list, code] of lists) {
@@ -43,14 +60,16 @@ function findTaggable(tx: Tx, id: string): { tags: Tag[] } {
 
 export function createTags(tx: Tx, input: SDK.CreateTagsCommandInput) {
   const resources = input.Resources ?? [];
-  if (resources.length === 0) throw tx.error('MissingParameter', 'The request must contain the parameter resourceIdSet');
+  if (resources.length === 0)
+    throw tx.error('MissingParameter', 'The request must contain the parameter resourceIdSet');
   const tags = input.Tags ?? [];
   checkTags(tx, tags);
   const targets = resources.map((id) => findTaggable(tx, id));
   tx.authorize({ action: 'ec2:CreateTags', resource: `arn:aws:ec2:${tx.region}:${tx.state.accountId}:*` });
   for (const target of targets) {
     const merged = mergeTags(target.tags, tags);
-    if (merged.length > 50) throw tx.error('TagLimitExceeded', 'The maximum number of Tags for a resource has been reached.');
+    if (merged.length > 50)
+      throw tx.error('TagLimitExceeded', 'The maximum number of Tags for a resource has been reached.');
     target.tags.splice(0, target.tags.length, ...merged);
   }
   return {};

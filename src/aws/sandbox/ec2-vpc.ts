@@ -49,10 +49,26 @@ export function vpcOutput(tx: Tx, vpc: VpcRecord): SDK.Vpc {
     OwnerId: tx.state.accountId,
     InstanceTenancy: 'default',
     DhcpOptionsId: `dopt-0${sha256Hex(tx.region).slice(0, 16)}`,
-    CidrBlockAssociationSet: [{ AssociationId: `vpc-cidr-assoc-0${sha256Hex(vpc.id).slice(0, 16)}`, CidrBlock: vpc.cidr, CidrBlockState: { State: 'associated' } }],
+    CidrBlockAssociationSet: [
+      {
+        AssociationId: `vpc-cidr-assoc-0${sha256Hex(vpc.id).slice(0, 16)}`,
+        CidrBlock: vpc.cidr,
+        CidrBlockState: { State: 'associated' },
+      },
+    ],
     ...(vpc.ipv6Cidr === undefined
       ? {}
-      : { Ipv6CidrBlockAssociationSet: [{ AssociationId: `vpc-cidr-assoc-0${sha256Hex(`${vpc.id}:v6`).slice(0, 16)}`, Ipv6CidrBlock: vpc.ipv6Cidr, Ipv6CidrBlockState: { State: 'associated' }, NetworkBorderGroup: tx.region, Ipv6Pool: 'Amazon' }] }),
+      : {
+          Ipv6CidrBlockAssociationSet: [
+            {
+              AssociationId: `vpc-cidr-assoc-0${sha256Hex(`${vpc.id}:v6`).slice(0, 16)}`,
+              Ipv6CidrBlock: vpc.ipv6Cidr,
+              Ipv6CidrBlockState: { State: 'associated' },
+              NetworkBorderGroup: tx.region,
+              Ipv6Pool: 'Amazon',
+            },
+          ],
+        }),
     ...(outputTags(vpc.tags) === undefined ? {} : { Tags: outputTags(vpc.tags) }),
   };
 }
@@ -62,7 +78,11 @@ export function createVpc(tx: Tx, input: SDK.CreateVpcCommandInput) {
   const cidr = input.CidrBlock;
   if (cidr === undefined) throw tx.error('MissingParameter', 'Either CidrBlock or Ipv4IpamPoolId must be specified');
   const range = ipv4Range(cidr);
-  if (range === undefined) throw tx.error('InvalidParameterValue', `Value (${cidr}) for parameter cidrBlock is invalid. This is not a valid CIDR block.`);
+  if (range === undefined)
+    throw tx.error(
+      'InvalidParameterValue',
+      `Value (${cidr}) for parameter cidrBlock is invalid. This is not a valid CIDR block.`,
+    );
   const bits = Number(cidr.split('/')[1]);
   if (bits < 16 || bits > 28) throw tx.error('InvalidVpc.Range', `The CIDR '${cidr}' is invalid.`);
   const tags = tagsFor(input.TagSpecifications, 'vpc');
@@ -70,10 +90,27 @@ export function createVpc(tx: Tx, input: SDK.CreateVpcCommandInput) {
   tx.authorize({ action: 'ec2:CreateVpc', resource: `arn:aws:ec2:${tx.region}:${tx.state.accountId}:vpc/*` });
   const id = ec2Id('vpc');
   // Amazon's pool hands out a /56 per VPC (made-up but well-formed prefixes).
-  const vpc: VpcRecord = { id, cidr, isDefault: false, dnsSupport: true, dnsHostnames: false, tags, ...(input.AmazonProvidedIpv6CidrBlock === true ? { ipv6Cidr: `2600:1f18:${sha256Hex(id).slice(0, 4)}:${sha256Hex(id).slice(4, 6)}00::/56` } : {}) };
+  const vpc: VpcRecord = {
+    id,
+    cidr,
+    isDefault: false,
+    dnsSupport: true,
+    dnsHostnames: false,
+    tags,
+    ...(input.AmazonProvidedIpv6CidrBlock === true
+      ? { ipv6Cidr: `2600:1f18:${sha256Hex(id).slice(0, 4)}:${sha256Hex(id).slice(4, 6)}00::/56` }
+      : {}),
+  };
   ec2.vpcs.push(vpc);
   // Every VPC comes with a main route table (its local route only) and a default security group.
-  ec2.routeTables.push({ id: ec2Id('rtb'), vpcId: id, main: true, subnetIds: [], routes: [{ destination: cidr, gatewayId: 'local' }], tags: [] });
+  ec2.routeTables.push({
+    id: ec2Id('rtb'),
+    vpcId: id,
+    main: true,
+    subnetIds: [],
+    routes: [{ destination: cidr, gatewayId: 'local' }],
+    tags: [],
+  });
   const defaultGroup = ec2Id('sg');
   ec2.securityGroups.push({
     id: defaultGroup,
@@ -81,10 +118,16 @@ export function createVpc(tx: Tx, input: SDK.CreateVpcCommandInput) {
     description: 'default VPC security group',
     vpcId: id,
     ingress: [{ ruleId: ec2Id('sgr'), protocol: '-1', referencedGroupId: defaultGroup }],
-    egress: [{ ruleId: ec2Id('sgr'), protocol: '-1', cidrIpv4: '0.0.0.0/0' }, ...(vpc.ipv6Cidr === undefined ? [] : [{ ruleId: ec2Id('sgr'), protocol: '-1', cidrIpv6: '::/0' }])],
+    egress: [
+      { ruleId: ec2Id('sgr'), protocol: '-1', cidrIpv4: '0.0.0.0/0' },
+      ...(vpc.ipv6Cidr === undefined ? [] : [{ ruleId: ec2Id('sgr'), protocol: '-1', cidrIpv6: '::/0' }]),
+    ],
     tags: [],
   });
-  tx.trail({ responseElements: { vpc: { vpcId: id } }, resources: [{ ARN: `arn:aws:ec2:${tx.region}:${tx.state.accountId}:vpc/${id}`, type: 'AWS::EC2::VPC' }] });
+  tx.trail({
+    responseElements: { vpc: { vpcId: id } },
+    resources: [{ ARN: `arn:aws:ec2:${tx.region}:${tx.state.accountId}:vpc/${id}`, type: 'AWS::EC2::VPC' }],
+  });
   return { Vpc: { ...vpcOutput(tx, vpc), State: 'pending' as const } };
 }
 
@@ -98,8 +141,12 @@ function vpcDependencies(tx: Tx, vpcId: string): string[] {
     ...net.internetGateways.filter((g) => g.vpcId === vpcId).map((g) => g.id),
     ...ec2.routeTables.filter((t) => t.vpcId === vpcId && !t.main).map((t) => t.id),
     ...ec2.securityGroups.filter((g) => g.vpcId === vpcId && g.name !== 'default').map((g) => g.id),
-    ...net.natGateways.filter((n) => n.vpcId === vpcId && natState(n, tx.now, transition) !== 'deleted').map((n) => n.id),
-    ...net.vpcEndpoints.filter((e) => e.vpcId === vpcId && endpointState(e, tx.now, transition) !== 'deleted').map((e) => e.id),
+    ...net.natGateways
+      .filter((n) => n.vpcId === vpcId && natState(n, tx.now, transition) !== 'deleted')
+      .map((n) => n.id),
+    ...net.vpcEndpoints
+      .filter((e) => e.vpcId === vpcId && endpointState(e, tx.now, transition) !== 'deleted')
+      .map((e) => e.id),
   ];
 }
 
@@ -107,7 +154,8 @@ export function deleteVpc(tx: Tx, input: SDK.DeleteVpcCommandInput) {
   const ec2 = tx.regionState.ec2;
   const vpc = findVpc(tx, input.VpcId);
   tx.authorize({ action: 'ec2:DeleteVpc', resource: `arn:aws:ec2:${tx.region}:${tx.state.accountId}:vpc/${vpc.id}` });
-  if (vpcDependencies(tx, vpc.id).length > 0) throw tx.error('DependencyViolation', `The vpc '${vpc.id}' has dependencies and cannot be deleted.`);
+  if (vpcDependencies(tx, vpc.id).length > 0)
+    throw tx.error('DependencyViolation', `The vpc '${vpc.id}' has dependencies and cannot be deleted.`);
   // The main route table and the default security group go with the VPC.
   ec2.vpcs = ec2.vpcs.filter((candidate) => candidate !== vpc);
   ec2.routeTables = ec2.routeTables.filter((table) => table.vpcId !== vpc.id);
@@ -119,12 +167,19 @@ const VPC_ATTRIBUTES = { enableDnsSupport: 'dnsSupport', enableDnsHostnames: 'dn
 
 export function modifyVpcAttribute(tx: Tx, input: SDK.ModifyVpcAttributeCommandInput) {
   const vpc = findVpc(tx, input.VpcId);
-  const given = [input.EnableDnsSupport, input.EnableDnsHostnames, input.EnableNetworkAddressUsageMetrics].filter((value) => value !== undefined);
-  if (given.length !== 1) throw tx.error('InvalidParameterCombination', 'Exactly one attribute must be specified per request.');
-  tx.authorize({ action: 'ec2:ModifyVpcAttribute', resource: `arn:aws:ec2:${tx.region}:${tx.state.accountId}:vpc/${vpc.id}` });
+  const given = [input.EnableDnsSupport, input.EnableDnsHostnames, input.EnableNetworkAddressUsageMetrics].filter(
+    (value) => value !== undefined,
+  );
+  if (given.length !== 1)
+    throw tx.error('InvalidParameterCombination', 'Exactly one attribute must be specified per request.');
+  tx.authorize({
+    action: 'ec2:ModifyVpcAttribute',
+    resource: `arn:aws:ec2:${tx.region}:${tx.state.accountId}:vpc/${vpc.id}`,
+  });
   const support = input.EnableDnsSupport?.Value ?? vpc.dnsSupport ?? true;
   const hostnames = input.EnableDnsHostnames?.Value ?? vpc.dnsHostnames ?? vpc.isDefault;
-  if (hostnames && !support) throw tx.error('InvalidParameterValue', 'enableDnsHostnames requires enableDnsSupport to be true.');
+  if (hostnames && !support)
+    throw tx.error('InvalidParameterValue', 'enableDnsHostnames requires enableDnsSupport to be true.');
   vpc.dnsSupport = support;
   vpc.dnsHostnames = hostnames;
   return {};
@@ -133,16 +188,24 @@ export function modifyVpcAttribute(tx: Tx, input: SDK.ModifyVpcAttributeCommandI
 export function describeVpcAttribute(tx: Tx, input: SDK.DescribeVpcAttributeCommandInput) {
   const vpc = findVpc(tx, input.VpcId);
   const attribute = input.Attribute as keyof typeof VPC_ATTRIBUTES | undefined;
-  if (attribute === undefined || !(attribute in VPC_ATTRIBUTES)) throw tx.error('InvalidParameterValue', `Value (${String(input.Attribute)}) for parameter attribute is invalid.`);
+  if (attribute === undefined || !(attribute in VPC_ATTRIBUTES))
+    throw tx.error('InvalidParameterValue', `Value (${String(input.Attribute)}) for parameter attribute is invalid.`);
   const value = attribute === 'enableDnsSupport' ? (vpc.dnsSupport ?? true) : (vpc.dnsHostnames ?? vpc.isDefault);
-  return { VpcId: vpc.id, ...(attribute === 'enableDnsSupport' ? { EnableDnsSupport: { Value: value } } : { EnableDnsHostnames: { Value: value } }) };
+  return {
+    VpcId: vpc.id,
+    ...(attribute === 'enableDnsSupport'
+      ? { EnableDnsSupport: { Value: value } }
+      : { EnableDnsHostnames: { Value: value } }),
+  };
 }
 
 export function subnetOutput(tx: Tx, subnet: SubnetRecord): SDK.Subnet {
   const region = REGIONS.get(tx.region)!;
   const range = ipv4Range(subnet.cidr);
   const size = range === undefined ? 0 : range[1] - range[0] + 1;
-  const used = tx.regionState.ec2.instances.filter((instance) => instance.subnetId === subnet.id && instance.terminatedAt === undefined).length;
+  const used = tx.regionState.ec2.instances.filter(
+    (instance) => instance.subnetId === subnet.id && instance.terminatedAt === undefined,
+  ).length;
   return {
     SubnetId: subnet.id,
     SubnetArn: `arn:aws:ec2:${tx.region}:${tx.state.accountId}:subnet/${subnet.id}`,
@@ -166,21 +229,47 @@ export function createSubnet(tx: Tx, input: SDK.CreateSubnetCommandInput) {
   const ec2 = tx.regionState.ec2;
   const vpc = findVpc(tx, input.VpcId);
   const region = REGIONS.get(tx.region)!;
-  const zone = input.AvailabilityZone ?? region.zones.find((z) => zoneId(region, z) === input.AvailabilityZoneId) ?? region.zones[0]!;
-  if (!region.zones.includes(zone)) throw tx.error('InvalidParameterValue', `Value (${zone}) for parameter availabilityZone is invalid. Subnets can currently only be created in the following availability zones: ${region.zones.join(', ')}.`);
+  const zone =
+    input.AvailabilityZone ??
+    region.zones.find((z) => zoneId(region, z) === input.AvailabilityZoneId) ??
+    region.zones[0]!;
+  if (!region.zones.includes(zone))
+    throw tx.error(
+      'InvalidParameterValue',
+      `Value (${zone}) for parameter availabilityZone is invalid. Subnets can currently only be created in the following availability zones: ${region.zones.join(', ')}.`,
+    );
   const cidr = input.CidrBlock ?? '';
   const range = ipv4Range(cidr);
   const vpcRange = ipv4Range(vpc.cidr)!;
-  if (range === undefined) throw tx.error('InvalidParameterValue', `Value (${cidr}) for parameter cidrBlock is invalid. This is not a valid CIDR block.`);
+  if (range === undefined)
+    throw tx.error(
+      'InvalidParameterValue',
+      `Value (${cidr}) for parameter cidrBlock is invalid. This is not a valid CIDR block.`,
+    );
   const bits = Number(cidr.split('/')[1]);
-  if (range[0] < vpcRange[0] || range[1] > vpcRange[1] || bits < 16 || bits > 28) throw tx.error('InvalidSubnet.Range', `The CIDR '${cidr}' is invalid.`);
-  if (ec2.subnets.some((s) => s.vpcId === vpc.id && overlaps(ipv4Range(s.cidr)!, range))) throw tx.error('InvalidSubnet.Conflict', `The CIDR '${cidr}' conflicts with another subnet`);
+  if (range[0] < vpcRange[0] || range[1] > vpcRange[1] || bits < 16 || bits > 28)
+    throw tx.error('InvalidSubnet.Range', `The CIDR '${cidr}' is invalid.`);
+  if (ec2.subnets.some((s) => s.vpcId === vpc.id && overlaps(ipv4Range(s.cidr)!, range)))
+    throw tx.error('InvalidSubnet.Conflict', `The CIDR '${cidr}' conflicts with another subnet`);
   const tags = tagsFor(input.TagSpecifications, 'subnet');
   checkTags(tx, tags);
   tx.authorize({ action: 'ec2:CreateSubnet', resource: `arn:aws:ec2:${tx.region}:${tx.state.accountId}:subnet/*` });
-  const subnet: SubnetRecord = { id: ec2Id('subnet'), vpcId: vpc.id, zone, cidr, defaultForAz: false, mapPublicIpOnLaunch: false, tags };
+  const subnet: SubnetRecord = {
+    id: ec2Id('subnet'),
+    vpcId: vpc.id,
+    zone,
+    cidr,
+    defaultForAz: false,
+    mapPublicIpOnLaunch: false,
+    tags,
+  };
   ec2.subnets.push(subnet);
-  tx.trail({ responseElements: { subnet: { subnetId: subnet.id } }, resources: [{ ARN: `arn:aws:ec2:${tx.region}:${tx.state.accountId}:subnet/${subnet.id}`, type: 'AWS::EC2::Subnet' }] });
+  tx.trail({
+    responseElements: { subnet: { subnetId: subnet.id } },
+    resources: [
+      { ARN: `arn:aws:ec2:${tx.region}:${tx.state.accountId}:subnet/${subnet.id}`, type: 'AWS::EC2::Subnet' },
+    ],
+  });
   return { Subnet: subnetOutput(tx, subnet) };
 }
 
@@ -189,7 +278,10 @@ export function deleteSubnet(tx: Tx, input: SDK.DeleteSubnetCommandInput) {
   const subnet = findSubnet(tx, input.SubnetId);
   const net = networkOf(ec2);
   const transition = tx.knobs.instanceTransitionMs;
-  tx.authorize({ action: 'ec2:DeleteSubnet', resource: `arn:aws:ec2:${tx.region}:${tx.state.accountId}:subnet/${subnet.id}` });
+  tx.authorize({
+    action: 'ec2:DeleteSubnet',
+    resource: `arn:aws:ec2:${tx.region}:${tx.state.accountId}:subnet/${subnet.id}`,
+  });
   // Network interfaces in the subnet: instances not yet terminated, NAT gateways and interface
   // endpoints not yet deleted (their interfaces linger while they are being deleted).
   const busy =

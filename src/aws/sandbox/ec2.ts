@@ -9,12 +9,46 @@ import type { EC2Port } from '../ec2.js';
 import { describeImages, describeInstanceTypeOfferings, describeInstanceTypes } from './ec2-catalogue.js';
 import { describeInstances, describeVolumes, terminateInstances } from './ec2-instances.js';
 import { createVpcEndpoint, deleteVpcEndpoints, describeVpcEndpoints } from './ec2-endpoints.js';
-import { allocateAddress, attachInternetGateway, createInternetGateway, createNatGateway, deleteInternetGateway, deleteNatGateway, describeAddresses, describeInternetGateways, describeNatGateways, detachInternetGateway, releaseAddress } from './ec2-gateways.js';
+import {
+  allocateAddress,
+  attachInternetGateway,
+  createInternetGateway,
+  createNatGateway,
+  deleteInternetGateway,
+  deleteNatGateway,
+  describeAddresses,
+  describeInternetGateways,
+  describeNatGateways,
+  detachInternetGateway,
+  releaseAddress,
+} from './ec2-gateways.js';
 import { describeAvailabilityZones, describeSubnets, describeVpcs } from './ec2-network.js';
-import { associateRouteTable, createRoute, createRouteTable, deleteRouteTable, describeRouteTables, disassociateRouteTable, replaceRoute } from './ec2-routes.js';
+import {
+  associateRouteTable,
+  createRoute,
+  createRouteTable,
+  deleteRouteTable,
+  describeRouteTables,
+  disassociateRouteTable,
+  replaceRoute,
+} from './ec2-routes.js';
 import { runInstances } from './ec2-run-instances.js';
-import { authorizeSecurityGroupRules, createSecurityGroup, deleteSecurityGroup, describeSecurityGroupRules, describeSecurityGroups, revokeSecurityGroupRules } from './ec2-security-groups.js';
-import { createSubnet, createVpc, deleteSubnet, deleteVpc, describeVpcAttribute, modifyVpcAttribute } from './ec2-vpc.js';
+import {
+  authorizeSecurityGroupRules,
+  createSecurityGroup,
+  deleteSecurityGroup,
+  describeSecurityGroupRules,
+  describeSecurityGroups,
+  revokeSecurityGroupRules,
+} from './ec2-security-groups.js';
+import {
+  createSubnet,
+  createVpc,
+  deleteSubnet,
+  deleteVpc,
+  describeVpcAttribute,
+  modifyVpcAttribute,
+} from './ec2-vpc.js';
 import { createTags } from './ec2-tags.js';
 import type { SandboxEngine, Tx } from './engine.js';
 
@@ -28,10 +62,16 @@ export class SandboxEC2 implements EC2Port {
   }
 
   #read<O extends object>(operation: string, input: object, run: (tx: Tx) => O) {
-    return this.#engine.call({ service: 'ec2', operation, write: false, input, run: (tx) => {
-      tx.authorize({ action: `ec2:${operation}`, resource: '*' });
-      return run(tx);
-    } });
+    return this.#engine.call({
+      service: 'ec2',
+      operation,
+      write: false,
+      input,
+      run: (tx) => {
+        tx.authorize({ action: `ec2:${operation}`, resource: '*' });
+        return run(tx);
+      },
+    });
   }
 
   #write<O extends object>(operation: string, input: object, run: (tx: Tx) => O) {
@@ -83,7 +123,10 @@ export class SandboxEC2 implements EC2Port {
   }
 
   getEbsEncryptionByDefault(input: SDK.GetEbsEncryptionByDefaultCommandInput) {
-    return this.#read('GetEbsEncryptionByDefault', input, (tx) => ({ EbsEncryptionByDefault: tx.regionState.ec2.ebsEncryptionByDefault, SseType: 'sse-ebs' as const }));
+    return this.#read('GetEbsEncryptionByDefault', input, (tx) => ({
+      EbsEncryptionByDefault: tx.regionState.ec2.ebsEncryptionByDefault,
+      SseType: 'sse-ebs' as const,
+    }));
   }
 
   createSecurityGroup(input: SDK.CreateSecurityGroupCommandInput) {
@@ -99,14 +142,22 @@ export class SandboxEC2 implements EC2Port {
   }
 
   authorizeSecurityGroupEgress(input: SDK.AuthorizeSecurityGroupEgressCommandInput) {
-    return this.#write('AuthorizeSecurityGroupEgress', input, (tx) => authorizeSecurityGroupRules(tx, 'AuthorizeSecurityGroupEgress', input, true));
+    return this.#write('AuthorizeSecurityGroupEgress', input, (tx) =>
+      authorizeSecurityGroupRules(tx, 'AuthorizeSecurityGroupEgress', input, true),
+    );
   }
 
   authorizeSecurityGroupIngress(input: SDK.AuthorizeSecurityGroupIngressCommandInput) {
-    return this.#write('AuthorizeSecurityGroupIngress', input, (tx) => authorizeSecurityGroupRules(tx, 'AuthorizeSecurityGroupIngress', input, false));
+    return this.#write('AuthorizeSecurityGroupIngress', input, (tx) =>
+      authorizeSecurityGroupRules(tx, 'AuthorizeSecurityGroupIngress', input, false),
+    );
   }
 
-  #revoke(operation: 'RevokeSecurityGroupEgress' | 'RevokeSecurityGroupIngress', input: SDK.RevokeSecurityGroupEgressCommandInput | SDK.RevokeSecurityGroupIngressCommandInput, egress: boolean) {
+  #revoke(
+    operation: 'RevokeSecurityGroupEgress' | 'RevokeSecurityGroupIngress',
+    input: SDK.RevokeSecurityGroupEgressCommandInput | SDK.RevokeSecurityGroupIngressCommandInput,
+    egress: boolean,
+  ) {
     return this.#write(operation, input, (tx) => revokeSecurityGroupRules(tx, operation, input, egress));
   }
 

@@ -50,7 +50,9 @@ export interface SandboxEnclaveSession {
   rootCertificateDer: Uint8Array;
 }
 
-export async function createSandboxEnclaveSession(options: SandboxEnclaveSessionOptions): Promise<SandboxEnclaveSession> {
+export async function createSandboxEnclaveSession(
+  options: SandboxEnclaveSessionOptions,
+): Promise<SandboxEnclaveSession> {
   const now = options.now ?? (() => new Date());
   const env = options.env ?? process.env;
   const roleName = options.roleArn.startsWith('arn:') ? (options.roleArn.split('/').pop() ?? '') : options.roleArn;
@@ -58,7 +60,9 @@ export async function createSandboxEnclaveSession(options: SandboxEnclaveSession
   const pcrs = Object.fromEntries(Object.entries(options.pcrs).map(([index, value]) => [index, normalizePCR(value)]));
 
   const issuer = createAttestationIssuer({ now: now() });
-  const { publicKey, privateKey }: { publicKey: KeyObject; privateKey: KeyObject } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const { publicKey, privateKey }: { publicKey: KeyObject; privateKey: KeyObject } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+  });
   const spki = new Uint8Array(publicKey.export({ format: 'der', type: 'spki' }));
 
   // Trust this issuer's root in the simulated account (as AWS trusts the Nitro root).
@@ -79,10 +83,12 @@ export async function createSandboxEnclaveSession(options: SandboxEnclaveSession
     ...(options.knobs === undefined ? {} : { knobs: options.knobs }),
   });
 
-  const attestationDocument = (nonce?: Uint8Array) => issuer.mint({ moduleId, pcrs, timestamp: now(), publicKey: spki, ...(nonce === undefined ? {} : { nonce }) });
+  const attestationDocument = (nonce?: Uint8Array) =>
+    issuer.mint({ moduleId, pcrs, timestamp: now(), publicKey: spki, ...(nonce === undefined ? {} : { nonce }) });
   const attest = options.attest ?? true;
   const recipient = (given: KMS.RecipientInfo | undefined): KMS.RecipientInfo | undefined =>
-    given ?? (attest ? { AttestationDocument: attestationDocument(), KeyEncryptionAlgorithm: 'RSAES_OAEP_SHA_256' } : undefined);
+    given ??
+    (attest ? { AttestationDocument: attestationDocument(), KeyEncryptionAlgorithm: 'RSAES_OAEP_SHA_256' } : undefined);
 
   const base = ports.kms;
   const kms: KMSPort = {
@@ -115,7 +121,8 @@ function bindAll(port: KMSPort): KMSPort {
   while (prototype !== null && prototype !== Object.prototype) {
     for (const name of Object.getOwnPropertyNames(prototype)) {
       const value = (port as unknown as Record<string, unknown>)[name];
-      if (name !== 'constructor' && typeof value === 'function' && !(name in bound)) bound[name] = (value as (...args: unknown[]) => unknown).bind(port);
+      if (name !== 'constructor' && typeof value === 'function' && !(name in bound))
+        bound[name] = (value as (...args: unknown[]) => unknown).bind(port);
     }
     prototype = Object.getPrototypeOf(prototype) as object | null;
   }

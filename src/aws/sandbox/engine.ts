@@ -18,7 +18,15 @@ import { globMatch } from '../../policy/match.js';
 import type { ContextValue, PolicyDocument } from '../../policy/types.js';
 import { MANAGED_POLICIES, REGIONS } from './catalogue.js';
 import type { SandboxKnobs } from './knobs.js';
-import { awsError, connectionReset, isSdkRetryable, serverError, throttlingError, type SandboxService, SandboxServiceError } from './service-error.js';
+import {
+  awsError,
+  connectionReset,
+  isSdkRetryable,
+  serverError,
+  throttlingError,
+  type SandboxService,
+  SandboxServiceError,
+} from './service-error.js';
 import { ADMIN_USER, newRegionState, type RegionState, type SandboxState } from './state.js';
 import type { StateStore } from './store.js';
 import { trailEvent } from './trail-event.js';
@@ -108,7 +116,6 @@ export interface EngineOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-
 /** A seeded sequence of uniform numbers in [0, 1): SHA-256 of (seed, counter), so a fault schedule is reproducible. */
 function seeded(seed: number): () => number {
   let counter = 0;
@@ -168,12 +175,19 @@ export class SandboxEngine {
   }
 
   /** Run one API call with the SDK's retry behaviour around it. */
-  async call<O extends object>(spec: CallSpec<O>): Promise<O & { $metadata: { httpStatusCode: number; requestId: string; attempts: number; totalRetryDelay: number } }> {
+  async call<O extends object>(
+    spec: CallSpec<O>,
+  ): Promise<
+    O & { $metadata: { httpStatusCode: number; requestId: string; attempts: number; totalRetryDelay: number } }
+  > {
     let totalRetryDelay = 0;
     for (let attempt = 1; ; attempt += 1) {
       try {
         const output = await this.#attempt(spec);
-        return { ...output, $metadata: { httpStatusCode: 200, requestId: randomUUID(), attempts: attempt, totalRetryDelay } };
+        return {
+          ...output,
+          $metadata: { httpStatusCode: 200, requestId: randomUUID(), attempts: attempt, totalRetryDelay },
+        };
       } catch (error) {
         if (isCosignerError(error)) throw error;
         const { retry, throttling } = isSdkRetryable(error);
@@ -197,10 +211,14 @@ export class SandboxEngine {
     this.#crashed = true;
     if (this.knobs.crash?.mode === 'exit') process.kill(process.pid, 'SIGKILL');
     const writeCall = this.knobs.crash?.writeCall;
-    throw new CosignerError('SANDBOX_CRASH', `simulated crash ${this.knobs.crash?.when ?? ''} write call ${writeCall ?? ''}`, {
-      hint: 'This is the sandbox crash hook (COSIGNER_SANDBOX_CRASH); unset it and run again to resume.',
-      context: { writeCall, when: this.knobs.crash?.when },
-    });
+    throw new CosignerError(
+      'SANDBOX_CRASH',
+      `simulated crash ${this.knobs.crash?.when ?? ''} write call ${writeCall ?? ''}`,
+      {
+        hint: 'This is the sandbox crash hook (COSIGNER_SANDBOX_CRASH); unset it and run again to resume.',
+        context: { writeCall, when: this.knobs.crash?.when },
+      },
+    );
   }
 
   #drawFault(spec: CallSpec<object>): 'throttle' | 'server' | 'reset-before' | 'reset-after' | undefined {
@@ -227,7 +245,8 @@ export class SandboxEngine {
     // This call's own position among write calls, captured now: concurrent calls move the shared
     // counter while this one awaits, and "after the N-th write" must mean this call, not the latest.
     const writeIndex = spec.write ? ++this.#writeCalls : undefined;
-    if (writeIndex !== undefined && this.knobs.crash?.when === 'before' && this.knobs.crash.writeCall === writeIndex) this.#crash();
+    if (writeIndex !== undefined && this.knobs.crash?.when === 'before' && this.knobs.crash.writeCall === writeIndex)
+      this.#crash();
     const detail: TrailDetail = {};
     const now = this.now();
     let output: O | undefined;
@@ -245,7 +264,8 @@ export class SandboxEngine {
       failure = error;
     }
     if (spec.noTrail !== true && caller !== undefined) await this.#record(spec, now, caller, detail, failure);
-    if (writeIndex !== undefined && this.knobs.crash?.when === 'after' && this.knobs.crash.writeCall === writeIndex) this.#crash();
+    if (writeIndex !== undefined && this.knobs.crash?.when === 'after' && this.knobs.crash.writeCall === writeIndex)
+      this.#crash();
     // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrowing the service's own error unchanged
     if (failure !== undefined) throw failure;
     if (fault === 'reset-after') throw connectionReset();
@@ -270,9 +290,17 @@ export class SandboxEngine {
       };
     }
     const { roleName, sessionName } = this.principal;
-    const role = Object.values(state.iam.roles).find((candidate) => candidate.name.toLowerCase() === roleName.toLowerCase());
+    const role = Object.values(state.iam.roles).find(
+      (candidate) => candidate.name.toLowerCase() === roleName.toLowerCase(),
+    );
     if (role === undefined) {
-      throw new SandboxServiceError('sts', 'ExpiredToken', `The security token included in the request is invalid: role ${roleName} no longer exists.`, 403, 'ExpiredToken');
+      throw new SandboxServiceError(
+        'sts',
+        'ExpiredToken',
+        `The security token included in the request is invalid: role ${roleName} no longer exists.`,
+        403,
+        'ExpiredToken',
+      );
     }
     return {
       kind: 'role',
@@ -282,13 +310,22 @@ export class SandboxEngine {
       userId: `${role.id}:${sessionName}`,
       accessKeyId: accessKeyFor(`${account}/${role.name}/${sessionName}`).replace(/^AKIA/, 'ASIA'),
       name: role.name,
-      identityPolicies: policyDocuments([...Object.values(role.inlinePolicies), ...role.attachedPolicies.map((arn) => MANAGED_POLICIES.get(arn)?.document ?? '')]),
+      identityPolicies: policyDocuments([
+        ...Object.values(role.inlinePolicies),
+        ...role.attachedPolicies.map((arn) => MANAGED_POLICIES.get(arn)?.document ?? ''),
+      ]),
     };
   }
 
   #tx(state: SandboxState, spec: CallSpec<object>, now: Date, detail: TrailDetail): Tx {
     const region = this.region;
-    if (!REGIONS.has(region)) throw awsError(spec.service, 'UnrecognizedClientException', `The region ${region} is not available in this sandbox.`, 400);
+    if (!REGIONS.has(region))
+      throw awsError(
+        spec.service,
+        'UnrecognizedClientException',
+        `The region ${region} is not available in this sandbox.`,
+        400,
+      );
     state.regions[region] ??= newRegionState(state.accountId, region);
     const regionState = state.regions[region];
     const caller = this.resolveCaller(state);
@@ -341,14 +378,21 @@ export class SandboxEngine {
     const resourceModel = request.resourcePolicy === undefined ? 'generic' : (request.model ?? 'generic');
     const result = evaluateAccess(
       resourcePolicy,
-      { principalArn: caller.principalArn, principalAccount: caller.accountId, action: request.action, resource: request.resource, context },
+      {
+        principalArn: caller.principalArn,
+        principalAccount: caller.accountId,
+        action: request.action,
+        resource: request.resource,
+        context,
+      },
       caller.identityPolicies,
       { service: resourceModel },
     );
     if (result.decision === 'Allow') return;
     if (result.decision === 'ImplicitDeny' && request.grants?.(caller) === true) return;
     const explicit = result.decision === 'ExplicitDeny';
-    const resourceDenied = explicit && result.matchedStatements.some((index) => resourcePolicy.Statement[index]?.Effect === 'Deny');
+    const resourceDenied =
+      explicit && result.matchedStatements.some((index) => resourcePolicy.Statement[index]?.Effect === 'Deny');
     const because = explicit
       ? `with an explicit deny in ${resourceDenied ? 'a resource-based policy' : 'an identity-based policy'}`
       : request.resourcePolicy !== undefined && resourceModel === 'kms'
@@ -361,7 +405,12 @@ export class SandboxEngine {
       case 'cloudtrail':
         throw awsError(service, 'AccessDeniedException', message, 400);
       case 'ec2':
-        throw awsError(service, 'UnauthorizedOperation', `You are not authorized to perform this operation. ${message}`, 403);
+        throw awsError(
+          service,
+          'UnauthorizedOperation',
+          `You are not authorized to perform this operation. ${message}`,
+          403,
+        );
       case 's3':
         if (request.head === true) throw new SandboxServiceError('s3', 'Unknown', 'UnknownError', 403);
         throw awsError(service, 'AccessDenied', message, 403);
@@ -370,7 +419,15 @@ export class SandboxEngine {
     }
   }
 
-  async #record(spec: CallSpec<object>, now: Date, caller: Caller, detail: TrailDetail, failure: unknown): Promise<void> {
-    await this.store.appendTrail(trailEvent({ spec, now, caller, detail, failure, region: spec.trailRegion ?? this.region }));
+  async #record(
+    spec: CallSpec<object>,
+    now: Date,
+    caller: Caller,
+    detail: TrailDetail,
+    failure: unknown,
+  ): Promise<void> {
+    await this.store.appendTrail(
+      trailEvent({ spec, now, caller, detail, failure, region: spec.trailRegion ?? this.region }),
+    );
   }
 }

@@ -20,7 +20,12 @@ export type PrincipalStatus = 'valid' | 'unpropagated' | 'unknown';
  * valid; users and roles must exist and, for roles, be older than the IAM propagation delay
  * (until then KMS and S3 reject them as invalid principals, as AWS does for a fresh role).
  */
-export function principalStatus(state: SandboxState, principal: string, now: Date, propagationDelayMs: number): PrincipalStatus {
+export function principalStatus(
+  state: SandboxState,
+  principal: string,
+  now: Date,
+  propagationDelayMs: number,
+): PrincipalStatus {
   if (principal === '*' || /^\d{12}$/.test(principal) || /^arn:aws:iam::\d{12}:root$/.test(principal)) return 'valid';
   const match = /^arn:aws:(iam|sts)::(\d{12}):(role|user|assumed-role)\/(.+)$/.exec(principal);
   if (match === null) return 'unknown';
@@ -28,10 +33,14 @@ export function principalStatus(state: SandboxState, principal: string, now: Dat
   if (account !== state.accountId) return 'valid'; // other accounts are not simulated: taken on trust
   if (kind === 'user') {
     const name = rest.split('/').pop() ?? '';
-    return Object.values(state.iam.users).some((user) => user.arn === principal || user.name === name) ? 'valid' : 'unknown';
+    return Object.values(state.iam.users).some((user) => user.arn === principal || user.name === name)
+      ? 'valid'
+      : 'unknown';
   }
   const roleName = kind === 'assumed-role' ? (rest.split('/')[0] ?? '') : (rest.split('/').pop() ?? '');
-  const role = Object.values(state.iam.roles).find((candidate) => (kind === 'role' ? candidate.arn === principal : candidate.name === roleName));
+  const role = Object.values(state.iam.roles).find((candidate) =>
+    kind === 'role' ? candidate.arn === principal : candidate.name === roleName,
+  );
   if (role === undefined) return 'unknown';
   return now.getTime() - Date.parse(role.createdAt) >= propagationDelayMs ? 'valid' : 'unpropagated';
 }
@@ -58,21 +67,30 @@ const PATH = /^\/(?:[\x21-\x7e]*\/)?$/;
 
 export function checkName(tx: Tx, name: string | undefined, what: string): string {
   if (name === undefined || !NAME.test(name)) {
-    throw tx.error('ValidationError', `1 validation error detected: Value '${name ?? ''}' at '${what}' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+`);
+    throw tx.error(
+      'ValidationError',
+      `1 validation error detected: Value '${name ?? ''}' at '${what}' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+`,
+    );
   }
   return name;
 }
 
 export function checkPath(tx: Tx, path: string | undefined): string {
   const value = path ?? '/';
-  if (!PATH.test(value) || value.length > 512) throw tx.error('ValidationError', `The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.`);
+  if (!PATH.test(value) || value.length > 512)
+    throw tx.error(
+      'ValidationError',
+      `The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.`,
+    );
   return value;
 }
 
 export function checkTags(tx: Tx, tags: readonly { Key?: string | undefined; Value?: string | undefined }[]): Tag[] {
   for (const tag of tags) {
-    if (tag.Key === undefined || tag.Key.length === 0 || tag.Key.length > 128) throw tx.error('ValidationError', 'Tag keys must be 1 to 128 characters.');
-    if (tag.Key.toLowerCase().startsWith('aws:')) throw tx.error('InvalidInput', `User is not authorized to create tags with the reserved prefix 'aws:'.`);
+    if (tag.Key === undefined || tag.Key.length === 0 || tag.Key.length > 128)
+      throw tx.error('ValidationError', 'Tag keys must be 1 to 128 characters.');
+    if (tag.Key.toLowerCase().startsWith('aws:'))
+      throw tx.error('InvalidInput', `User is not authorized to create tags with the reserved prefix 'aws:'.`);
     if ((tag.Value ?? '').length > 256) throw tx.error('ValidationError', 'Tag values must be at most 256 characters.');
   }
   return mergeTags([], tags);
@@ -92,10 +110,14 @@ export function parseIamPolicy(tx: Tx, text: string | undefined, kind: 'identity
   }
   for (const statement of document.Statement) {
     const hasPrincipal = statement.Principal !== undefined || statement.NotPrincipal !== undefined;
-    if (kind === 'identity' && hasPrincipal) throw tx.error('MalformedPolicyDocument', 'Policy document should not specify a principal.');
-    if (kind === 'trust' && !hasPrincipal) throw tx.error('MalformedPolicyDocument', 'AssumeRolepolicy contained an invalid principal element.');
-    if (kind === 'identity' && statement.Resource === undefined && statement.NotResource === undefined) throw tx.error('MalformedPolicyDocument', 'Policy statement must contain resources.');
-    if (kind === 'identity' && statement.Action === undefined && statement.NotAction === undefined) throw tx.error('MalformedPolicyDocument', 'Policy statement must contain actions.');
+    if (kind === 'identity' && hasPrincipal)
+      throw tx.error('MalformedPolicyDocument', 'Policy document should not specify a principal.');
+    if (kind === 'trust' && !hasPrincipal)
+      throw tx.error('MalformedPolicyDocument', 'AssumeRolepolicy contained an invalid principal element.');
+    if (kind === 'identity' && statement.Resource === undefined && statement.NotResource === undefined)
+      throw tx.error('MalformedPolicyDocument', 'Policy statement must contain resources.');
+    if (kind === 'identity' && statement.Action === undefined && statement.NotAction === undefined)
+      throw tx.error('MalformedPolicyDocument', 'Policy statement must contain actions.');
   }
   if (kind === 'trust') {
     for (const principal of awsPrincipals(document)) {
@@ -118,7 +140,14 @@ export function roleOutput(role: RoleRecord, listing = false): SDK.Role {
     AssumeRolePolicyDocument: encodeURIComponent(role.assumeRolePolicy),
     ...(role.description === undefined ? {} : { Description: role.description }),
     MaxSessionDuration: role.maxSessionDuration,
-    ...(role.permissionsBoundary === undefined ? {} : { PermissionsBoundary: { PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: role.permissionsBoundary } }),
+    ...(role.permissionsBoundary === undefined
+      ? {}
+      : {
+          PermissionsBoundary: {
+            PermissionsBoundaryType: 'PermissionsBoundaryPolicy',
+            PermissionsBoundaryArn: role.permissionsBoundary,
+          },
+        }),
     ...(listing ? {} : { RoleLastUsed: {} }),
     ...(listing || role.tags.length === 0 ? {} : { Tags: role.tags.map((tag) => ({ ...tag })) }),
   };
@@ -141,21 +170,44 @@ export function profileOutput(state: SandboxState, profile: InstanceProfileRecor
 
 /** Finds a role by name, case-insensitively (IAM names are unique regardless of case). */
 export function findRole(tx: Tx, name: string | undefined): RoleRecord {
-  const role = Object.values(tx.state.iam.roles).find((candidate) => candidate.name.toLowerCase() === (name ?? '').toLowerCase());
+  const role = Object.values(tx.state.iam.roles).find(
+    (candidate) => candidate.name.toLowerCase() === (name ?? '').toLowerCase(),
+  );
   if (role === undefined) throw tx.error('NoSuchEntity', `The role with name ${name ?? ''} cannot be found.`, 404);
   return role;
 }
 
 export function findProfile(tx: Tx, name: string | undefined): InstanceProfileRecord {
-  const profile = Object.values(tx.state.iam.instanceProfiles).find((candidate) => candidate.name.toLowerCase() === (name ?? '').toLowerCase());
+  const profile = Object.values(tx.state.iam.instanceProfiles).find(
+    (candidate) => candidate.name.toLowerCase() === (name ?? '').toLowerCase(),
+  );
   if (profile === undefined) throw tx.error('NoSuchEntity', `Instance Profile ${name ?? ''} cannot be found.`, 404);
   return profile;
 }
 
-export function listPage<T>(tx: Tx, items: T[], input: { Marker?: string | undefined; MaxItems?: number | undefined }, scope: object) {
-  if (input.MaxItems !== undefined && (input.MaxItems < 1 || input.MaxItems > 1000)) throw tx.error('ValidationError', `1 validation error detected: Value '${input.MaxItems}' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 1000`);
-  const page = paginate(items, { token: input.Marker, max: input.MaxItems, pageSize: tx.knobs.pageSize, scope: `${tx.operation}:${JSON.stringify(scope)}`, invalid: (): SandboxServiceError => tx.error('ValidationError', 'Invalid Marker.') });
-  return { items: page.items, IsTruncated: page.next !== undefined, ...(page.next === undefined ? {} : { Marker: page.next }) };
+export function listPage<T>(
+  tx: Tx,
+  items: T[],
+  input: { Marker?: string | undefined; MaxItems?: number | undefined },
+  scope: object,
+) {
+  if (input.MaxItems !== undefined && (input.MaxItems < 1 || input.MaxItems > 1000))
+    throw tx.error(
+      'ValidationError',
+      `1 validation error detected: Value '${input.MaxItems}' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 1000`,
+    );
+  const page = paginate(items, {
+    token: input.Marker,
+    max: input.MaxItems,
+    pageSize: tx.knobs.pageSize,
+    scope: `${tx.operation}:${JSON.stringify(scope)}`,
+    invalid: (): SandboxServiceError => tx.error('ValidationError', 'Invalid Marker.'),
+  });
+  return {
+    items: page.items,
+    IsTruncated: page.next !== undefined,
+    ...(page.next === undefined ? {} : { Marker: page.next }),
+  };
 }
 
 /** The inline-policy quota: 10,240 characters per role, whitespace excluded. */

@@ -5,7 +5,20 @@ import { MANAGED_POLICIES } from './catalogue.js';
 import type { SandboxEngine, Tx } from './engine.js';
 import { iamUniqueId, type InstanceProfileRecord, type RoleRecord } from './state.js';
 import { mergeTags } from './util.js';
-import { INLINE_QUOTA, POLICY_NAME, checkName, checkPath, checkTags, findProfile, findRole, listPage, parseIamPolicy, profileOutput, roleArn, roleOutput } from './iam-records.js';
+import {
+  INLINE_QUOTA,
+  POLICY_NAME,
+  checkName,
+  checkPath,
+  checkTags,
+  findProfile,
+  findRole,
+  listPage,
+  parseIamPolicy,
+  profileOutput,
+  roleArn,
+  roleOutput,
+} from './iam-records.js';
 
 export class SandboxIAM implements IAMPort {
   readonly #engine: SandboxEngine;
@@ -23,12 +36,17 @@ export class SandboxIAM implements IAMPort {
       const name = checkName(tx, input.RoleName, 'roleName');
       const path = checkPath(tx, input.Path);
       const tags = checkTags(tx, input.Tags ?? []);
-      if (input.MaxSessionDuration !== undefined && (input.MaxSessionDuration < 3600 || input.MaxSessionDuration > 43200)) throw tx.error('ValidationError', 'The requested MaxSessionDuration must be between 3600 and 43200 seconds.');
+      if (
+        input.MaxSessionDuration !== undefined &&
+        (input.MaxSessionDuration < 3600 || input.MaxSessionDuration > 43200)
+      )
+        throw tx.error('ValidationError', 'The requested MaxSessionDuration must be between 3600 and 43200 seconds.');
       const boundary = input.PermissionsBoundary;
       if (boundary !== undefined && !/^arn:aws[a-z-]*:iam::(?:\d{12}|aws):policy\/[\w+=,.@/-]+$/.test(boundary)) {
         throw tx.error('ValidationError', `ARN ${boundary} is not valid.`);
       }
-      if (Object.values(tx.state.iam.roles).some((role) => role.name.toLowerCase() === name.toLowerCase())) throw tx.error('EntityAlreadyExists', `Role with name ${name} already exists.`, 409);
+      if (Object.values(tx.state.iam.roles).some((role) => role.name.toLowerCase() === name.toLowerCase()))
+        throw tx.error('EntityAlreadyExists', `Role with name ${name} already exists.`, 409);
       parseIamPolicy(tx, input.AssumeRolePolicyDocument, 'trust');
       const arn = roleArn(tx.state.accountId, path, name);
       tx.authorize({ action: 'iam:CreateRole', resource: arn });
@@ -48,7 +66,10 @@ export class SandboxIAM implements IAMPort {
         attachedPolicies: [],
       };
       tx.state.iam.roles[name] = role;
-      tx.trail({ responseElements: { role: { arn, roleId: role.id, roleName: name, path } }, resources: [{ ARN: arn, type: 'AWS::IAM::Role' }] });
+      tx.trail({
+        responseElements: { role: { arn, roleId: role.id, roleName: name, path } },
+        resources: [{ ARN: arn, type: 'AWS::IAM::Role' }],
+      });
       return { Role: roleOutput(role) };
     });
   }
@@ -65,9 +86,12 @@ export class SandboxIAM implements IAMPort {
     return this.#call('DeleteRole', true, input, (tx) => {
       const role = findRole(tx, input.RoleName);
       tx.authorize({ action: 'iam:DeleteRole', resource: role.arn });
-      if (Object.values(tx.state.iam.instanceProfiles).some((profile) => profile.roles.includes(role.name))) throw tx.error('DeleteConflict', 'Cannot delete entity, must remove roles from instance profile first.', 409);
-      if (Object.keys(role.inlinePolicies).length > 0) throw tx.error('DeleteConflict', 'Cannot delete entity, must delete policies first.', 409);
-      if (role.attachedPolicies.length > 0) throw tx.error('DeleteConflict', 'Cannot delete entity, must detach all policies first.', 409);
+      if (Object.values(tx.state.iam.instanceProfiles).some((profile) => profile.roles.includes(role.name)))
+        throw tx.error('DeleteConflict', 'Cannot delete entity, must remove roles from instance profile first.', 409);
+      if (Object.keys(role.inlinePolicies).length > 0)
+        throw tx.error('DeleteConflict', 'Cannot delete entity, must delete policies first.', 409);
+      if (role.attachedPolicies.length > 0)
+        throw tx.error('DeleteConflict', 'Cannot delete entity, must detach all policies first.', 409);
       delete tx.state.iam.roles[role.name];
       return {};
     });
@@ -89,9 +113,15 @@ export class SandboxIAM implements IAMPort {
     return this.#call('ListRoles', false, input, (tx) => {
       tx.authorize({ action: 'iam:ListRoles', resource: `arn:aws:iam::${tx.state.accountId}:role/` });
       const prefix = input.PathPrefix ?? '/';
-      const roles = Object.values(tx.state.iam.roles).filter((role) => role.path.startsWith(prefix)).sort((a, b) => a.name.localeCompare(b.name));
+      const roles = Object.values(tx.state.iam.roles)
+        .filter((role) => role.path.startsWith(prefix))
+        .sort((a, b) => a.name.localeCompare(b.name));
       const page = listPage(tx, roles, input, { prefix });
-      return { Roles: page.items.map((role) => roleOutput(role, true)), IsTruncated: page.IsTruncated, ...(page.Marker === undefined ? {} : { Marker: page.Marker }) };
+      return {
+        Roles: page.items.map((role) => roleOutput(role, true)),
+        IsTruncated: page.IsTruncated,
+        ...(page.Marker === undefined ? {} : { Marker: page.Marker }),
+      };
     });
   }
 
@@ -108,12 +138,18 @@ export class SandboxIAM implements IAMPort {
   putRolePolicy(input: SDK.PutRolePolicyCommandInput) {
     return this.#call('PutRolePolicy', true, input, (tx) => {
       const role = findRole(tx, input.RoleName);
-      if (input.PolicyName === undefined || !POLICY_NAME.test(input.PolicyName)) throw tx.error('ValidationError', `The specified value for policyName is invalid.`);
+      if (input.PolicyName === undefined || !POLICY_NAME.test(input.PolicyName))
+        throw tx.error('ValidationError', `The specified value for policyName is invalid.`);
       parseIamPolicy(tx, input.PolicyDocument, 'identity');
       tx.authorize({ action: 'iam:PutRolePolicy', resource: role.arn });
       const next = { ...role.inlinePolicies, [input.PolicyName]: input.PolicyDocument! };
       const size = Object.values(next).reduce((total, text) => total + text.replace(/\s/g, '').length, 0);
-      if (size > INLINE_QUOTA) throw tx.error('LimitExceeded', `Maximum policy size of ${INLINE_QUOTA} bytes exceeded for role ${role.name}`, 409);
+      if (size > INLINE_QUOTA)
+        throw tx.error(
+          'LimitExceeded',
+          `Maximum policy size of ${INLINE_QUOTA} bytes exceeded for role ${role.name}`,
+          409,
+        );
       role.inlinePolicies = next;
       return {};
     });
@@ -124,7 +160,8 @@ export class SandboxIAM implements IAMPort {
       const role = findRole(tx, input.RoleName);
       tx.authorize({ action: 'iam:GetRolePolicy', resource: role.arn });
       const document = input.PolicyName === undefined ? undefined : role.inlinePolicies[input.PolicyName];
-      if (document === undefined) throw tx.error('NoSuchEntity', `The role policy with name ${input.PolicyName ?? ''} cannot be found.`, 404);
+      if (document === undefined)
+        throw tx.error('NoSuchEntity', `The role policy with name ${input.PolicyName ?? ''} cannot be found.`, 404);
       return { RoleName: role.name, PolicyName: input.PolicyName!, PolicyDocument: encodeURIComponent(document) };
     });
   }
@@ -133,7 +170,8 @@ export class SandboxIAM implements IAMPort {
     return this.#call('DeleteRolePolicy', true, input, (tx) => {
       const role = findRole(tx, input.RoleName);
       tx.authorize({ action: 'iam:DeleteRolePolicy', resource: role.arn });
-      if (input.PolicyName === undefined || role.inlinePolicies[input.PolicyName] === undefined) throw tx.error('NoSuchEntity', `The role policy with name ${input.PolicyName ?? ''} cannot be found.`, 404);
+      if (input.PolicyName === undefined || role.inlinePolicies[input.PolicyName] === undefined)
+        throw tx.error('NoSuchEntity', `The role policy with name ${input.PolicyName ?? ''} cannot be found.`, 404);
       const { [input.PolicyName]: _removed, ...rest } = role.inlinePolicies;
       role.inlinePolicies = rest;
       return {};
@@ -145,7 +183,11 @@ export class SandboxIAM implements IAMPort {
       const role = findRole(tx, input.RoleName);
       tx.authorize({ action: 'iam:ListRolePolicies', resource: role.arn });
       const page = listPage(tx, Object.keys(role.inlinePolicies).sort(), input, { role: role.name });
-      return { PolicyNames: page.items, IsTruncated: page.IsTruncated, ...(page.Marker === undefined ? {} : { Marker: page.Marker }) };
+      return {
+        PolicyNames: page.items,
+        IsTruncated: page.IsTruncated,
+        ...(page.Marker === undefined ? {} : { Marker: page.Marker }),
+      };
     });
   }
 
@@ -154,10 +196,12 @@ export class SandboxIAM implements IAMPort {
       const role = findRole(tx, input.RoleName);
       const arn = input.PolicyArn ?? '';
       if (!/^arn:aws:iam::(aws|\d{12}):policy\//.test(arn)) throw tx.error('InvalidInput', `ARN ${arn} is not valid.`);
-      if (!MANAGED_POLICIES.has(arn)) throw tx.error('NoSuchEntity', `Policy ${arn} does not exist or is not attachable.`, 404);
+      if (!MANAGED_POLICIES.has(arn))
+        throw tx.error('NoSuchEntity', `Policy ${arn} does not exist or is not attachable.`, 404);
       tx.authorize({ action: 'iam:AttachRolePolicy', resource: role.arn });
       if (!role.attachedPolicies.includes(arn)) {
-        if (role.attachedPolicies.length >= 10) throw tx.error('LimitExceeded', 'Cannot exceed quota for PoliciesPerRole: 10', 409);
+        if (role.attachedPolicies.length >= 10)
+          throw tx.error('LimitExceeded', 'Cannot exceed quota for PoliciesPerRole: 10', 409);
         role.attachedPolicies.push(arn);
       }
       return {};
@@ -168,7 +212,8 @@ export class SandboxIAM implements IAMPort {
     return this.#call('DetachRolePolicy', true, input, (tx) => {
       const role = findRole(tx, input.RoleName);
       tx.authorize({ action: 'iam:DetachRolePolicy', resource: role.arn });
-      if (!role.attachedPolicies.includes(input.PolicyArn ?? '')) throw tx.error('NoSuchEntity', `Policy ${input.PolicyArn ?? ''} was not found.`, 404);
+      if (!role.attachedPolicies.includes(input.PolicyArn ?? ''))
+        throw tx.error('NoSuchEntity', `Policy ${input.PolicyArn ?? ''} was not found.`, 404);
       role.attachedPolicies = role.attachedPolicies.filter((arn) => arn !== input.PolicyArn);
       return {};
     });
@@ -179,9 +224,15 @@ export class SandboxIAM implements IAMPort {
       const role = findRole(tx, input.RoleName);
       tx.authorize({ action: 'iam:ListAttachedRolePolicies', resource: role.arn });
       const prefix = input.PathPrefix ?? '/';
-      const attached = role.attachedPolicies.filter(() => prefix === '/' || prefix === '/service-role/').map((arn) => ({ PolicyArn: arn, PolicyName: MANAGED_POLICIES.get(arn)?.name ?? arn.split('/').pop() }));
+      const attached = role.attachedPolicies
+        .filter(() => prefix === '/' || prefix === '/service-role/')
+        .map((arn) => ({ PolicyArn: arn, PolicyName: MANAGED_POLICIES.get(arn)?.name ?? arn.split('/').pop() }));
       const page = listPage(tx, attached, input, { role: role.name, prefix });
-      return { AttachedPolicies: page.items, IsTruncated: page.IsTruncated, ...(page.Marker === undefined ? {} : { Marker: page.Marker }) };
+      return {
+        AttachedPolicies: page.items,
+        IsTruncated: page.IsTruncated,
+        ...(page.Marker === undefined ? {} : { Marker: page.Marker }),
+      };
     });
   }
 
@@ -190,10 +241,23 @@ export class SandboxIAM implements IAMPort {
       const name = checkName(tx, input.InstanceProfileName, 'instanceProfileName');
       const path = checkPath(tx, input.Path);
       const tags = checkTags(tx, input.Tags ?? []);
-      if (Object.values(tx.state.iam.instanceProfiles).some((profile) => profile.name.toLowerCase() === name.toLowerCase())) throw tx.error('EntityAlreadyExists', `Instance Profile ${name} already exists.`, 409);
+      if (
+        Object.values(tx.state.iam.instanceProfiles).some(
+          (profile) => profile.name.toLowerCase() === name.toLowerCase(),
+        )
+      )
+        throw tx.error('EntityAlreadyExists', `Instance Profile ${name} already exists.`, 409);
       const arn = `arn:aws:iam::${tx.state.accountId}:instance-profile${path}${name}`;
       tx.authorize({ action: 'iam:CreateInstanceProfile', resource: arn });
-      const profile: InstanceProfileRecord = { name, id: iamUniqueId('AIPA', tx.state.accountId, name, tx.now.toISOString()), path, arn, createdAt: tx.now.toISOString(), roles: [], tags };
+      const profile: InstanceProfileRecord = {
+        name,
+        id: iamUniqueId('AIPA', tx.state.accountId, name, tx.now.toISOString()),
+        path,
+        arn,
+        createdAt: tx.now.toISOString(),
+        roles: [],
+        tags,
+      };
       tx.state.iam.instanceProfiles[name] = profile;
       tx.trail({ resources: [{ ARN: arn, type: 'AWS::IAM::InstanceProfile' }] });
       return { InstanceProfile: profileOutput(tx.state, profile) };
@@ -210,11 +274,20 @@ export class SandboxIAM implements IAMPort {
 
   listInstanceProfiles(input: SDK.ListInstanceProfilesCommandInput) {
     return this.#call('ListInstanceProfiles', false, input, (tx) => {
-      tx.authorize({ action: 'iam:ListInstanceProfiles', resource: `arn:aws:iam::${tx.state.accountId}:instance-profile/` });
+      tx.authorize({
+        action: 'iam:ListInstanceProfiles',
+        resource: `arn:aws:iam::${tx.state.accountId}:instance-profile/`,
+      });
       const prefix = input.PathPrefix ?? '/';
-      const profiles = Object.values(tx.state.iam.instanceProfiles).filter((profile) => profile.path.startsWith(prefix)).sort((a, b) => a.name.localeCompare(b.name));
+      const profiles = Object.values(tx.state.iam.instanceProfiles)
+        .filter((profile) => profile.path.startsWith(prefix))
+        .sort((a, b) => a.name.localeCompare(b.name));
       const page = listPage(tx, profiles, input, { prefix });
-      return { InstanceProfiles: page.items.map((profile) => profileOutput(tx.state, profile)), IsTruncated: page.IsTruncated, ...(page.Marker === undefined ? {} : { Marker: page.Marker }) };
+      return {
+        InstanceProfiles: page.items.map((profile) => profileOutput(tx.state, profile)),
+        IsTruncated: page.IsTruncated,
+        ...(page.Marker === undefined ? {} : { Marker: page.Marker }),
+      };
     });
   }
 
@@ -222,9 +295,15 @@ export class SandboxIAM implements IAMPort {
     return this.#call('ListInstanceProfilesForRole', false, input, (tx) => {
       const role = findRole(tx, input.RoleName);
       tx.authorize({ action: 'iam:ListInstanceProfilesForRole', resource: role.arn });
-      const profiles = Object.values(tx.state.iam.instanceProfiles).filter((profile) => profile.roles.includes(role.name)).sort((a, b) => a.name.localeCompare(b.name));
+      const profiles = Object.values(tx.state.iam.instanceProfiles)
+        .filter((profile) => profile.roles.includes(role.name))
+        .sort((a, b) => a.name.localeCompare(b.name));
       const page = listPage(tx, profiles, input, { role: role.name });
-      return { InstanceProfiles: page.items.map((profile) => profileOutput(tx.state, profile)), IsTruncated: page.IsTruncated, ...(page.Marker === undefined ? {} : { Marker: page.Marker }) };
+      return {
+        InstanceProfiles: page.items.map((profile) => profileOutput(tx.state, profile)),
+        IsTruncated: page.IsTruncated,
+        ...(page.Marker === undefined ? {} : { Marker: page.Marker }),
+      };
     });
   }
 
@@ -234,7 +313,8 @@ export class SandboxIAM implements IAMPort {
       const role = findRole(tx, input.RoleName);
       tx.authorize({ action: 'iam:AddRoleToInstanceProfile', resource: profile.arn });
       tx.authorize({ action: 'iam:PassRole', resource: role.arn });
-      if (profile.roles.length > 0) throw tx.error('LimitExceeded', 'Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1', 409);
+      if (profile.roles.length > 0)
+        throw tx.error('LimitExceeded', 'Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1', 409);
       profile.roles = [role.name];
       profile.roleAddedAt = tx.now.toISOString();
       return {};
@@ -246,7 +326,12 @@ export class SandboxIAM implements IAMPort {
       const profile = findProfile(tx, input.InstanceProfileName);
       const role = findRole(tx, input.RoleName);
       tx.authorize({ action: 'iam:RemoveRoleFromInstanceProfile', resource: profile.arn });
-      if (!profile.roles.includes(role.name)) throw tx.error('NoSuchEntity', `The role with name ${role.name} cannot be found in instance profile ${profile.name}.`, 404);
+      if (!profile.roles.includes(role.name))
+        throw tx.error(
+          'NoSuchEntity',
+          `The role with name ${role.name} cannot be found in instance profile ${profile.name}.`,
+          404,
+        );
       profile.roles = [];
       delete profile.roleAddedAt;
       return {};
@@ -257,7 +342,8 @@ export class SandboxIAM implements IAMPort {
     return this.#call('DeleteInstanceProfile', true, input, (tx) => {
       const profile = findProfile(tx, input.InstanceProfileName);
       tx.authorize({ action: 'iam:DeleteInstanceProfile', resource: profile.arn });
-      if (profile.roles.length > 0) throw tx.error('DeleteConflict', 'Cannot delete entity, must remove roles from instance profile first.', 409);
+      if (profile.roles.length > 0)
+        throw tx.error('DeleteConflict', 'Cannot delete entity, must remove roles from instance profile first.', 409);
       delete tx.state.iam.instanceProfiles[profile.name];
       return {};
     });

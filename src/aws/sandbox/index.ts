@@ -17,8 +17,19 @@ import type { SandboxState } from './state.js';
 import { StateStore } from './store.js';
 import { SandboxSTS } from './sts.js';
 
-export { createSandboxEnclaveSession, type SandboxEnclaveSession, type SandboxEnclaveSessionOptions } from './enclave-session.js';
-export { DEFAULT_KNOBS, SANDBOX_CONFIG_FILE, parseCrash, parseFaults, type SandboxKnobs, type SandboxKnobsInput } from './knobs.js';
+export {
+  createSandboxEnclaveSession,
+  type SandboxEnclaveSession,
+  type SandboxEnclaveSessionOptions,
+} from './enclave-session.js';
+export {
+  DEFAULT_KNOBS,
+  SANDBOX_CONFIG_FILE,
+  parseCrash,
+  parseFaults,
+  type SandboxKnobs,
+  type SandboxKnobsInput,
+} from './knobs.js';
 export { ADMIN_USER, STATE_FORMAT, STATE_VERSION, type SandboxState } from './state.js';
 export { STATE_FILE, LOCK_FILE, TRAIL_FILE } from './store.js';
 export { TAKEN_BUCKET_NAMES } from './s3.js';
@@ -63,7 +74,8 @@ function nonEmpty(value: string | undefined): string | undefined {
 
 /** Resolves the region for the sandbox and checks that the sandbox simulates it. */
 export function sandboxRegion(explicit: string | undefined, env: NodeJS.ProcessEnv, knobs: SandboxKnobs): string {
-  const region = nonEmpty(explicit) ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION) ?? knobs.defaultRegion;
+  const region =
+    nonEmpty(explicit) ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION) ?? knobs.defaultRegion;
   if (!REGIONS.has(region)) {
     throw new CosignerError('AWS_WRONG_REGION', `the sandbox does not simulate region ${region}`, {
       hint: `Pick one of: ${[...REGIONS.keys()].join(', ')}.`,

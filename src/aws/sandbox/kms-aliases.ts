@@ -9,8 +9,13 @@ const AWS_MANAGED_ALIASES = ['alias/aws/ebs', 'alias/aws/s3', 'alias/aws/ssm'];
 const ALIAS_NAME = /^alias\/[a-zA-Z0-9/_-]{1,250}$/;
 
 function checkAliasName(tx: Tx, name: string | undefined): string {
-  if (name === undefined || !ALIAS_NAME.test(name)) throw tx.error('ValidationException', `Alias must start with the prefix "alias/". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html`);
-  if (name.startsWith('alias/aws/')) throw tx.error('NotAuthorizedException', 'Cannot create alias with prefix alias/aws/');
+  if (name === undefined || !ALIAS_NAME.test(name))
+    throw tx.error(
+      'ValidationException',
+      `Alias must start with the prefix "alias/". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html`,
+    );
+  if (name.startsWith('alias/aws/'))
+    throw tx.error('NotAuthorizedException', 'Cannot create alias with prefix alias/aws/');
   return name;
 }
 
@@ -27,8 +32,14 @@ export function createAlias(tx: Tx, input: SDK.CreateAliasCommandInput) {
   if (existingKey !== undefined && !isDeleted(existingKey, tx.now)) {
     throw tx.error('AlreadyExistsException', `An alias with the name ${aliasArn} already exists`);
   }
-  if (Object.values(tx.regionState.kms.aliases).filter((alias) => alias.keyId === resolved.key.id).length >= 50) throw tx.error('LimitExceededException', 'Cannot exceed quota for AliasesPerKey: 50');
-  tx.regionState.kms.aliases[name] = { name, keyId: resolved.key.id, createdAt: tx.now.toISOString(), updatedAt: tx.now.toISOString() };
+  if (Object.values(tx.regionState.kms.aliases).filter((alias) => alias.keyId === resolved.key.id).length >= 50)
+    throw tx.error('LimitExceededException', 'Cannot exceed quota for AliasesPerKey: 50');
+  tx.regionState.kms.aliases[name] = {
+    name,
+    keyId: resolved.key.id,
+    createdAt: tx.now.toISOString(),
+    updatedAt: tx.now.toISOString(),
+  };
   return {};
 }
 
@@ -37,7 +48,8 @@ export function updateAlias(tx: Tx, input: SDK.UpdateAliasCommandInput) {
   const alias = tx.regionState.kms.aliases[name];
   const aliasArn = `arn:aws:kms:${tx.region}:${tx.state.accountId}:${name}`;
   const current = alias === undefined ? undefined : tx.regionState.kms.keys[alias.keyId];
-  if (alias === undefined || current === undefined || isDeleted(current, tx.now)) throw tx.error('NotFoundException', `Alias ${aliasArn} is not found.`);
+  if (alias === undefined || current === undefined || isDeleted(current, tx.now))
+    throw tx.error('NotFoundException', `Alias ${aliasArn} is not found.`);
   const target = resolveKey(tx, input.TargetKeyId, false);
   tx.authorize({ action: 'kms:UpdateAlias', resource: aliasArn });
   authorizeKey(tx, { key: current }, 'kms:UpdateAlias');
@@ -53,7 +65,8 @@ export function deleteAlias(tx: Tx, input: SDK.DeleteAliasCommandInput) {
   const alias = tx.regionState.kms.aliases[name];
   const aliasArn = `arn:aws:kms:${tx.region}:${tx.state.accountId}:${name}`;
   const key = alias === undefined ? undefined : tx.regionState.kms.keys[alias.keyId];
-  if (alias === undefined || key === undefined || isDeleted(key, tx.now)) throw tx.error('NotFoundException', `Alias ${aliasArn} is not found.`);
+  if (alias === undefined || key === undefined || isDeleted(key, tx.now))
+    throw tx.error('NotFoundException', `Alias ${aliasArn} is not found.`);
   tx.authorize({ action: 'kms:DeleteAlias', resource: aliasArn });
   authorizeKey(tx, { key }, 'kms:DeleteAlias');
   delete tx.regionState.kms.aliases[name];
@@ -74,9 +87,22 @@ export function listAliases(tx: Tx, input: SDK.ListAliasesCommandInput) {
       const key = tx.regionState.kms.keys[alias.keyId];
       return key !== undefined && !isDeleted(key, tx.now) && (target === undefined || key.id === target.id);
     })
-    .map((alias): SDK.AliasListEntry => ({ AliasName: alias.name, AliasArn: `${prefix}${alias.name}`, TargetKeyId: alias.keyId, CreationDate: new Date(alias.createdAt), LastUpdatedDate: new Date(alias.updatedAt) }));
-  const managed = target === undefined ? AWS_MANAGED_ALIASES.map((name): SDK.AliasListEntry => ({ AliasName: name, AliasArn: `${prefix}${name}` })) : [];
+    .map((alias): SDK.AliasListEntry => ({
+      AliasName: alias.name,
+      AliasArn: `${prefix}${alias.name}`,
+      TargetKeyId: alias.keyId,
+      CreationDate: new Date(alias.createdAt),
+      LastUpdatedDate: new Date(alias.updatedAt),
+    }));
+  const managed =
+    target === undefined
+      ? AWS_MANAGED_ALIASES.map((name): SDK.AliasListEntry => ({ AliasName: name, AliasArn: `${prefix}${name}` }))
+      : [];
   const all = [...customer, ...managed].sort((a, b) => (a.AliasName ?? '').localeCompare(b.AliasName ?? ''));
   const page = listPage(tx, all, input, { key: target?.id });
-  return { Aliases: page.items, Truncated: page.Truncated, ...(page.NextMarker === undefined ? {} : { NextMarker: page.NextMarker }) };
+  return {
+    Aliases: page.items,
+    Truncated: page.Truncated,
+    ...(page.NextMarker === undefined ? {} : { NextMarker: page.NextMarker }),
+  };
 }

@@ -22,11 +22,21 @@ function pcrBase64(hex: string | undefined): string | undefined {
 export function attest(tx: Tx, recipient: SDK.RecipientInfo | undefined): Attested | undefined {
   if (recipient === undefined) return undefined;
   if (recipient.KeyEncryptionAlgorithm !== undefined && recipient.KeyEncryptionAlgorithm !== 'RSAES_OAEP_SHA_256') {
-    throw tx.error('ValidationException', `1 validation error detected: Value '${String(recipient.KeyEncryptionAlgorithm)}' at 'recipient.keyEncryptionAlgorithm' failed to satisfy constraint: Member must satisfy enum value set: [RSAES_OAEP_SHA_256]`);
+    throw tx.error(
+      'ValidationException',
+      `1 validation error detected: Value '${String(recipient.KeyEncryptionAlgorithm)}' at 'recipient.keyEncryptionAlgorithm' failed to satisfy constraint: Member must satisfy enum value set: [RSAES_OAEP_SHA_256]`,
+    );
   }
   const document = recipient.AttestationDocument;
-  if (document === undefined || document.length === 0 || document.length > 262_144) throw tx.error('ValidationException', 'The attestation document in the Recipient parameter is missing or too large.');
-  const roots = [...tx.state.attestationRoots.map((root) => new Uint8Array(Buffer.from(root, 'base64'))), AWS_NITRO_ROOT_G1_DER];
+  if (document === undefined || document.length === 0 || document.length > 262_144)
+    throw tx.error(
+      'ValidationException',
+      'The attestation document in the Recipient parameter is missing or too large.',
+    );
+  const roots = [
+    ...tx.state.attestationRoots.map((root) => new Uint8Array(Buffer.from(root, 'base64'))),
+    AWS_NITRO_ROOT_G1_DER,
+  ];
   let verification: AttestationVerification | undefined;
   let lastError: unknown;
   for (const root of roots) {
@@ -45,10 +55,14 @@ export function attest(tx: Tx, recipient: SDK.RecipientInfo | undefined): Attest
   }
   // KMS only accepts documents produced moments ago.
   if (Math.abs(tx.now.getTime() - verification.document.timestamp.getTime()) > 5 * 60_000) {
-    throw tx.error('ValidationException', 'The attestation document is expired: its timestamp is more than 5 minutes from the current time.');
+    throw tx.error(
+      'ValidationException',
+      'The attestation document is expired: its timestamp is more than 5 minutes from the current time.',
+    );
   }
   const publicKey = verification.document.publicKey;
-  if (publicKey === null) throw tx.error('ValidationException', 'The attestation document does not contain a public key.');
+  if (publicKey === null)
+    throw tx.error('ValidationException', 'The attestation document does not contain a public key.');
   const pcrs = verification.document.pcrs;
   const context: Record<string, ContextValue> = {};
   for (const [index, value] of pcrs) context[`kms:RecipientAttestation:PCR${index}`] = value.toLowerCase();

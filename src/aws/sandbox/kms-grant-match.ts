@@ -41,7 +41,12 @@ function withinOperations(grant: GrantRecord, context: Record<string, ContextVal
   return operations.every((operation) => grant.operations.includes(operation));
 }
 
-export function grantAllows(grants: readonly GrantRecord[], caller: Pick<Caller, 'arn' | 'principalArn'>, action: string, context: Record<string, ContextValue>): boolean {
+export function grantAllows(
+  grants: readonly GrantRecord[],
+  caller: Pick<Caller, 'arn' | 'principalArn'>,
+  action: string,
+  context: Record<string, ContextValue>,
+): boolean {
   if (!action.startsWith('kms:')) return false;
   const operation = action.slice('kms:'.length);
   return grants.some(

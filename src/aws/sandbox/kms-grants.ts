@@ -13,8 +13,23 @@ import type { GrantRecord, KeyRecord } from './state.js';
 
 /** KMS's grant operations (the `GrantOperation` enum). */
 const GRANT_OPERATIONS = [
-  'Decrypt', 'Encrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'ReEncryptFrom', 'ReEncryptTo', 'Sign', 'Verify', 'GetPublicKey',
-  'CreateGrant', 'RetireGrant', 'DescribeKey', 'GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext', 'GenerateMac', 'VerifyMac', 'DeriveSharedSecret',
+  'Decrypt',
+  'Encrypt',
+  'GenerateDataKey',
+  'GenerateDataKeyWithoutPlaintext',
+  'ReEncryptFrom',
+  'ReEncryptTo',
+  'Sign',
+  'Verify',
+  'GetPublicKey',
+  'CreateGrant',
+  'RetireGrant',
+  'DescribeKey',
+  'GenerateDataKeyPair',
+  'GenerateDataKeyPairWithoutPlaintext',
+  'GenerateMac',
+  'VerifyMac',
+  'DeriveSharedSecret',
 ];
 
 /** Operations that take no encryption context: a grant with a constraint cannot include them. */
@@ -27,7 +42,17 @@ const GRANTS_PER_KEY = 50_000;
 function operationsFor(key: KeyRecord): string[] {
   const common = ['CreateGrant', 'RetireGrant', 'DescribeKey'];
   if (keySpecOf(key) === 'SYMMETRIC_DEFAULT') {
-    return [...common, 'Decrypt', 'Encrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'ReEncryptFrom', 'ReEncryptTo', 'GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext'];
+    return [
+      ...common,
+      'Decrypt',
+      'Encrypt',
+      'GenerateDataKey',
+      'GenerateDataKeyWithoutPlaintext',
+      'ReEncryptFrom',
+      'ReEncryptTo',
+      'GenerateDataKeyPair',
+      'GenerateDataKeyPairWithoutPlaintext',
+    ];
   }
   switch (keyUsageOf(key)) {
     case 'ENCRYPT_DECRYPT':
@@ -45,15 +70,26 @@ const SERVICE_PRINCIPAL = /^[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com$/;
 
 /** A grantee or retiring principal: an AWS principal ARN (existing, in this account) or a service principal. */
 function checkPrincipal(tx: Tx, principal: string | undefined, field: string): string {
-  if (principal === undefined || principal === '') throw tx.error('ValidationException', `1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`);
+  if (principal === undefined || principal === '')
+    throw tx.error(
+      'ValidationException',
+      `1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`,
+    );
   if (SERVICE_PRINCIPAL.test(principal)) return principal;
   if (principal === '*' || principalStatus(tx.state, principal, tx.now, tx.knobs.iamPropagationDelayMs) !== 'valid') {
-    throw tx.error('ValidationException', `Invalid ${field} ${principal}: it must be the ARN of an existing AWS principal or a service principal.`);
+    throw tx.error(
+      'ValidationException',
+      `Invalid ${field} ${principal}: it must be the ARN of an existing AWS principal or a service principal.`,
+    );
   }
   return principal;
 }
 
-function checkContextMap(tx: Tx, map: Record<string, string> | undefined, name: string): Record<string, string> | undefined {
+function checkContextMap(
+  tx: Tx,
+  map: Record<string, string> | undefined,
+  name: string,
+): Record<string, string> | undefined {
   if (map === undefined) return undefined;
   if (Object.keys(map).length === 0) throw tx.error('ValidationException', `${name} must have at least one entry.`);
   return { ...map };
@@ -63,7 +99,11 @@ function grantConstraints(tx: Tx, input: SDK.GrantConstraints | undefined): Gran
   if (input === undefined) return undefined;
   const equals = checkContextMap(tx, input.EncryptionContextEquals, 'EncryptionContextEquals');
   const subset = checkContextMap(tx, input.EncryptionContextSubset, 'EncryptionContextSubset');
-  if (equals !== undefined && subset !== undefined) throw tx.error('ValidationException', 'A grant constraint can have EncryptionContextEquals or EncryptionContextSubset, not both.');
+  if (equals !== undefined && subset !== undefined)
+    throw tx.error(
+      'ValidationException',
+      'A grant constraint can have EncryptionContextEquals or EncryptionContextSubset, not both.',
+    );
   if (equals !== undefined) return { EncryptionContextEquals: equals };
   if (subset !== undefined) return { EncryptionContextSubset: subset };
   return undefined;
@@ -72,7 +112,12 @@ function grantConstraints(tx: Tx, input: SDK.GrantConstraints | undefined): Gran
 /** Same grantee, operations (as a set), retiring principal and constraints: a retry of the same grant. */
 function sameGrant(a: GrantRecord, b: Omit<GrantRecord, 'id' | 'createdAt'>): boolean {
   const ops = (ops: string[]) => [...ops].sort().join(',');
-  return a.granteePrincipal === b.granteePrincipal && ops(a.operations) === ops(b.operations) && a.retiringPrincipal === b.retiringPrincipal && JSON.stringify(a.constraints ?? null) === JSON.stringify(b.constraints ?? null);
+  return (
+    a.granteePrincipal === b.granteePrincipal &&
+    ops(a.operations) === ops(b.operations) &&
+    a.retiringPrincipal === b.retiringPrincipal &&
+    JSON.stringify(a.constraints ?? null) === JSON.stringify(b.constraints ?? null)
+  );
 }
 
 function dryRun(tx: Tx): never {
@@ -88,18 +133,40 @@ export function createGrant(tx: Tx, input: SDK.CreateGrantCommandInput) {
   const resolved = resolveKey(tx, input.KeyId, false);
   keyTrail(tx, resolved.key);
   const grantee = checkPrincipal(tx, input.GranteePrincipal, 'granteePrincipal');
-  const retiring = input.RetiringPrincipal === undefined ? undefined : checkPrincipal(tx, input.RetiringPrincipal, 'retiringPrincipal');
+  const retiring =
+    input.RetiringPrincipal === undefined
+      ? undefined
+      : checkPrincipal(tx, input.RetiringPrincipal, 'retiringPrincipal');
   const operations = [...new Set(input.Operations ?? [])];
-  if (operations.length === 0) throw tx.error('ValidationException', "1 validation error detected: Value at 'operations' failed to satisfy constraint: Member must have length greater than or equal to 1");
+  if (operations.length === 0)
+    throw tx.error(
+      'ValidationException',
+      "1 validation error detected: Value at 'operations' failed to satisfy constraint: Member must have length greater than or equal to 1",
+    );
   const unknown = operations.filter((operation) => !GRANT_OPERATIONS.includes(operation));
-  if (unknown.length > 0) throw tx.error('ValidationException', `1 validation error detected: Value '[${unknown.join(', ')}]' at 'operations' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [${GRANT_OPERATIONS.join(', ')}]]`);
+  if (unknown.length > 0)
+    throw tx.error(
+      'ValidationException',
+      `1 validation error detected: Value '[${unknown.join(', ')}]' at 'operations' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [${GRANT_OPERATIONS.join(', ')}]]`,
+    );
   const invalid = operations.filter((operation) => !operationsFor(resolved.key).includes(operation));
-  if (invalid.length > 0) throw tx.error('ValidationException', `Grant operations ${invalid.join(', ')} are not valid for a ${keySpecOf(resolved.key)} key with key usage ${keyUsageOf(resolved.key)}.`);
+  if (invalid.length > 0)
+    throw tx.error(
+      'ValidationException',
+      `Grant operations ${invalid.join(', ')} are not valid for a ${keySpecOf(resolved.key)} key with key usage ${keyUsageOf(resolved.key)}.`,
+    );
   const constraints = grantConstraints(tx, input.Constraints);
   if (constraints !== undefined && operations.some((operation) => NON_CRYPTOGRAPHIC.includes(operation))) {
-    throw tx.error('ValidationException', `Grant constraints cannot be used with the operations ${operations.filter((operation) => NON_CRYPTOGRAPHIC.includes(operation)).join(', ')}.`);
+    throw tx.error(
+      'ValidationException',
+      `Grant constraints cannot be used with the operations ${operations.filter((operation) => NON_CRYPTOGRAPHIC.includes(operation)).join(', ')}.`,
+    );
   }
-  if (input.Name !== undefined && !/^[a-zA-Z0-9:/_-]{1,256}$/.test(input.Name)) throw tx.error('ValidationException', `1 validation error detected: Value '${input.Name}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9:/_-]+$`);
+  if (input.Name !== undefined && !/^[a-zA-Z0-9:/_-]{1,256}$/.test(input.Name))
+    throw tx.error(
+      'ValidationException',
+      `1 validation error detected: Value '${input.Name}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9:/_-]+$`,
+    );
   const context: Record<string, ContextValue> = {
     'kms:GranteePrincipal': grantee,
     'kms:GrantOperations': operations,
@@ -120,9 +187,13 @@ export function createGrant(tx: Tx, input: SDK.CreateGrantCommandInput) {
   };
   const grants = (resolved.key.grants ??= []);
   // With a Name, retrying the same grant returns the grant already made (a new token each time).
-  const existing = input.Name === undefined ? undefined : grants.find((grant) => grant.name === input.Name && sameGrant(grant, wanted));
+  const existing =
+    input.Name === undefined
+      ? undefined
+      : grants.find((grant) => grant.name === input.Name && sameGrant(grant, wanted));
   if (existing !== undefined) return { GrantId: existing.id, GrantToken: grantToken() };
-  if (grants.length >= GRANTS_PER_KEY) throw tx.error('LimitExceededException', `Cannot exceed quota for GrantsPerKey: ${GRANTS_PER_KEY}`);
+  if (grants.length >= GRANTS_PER_KEY)
+    throw tx.error('LimitExceededException', `Cannot exceed quota for GrantsPerKey: ${GRANTS_PER_KEY}`);
   const grant: GrantRecord = { id: randomBytes(32).toString('hex'), createdAt: tx.now.toISOString(), ...wanted };
   grants.push(grant);
   tx.trail({ responseElements: { grantId: grant.id } });
@@ -147,16 +218,34 @@ export function listGrants(tx: Tx, input: SDK.ListGrantsCommandInput) {
   const resolved = resolveKey(tx, input.KeyId, false);
   keyTrail(tx, resolved.key);
   authorizeKey(tx, resolved, 'kms:ListGrants');
-  const grants = (resolved.key.grants ?? []).filter((grant) => (input.GrantId === undefined || grant.id === input.GrantId) && (input.GranteePrincipal === undefined || grant.granteePrincipal === input.GranteePrincipal));
-  const page = listPage(tx, grants, input, { key: resolved.key.id, grantId: input.GrantId, grantee: input.GranteePrincipal }, 100);
-  return { Grants: page.items.map((grant) => grantEntry(resolved.key, grant)), Truncated: page.Truncated, ...(page.NextMarker === undefined ? {} : { NextMarker: page.NextMarker }) };
+  const grants = (resolved.key.grants ?? []).filter(
+    (grant) =>
+      (input.GrantId === undefined || grant.id === input.GrantId) &&
+      (input.GranteePrincipal === undefined || grant.granteePrincipal === input.GranteePrincipal),
+  );
+  const page = listPage(
+    tx,
+    grants,
+    input,
+    { key: resolved.key.id, grantId: input.GrantId, grantee: input.GranteePrincipal },
+    100,
+  );
+  return {
+    Grants: page.items.map((grant) => grantEntry(resolved.key, grant)),
+    Truncated: page.Truncated,
+    ...(page.NextMarker === undefined ? {} : { NextMarker: page.NextMarker }),
+  };
 }
 
 export function revokeGrant(tx: Tx, input: SDK.RevokeGrantCommandInput) {
   const resolved = resolveKey(tx, input.KeyId, false);
   keyTrail(tx, resolved.key);
   const id = input.GrantId ?? '';
-  if (id === '') throw tx.error('ValidationException', "1 validation error detected: Value null at 'grantId' failed to satisfy constraint: Member must not be null");
+  if (id === '')
+    throw tx.error(
+      'ValidationException',
+      "1 validation error detected: Value null at 'grantId' failed to satisfy constraint: Member must not be null",
+    );
   if (!/^[0-9a-f]{64}$/.test(id)) throw tx.error('InvalidGrantIdException', `Invalid grant ID ${id}`);
   authorizeKey(tx, resolved, 'kms:RevokeGrant');
   const grants = resolved.key.grants ?? [];

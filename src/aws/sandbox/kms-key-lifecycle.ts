@@ -3,7 +3,16 @@ import type * as SDK from '@aws-sdk/client-kms';
 import { randomUUID } from 'node:crypto';
 import type { Tx } from './engine.js';
 import { newMaterial } from './kms-crypto.js';
-import { authorizeKey, keySpecOf, keyTrail, liveKeys, listPage, metadata, requireState, resolveKey } from './kms-keys.js';
+import {
+  authorizeKey,
+  keySpecOf,
+  keyTrail,
+  liveKeys,
+  listPage,
+  metadata,
+  requireState,
+  resolveKey,
+} from './kms-keys.js';
 import { defaultKeyPolicy, validateKeyPolicy } from './kms-policy.js';
 import { checkTags } from './kms-tags.js';
 import type { KeyRecord } from './state.js';
@@ -27,20 +36,40 @@ const KEY_USAGES: Readonly<Record<string, readonly string[]>> = {
 const ORIGINS = ['AWS_KMS', 'EXTERNAL', 'AWS_CLOUDHSM', 'EXTERNAL_KEY_STORE'];
 
 /** Key spec, usage and origin of a CreateKey request, validated; custom key stores do not exist here. */
-function keyShape(tx: Tx, input: SDK.CreateKeyCommandInput): { spec: string; usage: string; origin: 'AWS_KMS' | 'EXTERNAL' } {
-  if (input.KeySpec !== undefined && input.CustomerMasterKeySpec !== undefined) throw tx.error('ValidationException', 'You cannot specify both KeySpec and CustomerMasterKeySpec. Use KeySpec.');
+function keyShape(
+  tx: Tx,
+  input: SDK.CreateKeyCommandInput,
+): { spec: string; usage: string; origin: 'AWS_KMS' | 'EXTERNAL' } {
+  if (input.KeySpec !== undefined && input.CustomerMasterKeySpec !== undefined)
+    throw tx.error('ValidationException', 'You cannot specify both KeySpec and CustomerMasterKeySpec. Use KeySpec.');
   const spec = input.KeySpec ?? input.CustomerMasterKeySpec ?? 'SYMMETRIC_DEFAULT';
   const usages = KEY_USAGES[spec];
-  if (usages === undefined) throw tx.error('ValidationException', `1 validation error detected: Value '${spec}' at 'keySpec' failed to satisfy constraint: Member must satisfy enum value set: [${Object.keys(KEY_USAGES).join(', ')}]`);
+  if (usages === undefined)
+    throw tx.error(
+      'ValidationException',
+      `1 validation error detected: Value '${spec}' at 'keySpec' failed to satisfy constraint: Member must satisfy enum value set: [${Object.keys(KEY_USAGES).join(', ')}]`,
+    );
   const usage = input.KeyUsage ?? 'ENCRYPT_DECRYPT';
-  if (!usages.includes(usage)) throw tx.error('ValidationException', `KeyUsage ${usage} is not compatible with KeySpec ${spec}.`);
+  if (!usages.includes(usage))
+    throw tx.error('ValidationException', `KeyUsage ${usage} is not compatible with KeySpec ${spec}.`);
   const origin = input.Origin ?? 'AWS_KMS';
-  if (!ORIGINS.includes(origin)) throw tx.error('ValidationException', `1 validation error detected: Value '${origin}' at 'origin' failed to satisfy constraint: Member must satisfy enum value set: [${ORIGINS.join(', ')}]`);
+  if (!ORIGINS.includes(origin))
+    throw tx.error(
+      'ValidationException',
+      `1 validation error detected: Value '${origin}' at 'origin' failed to satisfy constraint: Member must satisfy enum value set: [${ORIGINS.join(', ')}]`,
+    );
   // No custom key store exists in the sandbox account (CreateCustomKeyStore is not simulated).
-  if (input.CustomKeyStoreId !== undefined) throw tx.error('CustomKeyStoreNotFoundException', `Custom key store ${input.CustomKeyStoreId} does not exist.`);
-  if (origin === 'AWS_CLOUDHSM' || origin === 'EXTERNAL_KEY_STORE') throw tx.error('ValidationException', `Origin ${origin} requires a CustomKeyStoreId.`);
-  if (input.XksKeyId !== undefined) throw tx.error('ValidationException', 'XksKeyId requires Origin EXTERNAL_KEY_STORE and a CustomKeyStoreId.');
-  if (input.MultiRegion === true && spec !== 'SYMMETRIC_DEFAULT' && origin === 'EXTERNAL') throw tx.error('UnsupportedOperationException', 'Multi-Region keys with imported key material must be symmetric encryption keys.');
+  if (input.CustomKeyStoreId !== undefined)
+    throw tx.error('CustomKeyStoreNotFoundException', `Custom key store ${input.CustomKeyStoreId} does not exist.`);
+  if (origin === 'AWS_CLOUDHSM' || origin === 'EXTERNAL_KEY_STORE')
+    throw tx.error('ValidationException', `Origin ${origin} requires a CustomKeyStoreId.`);
+  if (input.XksKeyId !== undefined)
+    throw tx.error('ValidationException', 'XksKeyId requires Origin EXTERNAL_KEY_STORE and a CustomKeyStoreId.');
+  if (input.MultiRegion === true && spec !== 'SYMMETRIC_DEFAULT' && origin === 'EXTERNAL')
+    throw tx.error(
+      'UnsupportedOperationException',
+      'Multi-Region keys with imported key material must be symmetric encryption keys.',
+    );
   return { spec, usage, origin };
 }
 
@@ -52,13 +81,17 @@ function newKeyId(multiRegion: boolean): string {
 export function createKey(tx: Tx, input: SDK.CreateKeyCommandInput) {
   const shape = keyShape(tx, input);
   const multiRegion = input.MultiRegion === true;
-  if ((input.Description ?? '').length > 8192) throw tx.error('ValidationException', 'Description must be at most 8192 characters.');
+  if ((input.Description ?? '').length > 8192)
+    throw tx.error('ValidationException', 'Description must be at most 8192 characters.');
   const tags = checkTags(tx, input.Tags ?? []);
   const id = newKeyId(multiRegion);
   const arn = `arn:aws:kms:${tx.region}:${tx.state.accountId}:key/${id}`;
   tx.authorize({ action: 'kms:CreateKey', resource: '*' });
   if (tags.length > 0) tx.authorize({ action: 'kms:TagResource', resource: '*' });
-  const policy = input.Policy === undefined ? defaultKeyPolicy(tx.state.accountId) : validateKeyPolicy(tx, input.Policy, arn, input.BypassPolicyLockoutSafetyCheck === true);
+  const policy =
+    input.Policy === undefined
+      ? defaultKeyPolicy(tx.state.accountId)
+      : validateKeyPolicy(tx, input.Policy, arn, input.BypassPolicyLockoutSafetyCheck === true);
   const key: KeyRecord = {
     id,
     arn,
@@ -93,21 +126,38 @@ export function listKeys(tx: Tx, input: SDK.ListKeysCommandInput) {
   tx.authorize({ action: 'kms:ListKeys', resource: '*' });
   const keys = liveKeys(tx).sort((a, b) => a.id.localeCompare(b.id));
   const page = listPage(tx, keys, input, {});
-  return { Keys: page.items.map((key) => ({ KeyId: key.id, KeyArn: key.arn })), Truncated: page.Truncated, ...(page.NextMarker === undefined ? {} : { NextMarker: page.NextMarker }) };
+  return {
+    Keys: page.items.map((key) => ({ KeyId: key.id, KeyArn: key.arn })),
+    Truncated: page.Truncated,
+    ...(page.NextMarker === undefined ? {} : { NextMarker: page.NextMarker }),
+  };
 }
 
 export function enableKeyRotation(tx: Tx, input: SDK.EnableKeyRotationCommandInput) {
   const resolved = resolveKey(tx, input.KeyId, false);
   keyTrail(tx, resolved.key);
   const period = input.RotationPeriodInDays ?? 365;
-  if (!Number.isInteger(period) || period < 90 || period > 2560) throw tx.error('ValidationException', `1 validation error detected: Value '${period}' at 'rotationPeriodInDays' failed to satisfy constraint: Member must have value between 90 and 2560`);
+  if (!Number.isInteger(period) || period < 90 || period > 2560)
+    throw tx.error(
+      'ValidationException',
+      `1 validation error detected: Value '${period}' at 'rotationPeriodInDays' failed to satisfy constraint: Member must have value between 90 and 2560`,
+    );
   authorizeKey(tx, resolved, 'kms:EnableKeyRotation', { 'kms:RotationPeriodInDays': String(period) });
   // Automatic rotation is for symmetric keys with KMS-generated material only.
   if (keySpecOf(resolved.key) !== 'SYMMETRIC_DEFAULT' || (resolved.key.origin ?? 'AWS_KMS') !== 'AWS_KMS') {
-    throw tx.error('UnsupportedOperationException', `${resolved.key.arn} origin is ${resolved.key.origin ?? 'AWS_KMS'} and key spec is ${keySpecOf(resolved.key)}, which is not valid for this operation.`);
+    throw tx.error(
+      'UnsupportedOperationException',
+      `${resolved.key.arn} origin is ${resolved.key.origin ?? 'AWS_KMS'} and key spec is ${keySpecOf(resolved.key)}, which is not valid for this operation.`,
+    );
   }
   requireState(tx, resolved.key, ['Enabled']);
-  resolved.key.rotation = { enabled: true, periodDays: period, enabledAt: resolved.key.rotation.enabled ? (resolved.key.rotation.enabledAt ?? tx.now.toISOString()) : tx.now.toISOString() };
+  resolved.key.rotation = {
+    enabled: true,
+    periodDays: period,
+    enabledAt: resolved.key.rotation.enabled
+      ? (resolved.key.rotation.enabledAt ?? tx.now.toISOString())
+      : tx.now.toISOString(),
+  };
   return {};
 }
 
@@ -119,7 +169,14 @@ export function getKeyRotationStatus(tx: Tx, input: SDK.GetKeyRotationStatusComm
   return {
     KeyRotationEnabled: rotation.enabled,
     KeyId: resolved.key.arn,
-    ...(rotation.enabled ? { RotationPeriodInDays: rotation.periodDays, NextRotationDate: new Date(Date.parse(rotation.enabledAt ?? resolved.key.createdAt) + rotation.periodDays * 86_400_000) } : {}),
+    ...(rotation.enabled
+      ? {
+          RotationPeriodInDays: rotation.periodDays,
+          NextRotationDate: new Date(
+            Date.parse(rotation.enabledAt ?? resolved.key.createdAt) + rotation.periodDays * 86_400_000,
+          ),
+        }
+      : {}),
   };
 }
 
@@ -127,13 +184,26 @@ export function scheduleKeyDeletion(tx: Tx, input: SDK.ScheduleKeyDeletionComman
   const resolved = resolveKey(tx, input.KeyId, false);
   keyTrail(tx, resolved.key);
   const days = input.PendingWindowInDays ?? 30;
-  if (!Number.isInteger(days) || days < 7 || days > 30) throw tx.error('ValidationException', `1 validation error detected: Value '${days}' at 'pendingWindowInDays' failed to satisfy constraint: Member must have value between 7 and 30`);
+  if (!Number.isInteger(days) || days < 7 || days > 30)
+    throw tx.error(
+      'ValidationException',
+      `1 validation error detected: Value '${days}' at 'pendingWindowInDays' failed to satisfy constraint: Member must have value between 7 and 30`,
+    );
   authorizeKey(tx, resolved, 'kms:ScheduleKeyDeletion', { 'kms:ScheduleKeyDeletionPendingWindowInDays': String(days) });
   requireState(tx, resolved.key, ['Enabled', 'Disabled', 'PendingImport']);
   const deletionDate = new Date(tx.now.getTime() + days * 86_400_000);
-  resolved.key.pendingDeletion = { scheduledAt: tx.now.toISOString(), deletionDate: deletionDate.toISOString(), windowDays: days };
+  resolved.key.pendingDeletion = {
+    scheduledAt: tx.now.toISOString(),
+    deletionDate: deletionDate.toISOString(),
+    windowDays: days,
+  };
   resolved.key.enabled = false;
-  return { KeyId: resolved.key.arn, DeletionDate: deletionDate, KeyState: 'PendingDeletion' as const, PendingWindowInDays: days };
+  return {
+    KeyId: resolved.key.arn,
+    DeletionDate: deletionDate,
+    KeyState: 'PendingDeletion' as const,
+    PendingWindowInDays: days,
+  };
 }
 
 export function cancelKeyDeletion(tx: Tx, input: SDK.CancelKeyDeletionCommandInput) {

@@ -63,7 +63,15 @@ export function metadata(tx: Tx, key: KeyRecord): SDK.KeyMetadata {
     KeySpec: spec as SDK.KeySpec,
     ...(algorithms === undefined ? {} : { EncryptionAlgorithms: algorithms }),
     MultiRegion: key.multiRegion === true,
-    ...(key.multiRegion === true ? { MultiRegionConfiguration: { MultiRegionKeyType: 'PRIMARY', PrimaryKey: { Arn: key.arn, Region: tx.region }, ReplicaKeys: [] } } : {}),
+    ...(key.multiRegion === true
+      ? {
+          MultiRegionConfiguration: {
+            MultiRegionKeyType: 'PRIMARY',
+            PrimaryKey: { Arn: key.arn, Region: tx.region },
+            ReplicaKeys: [],
+          },
+        }
+      : {}),
   };
 }
 
@@ -79,7 +87,11 @@ export interface ResolvedKey {
  */
 export function resolveKey(tx: Tx, keyId: string | undefined, aliases: boolean): ResolvedKey {
   const id = keyId ?? '';
-  if (id === '') throw tx.error('ValidationException', "1 validation error detected: Value null at 'keyId' failed to satisfy constraint: Member must not be null");
+  if (id === '')
+    throw tx.error(
+      'ValidationException',
+      "1 validation error detected: Value null at 'keyId' failed to satisfy constraint: Member must not be null",
+    );
   const prefix = `arn:aws:kms:${tx.region}:${tx.state.accountId}:`;
   let aliasName: string | undefined;
   if (id.startsWith('alias/')) aliasName = id;
@@ -91,7 +103,8 @@ export function resolveKey(tx: Tx, keyId: string | undefined, aliases: boolean):
     if (!aliases) throw tx.error('NotFoundException', `Invalid keyId '${id}'`);
     const alias = tx.regionState.kms.aliases[aliasName];
     const key = alias === undefined ? undefined : tx.regionState.kms.keys[alias.keyId];
-    if (key === undefined || isDeleted(key, tx.now)) throw tx.error('NotFoundException', `Alias ${prefix}${aliasName} is not found.`);
+    if (key === undefined || isDeleted(key, tx.now))
+      throw tx.error('NotFoundException', `Alias ${prefix}${aliasName} is not found.`);
     return { key, alias: aliasName };
   }
   let uuid = id;
@@ -101,7 +114,8 @@ export function resolveKey(tx: Tx, keyId: string | undefined, aliases: boolean):
   }
   if (!KEY_ID.test(uuid)) throw tx.error('NotFoundException', `Invalid keyId '${id}'`);
   const key = tx.regionState.kms.keys[uuid];
-  if (key === undefined || isDeleted(key, tx.now)) throw tx.error('NotFoundException', `Key '${prefix}key/${uuid}' does not exist`);
+  if (key === undefined || isDeleted(key, tx.now))
+    throw tx.error('NotFoundException', `Key '${prefix}key/${uuid}' does not exist`);
   return { key };
 }
 
@@ -118,7 +132,12 @@ export function requireState(tx: Tx, key: KeyRecord, allowed: KeyStateName[]): v
  * policy names the account) decide; where they give no Allow and no explicit Deny, a grant of the
  * key naming the caller and the operation allows, as in KMS.
  */
-export function authorizeKey(tx: Tx, resolved: ResolvedKey, action: string, context: Record<string, ContextValue> = {}): void {
+export function authorizeKey(
+  tx: Tx,
+  resolved: ResolvedKey,
+  action: string,
+  context: Record<string, ContextValue> = {},
+): void {
   tx.authorize({
     action,
     resource: resolved.key.arn,
@@ -130,10 +149,30 @@ export function authorizeKey(tx: Tx, resolved: ResolvedKey, action: string, cont
 }
 
 /** One page of a KMS listing (`Limit` 1 to `maxLimit`, `Marker`, `Truncated`, `NextMarker`). */
-export function listPage<T>(tx: Tx, items: T[], input: { Limit?: number | undefined; Marker?: string | undefined }, scope: object, maxLimit = 1000) {
-  if (input.Limit !== undefined && (input.Limit < 1 || input.Limit > maxLimit)) throw tx.error('ValidationException', `1 validation error detected: Value '${input.Limit}' at 'limit' failed to satisfy constraint: Member must have value between 1 and ${maxLimit}`);
-  const page = paginate(items, { token: input.Marker, max: input.Limit, pageSize: tx.knobs.pageSize, scope: `${tx.operation}:${JSON.stringify(scope)}`, invalid: (): SandboxServiceError => tx.error('InvalidMarkerException', 'Invalid marker') });
-  return { items: page.items, Truncated: page.next !== undefined, ...(page.next === undefined ? {} : { NextMarker: page.next }) };
+export function listPage<T>(
+  tx: Tx,
+  items: T[],
+  input: { Limit?: number | undefined; Marker?: string | undefined },
+  scope: object,
+  maxLimit = 1000,
+) {
+  if (input.Limit !== undefined && (input.Limit < 1 || input.Limit > maxLimit))
+    throw tx.error(
+      'ValidationException',
+      `1 validation error detected: Value '${input.Limit}' at 'limit' failed to satisfy constraint: Member must have value between 1 and ${maxLimit}`,
+    );
+  const page = paginate(items, {
+    token: input.Marker,
+    max: input.Limit,
+    pageSize: tx.knobs.pageSize,
+    scope: `${tx.operation}:${JSON.stringify(scope)}`,
+    invalid: (): SandboxServiceError => tx.error('InvalidMarkerException', 'Invalid marker'),
+  });
+  return {
+    items: page.items,
+    Truncated: page.next !== undefined,
+    ...(page.next === undefined ? {} : { NextMarker: page.next }),
+  };
 }
 
 export function keyTrail(tx: Tx, key: KeyRecord): void {

@@ -13,7 +13,19 @@ export const KEY_POLICY_MAX_BYTES = 32_768;
 /** The policy KMS gives a key created without one. */
 export function defaultKeyPolicy(accountId: string): string {
   return JSON.stringify(
-    { Version: '2012-10-17', Id: 'key-default-1', Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${accountId}:root` }, Action: 'kms:*', Resource: '*' }] },
+    {
+      Version: '2012-10-17',
+      Id: 'key-default-1',
+      Statement: [
+        {
+          Sid: 'Enable IAM User Permissions',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${accountId}:root` },
+          Action: 'kms:*',
+          Resource: '*',
+        },
+      ],
+    },
     null,
     2,
   );
@@ -21,23 +33,37 @@ export function defaultKeyPolicy(accountId: string): string {
 
 /** Validation of a key policy on write: JSON, size, grammar, principals, lockout safety check. */
 export function validateKeyPolicy(tx: Tx, text: string | undefined, keyArn: string, bypass: boolean): string {
-  if (text === undefined) throw tx.error('ValidationException', "1 validation error detected: Value null at 'policy' failed to satisfy constraint: Member must not be null");
-  if (Buffer.byteLength(text, 'utf8') > KEY_POLICY_MAX_BYTES) throw tx.error('LimitExceededException', `The key policy exceeds the ${KEY_POLICY_MAX_BYTES / 1024} KB quota for key policy size.`);
+  if (text === undefined)
+    throw tx.error(
+      'ValidationException',
+      "1 validation error detected: Value null at 'policy' failed to satisfy constraint: Member must not be null",
+    );
+  if (Buffer.byteLength(text, 'utf8') > KEY_POLICY_MAX_BYTES)
+    throw tx.error(
+      'LimitExceededException',
+      `The key policy exceeds the ${KEY_POLICY_MAX_BYTES / 1024} KB quota for key policy size.`,
+    );
   let document: PolicyDocument;
   try {
     document = toPolicyDocument(JSON.parse(text) as unknown);
   } catch (error) {
-    if (error instanceof SyntaxError) throw tx.error('MalformedPolicyDocumentException', 'The key policy is not a valid JSON document.');
-    if (isCosignerError(error)) throw tx.error('MalformedPolicyDocumentException', `The key policy is malformed: ${error.message}`);
+    if (error instanceof SyntaxError)
+      throw tx.error('MalformedPolicyDocumentException', 'The key policy is not a valid JSON document.');
+    if (isCosignerError(error))
+      throw tx.error('MalformedPolicyDocumentException', `The key policy is malformed: ${error.message}`);
     throw error;
   }
   for (const statement of document.Statement) {
-    if (statement.Principal === undefined && statement.NotPrincipal === undefined) throw tx.error('MalformedPolicyDocumentException', 'Policy contains a statement with no principal.');
+    if (statement.Principal === undefined && statement.NotPrincipal === undefined)
+      throw tx.error('MalformedPolicyDocumentException', 'Policy contains a statement with no principal.');
   }
   // Principals must exist and be visible to KMS (a new role is not, until IAM has propagated it).
   for (const principal of awsPrincipals(document)) {
     if (principalStatus(tx.state, principal, tx.now, tx.knobs.iamPropagationDelayMs) !== 'valid') {
-      throw tx.error('MalformedPolicyDocumentException', 'Policy contains a statement with one or more invalid principals.');
+      throw tx.error(
+        'MalformedPolicyDocumentException',
+        'Policy contains a statement with one or more invalid principals.',
+      );
     }
   }
   // Lockout safety check: the caller must be able to PutKeyPolicy under the new policy.
@@ -46,7 +72,10 @@ export function validateKeyPolicy(tx: Tx, text: string | undefined, keyArn: stri
       tx.authorize({ action: 'kms:PutKeyPolicy', resource: keyArn, resourcePolicy: text, model: 'kms' });
     } catch (error) {
       if (isCosignerError(error)) throw error;
-      throw tx.error('MalformedPolicyDocumentException', 'The new key policy will not allow you to update the key policy in the future.');
+      throw tx.error(
+        'MalformedPolicyDocumentException',
+        'The new key policy will not allow you to update the key policy in the future.',
+      );
     }
   }
   return text;
@@ -55,7 +84,8 @@ export function validateKeyPolicy(tx: Tx, text: string | undefined, keyArn: stri
 export function getKeyPolicy(tx: Tx, input: SDK.GetKeyPolicyCommandInput) {
   const resolved = resolveKey(tx, input.KeyId, false);
   keyTrail(tx, resolved.key);
-  if (input.PolicyName !== undefined && input.PolicyName !== 'default') throw tx.error('NotFoundException', `No such policy exists: ${input.PolicyName}`);
+  if (input.PolicyName !== undefined && input.PolicyName !== 'default')
+    throw tx.error('NotFoundException', `No such policy exists: ${input.PolicyName}`);
   authorizeKey(tx, resolved, 'kms:GetKeyPolicy');
   return { Policy: resolved.key.policy, PolicyName: 'default' };
 }
@@ -63,9 +93,15 @@ export function getKeyPolicy(tx: Tx, input: SDK.GetKeyPolicyCommandInput) {
 export function putKeyPolicy(tx: Tx, input: SDK.PutKeyPolicyCommandInput) {
   const resolved = resolveKey(tx, input.KeyId, false);
   keyTrail(tx, resolved.key);
-  if (input.PolicyName !== undefined && input.PolicyName !== 'default') throw tx.error('ValidationException', `PolicyName must be "default", got "${input.PolicyName}"`);
+  if (input.PolicyName !== undefined && input.PolicyName !== 'default')
+    throw tx.error('ValidationException', `PolicyName must be "default", got "${input.PolicyName}"`);
   authorizeKey(tx, resolved, 'kms:PutKeyPolicy');
   requireState(tx, resolved.key, ['Enabled', 'Disabled', 'PendingImport']);
-  resolved.key.policy = validateKeyPolicy(tx, input.Policy, resolved.key.arn, input.BypassPolicyLockoutSafetyCheck === true);
+  resolved.key.policy = validateKeyPolicy(
+    tx,
+    input.Policy,
+    resolved.key.arn,
+    input.BypassPolicyLockoutSafetyCheck === true,
+  );
   return {};
 }

@@ -6,8 +6,10 @@ import type { KeyRecord } from './state.js';
 
 export function checkTags(tx: Tx, tags: SDK.Tag[]): { TagKey: string; TagValue: string }[] {
   for (const tag of tags) {
-    if (tag.TagKey === undefined || tag.TagKey.length === 0 || tag.TagKey.length > 128) throw tx.error('ValidationException', 'Tag keys must be 1 to 128 characters.');
-    if (tag.TagKey.toLowerCase().startsWith('aws:')) throw tx.error('TagException', `Tags beginning with aws: are reserved.`);
+    if (tag.TagKey === undefined || tag.TagKey.length === 0 || tag.TagKey.length > 128)
+      throw tx.error('ValidationException', 'Tag keys must be 1 to 128 characters.');
+    if (tag.TagKey.toLowerCase().startsWith('aws:'))
+      throw tx.error('TagException', `Tags beginning with aws: are reserved.`);
   }
   return tags.map((tag) => ({ TagKey: tag.TagKey!, TagValue: tag.TagValue ?? '' }));
 }
@@ -39,5 +41,9 @@ export function listResourceTags(tx: Tx, input: SDK.ListResourceTagsCommandInput
   keyTrail(tx, resolved.key);
   authorizeKey(tx, resolved, 'kms:ListResourceTags');
   const page = listPage(tx, resolved.key.tags, input, { key: resolved.key.id });
-  return { Tags: page.items.map((tag) => ({ ...tag })), Truncated: page.Truncated, ...(page.NextMarker === undefined ? {} : { NextMarker: page.NextMarker }) };
+  return {
+    Tags: page.items.map((tag) => ({ ...tag })),
+    Truncated: page.Truncated,
+    ...(page.NextMarker === undefined ? {} : { NextMarker: page.NextMarker }),
+  };
 }

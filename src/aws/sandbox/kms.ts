@@ -15,7 +15,16 @@ import type { KMSPort } from '../kms.js';
 import type { SandboxEngine, Tx } from './engine.js';
 import { createAlias, deleteAlias, listAliases, updateAlias } from './kms-aliases.js';
 import { decrypt, encrypt, generateDataKey } from './kms-crypto.js';
-import { cancelKeyDeletion, createKey, describeKey, enableKeyRotation, getKeyRotationStatus, listKeys, scheduleKeyDeletion, setKeyEnabled } from './kms-key-lifecycle.js';
+import {
+  cancelKeyDeletion,
+  createKey,
+  describeKey,
+  enableKeyRotation,
+  getKeyRotationStatus,
+  listKeys,
+  scheduleKeyDeletion,
+  setKeyEnabled,
+} from './kms-key-lifecycle.js';
 import { createGrant, listGrants, revokeGrant } from './kms-grants.js';
 import { getKeyPolicy, putKeyPolicy } from './kms-policy.js';
 import { listResourceTags, tagResource } from './kms-tags.js';

@@ -81,8 +81,17 @@ const ms = z.number().int().min(0).max(3_600_000);
 const fileSchema = z
   .object({
     latencyMs: ms,
-    faults: z.object({ throttle: rate, serverError: rate, reset: rate, seed: z.number().int(), only: z.array(z.string()) }).partial().strict(),
-    crash: z.object({ when: z.enum(['before', 'after']), writeCall: z.number().int().min(1), mode: z.enum(['throw', 'exit']).optional() }).strict(),
+    faults: z
+      .object({ throttle: rate, serverError: rate, reset: rate, seed: z.number().int(), only: z.array(z.string()) })
+      .partial()
+      .strict(),
+    crash: z
+      .object({
+        when: z.enum(['before', 'after']),
+        writeCall: z.number().int().min(1),
+        mode: z.enum(['throw', 'exit']).optional(),
+      })
+      .strict(),
     iamPropagationDelayMs: ms,
     pageSize: z.number().int().min(1).max(1000),
     instanceTransitionMs: ms,
@@ -104,18 +113,26 @@ function envNumber(env: NodeJS.ProcessEnv, name: string, min: number, max: numbe
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return undefined;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) invalid(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`, `Fix or unset ${name}.`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    invalid(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`, `Fix or unset ${name}.`);
   return value;
 }
 
 /** Parses `throttle=0.2,5xx=0.05,reset=0.05,seed=42,only=kms:*|iam:Create*`. */
 export function parseFaults(text: string, base: FaultKnobs = DEFAULT_KNOBS.faults): FaultKnobs {
   const faults: FaultKnobs = { ...base, only: [...base.only] };
-  for (const part of text.split(',').map((item) => item.trim()).filter((item) => item !== '')) {
+  for (const part of text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '')) {
     const [key = '', value = ''] = part.split('=', 2).map((item) => item.trim());
     const asRate = () => {
       const number = Number(value);
-      if (value === '' || !Number.isFinite(number) || number < 0 || number > 1) invalid(`fault rate "${part}" must be a number from 0 to 1`, 'Write rates like throttle=0.2 in COSIGNER_SANDBOX_FAULTS.');
+      if (value === '' || !Number.isFinite(number) || number < 0 || number > 1)
+        invalid(
+          `fault rate "${part}" must be a number from 0 to 1`,
+          'Write rates like throttle=0.2 in COSIGNER_SANDBOX_FAULTS.',
+        );
       return number;
     };
     switch (key) {
@@ -134,15 +151,22 @@ export function parseFaults(text: string, base: FaultKnobs = DEFAULT_KNOBS.fault
         break;
       case 'seed': {
         const seed = Number(value);
-        if (!Number.isInteger(seed)) invalid(`fault seed "${value}" must be an integer`, 'Write seed=42 in COSIGNER_SANDBOX_FAULTS.');
+        if (!Number.isInteger(seed))
+          invalid(`fault seed "${value}" must be an integer`, 'Write seed=42 in COSIGNER_SANDBOX_FAULTS.');
         faults.seed = seed;
         break;
       }
       case 'only':
-        faults.only = value.split('|').map((item) => item.trim()).filter((item) => item !== '');
+        faults.only = value
+          .split('|')
+          .map((item) => item.trim())
+          .filter((item) => item !== '');
         break;
       default:
-        invalid(`unknown fault "${key}" in COSIGNER_SANDBOX_FAULTS`, 'Use throttle=, 5xx=, reset=, seed= and only= (comma separated).');
+        invalid(
+          `unknown fault "${key}" in COSIGNER_SANDBOX_FAULTS`,
+          'Use throttle=, 5xx=, reset=, seed= and only= (comma separated).',
+        );
     }
   }
   return faults;
@@ -153,8 +177,16 @@ export function parseCrash(text: string): CrashKnob | undefined {
   const trimmed = text.trim();
   if (trimmed === '' || trimmed === 'off' || trimmed === 'none') return undefined;
   const match = /^(before|after):(\d+)(?::(throw|exit))?$/.exec(trimmed);
-  if (match === null || Number(match[2]) < 1) invalid(`COSIGNER_SANDBOX_CRASH "${text}" is not before:N or after:N`, 'Write e.g. COSIGNER_SANDBOX_CRASH=after:3 (the 3rd write call), optionally with :exit.');
-  return { when: match[1] as 'before' | 'after', writeCall: Number(match[2]), mode: (match[3] as 'throw' | 'exit' | undefined) ?? 'throw' };
+  if (match === null || Number(match[2]) < 1)
+    invalid(
+      `COSIGNER_SANDBOX_CRASH "${text}" is not before:N or after:N`,
+      'Write e.g. COSIGNER_SANDBOX_CRASH=after:3 (the 3rd write call), optionally with :exit.',
+    );
+  return {
+    when: match[1] as 'before' | 'after',
+    writeCall: Number(match[2]),
+    mode: (match[3] as 'throw' | 'exit' | undefined) ?? 'throw',
+  };
 }
 
 function readConfigFile(dir: string): SandboxKnobsInput {
@@ -165,18 +197,28 @@ function readConfigFile(dir: string): SandboxKnobsInput {
   } catch (error) {
     // A missing file (or a sandbox path that is not a directory, reported by the store) means no config.
     if (['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) return {};
-    throw new CosignerError('SANDBOX_CONFIG_INVALID', `cannot read ${path}`, { hint: 'Check the file permissions.', cause: error });
+    throw new CosignerError('SANDBOX_CONFIG_INVALID', `cannot read ${path}`, {
+      hint: 'Check the file permissions.',
+      cause: error,
+    });
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new CosignerError('SANDBOX_CONFIG_INVALID', `${path} is not valid JSON`, { hint: 'Fix or delete the sandbox config file.', cause: error });
+    throw new CosignerError('SANDBOX_CONFIG_INVALID', `${path} is not valid JSON`, {
+      hint: 'Fix or delete the sandbox config file.',
+      cause: error,
+    });
   }
   const parsed = fileSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new CosignerError('SANDBOX_CONFIG_INVALID', `${path}: ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'is invalid'}`.trim(), { hint: 'See src/aws/sandbox/README.md for the knobs.' });
+    throw new CosignerError(
+      'SANDBOX_CONFIG_INVALID',
+      `${path}: ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'is invalid'}`.trim(),
+      { hint: 'See src/aws/sandbox/README.md for the knobs.' },
+    );
   }
   return parsed.data;
 }
@@ -185,7 +227,10 @@ function merge(base: SandboxKnobs, input: SandboxKnobsInput): SandboxKnobs {
   const parsed = fileSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    invalid(`sandbox knobs: ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'invalid'}`.trim(), 'See src/aws/sandbox/README.md for the knobs.');
+    invalid(
+      `sandbox knobs: ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'invalid'}`.trim(),
+      'See src/aws/sandbox/README.md for the knobs.',
+    );
   }
   const value = parsed.data;
   return {
@@ -199,7 +244,10 @@ function merge(base: SandboxKnobs, input: SandboxKnobsInput): SandboxKnobs {
     ...(value.accountId === undefined ? {} : { accountId: value.accountId }),
     ...(value.defaultRegion === undefined ? {} : { defaultRegion: value.defaultRegion }),
     faults: { ...base.faults, ...(value.faults ?? {}) },
-    crash: value.crash === undefined ? base.crash : { when: value.crash.when, writeCall: value.crash.writeCall, mode: value.crash.mode ?? 'throw' },
+    crash:
+      value.crash === undefined
+        ? base.crash
+        : { when: value.crash.when, writeCall: value.crash.writeCall, mode: value.crash.mode ?? 'throw' },
   };
 }
 

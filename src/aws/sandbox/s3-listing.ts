@@ -7,11 +7,19 @@ import { paginate } from './util.js';
 
 export function listObjectsV2(tx: Tx, bucket: BucketRecord, input: SDK.ListObjectsV2CommandInput) {
   const prefix = input.Prefix ?? '';
-  const entries: ({ kind: 'object'; key: string; version: ObjectVersionRecord } | { kind: 'prefix'; prefix: string })[] = [];
+  const entries: (
+    { kind: 'object'; key: string; version: ObjectVersionRecord } | { kind: 'prefix'; prefix: string }
+  )[] = [];
   const seenPrefixes = new Set<string>();
   for (const key of Object.keys(bucket.objects).sort()) {
     const latest = bucket.objects[key]!.at(-1);
-    if (latest === undefined || latest.deleteMarker || !key.startsWith(prefix) || (input.StartAfter !== undefined && key <= input.StartAfter)) continue;
+    if (
+      latest === undefined ||
+      latest.deleteMarker ||
+      !key.startsWith(prefix) ||
+      (input.StartAfter !== undefined && key <= input.StartAfter)
+    )
+      continue;
     if (input.Delimiter !== undefined && input.Delimiter !== '') {
       const rest = key.slice(prefix.length);
       const cut = rest.indexOf(input.Delimiter);
@@ -27,8 +35,26 @@ export function listObjectsV2(tx: Tx, bucket: BucketRecord, input: SDK.ListObjec
     entries.push({ kind: 'object', key, version: latest });
   }
   const maxKeys = input.MaxKeys ?? 1000;
-  const page = paginate(entries, { token: input.ContinuationToken, max: Math.max(1, maxKeys), pageSize: tx.knobs.pageSize, scope: `ListObjectsV2:${bucket.name}:${prefix}:${input.Delimiter ?? ''}:${input.StartAfter ?? ''}`, invalid: () => tx.error('InvalidArgument', 'The continuation token provided is incorrect') });
-  const contents = page.items.flatMap((entry) => (entry.kind === 'object' ? [{ Key: entry.key, LastModified: new Date(entry.version.lastModified), ETag: `"${entry.version.etag}"`, Size: entry.version.size, StorageClass: 'STANDARD' as const }] : []));
+  const page = paginate(entries, {
+    token: input.ContinuationToken,
+    max: Math.max(1, maxKeys),
+    pageSize: tx.knobs.pageSize,
+    scope: `ListObjectsV2:${bucket.name}:${prefix}:${input.Delimiter ?? ''}:${input.StartAfter ?? ''}`,
+    invalid: () => tx.error('InvalidArgument', 'The continuation token provided is incorrect'),
+  });
+  const contents = page.items.flatMap((entry) =>
+    entry.kind === 'object'
+      ? [
+          {
+            Key: entry.key,
+            LastModified: new Date(entry.version.lastModified),
+            ETag: `"${entry.version.etag}"`,
+            Size: entry.version.size,
+            StorageClass: 'STANDARD' as const,
+          },
+        ]
+      : [],
+  );
   const common = page.items.flatMap((entry) => (entry.kind === 'prefix' ? [{ Prefix: entry.prefix }] : []));
   return {
     Name: bucket.name,
@@ -54,11 +80,19 @@ export function listObjectVersions(tx: Tx, bucket: BucketRecord, input: SDK.List
     versions.forEach((version, index) => all.push({ key, version, latest: index === versions.length - 1 }));
   }
   // Within a key, newest first.
-  all.sort((a, b) => (a.key === b.key ? Number(b.latest) - Number(a.latest) || Date.parse(b.version.lastModified) - Date.parse(a.version.lastModified) : a.key < b.key ? -1 : 1));
+  all.sort((a, b) =>
+    a.key === b.key
+      ? Number(b.latest) - Number(a.latest) || Date.parse(b.version.lastModified) - Date.parse(a.version.lastModified)
+      : a.key < b.key
+        ? -1
+        : 1,
+  );
   let start = 0;
   if (input.KeyMarker !== undefined && input.KeyMarker !== '') {
     if (input.VersionIdMarker !== undefined && input.VersionIdMarker !== '') {
-      const index = all.findIndex((entry) => entry.key === input.KeyMarker && entry.version.versionId === input.VersionIdMarker);
+      const index = all.findIndex(
+        (entry) => entry.key === input.KeyMarker && entry.version.versionId === input.VersionIdMarker,
+      );
       if (index < 0) throw tx.error('InvalidArgument', 'Invalid version id specified');
       start = index + 1;
     } else {
@@ -71,8 +105,21 @@ export function listObjectVersions(tx: Tx, bucket: BucketRecord, input: SDK.List
   const page = all.slice(start, start + size);
   const truncated = start + page.length < all.length;
   const last = page.at(-1);
-  const toEntry = (entry: (typeof all)[number]) => ({ Key: entry.key, VersionId: entry.version.versionId, IsLatest: entry.latest, LastModified: new Date(entry.version.lastModified), Owner: { ID: canonicalUserId(tx.state.accountId) } });
-  const versions = page.filter((entry) => !entry.version.deleteMarker).map((entry) => ({ ...toEntry(entry), ETag: `"${entry.version.etag}"`, Size: entry.version.size, StorageClass: 'STANDARD' as const }));
+  const toEntry = (entry: (typeof all)[number]) => ({
+    Key: entry.key,
+    VersionId: entry.version.versionId,
+    IsLatest: entry.latest,
+    LastModified: new Date(entry.version.lastModified),
+    Owner: { ID: canonicalUserId(tx.state.accountId) },
+  });
+  const versions = page
+    .filter((entry) => !entry.version.deleteMarker)
+    .map((entry) => ({
+      ...toEntry(entry),
+      ETag: `"${entry.version.etag}"`,
+      Size: entry.version.size,
+      StorageClass: 'STANDARD' as const,
+    }));
   const markers = page.filter((entry) => entry.version.deleteMarker).map(toEntry);
   return {
     Name: bucket.name,
@@ -83,6 +130,8 @@ export function listObjectVersions(tx: Tx, bucket: BucketRecord, input: SDK.List
     IsTruncated: truncated,
     ...(versions.length === 0 ? {} : { Versions: versions }),
     ...(markers.length === 0 ? {} : { DeleteMarkers: markers }),
-    ...(truncated && last !== undefined ? { NextKeyMarker: last.key, NextVersionIdMarker: last.version.versionId } : {}),
+    ...(truncated && last !== undefined
+      ? { NextKeyMarker: last.key, NextVersionIdMarker: last.version.versionId }
+      : {}),
   };
 }

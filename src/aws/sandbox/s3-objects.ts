@@ -15,7 +15,8 @@ function sdkBody(bytes: Uint8Array): NonNullable<SDK.GetObjectCommandOutput['Bod
   const stream = Readable.from([Buffer.from(bytes)]);
   return Object.assign(stream, {
     transformToByteArray: () => Promise.resolve(new Uint8Array(bytes)),
-    transformToString: (encoding?: string) => Promise.resolve(Buffer.from(bytes).toString((encoding ?? 'utf8') as BufferEncoding)),
+    transformToString: (encoding?: string) =>
+      Promise.resolve(Buffer.from(bytes).toString((encoding ?? 'utf8') as BufferEncoding)),
     transformToWebStream: () => Readable.toWeb(Readable.from([Buffer.from(bytes)])) as unknown as ReadableStream,
   });
 }
@@ -25,27 +26,51 @@ function newVersionId(): string {
 }
 
 /** SSE-KMS: S3 asks KMS on the caller's behalf, without attestation. */
-function authorizeKms(tx: Tx, bucket: BucketRecord, keyId: string | undefined, action: 'kms:GenerateDataKey' | 'kms:Decrypt', objectKey: string): void {
+function authorizeKms(
+  tx: Tx,
+  bucket: BucketRecord,
+  keyId: string | undefined,
+  action: 'kms:GenerateDataKey' | 'kms:Decrypt',
+  objectKey: string,
+): void {
   const regionState = (tx.state.regions[bucket.region] ??= newRegionState(tx.state.accountId, bucket.region));
   const id = keyId ?? '';
   const uuid = id.includes(':key/') ? id.split(':key/')[1] : id;
-  const aliasName = id.startsWith('alias/') ? id : id.includes(':alias/') ? `alias/${id.split(':alias/')[1] ?? ''}` : undefined;
-  const key = aliasName !== undefined ? regionState.kms.keys[regionState.kms.aliases[aliasName]?.keyId ?? ''] : regionState.kms.keys[uuid ?? ''];
+  const aliasName = id.startsWith('alias/')
+    ? id
+    : id.includes(':alias/')
+      ? `alias/${id.split(':alias/')[1] ?? ''}`
+      : undefined;
+  const key =
+    aliasName !== undefined
+      ? regionState.kms.keys[regionState.kms.aliases[aliasName]?.keyId ?? '']
+      : regionState.kms.keys[uuid ?? ''];
   if (key === undefined) {
     if (id === '' || aliasName === 'alias/aws/s3') return; // the AWS managed key: always usable by the account
     throw tx.error('KMS.NotFoundException', `Invalid keyId ${id}`, 400);
   }
-  if (key.pendingDeletion !== undefined || !key.enabled) throw tx.error('KMS.DisabledException', `${key.arn} is disabled.`, 400);
+  if (key.pendingDeletion !== undefined || !key.enabled)
+    throw tx.error('KMS.DisabledException', `${key.arn} is disabled.`, 400);
   tx.authorize({
     action,
     resource: key.arn,
     resourcePolicy: key.policy,
     model: 'kms',
-    context: { 'kms:ViaService': `s3.${bucket.region}.amazonaws.com`, 'kms:EncryptionContext:aws:s3:arn': `${bucketArn(bucket.name)}/${objectKey}`, 'kms:EncryptionContextKeys': ['aws:s3:arn'] },
+    context: {
+      'kms:ViaService': `s3.${bucket.region}.amazonaws.com`,
+      'kms:EncryptionContext:aws:s3:arn': `${bucketArn(bucket.name)}/${objectKey}`,
+      'kms:EncryptionContextKeys': ['aws:s3:arn'],
+    },
   });
 }
 
-function objectVersion(tx: Tx, bucket: BucketRecord, key: string, versionId: string | undefined, head: boolean): ObjectVersionRecord {
+function objectVersion(
+  tx: Tx,
+  bucket: BucketRecord,
+  key: string,
+  versionId: string | undefined,
+  head: boolean,
+): ObjectVersionRecord {
   const versions = bucket.objects[key] ?? [];
   if (versionId !== undefined) {
     const version = versions.find((candidate) => candidate.versionId === versionId);
@@ -75,15 +100,29 @@ export async function readObjectBody(input: SDK.PutObjectCommandInput): Promise<
   } catch {
     throw awsError('s3', 'InvalidRequest', 'The request body could not be read.', 400);
   }
-  if (body.length > MAX_SANDBOX_OBJECT_BYTES) throw awsError('s3', 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', 400);
+  if (body.length > MAX_SANDBOX_OBJECT_BYTES)
+    throw awsError('s3', 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', 400);
   return body;
 }
 
-export function putObject(tx: Tx, bucket: BucketRecord, input: SDK.PutObjectCommandInput, key: string, body: Uint8Array, blob: string) {
+export function putObject(
+  tx: Tx,
+  bucket: BucketRecord,
+  input: SDK.PutObjectCommandInput,
+  key: string,
+  body: Uint8Array,
+  blob: string,
+) {
   if (key === '' || Buffer.byteLength(key) > 1024) throw tx.error('KeyTooLongError', 'Your key is too long', 400);
   const sse = input.ServerSideEncryption ?? bucket.encryption.algorithm;
-  if (sse === 'aws:kms' || sse === 'aws:kms:dsse') authorizeKms(tx, bucket, input.SSEKMSKeyId ?? bucket.encryption.kmsKeyId, 'kms:GenerateDataKey', key);
-  if (bucket.ownership === 'BucketOwnerEnforced' && input.ACL !== undefined && input.ACL !== 'bucket-owner-full-control' && input.ACL !== 'private') {
+  if (sse === 'aws:kms' || sse === 'aws:kms:dsse')
+    authorizeKms(tx, bucket, input.SSEKMSKeyId ?? bucket.encryption.kmsKeyId, 'kms:GenerateDataKey', key);
+  if (
+    bucket.ownership === 'BucketOwnerEnforced' &&
+    input.ACL !== undefined &&
+    input.ACL !== 'bucket-owner-full-control' &&
+    input.ACL !== 'private'
+  ) {
     throw tx.error('AccessControlListNotSupported', 'The bucket does not allow ACLs', 400);
   }
   const version: ObjectVersionRecord = {
@@ -96,12 +135,16 @@ export function putObject(tx: Tx, bucket: BucketRecord, input: SDK.PutObjectComm
     ...(input.ContentType === undefined ? {} : { contentType: input.ContentType }),
     ...(input.Metadata === undefined ? {} : { metadata: { ...input.Metadata } }),
   };
-  const versions = (bucket.objects[key] ?? []).filter((existing) => version.versionId !== 'null' || existing.versionId !== 'null');
+  const versions = (bucket.objects[key] ?? []).filter(
+    (existing) => version.versionId !== 'null' || existing.versionId !== 'null',
+  );
   bucket.objects[key] = [...versions, version];
   return {
     ETag: `"${version.etag}"`,
     ServerSideEncryption: sse as SDK.ServerSideEncryption,
-    ...(sse === 'aws:kms' && (input.SSEKMSKeyId ?? bucket.encryption.kmsKeyId) !== undefined ? { SSEKMSKeyId: input.SSEKMSKeyId ?? bucket.encryption.kmsKeyId } : {}),
+    ...(sse === 'aws:kms' && (input.SSEKMSKeyId ?? bucket.encryption.kmsKeyId) !== undefined
+      ? { SSEKMSKeyId: input.SSEKMSKeyId ?? bucket.encryption.kmsKeyId }
+      : {}),
     ...(bucket.versioning === undefined ? {} : { VersionId: version.versionId }),
   };
 }
@@ -109,7 +152,8 @@ export function putObject(tx: Tx, bucket: BucketRecord, input: SDK.PutObjectComm
 /** GetObject inside the transaction: the version to read, and kms:Decrypt for SSE-KMS. */
 export function getObjectVersion(tx: Tx, bucket: BucketRecord, input: SDK.GetObjectCommandInput, key: string) {
   const version = objectVersion(tx, bucket, key, input.VersionId, false);
-  if (bucket.encryption.algorithm !== 'AES256') authorizeKms(tx, bucket, bucket.encryption.kmsKeyId, 'kms:Decrypt', key);
+  if (bucket.encryption.algorithm !== 'AES256')
+    authorizeKms(tx, bucket, bucket.encryption.kmsKeyId, 'kms:Decrypt', key);
   return { version, versioned: bucket.versioning !== undefined, sse: bucket.encryption.algorithm };
 }
 
@@ -149,7 +193,8 @@ export function deleteObject(tx: Tx, bucket: BucketRecord, input: SDK.DeleteObje
   if (input.VersionId !== undefined) {
     const target = versions.find((candidate) => candidate.versionId === input.VersionId);
     if (target === undefined) {
-      if (!/^[A-Za-z0-9._-]{1,64}$/.test(input.VersionId)) throw tx.error('InvalidArgument', 'Invalid version id specified');
+      if (!/^[A-Za-z0-9._-]{1,64}$/.test(input.VersionId))
+        throw tx.error('InvalidArgument', 'Invalid version id specified');
       return { VersionId: input.VersionId };
     }
     const rest = versions.filter((candidate) => candidate !== target);
@@ -161,7 +206,16 @@ export function deleteObject(tx: Tx, bucket: BucketRecord, input: SDK.DeleteObje
     delete bucket.objects[key];
     return {};
   }
-  const marker: ObjectVersionRecord = { versionId: bucket.versioning === 'Enabled' ? newVersionId() : 'null', deleteMarker: true, size: 0, etag: '', lastModified: tx.now.toISOString() };
-  bucket.objects[key] = [...versions.filter((existing) => marker.versionId !== 'null' || existing.versionId !== 'null'), marker];
+  const marker: ObjectVersionRecord = {
+    versionId: bucket.versioning === 'Enabled' ? newVersionId() : 'null',
+    deleteMarker: true,
+    size: 0,
+    etag: '',
+    lastModified: tx.now.toISOString(),
+  };
+  bucket.objects[key] = [
+    ...versions.filter((existing) => marker.versionId !== 'null' || existing.versionId !== 'null'),
+    marker,
+  ];
   return { DeleteMarker: true, VersionId: marker.versionId };
 }

@@ -52,7 +52,13 @@ const IAM_MODELLED = new Set([
 export function awsError(service: SandboxService, code: string, message: string, status = 400): SandboxServiceError {
   switch (service) {
     case 'iam':
-      return new SandboxServiceError(service, IAM_MODELLED.has(code) ? `${code}Exception` : code, message, status, code);
+      return new SandboxServiceError(
+        service,
+        IAM_MODELLED.has(code) ? `${code}Exception` : code,
+        message,
+        status,
+        code,
+      );
     case 'ec2':
     case 's3':
     case 'sts':
@@ -123,9 +129,11 @@ export const SDK_THROTTLING_NAMES = new Set([
 export function isSdkRetryable(error: unknown): { retry: boolean; throttling: boolean } {
   if (typeof error !== 'object' || error === null) return { retry: false, throttling: false };
   const record = error as { name?: unknown; code?: unknown; $metadata?: { httpStatusCode?: number } };
-  if (typeof record.name === 'string' && SDK_THROTTLING_NAMES.has(record.name)) return { retry: true, throttling: true };
+  if (typeof record.name === 'string' && SDK_THROTTLING_NAMES.has(record.name))
+    return { retry: true, throttling: true };
   const status = record.$metadata?.httpStatusCode;
   if (status !== undefined && [500, 502, 503, 504].includes(status)) return { retry: true, throttling: false };
-  if (typeof record.code === 'string' && ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT'].includes(record.code)) return { retry: true, throttling: false };
+  if (typeof record.code === 'string' && ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT'].includes(record.code))
+    return { retry: true, throttling: false };
   return { retry: false, throttling: false };
 }

@@ -25,7 +25,10 @@ export class SandboxSSM implements SSMPort {
         if (name.startsWith('/aws/service/')) {
           // Public parameters: any authenticated caller may read them.
         } else {
-          tx.authorize({ action: 'ssm:GetParameter', resource: `arn:aws:ssm:${tx.region}:${tx.state.accountId}:parameter${name.startsWith('/') ? '' : '/'}${name}` });
+          tx.authorize({
+            action: 'ssm:GetParameter',
+            resource: `arn:aws:ssm:${tx.region}:${tx.state.accountId}:parameter${name.startsWith('/') ? '' : '/'}${name}`,
+          });
         }
         // SSM answers a missing parameter with an empty message (the SDK says "UnknownError").
         if (parameter === undefined) throw tx.error('ParameterNotFound', 'UnknownError');

@@ -67,7 +67,12 @@ export interface BucketRecord {
   name: string;
   region: string;
   createdAt: string;
-  publicAccessBlock?: { BlockPublicAcls: boolean; IgnorePublicAcls: boolean; BlockPublicPolicy: boolean; RestrictPublicBuckets: boolean };
+  publicAccessBlock?: {
+    BlockPublicAcls: boolean;
+    IgnorePublicAcls: boolean;
+    BlockPublicPolicy: boolean;
+    RestrictPublicBuckets: boolean;
+  };
   ownership?: string;
   versioning?: 'Enabled' | 'Suspended';
   /** The default encryption rule (SSE-S3 when never set). */
@@ -279,7 +284,13 @@ export interface InstanceRecord {
   instanceProfileArn?: string;
   instanceProfileId?: string;
   enclave: boolean;
-  metadata: { httpTokens: string; hopLimit: number; httpEndpoint: string; instanceMetadataTags: string; httpProtocolIpv6: string };
+  metadata: {
+    httpTokens: string;
+    hopLimit: number;
+    httpEndpoint: string;
+    instanceMetadataTags: string;
+    httpProtocolIpv6: string;
+  };
   userData?: string;
   launchedAt: string;
   terminatedAt?: string;
@@ -315,7 +326,11 @@ export interface SandboxState {
   version: number;
   createdAt: string;
   accountId: string;
-  iam: { users: Record<string, UserRecord>; roles: Record<string, RoleRecord>; instanceProfiles: Record<string, InstanceProfileRecord> };
+  iam: {
+    users: Record<string, UserRecord>;
+    roles: Record<string, RoleRecord>;
+    instanceProfiles: Record<string, InstanceProfileRecord>;
+  };
   s3: { buckets: Record<string, BucketRecord> };
   regions: Record<string, RegionState>;
   /** DER certificates (base64) of attestation roots KMS trusts, besides the AWS Nitro root. */
@@ -389,7 +404,19 @@ export function newRegionState(accountId: string, region: string): RegionState {
       vpcs: [{ id: vpcId, cidr: '172.31.0.0/16', isDefault: true, dnsSupport: true, dnsHostnames: true, tags: [] }],
       subnets,
       // As in AWS: the default VPC's only way out is its internet gateway (hosts need a public IP).
-      routeTables: [{ id: id('rtb'), vpcId, main: true, subnetIds: [], routes: [{ destination: '172.31.0.0/16', gatewayId: 'local' }, { destination: '0.0.0.0/0', gatewayId: igw }], tags: [] }],
+      routeTables: [
+        {
+          id: id('rtb'),
+          vpcId,
+          main: true,
+          subnetIds: [],
+          routes: [
+            { destination: '172.31.0.0/16', gatewayId: 'local' },
+            { destination: '0.0.0.0/0', gatewayId: igw },
+          ],
+          tags: [],
+        },
+      ],
       internetGatewayId: igw,
       internetGateways: [{ id: igw, vpcId, tags: [] }],
       addresses: [],
@@ -407,13 +434,22 @@ export function newRegionState(accountId: string, region: string): RegionState {
 export { zoneId };
 
 /** The network lists of a region, filled in for state files written before they existed. */
-export function networkOf(ec2: EC2RegionState): Required<Pick<EC2RegionState, 'internetGateways' | 'addresses' | 'natGateways' | 'vpcEndpoints'>> {
+export function networkOf(
+  ec2: EC2RegionState,
+): Required<Pick<EC2RegionState, 'internetGateways' | 'addresses' | 'natGateways' | 'vpcEndpoints'>> {
   const defaultVpc = ec2.vpcs.find((vpc) => vpc.isDefault);
-  ec2.internetGateways ??= [{ id: ec2.internetGatewayId, ...(defaultVpc === undefined ? {} : { vpcId: defaultVpc.id }), tags: [] }];
+  ec2.internetGateways ??= [
+    { id: ec2.internetGatewayId, ...(defaultVpc === undefined ? {} : { vpcId: defaultVpc.id }), tags: [] },
+  ];
   ec2.addresses ??= [];
   ec2.natGateways ??= [];
   ec2.vpcEndpoints ??= [];
-  return { internetGateways: ec2.internetGateways, addresses: ec2.addresses, natGateways: ec2.natGateways, vpcEndpoints: ec2.vpcEndpoints };
+  return {
+    internetGateways: ec2.internetGateways,
+    addresses: ec2.addresses,
+    natGateways: ec2.natGateways,
+    vpcEndpoints: ec2.vpcEndpoints,
+  };
 }
 
 /** The structural check applied when a state file is loaded (deep enough to catch corruption). */
@@ -423,16 +459,76 @@ export const stateSchema = z.object({
   createdAt: z.string(),
   accountId: z.string().regex(/^\d{12}$/),
   iam: z.object({
-    users: z.record(z.string(), z.object({ name: z.string(), id: z.string(), arn: z.string(), createdAt: z.string(), attachedPolicies: z.array(z.string()) }).loose()),
-    roles: z.record(z.string(), z.object({ name: z.string(), arn: z.string(), createdAt: z.string(), assumeRolePolicy: z.string(), inlinePolicies: z.record(z.string(), z.string()), attachedPolicies: z.array(z.string()), tags: z.array(z.object({ Key: z.string(), Value: z.string() })) }).loose()),
-    instanceProfiles: z.record(z.string(), z.object({ name: z.string(), arn: z.string(), createdAt: z.string(), roles: z.array(z.string()) }).loose()),
+    users: z.record(
+      z.string(),
+      z
+        .object({
+          name: z.string(),
+          id: z.string(),
+          arn: z.string(),
+          createdAt: z.string(),
+          attachedPolicies: z.array(z.string()),
+        })
+        .loose(),
+    ),
+    roles: z.record(
+      z.string(),
+      z
+        .object({
+          name: z.string(),
+          arn: z.string(),
+          createdAt: z.string(),
+          assumeRolePolicy: z.string(),
+          inlinePolicies: z.record(z.string(), z.string()),
+          attachedPolicies: z.array(z.string()),
+          tags: z.array(z.object({ Key: z.string(), Value: z.string() })),
+        })
+        .loose(),
+    ),
+    instanceProfiles: z.record(
+      z.string(),
+      z.object({ name: z.string(), arn: z.string(), createdAt: z.string(), roles: z.array(z.string()) }).loose(),
+    ),
   }),
-  s3: z.object({ buckets: z.record(z.string(), z.object({ name: z.string(), region: z.string(), objects: z.record(z.string(), z.array(z.object({ versionId: z.string() }).loose())) }).loose()) }),
+  s3: z.object({
+    buckets: z.record(
+      z.string(),
+      z
+        .object({
+          name: z.string(),
+          region: z.string(),
+          objects: z.record(z.string(), z.array(z.object({ versionId: z.string() }).loose())),
+        })
+        .loose(),
+    ),
+  }),
   regions: z.record(
     z.string(),
     z.object({
-      ec2: z.object({ vpcs: z.array(z.object({ id: z.string() }).loose()), subnets: z.array(z.object({ id: z.string() }).loose()), securityGroups: z.array(z.object({ id: z.string() }).loose()), instances: z.array(z.object({ id: z.string() }).loose()), volumes: z.array(z.object({ id: z.string() }).loose()), routeTables: z.array(z.object({ id: z.string() }).loose()) }).loose(),
-      kms: z.object({ keys: z.record(z.string(), z.object({ id: z.string(), arn: z.string(), policy: z.string(), material: z.array(z.object({ id: z.string(), key: z.string() })) }).loose()), aliases: z.record(z.string(), z.object({ name: z.string(), keyId: z.string() }).loose()) }),
+      ec2: z
+        .object({
+          vpcs: z.array(z.object({ id: z.string() }).loose()),
+          subnets: z.array(z.object({ id: z.string() }).loose()),
+          securityGroups: z.array(z.object({ id: z.string() }).loose()),
+          instances: z.array(z.object({ id: z.string() }).loose()),
+          volumes: z.array(z.object({ id: z.string() }).loose()),
+          routeTables: z.array(z.object({ id: z.string() }).loose()),
+        })
+        .loose(),
+      kms: z.object({
+        keys: z.record(
+          z.string(),
+          z
+            .object({
+              id: z.string(),
+              arn: z.string(),
+              policy: z.string(),
+              material: z.array(z.object({ id: z.string(), key: z.string() })),
+            })
+            .loose(),
+        ),
+        aliases: z.record(z.string(), z.object({ name: z.string(), keyId: z.string() }).loose()),
+      }),
     }),
   ),
   attestationRoots: z.array(z.string()),

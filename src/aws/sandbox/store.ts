@@ -101,7 +101,10 @@ export class StateStore {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return newState(this.#accountId, this.#now());
       if (code === 'EISDIR') throw this.#corrupt('is a directory, not a file', error);
-      throw new CosignerError('SANDBOX_STATE_CORRUPT', `cannot read the sandbox state ${this.statePath}`, { hint: 'Check its permissions.', cause: error });
+      throw new CosignerError('SANDBOX_STATE_CORRUPT', `cannot read the sandbox state ${this.statePath}`, {
+        hint: 'Check its permissions.',
+        cause: error,
+      });
     }
     return this.parse(text);
   }
@@ -121,7 +124,8 @@ export class StateStore {
     } catch (error) {
       throw this.#corrupt('is not valid JSON', error);
     }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw this.#corrupt('is not a JSON object');
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw this.#corrupt('is not a JSON object');
     const record = value as Record<string, unknown>;
     if (record['format'] !== STATE_FORMAT) {
       throw new CosignerError('SANDBOX_STATE_FOREIGN', `${this.statePath} is not a cosigner-cli sandbox state file`, {
@@ -130,10 +134,14 @@ export class StateStore {
       });
     }
     if (typeof record['version'] === 'number' && record['version'] > STATE_VERSION) {
-      throw new CosignerError('SANDBOX_STATE_NEWER', `the sandbox state was written by a newer cosigner-cli (state version ${record['version']}, this one reads ${STATE_VERSION})`, {
-        hint: 'Upgrade cosigner-cli, or use another sandbox directory.',
-        context: { version: record['version'], supported: STATE_VERSION },
-      });
+      throw new CosignerError(
+        'SANDBOX_STATE_NEWER',
+        `the sandbox state was written by a newer cosigner-cli (state version ${record['version']}, this one reads ${STATE_VERSION})`,
+        {
+          hint: 'Upgrade cosigner-cli, or use another sandbox directory.',
+          context: { version: record['version'], supported: STATE_VERSION },
+        },
+      );
     }
     const parsed = stateSchema.safeParse(value);
     if (!parsed.success) {

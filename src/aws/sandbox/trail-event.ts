@@ -40,20 +40,40 @@ export interface TrailEventInput {
 }
 
 export function trailEvent({ spec, now, caller, detail, failure, region }: TrailEventInput): Record<string, unknown> {
-  const errorCode = failure instanceof SandboxServiceError ? (failure.Code ?? failure.name) : failure === undefined ? undefined : 'InternalError';
+  const errorCode =
+    failure instanceof SandboxServiceError
+      ? (failure.Code ?? failure.name)
+      : failure === undefined
+        ? undefined
+        : 'InternalError';
   const readOnly = !spec.write;
   const event = {
     eventVersion: '1.10',
     userIdentity:
       caller.kind === 'user'
-        ? { type: 'IAMUser', principalId: caller.userId, arn: caller.arn, accountId: caller.accountId, accessKeyId: caller.accessKeyId, userName: caller.name }
+        ? {
+            type: 'IAMUser',
+            principalId: caller.userId,
+            arn: caller.arn,
+            accountId: caller.accountId,
+            accessKeyId: caller.accessKeyId,
+            userName: caller.name,
+          }
         : {
             type: 'AssumedRole',
             principalId: caller.userId,
             arn: caller.arn,
             accountId: caller.accountId,
             accessKeyId: caller.accessKeyId,
-            sessionContext: { sessionIssuer: { type: 'Role', principalId: caller.userId.split(':')[0], arn: caller.principalArn, accountId: caller.accountId, userName: caller.name } },
+            sessionContext: {
+              sessionIssuer: {
+                type: 'Role',
+                principalId: caller.userId.split(':')[0],
+                arn: caller.principalArn,
+                accountId: caller.accountId,
+                userName: caller.name,
+              },
+            },
           },
     eventTime: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
     eventSource: `${spec.service}.amazonaws.com`,
@@ -68,7 +88,14 @@ export function trailEvent({ spec, now, caller, detail, failure, region }: Trail
     requestID: randomUUID(),
     eventID: randomUUID(),
     readOnly,
-    ...(detail.resources === undefined ? {} : { resources: detail.resources.map((resource) => ({ accountId: resource.accountId ?? caller.accountId, ...resource })) }),
+    ...(detail.resources === undefined
+      ? {}
+      : {
+          resources: detail.resources.map((resource) => ({
+            accountId: resource.accountId ?? caller.accountId,
+            ...resource,
+          })),
+        }),
     eventType: 'AwsApiCall',
     managementEvent: true,
     recipientAccountId: caller.accountId,

@@ -34,7 +34,16 @@ export interface Page<T> {
  * One page of `items`: at most `min(max, pageSize)` from the token's offset. Tokens are opaque
  * base64 and bound to `scope` (the query); a foreign or garbled token is `invalid()`.
  */
-export function paginate<T>(items: readonly T[], options: { token: string | undefined; max: number | undefined; pageSize: number; scope: string; invalid: () => SandboxServiceError }): Page<T> {
+export function paginate<T>(
+  items: readonly T[],
+  options: {
+    token: string | undefined;
+    max: number | undefined;
+    pageSize: number;
+    scope: string;
+    invalid: () => SandboxServiceError;
+  },
+): Page<T> {
   let offset = 0;
   const scope = sha256Hex(options.scope).slice(0, 16);
   if (options.token !== undefined && options.token !== '') {
@@ -44,13 +53,20 @@ export function paginate<T>(items: readonly T[], options: { token: string | unde
     } catch {
       parsed = undefined;
     }
-    if (parsed === undefined || typeof parsed.o !== 'number' || parsed.s !== scope || parsed.o < 0) throw options.invalid();
+    if (parsed === undefined || typeof parsed.o !== 'number' || parsed.s !== scope || parsed.o < 0)
+      throw options.invalid();
     offset = parsed.o;
   }
   const size = Math.max(1, Math.min(options.max ?? Number.POSITIVE_INFINITY, options.pageSize));
   const page = items.slice(offset, offset + size);
   const end = offset + page.length;
-  return { items: page, next: end < items.length ? Buffer.from(JSON.stringify({ o: end, s: scope } satisfies PageToken)).toString('base64url') : undefined };
+  return {
+    items: page,
+    next:
+      end < items.length
+        ? Buffer.from(JSON.stringify({ o: end, s: scope } satisfies PageToken)).toString('base64url')
+        : undefined,
+  };
 }
 
 /** EC2 filter value matching: `*` and `?` wildcards, case-sensitive (the policy matcher, no RegExp). */
@@ -71,7 +87,10 @@ export function tagFilterMatches(name: string, values: readonly string[], tags: 
 }
 
 /** Apply tags: same key replaces. */
-export function mergeTags(existing: Tag[], added: readonly { Key?: string | undefined; Value?: string | undefined }[]): Tag[] {
+export function mergeTags(
+  existing: Tag[],
+  added: readonly { Key?: string | undefined; Value?: string | undefined }[],
+): Tag[] {
   const result = [...existing];
   for (const tag of added) {
     const key = tag.Key ?? '';
