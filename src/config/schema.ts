@@ -4,6 +4,7 @@
  * or SSM, never from here.
  */
 import { z } from 'zod';
+import { bucketNameProblem, derivedBucketPrefixProblem } from '../policy/bucket-policy.js';
 
 export const CONFIG_SCHEMA_VERSION = 1;
 
@@ -22,7 +23,10 @@ const IAM_ARN_RE = /^arn:aws[a-z-]*:iam::\d{12}:(?:root|user\/[\w+=,.@/-]+|role\
 // A key id (UUID, or mrk- and 32 hex for a multi-Region key), optionally as a key ARN.
 const KMS_KEY_RE =
   /^(?:arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/)?(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
-const BUCKET_RE = /^(?!xn--)(?!.*-s3alias$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+// The shape of a usable bucket name (editors see it in the JSON Schema); the full rules, reserved
+// prefixes and suffixes included, are bucketNameProblem's (src/policy/bucket-policy.ts). No dots:
+// a dotted name fails virtual-hosted-style HTTPS, and it also rules out names shaped like an IP.
+const BUCKET_RE = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 const ROLE_NAME_RE = /^[\w+=,.@-]{1,64}$/;
 const POLICY_ARN_RE = /^arn:aws[a-z-]*:iam::(?:\d{12}|aws):policy\/[\w+=,.@/-]+$/;
 const ALIAS_RE = /^alias\/(?!aws\/)[a-zA-Z0-9/_-]{1,250}$/;
@@ -180,7 +184,14 @@ const kmsSchema = z.strictObject({
 
 const s3Schema = z.strictObject({
   /** Bucket for the encrypted database; derived from name, account and region when absent. */
-  bucketName: z.string().regex(BUCKET_RE, 'must be a valid S3 bucket name (3–63 of a-z, 0-9, ".", "-")').optional(),
+  bucketName: z
+    .string()
+    .regex(BUCKET_RE, 'must be a usable S3 bucket name (3–63 of a-z, 0-9 and "-"; no dots)')
+    .superRefine((name, ctx) => {
+      const problem = bucketNameProblem(name);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
   /** @default true */
   versioning: z.boolean().default(true),
 });
@@ -194,27 +205,35 @@ const iamSchema = z.strictObject({
 
 const TAG_KEY_RE = /^(?!aws:)[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
 
-export const configSchema = z.strictObject({
-  $schema: z.string().optional(),
-  schemaVersion: z.literal(CONFIG_SCHEMA_VERSION),
-  /** Co-signer name: prefixes every resource name and tags every resource. */
-  name: nameSchema,
-  fireblocks: fireblocksSchema.prefault({}),
-  aws: awsSchema.prefault({}),
-  network: networkSchema.prefault({}),
-  instance: instanceSchema.prefault({}),
-  enclave: enclaveSchema.prefault({}),
-  kms: kmsSchema.prefault({}),
-  s3: s3Schema.prefault({}),
-  iam: iamSchema.prefault({}),
-  /** Extra tags on every resource. Keys may not start with "aws:" or "cosigner-cli:". */
-  tags: z
-    .record(z.string().regex(TAG_KEY_RE, 'must be a valid tag key'), z.string().max(256))
-    .refine((tags) => Object.keys(tags).every((key) => !key.startsWith('cosigner-cli:')), {
-      message: 'tag keys starting with "cosigner-cli:" are reserved',
-    })
-    .default({}),
-});
+export const configSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    schemaVersion: z.literal(CONFIG_SCHEMA_VERSION),
+    /** Co-signer name: prefixes every resource name and tags every resource. */
+    name: nameSchema,
+    fireblocks: fireblocksSchema.prefault({}),
+    aws: awsSchema.prefault({}),
+    network: networkSchema.prefault({}),
+    instance: instanceSchema.prefault({}),
+    enclave: enclaveSchema.prefault({}),
+    kms: kmsSchema.prefault({}),
+    s3: s3Schema.prefault({}),
+    iam: iamSchema.prefault({}),
+    /** Extra tags on every resource. Keys may not start with "aws:" or "cosigner-cli:". */
+    tags: z
+      .record(z.string().regex(TAG_KEY_RE, 'must be a valid tag key'), z.string().max(256))
+      .refine((tags) => Object.keys(tags).every((key) => !key.startsWith('cosigner-cli:')), {
+        message: 'tag keys starting with "cosigner-cli:" are reserved',
+      })
+      .default({}),
+  })
+  .superRefine((config, ctx) => {
+    // Without s3.bucketName the bucket is named `<name>-cosigner-<account>-<region>`: a name that
+    // begins with one of S3's reserved prefixes would only fail at CreateBucket, so say it here.
+    if (config.s3.bucketName !== undefined) return;
+    const problem = derivedBucketPrefixProblem(config.name);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['name'], message: problem });
+  });
 
 /** A validated config with every default filled in. */
 export type CosignerConfig = z.output<typeof configSchema>;

@@ -67,6 +67,16 @@ export function bucketNameProblem(name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Why the bucket name derived from a co-signer name (`<name>-cosigner-<account>-<region>`) cannot
+ * be used, or undefined: only the reserved prefixes can bite, the rest of the derived name is sound.
+ */
+export function derivedBucketPrefixProblem(cosignerName: string): string | undefined {
+  const prefix = RESERVED_PREFIXES.find((reserved) => `${cosignerName}-cosigner-`.startsWith(reserved));
+  if (prefix === undefined) return undefined;
+  return `the bucket name derived from it would begin with ${JSON.stringify(prefix)} (reserved by S3): choose another name or set s3.bucketName`;
+}
+
 export function bucketArn(bucketName: string, partition = 'aws'): string {
   return `arn:${partition}:s3:::${bucketName}`;
 }

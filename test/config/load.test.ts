@@ -129,6 +129,34 @@ describe('loadConfig', () => {
   });
 
   it.each([
+    ['a dotted name', 'cosigner.db.example', 'must not contain dots'],
+    ['an IP-shaped name', '192.168.5.4', 'must not contain dots'],
+    ['a reserved prefix sthree-', 'sthree-cosigner', 'reserved by S3'],
+    ['a reserved prefix amzn-s3-demo-', 'amzn-s3-demo-cosigner', 'reserved by S3'],
+    ['a reserved prefix xn--', 'xn--cosigner', 'reserved by S3'],
+    ['a reserved suffix --x-s3', 'cosigner--x-s3', 'reserved by S3'],
+    ['a reserved suffix --table-s3', 'cosigner--table-s3', 'reserved by S3'],
+    ['a reserved suffix -s3alias', 'cosigner-s3alias', 'reserved by S3'],
+    ['a reserved suffix --ol-s3', 'cosigner--ol-s3', 'reserved by S3'],
+    ['upper case', 'Cosigner', 'usable S3 bucket name'],
+  ])('refuses s3.bucketName with %s at load, naming the rule', async (_label, bucketName, rule) => {
+    const path = await writeConfig({ schemaVersion: 1, name: 'alpha', s3: { bucketName } });
+    const error = await loadConfig({ path, env: {} }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining(rule) as unknown });
+  });
+
+  it('refuses a name whose derived bucket name would begin with a reserved prefix, unless s3.bucketName is set', async () => {
+    const path = await writeConfig({ schemaVersion: 1, name: 'sthree' });
+    const error = await loadConfig({ path, env: {} }).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringContaining('reserved by S3') as unknown,
+    });
+    const named = await writeConfig({ schemaVersion: 1, name: 'sthree', s3: { bucketName: 'custody-db-1' } });
+    await expect(loadConfig({ path: named, env: {} })).resolves.toMatchObject({ config: { name: 'sthree' } });
+  });
+
+  it.each([
     ['not JSON', '{ name: ', 'CONFIG_INVALID_JSON'],
     ['an array', '[]', 'CONFIG_INVALID'],
     ['a newer schema', JSON.stringify({ schemaVersion: 2, name: 'a' }), 'CONFIG_NEWER_VERSION'],
