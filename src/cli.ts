@@ -237,7 +237,10 @@ export function createProgram(options: ProgramOptions): Command {
     ),
     (s) => s.path === 'name',
   )
-    .option('--all', 'list every co-signer in the account and region, not only the configured one')
+    .option(
+      '--all',
+      'list every co-signer in the account and region, not only the configured one (the default with no config file and no --name)',
+    )
     .option(
       '--detailed-exitcode',
       'exit 0 when the configured co-signer is in sync with its config, 2 when it drifted (as terraform plan -detailed-exitcode)',

@@ -4,6 +4,7 @@
  * for deletion with `--delete-key` (maximum waiting period unless the config sets another), the
  * bucket only deleted with `--delete-bucket` and only when empty; otherwise both are kept and listed.
  */
+import { stat } from 'node:fs/promises';
 import type { AwsPorts } from '../aws/ports.js';
 import type { CommandContext, Invocation } from '../command-kit.js';
 import { resolveConfigPath } from '../config/load.js';
@@ -75,6 +76,13 @@ export async function runDestroy(options: DestroyOptions, deps: DestroyCommandDe
 }
 
 /** The config file, or (without one) a config made from --name / COSIGNER_NAME. */
+async function pathExists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
 export async function configOrName(options: {
   configPath: string;
   flags: Record<string, unknown>;
@@ -91,9 +99,14 @@ export async function configOrName(options: {
       requireFile: false,
     });
   } catch (error) {
+    // Only an absent name means "which co-signer?": a name that is given but invalid (in the file,
+    // COSIGNER_NAME or --name) is the config error it is.
     const noName =
       isCosignerError(error, 'CONFIG_INVALID') &&
-      ((error.context?.problems ?? []) as { path?: string }[]).some((p) => p.path === 'name');
+      ((error.context?.problems ?? []) as { path?: string }[]).some((p) => p.path === 'name') &&
+      options.flags['name'] === undefined &&
+      options.env['COSIGNER_NAME'] === undefined &&
+      !(await pathExists(options.configPath));
     if (noName)
       fail('INPUT_REQUIRED', 'which co-signer? no config file and no --name', 'pass --name <name> or --config <file>', {
         context: { flag: '--name' },

@@ -1,5 +1,6 @@
 /**
- * `status`: the configured co-signer (or every co-signer in the account and region with `--all`),
+ * `status`: the configured co-signer (or every co-signer in the account and region with `--all`, or
+ * when there is no config file and no `--name`),
  * found by tags: each resource and its state, the host and its enclave support, and for the
  * configured co-signer the drift from its config. Read-only.
  */
@@ -82,8 +83,9 @@ export async function execute(options: StatusOptions, context: CommandContext): 
   try {
     loaded = await configOrName(options);
   } catch (error) {
-    // `--all` needs no configured co-signer.
-    if (!(options.all && isCosignerError(error, 'INPUT_REQUIRED'))) throw error;
+    // No config file and no --name: every co-signer in the account and region, as with `--all`.
+    if (!isCosignerError(error, 'INPUT_REQUIRED')) throw error;
+    options = { ...options, all: true };
   }
   const ports = await portsFor(context, loaded?.config);
   try {

@@ -117,7 +117,12 @@ export const SETTINGS: readonly Setting[] = [
     'key policy profile: hardened or fireblocks-exact (default hardened)',
     '<profile>',
   ),
-  setting('kms.pcr3RoleBinding', '--pcr3-binding', 'bool', 'also bind the key to the role with PCR3 (default off)'),
+  setting(
+    'kms.pcr3RoleBinding',
+    '--pcr3-binding',
+    'bool',
+    'also bind the key to the role with PCR3 (default off; unconfirmed for a role with an IAM path, as this tool creates)',
+  ),
   setting('kms.denyDebugEnclaves', '--deny-debug-enclaves', 'bool', 'deny the key to debug-mode enclaves (default on)'),
   setting(
     'kms.acceptedGrants',

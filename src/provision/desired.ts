@@ -73,6 +73,8 @@ export interface DesiredKey {
   rotation: boolean;
   /** Why rotation is off although requested, for the plan's notes. */
   rotationNote?: string;
+  /** The caveat of a PCR3 role binding, for the plan's notes. */
+  pcr3Note?: string;
   pcr8: Pcr8Choice;
   deletionWindowDays: number;
 }
@@ -257,6 +259,13 @@ export function computeDesired(input: DesiredInput): DesiredState {
       rotation,
       ...(config.kms.rotation && !rotation
         ? { rotationNote: 'rotation is off: the fireblocks-exact key policy does not allow enabling it' }
+        : {}),
+      // The roles this tool creates live under an IAM path, and how AWS measures such a role's ARN
+      // into PCR3 is not documented: say so wherever the binding is asked for.
+      ...(profile === 'hardened' && config.kms.pcr3RoleBinding
+        ? {
+            pcr3Note: `the PCR3 role binding is unconfirmed for a role with an IAM path (${roleArn}): if the co-signer is denied the key after launch, turn it off with --no-pcr3-binding and provision again`,
+          }
         : {}),
       pcr8,
       deletionWindowDays: config.kms.deletionWindowDays,

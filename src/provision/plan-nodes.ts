@@ -320,6 +320,7 @@ export function planKey(input: PlanInput): PlannedAction {
   const rotationOp: PlannedOp = { op: 'kms:EnableKeyRotation', detail: 'enable automatic rotation (yearly)' };
   const notes = [
     ...(desired.key.rotationNote === undefined ? [] : [desired.key.rotationNote]),
+    ...(desired.key.pcr3Note === undefined ? [] : [desired.key.pcr3Note]),
     ...(desired.key.pcr8.presetNote === undefined ? [] : [desired.key.pcr8.presetNote]),
   ];
   try {

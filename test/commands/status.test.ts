@@ -1,4 +1,6 @@
 // The status command module: argv → options, with and without a config, and the text rendering.
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CommandModule } from '../../src/command-kit.js';
 import * as provision from '../../src/commands/provision.js';
@@ -39,15 +41,27 @@ describe('parseOptions', () => {
 });
 
 describe('execute on the sandbox', () => {
-  it('needs a co-signer unless --all', async () => {
+  it('lists every co-signer with no config file and no --name, as with --all', async () => {
+    for (const opts of [{}, { all: true }]) {
+      const invocation = world.invocation('status', opts);
+      const empty = await status.execute(status.parseOptions(invocation), world.context(invocation));
+      expect(empty.coSigners).toEqual([]);
+      expect(status.render(empty, createStyle(false))).toContain('nothing carries cosigner-cli tags here');
+    }
+    await world.writeConfig({ name: 'demo' });
+    const apply = world.invocation('provision', {}, { yes: true });
+    await provision.execute(provision.parseOptions(apply), world.context(apply));
+    await rm(join(world.dir, 'cosigner.json'));
     const invocation = world.invocation('status');
+    const listed = await status.execute(status.parseOptions(invocation), world.context(invocation));
+    expect(listed.coSigners.map((c) => c.name)).toEqual(['demo']);
+  });
+
+  it('reports an invalid name as the config error it is, not as a missing co-signer', async () => {
+    const invocation = world.invocation('status', { name: 'sthree' });
     await expect(status.execute(status.parseOptions(invocation), world.context(invocation))).toThrowCosignerError(
-      'INPUT_REQUIRED',
+      'CONFIG_INVALID',
     );
-    const all = world.invocation('status', { all: true });
-    const empty = await status.execute(status.parseOptions(all), world.context(all));
-    expect(empty.coSigners).toEqual([]);
-    expect(status.render(empty, createStyle(false))).toContain('nothing carries cosigner-cli tags here');
   });
 
   it("reports each resource, the host's enclave support and the sync with the config", async () => {

@@ -109,6 +109,16 @@ describe('a plan for a converged account', () => {
     expect(action(p, 'instance').notes).toContain('IMDSv2 is not required (HttpTokens optional)');
   });
 
+  it('notes that the PCR3 role binding is unconfirmed for a role with an IAM path, only when it is asked for', () => {
+    expect(action(plan(), 'key').notes ?? []).not.toContainEqual(expect.stringContaining('PCR3'));
+    const bound = desiredFor({ kms: { pcr3RoleBinding: true } });
+    expect(action(plan(bound), 'key').notes).toContainEqual(
+      expect.stringMatching(
+        /PCR3 role binding is unconfirmed for a role with an IAM path \(arn:aws:iam::\d{12}:role\/cosigner-cli\//,
+      ),
+    );
+  });
+
   it('finds a key by the journal and only adds what the interrupted run did not', () => {
     const desired = desiredFor();
     const observed = convergedObserved(desired);
