@@ -26,7 +26,12 @@ export interface RoleInlinePolicyInput {
 /** The name of the inline policy on the role. */
 export const ROLE_INLINE_POLICY_NAME = 'cosigner-access';
 
-/** Fireblocks' inline policy template with the bucket and key filled in. */
+/**
+ * Fireblocks' inline policy template with the bucket and key filled in. Its `kms:GenerateRandom` on
+ * the key's ARN never matches (GenerateRandom takes no key: an IAM permission on "*" only, per the
+ * KMS API reference). Co-signers deployed from the template therefore run without it, and no grant
+ * on "*" is added here: it would be a permission the documented deployment does not have.
+ */
 export function buildRoleInlinePolicy(input: RoleInlinePolicyInput): PolicyDocument {
   const key = parseKeyArn(input.keyArn);
   if (key === undefined)
