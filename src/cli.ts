@@ -3,7 +3,7 @@
  * command code), and a lazy import of the command module when it runs.
  */
 import { createRequire } from 'node:module';
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { DEFAULT_SANDBOX_DIR, type CommandModule, type GlobalOptions, type Invocation } from './command-kit.js';
 import { CosignerError } from './errors.js';
 import { SETTINGS, type Setting } from './config/settings.js';
@@ -245,6 +245,14 @@ export function createProgram(options: ProgramOptions): Command {
       '--detailed-exitcode',
       'exit 0 when the configured co-signer is in sync with its config, 2 when it drifted (as terraform plan -detailed-exitcode)',
     );
+
+  add(
+    'completion',
+    'print a shell completion script for bash or zsh (commands, options and their values)',
+    () => import('./commands/completion.js'),
+    'cosigner-cli completion bash > ~/.local/share/bash-completion/completions/cosigner-cli',
+    'source <(cosigner-cli completion zsh)',
+  ).addArgument(new Argument('<shell>', 'bash or zsh').choices(['bash', 'zsh']));
 
   add(
     'doctor',

@@ -60,6 +60,11 @@ export interface CommandModule<O = unknown, R = unknown> {
    * that sets the exit code; the JSON envelope then carries both `result` and `error`.
    */
   verdict?(result: R): CosignerError | undefined;
+  /**
+   * The rendering is made for a pipe (a completion script for `source <(…)`): print it, not the
+   * JSON envelope, when stdout is not a terminal; `--json` still gives the envelope.
+   */
+  textOutput?: true;
 }
 
 export const DEFAULT_SANDBOX_DIR = '.cosigner-sandbox';

@@ -49,6 +49,9 @@ export async function runMain(io: MainIo): Promise<number> {
     const g = invocation.globals;
     state.command = invocation.command;
     state.json = g.json ?? !io.stdout.isTTY;
+    const module = await load();
+    // A command whose output is made for a pipe (a completion script) prints text unless --json.
+    if (g.json === undefined && module.textOutput === true) state.json = false;
     state.debug = g.debug;
     state.color = colorAllowed({ noColorFlag: !g.color, env: io.env, isTTY: io.stderr.isTTY });
     // Terminal code loads only when a command runs: --help and --version stay commander alone.
@@ -78,7 +81,6 @@ export async function runMain(io: MainIo): Promise<number> {
       },
     });
     try {
-      const module = await load();
       const options = await module.parseOptions(invocation);
       const result = await module.execute(options, {
         io: host,
