@@ -58,10 +58,23 @@ export default tseslint.config(
               group: ['**/aws/**', '**/commands/**', '**/io/**', '**/host/**', '**/provision/**', '**/config/**'],
               message: 'src/enclave must not depend on higher layers.',
             },
+            {
+              // Minting (certificates, attestation documents, signed EIFs, CMS envelopes) serves the
+              // simulated account and the tests; the verifier must never reach for it.
+              group: ['**/sandbox/**'],
+              message:
+                'src/enclave verifies, it does not issue: the minting code in src/aws/sandbox/nitro is off limits.',
+            },
           ],
         },
       ],
       'no-restricted-globals': ['error', { name: 'process', message: 'src/enclave is pure: no process.' }],
+      // A dynamic import() would slip past no-restricted-imports, and a pure core loads nothing lazily.
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' },
+        { selector: 'ImportExpression', message: 'src/enclave is pure: static imports only.' },
+      ],
     },
   },
   {

@@ -28,17 +28,20 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { createHash } from 'node:crypto';
-import { signCoseSign1 } from '../src/enclave/cose.js';
-import { createEifSigner } from '../src/enclave/eif-build.js';
+import { signCoseSign1 } from '../src/aws/sandbox/nitro/cose-sign.js';
+import { createEifSigner } from '../src/aws/sandbox/nitro/eif-build.js';
+import {
+  encodeEifHeader,
+  encodeEifSectionHeader,
+  encodeEifSignatureSection,
+} from '../src/aws/sandbox/nitro/eif-encode.js';
 import {
   EIF_CRC_OFFSET,
   EIF_HEADER_SIZE,
   EIF_SECTION_HEADER_SIZE,
-  encodeEifHeader,
-  encodeEifSectionHeader,
   type EifSectionType,
 } from '../src/enclave/eif-format.js';
-import { encodeEifSignatureSection, encodePcrInfo } from '../src/enclave/eif-signature.js';
+import { encodePcrInfo } from '../src/enclave/eif-signature.js';
 import { fromHex, toHex } from '../src/enclave/bytes.js';
 import { extendPCR } from '../src/enclave/pcr.js';
 import ts from 'typescript';

@@ -120,30 +120,3 @@ export function parseAttestationDocument(bytes: Uint8Array): AttestationDocument
     cose,
   };
 }
-
-/** The fields of an attestation payload, for building one (attestation-mint.ts, tests). */
-export interface AttestationPayloadFields {
-  moduleId: string;
-  timestamp: Date;
-  pcrs: ReadonlyMap<number, Uint8Array>;
-  certificate: Uint8Array;
-  cabundle: readonly Uint8Array[];
-  publicKey?: Uint8Array | null;
-  userData?: Uint8Array | null;
-  nonce?: Uint8Array | null;
-}
-
-/** The payload map in the field order Nitro writes, absent optional fields as CBOR null (spec §6.2). */
-export function attestationPayloadMap(fields: AttestationPayloadFields): Map<string, unknown> {
-  return new Map<string, unknown>([
-    ['module_id', fields.moduleId],
-    ['digest', 'SHA384'],
-    ['timestamp', fields.timestamp.getTime()],
-    ['pcrs', new Map(fields.pcrs)],
-    ['certificate', fields.certificate],
-    ['cabundle', [...fields.cabundle]],
-    ['public_key', fields.publicKey ?? null],
-    ['user_data', fields.userData ?? null],
-    ['nonce', fields.nonce ?? null],
-  ]);
-}

@@ -1,6 +1,7 @@
 // COSE_Sign1 (RFC 9052 §4.2) with ECDSA (RFC 9053 §2.1), as used by Nitro attestation documents
-// and EIF signatures (spec §3.2, §6.1): protected header {1: alg}, raw r||s signatures.
-import { sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+// and EIF signatures (spec §3.2, §6.1): protected header {1: alg}, raw r||s signatures. Decoding
+// and verification only; the simulated signer is src/aws/sandbox/nitro/cose-sign.ts.
+import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { Tag } from 'cbor2';
 import { fail } from '../errors.js';
 import { decodeCBOR, encodeCBOR } from './cbor.js';
@@ -84,19 +85,4 @@ export function verifyCoseSign1(cose: CoseSign1, publicKey: KeyObject): boolean 
   } catch {
     return false;
   }
-}
-
-/** Sign `payload` as an untagged COSE_Sign1 with an EC private key; the algorithm follows the curve. */
-export function signCoseSign1(payload: Uint8Array, privateKey: KeyObject): Uint8Array {
-  const curve = privateKey.asymmetricKeyDetails?.namedCurve;
-  const entry = Object.entries(COSE_ALGORITHMS).find(([, a]) => a.curve === curve);
-  if (entry === undefined)
-    return fail('INTERNAL', `cannot sign COSE with a ${String(curve ?? privateKey.asymmetricKeyType)} key`);
-  const [alg, algorithm] = entry;
-  const protectedBytes = encodeCBOR(new Map([[1, Number(alg)]]));
-  const signature = cryptoSign(algorithm.hash, coseSigStructure(protectedBytes, payload), {
-    key: privateKey,
-    dsaEncoding: 'ieee-p1363',
-  });
-  return encodeCBOR([protectedBytes, new Map(), payload, new Uint8Array(signature)]);
 }

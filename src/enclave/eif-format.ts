@@ -147,39 +147,3 @@ export function parseEifSectionHeader(bytes: Uint8Array, offset: number): EifSec
   }
   return { type, flags: cursor.u16(), size: cursor.u64() };
 }
-
-export interface EifHeaderFields {
-  version: number;
-  flags: number;
-  defaultMemory: bigint;
-  defaultCpus: bigint;
-  sections: readonly { offset: number; size: number }[];
-  crc32: number;
-}
-
-/** Encode an EifHeader (for building images). */
-export function encodeEifHeader(fields: EifHeaderFields): Uint8Array {
-  const bytes = new Uint8Array(EIF_HEADER_SIZE);
-  const view = new DataView(bytes.buffer);
-  bytes.set(EIF_MAGIC, 0);
-  view.setUint16(4, fields.version);
-  view.setUint16(6, fields.flags);
-  view.setBigUint64(8, fields.defaultMemory);
-  view.setBigUint64(16, fields.defaultCpus);
-  view.setUint16(26, fields.sections.length);
-  fields.sections.forEach((section, i) => {
-    view.setBigUint64(28 + 8 * i, BigInt(section.offset));
-    view.setBigUint64(284 + 8 * i, BigInt(section.size));
-  });
-  view.setUint32(EIF_CRC_OFFSET, fields.crc32);
-  return bytes;
-}
-
-/** Encode a section header (for building images). */
-export function encodeEifSectionHeader(type: EifSectionType, size: number): Uint8Array {
-  const bytes = new Uint8Array(EIF_SECTION_HEADER_SIZE);
-  const view = new DataView(bytes.buffer);
-  view.setUint16(0, EIF_SECTION_TYPES[type]);
-  view.setBigUint64(4, BigInt(size));
-  return bytes;
-}

@@ -75,16 +75,6 @@ export function encodePcrInfo(registerIndex: number, registerValue: Uint8Array):
   );
 }
 
-/** The signature section's body for one signer (for building signed images). */
-export function encodeEifSignatureSection(certificatePem: string, coseSign1: Uint8Array): Uint8Array {
-  return encodeCBOR([
-    new Map<string, unknown>([
-      ['signing_certificate', Array.from(new TextEncoder().encode(certificatePem))],
-      ['signature', Array.from(coseSign1)],
-    ]),
-  ]);
-}
-
 /**
  * Check the first entry as nitro-cli does, both ways (spec §3.3): the COSE_Sign1 verifies with
  * the certificate's key, and its payload is exactly PcrInfo(0, PCR0) of the measured image.

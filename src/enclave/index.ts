@@ -1,4 +1,6 @@
-// Public API of the enclave core. Pure: bytes in, measurements and verdicts out.
+// Public API of the enclave core: the verifier side only. Pure: bytes in, measurements and
+// verdicts out. Issuing (certificates, attestation documents, signed EIFs, CMS envelopes) belongs
+// to the simulated account: src/aws/sandbox/nitro/.
 export {
   computePCR3,
   computePCR4,
@@ -32,16 +34,9 @@ export {
   type CertificateSummary,
   type VerifyAttestationOptions,
 } from './attestation-verify.js';
-export {
-  createAttestationIssuer,
-  type AttestationIssuer,
-  type AttestationIssuerOptions,
-  type MintAttestationOptions,
-} from './attestation-mint.js';
 export { AWS_NITRO_ROOT_G1_DER, AWS_NITRO_ROOT_G1_SHA256, certificateFingerprint } from './aws-nitro-root.js';
-export { parseCertificate, pemToDer, derToPem, formatName, certificateValidity, type Certificate } from './x509.js';
-export { buildCertificate, type CertificateTemplate, type NameSpec } from './x509-build.js';
-export { decodeCoseSign1, signCoseSign1, verifyCoseSign1, type CoseSign1 } from './cose.js';
+export { parseCertificate, pemToDer, formatName, certificateValidity, type Certificate } from './x509.js';
+export { decodeCoseSign1, verifyCoseSign1, type CoseSign1 } from './cose.js';
 export { toHex, fromHex } from './bytes.js';
 export { parseEIF, inspectEIF, type EifImage } from './eif.js';
 export {
@@ -60,20 +55,11 @@ export {
   EIF_CRC_OFFSET,
   EIF_MAX_SECTIONS,
   EIF_SIGNATURE_MAX_SIZE,
-  encodeEifHeader,
-  encodeEifSectionHeader,
   type EifHeader,
   type EifSectionType,
 } from './eif-format.js';
-export { buildEIF, createEifSigner, type BuildEifInput, type EifSigner, type EifSignerOptions } from './eif-build.js';
 export { describeEIF, formatAsn1Time, NITRO_HASH_ALGORITHM } from './eif-describe.js';
-export {
-  decodeEifSignatureSection,
-  encodeEifSignatureSection,
-  encodePcrInfo,
-  verifyEifSignature,
-  type EifSignature,
-} from './eif-signature.js';
+export { decodeEifSignatureSection, verifyEifSignature, type EifSignature } from './eif-signature.js';
 export { parseEifMetadata, type EifMetadata } from './eif-metadata.js';
 export {
   parseBuildEnclaveOutput,

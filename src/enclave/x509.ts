@@ -250,10 +250,3 @@ export function pemToDer(pem: string): Uint8Array {
   }
   return new Uint8Array(Buffer.from(body, 'base64'));
 }
-
-/** PEM text of a DER certificate, 64 characters a line. */
-export function derToPem(der: Uint8Array): string {
-  const base64 = Buffer.from(der).toString('base64');
-  const lines = base64.match(/.{1,64}/g) as string[];
-  return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
-}

@@ -409,7 +409,7 @@ describe('sandbox KMS with a simulated enclave (the cases of the key-policy proo
       }),
     );
     expect(error).toMatchObject({ name: 'ValidationException' });
-    const { createAttestationIssuer } = await import('../../src/enclave/index.js');
+    const { createAttestationIssuer } = await import('../../src/aws/sandbox/nitro/attestation-mint.js');
     const rogue = createAttestationIssuer({ now: clock.now() }).mint({
       moduleId: 'i-0123456789abcdef0-enc0123456789abcdef',
       pcrs: { 0: PCR0, 8: GLOBAL_PCR8 },

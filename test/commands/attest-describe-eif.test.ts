@@ -10,7 +10,7 @@ import {
   renderDescribeEif,
   runDescribeEif,
 } from '../../src/commands/attest-describe-eif.js';
-import { createEifSigner } from '../../src/enclave/eif-build.js';
+import { createEifSigner } from '../../src/aws/sandbox/nitro/eif-build.js';
 import { createStyle } from '../../src/io/style.js';
 import { T0 } from '../enclave/fixtures/attestation.js';
 import { fixtureEif } from '../enclave/fixtures/eif.js';

@@ -11,7 +11,7 @@ import { render as renderDestroy, type DestroyResult } from '../../src/commands/
 import { render as renderDoctor } from '../../src/commands/doctor.js';
 import { render as renderStatus } from '../../src/commands/status.js';
 import { renderVerifyAttestation, type VerifyAttestationResult } from '../../src/commands/verify-attestation.js';
-import { createEifSigner } from '../../src/enclave/eif-build.js';
+import { createEifSigner } from '../../src/aws/sandbox/nitro/eif-build.js';
 import { createStyle } from '../../src/io/style.js';
 import { diffPolicies } from '../../src/policy/diff.js';
 import type { Plan } from '../../src/provision/plan-types.js';

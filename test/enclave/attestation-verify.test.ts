@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { verifyAttestationDocument } from '../../src/enclave/attestation-verify.js';
 import { CosignerError } from '../../src/errors.js';
 import { at, documentFor, makeChain, p256, p384, PCR_A, PCR_B, signPayload, T0 } from './fixtures/attestation.js';
-import { attestationPayloadMap } from '../../src/enclave/attestation.js';
+import { attestationPayloadMap } from '../../src/aws/sandbox/nitro/attestation-mint.js';
 import { fieldsFor } from './fixtures/attestation.js';
 
 const chain = makeChain();

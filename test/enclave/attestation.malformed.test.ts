@@ -2,7 +2,8 @@
 // COSE envelope fails with its own coded error, never a crash.
 import { describe, expect, it } from 'vitest';
 import { decode, Tag } from 'cbor2';
-import { ATTESTATION_LIMITS, attestationPayloadMap, parseAttestationDocument } from '../../src/enclave/attestation.js';
+import { attestationPayloadMap } from '../../src/aws/sandbox/nitro/attestation-mint.js';
+import { ATTESTATION_LIMITS, parseAttestationDocument } from '../../src/enclave/attestation.js';
 import { encodeCBOR } from '../../src/enclave/cbor.js';
 import { fieldsFor, makeChain, p256, signPayload } from './fixtures/attestation.js';
 

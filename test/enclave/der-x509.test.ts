@@ -8,11 +8,10 @@ import {
   loadPinnedRoot,
 } from '../../src/enclave/aws-nitro-root.js';
 import { DER_TAG, DerReader, decodeOid, decodeTime, derChildren, readDer } from '../../src/enclave/der.js';
-import { derOid, derTime, derTlv, derUnsignedInteger } from '../../src/enclave/der-writer.js';
-import { buildCertificate } from '../../src/enclave/x509-build.js';
+import { derOid, derTime, derTlv, derUnsignedInteger } from '../../src/aws/sandbox/nitro/der-writer.js';
+import { buildCertificate, derToPem } from '../../src/aws/sandbox/nitro/x509-build.js';
 import {
   certificateValidity,
-  derToPem,
   formatName,
   parseCertificate,
   pemToDer,

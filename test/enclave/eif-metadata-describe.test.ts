@@ -1,7 +1,7 @@
 // The metadata section and the describe-eif view built from it.
 import { describe, expect, it } from 'vitest';
 import { utf8 } from '../../src/enclave/bytes.js';
-import { buildEIF, createEifSigner } from '../../src/enclave/eif-build.js';
+import { buildEIF, createEifSigner } from '../../src/aws/sandbox/nitro/eif-build.js';
 import { describeEIF, formatAsn1Time, NITRO_HASH_ALGORITHM } from '../../src/enclave/eif-describe.js';
 import { parseEifMetadata } from '../../src/enclave/eif-metadata.js';
 import { parseEIF } from '../../src/enclave/eif.js';

@@ -3,17 +3,12 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { encodeCBOR } from '../../src/enclave/cbor.js';
-import { signCoseSign1 } from '../../src/enclave/cose.js';
-import { createEifSigner } from '../../src/enclave/eif-build.js';
-import {
-  decodeEifSignatureSection,
-  encodeEifSignatureSection,
-  encodePcrInfo,
-  verifyEifSignature,
-} from '../../src/enclave/eif-signature.js';
+import { signCoseSign1 } from '../../src/aws/sandbox/nitro/cose-sign.js';
+import { createEifSigner } from '../../src/aws/sandbox/nitro/eif-build.js';
+import { encodeEifSignatureSection } from '../../src/aws/sandbox/nitro/eif-encode.js';
+import { buildCertificate, derToPem } from '../../src/aws/sandbox/nitro/x509-build.js';
+import { decodeEifSignatureSection, encodePcrInfo, verifyEifSignature } from '../../src/enclave/eif-signature.js';
 import { parseEIF } from '../../src/enclave/eif.js';
-import { buildCertificate } from '../../src/enclave/x509-build.js';
-import { derToPem } from '../../src/enclave/x509.js';
 import { T0 } from './fixtures/attestation.js';
 import { fixtureEif } from './fixtures/eif.js';
 

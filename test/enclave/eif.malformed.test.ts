@@ -3,14 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { concatBytes } from '../../src/enclave/bytes.js';
 import { createEifMeasurer } from '../../src/enclave/eif-measurer.js';
-import {
-  EIF_HEADER_SIZE,
-  EIF_METADATA_MAX_SIZE,
-  EIF_SIGNATURE_MAX_SIZE,
-  encodeEifHeader,
-} from '../../src/enclave/eif-format.js';
+import { encodeEifHeader } from '../../src/aws/sandbox/nitro/eif-encode.js';
+import { EIF_HEADER_SIZE, EIF_METADATA_MAX_SIZE, EIF_SIGNATURE_MAX_SIZE } from '../../src/enclave/eif-format.js';
 import { parseEIF } from '../../src/enclave/eif.js';
-import { createEifSigner } from '../../src/enclave/eif-build.js';
+import { createEifSigner } from '../../src/aws/sandbox/nitro/eif-build.js';
 import {
   APP,
   BOOT,

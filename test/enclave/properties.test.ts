@@ -13,7 +13,7 @@ import { decodeEifSignatureSection } from '../../src/enclave/eif-signature.js';
 import { parseDescribeEifOutput } from '../../src/enclave/nitro-cli-output.js';
 import { parseCertificate } from '../../src/enclave/x509.js';
 import { CosignerError } from '../../src/errors.js';
-import { createEifSigner } from '../../src/enclave/eif-build.js';
+import { createEifSigner } from '../../src/aws/sandbox/nitro/eif-build.js';
 import { documentFor, makeChain, T0 } from './fixtures/attestation.js';
 import { fixCrc, fixtureEif, OFFSETS, SIZES } from './fixtures/eif.js';
 import { testdataBytes } from './fixtures/testdata.js';

@@ -12,8 +12,8 @@ import {
   derTlv,
   derUnsignedInteger,
   derUtf8String,
-} from '../../src/enclave/der-writer.js';
-import { encodeName } from '../../src/enclave/x509-build.js';
+} from '../../src/aws/sandbox/nitro/der-writer.js';
+import { encodeName } from '../../src/aws/sandbox/nitro/x509-build.js';
 import { parseCertificate } from '../../src/enclave/x509.js';
 import { at, p384 } from './fixtures/attestation.js';
 

@@ -10,10 +10,11 @@
  */
 import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import type * as KMS from '@aws-sdk/client-kms';
-import { createAttestationIssuer, normalizePCR } from '../../enclave/index.js';
+import { normalizePCR } from '../../enclave/index.js';
 import type { KMSPort } from '../kms.js';
 import type { S3Port } from '../s3.js';
-import { openEnvelope } from './cms.js';
+import { createAttestationIssuer } from './nitro/attestation-mint.js';
+import { openEnvelope } from './nitro/cms.js';
 import { createSandboxPorts, type SandboxPortsOptions } from './index.js';
 import { StateStore } from './store.js';
 import { loadKnobs } from './knobs.js';

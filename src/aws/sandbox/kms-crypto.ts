@@ -2,7 +2,7 @@
 import type * as SDK from '@aws-sdk/client-kms';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { ContextValue } from '../../policy/types.js';
-import { envelopeForRecipient } from './cms.js';
+import { envelopeForRecipient } from './nitro/cms.js';
 import type { Tx } from './engine.js';
 import { attest } from './kms-attestation.js';
 import {

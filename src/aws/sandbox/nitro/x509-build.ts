@@ -1,7 +1,8 @@
 // Issue X.509 v3 certificates (RFC 5280 §4.1) with ECDSA: used by the simulated Nitro issuer
-// (attestation-mint.ts) and to make EIF signing certificates. Not used to verify anything.
+// (attestation-mint.ts) and to make EIF signing certificates (eif-build.ts). Not used to verify
+// anything: src/enclave/x509.ts reads and verifies certificates.
 import { randomBytes, sign as cryptoSign, type KeyObject } from 'node:crypto';
-import { fail } from '../errors.js';
+import { fail } from '../../../errors.js';
 import {
   derBitString,
   derBoolean,
@@ -98,4 +99,11 @@ function randomSerial(): Uint8Array {
   // Positive and non-zero (RFC 5280 §4.1.2.2).
   serial[0] = ((serial[0] as number) & 0x7f) | 0x01;
   return serial;
+}
+
+/** PEM text of a DER certificate, 64 characters a line (the inverse of src/enclave's pemToDer). */
+export function derToPem(der: Uint8Array): string {
+  const base64 = Buffer.from(der).toString('base64');
+  const lines = base64.match(/.{1,64}/g) as string[];
+  return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
 }

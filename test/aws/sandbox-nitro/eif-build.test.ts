@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { utf8 } from '../../src/enclave/bytes.js';
-import { buildEIF, createEifSigner } from '../../src/enclave/eif-build.js';
-import { parseEIF } from '../../src/enclave/eif.js';
-import { parseCertificate } from '../../src/enclave/x509.js';
-import { T0 } from './fixtures/attestation.js';
-import { APP, BOOT, KERNEL, METADATA } from './fixtures/eif.js';
+import { utf8 } from '../../../src/enclave/bytes.js';
+import { buildEIF, createEifSigner } from '../../../src/aws/sandbox/nitro/eif-build.js';
+import { parseEIF } from '../../../src/enclave/eif.js';
+import { parseCertificate } from '../../../src/enclave/x509.js';
+import { T0 } from '../../enclave/fixtures/attestation.js';
+import { APP, BOOT, KERNEL, METADATA } from '../../enclave/fixtures/eif.js';
 
 describe('buildEIF', () => {
   it('lays images out with nitro-cli defaults: v3 without metadata, v4 with, x86_64, 1 GiB, 2 CPUs', () => {

@@ -4,13 +4,39 @@
 // (conventions item 11). Its documents verify with verifyAttestationDocument when its root is
 // passed as `rootCertificate`; they never verify against the pinned AWS root.
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { fail } from '../errors.js';
-import { fromHex } from './bytes.js';
-import { attestationPayloadMap } from './attestation.js';
-import { encodeCBOR } from './cbor.js';
-import { signCoseSign1 } from './cose.js';
-import { normalizePCR, PCR_BYTES } from './pcr.js';
+import { fromHex } from '../../../enclave/bytes.js';
+import { encodeCBOR } from '../../../enclave/cbor.js';
+import { normalizePCR, PCR_BYTES } from '../../../enclave/pcr.js';
+import { fail } from '../../../errors.js';
+import { signCoseSign1 } from './cose-sign.js';
 import { buildCertificate, type NameSpec } from './x509-build.js';
+
+/** The fields of an attestation payload, for building one (the issuer below, tests). */
+export interface AttestationPayloadFields {
+  moduleId: string;
+  timestamp: Date;
+  pcrs: ReadonlyMap<number, Uint8Array>;
+  certificate: Uint8Array;
+  cabundle: readonly Uint8Array[];
+  publicKey?: Uint8Array | null;
+  userData?: Uint8Array | null;
+  nonce?: Uint8Array | null;
+}
+
+/** The payload map in the field order Nitro writes, absent optional fields as CBOR null (spec §6.2). */
+export function attestationPayloadMap(fields: AttestationPayloadFields): Map<string, unknown> {
+  return new Map<string, unknown>([
+    ['module_id', fields.moduleId],
+    ['digest', 'SHA384'],
+    ['timestamp', fields.timestamp.getTime()],
+    ['pcrs', new Map(fields.pcrs)],
+    ['certificate', fields.certificate],
+    ['cabundle', [...fields.cabundle]],
+    ['public_key', fields.publicKey ?? null],
+    ['user_data', fields.userData ?? null],
+    ['nonce', fields.nonce ?? null],
+  ]);
+}
 
 export interface AttestationIssuerOptions {
   /** Start of every certificate's validity window (backdated by one hour, as real chains are). */

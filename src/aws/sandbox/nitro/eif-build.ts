@@ -3,22 +3,20 @@
 // by tests; real images come from nitro-cli build-enclave.
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-import { fail } from '../errors.js';
-import { concatBytes, fromHex, utf8 } from './bytes.js';
-import { signCoseSign1 } from './cose.js';
+import { concatBytes, fromHex, utf8 } from '../../../enclave/bytes.js';
 import {
   EIF_CRC_OFFSET,
   EIF_HEADER_SIZE,
   EIF_MAX_SECTIONS,
   EIF_SECTION_HEADER_SIZE,
-  encodeEifHeader,
-  encodeEifSectionHeader,
   type EifSectionType,
-} from './eif-format.js';
-import { encodeEifSignatureSection, encodePcrInfo } from './eif-signature.js';
-import { extendPCR, sha384 } from './pcr.js';
-import { buildCertificate, type NameSpec } from './x509-build.js';
-import { derToPem } from './x509.js';
+} from '../../../enclave/eif-format.js';
+import { encodePcrInfo } from '../../../enclave/eif-signature.js';
+import { extendPCR, sha384 } from '../../../enclave/pcr.js';
+import { fail } from '../../../errors.js';
+import { signCoseSign1 } from './cose-sign.js';
+import { encodeEifHeader, encodeEifSectionHeader, encodeEifSignatureSection } from './eif-encode.js';
+import { buildCertificate, derToPem, type NameSpec } from './x509-build.js';
 
 export interface EifSigner {
   /** The signing certificate as PEM text (what nitro-cli embeds). */

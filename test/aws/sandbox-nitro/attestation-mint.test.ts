@@ -1,10 +1,10 @@
 // The simulated Nitro issuer: its documents verify against its own root, carry what was asked,
 // and never against the pinned AWS root.
 import { describe, expect, it } from 'vitest';
-import { createAttestationIssuer } from '../../src/enclave/attestation-mint.js';
-import { verifyAttestationDocument } from '../../src/enclave/attestation-verify.js';
-import { parseCertificate } from '../../src/enclave/x509.js';
-import { at, PCR_A, PCR_B, T0 } from './fixtures/attestation.js';
+import { createAttestationIssuer } from '../../../src/aws/sandbox/nitro/attestation-mint.js';
+import { verifyAttestationDocument } from '../../../src/enclave/attestation-verify.js';
+import { parseCertificate } from '../../../src/enclave/x509.js';
+import { at, PCR_A, PCR_B, T0 } from '../../enclave/fixtures/attestation.js';
 
 const issuer = createAttestationIssuer({ now: T0 });
 const moduleId = 'i-0123456789abcdef0-enc0123456789abcdef';

@@ -1,8 +1,9 @@
-// A minimal DER writer (ITU-T X.690 §10) for the certificates this tool mints: the fake Nitro
-// issuer used by the simulated AWS and by tests, and EIF signing certificates. node:crypto can
-// sign but cannot issue certificates, so the TBSCertificate is assembled here.
-import { concatBytes, utf8 } from './bytes.js';
-import { DER_TAG } from './der.js';
+// The one DER writer (ITU-T X.690 §10) of the simulated Nitro side: certificates of the fake
+// attestation issuer and of EIF signers (x509-build.ts), and the CMS envelopes the simulated KMS
+// returns (cms.ts). node:crypto can sign but cannot issue certificates or write CMS, so the
+// structures are assembled here. The strict reader is src/enclave/der.ts.
+import { concatBytes, utf8 } from '../../../enclave/bytes.js';
+import { DER_TAG } from '../../../enclave/der.js';
 
 /** Encode a TLV with a definite, minimal length (X.690 §8.1.3, §10.1). */
 export function derTlv(tag: number, content: Uint8Array): Uint8Array {
@@ -29,6 +30,8 @@ export const derBitString = (bytes: Uint8Array): Uint8Array =>
   derTlv(DER_TAG.BIT_STRING, concatBytes(Uint8Array.of(0), bytes));
 /** A context-specific constructed (EXPLICIT) tag [n]. */
 export const derExplicit = (n: number, content: Uint8Array): Uint8Array => derTlv(0xa0 | n, content);
+/** A context-specific primitive (IMPLICIT) tag [n] over raw content bytes. */
+export const derImplicit = (n: number, content: Uint8Array): Uint8Array => derTlv(0x80 | n, content);
 
 /** A non-negative INTEGER from big-endian magnitude bytes, minimal (X.690 §8.3.2). */
 export function derUnsignedInteger(magnitude: Uint8Array): Uint8Array {
