@@ -17,6 +17,7 @@ import {
   ZERO_MEASUREMENT,
 } from './constants.js';
 import { evaluateKeyPolicy } from './evaluate.js';
+import { inertActionsFor } from './inert-actions.js';
 import { lintPolicy } from './lint.js';
 import { IAM_ALLOWS_ALL, involved, statementRef } from './proof-support.js';
 import type { ProofFinding } from './proofs.js';
@@ -414,6 +415,15 @@ export function roleAccessStep(ctx: KeyProofContext): ProofFinding[] {
   const roleAccount = accountOfPrincipal(ctx.roleArn) ?? ctx.keyAccount;
   const region = ctx.keyArn.split(':')[3] ?? '';
   const pcr3 = computePCR3(ctx.roleArn);
+  // Inert actions are never access: named when the role is left without Decrypt/GenerateDataKey.
+  const inertNote = (): string => {
+    const inert = inertActionsFor(ctx.policy, ctx.roleArn);
+    const verb =
+      inert.length === 1
+        ? 'is inert (no attestation, or no key) and grants'
+        : 'are inert (no attestation, or no key) and grant';
+    return inert.length === 0 ? '' : `; the role's ${inert.join(', ')} in this policy ${verb} no access`;
+  };
   for (const value of ctx.pcr8) {
     for (const action of ROLE_ATTESTED_ACTIONS) {
       const context: Record<string, ContextValue> = {
@@ -456,7 +466,7 @@ export function roleAccessStep(ctx: KeyProofContext): ProofFinding[] {
           ? `the role's ${action} with PCR8 ${value.slice(0, 12)}… depends on something the evaluator cannot decide`
           : mayBeDenied
             ? `the role ${result.decision === 'ExplicitDeny' ? 'is' : 'may be'} denied ${action} from an enclave with PCR8 ${value.slice(0, 12)}…${denies.length > 0 ? ` by ${denies.map((i) => describeStatement(ctx.policy.Statement[i], i)).join(', ')}` : ''}: a Deny whose condition the co-signer's requests may meet would cut it off from its key`
-            : `the role could not call ${action} from an enclave with PCR8 ${value.slice(0, 12)}… (${result.decision}); the co-signer would lose access to its key`,
+            : `the role could not call ${action} from an enclave with PCR8 ${value.slice(0, 12)}… (${result.decision}); the co-signer would lose access to its key${inertNote()}`,
         statements: (denies.length > 0 ? denies : result.matchedStatements).map((i) => statementRef(ctx.policy, i)),
         ...(result.undecided.length > 0 ? { undecided: result.undecided } : {}),
       });

@@ -3,14 +3,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Invocation } from '../../src/command-kit.js';
-import {
-  execute,
-  parseOptions,
-  render,
-  renderDescribeEif,
-  runDescribeEif,
-} from '../../src/commands/attest-describe-eif.js';
+import { runDescribeEif } from '../../src/attest/describe-eif.js';
 import { createEifSigner } from '../../src/aws/sandbox/nitro/eif-build.js';
+import { execute, parseOptions, render, renderDescribeEif } from '../../src/commands/attest-describe-eif.js';
 import { createStyle } from '../../src/io/style.js';
 import { T0 } from '../enclave/fixtures/attestation.js';
 import { fixtureEif } from '../enclave/fixtures/eif.js';

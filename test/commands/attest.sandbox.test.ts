@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CommandContext, Invocation } from '../../src/command-kit.js';
-import { execute, parseOptions, runAttest, type AttestOptions } from '../../src/commands/attest.js';
+import { runAttest, type AttestOptions } from '../../src/attest/attest.js';
+import { execute, parseOptions } from '../../src/commands/attest.js';
 import { createSandboxEnclaveSession, createSandboxPorts, type SandboxPorts } from '../../src/aws/sandbox/index.js';
 import { parsePolicyDocument } from '../../src/policy/evaluate.js';
 import { buildRoleTrustPolicy } from '../../src/policy/iam-policies.js';
@@ -189,7 +190,7 @@ describe('attest on the sandbox', () => {
       env: {},
       cwd: dir,
     };
-    const cli = await parseOptions(invocation);
+    const cli = parseOptions(invocation);
     expect(cli).toMatchObject({ pcr8: GLOBAL, dryRun: true, removeStatements: ['Enable IAM User Permissions'] });
     expect(cli.flags).not.toHaveProperty('pcr8');
     const context: CommandContext = { io: new TestIoHost(), invocation, now, sandboxDir: dir };
@@ -331,7 +332,7 @@ describe('attest on the sandbox', () => {
       });
       const run = async (opts: Record<string, unknown>) => {
         const inv = invocation(opts);
-        return execute(await parseOptions(inv), { io: new TestIoHost(), invocation: inv, now, sandboxDir: dir });
+        return execute(parseOptions(inv), { io: new TestIoHost(), invocation: inv, now, sandboxDir: dir });
       };
       await expect(run({})).rejects.toMatchObject({ code: 'KEY_HAS_GRANTS' });
       await expect(run({ acceptGrant: [grantId] })).resolves.toMatchObject({

@@ -2,7 +2,7 @@
 // device at once with FILE_NOT_REGULAR (exit 2), instead of waiting for a writer that never comes.
 // Each test has a short timeout so the old open-first code fails rather than hangs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectPCR8Sources, defaultReaders, pcr8FromAddArgument } from '../../src/commands/attest-sources.js';
+import { collectPCR8Sources, defaultReaders, pcr8FromAddArgument } from '../../src/attest/pcr8-sources.js';
 import * as provision from '../../src/commands/provision.js';
 import { makeCliWorld, type CliWorld } from '../e2e/cli-context.js';
 import { makeSpecialFiles, type SpecialFiles } from '../files/special-files.js';
@@ -49,7 +49,7 @@ describe('commands refuse non-regular files', () => {
   it(
     'attest --eif, --build-output, --describe-eif-output, --add <file>',
     async () => {
-      const readers = await defaultReaders();
+      const readers = defaultReaders();
       for (const [kind, path] of special.cases) {
         for (const spec of [{ eif: path }, { buildOutput: path }, { describeEifOutput: path }]) {
           await expect(collectPCR8Sources(spec, readers), `${kind} ${JSON.stringify(spec)}`).rejects.toMatchObject({

@@ -6,6 +6,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runAttest } from '../../src/attest/attest.js';
 import { createSandboxEnclaveSession, createSandboxPorts } from '../../src/aws/sandbox/index.js';
 import * as attest from '../../src/commands/attest.js';
 import * as init from '../../src/commands/init.js';
@@ -34,7 +35,7 @@ afterEach(async () => {
 async function runAttestCli(opts: Record<string, unknown>, yes = true) {
   const invocation = world.invocation('attest', opts, { yes });
   const context = world.context(invocation);
-  return { result: await attest.execute(await attest.parseOptions(invocation), context), io: context.io };
+  return { result: await attest.execute(attest.parseOptions(invocation), context), io: context.io };
 }
 
 async function runProvisionCli(opts: Record<string, unknown>) {
@@ -161,7 +162,7 @@ describe('a PCR8 change interrupted while KMS writes it', () => {
     const who = await ports.sts.getCallerIdentity({});
     const interrupt = new AbortController();
     // Ctrl-C arrives while PutKeyPolicy is in flight: KMS still takes the write.
-    const kms: Parameters<typeof attest.runAttest>[1]['kms'] = {
+    const kms: Parameters<typeof runAttest>[1]['kms'] = {
       describeKey: (input) => ports.kms.describeKey(input),
       getKeyPolicy: (input) => ports.kms.getKeyPolicy(input),
       listGrants: (input) => ports.kms.listGrants(input),
@@ -171,7 +172,7 @@ describe('a PCR8 change interrupted while KMS writes it', () => {
       },
     };
     const io = world.context(world.invocation('attest', {}, { yes: true })).io;
-    const run = attest.runAttest(
+    const run = runAttest(
       {
         keyId: 'alias/demo-cosigner',
         role: { name: 'demo-cosigner' },

@@ -157,7 +157,7 @@ describe('drift status reports, and --detailed-exitcode', () => {
   it('reports PCR8 values of the live key policy that the config does not record', async () => {
     await provisioned();
     const add = world.invocation('attest', { add: NEW }, { yes: true });
-    await attest.execute(await attest.parseOptions(add), world.context(add));
+    await attest.execute(attest.parseOptions(add), world.context(add));
     expect((await statusOf()).coSigners[0]?.inSync).toBe(true);
     // The config loses the record (edited by hand, or an older cosigner-cli): drift, named.
     await world.writeConfig({ name: 'demo', aws: { region: REGION } });

@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crossCheckPCR8 } from '../../src/commands/attest-sources.js';
+import { crossCheckPCR8 } from '../../src/attest/pcr8-sources.js';
 import { render as renderAttest, type AttestResult } from '../../src/commands/attest.js';
 import { render as renderDestroy, type DestroyResult } from '../../src/commands/destroy.js';
 import { render as renderDoctor } from '../../src/commands/doctor.js';
@@ -206,6 +206,14 @@ describe('human renderers escape AWS-returned and file-derived strings', () => {
       sources: [{ source: `--eif a${EVIL}.eif`, kind: 'eif', value: 'cd'.repeat(48) }],
       diff: diffPolicies(live, next, ['Ours']),
       proofs: { ok: true, requests: 1, findings: [] },
+      inertActions: [
+        {
+          action: 'kms:Encrypt',
+          reason: 'no-attestation',
+          message: '',
+          statements: [{ index: 0, sid: `Foreign${EVIL}` }],
+        },
+      ],
       warnings: [`--remove-statement "Sid${EVIL}": no statement with this Sid`],
       changed: true,
       dryRun: true,
@@ -216,6 +224,7 @@ describe('human renderers escape AWS-returned and file-derived strings', () => {
       const text = renderAttest(result, style).replace(/\u001b\[\d+m/g, '');
       expect(text).not.toMatch(RAW);
       expect(text).toContain('Foreign\\x1b[2K');
+      expect(text).toContain('condition of "Foreign\\x1b[2K');
       expect(text.split('\n').filter((line) => line.trimStart().startsWith('PCR8'))).toHaveLength(1);
     }
   });

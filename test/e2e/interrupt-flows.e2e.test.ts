@@ -5,7 +5,7 @@
 import { access } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runAttest } from '../../src/commands/attest.js';
+import { runAttest } from '../../src/attest/attest.js';
 import { CosignerError } from '../../src/errors.js';
 import { Journal, journalPath } from '../../src/provision/journal.js';
 import { runProvisionFlow } from '../../src/provision/provision.js';

@@ -5,6 +5,7 @@
  */
 import type * as SDK from '@aws-sdk/client-kms';
 import type { IAMPort } from '../aws/iam.js';
+import { classifyAwsError } from '../aws/errors.js';
 import { readKeyGrants, type KMSPort } from '../aws/kms.js';
 import { CosignerError, fail, isCosignerError } from '../errors.js';
 import { parseKeyArn } from '../policy/arn.js';
@@ -25,10 +26,8 @@ export interface KeyDeps {
 }
 
 /** A KMS SDK error as a coded error naming the operation and the key. */
-export function awsError(error: unknown, operation: string, resource: string, region: string): Promise<CosignerError> {
-  return import('../aws/errors.js').then(({ classifyAwsError }) =>
-    classifyAwsError(error, { service: 'kms', operation, resource, region }),
-  );
+export function awsError(error: unknown, operation: string, resource: string, region: string): CosignerError {
+  return classifyAwsError(error, { service: 'kms', operation, resource, region });
 }
 
 export interface DescribedKey {
@@ -53,7 +52,7 @@ export async function describeKey(keyId: string, deps: KeyDeps, warnings: string
   try {
     metadata = (await deps.kms.describeKey({ KeyId: keyId })).KeyMetadata;
   } catch (error) {
-    throw await awsError(error, 'DescribeKey', keyId, region);
+    throw awsError(error, 'DescribeKey', keyId, region);
   }
   if (metadata?.Arn === undefined)
     fail(
@@ -118,7 +117,7 @@ export async function checkKey(
   try {
     grants = await readKeyGrants(deps.kms, key.arn);
   } catch (error) {
-    throw await awsError(error, 'ListGrants', key.arn, deps.caller.region);
+    throw awsError(error, 'ListGrants', key.arn, deps.caller.region);
   }
   const report = checkKeyProperties({
     keyArn: key.arn,
@@ -132,12 +131,16 @@ export async function checkKey(
   return report;
 }
 
-export async function readPolicy(deps: KeyDeps, keyArn: string): Promise<PolicyDocument> {
+/** The key's live policy (kms:GetKeyPolicy), parsed strictly: POLICY_MALFORMED names what is wrong. */
+export async function readPolicy(
+  deps: { kms: Pick<KMSPort, 'getKeyPolicy'>; caller: { region: string } },
+  keyArn: string,
+): Promise<PolicyDocument> {
   let text: string | undefined;
   try {
     text = (await deps.kms.getKeyPolicy({ KeyId: keyArn, PolicyName: 'default' })).Policy;
   } catch (error) {
-    const classified = await awsError(error, 'GetKeyPolicy', keyArn, deps.caller.region);
+    const classified = awsError(error, 'GetKeyPolicy', keyArn, deps.caller.region);
     if (classified.code === 'AWS_ACCESS_DENIED') {
       throw new CosignerError('AWS_ACCESS_DENIED', `not allowed to read the key policy of ${keyArn}`, {
         hint: 'grant kms:GetKeyPolicy on the key to the caller (the Fireblocks policy grants it to the account root)',
@@ -162,6 +165,7 @@ export async function readPolicy(deps: KeyDeps, keyArn: string): Promise<PolicyD
   }
 }
 
+/** The co-signer role's ARN: as given, or looked up by name (iam:GetRole). */
 export async function resolveRoleArn(
   role: { arn: string } | { name: string },
   deps: Pick<KeyDeps, 'iam'>,
@@ -176,7 +180,6 @@ export async function resolveRoleArn(
     return arn;
   } catch (error) {
     if (isCosignerError(error)) throw error;
-    const { classifyAwsError } = await import('../aws/errors.js');
     const classified = classifyAwsError(error, { service: 'iam', operation: 'GetRole', resource: role.name });
     if (classified.code === 'AWS_NOT_FOUND') {
       throw new CosignerError('AWS_NOT_FOUND', `the co-signer role ${role.name} does not exist`, {

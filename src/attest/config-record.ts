@@ -13,8 +13,6 @@ import {
 } from '../config/pcr8.js';
 import { CosignerError, isCosignerError } from '../errors.js';
 import { log, type IoHost } from '../io/io-host.js';
-import { escapeControl } from '../io/safe-text.js';
-import type { Style } from '../io/style.js';
 
 /** What the run did to the config's record of the PCR8 list (fireblocks.pcr8). */
 export interface AttestConfigRecord {
@@ -105,20 +103,4 @@ export async function planRecord(ref: ConfigFileRef, list: readonly string[]): P
       return toResult(record, true);
     },
   };
-}
-
-/** The record's lines in attest's human output: where the list is recorded, or why it is not. */
-export function recordLines(config: AttestConfigRecord, dryRun: boolean, style: Style): string[] {
-  const path = escapeControl(config.path);
-  const list = config.after.join('\n       ');
-  if (config.status === 'no-file')
-    return [`${style.bold('config')} ${style.yellow(`no config file at ${path}: the PCR8 list was not recorded`)}`];
-  if (config.status === 'unchanged')
-    return [`${style.bold('config')} ${path} ${style.dim('already records this PCR8 list')}`];
-  if (config.recorded)
-    return [`${style.bold('config')} ${path} ${style.green('records the PCR8 list')}`, `       ${list}`];
-  return [
-    `${style.bold('config')} ${path} ${style.yellow(dryRun ? 'would record the PCR8 list' : 'does not record the PCR8 list yet')}`,
-    `       ${list}`,
-  ];
 }

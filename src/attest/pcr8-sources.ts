@@ -3,7 +3,10 @@
  * (measured in-process), nitro-cli's build-enclave or describe-eif JSON, a value typed with
  * `--pcr8`, and the config's Fireblocks environment preset.
  */
+import { parseBuildEnclaveOutput, parseDescribeEifOutput } from '../enclave/nitro-cli-output.js';
 import { CosignerError, fail } from '../errors.js';
+import { readEifFile } from '../files/eif-file.js';
+import { readFileBytes } from '../files/read-file.js';
 import { escapeControl } from '../io/safe-text.js';
 import { assertPCR8, assertPCR8List } from '../policy/pcr8.js';
 
@@ -46,8 +49,7 @@ function unsigned(what: string): never {
 }
 
 /** PCR8 from `nitro-cli build-enclave` output text. */
-export async function pcr8FromBuildOutput(text: string, what: string): Promise<string> {
-  const { parseBuildEnclaveOutput } = await import('../enclave/nitro-cli-output.js');
+function pcr8FromBuildOutput(text: string, what: string): string {
   const output = parseBuildEnclaveOutput(text);
   const value = output.Measurements.PCR8;
   if (value === undefined) unsigned(what);
@@ -55,8 +57,7 @@ export async function pcr8FromBuildOutput(text: string, what: string): Promise<s
 }
 
 /** PCR8 from `nitro-cli describe-eif` output text; a failed signature check is refused. */
-export async function pcr8FromDescribeEifOutput(text: string, what: string): Promise<string> {
-  const { parseDescribeEifOutput } = await import('../enclave/nitro-cli-output.js');
+function pcr8FromDescribeEifOutput(text: string, what: string): string {
   const output = parseDescribeEifOutput(text);
   if (!output.IsSigned || output.Measurements.PCR8 === undefined) unsigned(what);
   if (output.SignatureCheck === false) {
@@ -70,7 +71,7 @@ export async function pcr8FromDescribeEifOutput(text: string, what: string): Pro
 }
 
 /** PCR8 measured from an EIF file. */
-export async function pcr8FromEif(path: string, readers: SourceReaders, what: string): Promise<string> {
+async function pcr8FromEif(path: string, readers: SourceReaders, what: string): Promise<string> {
   const measured = await readers.measureEif(path);
   if (measured.PCR8 === undefined) unsigned(what);
   return assertPCR8(measured.PCR8, what);
@@ -85,9 +86,7 @@ export async function pcr8FromAddArgument(argument: string, readers: SourceReade
   const what = `--add ${argument}`;
   if (/\.eif$/i.test(argument)) return { source: what, kind: 'add', value: await pcr8FromEif(argument, readers, what) };
   const text = await readers.readText(argument);
-  const value = /"IsSigned"\s*:/.test(text)
-    ? await pcr8FromDescribeEifOutput(text, what)
-    : await pcr8FromBuildOutput(text, what);
+  const value = /"IsSigned"\s*:/.test(text) ? pcr8FromDescribeEifOutput(text, what) : pcr8FromBuildOutput(text, what);
   return { source: what, kind: 'add', value };
 }
 
@@ -110,7 +109,7 @@ export async function collectPCR8Sources(spec: SourceSpec, readers: SourceReader
     sources.push({
       source: what,
       kind: 'build-output',
-      value: await pcr8FromBuildOutput(await readers.readText(spec.buildOutput), what),
+      value: pcr8FromBuildOutput(await readers.readText(spec.buildOutput), what),
     });
   }
   if (spec.describeEifOutput !== undefined) {
@@ -118,7 +117,7 @@ export async function collectPCR8Sources(spec: SourceSpec, readers: SourceReader
     sources.push({
       source: what,
       kind: 'describe-eif-output',
-      value: await pcr8FromDescribeEifOutput(await readers.readText(spec.describeEifOutput), what),
+      value: pcr8FromDescribeEifOutput(await readers.readText(spec.describeEifOutput), what),
     });
   }
   if (spec.pcr8 !== undefined) sources.push({ source: '--pcr8', kind: 'pcr8', value: assertPCR8(spec.pcr8, '--pcr8') });
@@ -206,11 +205,7 @@ export interface PCR8Request {
 }
 
 /** The real readers: the in-process EIF measurer and small text files (or stdin for `-`). */
-export async function defaultReaders(): Promise<SourceReaders> {
-  const [{ readEifFile }, { readFileBytes }] = await Promise.all([
-    import('../files/eif-file.js'),
-    import('../files/read-file.js'),
-  ]);
+export function defaultReaders(): SourceReaders {
   return {
     measureEif: async (path) => (await readEifFile(path)).pcrs,
     readText: async (path) => {
@@ -228,7 +223,7 @@ export async function defaultReaders(): Promise<SourceReaders> {
 export async function decidePCR8(
   options: PCR8Request,
   live: string[],
-  readers: () => Promise<SourceReaders>,
+  readers: SourceReaders,
   warnings: string[],
 ): Promise<{ mode: AttestMode; list: string[]; sources: PCR8Source[] }> {
   const spec = {
@@ -266,13 +261,11 @@ export async function decidePCR8(
     }
     return { mode: 'prune', list: live.filter((v) => v !== value), sources: [] };
   }
-  const reader =
-    explicit || (options.add !== undefined && !/^[0-9a-fA-F]{96}$/.test(options.add)) ? await readers() : undefined;
   if (options.add !== undefined) {
     // A new image: cross-check the add value with the explicit sources, not with the (old) config.
     const sources = [
-      await pcr8FromAddArgument(options.add, reader as SourceReaders),
-      ...(explicit ? await collectPCR8Sources(spec, reader as SourceReaders) : []),
+      await pcr8FromAddArgument(options.add, readers),
+      ...(explicit ? await collectPCR8Sources(spec, readers) : []),
     ];
     const value = crossCheckPCR8(sources);
     if (live.includes(value)) warnings.push(`${value} is already in the PCR8 list`);
@@ -281,7 +274,7 @@ export async function decidePCR8(
   let list: string[];
   let sources: PCR8Source[];
   if (explicit) {
-    sources = await collectPCR8Sources(spec, reader as SourceReaders);
+    sources = await collectPCR8Sources(spec, readers);
     const value = crossCheckPCR8(sources);
     if (options.configured !== undefined) sources.push(checkAgainstConfig(value, sources, options.configured, live));
     list = [value];
