@@ -144,9 +144,10 @@ export async function runAttest(options: AttestOptions, deps: AttestDeps): Promi
       `unknown policy profile ${JSON.stringify(options.profile)}`,
       'use hardened or fireblocks-exact',
     );
+  const real = defaultReaders();
   const readers: SourceReaders = {
-    measureEif: deps.measureEif ?? defaultReaders().measureEif,
-    readText: deps.readText ?? defaultReaders().readText,
+    measureEif: deps.measureEif ?? real.measureEif,
+    readText: deps.readText ?? real.readText,
   };
 
   // 1. The key and who we are.

@@ -141,6 +141,25 @@ describe('attest on the sandbox', () => {
     expect(await enclaveCanUseKey(roleArn, keyArn, { 0: IMAGE, 8: GLOBAL }, false)).toBe(false);
   });
 
+  it('names kms:Encrypt inert, and the simulated KMS agrees: the attested enclave may not Encrypt', async () => {
+    const { ports, roleArn, keyArn } = await setUp(0);
+    const result = await attestWith(ports, new TestIoHost({ assumeYes: true }));
+    expect(result.inertActions.find((item) => item.action === 'kms:Encrypt')?.reason).toBe('no-attestation');
+    const session = await createSandboxEnclaveSession({
+      sandboxDir: dir,
+      roleArn,
+      pcrs: { 0: IMAGE, 1: IMAGE, 2: IMAGE, 8: GLOBAL },
+      region: REGION,
+      env: {},
+      now,
+    });
+    // The same enclave gets a data key (an attested call) but Encrypt carries no attestation.
+    expect((await session.kms.generateDataKey({ KeyId: keyArn, KeySpec: 'AES_256' })).CiphertextBlob).toBeDefined();
+    await expect(session.kms.encrypt({ KeyId: keyArn, Plaintext: new Uint8Array([1, 2, 3]) })).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+    });
+  });
+
   it('rotates in two phases: both images work in between, only the new one after the prune', async () => {
     const { ports, roleArn, keyArn } = await setUp(0);
     const io = new TestIoHost({ assumeYes: true });
