@@ -45,14 +45,12 @@ describe('the AWS call log', () => {
     const kms = mockClient(KMSSDK.KMSClient);
     try {
       sts.on(STSSDK.GetCallerIdentityCommand).resolves({ Account: '123456789012', $metadata: { attempts: 1 } });
-      kms
-        .on(KMSSDK.DescribeKeyCommand)
-        .rejects(
-          Object.assign(new Error('User is not authorized'), {
-            name: 'AccessDeniedException',
-            $metadata: { attempts: 3 },
-          }),
-        );
+      kms.on(KMSSDK.DescribeKeyCommand).rejects(
+        Object.assign(new Error('User is not authorized'), {
+          name: 'AccessDeniedException',
+          $metadata: { attempts: 3 },
+        }),
+      );
       const calls: AwsCallRecord[] = [];
       const ports = await createAwsPorts({
         region: 'eu-west-1',
