@@ -8,7 +8,7 @@ const ioModules = ['fs', 'fs/promises', 'child_process', 'process', 'os', 'net',
 const ioPatterns = ioModules.flatMap((m) => [m, `node:${m}`]);
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'coverage/**', 'node_modules/**'] },
+  { ignores: ['dist/**', 'dist-bundle/**', 'coverage/**', 'node_modules/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -2,14 +2,13 @@
  * The commander program: global options, one declaration per command (so `--help` imports no
  * command code), and a lazy import of the command module when it runs.
  */
-import { createRequire } from 'node:module';
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { DEFAULT_SANDBOX_DIR, type CommandModule, type GlobalOptions, type Invocation } from './command-kit.js';
 import { CosignerError } from './errors.js';
 import { SETTINGS, type Setting } from './config/settings.js';
+import { VERSION } from './version.js';
 
-const pkg = createRequire(import.meta.url)('../package.json') as { version: string };
-export const VERSION = pkg.version;
+export { VERSION };
 
 export type Loader = () => Promise<CommandModule<unknown, unknown>>;
 
