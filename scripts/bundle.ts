@@ -17,6 +17,7 @@
  * - The licences and notices of the packages it inlines end it, as a comment (bundle-notices.ts).
  */
 import { mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { basename, dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -24,7 +25,7 @@ import { build, transform, type Plugin } from 'esbuild';
 import { bundledPackages, renderNotices, type BundledPackage } from './bundle-notices.js';
 
 const root = resolve(import.meta.dirname, '..');
-export const DEFAULT_BUNDLE = resolve(root, 'dist-bundle/cosigner-cli.mjs');
+const DEFAULT_BUNDLE = resolve(root, 'dist-bundle/cosigner-cli.mjs');
 /** The oldest Node the package supports (package.json engines), as an esbuild target. */
 const TARGET = 'node20.19';
 /** The entry chunk's name; it exports main() for the loader to run. */
@@ -134,6 +135,13 @@ export async function buildBundle(options: BundleOptions = {}): Promise<BundleRe
   );
   const modules = Object.fromEntries(converted);
   if (!(ENTRY_CHUNK in modules)) throw new Error(`esbuild produced no ${ENTRY_CHUNK}`);
+  // Runnable alone: everything the chunks import from outside the bundle is part of Node.
+  const outside = Object.values(split.metafile.outputs)
+    .flatMap((output) => output.imports)
+    .filter((imported) => imported.external && !isBuiltin(imported.path))
+    .map((imported) => imported.path);
+  if (outside.length > 0)
+    throw new Error(`the bundle would need modules it does not hold: ${[...new Set(outside)].join(', ')}`);
 
   // The notices name the packages that esbuild actually inlined.
   const inputs = Object.keys(split.metafile.inputs);

@@ -118,6 +118,21 @@ describe('the bundle alone in an empty directory', () => {
 });
 
 describe('what the bundle carries', () => {
+  it('is refused when a module would stay outside it', async () => {
+    // commander made external, as a dependency esbuild could not inline would be.
+    const external: Plugin = {
+      name: 'commander-outside',
+      setup(build) {
+        build.onResolve({ filter: /^commander$/ }, () => ({ path: 'commander', external: true }));
+      },
+    };
+    const outfile = join(work, 'refused', 'cosigner-cli.mjs');
+    await expect(buildBundle({ outfile, plugins: [external] })).rejects.toThrow(
+      'the bundle would need modules it does not hold: commander',
+    );
+    expect(existsSync(outfile)).toBe(false);
+  }, 120_000);
+
   const notices = () => [...bundleText.matchAll(/^ \* ---- (.+)$/gm)].flatMap((m) => (m[1] ?? '').split(', '));
 
   it('starts with a shebang and names its version', () => {
