@@ -330,30 +330,21 @@ const kms: Partial<Record<OpName, Handler>> = {
       ids: (o) => ({ keyId: o.KeyMetadata?.KeyId, arn: o.KeyMetadata?.Arn }),
       recover: async () => {
         const [found] = await findKeysByToken(ports, [token], limit);
-        return found === undefined
-          ? undefined
-          : ({ KeyMetadata: { KeyId: found.keyId, Arn: found.arn } } as Awaited<
-              ReturnType<typeof ports.kms.createKey>
-            >);
+        return found === undefined ? undefined : keyOutput(found.keyId, found.arn);
+      },
+      // The SDK retried the call, or it was recovered after an unknown outcome: a reset after the
+      // call took effect makes a second key on the retry. Until the twins are retired the intent
+      // stays open, so a run that stops before then leaves the token for the next run to search.
+      settle: async (created, retried) => {
+        if (!retried) return created;
+        const kept = await retireTwins(ctx, token, created, policy);
+        return kept === undefined ? created : keyOutput(kept.keyId, kept.arn);
       },
       propagation: `role ${desired.role.name} to be a valid principal in the key policy`,
     });
-    const keyId = requireValue(out?.KeyMetadata?.KeyId, 'the new key id');
-    state.keyId = keyId;
+    state.keyId = requireValue(out?.KeyMetadata?.KeyId, 'the new key id');
     state.keyArn = out?.KeyMetadata?.Arn;
     state.policies.key = policy;
-    // The SDK retried the call, or it was recovered after an unknown outcome: a reset after the
-    // call took effect makes a second key on the retry. Retire the twins.
-    if (out?.$metadata?.attempts !== 1) {
-      const twins = (await findKeysByToken(ports, [token], limit)).filter((k) => k.keyId !== keyId);
-      for (const twin of twins) {
-        ctx.warn(
-          `a retried CreateKey made a second key ${twin.keyId}; it never held data and is scheduled for deletion`,
-        );
-        await retireKey(ctx, twin.keyId, twin.arn, twin.policy ?? policy);
-        state.retiredKeys.push(twin.keyId);
-      }
-    }
   },
   'kms:CreateAlias': async ({ ports, desired, state, call }) => {
     const keyId = requireValue(state.keyId, 'the key id');
@@ -601,6 +592,38 @@ export function isPendingDeletion(error: unknown): boolean {
     (isAwsErrorNamed(error, 'KMSInvalidStateException') && /pending ?deletion/i.test((error as Error).message)) ||
     isAwsErrorNamed(error, 'NotFoundException')
   );
+}
+
+type CreateKeyOutput = Awaited<ReturnType<AwsPorts['kms']['createKey']>>;
+
+const keyOutput = (keyId: string, arn: string): CreateKeyOutput =>
+  ({ KeyMetadata: { KeyId: keyId, Arn: arn } }) as CreateKeyOutput;
+
+/**
+ * The keys one creation token made: the oldest is kept (the one observation picks on a later run,
+ * so a run that stops half-way never changes the choice), every other is retired. Returns the key
+ * kept, or undefined when the listing shows no key of the token.
+ */
+async function retireTwins(
+  ctx: OpContext,
+  token: string,
+  created: CreateKeyOutput,
+  policy: PolicyDocument,
+): Promise<{ keyId: string; arn: string } | undefined> {
+  const found = await findKeysByToken(ctx.ports, [token], ctx.limit);
+  const createdId = created.KeyMetadata?.KeyId;
+  const createdArn = created.KeyMetadata?.Arn;
+  // The key the call returned is a candidate even if the listing does not show it yet (it is the newest).
+  const keys: { keyId: string; arn: string; policy?: PolicyDocument | undefined }[] = [...found];
+  if (createdId !== undefined && createdArn !== undefined && !found.some((k) => k.keyId === createdId))
+    keys.push({ keyId: createdId, arn: createdArn });
+  const [kept, ...twins] = keys;
+  for (const twin of twins) {
+    ctx.warn(`a retried CreateKey made a second key ${twin.keyId}; it never held data and is scheduled for deletion`);
+    await retireKey(ctx, twin.keyId, twin.arn, twin.policy ?? policy);
+    ctx.state.retiredKeys.push(twin.keyId);
+  }
+  return kept;
 }
 
 /**

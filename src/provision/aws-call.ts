@@ -115,6 +115,13 @@ export interface CallSpec<T> {
   recover?: () => Promise<T | undefined>;
   /** What propagation this call may wait for, for the message; absent: no propagation retry. */
   propagation?: string;
+  /**
+   * What must hold before the intent is closed, given the output and whether the call may have
+   * taken effect more than once (the SDK or this retry sent it again, or it was recovered after an
+   * unknown outcome): a create without idempotency retires its twins here. Returns the output to
+   * record. If it throws, the intent stays open, so the next run looks again (by token).
+   */
+  settle?: (output: T, retried: boolean) => Promise<T>;
   /** Which errors mean "not visible yet". @default isIamPropagationError */
   retryable?: (error: unknown) => boolean;
   /** What kind of delay it is, for the message. @default "IAM propagation" */
@@ -157,6 +164,8 @@ export async function journaledCall<T>(deps: CallerDeps, spec: CallSpec<T>): Pro
   });
   // Set when the run stopped before this call (or its next attempt) was sent: it had no effect.
   let notSent = false;
+  // Sends whose outcome is unknown (a reset, a 5xx): each may have taken effect.
+  let uncertain = 0;
   const attemptOnce = (): Promise<T> => {
     const send = () =>
       deps.limit(async () => {
@@ -166,7 +175,10 @@ export async function journaledCall<T>(deps: CallerDeps, spec: CallSpec<T>): Pro
           notSent = true;
           throw reason;
         }
-        const output = await spec.send();
+        const output = await spec.send().catch((error: unknown) => {
+          if (!definitelyFailed(error)) uncertain += 1;
+          throw error;
+        });
         deps.onCall?.(spec.op, (output as { $metadata?: { attempts?: number } } | undefined)?.$metadata?.attempts ?? 1);
         return output;
       });
@@ -195,11 +207,23 @@ export async function journaledCall<T>(deps: CallerDeps, spec: CallSpec<T>): Pro
   };
   const extra = deps.retry.transientAttempts ?? 3;
   let delay = deps.retry.transientDelayMs ?? 500;
+  // Closes the intent once what the call made is settled (its twins retired, if it may have any).
+  const finish = async (output: T, recovered: boolean): Promise<T> => {
+    const sdkAttempts = (output as { $metadata?: { attempts?: number } } | undefined)?.$metadata?.attempts;
+    const settle = spec.settle;
+    const kept =
+      settle === undefined
+        ? output
+        : await settle(output, recovered || uncertain > 0 || sdkAttempts !== 1).catch((error: unknown) => {
+            throw classifyAwsError(error, context);
+          });
+    await deps.journal.done(seq, ids(spec.ids?.(kept)));
+    return kept;
+  };
   for (let attempt = 0; ; attempt++) {
+    let output: T;
     try {
-      const output = await attemptOnce();
-      await deps.journal.done(seq, ids(spec.ids?.(output)));
-      return output;
+      output = await attemptOnce();
     } catch (error) {
       if (notSent) {
         // Not sent (or every earlier attempt refused while IAM propagated): certainly no effect.
@@ -228,10 +252,7 @@ export async function journaledCall<T>(deps: CallerDeps, spec: CallSpec<T>): Pro
       if (unknownOutcome && spec.recover !== undefined) {
         const recover = spec.recover;
         const found = await check(() => recover());
-        if (found !== undefined) {
-          await deps.journal.done(seq, ids(spec.ids?.(found)));
-          return found;
-        }
+        if (found !== undefined) return finish(found, true);
       }
       if (isTransientError(error) && attempt < extra && deps.stopped() === undefined) {
         deps.progress(
@@ -250,5 +271,6 @@ export async function journaledCall<T>(deps: CallerDeps, spec: CallSpec<T>): Pro
         });
       throw error instanceof CosignerError ? error : classifyAwsError(error, context);
     }
+    return finish(output, false);
   }
 }

@@ -73,7 +73,10 @@ export function recoveryHints(journal: Journal): RecoveryHints {
 /** Close the intents of earlier runs whose outcome observation has now settled. */
 async function settlePending(journal: Journal, observed: ObservedState, plan: Plan): Promise<void> {
   for (const intent of journal.pending()) {
-    if (intent.op === 'kms:CreateKey') {
+    if (intent.op === 'kms:CreateKey' && observed.keyDuplicates.length > 0) {
+      // Kept open until the plan has retired the twins: a run that stops first leaves the token.
+      continue;
+    } else if (intent.op === 'kms:CreateKey') {
       const key = observed.key?.foundBy === 'token' ? observed.key : undefined;
       await journal.resolve(intent.seq, key === undefined ? undefined : { keyId: key.keyId, arn: key.arn });
     } else if (
