@@ -51,7 +51,7 @@ export interface InstanceTypeInfo {
   burstable: boolean;
 }
 
-export const INSTANCE_TYPES: readonly InstanceTypeInfo[] = [
+export const INSTANCE_CATALOGUE: readonly InstanceTypeInfo[] = [
   {
     name: 'c5.xlarge',
     vcpus: 4,
@@ -163,7 +163,7 @@ export const INSTANCE_TYPES: readonly InstanceTypeInfo[] = [
 ];
 
 export function instanceType(name: string): InstanceTypeInfo | undefined {
-  return INSTANCE_TYPES.find((type) => type.name === name);
+  return INSTANCE_CATALOGUE.find((type) => type.name === name);
 }
 
 /**

@@ -2,7 +2,7 @@
 import type * as SDK from '@aws-sdk/client-ec2';
 import {
   AMAZON_OWNER_ID,
-  INSTANCE_TYPES,
+  INSTANCE_CATALOGUE,
   instanceType,
   isOffered,
   REGIONS,
@@ -63,7 +63,7 @@ export function describeInstanceTypes(tx: Tx, input: SDK.DescribeInstanceTypesCo
     );
   const selected = applyFilters(
     tx,
-    INSTANCE_TYPES.filter(
+    INSTANCE_CATALOGUE.filter(
       (type) => input.InstanceTypes === undefined || input.InstanceTypes.includes(type.name as SDK._InstanceType),
     ),
     input.Filters,
@@ -122,7 +122,7 @@ export function describeInstanceTypeOfferings(tx: Tx, input: SDK.DescribeInstanc
   if (!['region', 'availability-zone', 'availability-zone-id'].includes(locationType))
     throw tx.error('InvalidParameterValue', `Invalid value '${locationType}' for LocationType.`);
   const offerings: { type: string; location: string }[] = [];
-  for (const type of INSTANCE_TYPES) {
+  for (const type of INSTANCE_CATALOGUE) {
     if (locationType === 'region') {
       if (region.zones.some((zone) => isOffered(type.name, region, zone)))
         offerings.push({ type: type.name, location: tx.region });

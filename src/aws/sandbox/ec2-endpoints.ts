@@ -9,7 +9,7 @@ import { stableHex } from './catalogue.js';
 import { findGroup } from './ec2-security-groups.js';
 import { applyFilters, pageOf } from './ec2-query.js';
 import { findRouteTable } from './ec2-routes.js';
-import { checkTags, tagsFor } from './ec2-tags.js';
+import { checkEc2Tags, tagsFor } from './ec2-tags.js';
 import { endpointState, stillVisible } from './ec2-transitions.js';
 import { findSubnet, findVpc } from './ec2-vpc.js';
 import type { Tx } from './engine.js';
@@ -107,7 +107,7 @@ export function createVpcEndpoint(tx: Tx, input: SDK.CreateVpcEndpointCommandInp
       `The Vpc Endpoint Service '${input.ServiceName ?? ''}' does not support endpoint type ${type}`,
     );
   const tags = tagsFor(input.TagSpecifications, 'vpc-endpoint');
-  checkTags(tx, tags);
+  checkEc2Tags(tx, tags);
   const live = net.vpcEndpoints.filter((e) => e.vpcId === vpc.id && e.deletedAt === undefined);
   const id = ec2Id('vpce');
   const base = {

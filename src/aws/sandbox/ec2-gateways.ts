@@ -6,7 +6,7 @@
 import type * as SDK from '@aws-sdk/client-ec2';
 import { instanceState } from './ec2-instances.js';
 import { applyFilters, pageOf } from './ec2-query.js';
-import { checkTags, tagsFor } from './ec2-tags.js';
+import { checkEc2Tags, tagsFor } from './ec2-tags.js';
 import { natState, stillVisible } from './ec2-transitions.js';
 import { findSubnet, findVpc, ipv4Range } from './ec2-vpc.js';
 import type { Tx } from './engine.js';
@@ -38,7 +38,7 @@ function gatewayOutput(tx: Tx, gateway: InternetGatewayRecord): SDK.InternetGate
 
 export function createInternetGateway(tx: Tx, input: SDK.CreateInternetGatewayCommandInput) {
   const tags = tagsFor(input.TagSpecifications, 'internet-gateway');
-  checkTags(tx, tags);
+  checkEc2Tags(tx, tags);
   tx.authorize({ action: 'ec2:CreateInternetGateway', resource: arn(tx, 'internet-gateway', '*') });
   const gateway: InternetGatewayRecord = { id: ec2Id('igw'), tags };
   networkOf(tx.regionState.ec2).internetGateways.push(gateway);
@@ -150,7 +150,7 @@ export function allocateAddress(tx: Tx, input: SDK.AllocateAddressCommandInput) 
   if (input.Address !== undefined || input.PublicIpv4Pool !== undefined)
     throw tx.error('InvalidParameterValue', "The sandbox allocates from Amazon's pool only");
   const tags = tagsFor(input.TagSpecifications, 'elastic-ip');
-  checkTags(tx, tags);
+  checkEc2Tags(tx, tags);
   tx.authorize({ action: 'ec2:AllocateAddress', resource: arn(tx, 'elastic-ip', '*') });
   const addresses = networkOf(tx.regionState.ec2).addresses;
   // Made-up public addresses from the documentation range 198.51.100.0/24.
@@ -277,7 +277,7 @@ export function createNatGateway(tx: Tx, input: SDK.CreateNatGatewayCommandInput
   if (!net.internetGateways.some((g) => g.vpcId === subnet.vpcId))
     throw tx.error('Gateway.NotAttached', `Network ${subnet.vpcId} has no Internet gateway attached`);
   const tags = tagsFor(input.TagSpecifications, 'natgateway');
-  checkTags(tx, tags);
+  checkEc2Tags(tx, tags);
   tx.authorize({ action: 'ec2:CreateNatGateway', resource: arn(tx, 'natgateway', '*') });
   const range = ipv4Range(subnet.cidr)!;
   const used = net.natGateways.filter((nat) => nat.subnetId === subnet.id).length;

@@ -6,7 +6,7 @@
  */
 import type * as SDK from '@aws-sdk/client-ec2';
 import { applyFilters, pageOf } from './ec2-query.js';
-import { checkTags, tagsFor } from './ec2-tags.js';
+import { checkEc2Tags, tagsFor } from './ec2-tags.js';
 import { natState } from './ec2-transitions.js';
 import { findSubnet, findVpc, ipv4Range } from './ec2-vpc.js';
 import type { Tx } from './engine.js';
@@ -129,7 +129,7 @@ export function createRouteTable(tx: Tx, input: SDK.CreateRouteTableCommandInput
   }
   const vpc = findVpc(tx, input.VpcId);
   const tags = tagsFor(input.TagSpecifications, 'route-table');
-  checkTags(tx, tags);
+  checkEc2Tags(tx, tags);
   tx.authorize({ action: 'ec2:CreateRouteTable', resource: arn(tx, '*') });
   const table: RouteTableRecord = {
     id: ec2Id('rtb'),

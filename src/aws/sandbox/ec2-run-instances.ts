@@ -3,7 +3,7 @@ import type * as SDK from '@aws-sdk/client-ec2';
 import { instanceType, isOffered, REGIONS, regionImages } from './catalogue.js';
 import { instanceOutput } from './ec2-instances.js';
 import { findGroup } from './ec2-security-groups.js';
-import { checkTags, tagsFor } from './ec2-tags.js';
+import { checkEc2Tags, tagsFor } from './ec2-tags.js';
 import type { Tx } from './engine.js';
 import type { InstanceRecord, RegionState, VolumeRecord } from './state.js';
 import { ec2Id, sha256Hex } from './util.js';
@@ -245,7 +245,7 @@ export function runInstances(
         'InvalidParameterValue',
         `'${spec.ResourceType ?? ''}' is not a valid taggable resource type for this operation.`,
       );
-    checkTags(tx, spec.Tags ?? []);
+    checkEc2Tags(tx, spec.Tags ?? []);
   }
   tx.authorize({ action: 'ec2:RunInstances', resource: `arn:aws:ec2:${tx.region}:${account}:instance/*` });
 

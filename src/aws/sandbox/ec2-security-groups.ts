@@ -2,7 +2,7 @@
 import type * as SDK from '@aws-sdk/client-ec2';
 import { instanceState } from './ec2-instances.js';
 import { applyFilters, pageOf } from './ec2-query.js';
-import { checkTags, tagsFor } from './ec2-tags.js';
+import { checkEc2Tags, tagsFor } from './ec2-tags.js';
 import type { Tx } from './engine.js';
 import { endpointState } from './ec2-transitions.js';
 import { networkOf, type PermissionRecord, type SecurityGroupRecord } from './state.js';
@@ -223,7 +223,7 @@ export function createSecurityGroup(tx: Tx, input: SDK.CreateSecurityGroupComman
   if (ec2.securityGroups.some((group) => group.vpcId === vpcId && group.name === name))
     throw tx.error('InvalidGroup.Duplicate', `The security group '${name}' already exists for VPC '${vpcId}'`);
   const tags = tagsFor(input.TagSpecifications, 'security-group');
-  checkTags(tx, tags);
+  checkEc2Tags(tx, tags);
   tx.authorize({
     action: 'ec2:CreateSecurityGroup',
     resource: `arn:aws:ec2:${tx.region}:${tx.state.accountId}:security-group/*`,

@@ -13,7 +13,7 @@ export function tagsFor(specs: SDK.TagSpecification[] | undefined, type: string)
   );
 }
 
-export function checkTags(tx: Tx, tags: readonly { Key?: string | undefined }[]): void {
+export function checkEc2Tags(tx: Tx, tags: readonly { Key?: string | undefined }[]): void {
   for (const tag of tags) {
     if (tag.Key === undefined || tag.Key === '' || tag.Key.length > 128)
       throw tx.error('InvalidParameterValue', `Tag key must be between 1 and 128 characters`);
@@ -63,7 +63,7 @@ export function createTags(tx: Tx, input: SDK.CreateTagsCommandInput) {
   if (resources.length === 0)
     throw tx.error('MissingParameter', 'The request must contain the parameter resourceIdSet');
   const tags = input.Tags ?? [];
-  checkTags(tx, tags);
+  checkEc2Tags(tx, tags);
   const targets = resources.map((id) => findTaggable(tx, id));
   tx.authorize({ action: 'ec2:CreateTags', resource: `arn:aws:ec2:${tx.region}:${tx.state.accountId}:*` });
   for (const target of targets) {

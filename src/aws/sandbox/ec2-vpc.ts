@@ -6,7 +6,7 @@
 import type * as SDK from '@aws-sdk/client-ec2';
 import { REGIONS, zoneId } from './catalogue.js';
 import { instanceState } from './ec2-instances.js';
-import { checkTags, tagsFor } from './ec2-tags.js';
+import { checkEc2Tags, tagsFor } from './ec2-tags.js';
 import type { Tx } from './engine.js';
 import { networkOf, type SubnetRecord, type VpcRecord } from './state.js';
 import { ec2Id, outputTags, sha256Hex } from './util.js';
@@ -86,7 +86,7 @@ export function createVpc(tx: Tx, input: SDK.CreateVpcCommandInput) {
   const bits = Number(cidr.split('/')[1]);
   if (bits < 16 || bits > 28) throw tx.error('InvalidVpc.Range', `The CIDR '${cidr}' is invalid.`);
   const tags = tagsFor(input.TagSpecifications, 'vpc');
-  checkTags(tx, tags);
+  checkEc2Tags(tx, tags);
   tx.authorize({ action: 'ec2:CreateVpc', resource: `arn:aws:ec2:${tx.region}:${tx.state.accountId}:vpc/*` });
   const id = ec2Id('vpc');
   // Amazon's pool hands out a /56 per VPC (made-up but well-formed prefixes).
@@ -252,7 +252,7 @@ export function createSubnet(tx: Tx, input: SDK.CreateSubnetCommandInput) {
   if (ec2.subnets.some((s) => s.vpcId === vpc.id && overlaps(ipv4Range(s.cidr)!, range)))
     throw tx.error('InvalidSubnet.Conflict', `The CIDR '${cidr}' conflicts with another subnet`);
   const tags = tagsFor(input.TagSpecifications, 'subnet');
-  checkTags(tx, tags);
+  checkEc2Tags(tx, tags);
   tx.authorize({ action: 'ec2:CreateSubnet', resource: `arn:aws:ec2:${tx.region}:${tx.state.accountId}:subnet/*` });
   const subnet: SubnetRecord = {
     id: ec2Id('subnet'),

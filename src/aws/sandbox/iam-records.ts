@@ -85,7 +85,7 @@ export function checkPath(tx: Tx, path: string | undefined): string {
   return value;
 }
 
-export function checkTags(tx: Tx, tags: readonly { Key?: string | undefined; Value?: string | undefined }[]): Tag[] {
+export function checkIamTags(tx: Tx, tags: readonly { Key?: string | undefined; Value?: string | undefined }[]): Tag[] {
   for (const tag of tags) {
     if (tag.Key === undefined || tag.Key.length === 0 || tag.Key.length > 128)
       throw tx.error('ValidationError', 'Tag keys must be 1 to 128 characters.');
@@ -185,7 +185,7 @@ export function findProfile(tx: Tx, name: string | undefined): InstanceProfileRe
   return profile;
 }
 
-export function listPage<T>(
+export function iamListPage<T>(
   tx: Tx,
   items: T[],
   input: { Marker?: string | undefined; MaxItems?: number | undefined },

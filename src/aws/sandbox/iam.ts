@@ -10,10 +10,10 @@ import {
   POLICY_NAME,
   checkName,
   checkPath,
-  checkTags,
+  checkIamTags,
   findProfile,
   findRole,
-  listPage,
+  iamListPage,
   parseIamPolicy,
   profileOutput,
   roleArn,
@@ -35,7 +35,7 @@ export class SandboxIAM implements IAMPort {
     return this.#call('CreateRole', true, input, (tx) => {
       const name = checkName(tx, input.RoleName, 'roleName');
       const path = checkPath(tx, input.Path);
-      const tags = checkTags(tx, input.Tags ?? []);
+      const tags = checkIamTags(tx, input.Tags ?? []);
       if (
         input.MaxSessionDuration !== undefined &&
         (input.MaxSessionDuration < 3600 || input.MaxSessionDuration > 43200)
@@ -100,7 +100,7 @@ export class SandboxIAM implements IAMPort {
   tagRole(input: SDK.TagRoleCommandInput) {
     return this.#call('TagRole', true, input, (tx) => {
       const role = findRole(tx, input.RoleName);
-      const tags = checkTags(tx, input.Tags ?? []);
+      const tags = checkIamTags(tx, input.Tags ?? []);
       tx.authorize({ action: 'iam:TagRole', resource: role.arn });
       const merged = mergeTags(role.tags, tags);
       if (merged.length > 50) throw tx.error('LimitExceeded', 'The number of tags has reached the maximum limit.', 409);
@@ -116,7 +116,7 @@ export class SandboxIAM implements IAMPort {
       const roles = Object.values(tx.state.iam.roles)
         .filter((role) => role.path.startsWith(prefix))
         .sort((a, b) => a.name.localeCompare(b.name));
-      const page = listPage(tx, roles, input, { prefix });
+      const page = iamListPage(tx, roles, input, { prefix });
       return {
         Roles: page.items.map((role) => roleOutput(role, true)),
         IsTruncated: page.IsTruncated,
@@ -182,7 +182,7 @@ export class SandboxIAM implements IAMPort {
     return this.#call('ListRolePolicies', false, input, (tx) => {
       const role = findRole(tx, input.RoleName);
       tx.authorize({ action: 'iam:ListRolePolicies', resource: role.arn });
-      const page = listPage(tx, Object.keys(role.inlinePolicies).sort(), input, { role: role.name });
+      const page = iamListPage(tx, Object.keys(role.inlinePolicies).sort(), input, { role: role.name });
       return {
         PolicyNames: page.items,
         IsTruncated: page.IsTruncated,
@@ -227,7 +227,7 @@ export class SandboxIAM implements IAMPort {
       const attached = role.attachedPolicies
         .filter(() => prefix === '/' || prefix === '/service-role/')
         .map((arn) => ({ PolicyArn: arn, PolicyName: MANAGED_POLICIES.get(arn)?.name ?? arn.split('/').pop() }));
-      const page = listPage(tx, attached, input, { role: role.name, prefix });
+      const page = iamListPage(tx, attached, input, { role: role.name, prefix });
       return {
         AttachedPolicies: page.items,
         IsTruncated: page.IsTruncated,
@@ -240,7 +240,7 @@ export class SandboxIAM implements IAMPort {
     return this.#call('CreateInstanceProfile', true, input, (tx) => {
       const name = checkName(tx, input.InstanceProfileName, 'instanceProfileName');
       const path = checkPath(tx, input.Path);
-      const tags = checkTags(tx, input.Tags ?? []);
+      const tags = checkIamTags(tx, input.Tags ?? []);
       if (
         Object.values(tx.state.iam.instanceProfiles).some(
           (profile) => profile.name.toLowerCase() === name.toLowerCase(),
@@ -282,7 +282,7 @@ export class SandboxIAM implements IAMPort {
       const profiles = Object.values(tx.state.iam.instanceProfiles)
         .filter((profile) => profile.path.startsWith(prefix))
         .sort((a, b) => a.name.localeCompare(b.name));
-      const page = listPage(tx, profiles, input, { prefix });
+      const page = iamListPage(tx, profiles, input, { prefix });
       return {
         InstanceProfiles: page.items.map((profile) => profileOutput(tx.state, profile)),
         IsTruncated: page.IsTruncated,
@@ -298,7 +298,7 @@ export class SandboxIAM implements IAMPort {
       const profiles = Object.values(tx.state.iam.instanceProfiles)
         .filter((profile) => profile.roles.includes(role.name))
         .sort((a, b) => a.name.localeCompare(b.name));
-      const page = listPage(tx, profiles, input, { role: role.name });
+      const page = iamListPage(tx, profiles, input, { role: role.name });
       return {
         InstanceProfiles: page.items.map((profile) => profileOutput(tx.state, profile)),
         IsTruncated: page.IsTruncated,
@@ -352,7 +352,7 @@ export class SandboxIAM implements IAMPort {
   tagInstanceProfile(input: SDK.TagInstanceProfileCommandInput) {
     return this.#call('TagInstanceProfile', true, input, (tx) => {
       const profile = findProfile(tx, input.InstanceProfileName);
-      const tags = checkTags(tx, input.Tags ?? []);
+      const tags = checkIamTags(tx, input.Tags ?? []);
       tx.authorize({ action: 'iam:TagInstanceProfile', resource: profile.arn });
       const merged = mergeTags(profile.tags, tags);
       if (merged.length > 50) throw tx.error('LimitExceeded', 'The number of tags has reached the maximum limit.', 409);

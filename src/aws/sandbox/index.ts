@@ -33,7 +33,7 @@ export {
 export { ADMIN_USER, STATE_FORMAT, STATE_VERSION, type SandboxState } from './state.js';
 export { STATE_FILE, LOCK_FILE, TRAIL_FILE } from './store.js';
 export { TAKEN_BUCKET_NAMES } from './s3.js';
-export { AL2023_X86_PARAMETER, INSTANCE_TYPES, REGIONS as SANDBOX_REGIONS } from './catalogue.js';
+export { AL2023_X86_PARAMETER, INSTANCE_CATALOGUE, REGIONS as SANDBOX_REGIONS } from './catalogue.js';
 export type { PrincipalSpec } from './engine.js';
 export type { SandboxKMS } from './kms.js';
 

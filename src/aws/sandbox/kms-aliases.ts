@@ -1,7 +1,7 @@
 /** Aliases: name rules, CreateAlias, UpdateAlias, DeleteAlias, ListAliases (with the AWS managed aliases). */
 import type * as SDK from '@aws-sdk/client-kms';
 import type { Tx } from './engine.js';
-import { authorizeKey, isDeleted, keyTrail, listPage, requireState, resolveKey } from './kms-keys.js';
+import { authorizeKey, isDeleted, keyTrail, kmsListPage, requireState, resolveKey } from './kms-keys.js';
 import type { KeyRecord } from './state.js';
 
 const AWS_MANAGED_ALIASES = ['alias/aws/ebs', 'alias/aws/s3', 'alias/aws/ssm'];
@@ -99,7 +99,7 @@ export function listAliases(tx: Tx, input: SDK.ListAliasesCommandInput) {
       ? AWS_MANAGED_ALIASES.map((name): SDK.AliasListEntry => ({ AliasName: name, AliasArn: `${prefix}${name}` }))
       : [];
   const all = [...customer, ...managed].sort((a, b) => (a.AliasName ?? '').localeCompare(b.AliasName ?? ''));
-  const page = listPage(tx, all, input, { key: target?.id });
+  const page = kmsListPage(tx, all, input, { key: target?.id });
   return {
     Aliases: page.items,
     Truncated: page.Truncated,

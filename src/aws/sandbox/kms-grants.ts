@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { ContextValue } from '../../policy/types.js';
 import type { Tx } from './engine.js';
 import { principalStatus } from './iam-records.js';
-import { authorizeKey, keySpecOf, keyTrail, keyUsageOf, listPage, requireState, resolveKey } from './kms-keys.js';
+import { authorizeKey, keySpecOf, keyTrail, keyUsageOf, kmsListPage, requireState, resolveKey } from './kms-keys.js';
 import type { GrantRecord, KeyRecord } from './state.js';
 
 /** KMS's grant operations (the `GrantOperation` enum). */
@@ -223,7 +223,7 @@ export function listGrants(tx: Tx, input: SDK.ListGrantsCommandInput) {
       (input.GrantId === undefined || grant.id === input.GrantId) &&
       (input.GranteePrincipal === undefined || grant.granteePrincipal === input.GranteePrincipal),
   );
-  const page = listPage(
+  const page = kmsListPage(
     tx,
     grants,
     input,

@@ -8,13 +8,13 @@ import {
   keySpecOf,
   keyTrail,
   liveKeys,
-  listPage,
+  kmsListPage,
   metadata,
   requireState,
   resolveKey,
 } from './kms-keys.js';
 import { defaultKeyPolicy, validateKeyPolicy } from './kms-policy.js';
-import { checkTags } from './kms-tags.js';
+import { checkKmsTags } from './kms-tags.js';
 import type { KeyRecord } from './state.js';
 
 /** The key usages each key spec allows (KMS's key spec reference). */
@@ -83,7 +83,7 @@ export function createKey(tx: Tx, input: SDK.CreateKeyCommandInput) {
   const multiRegion = input.MultiRegion === true;
   if ((input.Description ?? '').length > 8192)
     throw tx.error('ValidationException', 'Description must be at most 8192 characters.');
-  const tags = checkTags(tx, input.Tags ?? []);
+  const tags = checkKmsTags(tx, input.Tags ?? []);
   const id = newKeyId(multiRegion);
   const arn = `arn:aws:kms:${tx.region}:${tx.state.accountId}:key/${id}`;
   tx.authorize({ action: 'kms:CreateKey', resource: '*' });
@@ -125,7 +125,7 @@ export function describeKey(tx: Tx, input: SDK.DescribeKeyCommandInput) {
 export function listKeys(tx: Tx, input: SDK.ListKeysCommandInput) {
   tx.authorize({ action: 'kms:ListKeys', resource: '*' });
   const keys = liveKeys(tx).sort((a, b) => a.id.localeCompare(b.id));
-  const page = listPage(tx, keys, input, {});
+  const page = kmsListPage(tx, keys, input, {});
   return {
     Keys: page.items.map((key) => ({ KeyId: key.id, KeyArn: key.arn })),
     Truncated: page.Truncated,

@@ -149,7 +149,7 @@ export function authorizeKey(
 }
 
 /** One page of a KMS listing (`Limit` 1 to `maxLimit`, `Marker`, `Truncated`, `NextMarker`). */
-export function listPage<T>(
+export function kmsListPage<T>(
   tx: Tx,
   items: T[],
   input: { Limit?: number | undefined; Marker?: string | undefined },

@@ -1,14 +1,12 @@
 /** Key policies: the default policy, validation on write (size, grammar, principals, lockout safety check), GetKeyPolicy and PutKeyPolicy. */
 import type * as SDK from '@aws-sdk/client-kms';
 import { isCosignerError } from '../../errors.js';
+import { KEY_POLICY_MAX_BYTES } from '../../policy/constants.js';
 import { toPolicyDocument } from '../../policy/evaluate.js';
 import type { PolicyDocument } from '../../policy/types.js';
 import type { Tx } from './engine.js';
 import { awsPrincipals, principalStatus } from './iam-records.js';
 import { authorizeKey, keyTrail, requireState, resolveKey } from './kms-keys.js';
-
-/** The KMS quota on key policy size. */
-export const KEY_POLICY_MAX_BYTES = 32_768;
 
 /** The policy KMS gives a key created without one. */
 export function defaultKeyPolicy(accountId: string): string {

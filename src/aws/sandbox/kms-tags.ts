@@ -1,10 +1,10 @@
 /** Key tags: validation, merging, TagResource and ListResourceTags. */
 import type * as SDK from '@aws-sdk/client-kms';
 import type { Tx } from './engine.js';
-import { authorizeKey, keyTrail, listPage, requireState, resolveKey } from './kms-keys.js';
+import { authorizeKey, keyTrail, kmsListPage, requireState, resolveKey } from './kms-keys.js';
 import type { KeyRecord } from './state.js';
 
-export function checkTags(tx: Tx, tags: SDK.Tag[]): { TagKey: string; TagValue: string }[] {
+export function checkKmsTags(tx: Tx, tags: SDK.Tag[]): { TagKey: string; TagValue: string }[] {
   for (const tag of tags) {
     if (tag.TagKey === undefined || tag.TagKey.length === 0 || tag.TagKey.length > 128)
       throw tx.error('ValidationException', 'Tag keys must be 1 to 128 characters.');
@@ -27,7 +27,7 @@ function mergeKmsTags(existing: KeyRecord['tags'], added: KeyRecord['tags']): Ke
 export function tagResource(tx: Tx, input: SDK.TagResourceCommandInput) {
   const resolved = resolveKey(tx, input.KeyId, false);
   keyTrail(tx, resolved.key);
-  const tags = checkTags(tx, input.Tags ?? []);
+  const tags = checkKmsTags(tx, input.Tags ?? []);
   authorizeKey(tx, resolved, 'kms:TagResource');
   requireState(tx, resolved.key, ['Enabled', 'Disabled', 'PendingImport']);
   const merged = mergeKmsTags(resolved.key.tags, tags);
@@ -40,7 +40,7 @@ export function listResourceTags(tx: Tx, input: SDK.ListResourceTagsCommandInput
   const resolved = resolveKey(tx, input.KeyId, false);
   keyTrail(tx, resolved.key);
   authorizeKey(tx, resolved, 'kms:ListResourceTags');
-  const page = listPage(tx, resolved.key.tags, input, { key: resolved.key.id });
+  const page = kmsListPage(tx, resolved.key.tags, input, { key: resolved.key.id });
   return {
     Tags: page.items.map((tag) => ({ ...tag })),
     Truncated: page.Truncated,

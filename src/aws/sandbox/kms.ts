@@ -29,7 +29,7 @@ import { createGrant, listGrants, revokeGrant } from './kms-grants.js';
 import { getKeyPolicy, putKeyPolicy } from './kms-policy.js';
 import { listResourceTags, tagResource } from './kms-tags.js';
 
-export { defaultKeyPolicy, KEY_POLICY_MAX_BYTES } from './kms-policy.js';
+export { defaultKeyPolicy } from './kms-policy.js';
 
 export class SandboxKMS implements KMSPort {
   readonly #engine: SandboxEngine;

@@ -1,11 +1,11 @@
 /** Bucket policies: validation on PutBucketPolicy (grammar, resources, principals, BlockPublicPolicy) and the policy status. */
 import type * as SDK from '@aws-sdk/client-s3';
 import { isCosignerError } from '../../errors.js';
+import { bucketArn } from '../../policy/bucket-policy.js';
 import { toList, toPolicyDocument } from '../../policy/evaluate.js';
 import type { PolicyDocument } from '../../policy/types.js';
 import type { Tx } from './engine.js';
 import { awsPrincipals, principalStatus } from './iam-records.js';
-import { bucketArn } from './s3-buckets.js';
 import type { BucketRecord } from './state.js';
 
 /** A policy is public when an Allow grants `*` without any condition (a conservative reading). */

@@ -1,5 +1,6 @@
 /** Buckets themselves: the global namespace and naming rules, lookup, CreateBucket, ListBuckets, DeleteBucket. */
 import type * as SDK from '@aws-sdk/client-s3';
+import { bucketArn } from '../../policy/bucket-policy.js';
 import type { Tx } from './engine.js';
 import { SandboxServiceError } from './service-error.js';
 import type { BucketRecord } from './state.js';
@@ -30,10 +31,6 @@ export function isValidBucketName(name: string): boolean {
   if (/^(xn--|sthree-|amzn-s3-demo-)/.test(name) || /(-s3alias|--ol-s3|\.mrap|--x-s3|--table-s3)$/.test(name))
     return false;
   return true;
-}
-
-export function bucketArn(name: string): string {
-  return `arn:aws:s3:::${name}`;
 }
 
 export function canonicalUserId(account: string): string {

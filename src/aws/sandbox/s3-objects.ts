@@ -2,8 +2,8 @@
 import type * as SDK from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { bucketArn } from '../../policy/bucket-policy.js';
 import type { Tx } from './engine.js';
-import { bucketArn } from './s3-buckets.js';
 import { awsError, SandboxServiceError } from './service-error.js';
 import { newRegionState, type BucketRecord, type ObjectVersionRecord } from './state.js';
 import { md5Hex, readBody } from './util.js';

@@ -9,6 +9,7 @@
  * operations themselves live in the sibling `s3-*.ts` files, by concern.
  */
 import type * as SDK from '@aws-sdk/client-s3';
+import { bucketArn } from '../../policy/bucket-policy.js';
 import type { S3Port } from '../s3.js';
 import type { SandboxEngine, Tx } from './engine.js';
 import {
@@ -23,7 +24,7 @@ import {
   putPublicAccessBlock,
 } from './s3-bucket-config.js';
 import { deleteBucketPolicy, getBucketPolicy, getBucketPolicyStatus, putBucketPolicy } from './s3-bucket-policy.js';
-import { bucketArn, createBucket, deleteBucket, findBucket, listBuckets } from './s3-buckets.js';
+import { createBucket, deleteBucket, findBucket, listBuckets } from './s3-buckets.js';
 import { listObjectsV2, listObjectVersions } from './s3-listing.js';
 import {
   deleteObject,
