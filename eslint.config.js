@@ -101,6 +101,18 @@ export default tseslint.config(
     },
   },
   {
+    // Domain code loads its modules statically: lazy imports belong to the command boundary
+    // (src/commands) and to the AWS SDK clients (src/aws), where they keep start-up fast.
+    files: ['src/engine/**/*.ts', 'src/provision/**/*.ts', 'src/teardown/**/*.ts', 'src/status/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' },
+        { selector: 'ImportExpression', message: 'Import statically: lazy imports belong in src/commands.' },
+      ],
+    },
+  },
+  {
     files: ['bin/**/*.js', 'eslint.config.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },

@@ -162,6 +162,11 @@ export interface CosignerErrorOptions {
   context?: Record<string, unknown>;
   /** Who is at fault: bad input or environment (`user`) or a bug in this tool (`internal`). */
   source?: 'user' | 'internal';
+  /**
+   * The command was cut short, it did not fail: Ctrl-C (every ABORTED error is), or the simulated
+   * crash of a process. Flows record such a run as interrupted. @default code === 'ABORTED'
+   */
+  interruption?: boolean;
 }
 
 /** The serialisable form used in the JSON envelope's `error` member. */
@@ -178,6 +183,8 @@ export class CosignerError<C extends CosignerErrorCode = CosignerErrorCode> exte
   readonly hint: string | undefined;
   readonly context: Record<string, unknown> | undefined;
   readonly source: 'user' | 'internal';
+  /** See {@link CosignerErrorOptions.interruption}. */
+  readonly interruption: boolean;
 
   constructor(code: C, message: string, options: CosignerErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -185,6 +192,7 @@ export class CosignerError<C extends CosignerErrorCode = CosignerErrorCode> exte
     this.hint = options.hint;
     this.context = options.context;
     this.source = options.source ?? (code === 'INTERNAL' ? 'internal' : 'user');
+    this.interruption = options.interruption ?? code === 'ABORTED';
   }
 
   /** The process exit code for this error (design.md table). */
@@ -205,6 +213,11 @@ export class CosignerError<C extends CosignerErrorCode = CosignerErrorCode> exte
 /** Narrow an unknown thrown value, optionally to one code. */
 export function isCosignerError<C extends CosignerErrorCode>(value: unknown, code?: C): value is CosignerError<C> {
   return value instanceof CosignerError && (code === undefined || value.code === code);
+}
+
+/** True for an error that cut the command short rather than failing it (see `interruption`). */
+export function isInterruption(value: unknown): boolean {
+  return value instanceof CosignerError && value.interruption;
 }
 
 /** Shorthand for the most common construction. */

@@ -17,7 +17,7 @@ import {
   type KeyPropertiesReport,
 } from '../policy/key-properties.js';
 import type { PolicyDocument } from '../policy/types.js';
-import { keyMarker } from '../provision/ownership.js';
+import { keyMarker } from '../engine/ownership.js';
 
 export interface KeyDeps {
   kms: Pick<KMSPort, 'describeKey' | 'getKeyPolicy' | 'listGrants'>;

@@ -4,7 +4,8 @@
  * explained; then the policy read back and compared semantically with the one written.
  */
 import type { KMSPort } from '../aws/kms.js';
-import { isAwsErrorNamed, isIamPropagationError, withPropagationRetry } from '../aws/errors.js';
+import { isAwsErrorNamed, isIamPropagationError } from '../aws/errors.js';
+import { withPropagationRetry } from '../aws/retry.js';
 import { CosignerError, isCosignerError } from '../errors.js';
 import type { IoHost } from '../io/io-host.js';
 import { policiesEquivalent, serialisePolicy } from '../policy/canonical.js';

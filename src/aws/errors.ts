@@ -1,6 +1,6 @@
 /**
- * Classification of AWS SDK errors into coded CosignerErrors with hints, and the bounded retry
- * for IAM eventual consistency.
+ * Classification of AWS SDK errors into coded CosignerErrors with hints. Which of them are worth
+ * retrying, and the retry itself: ./retry.ts.
  *
  * The ports themselves throw the SDK's errors unchanged (the real clients) or errors of the same
  * shape (the sandbox): `name`, `message`, `$fault`, `$metadata.httpStatusCode`. Callers that need to
@@ -9,7 +9,6 @@
  * At the command boundary {@link classifyAwsError} turns whatever is left into a CosignerError.
  */
 import { CosignerError, isCosignerError, type CosignerErrorCode } from '../errors.js';
-import { setTimeout as realSleep } from 'node:timers/promises';
 
 /** The shape every AWS SDK v3 service exception has (and the sandbox's errors imitate). */
 export interface AwsServiceErrorLike {
@@ -209,6 +208,20 @@ function lowerFirst(text: string): string {
   return text.length > 0 && /^[A-Z][a-z]/.test(text) ? text[0]!.toLowerCase() + text.slice(1) : text;
 }
 
+/** Throttling, by the names the SDK retries as throttling (and a few more services use), or HTTP 429. */
+export function isThrottlingError(error: unknown): boolean {
+  return isAwsErrorNamed(error, ...THROTTLED) || awsErrorStatus(error) === 429;
+}
+
+/** The request got no answer: a reset, refused or timed-out connection, or a name that did not resolve. */
+export function isNetworkError(error: unknown): boolean {
+  return (
+    NETWORK_CODES.includes(errorCode(error) ?? '') ||
+    errorName(error) === 'TimeoutError' ||
+    /socket hang up|getaddrinfo|connect E/i.test(errorMessage(error))
+  );
+}
+
 /** `kms:PutKeyPolicy` from the context, or from an AWS "not authorized to perform: x" message. */
 function deniedAction(message: string, context: AwsCallContext): string | undefined {
   const fromMessage = /perform: ([a-z0-9-]+:[A-Za-z0-9*]+)/.exec(message)?.[1];
@@ -241,7 +254,6 @@ export function classifyAwsError(error: unknown, context: AwsCallContext = {}): 
   const name = errorName(error);
   const message = errorMessage(error);
   const status = awsErrorStatus(error);
-  const code = errorCode(error);
   const what =
     context.operation === undefined
       ? 'the AWS call'
@@ -295,7 +307,7 @@ export function classifyAwsError(error: unknown, context: AwsCallContext = {}): 
       `Grant ${action ?? 'this action'}${resource === undefined ? '' : ` on ${resource}`} to the caller (check IAM policies, the key or bucket policy, and SCPs), or run with credentials that have it.`,
     );
   }
-  if (is(THROTTLED) || status === 429) {
+  if (isThrottlingError(error)) {
     return make(
       'AWS_THROTTLED',
       `${what} was throttled by AWS and still failed after retries`,
@@ -366,11 +378,7 @@ export function classifyAwsError(error: unknown, context: AwsCallContext = {}): 
       'Free up resources or request a quota increase in Service Quotas, then run the command again.',
     );
   }
-  if (
-    NETWORK_CODES.includes(code ?? '') ||
-    name === 'TimeoutError' ||
-    /socket hang up|getaddrinfo|connect E/i.test(message)
-  ) {
+  if (isNetworkError(error)) {
     return make(
       'AWS_NETWORK',
       `could not reach AWS for ${what}: ${message}`,
@@ -407,9 +415,6 @@ export async function withAwsErrors<T>(context: AwsCallContext, call: () => Prom
   }
 }
 
-// ---------------------------------------------------------------------------------------------
-// IAM eventual consistency
-
 /**
  * Errors that mean "a principal or instance profile created moments ago is not visible yet":
  * - EC2 `InvalidParameterValue` … `Invalid IAM Instance Profile name` / `…iamInstanceProfile…`
@@ -424,77 +429,4 @@ export function isIamPropagationError(error: unknown): boolean {
     return /invalid principal/i.test(message);
   }
   return false;
-}
-
-export interface PropagationRetryProgress {
-  /** 1 for the first retry. */
-  attempt: number;
-  error: unknown;
-  /** How long the next wait is. */
-  delayMs: number;
-  /** Time since the first attempt. */
-  elapsedMs: number;
-  /** What is left of `maxWaitMs`. */
-  remainingMs: number;
-}
-
-export interface PropagationRetryOptions {
-  /** Which errors mean "not propagated yet". @default isIamPropagationError */
-  isRetryable?: (error: unknown) => boolean;
-  /** The bound on the total time spent waiting. @default 120000 */
-  maxWaitMs?: number;
-  /** Called before each wait: the caller shows it (a spinner text, a log line). */
-  onRetry?: (progress: PropagationRetryProgress) => void;
-  /** @default real timers */
-  sleep?: (ms: number) => Promise<void>;
-  /** @default Date.now */
-  now?: () => number;
-  /** First wait. @default 250 */
-  initialDelayMs?: number;
-  /** Longest single wait; small so the call succeeds soon after propagation. @default 1000 */
-  maxDelayMs?: number;
-  /** What is waited for, in the timeout message, e.g. `the role to become a valid key-policy principal`. */
-  waitingFor?: string;
-}
-
-/**
- * Call `fn` until it succeeds, retrying only errors that `isRetryable` accepts, with growing waits
- * bounded by `maxWaitMs` in total, reporting each wait through `onRetry`. Any other error is
- * rethrown at once; running out of time throws AWS_PROPAGATION_TIMEOUT with the last error as cause.
- */
-export async function withPropagationRetry<T>(
-  fn: (attempt: number) => Promise<T>,
-  options: PropagationRetryOptions = {},
-): Promise<T> {
-  const isRetryable = options.isRetryable ?? isIamPropagationError;
-  const maxWaitMs = options.maxWaitMs ?? 120_000;
-  const sleep = options.sleep ?? realSleep;
-  const now = options.now ?? Date.now;
-  const maxDelay = options.maxDelayMs ?? 1000;
-  let delay = Math.min(options.initialDelayMs ?? 250, maxDelay);
-  const started = now();
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      return await fn(attempt);
-    } catch (error) {
-      if (!isRetryable(error)) throw error;
-      const elapsed = now() - started;
-      const remaining = maxWaitMs - elapsed;
-      if (remaining <= 0) {
-        throw new CosignerError(
-          'AWS_PROPAGATION_TIMEOUT',
-          `gave up waiting for ${options.waitingFor ?? 'IAM changes to propagate'} after ${Math.round(elapsed / 1000)} s`,
-          {
-            hint: 'IAM changes usually propagate within a minute: run the command again (it resumes).',
-            cause: error,
-            context: { attempts: attempt + 1, elapsedMs: elapsed },
-          },
-        );
-      }
-      const wait = Math.min(delay, remaining);
-      options.onRetry?.({ attempt: attempt + 1, error, delayMs: wait, elapsedMs: elapsed, remainingMs: remaining });
-      await sleep(wait);
-      delay = Math.min(Math.ceil(delay * 1.5), maxDelay);
-    }
-  }
 }

@@ -3,7 +3,8 @@
  * never build SDK clients themselves. With `sandboxDir` every port is the simulated account of
  * src/aws/sandbox; otherwise the real SDK v3 clients, built lazily on first use, with the SDK's
  * default credential chain (env, shared config and SSO profiles, web identity, container, IMDS),
- * `--profile`, `--region`, `AWS_ENDPOINT_URL*` (resolved by the SDK itself) and adaptive retries.
+ * `--profile`, `--region`, `AWS_ENDPOINT_URL*` (resolved by the SDK itself) and adaptive retries
+ * (the SDK's layer of the retry budget stated in ./retry.ts).
  */
 import type { fromNodeProviderChain as FromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { CosignerError } from '../errors.js';
@@ -15,6 +16,7 @@ import type { IAMPort } from './iam.js';
 import { createIAMPort, IAM_OPERATIONS } from './iam.js';
 import type { KMSPort } from './kms.js';
 import { createKMSPort, KMS_OPERATIONS } from './kms.js';
+import { SDK_MAX_ATTEMPTS } from './retry.js';
 import type { S3Port } from './s3.js';
 import { createS3Port, S3_OPERATIONS } from './s3.js';
 import type { SSMPort } from './ssm.js';
@@ -72,8 +74,9 @@ export interface CreateAwsPortsOptions {
   /** `--sandbox [dir]`: use the simulated account kept in this directory. */
   sandboxDir?: string;
   /**
-   * Attempts per call, first try included, for the SDK's adaptive retry mode.
-   * @default 5
+   * Attempts per call, first try included, for the SDK's adaptive retry mode: the first of the
+   * two retry layers (src/aws/retry.ts states the whole budget).
+   * @default SDK_MAX_ATTEMPTS (5)
    */
   maxAttempts?: number;
   /** The environment to read (tests pass their own). @default process.env */
@@ -81,9 +84,6 @@ export interface CreateAwsPortsOptions {
   /** Told about every port call once it settles (`-v` prints these); see {@link traceAwsCalls}. */
   onCall?: (call: AwsCallRecord) => void;
 }
-
-/** @default attempts per call */
-export const DEFAULT_MAX_ATTEMPTS = 5;
 
 /** Builds the ports: the sandbox when `sandboxDir` is set, else the real AWS SDK clients. */
 export async function createAwsPorts(options: CreateAwsPortsOptions = {}): Promise<AwsPorts> {
@@ -233,7 +233,7 @@ export interface SharedClientConfig {
 async function createRealPorts(options: CreateAwsPortsOptions): Promise<AwsPorts> {
   const env = options.env ?? process.env;
   const profile = options.profile ?? nonEmpty(env.AWS_PROFILE);
-  const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const maxAttempts = options.maxAttempts ?? SDK_MAX_ATTEMPTS;
   const region = await resolveRegion(options.region, profile, env);
 
   // One memoised credential provider shared by every client: SSO tokens, IMDS and STS are

@@ -13,8 +13,8 @@ import { CosignerError, fail, isCosignerError } from '../errors.js';
 import type { IoHost } from '../io/io-host.js';
 import { escapeControl } from '../io/safe-text.js';
 import type { Style } from '../io/style.js';
-import type { RetryTuning } from '../provision/aws-call.js';
-import { destroyLines, type DestroyOutcome } from '../provision/teardown.js';
+import type { RetryTuning } from '../engine/journaled-call.js';
+import { destroyLines, type DestroyOutcome } from '../teardown/teardown.js';
 
 export interface DestroyOptions {
   configPath: string;
@@ -36,7 +36,7 @@ export interface DestroyCommandDeps {
   configPath: string;
   now: () => Date;
   signal?: AbortSignal;
-  retry?: RetryTuning & { teardownMaxWaitMs?: number; pollMs?: number };
+  retry?: RetryTuning;
 }
 
 const OWN_FLAGS = ['dryRun', 'deleteKey', 'deleteBucket'];
@@ -55,7 +55,7 @@ export function parseOptions(invocation: Invocation): DestroyOptions {
 }
 
 export async function runDestroy(options: DestroyOptions, deps: DestroyCommandDeps): Promise<DestroyResult> {
-  const { runDestroyFlow } = await import('../provision/teardown.js');
+  const { runDestroyFlow } = await import('../teardown/teardown.js');
   return runDestroyFlow(
     {
       name: deps.config.name,

@@ -13,7 +13,7 @@ import { fail } from '../errors.js';
 import type { IoHost } from '../io/io-host.js';
 import { escapeControl } from '../io/safe-text.js';
 import type { Style } from '../io/style.js';
-import type { RetryTuning } from '../provision/aws-call.js';
+import type { RetryTuning } from '../engine/journaled-call.js';
 import type { ProvisionOutcome } from '../provision/provision.js';
 import { planLines, receiptLines } from '../provision/render.js';
 

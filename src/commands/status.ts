@@ -13,7 +13,7 @@ import { escapeControl } from '../io/safe-text.js';
 import type { Style } from '../io/style.js';
 import { shortPCR8 } from '../policy/pcr8.js';
 import { statementName } from '../provision/plan-policies.js';
-import type { StatusResult as Status } from '../provision/status.js';
+import type { StatusReport } from '../status/status.js';
 import { configOrName } from './destroy.js';
 
 export interface StatusOptions {
@@ -27,7 +27,7 @@ export interface StatusOptions {
 }
 
 /** The status, and whether the run asked for a detailed exit code (which {@link verdict} reads). */
-export type StatusResult = Status & { detailedExitcode?: true };
+export type StatusResult = StatusReport & { detailedExitcode?: true };
 
 export interface StatusCommandDeps {
   ports: AwsPorts;
@@ -49,7 +49,7 @@ export function parseOptions(invocation: Invocation): StatusOptions {
 }
 
 export async function runStatus(options: StatusOptions, deps: StatusCommandDeps): Promise<StatusResult> {
-  const { runStatusFlow } = await import('../provision/status.js');
+  const { runStatusFlow } = await import('../status/status.js');
   const status = await runStatusFlow(
     { all: options.all },
     {

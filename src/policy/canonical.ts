@@ -36,12 +36,20 @@ function canonicalCondition(condition: ConditionBlock): Canonical {
   return sortKeys(result);
 }
 
-function sortKeys(value: Canonical): Canonical {
-  if (typeof value === 'string') return value;
-  if (Array.isArray(value)) return value.map(sortKeys);
-  const result: Record<string, Canonical> = {};
-  for (const key of Object.keys(value).sort()) result[key] = sortKeys(value[key] as Canonical);
-  return result;
+/**
+ * A JSON value with the keys of every object in sorted order (members that are `undefined`
+ * dropped, as JSON.stringify would); arrays keep their order. Also what src/engine/digest.ts
+ * hashes plans and receipts by.
+ */
+export function sortKeys<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((item: unknown) => sortKeys(item)) as T;
+  if (value === null || typeof value !== 'object') return value;
+  const result: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) {
+    const member = (value as Record<string, unknown>)[key];
+    if (member !== undefined) result[key] = sortKeys(member);
+  }
+  return result as T;
 }
 
 /** The canonical form of one statement (a JSON-able object with sorted keys and lists). */

@@ -11,9 +11,9 @@ import { isAwsErrorNamed } from '../aws/errors.js';
 import { TAGS } from '../config/names.js';
 import { CosignerError, fail } from '../errors.js';
 import type { OpContext } from './apply-ops.js';
-import { tagsOf, toTagList } from './aws-util.js';
+import { tagsOf, toTagList } from '../engine/aws-util.js';
 import { PART_TAG, type EndpointService, type NetworkPart } from './network-model.js';
-import { isOurs } from './ownership.js';
+import { isOurs } from '../engine/ownership.js';
 import type { NetworkIds } from './plan-network.js';
 import type { OpName } from './plan-types.js';
 
@@ -98,10 +98,12 @@ interface TaggedCreate<T> {
   after?: string;
 }
 
-/** A create without idempotency: recovered by tag after an unknown outcome, twins removed. */
+/**
+ * A create without idempotency: recovered by tag after an unknown outcome; when the call may have
+ * taken effect more than once, the twins are removed before its intent is closed.
+ */
 async function createTagged<T>(ctx: OpContext, spec: TaggedCreate<T>): Promise<string> {
   const mine = async () => (await spec.find()).sort();
-  let recovered = false;
   const out = await ctx.call<T>({
     target: `${ctx.desired.name}/${spec.part}`,
     send: spec.send,
@@ -109,32 +111,33 @@ async function createTagged<T>(ctx: OpContext, spec: TaggedCreate<T>): Promise<s
     ids: (o) => ({ [spec.part]: spec.idOf(o) }),
     recover: async () => {
       const [id] = await mine();
-      recovered = id !== undefined;
       return id === undefined ? undefined : spec.found(id);
+    },
+    settle: async (made, retried) => {
+      const id = spec.idOf(made);
+      if (!retried || id === undefined) return made;
+      for (const other of (await mine()).filter((candidate) => candidate !== id)) {
+        ctx.warn(`a retried create made a second ${spec.part} ${other}; it is removed`);
+        const [name, remove] = spec.twin;
+        await ctx.callAs(name, {
+          target: other,
+          send: () => remove(other),
+          alreadyDone: (e) =>
+            isAwsErrorNamed(
+              e,
+              'InvalidVpcID.NotFound',
+              'InvalidSubnetID.NotFound',
+              'InvalidInternetGatewayID.NotFound',
+              'InvalidAllocationID.NotFound',
+            ),
+        });
+      }
+      return made;
     },
   });
   const id = out === undefined ? undefined : spec.idOf(out);
   if (id === undefined)
     fail('INTERNAL', `${spec.part}: the create call returned no id`, undefined, { source: 'internal' });
-  const attempts = (out as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1;
-  if (recovered || attempts > 1) {
-    for (const other of (await mine()).filter((candidate) => candidate !== id)) {
-      ctx.warn(`a retried create made a second ${spec.part} ${other}; it is removed`);
-      const [name, remove] = spec.twin;
-      await ctx.callAs(name, {
-        target: other,
-        send: () => remove(other),
-        alreadyDone: (e) =>
-          isAwsErrorNamed(
-            e,
-            'InvalidVpcID.NotFound',
-            'InvalidSubnetID.NotFound',
-            'InvalidInternetGatewayID.NotFound',
-            'InvalidAllocationID.NotFound',
-          ),
-      });
-    }
-  }
   ids(ctx)[spec.part] = id;
   return id;
 }

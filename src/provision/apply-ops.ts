@@ -10,13 +10,13 @@ import { isAwsErrorNamed, isIamPropagationError } from '../aws/errors.js';
 import type { AwsPorts } from '../aws/ports.js';
 import { CosignerError, fail } from '../errors.js';
 import type { PolicyDocument } from '../policy/types.js';
-import { orAbsent, tagsOf, toKmsTagList, toTagList, type TagRecord } from './aws-util.js';
-import type { CallSpec } from './aws-call.js';
+import { isPendingDeletion, orAbsent, tagsOf, toKmsTagList, toTagList, type TagRecord } from '../engine/aws-util.js';
+import type { JournaledCallSpec } from '../engine/journaled-call.js';
 import { inlinePolicyFor, type DesiredState } from './desired.js';
 import type { NodeId } from './graph.js';
-import type { Journal } from './journal.js';
-import { findKeysByToken } from './observed.js';
-import { keyDescription, ownerOf } from './ownership.js';
+import type { Journal } from '../engine/journal.js';
+import { findKeysByToken } from '../engine/kms-keys.js';
+import { keyDescription, ownerOf } from '../engine/ownership.js';
 import { teardownKeyPolicy } from '../policy/teardown-policy.js';
 import { createEndpointGroup, isEc2NotYetVisible, NETWORK_HANDLERS, partId, visibleInEc2 } from './apply-network.js';
 import { rulesOf } from './observed-network.js';
@@ -52,9 +52,9 @@ export interface OpContext {
   node: NodeId;
   op: PlannedOp;
   limit: ReturnType<typeof pLimit>;
-  call: <T>(spec: Omit<CallSpec<T>, 'node' | 'op'>) => Promise<T | undefined>;
+  call: <T>(spec: Omit<JournaledCallSpec<T>, 'node' | 'op'>) => Promise<T | undefined>;
   /** A journaled call under another operation name (a handler that makes two kinds of call). */
-  callAs: <T>(op: OpName, spec: Omit<CallSpec<T>, 'node' | 'op'>) => Promise<T | undefined>;
+  callAs: <T>(op: OpName, spec: Omit<JournaledCallSpec<T>, 'node' | 'op'>) => Promise<T | undefined>;
   warn: (text: string) => void;
   /** Wait, bounded and visibly, until `check` holds (a NAT gateway becoming available). */
   wait: (what: string, check: () => Promise<boolean>) => Promise<void>;
@@ -585,14 +585,6 @@ const ec2: Partial<Record<OpName, Handler>> = {
 };
 
 export const HANDLERS: Partial<Record<OpName, Handler>> = { ...iam, ...s3, ...kms, ...ec2, ...NETWORK_HANDLERS };
-
-/** KMS's answer when the key is already scheduled for deletion (or gone). */
-export function isPendingDeletion(error: unknown): boolean {
-  return (
-    (isAwsErrorNamed(error, 'KMSInvalidStateException') && /pending ?deletion/i.test((error as Error).message)) ||
-    isAwsErrorNamed(error, 'NotFoundException')
-  );
-}
 
 type CreateKeyOutput = Awaited<ReturnType<AwsPorts['kms']['createKey']>>;
 

@@ -14,10 +14,11 @@ import { CosignerError, isCosignerError } from '../errors.js';
 import { interruptedError } from '../io/interrupt.js';
 import type { IoHost, IoStep } from '../io/io-host.js';
 import { HANDLERS, type ApplyState } from './apply-ops.js';
-import { journaledCall, waiter, type CallSpec, type RetryTuning } from './aws-call.js';
+import { clockOf, journaledCall, type JournaledCallSpec, type RetryTuning } from '../engine/journaled-call.js';
+import { waitUntil } from '../engine/wait.js';
 import type { DesiredState } from './desired.js';
 import { topologicalOrder, type NodeId } from './graph.js';
-import type { Journal } from './journal.js';
+import type { Journal } from '../engine/journal.js';
 import type { ObservedState } from './observed.js';
 import { refusalOf } from './plan.js';
 import type { OpName, Plan, PlannedAction } from './plan-types.js';
@@ -121,7 +122,7 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyResult> {
   // A journaled call on behalf of a node, reporting progress on its step.
   const caller =
     (action: PlannedAction, step: IoStep) =>
-    <T>(name: OpName, spec: Omit<CallSpec<T>, 'node' | 'op'>): Promise<T | undefined> =>
+    <T>(name: OpName, spec: Omit<JournaledCallSpec<T>, 'node' | 'op'>): Promise<T | undefined> =>
       journaledCall(
         {
           journal,
@@ -161,7 +162,16 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyResult> {
             if (handler === undefined)
               throw new CosignerError('INTERNAL', `no handler for ${op.op}`, { source: 'internal' });
             step.update(`${action.resource}: ${op.detail}`);
-            const wait = waiter(options.retry ?? {}, stopped, (text) => step.update(`${action.resource}: ${text}`));
+            const tuning = options.retry ?? {};
+            const wait = (what: string, check: () => Promise<boolean>) =>
+              waitUntil(what, check, {
+                maxWaitMs: tuning.waitMaxMs ?? 900_000,
+                pollMs: tuning.waitPollMs ?? 5000,
+                ...clockOf(tuning),
+                stopped,
+                progress: (text) => step.update(`${action.resource}: ${text}`),
+                hint: 'run provision again; it continues where it stopped',
+              });
             await handler({
               ports,
               desired,

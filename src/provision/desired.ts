@@ -19,9 +19,9 @@ import {
 import { buildKeyPolicy, type KeyPolicyInput, type KeyPolicyProfile } from '../policy/key-policy.js';
 import { shortPCR8 } from '../policy/pcr8.js';
 import type { PolicyDocument } from '../policy/types.js';
-import { hashOf } from './canonical.js';
+import { hashOf } from '../engine/digest.js';
 import { managedNetworkSpec, type ManagedNetworkSpec } from './network-model.js';
-import { keyDescription } from './ownership.js';
+import { keyDescription } from '../engine/ownership.js';
 import { buildUserData } from './userdata.js';
 
 /** Where the PCR8 list of the key policy comes from. */

@@ -10,7 +10,7 @@ import type pLimit from 'p-limit';
 import type { AwsPorts } from '../aws/ports.js';
 import { TAGS } from '../config/names.js';
 import type { CosignerErrorCode } from '../errors.js';
-import { orAbsent, paginate, tagsOf, type TagRecord } from './aws-util.js';
+import { orAbsent, allPages, tagsOf, type TagRecord } from '../engine/aws-util.js';
 import type { DesiredState } from './desired.js';
 import { routeOut, type RouteOut } from './network-model.js';
 import { observeManagedNetwork, rulesOf, type ObservedManagedNetwork } from './observed-network.js';
@@ -109,7 +109,7 @@ export async function observeNetwork(
       }),
     ),
     limit(() =>
-      paginate(async (NextToken) => {
+      allPages(async (NextToken) => {
         const page = await ports.ec2.describeInstanceTypeOfferings({
           LocationType: 'availability-zone',
           Filters: [{ Name: 'instance-type', Values: [type] }],
@@ -293,7 +293,7 @@ async function locateSubnet(
   }
   vpcKnown(vpcId);
   const subnets = await limit(() =>
-    paginate(async (NextToken) => {
+    allPages(async (NextToken) => {
       const page = await ports.ec2.describeSubnets({
         Filters: [{ Name: 'vpc-id', Values: [vpcId] }],
         ...(NextToken === undefined ? {} : { NextToken }),
@@ -313,7 +313,7 @@ async function locateSubnet(
 }
 
 function routeTables(ports: AwsPorts, vpcId: string): Promise<RouteTable[]> {
-  return paginate(async (NextToken) => {
+  return allPages(async (NextToken) => {
     const page = await ports.ec2.describeRouteTables({
       Filters: [{ Name: 'vpc-id', Values: [vpcId] }],
       ...(NextToken === undefined ? {} : { NextToken }),
@@ -348,7 +348,7 @@ const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped'];
 
 /** Instances tagged with the co-signer's name (any owner tag value: the planner judges). */
 export async function observeInstances(ports: AwsPorts, desired: DesiredState): Promise<ObservedInstance[]> {
-  const reservations = await paginate(async (NextToken) => {
+  const reservations = await allPages(async (NextToken) => {
     const page = await ports.ec2.describeInstances({
       Filters: [
         { Name: `tag:${TAGS.name}`, Values: [desired.name] },

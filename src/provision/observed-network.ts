@@ -8,7 +8,7 @@ import type { Filter, IpPermission } from '@aws-sdk/client-ec2';
 import type pLimit from 'p-limit';
 import type { AwsPorts } from '../aws/ports.js';
 import { TAGS } from '../config/names.js';
-import { paginate, tagsOf, type TagRecord } from './aws-util.js';
+import { allPages, tagsOf, type TagRecord } from '../engine/aws-util.js';
 import type { DesiredState } from './desired.js';
 import {
   defaultRouteTarget,
@@ -20,7 +20,7 @@ import {
   type RouteTarget,
 } from './network-model.js';
 import type { SecurityGroupRule } from './observed-ec2.js';
-import { isOurs } from './ownership.js';
+import { isOurs } from '../engine/ownership.js';
 
 type Limit = ReturnType<typeof pLimit>;
 
@@ -81,19 +81,19 @@ export async function observeManagedNetwork(
   const ec2 = ports.ec2;
   const [vpcs, subnets, gateways, addresses, nats, tables, groups, endpoints] = await Promise.all([
     limit(() =>
-      paginate(async (NextToken) => {
+      allPages(async (NextToken) => {
         const p = await ec2.describeVpcs({ Filters: mine, ...(NextToken === undefined ? {} : { NextToken }) });
         return { items: ours(p.Vpcs), next: p.NextToken };
       }),
     ),
     limit(() =>
-      paginate(async (NextToken) => {
+      allPages(async (NextToken) => {
         const p = await ec2.describeSubnets({ Filters: mine, ...(NextToken === undefined ? {} : { NextToken }) });
         return { items: ours(p.Subnets), next: p.NextToken };
       }),
     ),
     limit(() =>
-      paginate(async (NextToken) => {
+      allPages(async (NextToken) => {
         const p = await ec2.describeInternetGateways({
           Filters: mine,
           ...(NextToken === undefined ? {} : { NextToken }),
@@ -103,7 +103,7 @@ export async function observeManagedNetwork(
     ),
     limit(async () => ours((await ec2.describeAddresses({ Filters: mine })).Addresses)),
     limit(() =>
-      paginate(async (NextToken) => {
+      allPages(async (NextToken) => {
         const p = await ec2.describeNatGateways({
           Filter: [...mine, { Name: 'state', Values: LIVE_NAT }],
           ...(NextToken === undefined ? {} : { NextToken }),
@@ -112,13 +112,13 @@ export async function observeManagedNetwork(
       }),
     ),
     limit(() =>
-      paginate(async (NextToken) => {
+      allPages(async (NextToken) => {
         const p = await ec2.describeRouteTables({ Filters: mine, ...(NextToken === undefined ? {} : { NextToken }) });
         return { items: ours(p.RouteTables), next: p.NextToken };
       }),
     ),
     limit(() =>
-      paginate(async (NextToken) => {
+      allPages(async (NextToken) => {
         const p = await ec2.describeSecurityGroups({
           Filters: [...mine, { Name: `tag:${PART_TAG}`, Values: ['endpoint-sg'] }],
           ...(NextToken === undefined ? {} : { NextToken }),
@@ -127,7 +127,7 @@ export async function observeManagedNetwork(
       }),
     ),
     limit(() =>
-      paginate(async (NextToken) => {
+      allPages(async (NextToken) => {
         const p = await ec2.describeVpcEndpoints({ Filters: mine, ...(NextToken === undefined ? {} : { NextToken }) });
         return { items: ours(p.VpcEndpoints), next: p.NextToken };
       }),

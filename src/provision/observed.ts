@@ -7,20 +7,18 @@
 import pLimit from 'p-limit';
 import { readKeyGrants } from '../aws/kms.js';
 import type { AwsPorts } from '../aws/ports.js';
-import type { KeyGrants } from '../policy/key-properties.js';
 import type { PolicyDocument } from '../policy/types.js';
 import {
   isAccessDenied,
   isNotFound,
-  kmsTagsOf,
   orAbsent,
-  paginate,
+  allPages,
   parseAwsPolicy,
   tagsOf,
   type TagRecord,
-} from './aws-util.js';
+} from '../engine/aws-util.js';
 import type { DesiredState } from './desired.js';
-import { keyMarker } from './ownership.js';
+import { describeKeyFully, findKeysByToken, type ObservedKey } from '../engine/kms-keys.js';
 import {
   observeNetwork,
   observeInstances,
@@ -30,7 +28,7 @@ import {
   type ObservedSecurityGroup,
 } from './observed-ec2.js';
 
-export type { ObservedInstance, ObservedNetwork, ObservedSecurityGroup };
+export type { ObservedInstance, ObservedKey, ObservedNetwork, ObservedSecurityGroup };
 
 export interface ObservedRole {
   arn: string;
@@ -72,31 +70,6 @@ export type ObservedBucket =
       encryption: { algorithm: string | undefined; kmsKeyId: string | undefined } | undefined;
       policy: PolicyDocument | undefined;
     };
-
-export interface ObservedKey {
-  keyId: string;
-  arn: string;
-  state: string;
-  manager: string | undefined;
-  spec: string | undefined;
-  usage: string | undefined;
-  multiRegion: boolean;
-  /** `Origin` (AWS_KMS, EXTERNAL, AWS_CLOUDHSM, EXTERNAL_KEY_STORE). */
-  origin?: string | undefined;
-  customKeyStoreId?: string | undefined;
-  /** Listed for a key the config names (kms.keyId) only; see src/policy/key-properties.ts. */
-  grants?: KeyGrants;
-  description: string | undefined;
-  /** `undefined` when the key policy does not let us list them (ours do not). */
-  tags: TagRecord | undefined;
-  /** `undefined` when the key policy does not let us read it. */
-  policy: PolicyDocument | undefined;
-  /** `undefined` when the key policy does not let us read it. */
-  rotation: boolean | undefined;
-  createdAt: string | undefined;
-  /** How it was found. */
-  foundBy: 'alias' | 'config' | 'journal' | 'token';
-}
 
 export interface ObservedState {
   role: ObservedRole | undefined;
@@ -164,7 +137,7 @@ async function observeRole(ports: AwsPorts, desired: DesiredState, limit: Limit)
   if (role === undefined) return undefined;
   const [attached, inlineNames, inline] = await Promise.all([
     limit(() =>
-      paginate(async (Marker) => {
+      allPages(async (Marker) => {
         const page = await ports.iam.listAttachedRolePolicies({
           RoleName: roleName,
           ...(Marker === undefined ? {} : { Marker }),
@@ -176,7 +149,7 @@ async function observeRole(ports: AwsPorts, desired: DesiredState, limit: Limit)
       }),
     ),
     limit(() =>
-      paginate(async (Marker) => {
+      allPages(async (Marker) => {
         const page = await ports.iam.listRolePolicies({
           RoleName: roleName,
           ...(Marker === undefined ? {} : { Marker }),
@@ -220,7 +193,7 @@ async function observeBucket(ports: AwsPorts, desired: DesiredState, limit: Limi
   // Our own bucket policy denies s3:ListBucket (and so HeadBucket) to all but the role: look the
   // name up among the account's buckets (s3:ListAllMyBuckets) instead.
   const listed = await limit(() =>
-    paginate(async (ContinuationToken) => {
+    allPages(async (ContinuationToken) => {
       const page = await ports.s3.listBuckets({
         Prefix: Bucket,
         MaxBuckets: 100,
@@ -269,63 +242,6 @@ async function observeBucket(ports: AwsPorts, desired: DesiredState, limit: Limi
   };
 }
 
-/** DescribeKey plus tags, policy and rotation of one key. */
-export async function describeKeyFully(
-  ports: AwsPorts,
-  keyId: string,
-  foundBy: ObservedKey['foundBy'],
-  limit: Limit,
-): Promise<ObservedKey | undefined> {
-  const described = await limit(() => orAbsent(() => ports.kms.describeKey({ KeyId: keyId })));
-  const meta = described?.KeyMetadata;
-  if (meta?.KeyId === undefined || meta.Arn === undefined) return undefined;
-  const id = meta.KeyId;
-  const pendingDeletion = meta.KeyState === 'PendingDeletion' || meta.KeyState === 'PendingReplicaDeletion';
-  const deniedIsUnknown = (error: unknown): undefined => {
-    if (isAccessDenied(error)) return undefined;
-    throw error;
-  };
-  const [tags, policy, rotation] = await Promise.all([
-    limit(() => listKeyTags(ports, id).catch(deniedIsUnknown)),
-    limit(() =>
-      ports.kms
-        .getKeyPolicy({ KeyId: id, PolicyName: 'default' })
-        .then((r) => parseAwsPolicy(r.Policy), deniedIsUnknown),
-    ),
-    // Rotation status needs a permission only the hardened policy grants; a key pending deletion cannot be asked.
-    pendingDeletion
-      ? Promise.resolve(undefined)
-      : limit(() =>
-          ports.kms.getKeyRotationStatus({ KeyId: id }).then((r) => r.KeyRotationEnabled ?? false, deniedIsUnknown),
-        ),
-  ]);
-  return {
-    keyId: id,
-    arn: meta.Arn,
-    state: meta.KeyState ?? 'Unknown',
-    manager: meta.KeyManager,
-    spec: meta.KeySpec,
-    usage: meta.KeyUsage,
-    multiRegion: meta.MultiRegion ?? false,
-    origin: meta.Origin,
-    customKeyStoreId: meta.CustomKeyStoreId,
-    description: meta.Description,
-    tags,
-    policy,
-    rotation,
-    createdAt: meta.CreationDate === undefined ? undefined : new Date(meta.CreationDate).toISOString(),
-    foundBy,
-  };
-}
-
-export async function listKeyTags(ports: AwsPorts, keyId: string): Promise<TagRecord> {
-  const tags = await paginate(async (Marker) => {
-    const page = await ports.kms.listResourceTags({ KeyId: keyId, ...(Marker === undefined ? {} : { Marker }) });
-    return { items: page.Tags, next: page.Truncated ? page.NextMarker : undefined };
-  });
-  return kmsTagsOf(tags);
-}
-
 async function observeKey(
   ports: AwsPorts,
   desired: DesiredState,
@@ -361,45 +277,6 @@ async function observeKey(
   const found = await findKeysByToken(ports, hints.keyTokens, limit);
   const [first, ...rest] = found;
   return { key: first, aliasTarget: undefined, keyDuplicates: rest };
-}
-
-/**
- * Every customer key whose description carries one of `tokens`, oldest first. Only run when the
- * journal has a CreateKey whose outcome is unknown (or the SDK retried one): it describes every
- * key of the region.
- */
-export async function findKeysByToken(
-  ports: AwsPorts,
-  tokens: readonly string[],
-  limit: Limit,
-): Promise<ObservedKey[]> {
-  const ids = await paginate(async (Marker) => {
-    const page = await limit(() => ports.kms.listKeys({ ...(Marker === undefined ? {} : { Marker }) }));
-    return { items: page.Keys?.map((k) => k.KeyId ?? ''), next: page.Truncated ? page.NextMarker : undefined };
-  });
-  const wanted = new Set(tokens);
-  const matches = await Promise.all(
-    ids
-      .filter((id) => id !== '')
-      .map(async (id) => {
-        const meta = await limit(() => ports.kms.describeKey({ KeyId: id })).then(
-          (r) => r.KeyMetadata,
-          (error: unknown) => {
-            // Keys whose policy shuts us out are not ours anyway.
-            if (isAccessDenied(error) || isNotFound(error)) return undefined;
-            throw error;
-          },
-        );
-        const token = keyMarker(meta?.Description)?.token;
-        return token !== undefined && wanted.has(token) && meta?.KeyManager === 'CUSTOMER' ? id : undefined;
-      }),
-  );
-  const keys = await Promise.all(
-    matches.filter((id): id is string => id !== undefined).map((id) => describeKeyFully(ports, id, 'token', limit)),
-  );
-  return keys
-    .filter((k): k is ObservedKey => k !== undefined && k.state !== 'PendingDeletion')
-    .sort((a, b) => (a.createdAt ?? '').localeCompare(b.createdAt ?? '') || a.keyId.localeCompare(b.keyId));
 }
 
 async function observeAmi(ports: AwsPorts, desired: DesiredState): Promise<ObservedState['ami']> {

@@ -5,7 +5,7 @@
  */
 import type { DesiredState } from './desired.js';
 import type { ObservedInstance, ObservedSecurityGroup, SecurityGroupRule } from './observed-ec2.js';
-import { ownerOf } from './ownership.js';
+import { ownerOf } from '../engine/ownership.js';
 import { base, existing, refuse, tagUpdate, type PlanInput } from './plan-nodes.js';
 import type { PlannedAction, PlannedOp } from './plan-types.js';
 

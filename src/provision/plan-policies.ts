@@ -12,7 +12,7 @@ import { mergeBySid } from '../policy/merge.js';
 import { pcr8Change, pcr8ValuesOf, shortPCR8 } from '../policy/pcr8.js';
 import { assertKeyPolicyProofs, proveBucketPolicy, proveKeyPolicy, type ProofReport } from '../policy/proofs.js';
 import type { PolicyDocument } from '../policy/types.js';
-import { samePolicy } from './canonical.js';
+import { samePolicy } from '../engine/digest.js';
 import { keyPolicyFor } from './desired.js';
 import type { ObservedKey } from './observed.js';
 import type { PlanInput } from './plan-nodes.js';

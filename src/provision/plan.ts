@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { fail } from '../errors.js';
-import { hashOf, policyHash } from './canonical.js';
+import { hashOf, policyHash } from '../engine/digest.js';
 import {
   criticalPath,
   DEPENDENCIES,

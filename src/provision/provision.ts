@@ -9,20 +9,20 @@ import { classifyAwsError } from '../aws/errors.js';
 import { describeCaller, formatCaller, type CallerIdentity } from '../aws/identity.js';
 import type { AwsPorts } from '../aws/ports.js';
 import type { CosignerConfig } from '../config/schema.js';
-import { CosignerError } from '../errors.js';
+import { Journal, journalPath } from '../engine/journal.js';
+import type { RetryTuning } from '../engine/journaled-call.js';
+import { withReadRetry } from '../engine/resilient-ports.js';
+import { isInterruption } from '../errors.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
 import { readTextFile } from '../files/read-file.js';
 import { interruptedError } from '../io/interrupt.js';
 import type { IoHost } from '../io/io-host.js';
 import { applyPlan, refusalError, seedState, type ApplyResult } from './apply.js';
-import type { RetryTuning } from './aws-call.js';
 import { computeDesired, type DesiredState } from './desired.js';
-import { Journal, journalPath } from './journal.js';
 import { observe, type ObservedState, type RecoveryHints } from './observed.js';
 import { buildPlan, checkSavedPlan, isNoop, parsePlanFile, refusalOf } from './plan.js';
 import type { Plan } from './plan-types.js';
 import { buildReceipt, receiptPath, writeReceipt, type Receipt } from './receipt.js';
-import { withReadRetry } from './read-retry.js';
 import { applyQuestion, planLines } from './render.js';
 import { TOOL_VERSION } from './version.js';
 
@@ -98,14 +98,17 @@ export interface PlanningResult {
   caller: ProvisionOutcome['caller'];
 }
 
-/** Identity, desired state, observation and plan; read calls only. */
+/**
+ * Identity, desired state, observation and plan; read calls only, through `ports` as given: pass
+ * them through src/engine/resilient-ports.ts once (with the signal, so that after Ctrl-C the reads
+ * in flight finish and no new one starts).
+ */
 export async function planProvision(
-  deps: Pick<ProvisionDeps, 'ports' | 'config' | 'now' | 'toolVersion' | 'retry' | 'signal'>,
+  deps: Pick<ProvisionDeps, 'ports' | 'config' | 'now' | 'toolVersion' | 'signal'>,
   journal: Journal | undefined,
   known?: CallerIdentity,
 ): Promise<PlanningResult> {
-  // Reads check the signal: after Ctrl-C the reads in flight finish, no new one starts.
-  const ports = resilient(deps, deps.signal);
+  const ports = deps.ports;
   const identity = known ?? (await describeCaller(ports));
   const desired = computeDesired({
     config: deps.config,
@@ -137,15 +140,6 @@ export async function planProvision(
   };
 }
 
-/** The ports with reads retried past the SDK's own retries (and, given a signal, stopped by it). */
-export function resilient(deps: Pick<ProvisionDeps, 'ports' | 'retry'>, signal?: AbortSignal): AwsPorts {
-  return withReadRetry(deps.ports, {
-    ...(deps.retry?.transientDelayMs === undefined ? {} : { delayMs: deps.retry.transientDelayMs }),
-    ...(deps.retry?.sleep === undefined ? {} : { sleep: deps.retry.sleep }),
-    ...(signal === undefined ? {} : { signal }),
-  });
-}
-
 /** Throw ABORTED if the run was interrupted; `message` says what state things are in. */
 function checkInterrupted(signal: AbortSignal | undefined, message: string): void {
   if (signal?.aborted === true) throw interruptedError(signal, message);
@@ -153,9 +147,11 @@ function checkInterrupted(signal: AbortSignal | undefined, message: string): voi
 
 export async function runProvisionFlow(request: ProvisionRequest, deps: ProvisionDeps): Promise<ProvisionOutcome> {
   const { io, signal } = deps;
+  const tuning = deps.retry === undefined ? {} : { retry: deps.retry };
   // Apply's own reads ("is it already there?" after a call) must finish: they are not stopped.
-  const ports = resilient(deps);
-  const identity = await describeCaller(resilient(deps, signal));
+  const ports = withReadRetry(deps.ports, tuning);
+  const reads = withReadRetry(deps.ports, { ...tuning, ...(signal === undefined ? {} : { signal }) });
+  const identity = await describeCaller(reads);
   // Account and region before anything else, so a wrong profile is caught before any write.
   io.notify({
     level: 'info',
@@ -180,7 +176,7 @@ export async function runProvisionFlow(request: ProvisionRequest, deps: Provisio
           : 'nothing to resume: provisioning from the current state',
       });
     }
-    const planning = await planProvision(deps, journal, identity);
+    const planning = await planProvision({ ...deps, ports: reads }, journal, identity);
     const { desired, observed, plan } = planning;
     if (request.applyPath !== undefined) {
       const text = await readTextFile(request.applyPath, { what: 'plan', maxBytes: 16 * 1024 * 1024 });
@@ -234,7 +230,7 @@ export async function runProvisionFlow(request: ProvisionRequest, deps: Provisio
       for (const intent of journal.pending()) await journal.resolve(intent.seq, undefined);
       await journal.finishRun('converged');
     } catch (error) {
-      await journal.finishRun(isAbort(error) ? 'interrupted' : 'failed');
+      await journal.finishRun(isInterruption(error) ? 'interrupted' : 'failed');
       throw error;
     }
     const state = applied?.state ?? seedState(plan, observed);
@@ -267,8 +263,4 @@ export async function runProvisionFlow(request: ProvisionRequest, deps: Provisio
   } finally {
     await journal.unlock();
   }
-}
-
-function isAbort(error: unknown): boolean {
-  return error instanceof CosignerError && (error.code === 'ABORTED' || error.code === 'SANDBOX_CRASH');
 }

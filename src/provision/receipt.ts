@@ -8,7 +8,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { CONFIG_SCHEMA_VERSION } from '../config/schema.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
 import type { ApplyState } from './apply-ops.js';
-import { canonicalJson, policyHash } from './canonical.js';
+import { canonicalJson, policyHash } from '../engine/digest.js';
 import type { DesiredState } from './desired.js';
 import type { Plan } from './plan-types.js';
 

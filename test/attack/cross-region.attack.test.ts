@@ -12,7 +12,7 @@ import { createSandboxEnclaveSession, createSandboxPorts } from '../../src/aws/s
 import { validateConfig } from '../../src/config/load.js';
 import { FIREBLOCKS_ENVIRONMENTS } from '../../src/enclave/fireblocks-presets.js';
 import { runProvisionFlow } from '../../src/provision/provision.js';
-import { runDestroyFlow } from '../../src/provision/teardown.js';
+import { runDestroyFlow } from '../../src/teardown/teardown.js';
 import { TestIoHost } from '../helpers/test-io-host.js';
 import { FAST_KNOBS, FAST_RETRY, makeWorld, type World } from '../e2e/world.js';
 
@@ -43,7 +43,7 @@ function inOtherRegion(w: World) {
     destroyPlan: async () =>
       runDestroyFlow(
         { name: 'demo', dryRun: true, deleteKey: false, deleteBucket: false },
-        { ...(await deps()), retry: { ...FAST_RETRY, pollMs: 1 } },
+        { ...(await deps()), retry: { ...FAST_RETRY, waitPollMs: 1 } },
       ),
   };
 }

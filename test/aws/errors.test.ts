@@ -1,11 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import {
-  classifyAwsError,
-  isAwsErrorNamed,
-  isIamPropagationError,
-  withAwsErrors,
-  withPropagationRetry,
-} from '../../src/aws/errors.js';
+import { classifyAwsError, isAwsErrorNamed, isIamPropagationError, withAwsErrors } from '../../src/aws/errors.js';
+import { withPropagationRetry } from '../../src/aws/retry.js';
 import { CosignerError } from '../../src/errors.js';
 
 function sdkError(name: string, message: string, status = 400, extra: Record<string, unknown> = {}) {

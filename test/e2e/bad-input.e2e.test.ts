@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type CosignerError, isCosignerError } from '../../src/errors.js';
 import { validateConfig } from '../../src/config/load.js';
 import { buildKeyPolicy } from '../../src/policy/key-policy.js';
-import { Journal, journalPath } from '../../src/provision/journal.js';
+import { Journal, journalPath } from '../../src/engine/journal.js';
 import { inventory, makeWorld, REGION, TEST_NETWORK, type World } from './world.js';
 
 let world: World;

@@ -7,9 +7,9 @@ import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runAttest } from '../../src/attest/attest.js';
 import { CosignerError } from '../../src/errors.js';
-import { Journal, journalPath } from '../../src/provision/journal.js';
+import { Journal, journalPath } from '../../src/engine/journal.js';
 import { runProvisionFlow } from '../../src/provision/provision.js';
-import { runDestroyFlow } from '../../src/provision/teardown.js';
+import { runDestroyFlow } from '../../src/teardown/teardown.js';
 import type { SandboxKnobsInput } from '../../src/aws/sandbox/index.js';
 import { TestIoHost, type TestIoHostOptions } from '../helpers/test-io-host.js';
 import { readTrail } from './trail.js';
@@ -255,7 +255,7 @@ describe('destroy interrupted', () => {
             config: world.config,
             configPath: world.configPath,
             now: () => new Date(),
-            retry: { ...FAST_RETRY, pollMs: 1 },
+            retry: { ...FAST_RETRY, waitPollMs: 1 },
             signal,
           },
         ),

@@ -18,11 +18,11 @@ import {
 import { validateConfig } from '../../src/config/load.js';
 import type { CosignerConfig } from '../../src/config/schema.js';
 import { TAGS } from '../../src/config/names.js';
-import type { RetryTuning } from '../../src/provision/aws-call.js';
-import { keyMarker } from '../../src/provision/ownership.js';
+import type { RetryTuning } from '../../src/engine/journaled-call.js';
+import { keyMarker } from '../../src/engine/ownership.js';
 import { runProvisionFlow, type ProvisionOutcome, type ProvisionRequest } from '../../src/provision/provision.js';
-import { runStatusFlow, type StatusResult } from '../../src/provision/status.js';
-import { runDestroyFlow, type DestroyOutcome, type DestroyRequest } from '../../src/provision/teardown.js';
+import { runStatusFlow, type StatusReport } from '../../src/status/status.js';
+import { runDestroyFlow, type DestroyOutcome, type DestroyRequest } from '../../src/teardown/teardown.js';
 import { TestIoHost } from '../helpers/test-io-host.js';
 
 export const REGION = 'eu-west-1';
@@ -62,7 +62,7 @@ export interface World {
   destroy(
     request?: Partial<DestroyRequest> & { knobs?: SandboxKnobsInput; io?: TestIoHost },
   ): Promise<DestroyOutcome & { io: TestIoHost; ports: SandboxPorts }>;
-  status(request?: { all?: boolean; config?: CosignerConfig | null }): Promise<StatusResult>;
+  status(request?: { all?: boolean; config?: CosignerConfig | null }): Promise<StatusReport>;
   state(): Promise<SandboxState>;
   cleanup(): Promise<void>;
 }
@@ -111,7 +111,7 @@ export async function makeWorld(configInput: Record<string, unknown> = {}): Prom
       const io = request.io ?? new TestIoHost({ assumeYes: true });
       const outcome = await runDestroyFlow(
         { name: config.name, dryRun: false, deleteKey: false, deleteBucket: false, ...request },
-        { ports: p, io, config, configPath, now: () => new Date(), retry: { ...FAST_RETRY, pollMs: 1 } },
+        { ports: p, io, config, configPath, now: () => new Date(), retry: { ...FAST_RETRY, waitPollMs: 1 } },
       );
       return { ...outcome, io, ports: p };
     },

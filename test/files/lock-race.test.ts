@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Journal, journalPath } from '../../src/provision/journal.js';
+import { Journal, journalPath } from '../../src/engine/journal.js';
 
 const script = fileURLToPath(new URL('./fixtures/lock-worker.ts', import.meta.url));
 const scope = { name: 'race', accountId: '111122223333', region: 'eu-west-1' };

@@ -29,7 +29,7 @@ import {
   type FileLockOptions,
   type FoundLock,
 } from '../../src/files/lock.js';
-import { Journal, journalPath } from '../../src/provision/journal.js';
+import { Journal, journalPath } from '../../src/engine/journal.js';
 
 const DEAD_PID = 2 ** 22 + 12_345; // above Linux's largest pid_max: never a live process
 let dir: string;

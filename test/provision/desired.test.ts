@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { FIREBLOCKS_ENVIRONMENTS } from '../../src/enclave/fireblocks-presets.js';
 import { validateConfig } from '../../src/config/load.js';
 import { choosePcr8, computeDesired } from '../../src/provision/desired.js';
-import { keyMarker } from '../../src/provision/ownership.js';
+import { keyMarker } from '../../src/engine/ownership.js';
 import { ACCOUNT, desiredFor, REGION } from './fixtures.js';
 
 describe('desired state', () => {

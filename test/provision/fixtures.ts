@@ -3,7 +3,7 @@
 import { validateConfig } from '../../src/config/load.js';
 import { computeDesired, inlinePolicyFor, ownershipTags, type DesiredState } from '../../src/provision/desired.js';
 import type { ObservedKey, ObservedState } from '../../src/provision/observed.js';
-import { keyDescription } from '../../src/provision/ownership.js';
+import { keyDescription } from '../../src/engine/ownership.js';
 
 export const ACCOUNT = '111122223333';
 export const REGION = 'eu-west-1';

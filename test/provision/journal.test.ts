@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Journal, journalPath } from '../../src/provision/journal.js';
+import { Journal, journalPath } from '../../src/engine/journal.js';
 
 const scope = { name: 'demo', accountId: '111122223333', region: 'eu-west-1' };
 let dir: string;

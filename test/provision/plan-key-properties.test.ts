@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KeyGrants } from '../../src/policy/key-properties.js';
 import type { ObservedKey, ObservedState } from '../../src/provision/observed.js';
-import { keyDescription } from '../../src/provision/ownership.js';
+import { keyDescription } from '../../src/engine/ownership.js';
 import { buildPlan } from '../../src/provision/plan.js';
 import type { PlannedAction } from '../../src/provision/plan-types.js';
 import { CALLER, convergedObserved, desiredFor, KEY_ARN, ourKey } from './fixtures.js';

@@ -16,6 +16,7 @@ import { CosignerError, isCosignerError } from '../../errors.js';
 import { evaluateAccess, parsePolicyDocument } from '../../policy/evaluate.js';
 import { globMatch } from '../../policy/match.js';
 import type { ContextValue, PolicyDocument } from '../../policy/types.js';
+import { SDK_MAX_ATTEMPTS } from '../retry.js';
 import { MANAGED_POLICIES, REGIONS } from './catalogue.js';
 import type { SandboxKnobs } from './knobs.js';
 import {
@@ -110,7 +111,7 @@ export interface EngineOptions {
   region: string;
   principal: PrincipalSpec;
   now: () => Date;
-  /** SDK attempts per call, first included. @default 5 */
+  /** SDK attempts per call, first included. @default SDK_MAX_ATTEMPTS (5), as the real clients */
   maxAttempts?: number;
   /** @default real timers */
   sleep?: (ms: number) => Promise<void>;
@@ -163,7 +164,7 @@ export class SandboxEngine {
     this.region = options.region;
     this.principal = options.principal;
     this.now = options.now;
-    this.maxAttempts = options.maxAttempts ?? 5;
+    this.maxAttempts = options.maxAttempts ?? SDK_MAX_ATTEMPTS;
     this.#sleep = options.sleep ?? realSleep;
     this.#random = seeded(options.knobs.faults.seed);
     this.#only = options.knobs.faults.only;
@@ -217,6 +218,8 @@ export class SandboxEngine {
       {
         hint: 'This is the sandbox crash hook (COSIGNER_SANDBOX_CRASH); unset it and run again to resume.',
         context: { writeCall, when: this.knobs.crash?.when },
+        // A crash cuts the run short as a killed process would: the flows record it as interrupted.
+        interruption: true,
       },
     );
   }

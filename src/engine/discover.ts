@@ -7,13 +7,13 @@
 import pLimit from 'p-limit';
 import type { AwsPorts } from '../aws/ports.js';
 import { IAM_PATH, TAGS } from '../config/names.js';
-import { isAccessDenied, isNotFound, orAbsent, paginate, tagsOf, type TagRecord } from './aws-util.js';
+import { isAccessDenied, isNotFound, orAbsent, allPages, tagsOf, type TagRecord } from './aws-util.js';
 import { discoverNetwork } from './discover-network.js';
-import { describeKeyFully, type ObservedKey } from './observed.js';
+import { describeKeyFully, type ObservedKey } from './kms-keys.js';
 import { ADOPTED_TAG, keyMarker } from './ownership.js';
 
 /** The managed network's kinds (network.mode "managed"), in the order they are created. */
-export const NETWORK_KINDS = [
+const NETWORK_KINDS = [
   'vpc',
   'subnet',
   'internetGateway',
@@ -61,7 +61,7 @@ export async function discover(
 
   const roles = async () => {
     const list = await limit(() =>
-      paginate(async (Marker) => {
+      allPages(async (Marker) => {
         const page = await ports.iam.listRoles({ PathPrefix: IAM_PATH, ...(Marker === undefined ? {} : { Marker }) });
         return { items: page.Roles, next: page.IsTruncated ? page.Marker : undefined };
       }),
@@ -86,7 +86,7 @@ export async function discover(
   };
   const profiles = async () => {
     const list = await limit(() =>
-      paginate(async (Marker) => {
+      allPages(async (Marker) => {
         const page = await ports.iam.listInstanceProfiles({
           PathPrefix: IAM_PATH,
           ...(Marker === undefined ? {} : { Marker }),
@@ -119,7 +119,7 @@ export async function discover(
   };
   const buckets = async () => {
     const list = await limit(() =>
-      paginate(async (ContinuationToken) => {
+      allPages(async (ContinuationToken) => {
         const page = await ports.s3.listBuckets({
           BucketRegion: ports.region,
           MaxBuckets: 1000,
@@ -153,13 +153,13 @@ export async function discover(
   const kmsKeys = async () => {
     const [list, aliases] = await Promise.all([
       limit(() =>
-        paginate(async (Marker) => {
+        allPages(async (Marker) => {
           const page = await ports.kms.listKeys({ ...(Marker === undefined ? {} : { Marker }) });
           return { items: page.Keys, next: page.Truncated ? page.NextMarker : undefined };
         }),
       ),
       limit(() =>
-        paginate(async (Marker) => {
+        allPages(async (Marker) => {
           const page = await ports.kms.listAliases({ ...(Marker === undefined ? {} : { Marker }) });
           return { items: page.Aliases, next: page.Truncated ? page.NextMarker : undefined };
         }),
@@ -198,7 +198,7 @@ export async function discover(
   };
   const groups = async () => {
     const list = await limit(() =>
-      paginate(async (NextToken) => {
+      allPages(async (NextToken) => {
         const page = await ports.ec2.describeSecurityGroups({
           Filters: [{ Name: 'tag-key', Values: [TAGS.name] }],
           ...(NextToken === undefined ? {} : { NextToken }),
@@ -221,7 +221,7 @@ export async function discover(
   };
   const instances = async () => {
     const list = await limit(() =>
-      paginate(async (NextToken) => {
+      allPages(async (NextToken) => {
         const page = await ports.ec2.describeInstances({
           Filters: [
             { Name: 'tag-key', Values: [TAGS.name] },

@@ -14,11 +14,12 @@ import { OWNED_BUCKET_POLICY_SIDS, OWNED_KEY_POLICY_SIDS } from '../policy/const
 import { foreignStatements } from '../policy/merge.js';
 import { pcr8Change, pcr8ValuesOf } from '../policy/pcr8.js';
 import type { PolicyDocument } from '../policy/types.js';
-import { discover, type FoundResource } from './discover.js';
-import { Journal, journalPath } from './journal.js';
-import { planProvision } from './provision.js';
-import { withReadRetry } from './read-retry.js';
-import type { ActionKind } from './plan-types.js';
+import { discover, type FoundResource } from '../engine/discover.js';
+import { Journal, journalPath } from '../engine/journal.js';
+import { planProvision } from '../provision/provision.js';
+import type { RetryTuning } from '../engine/journaled-call.js';
+import { withReadRetry } from '../engine/resilient-ports.js';
+import type { ActionKind } from '../provision/plan-types.js';
 
 export interface ResourceStatus {
   kind: FoundResource['kind'];
@@ -69,7 +70,8 @@ export interface CoSignerStatus {
   inSync?: boolean;
 }
 
-export interface StatusResult {
+/** What exists for each co-signer of the account and region, and the configured one's drift. */
+export interface StatusReport {
   accountId: string;
   region: string;
   coSigners: CoSignerStatus[];
@@ -81,12 +83,14 @@ export interface StatusDeps {
   config?: CosignerConfig;
   configPath: string;
   now: () => Date;
+  /** The run's tuning of the retry policies (tests shorten the pauses). */
+  retry?: RetryTuning;
 }
 
 const KINDS: FoundResource['kind'][] = ['role', 'instanceProfile', 'bucket', 'key', 'securityGroup', 'instance'];
 
-export async function runStatusFlow(request: { all: boolean; name?: string }, deps: StatusDeps): Promise<StatusResult> {
-  const ports = withReadRetry(deps.ports);
+export async function runStatusFlow(request: { all: boolean; name?: string }, deps: StatusDeps): Promise<StatusReport> {
+  const ports = withReadRetry(deps.ports, deps.retry === undefined ? {} : { retry: deps.retry });
   const identity = await describeCaller(ports);
   const only = request.all ? undefined : (request.name ?? deps.config?.name);
   const found = await discover(ports, only === undefined ? {} : { name: only });

@@ -10,10 +10,10 @@
 import { isAwsErrorNamed } from '../aws/errors.js';
 import type { AwsPorts } from '../aws/ports.js';
 import { CosignerError } from '../errors.js';
-import { isNotFound } from './aws-util.js';
-import type { CallSpec } from './aws-call.js';
-import type { DestroyAction } from './destroy.js';
-import type { FoundResource } from './discover.js';
+import { isNotFound } from '../engine/aws-util.js';
+import type { JournaledCallSpec } from '../engine/journaled-call.js';
+import type { DestroyAction } from './plan.js';
+import type { FoundResource } from '../engine/discover.js';
 
 type Step = { update(text: string): void };
 
@@ -22,7 +22,7 @@ export interface TeardownContext {
   call: <T>(
     action: DestroyAction,
     op: string,
-    spec: Omit<CallSpec<T>, 'node' | 'op' | 'target'>,
+    spec: Omit<JournaledCallSpec<T>, 'node' | 'op' | 'target'>,
     progress: (t: string) => void,
   ) => Promise<T | undefined>;
   waitFor: (what: string, step: Step, check: () => Promise<boolean>) => Promise<void>;

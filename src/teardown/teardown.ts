@@ -9,15 +9,16 @@ import { describeCaller, formatCaller } from '../aws/identity.js';
 import type { AwsPorts } from '../aws/ports.js';
 import type { CosignerConfig } from '../config/schema.js';
 import { fireblocksPreset } from '../enclave/fireblocks-presets.js';
-import { isCosignerError } from '../errors.js';
+import { discover, type FoundResource } from '../engine/discover.js';
+import { Journal, journalPath } from '../engine/journal.js';
+import type { RetryTuning } from '../engine/journaled-call.js';
+import { withReadRetry } from '../engine/resilient-ports.js';
+import { isInterruption } from '../errors.js';
 import { interruptedError } from '../io/interrupt.js';
 import type { IoHost } from '../io/io-host.js';
-import type { RetryTuning } from './aws-call.js';
-import { discover } from './discover.js';
-import { runDestroy, type DestroyResult } from './destroy-apply.js';
-import { journalBuckets, planDestroy, type DestroyPlan } from './destroy.js';
-import { Journal, journalPath } from './journal.js';
-import { withReadRetry } from './read-retry.js';
+import { partitionForRegion } from '../policy/arn.js';
+import { applyDestroyPlan, type DestroyApplyResult } from './apply.js';
+import { planDestroy, type DestroyPlan } from './plan.js';
 
 export interface DestroyRequest {
   name: string;
@@ -33,7 +34,8 @@ export interface DestroyDeps {
   config?: CosignerConfig;
   configPath: string;
   now: () => Date;
-  retry?: RetryTuning & { teardownMaxWaitMs?: number; pollMs?: number };
+  /** Waits poll every `waitPollMs` (default 2 s) for at most `waitMaxMs` (default 15 min). */
+  retry?: RetryTuning;
   concurrency?: number;
   signal?: AbortSignal;
 }
@@ -42,7 +44,7 @@ export interface DestroyOutcome {
   mode: 'dry-run' | 'destroyed' | 'nothing-to-do';
   caller: { accountId: string; region: string; arn: string };
   plan: DestroyPlan;
-  result?: DestroyResult;
+  result?: DestroyApplyResult;
 }
 
 export function destroyLines(plan: DestroyPlan): string[] {
@@ -60,10 +62,7 @@ export function destroyLines(plan: DestroyPlan): string[] {
 export async function runDestroyFlow(request: DestroyRequest, deps: DestroyDeps): Promise<DestroyOutcome> {
   const { io } = deps;
   const { signal } = deps;
-  const tuning = {
-    ...(deps.retry?.transientDelayMs === undefined ? {} : { delayMs: deps.retry.transientDelayMs }),
-    ...(deps.retry?.sleep === undefined ? {} : { sleep: deps.retry.sleep }),
-  };
+  const tuning = deps.retry === undefined ? {} : { retry: deps.retry };
   const ports = withReadRetry(deps.ports, tuning);
   // Discovery reads stop at Ctrl-C; the teardown's own reads (between its calls) must finish.
   const reads = withReadRetry(deps.ports, { ...tuning, ...(signal === undefined ? {} : { signal }) });
@@ -130,7 +129,7 @@ export async function runDestroyFlow(request: DestroyRequest, deps: DestroyDeps)
     notYet();
     await journal.beginRun('destroy');
     try {
-      const result = await runDestroy({
+      const result = await applyDestroyPlan({
         plan,
         ports,
         journal,
@@ -142,10 +141,36 @@ export async function runDestroyFlow(request: DestroyRequest, deps: DestroyDeps)
       await journal.finishRun('converged');
       return { mode: 'destroyed', caller, plan, result };
     } catch (error) {
-      await journal.finishRun(isCosignerError(error, 'ABORTED') ? 'interrupted' : 'failed');
+      await journal.finishRun(isInterruption(error) ? 'interrupted' : 'failed');
       throw error;
     }
   } finally {
     await journal.unlock();
   }
+}
+
+/** Untagged buckets an interrupted run created (the journal knows), still in the account. */
+export async function journalBuckets(ports: AwsPorts, names: readonly string[]): Promise<FoundResource[]> {
+  if (names.length === 0) return [];
+  const out: FoundResource[] = [];
+  for (const name of names) {
+    const page = await ports.s3.listBuckets({ Prefix: name, MaxBuckets: 10 });
+    if (!(page.Buckets ?? []).some((b) => b.Name === name)) continue;
+    const tags = await ports.s3.getBucketTagging({ Bucket: name }).then(
+      (t) => t.TagSet ?? [],
+      () => [],
+    );
+    if (tags.length > 0) continue;
+    out.push({
+      kind: 'bucket',
+      id: name,
+      name,
+      arn: `arn:${partitionForRegion(ports.region)}:s3:::${name}`,
+      state: 'present',
+      adopted: false,
+      tags: {},
+      detail: { fromJournal: true },
+    });
+  }
+  return out;
 }

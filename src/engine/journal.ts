@@ -14,7 +14,7 @@ import { CosignerError, fail } from '../errors.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
 import { acquireFileLock, type FileLock, type LockVerdict } from '../files/lock.js';
 
-export const JOURNAL_SCHEMA_VERSION = 1;
+const JOURNAL_SCHEMA_VERSION = 1;
 // Resolved entries beyond this many are dropped, oldest first; unresolved intents are always kept.
 const MAX_ENTRIES = 2000;
 const MAX_RUNS = 50;

@@ -1,10 +1,11 @@
 /**
- * Canonical JSON and hashes. Plans, receipts and drift checks compare documents that AWS may hand
- * back with different key order or whitespace, and with a single string where we sent a
- * one-element list; these helpers make such documents compare (and hash) equal.
+ * Digests of plans, receipts and policies: canonical JSON and its hashes. Plans, receipts and drift
+ * checks compare documents that AWS may hand back with different key order or whitespace, and
+ * with a single string where we sent a one-element list; these helpers make such documents compare
+ * (and hash) equal. The policy engine's own canonical forms: src/policy/canonical.ts.
  */
 import { createHash } from 'node:crypto';
-import { canonicalPolicyText, policiesEquivalent } from '../policy/canonical.js';
+import { canonicalPolicyText, policiesEquivalent, sortKeys } from '../policy/canonical.js';
 import type { PolicyDocument } from '../policy/types.js';
 
 /** JSON with object keys sorted at every level; arrays keep their order. */
@@ -12,27 +13,9 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(sortKeys(value));
 }
 
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
-      const member = (value as Record<string, unknown>)[key];
-      if (member !== undefined) out[key] = sortKeys(member);
-    }
-    return out;
-  }
-  return value;
-}
-
 /** `sha256:<hex>` of the canonical JSON of a value. */
 export function hashOf(value: unknown): string {
   return `sha256:${createHash('sha256').update(canonicalJson(value)).digest('hex')}`;
-}
-
-/** A short id derived from a hash, for display. */
-export function shortHash(hash: string): string {
-  return hash.replace(/^sha256:/, '').slice(0, 12);
 }
 
 /** True when two policies mean the same (the policy engine's semantic comparison). */

@@ -1,41 +1,36 @@
 /**
- * Running a destroy plan, phase by phase in reverse creation order, each call journaled and each
+ * Applying a destroy plan, phase by phase in reverse creation order, each call journaled and each
  * delete idempotent (already gone counts as done). Waits (a host terminating, a group still held
  * by its network interface, a NAT gateway being deleted) are bounded and shown, never blind
  * sleeps. Once `signal` is aborted (Ctrl-C) no new call or wait starts; the calls in flight finish,
- * then ABORTED says what was done. The managed network's parts: destroy-network.ts.
+ * then ABORTED says what was done. The managed network's parts: ./network.ts.
  */
 import pLimit from 'p-limit';
 import { isAwsErrorNamed } from '../aws/errors.js';
 import type { AwsPorts } from '../aws/ports.js';
+import { allPages, isNotFound, isPendingDeletion, orAbsent } from '../engine/aws-util.js';
+import type { Journal } from '../engine/journal.js';
+import { clockOf, journaledCall, type JournaledCallSpec, type RetryTuning } from '../engine/journaled-call.js';
+import { waitUntil } from '../engine/wait.js';
 import { CosignerError, isCosignerError } from '../errors.js';
 import { interruptedError } from '../io/interrupt.js';
 import type { IoHost } from '../io/io-host.js';
 import type { PolicyDocument } from '../policy/types.js';
-import { isPendingDeletion } from './apply-ops.js';
-import { isNotFound, orAbsent, paginate } from './aws-util.js';
-import { journaledCall, type CallSpec, type RetryTuning } from './aws-call.js';
-import type { DestroyAction, DestroyPlan } from './destroy.js';
-import { removeNetworkPart, type TeardownContext } from './destroy-network.js';
-import type { Journal } from './journal.js';
-import { setTimeout as realSleep } from 'node:timers/promises';
+import { removeNetworkPart, type TeardownContext } from './network.js';
+import type { DestroyAction, DestroyPlan } from './plan.js';
 
-export interface DestroyRunOptions {
+export interface DestroyApplyOptions {
   plan: DestroyPlan;
   ports: AwsPorts;
   journal: Journal;
   io: IoHost;
-  retry?: RetryTuning & {
-    /** Bound on waiting for hosts to terminate (and groups to be free). @default 900000 */
-    teardownMaxWaitMs?: number;
-    /** Pause between checks. @default 2000 */
-    pollMs?: number;
-  };
+  /** Waits (hosts terminating, groups still held): every `waitPollMs` (default 2 s), at most `waitMaxMs` (default 15 min). */
+  retry?: RetryTuning;
   concurrency?: number;
   signal?: AbortSignal;
 }
 
-export interface DestroyResult {
+export interface DestroyApplyResult {
   deleted: string[];
   scheduled: string[];
   kept: { resource: string; reason: string }[];
@@ -48,15 +43,11 @@ const gone = (error: unknown) =>
   isNotFound(error) ||
   isAwsErrorNamed(error, 'InvalidInstanceID.NotFound', 'InvalidGroup.NotFound', 'NoSuchEntity', 'NoSuchBucket');
 
-export async function runDestroy(options: DestroyRunOptions): Promise<DestroyResult> {
+export async function applyDestroyPlan(options: DestroyApplyOptions): Promise<DestroyApplyResult> {
   const { plan, ports, journal, io } = options;
   const retry = options.retry ?? {};
-  const sleep = retry.sleep ?? realSleep;
-  const clock = retry.now ?? Date.now;
-  const maxWait = retry.teardownMaxWaitMs ?? 900_000;
-  const pollMs = retry.pollMs ?? 2000;
   const limit = pLimit(options.concurrency ?? 8);
-  const result: DestroyResult = {
+  const result: DestroyApplyResult = {
     deleted: [],
     scheduled: [],
     kept: plan.actions.filter((a) => a.decision === 'keep').map((a) => ({ resource: a.resource, reason: a.reason })),
@@ -71,7 +62,7 @@ export async function runDestroy(options: DestroyRunOptions): Promise<DestroyRes
   const call = <T>(
     action: DestroyAction,
     op: string,
-    spec: Omit<CallSpec<T>, 'node' | 'op' | 'target'>,
+    spec: Omit<JournaledCallSpec<T>, 'node' | 'op' | 'target'>,
     progress: (t: string) => void,
   ) =>
     journaledCall(
@@ -80,24 +71,15 @@ export async function runDestroy(options: DestroyRunOptions): Promise<DestroyRes
     );
 
   /** Poll `check` until true, bounded, telling the user what it waits for. */
-  const waitFor = async (what: string, step: { update(t: string): void }, check: () => Promise<boolean>) => {
-    const started = clock();
-    for (;;) {
-      // No new wait (nor the call some checks make) once the run is stopping.
-      const stop = stopped();
-      if (stop !== undefined) throw stop;
-      if (await check()) return;
-      const elapsed = clock() - started;
-      if (elapsed > maxWait)
-        throw new CosignerError(
-          'AWS_PROPAGATION_TIMEOUT',
-          `gave up waiting for ${what} after ${Math.round(elapsed / 1000)} s`,
-          { hint: 'run destroy again; it continues where it stopped' },
-        );
-      step.update(`waiting for ${what} (${Math.round(elapsed / 1000)} s)`);
-      await sleep(pollMs);
-    }
-  };
+  const waitFor = (what: string, step: { update(t: string): void }, check: () => Promise<boolean>) =>
+    waitUntil(what, check, {
+      maxWaitMs: retry.waitMaxMs ?? 900_000,
+      pollMs: retry.waitPollMs ?? 2000,
+      ...clockOf(retry),
+      stopped,
+      progress: (text) => step.update(text),
+      hint: 'run destroy again; it continues where it stopped',
+    });
 
   const phase = async (
     kinds: DestroyAction['kind'][],
@@ -283,13 +265,13 @@ export async function runDestroy(options: DestroyRunOptions): Promise<DestroyRes
     });
     await phase(['role'], async (action, step) => {
       const progress = (t: string) => step.update(t);
-      const inline = await paginate<string>(async (Marker) => {
+      const inline = await allPages<string>(async (Marker) => {
         const page = await orAbsent(() =>
           ports.iam.listRolePolicies({ RoleName: action.id, ...(Marker === undefined ? {} : { Marker }) }),
         );
         return { items: page?.PolicyNames, next: page?.IsTruncated === true ? page.Marker : undefined };
       });
-      const attached = await paginate<string>(async (Marker) => {
+      const attached = await allPages<string>(async (Marker) => {
         const page = await orAbsent(() =>
           ports.iam.listAttachedRolePolicies({ RoleName: action.id, ...(Marker === undefined ? {} : { Marker }) }),
         );

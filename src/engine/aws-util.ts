@@ -49,7 +49,7 @@ export function parseAwsPolicy(text: string | undefined): PolicyDocument | undef
 }
 
 /** Collect every page of a paginated list. */
-export async function paginate<T>(
+export async function allPages<T>(
   fetch: (token: string | undefined) => Promise<{ items: T[] | undefined; next: string | undefined }>,
   maxPages = 1000,
 ): Promise<T[]> {
@@ -103,4 +103,12 @@ export async function orAbsent<T>(read: () => Promise<T>): Promise<T | undefined
     if (isNotFound(error)) return undefined;
     throw error;
   }
+}
+
+/** KMS's answer when the key is already scheduled for deletion (or gone). */
+export function isPendingDeletion(error: unknown): boolean {
+  return (
+    (isAwsErrorNamed(error, 'KMSInvalidStateException') && /pending ?deletion/i.test((error as Error).message)) ||
+    isAwsErrorNamed(error, 'NotFoundException')
+  );
 }

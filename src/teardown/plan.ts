@@ -1,22 +1,22 @@
 /**
- * Teardown of one co-signer: what carries its tags (and a bucket an interrupted run created before
+ * The destroy plan (pure): teardown of one co-signer: what carries its tags (and a bucket an interrupted run created before
  * tagging it), removed in reverse order of creation: hosts (waited until terminated), security
  * groups and instance profiles, the bucket only with `--delete-bucket` and when empty, the key only
  * with `--delete-key`, scheduled for deletion (never deleted at once) after its policy lets the
  * administrators do so, and last the role with its policies. Adopted resources are always kept. Every
- * call is journaled; deletes are idempotent, so a re-run finishes an interrupted teardown.
+ * call is journaled (./apply.ts); deletes are idempotent, so a re-run finishes an interrupted teardown.
  */
-import type { AwsPorts } from '../aws/ports.js';
 import { IAM_PATH } from '../config/names.js';
 import { partitionForRegion } from '../policy/arn.js';
-import type { FoundResource } from './discover.js';
-import { networkTeardownOps } from './destroy-network.js';
-import type { ObservedKey } from './observed.js';
+import type { FoundResource } from '../engine/discover.js';
+import { networkTeardownOps } from './network.js';
+import type { ObservedKey } from '../engine/kms-keys.js';
 import { pcr8ValuesOf } from '../policy/pcr8.js';
 import { teardownKeyPolicy } from '../policy/teardown-policy.js';
 import type { PolicyDocument } from '../policy/types.js';
 
-export interface DestroyOptions {
+/** What the destroy plan is for, and what the operator allowed. */
+export interface DestroyPlanOptions {
   name: string;
   accountId: string;
   region: string;
@@ -96,7 +96,7 @@ const LABEL: Record<FoundResource['kind'], string> = {
 export function planDestroy(
   found: readonly FoundResource[],
   keys: ReadonlyMap<string, ObservedKey>,
-  options: DestroyOptions,
+  options: DestroyPlanOptions,
 ): DestroyPlan {
   const warnings: string[] = [];
   const role = found.find((r) => r.kind === 'role');
@@ -237,7 +237,7 @@ function teardownPolicy(
   keyArn: string,
   roleArn: string,
   roleGone: boolean,
-  options: DestroyOptions,
+  options: DestroyPlanOptions,
 ): PolicyDocument | undefined {
   const pcr8 = pcr8ValuesOf(policy);
   return teardownKeyPolicy(policy, {
@@ -250,30 +250,4 @@ function teardownPolicy(
     pcr8: pcr8.length > 0 ? pcr8 : [options.fallbackPcr8],
     roleGone,
   });
-}
-
-/** Untagged buckets an interrupted run created (the journal knows), still in the account. */
-export async function journalBuckets(ports: AwsPorts, names: readonly string[]): Promise<FoundResource[]> {
-  if (names.length === 0) return [];
-  const out: FoundResource[] = [];
-  for (const name of names) {
-    const page = await ports.s3.listBuckets({ Prefix: name, MaxBuckets: 10 });
-    if (!(page.Buckets ?? []).some((b) => b.Name === name)) continue;
-    const tags = await ports.s3.getBucketTagging({ Bucket: name }).then(
-      (t) => t.TagSet ?? [],
-      () => [],
-    );
-    if (tags.length > 0) continue;
-    out.push({
-      kind: 'bucket',
-      id: name,
-      name,
-      arn: `arn:${partitionForRegion(ports.region)}:s3:::${name}`,
-      state: 'present',
-      adopted: false,
-      tags: {},
-      detail: { fromJournal: true },
-    });
-  }
-  return out;
 }

@@ -7,7 +7,7 @@
 import type pLimit from 'p-limit';
 import type { AwsPorts } from '../aws/ports.js';
 import { TAGS } from '../config/names.js';
-import { paginate, tagsOf } from './aws-util.js';
+import { allPages, tagsOf } from './aws-util.js';
 import type { FoundResource } from './discover.js';
 
 type Limit = ReturnType<typeof pLimit>;
@@ -33,14 +33,14 @@ export async function discoverNetwork(
   };
   await Promise.all([
     limit(async () => {
-      const vpcs = await paginate(async (NextToken) => {
+      const vpcs = await allPages(async (NextToken) => {
         const p = await ec2.describeVpcs({ Filters: TAGGED, ...(NextToken === undefined ? {} : { NextToken }) });
         return { items: p.Vpcs, next: p.NextToken };
       });
       for (const v of vpcs) found('vpc', v.VpcId, v.Tags, 'present', { cidr: v.CidrBlock });
     }),
     limit(async () => {
-      const subnets = await paginate(async (NextToken) => {
+      const subnets = await allPages(async (NextToken) => {
         const p = await ec2.describeSubnets({ Filters: TAGGED, ...(NextToken === undefined ? {} : { NextToken }) });
         return { items: p.Subnets, next: p.NextToken };
       });
@@ -48,7 +48,7 @@ export async function discoverNetwork(
         found('subnet', s.SubnetId, s.Tags, 'present', { vpcId: s.VpcId, zone: s.AvailabilityZone, cidr: s.CidrBlock });
     }),
     limit(async () => {
-      const gateways = await paginate(async (NextToken) => {
+      const gateways = await allPages(async (NextToken) => {
         const p = await ec2.describeInternetGateways({
           Filters: TAGGED,
           ...(NextToken === undefined ? {} : { NextToken }),
@@ -71,7 +71,7 @@ export async function discoverNetwork(
         });
     }),
     limit(async () => {
-      const tables = await paginate(async (NextToken) => {
+      const tables = await allPages(async (NextToken) => {
         const p = await ec2.describeRouteTables({ Filters: TAGGED, ...(NextToken === undefined ? {} : { NextToken }) });
         return { items: p.RouteTables, next: p.NextToken };
       });
@@ -83,7 +83,7 @@ export async function discoverNetwork(
       }
     }),
     limit(async () => {
-      const nats = await paginate(async (NextToken) => {
+      const nats = await allPages(async (NextToken) => {
         const p = await ec2.describeNatGateways({
           Filter: [...TAGGED, { Name: 'state', Values: ['pending', 'available', 'deleting', 'failed'] }],
           ...(NextToken === undefined ? {} : { NextToken }),
@@ -93,7 +93,7 @@ export async function discoverNetwork(
       for (const n of nats) found('natGateway', n.NatGatewayId, n.Tags, n.State ?? 'unknown', { subnetId: n.SubnetId });
     }),
     limit(async () => {
-      const endpoints = await paginate(async (NextToken) => {
+      const endpoints = await allPages(async (NextToken) => {
         const p = await ec2.describeVpcEndpoints({
           Filters: TAGGED,
           ...(NextToken === undefined ? {} : { NextToken }),
