@@ -35,6 +35,61 @@ export function accountOfPrincipal(principal: string): string | undefined {
   return PRINCIPAL_ARN.exec(principal)?.[2];
 }
 
+/**
+ * An IAM user or role ARN, split: partition, account, type, path (`/` when none), name.
+ * `arn:aws:iam::111122223333:role/cosigner-cli/demo` → path `/cosigner-cli/`, name `demo`.
+ */
+const IAM_IDENTITY_ARN = /^arn:(aws[a-z-]*):iam::(\d{12}):(role|user)(\/(?:[^/]*\/)*)([^/]+)$/;
+/** A role session: `arn:aws:sts::111122223333:assumed-role/<role name>/<session name>`. */
+const SESSION_ARN = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([^/]+)\/([^/]+)$/;
+
+/**
+ * Do two principal ARNs name the same IAM identity? IAM user and role names are unique in an
+ * account ignoring case ("Names are not distinguished by case": CreateRole/CreateUser RoleName,
+ * UserName), so `role/Demo-Cosigner` and `role/demo-cosigner` can only be one role: the name
+ * compares case-insensitively (IAM names are ASCII), the partition, account, type and path
+ * exactly. A role session compares its role name the same way and its session name exactly.
+ * Anything else (account roots, services) compares as written. This is the one rule every proof
+ * uses to decide "this principal is the co-signer role / an administrator / the caller".
+ */
+export function sameIamPrincipal(a: string, b: string): boolean {
+  if (a === b) return true;
+  const [x, y] = [IAM_IDENTITY_ARN.exec(a), IAM_IDENTITY_ARN.exec(b)];
+  if (x !== null && y !== null)
+    return (
+      x[1] === y[1] &&
+      x[2] === y[2] &&
+      x[3] === y[3] &&
+      x[4] === y[4] &&
+      (x[5] ?? '').toLowerCase() === (y[5] ?? '').toLowerCase()
+    );
+  const [s, t] = [SESSION_ARN.exec(a), SESSION_ARN.exec(b)];
+  if (s !== null && t !== null)
+    return s[1] === t[1] && s[2] === t[2] && (s[3] ?? '').toLowerCase() === (t[3] ?? '').toLowerCase() && s[4] === t[4];
+  return false;
+}
+
+/**
+ * Is `principal` a session of the role `roleArn` (`arn:…:sts::<account>:assumed-role/<name>/…`)?
+ * A session ARN does not show the role's path, so partition, account and the name (ignoring case,
+ * as in {@link sameIamPrincipal}) decide.
+ */
+export function isSessionOfRole(principal: string, roleArn: string): boolean {
+  const session = SESSION_ARN.exec(principal);
+  const role = IAM_IDENTITY_ARN.exec(roleArn);
+  if (session === null || role === null || role[3] !== 'role') return false;
+  return (
+    session[1] === role[1] &&
+    session[2] === role[2] &&
+    (session[3] ?? '').toLowerCase() === (role[5] ?? '').toLowerCase()
+  );
+}
+
+/** Is `principal` the role `roleArn` itself (any spelling of its name) or one of its sessions? */
+export function isRoleOrSession(principal: string, roleArn: string): boolean {
+  return sameIamPrincipal(principal, roleArn) || isSessionOfRole(principal, roleArn);
+}
+
 export interface KeyArnParts {
   partition: string;
   region: string;

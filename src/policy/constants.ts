@@ -104,9 +104,22 @@ export const ATTESTED_DATA_ACTIONS: readonly string[] = KEY_DATA_ACTIONS.filter(
 );
 
 /**
- * Operations that change who controls the key or its material (invariant 2): only the configured
- * administrators and the account principal may be allowed them, never the co-signer role, `*`,
- * a NotPrincipal or another account.
+ * Operations that change the key: who controls it, its material, its state, its regions, its
+ * rotation, its description, tags and aliases (invariant 2). Only the configured administrators
+ * and the account principal may be allowed them, never the co-signer role, `*`, a NotPrincipal or
+ * another account. These are the KMS actions on a key resource of access level Write,
+ * Permissions management or Tagging in the Service Authorization Reference, less the data
+ * operations (KEY_DATA_ACTIONS, Encrypt, Sign, Verify, GenerateMac…); the reads (Describe*, Get*,
+ * List*) are not here either.
+ *
+ * - The description carries the marker that decides which co-signer owns the key
+ *   (provision/ownership.ts), and tags can allow or deny access (ABAC): both are control.
+ * - An alias is how the co-signer and the tool find the key; UpdateAlias needs the permission on
+ *   both keys, so an Allow on this key is enough to move its alias away.
+ * - Rotation off (DisableKeyRotation) or on demand (RotateKeyOnDemand) changes the key material's
+ *   life, which KMS.4 / the rotation setting decide.
+ * - SynchronizeMultiRegionKey is the permission-only action that updates a multi-Region key's
+ *   shared properties.
  */
 export const KEY_CONTROL_ACTIONS: readonly string[] = [
   'kms:PutKeyPolicy',
@@ -121,6 +134,16 @@ export const KEY_CONTROL_ACTIONS: readonly string[] = [
   'kms:DeleteImportedKeyMaterial',
   'kms:ReplicateKey',
   'kms:UpdatePrimaryRegion',
+  'kms:SynchronizeMultiRegionKey',
+  'kms:EnableKeyRotation',
+  'kms:DisableKeyRotation',
+  'kms:RotateKeyOnDemand',
+  'kms:UpdateKeyDescription',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:CreateAlias',
+  'kms:UpdateAlias',
+  'kms:DeleteAlias',
 ];
 
 /**

@@ -1,25 +1,16 @@
 /**
- * The key-policy invariants, one function each. The "nobody else" invariants (attested-only data
- * access, key control, the debug guard) are read from the statements' text, so they hold for every
- * principal, every PCR8 value and every request, not for sampled ones: a statement passes only
- * when its shape alone guarantees the property, and anything else is refused. The "somebody can"
- * invariants (no lockout, the role's own access) evaluate concrete requests, with every condition
- * key they do not pin left open, so a Deny that could apply for some value counts as applying.
+ * The key-policy invariants that say "nobody else", one function each (grammar, NotPrincipal,
+ * Principal "*", attested-only data access, the debug guard, key control). They are read from the
+ * statements' text, so they hold for every principal, every PCR8 value and every request, not for
+ * sampled ones: a statement passes only when its shape alone guarantees the property, and
+ * anything else is refused. The "somebody can" invariants (no lockout, the role's own access) are
+ * in key-access.ts.
  */
-import { computePCR3 } from '../enclave/pcr.js';
-import { accountOfPrincipal, accountRootArn, isAccountRootArn } from './arn.js';
-import { attestationKey, isAttestationKey } from './condition-keys.js';
-import {
-  ATTESTED_DATA_ACTIONS,
-  KEY_CONTROL_ACTIONS,
-  KEY_DATA_ACTIONS,
-  ROLE_ATTESTED_ACTIONS,
-  ZERO_MEASUREMENT,
-} from './constants.js';
-import { evaluateKeyPolicy } from './evaluate.js';
-import { inertActionsFor } from './inert-actions.js';
+import { isRoleOrSession, isSessionOfRole, sameIamPrincipal } from './arn.js';
+import { attestationKey } from './condition-keys.js';
+import { ATTESTED_DATA_ACTIONS, KEY_CONTROL_ACTIONS, KEY_DATA_ACTIONS, ZERO_MEASUREMENT } from './constants.js';
 import { lintPolicy } from './lint.js';
-import { IAM_ALLOWS_ALL, involved, statementRef } from './proof-support.js';
+import { statementRef } from './proof-support.js';
 import type { ProofFinding } from './proofs.js';
 import {
   coveredActions,
@@ -30,7 +21,7 @@ import {
 } from './statement-shape.js';
 import { arnMatches } from './match.js';
 import { toList } from './parse.js';
-import type { ContextValue, PolicyDocument, PolicyStatement, RequestContext } from './types.js';
+import type { PolicyDocument, PolicyStatement } from './types.js';
 
 /** Everything a step needs, resolved once. */
 export interface KeyProofContext {
@@ -50,8 +41,6 @@ export interface KeyProofContext {
 
 const PCR8_KEY = attestationKey(8);
 const IMAGE_KEY = attestationKey('ImageSha384');
-/** A measurement that is not zero (the role-access request's PCR0/1/2). */
-const SAMPLE_MEASUREMENT = 'a5'.repeat(48);
 
 function each(
   policy: PolicyDocument,
@@ -98,6 +87,30 @@ export function notPrincipalStep(ctx: KeyProofContext): ProofFinding[] {
 }
 
 /**
+ * No Allow names "*" (`"*"`, `{"AWS": "*"}`, or `"*"` under any principal type), whatever it
+ * allows and whatever its condition: it names every principal of every account, as the bucket
+ * proofs refuse it too. Fireblocks' documented statements name the role and the account root,
+ * never "*". A condition that narrows it (kms:CallerAccount, kms:ViaService…) is not read here: name
+ * the principals instead.
+ */
+export function publicPrincipalStep(ctx: KeyProofContext): ProofFinding[] {
+  const findings: ProofFinding[] = [];
+  each(ctx.policy, 'Allow', (statement, index) => {
+    const principals = principalEntries(statement);
+    if (principals !== '*' && !(Array.isArray(principals) && principals.some((entry) => entry.value === '*'))) return;
+    findings.push({
+      check: 'public-principal',
+      severity: 'error',
+      code: 'POLICY_BYPASS',
+      principal: '"*"',
+      message: `${describeStatement(statement, index)} is an Allow with Principal "*": it names every principal of every account; name the principals it is for instead`,
+      statements: [statementRef(ctx.policy, index)],
+    });
+  });
+  return findings;
+}
+
+/**
  * Invariant 1: every Allow that covers a data action carries a positive PCR8 pin whose values are
  * all accepted values, and names the co-signer role and nobody else.
  */
@@ -130,7 +143,7 @@ export function attestedOnlyStep(ctx: KeyProofContext): ProofFinding[] {
     const onlyRole =
       Array.isArray(principals) &&
       principals.length > 0 &&
-      principals.every((entry) => entry.type === 'AWS' && entry.value === ctx.roleArn);
+      principals.every((entry) => entry.type === 'AWS' && isRoleOrSession(entry.value, ctx.roleArn));
     if (!onlyRole) {
       const who =
         principals === '*'
@@ -140,7 +153,7 @@ export function attestedOnlyStep(ctx: KeyProofContext): ProofFinding[] {
             : principals === 'none'
               ? 'no principal'
               : principals
-                  .filter((e) => e.type !== 'AWS' || e.value !== ctx.roleArn)
+                  .filter((e) => e.type !== 'AWS' || !isRoleOrSession(e.value, ctx.roleArn))
                   .map((e) => e.value)
                   .join(', ');
       findings.push({
@@ -205,20 +218,35 @@ export function debugGuardStep(ctx: KeyProofContext): ProofFinding[] {
   ];
 }
 
-/** Invariant 2: the operations that control the key are allowed to the administrators and the account only. */
+/**
+ * Invariant 2: the operations that control the key (its policy, grants, state and deletion, key
+ * material, regions, rotation, description, tags and aliases: KEY_CONTROL_ACTIONS) are allowed to
+ * the administrators and the account principal only, never to the co-signer role (any spelling of
+ * its name, or one of its sessions), "*", a NotPrincipal, another principal type or another
+ * account. Root on the host holds the role: with UpdateKeyDescription it could rewrite the marker
+ * that decides the key's owner, with DisableKeyRotation turn rotation off, with an alias
+ * operation point the co-signer's alias elsewhere.
+ */
 export function keyControlStep(ctx: KeyProofContext): ProofFinding[] {
   const findings: ProofFinding[] = [];
-  const admins = new Set(ctx.adminArns);
-  if (admins.has(ctx.roleArn)) {
+  for (const admin of ctx.adminArns) {
+    if (!isRoleOrSession(admin, ctx.roleArn)) continue;
+    const spelled =
+      admin === ctx.roleArn
+        ? ''
+        : isSessionOfRole(admin, ctx.roleArn)
+          ? ` (${admin} is one of its sessions)`
+          : ` (${admin} names it: IAM role names are not distinguished by case)`;
     findings.push({
       check: 'key-control',
       severity: 'error',
       code: 'POLICY_KEY_CONTROL',
-      principal: ctx.roleArn,
-      message: `the co-signer role ${ctx.roleArn} is configured as a key administrator: root on the host could rewrite the key policy and then decrypt`,
+      principal: admin,
+      message: `the co-signer role ${ctx.roleArn} is configured as a key administrator${spelled}: root on the host could rewrite the key policy and then decrypt`,
       statements: [],
     });
   }
+  const isAdmin = (value: string) => ctx.adminArns.some((admin) => sameIamPrincipal(admin, value));
   each(ctx.policy, 'Allow', (statement, index) => {
     const actions = coveredActions(statement, KEY_CONTROL_ACTIONS);
     if (actions.length === 0) return;
@@ -232,10 +260,12 @@ export function keyControlStep(ctx: KeyProofContext): ProofFinding[] {
         .filter(
           (e) =>
             e.type !== 'AWS' ||
-            e.value === ctx.roleArn ||
-            !(admins.has(e.value) || isAccountPrincipal(e.value, ctx.keyAccount)),
+            isRoleOrSession(e.value, ctx.roleArn) ||
+            !(isAdmin(e.value) || isAccountPrincipal(e.value, ctx.keyAccount)),
         )
-        .map((e) => e.value);
+        .map((e) =>
+          e.type === 'AWS' && isRoleOrSession(e.value, ctx.roleArn) ? `${e.value} (the co-signer role)` : e.value,
+        );
     if (outsiders.length === 0) return;
     findings.push({
       check: 'key-control',
@@ -243,234 +273,9 @@ export function keyControlStep(ctx: KeyProofContext): ProofFinding[] {
       code: 'POLICY_KEY_CONTROL',
       principal: outsiders.join(', '),
       action: actions.join(', '),
-      message: `${describeStatement(statement, index)} allows ${actions.join(', ')} to ${outsiders.join(', ')}: only the key administrators (${[...admins].join(', ')}) and the account may control the key`,
+      message: `${describeStatement(statement, index)} allows ${actions.join(', ')} to ${outsiders.join(', ')}: only the key administrators (${ctx.adminArns.join(', ')}) and the account may control the key`,
       statements: [statementRef(ctx.policy, index)],
     });
   });
-  return findings;
-}
-
-/**
- * Every attestation key the policy names (any spelling) and the documented ones, as absent. Keys are
- * case-insensitive, so they are given in lower case: a value set afterwards under the same key in
- * lower case replaces the absence whatever spelling the policy used.
- */
-function absentAttestation(policy: PolicyDocument): Record<string, ContextValue> {
-  const keys = new Set<string>(
-    [IMAGE_KEY, ...[0, 1, 2, 3, 4, 8].map((pcr) => attestationKey(pcr))].map((key) => key.toLowerCase()),
-  );
-  for (const statement of policy.Statement) {
-    for (const block of Object.values(statement.Condition ?? {}))
-      for (const key of Object.keys(block)) if (isAttestationKey(key)) keys.add(key.toLowerCase());
-  }
-  return Object.fromEntries([...keys].map((key) => [key, undefined]));
-}
-
-/** Attestation values for a context, under lower-case keys (see {@link absentAttestation}). */
-function attested(values: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(values).map(([key, value]) => [key.toLowerCase(), value]));
-}
-
-/**
- * Deny statements with NotPrincipal that cover the action: AWS documents that such a Deny also
- * applies to listed principals in some cases (a principal with a permissions boundary; a role
- * listed without its session ARN), so the proofs count it as applying to everyone.
- */
-function notPrincipalDenies(policy: PolicyDocument, action: string): number[] {
-  return policy.Statement.flatMap((statement, index) =>
-    statement.Effect === 'Deny' &&
-    statement.NotPrincipal !== undefined &&
-    coveredActions(statement, [action]).length > 0
-      ? [index]
-      : [],
-  );
-}
-
-/** The role name of an IAM role ARN (any path), or undefined. */
-function roleName(arn: string): string | undefined {
-  return /^arn:[^:]+:iam::\d{12}:role\/(?:.*\/)?([^/]+)$/.exec(arn)?.[1];
-}
-
-/**
- * Deny statements that name a session of one of these roles (`arn:…:sts::…:assumed-role/<name>/…`)
- * and cover the action: the proofs model a role by its ARN, so a Deny on one of its sessions (an
- * IAM Identity Center user's, say) is counted as a Deny on the role.
- */
-function sessionDenies(policy: PolicyDocument, roleArns: readonly string[], action: string): number[] {
-  const names = new Set(roleArns.map(roleName).filter((name): name is string => name !== undefined));
-  if (names.size === 0) return [];
-  return policy.Statement.flatMap((statement, index) => {
-    if (statement.Effect !== 'Deny' || coveredActions(statement, [action]).length === 0) return [];
-    const entries = principalEntries(statement);
-    if (!Array.isArray(entries)) return [];
-    const hit = entries.some((entry) => {
-      const session = /^arn:[^:]+:sts::\d{12}:assumed-role\/([^/*?]+)\//.exec(entry.value);
-      return session !== null && names.has(session[1] ?? '');
-    });
-    return hit ? [index] : [];
-  });
-}
-
-function who(principalArn: string, admin: string): string {
-  return principalArn === admin ? admin : `${principalArn} (for ${admin})`;
-}
-
-/**
- * Invariant 3: every administrator and the caller keep kms:PutKeyPolicy for certain. The request
- * pins only what holds for every PutKeyPolicy call (TLS, no attestation, the caller's account);
- * every other condition key is open, so a Deny that could apply for some value counts.
- */
-export function lockoutStep(ctx: KeyProofContext): ProofFinding[] {
-  const findings: ProofFinding[] = [];
-  const principals = new Map<string, string[]>();
-  for (const admin of ctx.adminArns) {
-    const account = accountOfPrincipal(admin) ?? ctx.keyAccount;
-    principals.set(
-      admin,
-      /^\d{12}$/.test(admin) || isAccountRootArn(admin) ? [accountRootArn(account, ctx.partition)] : [admin],
-    );
-  }
-  if (ctx.callerArn !== undefined && !principals.has(ctx.callerArn)) principals.set(ctx.callerArn, [ctx.callerArn]);
-  if (principals.size === 0) {
-    return [
-      {
-        check: 'lockout',
-        severity: 'error',
-        code: 'POLICY_LOCKOUT',
-        message: 'no administrator is configured: nobody could change this key policy again',
-        statements: [],
-      },
-    ];
-  }
-  const context = absentAttestation(ctx.policy);
-  for (const [admin, arns] of principals) {
-    for (const principalArn of arns) {
-      const account = accountOfPrincipal(principalArn) ?? ctx.keyAccount;
-      if (account !== ctx.keyAccount) {
-        findings.push({
-          check: 'lockout',
-          severity: 'error',
-          code: 'POLICY_LOCKOUT',
-          principal: admin,
-          action: 'kms:PutKeyPolicy',
-          message: `${admin} is in another account; kms:PutKeyPolicy cannot be called across accounts`,
-          statements: [],
-        });
-        continue;
-      }
-      const request: RequestContext = {
-        principalArn,
-        principalAccount: account,
-        action: 'kms:PutKeyPolicy',
-        resource: ctx.keyArn,
-        // kms:BypassPolicyLockoutSafetyCheck stays open: whether KMS sets it for a call that
-        // leaves the parameter out (the console, other tools) is not documented.
-        context: { 'aws:SecureTransport': true, 'kms:CallerAccount': account, ...context },
-        openWorld: true,
-      };
-      ctx.requests += 1;
-      // Denies the evaluator reads as not applying but AWS may apply (NotPrincipal, a session).
-      const extra = [
-        ...notPrincipalDenies(ctx.policy, 'kms:PutKeyPolicy'),
-        ...sessionDenies(ctx.policy, [principalArn], 'kms:PutKeyPolicy'),
-      ];
-      const result = evaluateKeyPolicy(ctx.policy, request, [IAM_ALLOWS_ALL]);
-      if (extra.length === 0 && result.possibleDecisions.length === 1 && result.possibleDecisions[0] === 'Allow')
-        continue;
-      const denies = [...new Set([...extra, ...involved(ctx.policy, request, 'Deny')])];
-      const name = who(principalArn, admin);
-      const by = denies.map((i) => describeStatement(ctx.policy.Statement[i], i)).join(', ');
-      const message =
-        extra.length > 0
-          ? `${name} may be denied kms:PutKeyPolicy by ${by} (a Deny with NotPrincipal, or on one of its sessions)`
-          : result.possibleDecisions.includes('ExplicitDeny')
-            ? `${name} ${result.decision === 'ExplicitDeny' ? 'is' : 'may be'} denied kms:PutKeyPolicy by ${by}`
-            : result.decision === 'Allow'
-              ? `${name} may lose kms:PutKeyPolicy: the grant depends on a condition that does not hold for every request`
-              : `no statement lets ${name} call kms:PutKeyPolicy`;
-      findings.push({
-        check: 'lockout',
-        severity: 'error',
-        code: 'POLICY_LOCKOUT',
-        principal: admin,
-        action: 'kms:PutKeyPolicy',
-        message,
-        statements: denies.map((i) => statementRef(ctx.policy, i)),
-        ...(result.undecided.length > 0 ? { undecided: result.undecided } : {}),
-      });
-    }
-  }
-  return findings;
-}
-
-/**
- * The role keeps Decrypt and GenerateDataKey, for certain, from an attested enclave with each
- * accepted PCR8. Pinned: what every such request carries (the role, its account, TLS, the key's
- * region, the attestation's measurements); every other key is open, so a Deny on the time, the
- * principal type, a VPC endpoint or anything else the co-signer's request may or may not carry
- * counts as possibly applying, and refuses.
- */
-export function roleAccessStep(ctx: KeyProofContext): ProofFinding[] {
-  const findings: ProofFinding[] = [];
-  const roleAccount = accountOfPrincipal(ctx.roleArn) ?? ctx.keyAccount;
-  const region = ctx.keyArn.split(':')[3] ?? '';
-  const pcr3 = computePCR3(ctx.roleArn);
-  // Inert actions are never access: named when the role is left without Decrypt/GenerateDataKey.
-  const inertNote = (): string => {
-    const inert = inertActionsFor(ctx.policy, ctx.roleArn);
-    const verb =
-      inert.length === 1
-        ? 'is inert (no attestation, or no key) and grants'
-        : 'are inert (no attestation, or no key) and grant';
-    return inert.length === 0 ? '' : `; the role's ${inert.join(', ')} in this policy ${verb} no access`;
-  };
-  for (const value of ctx.pcr8) {
-    for (const action of ROLE_ATTESTED_ACTIONS) {
-      const context: Record<string, ContextValue> = {
-        ...absentAttestation(ctx.policy),
-        ...attested({
-          [IMAGE_KEY]: SAMPLE_MEASUREMENT,
-          [attestationKey(0)]: SAMPLE_MEASUREMENT,
-          [attestationKey(1)]: SAMPLE_MEASUREMENT,
-          [attestationKey(2)]: SAMPLE_MEASUREMENT,
-          [attestationKey(3)]: pcr3,
-          [attestationKey(4)]: SAMPLE_MEASUREMENT,
-          [PCR8_KEY]: value,
-        }),
-        'aws:SecureTransport': true,
-        'kms:CallerAccount': roleAccount,
-        ...(region === '' ? {} : { 'aws:RequestedRegion': region }),
-      };
-      ctx.requests += 1;
-      const extra = [...notPrincipalDenies(ctx.policy, action), ...sessionDenies(ctx.policy, [ctx.roleArn], action)];
-      const request: RequestContext = {
-        principalArn: ctx.roleArn,
-        principalAccount: roleAccount,
-        action,
-        resource: ctx.keyArn,
-        context,
-        openWorld: true,
-      };
-      const result = evaluateKeyPolicy(ctx.policy, request, []);
-      const mayBeDenied = extra.length > 0 || result.possibleDecisions.includes('ExplicitDeny');
-      if (!mayBeDenied && result.decision === 'Allow' && result.certain) continue;
-      const allowedButUncertain = !mayBeDenied && result.decision === 'Allow';
-      const denies = [...new Set([...extra, ...involved(ctx.policy, request, 'Deny')])];
-      findings.push({
-        check: 'attested-access',
-        severity: allowedButUncertain ? 'warning' : 'error',
-        ...(allowedButUncertain ? {} : { code: 'POLICY_ROLE_DENIED' as const }),
-        principal: ctx.roleArn,
-        action,
-        message: allowedButUncertain
-          ? `the role's ${action} with PCR8 ${value.slice(0, 12)}… depends on something the evaluator cannot decide`
-          : mayBeDenied
-            ? `the role ${result.decision === 'ExplicitDeny' ? 'is' : 'may be'} denied ${action} from an enclave with PCR8 ${value.slice(0, 12)}…${denies.length > 0 ? ` by ${denies.map((i) => describeStatement(ctx.policy.Statement[i], i)).join(', ')}` : ''}: a Deny whose condition the co-signer's requests may meet would cut it off from its key`
-            : `the role could not call ${action} from an enclave with PCR8 ${value.slice(0, 12)}… (${result.decision}); the co-signer would lose access to its key${inertNote()}`,
-        statements: (denies.length > 0 ? denies : result.matchedStatements).map((i) => statementRef(ctx.policy, i)),
-        ...(result.undecided.length > 0 ? { undecided: result.undecided } : {}),
-      });
-    }
-  }
   return findings;
 }

@@ -2,6 +2,7 @@
  * Matching of the statement elements that name things: `*`/`?` wildcards, actions, resource ARNs
  * and principals (Principal/NotPrincipal blocks against the caller).
  */
+import { isSessionOfRole, sameIamPrincipal } from './arn.js';
 import { toList } from './parse.js';
 import { undecided, type Scope } from './three-valued.js';
 import type { PrincipalBlock, RequestContext, StringOrList } from './types.js';
@@ -113,23 +114,15 @@ function splitArn(value: string): string[] | undefined {
 export type PrincipalMatch = 'direct' | 'account' | 'none' | 'maybe';
 
 const ACCOUNT_ROOT = /^arn:aws[a-z-]*:iam::(\d{12}):root$/;
-const ASSUMED_ROLE = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([^/]+)\/[^/]+$/;
-
-const ROLE_ARN = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/;
-
 /**
- * Does a principal ARN in a policy name the caller? A role session
- * (`arn:aws:sts::…:assumed-role/<name>/<session>`) is matched as its role, whose ARN may carry a
- * path the session ARN does not show: role names are unique in an account, so partition, account
- * and name decide.
+ * Does a principal ARN in a policy name the caller? IAM role and user names are unique in an
+ * account ignoring case, so any spelling of the caller's name names it (arn.ts
+ * {@link sameIamPrincipal}). A role session (`arn:aws:sts::…:assumed-role/<name>/<session>`) is
+ * matched as its role, whose ARN may carry a path the session ARN does not show: role names are
+ * unique in an account, so partition, account and name decide.
  */
 function namesCaller(entry: string, request: RequestContext): boolean {
-  if (entry === request.principalArn) return true;
-  const session = ASSUMED_ROLE.exec(request.principalArn);
-  const role = ROLE_ARN.exec(entry);
-  return (
-    session !== null && role !== null && session[1] === role[1] && session[2] === role[2] && session[3] === role[3]
-  );
+  return sameIamPrincipal(entry, request.principalArn) || isSessionOfRole(request.principalArn, entry);
 }
 
 function matchPrincipalEntry(

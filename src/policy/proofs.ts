@@ -5,31 +5,36 @@
  *
  * 1. grammar: nothing the proofs cannot read (POLICY_UNSUPPORTED).
  * 2. not-principal: no Allow with NotPrincipal (POLICY_BYPASS).
- * 3. attested-only: every Allow that covers a data action (Decrypt, GenerateDataKey*,
+ * 3. public-principal: no Allow with Principal "*", whatever it allows, as in the bucket proofs
+ *    (POLICY_BYPASS).
+ * 4. attested-only: every Allow that covers a data action (Decrypt, GenerateDataKey*,
  *    DeriveSharedSecret, ReEncrypt*, by name, wildcard or NotAction) pins
  *    kms:RecipientAttestation:PCR8 with StringEquals/StringEqualsIgnoreCase to configured values
  *    only, and names the co-signer role only (POLICY_BYPASS).
- * 4. debug-enclave: a Deny takes every attested data action from a debug-mode enclave
+ * 5. debug-enclave: a Deny takes every attested data action from a debug-mode enclave
  *    (POLICY_BYPASS, or a warning when the risk is accepted).
- * 5. key-control: PutKeyPolicy, grants, deletion, enabling/disabling, imported material and
- *    replication are allowed to the administrators and the account only (POLICY_KEY_CONTROL).
- * 6. lockout: every administrator and the caller keep kms:PutKeyPolicy (POLICY_LOCKOUT).
- * 7. attested-access: the role can still use the key from an attested enclave (POLICY_ROLE_DENIED).
+ * 6. key-control: PutKeyPolicy, grants, deletion, enabling/disabling, imported material,
+ *    replication, rotation, the description, tags and aliases are allowed to the administrators
+ *    and the account only, never to the co-signer role under any spelling of its name
+ *    (POLICY_KEY_CONTROL).
+ * 7. lockout: every administrator and the caller keep kms:PutKeyPolicy (POLICY_LOCKOUT).
+ * 8. attested-access: the role can still use the key from an attested enclave (POLICY_ROLE_DENIED).
  *
- * Steps 2–5 are read from the statements' text, so they hold for every principal, value and
- * request (statement-shape.ts); steps 6–7 evaluate concrete requests in an open world
- * (key-invariants.ts).
+ * Steps 2–6 are read from the statements' text, so they hold for every principal, value and
+ * request (statement-shape.ts, key-invariants.ts); steps 7–8 evaluate concrete requests in an
+ * open world (key-access.ts). Whether a principal is the role, an administrator or the caller is decided
+ * by one rule (arn.ts sameIamPrincipal: IAM names compare ignoring case).
  */
 import { CosignerError } from '../errors.js';
 import { accountOfPrincipal, parseKeyArn } from './arn.js';
+import { lockoutStep, roleAccessStep } from './key-access.js';
 import {
   attestedOnlyStep,
   debugGuardStep,
   grammarStep,
   keyControlStep,
-  lockoutStep,
   notPrincipalStep,
-  roleAccessStep,
+  publicPrincipalStep,
   type KeyProofContext,
 } from './key-invariants.js';
 import type { PolicyDocument, Undecided } from './types.js';
@@ -56,6 +61,7 @@ export interface KeyPolicyProofInput {
 export type ProofCheck =
   | 'unsupported'
   | 'not-principal'
+  | 'public-principal'
   | 'attested-only'
   | 'debug-enclave'
   | 'key-control'
@@ -101,6 +107,7 @@ export interface ProofReport {
 const KEY_STEPS: [ProofCheck, (ctx: KeyProofContext) => ProofFinding[]][] = [
   ['unsupported', grammarStep],
   ['not-principal', notPrincipalStep],
+  ['public-principal', publicPrincipalStep],
   ['attested-only', attestedOnlyStep],
   ['debug-enclave', debugGuardStep],
   ['key-control', keyControlStep],
@@ -163,9 +170,9 @@ const HINTS: Record<ProofCode, string> = {
   POLICY_LOCKOUT:
     'keep an administrator statement that grants kms:PutKeyPolicy (the account root by default) and remove any Deny that could hit it',
   POLICY_BYPASS:
-    'remove or restrict the statements listed (attest --remove-statement <Sid>): every Allow of a data operation must name only the co-signer role and pin kms:RecipientAttestation:PCR8 with StringEqualsIgnoreCase to configured values',
+    'remove or restrict the statements listed (attest --remove-statement <Sid>): no Allow may name "*" or use NotPrincipal, and every Allow of a data operation must name only the co-signer role and pin kms:RecipientAttestation:PCR8 with StringEqualsIgnoreCase to configured values',
   POLICY_KEY_CONTROL:
-    'allow kms:PutKeyPolicy, grants, deletion and key-material operations to the key administrators or the account only; remove the statements listed (attest --remove-statement <Sid>)',
+    'allow the operations that control the key (its policy, grants, state, deletion, material, rotation, description, tags and aliases) to the key administrators or the account only, never to the co-signer role; remove the statements listed (attest --remove-statement <Sid>)',
   POLICY_UNSUPPORTED:
     'rewrite the statement with standard IAM condition operators and principals; cosigner-cli refuses what it cannot prove',
   POLICY_ROLE_DENIED: 'check the PCR8 list and any Deny statements that hit the co-signer role',

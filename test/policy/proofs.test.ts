@@ -30,6 +30,7 @@ describe('proveKeyPolicy on our own policies', () => {
       [
         'unsupported',
         'not-principal',
+        'public-principal',
         'attested-only',
         'debug-enclave',
         'key-control',
@@ -214,7 +215,7 @@ describe('proveKeyPolicy on hostile policies', () => {
     const statement: PolicyStatement = {
       Effect: 'Allow',
       Principal: { AWS: ROLE },
-      Action: 'kms:TagResource',
+      Action: 'kms:DescribeKey',
       Resource: '*',
       Condition: { Bogus: { 'aws:SourceVpc': 'x' } },
     };
@@ -406,11 +407,114 @@ describe('the classes of foreign statement an attacker would try (each refused, 
       'POLICY_KEY_CONTROL',
     ],
     [
+      'UpdateKeyDescription (the ownership marker) for the co-signer role',
+      foreign({ Effect: 'Allow', Principal: { AWS: ROLE }, Action: 'kms:UpdateKeyDescription', Resource: '*' }),
+      'key-control',
+      'POLICY_KEY_CONTROL',
+    ],
+    [
+      'DisableKeyRotation for the co-signer role',
+      foreign({ Effect: 'Allow', Principal: { AWS: ROLE }, Action: 'kms:DisableKeyRotation', Resource: '*' }),
+      'key-control',
+      'POLICY_KEY_CONTROL',
+    ],
+    [
+      'EnableKeyRotation and RotateKeyOnDemand by wildcard for the co-signer role',
+      foreign({ Effect: 'Allow', Principal: { AWS: ROLE }, Action: 'kms:*Rotat*', Resource: '*' }),
+      'key-control',
+      'POLICY_KEY_CONTROL',
+    ],
+    [
+      'TagResource and UntagResource (ABAC) by case variant and wildcard for another role',
+      foreign({
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/other` },
+        Action: 'KMS:*tagresource',
+        Resource: '*',
+      }),
+      'key-control',
+      'POLICY_KEY_CONTROL',
+    ],
+    [
+      'UpdateAlias, DeleteAlias and CreateAlias for the co-signer role',
+      foreign({ Effect: 'Allow', Principal: { AWS: ROLE }, Action: 'kms:*Alias', Resource: '*' }),
+      'key-control',
+      'POLICY_KEY_CONTROL',
+    ],
+    [
+      'UpdatePrimaryRegion and ReplicateKey for another account',
+      foreign({
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${OTHER}:root` },
+        Action: ['kms:UpdatePrimaryRegion', 'kms:ReplicateKey'],
+        Resource: '*',
+      }),
+      'key-control',
+      'POLICY_KEY_CONTROL',
+    ],
+    [
+      'NotAction that leaves the role every operation but the data ones',
+      foreign({
+        Effect: 'Allow',
+        Principal: { AWS: ROLE },
+        NotAction: ['kms:Decrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*', 'kms:DeriveSharedSecret'],
+        Resource: '*',
+      }),
+      'key-control',
+      'POLICY_KEY_CONTROL',
+    ],
+    [
+      'UpdateKeyDescription for the co-signer role spelled in another case',
+      foreign({
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/Cosigner-PROD` },
+        Action: 'kms:UpdateKeyDescription',
+        Resource: '*',
+      }),
+      'key-control',
+      'POLICY_KEY_CONTROL',
+    ],
+    [
+      'DisableKeyRotation for a session of the co-signer role (the instance profile: i-…)',
+      foreign({
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:sts::${ACCOUNT}:assumed-role/cosigner-prod/i-0123456789abcdef0` },
+        Action: 'kms:DisableKeyRotation',
+        Resource: '*',
+      }),
+      'key-control',
+      'POLICY_KEY_CONTROL',
+    ],
+    [
+      'Principal "*" for a read (DescribeKey)',
+      foreign({ Effect: 'Allow', Principal: '*', Action: 'kms:DescribeKey', Resource: '*' }),
+      'public-principal',
+      'POLICY_BYPASS',
+    ],
+    [
+      'Principal {"AWS": "*"} for Encrypt behind kms:CallerAccount',
+      foreign({
+        Effect: 'Allow',
+        Principal: { AWS: '*' },
+        Action: 'kms:Encrypt',
+        Resource: '*',
+        Condition: { StringEquals: { 'kms:CallerAccount': ACCOUNT } },
+      }),
+      'public-principal',
+      'POLICY_BYPASS',
+    ],
+    [
+      'Principal "*" in a list beside the account root',
+      foreign({ Effect: 'Allow', Principal: { AWS: [ROOT, '*'] }, Action: 'kms:GetKeyPolicy', Resource: '*' }),
+      'public-principal',
+      'POLICY_BYPASS',
+    ],
+    [
       'an operator named constructor',
       foreign({
         Effect: 'Allow',
         Principal: { AWS: ROLE },
-        Action: 'kms:TagResource',
+        Action: 'kms:DescribeKey',
         Resource: '*',
         Condition: { constructor: { 'aws:SourceVpc': 'x' } },
       }),
@@ -422,7 +526,7 @@ describe('the classes of foreign statement an attacker would try (each refused, 
       foreign({
         Effect: 'Allow',
         Principal: { AWS: ROLE },
-        Action: 'kms:TagResource',
+        Action: 'kms:DescribeKey',
         Resource: '*',
         Condition: JSON.parse('{"__proto__":{"aws:SourceVpc":"x"}}') as PolicyStatement['Condition'],
       }),
@@ -444,6 +548,39 @@ describe('the classes of foreign statement an attacker would try (each refused, 
     expect(errors(policy, { adminArns: [ROLE] })).toContainEqual(
       expect.objectContaining({ check: 'key-control', code: 'POLICY_KEY_CONTROL' }),
     );
+  });
+  it('accepts the control operations for the administrators and the account', () => {
+    const admin = `arn:aws:iam::${ACCOUNT}:role/KeyAdmin`;
+    const policy = withStatement(
+      buildKeyPolicy({ accountId: ACCOUNT, roleArn: ROLE, pcr8: [GLOBAL_PCR8], adminArns: [admin] }),
+      foreign({
+        Effect: 'Allow',
+        Principal: { AWS: [admin, ROOT, ACCOUNT] },
+        Action: [
+          'kms:UpdateKeyDescription',
+          'kms:*Tag*',
+          'kms:*Alias',
+          'kms:EnableKeyRotation',
+          'kms:DisableKeyRotation',
+          'kms:RotateKeyOnDemand',
+        ],
+        Resource: '*',
+      }),
+    );
+    expect(errors(policy, { adminArns: [admin] })).toEqual([]);
+  });
+  it('does not count Fireblocks\' documented statements as public: none of them names "*"', () => {
+    const policy = buildKeyPolicy({
+      accountId: ACCOUNT,
+      roleArn: ROLE,
+      pcr8: [GLOBAL_PCR8],
+      profile: 'fireblocks-exact',
+    });
+    const report = proveKeyPolicy(policy, { ...base, debugEnclave: 'accept-risk' });
+    expect(report.steps.filter((step) => step.step === 'public-principal' || step.step === 'key-control')).toEqual([
+      { step: 'public-principal', ok: true },
+      { step: 'key-control', ok: true },
+    ]);
   });
   it('accepts what only narrows: a foreign Deny of another PCR8, a foreign Allow of Encrypt to the role', () => {
     const policy = withStatement(
@@ -646,6 +783,14 @@ describe('review findings: the steps that evaluate requests leave open what they
   it.each<[string, PolicyStatement]>([
     ['a Deny after a date', deny({ DateGreaterThan: { 'aws:CurrentTime': '2020-01-01T00:00:00Z' } })],
     ['a Deny on the principal type', deny({ StringEquals: { 'aws:PrincipalType': 'AssumedRole' } })],
+    [
+      "a Deny on one PCR0 value (the Fireblocks image's is not known in advance)",
+      deny({ StringEquals: { 'kms:RecipientAttestation:PCR0': 'ab'.repeat(48) } }),
+    ],
+    [
+      'a Deny unless the image is one value',
+      deny({ StringNotEqualsIgnoreCase: { 'kms:RecipientAttestation:ImageSha384': 'a5'.repeat(48) } }),
+    ],
     ['a Deny unless called through a VPC endpoint', deny({ StringNotEquals: { 'aws:SourceVpce': 'vpce-1234' } })],
     [
       'a Deny on a case variant of an attestation key',
