@@ -15,6 +15,7 @@
  *
  * Only actions listed by name count (any case): a wildcard also covers actions that do take effect.
  */
+import { sameIamPrincipal } from './arn.js';
 import { isAttestationKey } from './condition-keys.js';
 import { contextMap, evaluateCondition } from './conditions.js';
 import { toList } from './parse.js';
@@ -120,16 +121,17 @@ export function inertActionsOf(policy: PolicyDocument): InertAction[] {
 }
 
 /**
- * The inert actions listed by statements that name the principal (or `*`): what such a policy
- * seems to grant it but never does. The proofs name them when the co-signer role is left without
- * access.
+ * The inert actions listed by statements that name the principal (any spelling of its name, or
+ * `*`): what such a policy seems to grant it but never does. The proofs name them when the
+ * co-signer role is left without access.
  */
 export function inertActionsFor(policy: PolicyDocument, principalArn: string): string[] {
   const namesPrincipal = (index: number): boolean => {
     const statement = policy.Statement[index];
     const entries = statement === undefined ? 'none' : principalEntries(statement);
     return (
-      entries === '*' || (Array.isArray(entries) && entries.some((e) => e.type === 'AWS' && e.value === principalArn))
+      entries === '*' ||
+      (Array.isArray(entries) && entries.some((e) => e.type === 'AWS' && sameIamPrincipal(e.value, principalArn)))
     );
   };
   return inertActionsOf(policy)

@@ -71,7 +71,8 @@ describe('runAttest: bad input and AWS preconditions write nothing', () => {
             {
               Effect: 'Allow',
               Principal: { AWS: ROLE },
-              Action: 'kms:TagResource',
+              // A read: only the grammar refuses (TagResource would be key control as well).
+              Action: 'kms:DescribeKey',
               Resource: '*',
               Condition: { StringEqualsAnyCase: { 'aws:RequestTag/x': 'y' } },
             },

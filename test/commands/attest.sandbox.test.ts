@@ -478,12 +478,35 @@ describe('attest refuses every class of foreign statement an attacker would try,
     [
       'kms:PutKeyPolicy for Principal "*"',
       () => foreign({ Effect: 'Allow', Principal: '*', Action: 'kms:PutKeyPolicy', Resource: '*' }),
-      'POLICY_KEY_CONTROL',
+      // Principal "*" is refused whatever it allows (public-principal), before key control.
+      'POLICY_BYPASS',
     ],
     [
       'kms:PutKeyPolicy for the co-signer role',
       (role) => foreign({ Effect: 'Allow', Principal: { AWS: role }, Action: 'kms:PutKeyPolicy', Resource: '*' }),
       'POLICY_KEY_CONTROL',
+    ],
+    [
+      'UpdateKeyDescription (the ownership marker) and DisableKeyRotation for the co-signer role',
+      (role) =>
+        foreign({
+          Effect: 'Allow',
+          Principal: { AWS: role },
+          Action: ['kms:UpdateKeyDescription', 'kms:DisableKeyRotation'],
+          Resource: '*',
+        }),
+      'POLICY_KEY_CONTROL',
+    ],
+    [
+      'the alias and tag operations for the co-signer role',
+      (role) =>
+        foreign({ Effect: 'Allow', Principal: { AWS: role }, Action: ['kms:*Alias', 'kms:*Tag*'], Resource: '*' }),
+      'POLICY_KEY_CONTROL',
+    ],
+    [
+      'a read (DescribeKey) for Principal "*"',
+      () => foreign({ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:DescribeKey', Resource: '*' }),
+      'POLICY_BYPASS',
     ],
   ];
 

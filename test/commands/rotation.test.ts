@@ -340,12 +340,33 @@ describe('provision refuses every attacker class of foreign statement in the liv
     [
       'kms:PutKeyPolicy for Principal "*"',
       () => ({ Effect: 'Allow', Principal: '*', Action: 'kms:PutKeyPolicy', Resource: '*' }),
-      'POLICY_KEY_CONTROL',
+      // Principal "*" is refused whatever it allows (public-principal), before key control.
+      'POLICY_BYPASS',
     ],
     [
       'kms:PutKeyPolicy for the co-signer role',
       (role) => ({ Effect: 'Allow', Principal: { AWS: role }, Action: 'kms:PutKeyPolicy', Resource: '*' }),
       'POLICY_KEY_CONTROL',
+    ],
+    [
+      'UpdateKeyDescription (the ownership marker) and DisableKeyRotation for the co-signer role',
+      (role) => ({
+        Effect: 'Allow',
+        Principal: { AWS: role },
+        Action: ['kms:UpdateKeyDescription', 'kms:DisableKeyRotation'],
+        Resource: '*',
+      }),
+      'POLICY_KEY_CONTROL',
+    ],
+    [
+      'the alias and tag operations for the co-signer role',
+      (role) => ({ Effect: 'Allow', Principal: { AWS: role }, Action: ['kms:*Alias', 'kms:*Tag*'], Resource: '*' }),
+      'POLICY_KEY_CONTROL',
+    ],
+    [
+      'a read (DescribeKey) for Principal "*"',
+      () => ({ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:DescribeKey', Resource: '*' }),
+      'POLICY_BYPASS',
     ],
   ];
   it.each(classes)('%s', async (_name, make, code) => {

@@ -141,6 +141,11 @@ describe('inertActionsOf', () => {
     };
     expect(inertActionsFor(policy, ROLE)).toEqual(['kms:GenerateRandom']);
     expect(inertActionsFor(policy, other)).toEqual(['kms:Encrypt', 'kms:GenerateRandom']);
+    // IAM role names are not distinguished by case: the same role, spelled otherwise.
+    expect(inertActionsFor(policy, `arn:aws:iam::${ACCOUNT}:role/OTHER`)).toEqual([
+      'kms:Encrypt',
+      'kms:GenerateRandom',
+    ]);
   });
 });
 
