@@ -241,6 +241,46 @@ describe('sandbox KMS key policies on write', () => {
     expect(locked.message).toContain('is not authorized to perform: kms:PutKeyPolicy');
   });
 
+  it("writes a key policy while the key is pending deletion (KMS's key-state table), with the same checks", async () => {
+    const ports = await sandbox();
+    const { KeyMetadata } = await ports.kms.createKey({});
+    const keyId = KeyMetadata.KeyId!;
+    await ports.kms.scheduleKeyDeletion({ KeyId: keyId, PendingWindowInDays: 7 });
+    const policy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'Admins',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+          Action: ['kms:PutKeyPolicy', 'kms:GetKeyPolicy', 'kms:DescribeKey', 'kms:CancelKeyDeletion', 'kms:EnableKey'],
+          Resource: '*',
+        },
+      ],
+    });
+    await ports.kms.putKeyPolicy({ KeyId: keyId, PolicyName: 'default', Policy: policy });
+    expect((await ports.kms.getKeyPolicy({ KeyId: keyId, PolicyName: 'default' })).Policy).toBe(policy);
+    expect((await ports.kms.describeKey({ KeyId: keyId })).KeyMetadata?.KeyState).toBe('PendingDeletion');
+    // Validation and the lockout safety check still apply in that state.
+    expect(await caught(ports.kms.putKeyPolicy({ KeyId: keyId, Policy: '{not json' }))).toMatchObject({
+      name: 'MalformedPolicyDocumentException',
+    });
+    const noAdmin = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:Decrypt', Resource: '*' },
+      ],
+    });
+    expect(await caught(ports.kms.putKeyPolicy({ KeyId: keyId, Policy: noAdmin }))).toMatchObject({
+      name: 'MalformedPolicyDocumentException',
+      message: 'The new key policy will not allow you to update the key policy in the future.',
+    });
+    // The repaired policy lets the administrators undo the deletion.
+    await ports.kms.cancelKeyDeletion({ KeyId: keyId });
+    await ports.kms.enableKey({ KeyId: keyId });
+    expect((await ports.kms.describeKey({ KeyId: keyId })).KeyMetadata?.KeyState).toBe('Enabled');
+  });
+
   it('rejects malformed, oversized and misnamed policies', async () => {
     const ports = await sandbox();
     const { KeyMetadata } = await ports.kms.createKey({});

@@ -6,7 +6,7 @@ import { toPolicyDocument } from '../../policy/evaluate.js';
 import type { PolicyDocument } from '../../policy/types.js';
 import type { Tx } from './engine.js';
 import { awsPrincipals, principalStatus } from './iam-records.js';
-import { authorizeKey, keyTrail, requireState, resolveKey } from './kms-keys.js';
+import { authorizeKey, keyTrail, resolveKey } from './kms-keys.js';
 
 /** The policy KMS gives a key created without one. */
 export function defaultKeyPolicy(accountId: string): string {
@@ -94,7 +94,10 @@ export function putKeyPolicy(tx: Tx, input: SDK.PutKeyPolicyCommandInput) {
   if (input.PolicyName !== undefined && input.PolicyName !== 'default')
     throw tx.error('ValidationException', `PolicyName must be "default", got "${input.PolicyName}"`);
   authorizeKey(tx, resolved, 'kms:PutKeyPolicy');
-  requireState(tx, resolved.key, ['Enabled', 'Disabled', 'PendingImport']);
+  // No key-state check: KMS's key-state table allows PutKeyPolicy in every state, PendingDeletion
+  // included (https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html#key-state-table),
+  // so the policy of a key scheduled for deletion can still be repaired before the deletion is
+  // cancelled.
   resolved.key.policy = validateKeyPolicy(
     tx,
     input.Policy,
