@@ -73,6 +73,10 @@ function roleOnlyDenyCovers(statement: PolicyStatement, ctx: BucketProofContext)
     if (!['ArnNotEquals', 'ArnNotLike', 'StringNotEquals', 'StringNotLike'].includes(clause.operator)) return [];
     if (clause.key.toLowerCase() !== 'aws:principalarn') return [];
     const values = Array.isArray(clause.values) ? clause.values : [clause.values];
+    // Compared as written, not with sameIamPrincipal: this is a condition on aws:PrincipalArn,
+    // which carries the role's ARN as IAM stores it, and the Arn/String operators compare case by
+    // case. An exemption spelled otherwise exempts nobody (the role loses access too, which
+    // bucket-role-access reports), so reading it as "not exactly the role" is the safe side.
     if (values.length !== 1 || values[0] !== ctx.roleArn) return [];
   }
   return coveredActions(statement, S3_OBJECT_ACTIONS);
