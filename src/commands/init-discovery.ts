@@ -4,6 +4,7 @@
  * VPCs, the subnets whose zone offers the chosen type, and whether a VPC has a route out for a
  * host without a public IP. Read-only calls only.
  */
+import type { NatGateway, RouteTable } from '@aws-sdk/client-ec2';
 import type { AwsPorts } from '../aws/ports.js';
 import { INSTANCE_TYPES } from '../config/schema.js';
 
@@ -80,17 +81,28 @@ export async function discoverAccount(ports: AwsPorts): Promise<Discovery> {
       return subnets.sort((a, b) => a.zone.localeCompare(b.zone) || a.id.localeCompare(b.id));
     },
     async routesOut(vpcId) {
-      const { defaultRouteTarget, isEgressPath } = await import('../provision/network-model.js');
+      const { describeNats, internetTarget, isEgressPath } = await import('../provision/egress.js');
+      const tables: RouteTable[] = [];
+      const nats: NatGateway[] = [];
       let next: string | undefined;
       do {
         const page = await ports.ec2.describeRouteTables({
           Filters: [{ Name: 'vpc-id', Values: [vpcId] }],
           ...(next ? { NextToken: next } : {}),
         });
-        if ((page.RouteTables ?? []).some((table) => isEgressPath(defaultRouteTarget(table), false))) return true;
+        tables.push(...(page.RouteTables ?? []));
         next = page.NextToken;
       } while (next);
-      return false;
+      // A NAT gateway leads out only when it is public, available and its own subnet routes to the internet gateway.
+      do {
+        const page = await ports.ec2.describeNatGateways({
+          Filter: [{ Name: 'vpc-id', Values: [vpcId] }],
+          ...(next ? { NextToken: next } : {}),
+        });
+        nats.push(...(page.NatGateways ?? []));
+        next = page.NextToken;
+      } while (next);
+      return tables.some((table) => isEgressPath(describeNats(internetTarget(table), tables, nats), false));
     },
   };
 }

@@ -4,7 +4,7 @@
  * route leads; in mode "managed" the co-signer's own network instead), the security group found
  * by name in that VPC, and the instances tagged with the co-signer's name. Read calls only.
  */
-import type { _InstanceType, RouteTable } from '@aws-sdk/client-ec2';
+import type { _InstanceType, NatGateway, RouteTable } from '@aws-sdk/client-ec2';
 import type { NetworkMode } from '../config/schema.js';
 import type pLimit from 'p-limit';
 import type { AwsPorts } from '../aws/ports.js';
@@ -12,7 +12,7 @@ import { TAGS } from '../config/names.js';
 import type { CosignerErrorCode } from '../errors.js';
 import { orAbsent, allPages, tagsOf, type TagRecord } from '../engine/aws-util.js';
 import type { DesiredState } from './desired.js';
-import { routeOut, type RouteOut } from './network-model.js';
+import { routeOut, type RouteOut } from './egress.js';
 import { observeManagedNetwork, rulesOf, type ObservedManagedNetwork } from './observed-network.js';
 
 type Limit = ReturnType<typeof pLimit>;
@@ -31,7 +31,7 @@ export interface ObservedNetwork {
   /** Zones of the region that offer the instance type. */
   offeredZones: string[];
   nitroEnclaves: 'supported' | 'unsupported' | 'unknown';
-  /** Where the subnet's default route goes (modes "existing" and "public-ip"). */
+  /** Where the subnet's route table sends the internet, NAT gateways described (modes "existing" and "public-ip"). */
   routeOut: RouteOut | undefined;
   /** The co-signer's own network (mode "managed"). */
   managed?: ObservedManagedNetwork;
@@ -93,11 +93,15 @@ export async function observeNetwork(
   const problems: NetworkProblem[] = [];
   const warnings: string[] = [];
   let tables: Promise<RouteTable[]> | undefined;
+  let nats: Promise<NatGateway[]> | undefined;
   const vpcKnown = (vpcId: string | undefined) => {
     if (vpcId !== undefined && tables === undefined && mode !== 'managed') {
+      // The VPC's route tables and NAT gateways: a NAT gateway's own subnet decides whether it leads out.
       tables = limit(() => routeTables(ports, vpcId));
-      // Awaited below; this only keeps an early failure elsewhere from leaving it unhandled.
+      nats = limit(() => natGateways(ports, vpcId));
+      // Awaited below; this only keeps an early failure elsewhere from leaving them unhandled.
       tables.catch(() => undefined);
+      nats.catch(() => undefined);
     }
     onVpc(vpcId);
   };
@@ -163,8 +167,8 @@ export async function observeNetwork(
     });
   }
   const route =
-    location.vpcId !== undefined && subnetId !== undefined && tables !== undefined
-      ? routeOut(await tables, subnetId)
+    location.vpcId !== undefined && subnetId !== undefined && tables !== undefined && nats !== undefined
+      ? routeOut(await tables, subnetId, await nats)
       : undefined;
   return {
     mode,
@@ -319,6 +323,17 @@ function routeTables(ports: AwsPorts, vpcId: string): Promise<RouteTable[]> {
       ...(NextToken === undefined ? {} : { NextToken }),
     });
     return { items: page.RouteTables, next: page.NextToken };
+  });
+}
+
+/** Every NAT gateway of the VPC, whatever its state (the egress check says why one is no way out). */
+function natGateways(ports: AwsPorts, vpcId: string): Promise<NatGateway[]> {
+  return allPages(async (NextToken) => {
+    const page = await ports.ec2.describeNatGateways({
+      Filter: [{ Name: 'vpc-id', Values: [vpcId] }],
+      ...(NextToken === undefined ? {} : { NextToken }),
+    });
+    return { items: page.NatGateways, next: page.NextToken };
   });
 }
 

@@ -10,14 +10,13 @@ import type { AwsPorts } from '../aws/ports.js';
 import { TAGS } from '../config/names.js';
 import { allPages, tagsOf, type TagRecord } from '../engine/aws-util.js';
 import type { DesiredState } from './desired.js';
+import { defaultRouteTarget, type RouteTarget } from './egress.js';
 import {
-  defaultRouteTarget,
   GATEWAY_SERVICES,
   INTERFACE_SERVICES,
   PART_TAG,
   type EndpointService,
   type NetworkPart,
-  type RouteTarget,
 } from './network-model.js';
 import type { SecurityGroupRule } from './observed-ec2.js';
 import { isOurs } from '../engine/ownership.js';

@@ -8,14 +8,8 @@
  * gateway, the endpoints' rules and the VPC endpoints; last the private default route to the NAT
  * gateway (once it is available). Pure.
  */
-import {
-  describeTarget,
-  GATEWAY_SERVICES,
-  INTERFACE_SERVICES,
-  isEgressPath,
-  type EndpointService,
-  type NetworkPart,
-} from './network-model.js';
+import { describeTarget, isEgressPath, natProblem, type RouteTarget } from './egress.js';
+import { GATEWAY_SERVICES, INTERFACE_SERVICES, type EndpointService, type NetworkPart } from './network-model.js';
 import type { ObservedManagedNetwork } from './observed-network.js';
 import { atomicRules, describeRule, ourInstances, type AtomicRule } from './plan-ec2.js';
 import { base, existing, refuse, type PlanInput } from './plan-nodes.js';
@@ -37,17 +31,42 @@ function planEgress({ desired, observed }: PlanInput, instanceNeeded: boolean): 
   if (route === undefined || network.subnetId === undefined)
     return { ...b, kind: 'noop', reasons: ['no subnet to check (see the host)'], rounds: [] };
   const table = route.main ? "the VPC's main route table" : `route table ${route.routeTableId ?? '?'}`;
-  const where = `subnet ${network.subnetId} routes 0.0.0.0/0 through ${describeTarget(route.target)} (${table})`;
+  const how =
+    route.target.kind === 'split'
+      ? `routes the internet in parts: ${describeTarget(route.target)}`
+      : `routes 0.0.0.0/0 through ${describeTarget(route.target)}`;
+  const where = `subnet ${network.subnetId} (${table}) ${how}`;
   if (isEgressPath(route.target, publicIp)) {
     return { ...b, kind: 'noop', reasons: [`${where}${publicIp ? '; the host gets a public IP' : ''}`], rounds: [] };
   }
   const problem = `${where}: a host ${publicIp ? 'even with' : 'without'} a public IP there cannot install its packages, register with SSM (its only way in) or reach Fireblocks`;
   // A host that exists already is never replaced: say so, refuse nothing else.
   if (!instanceNeeded) return { ...b, kind: 'noop', reasons: [where], notes: [problem], rounds: [] };
-  const hint = publicIp
+  const choices = publicIp
     ? 'add a default route to an internet gateway or NAT gateway to that subnet, choose another subnet (--subnet-id), or let provision build the network (--network-mode managed)'
     : 'give the host a public IP (--network-mode public-ip), let provision build a VPC with a NAT gateway and VPC endpoints (--network-mode managed), or choose a subnet with a NAT route (--subnet-id)';
-  return refuse(b, 'NETWORK_NO_EGRESS', problem, hint);
+  return refuse(b, 'NETWORK_NO_EGRESS', problem, [...natFixes(route.target), choices].join('; or '));
+}
+
+/** How to give each NAT gateway the subnet routes to a way out, when that is what it lacks. */
+function natFixes(target: RouteTarget): string[] {
+  const nats = target.kind === 'split' ? target.parts.map((p) => p.target) : [target];
+  return nats.flatMap((t) => {
+    if (t.kind !== 'nat' || t.nat === undefined || natProblem(t) === undefined) return [];
+    const nat = t.nat;
+    if (nat.connectivityType !== 'public') return [`route the subnet through a public NAT gateway instead of ${t.id}`];
+    if (nat.state !== 'available') return nat.state === 'pending' ? [`wait until ${t.id} is available`] : [];
+    const subnet = nat.subnetId ?? '?';
+    // Changing the main table would change every subnet that uses it, perhaps the host's too.
+    if (nat.mainTable)
+      return [
+        `give the NAT gateway's own subnet ${subnet} a route table of its own with 0.0.0.0/0 to the VPC's internet gateway (aws ec2 create-route-table, create-route, associate-route-table)`,
+      ];
+    const verb = nat.hasDefaultRoute ? 'replace-route' : 'create-route';
+    return [
+      `route 0.0.0.0/0 of the NAT gateway's own subnet ${subnet} to the VPC's internet gateway (aws ec2 ${verb} --route-table-id ${nat.routeTableId ?? '<its route table>'} --destination-cidr-block 0.0.0.0/0 --gateway-id <the internet gateway's id>)`,
+    ];
+  });
 }
 
 const op = (name: PlannedOp['op'], detail: string, data: Record<string, unknown>): PlannedOp => ({

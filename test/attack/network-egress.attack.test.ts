@@ -1,7 +1,9 @@
 // Attack: the NETWORK_NO_EGRESS check of network.mode "existing". The README promises a refusal,
-// before any write, when the subnet's route table (its own association, else the VPC's main table)
-// has no 0.0.0.0/0 route to a NAT gateway, transit gateway, network interface/appliance or
-// peering; an internet-gateway route counts only for a host with a public IP.
+// before any write, unless the subnet's route table (its own association, else the VPC's main
+// table) sends the whole public internet (0.0.0.0/0, or routes that cover it under longest-prefix
+// match) to a way out: a public, available NAT gateway whose own subnet routes to the internet
+// gateway, or a transit gateway, network interface/appliance or peering; an internet-gateway route
+// counts only for a host with a public IP; carrier gateways and unrecognised targets never count.
 //
 // Tests marked `it.fails` assert what a reviewer expects and currently FAIL: each documents an
 // open finding (drop `.fails` once it is fixed).
@@ -10,9 +12,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { SandboxPorts } from '../../src/aws/sandbox/index.js';
 import { validateConfig } from '../../src/config/load.js';
 import { isCosignerError } from '../../src/errors.js';
-import { defaultRouteTarget, isEgressPath, routeOut } from '../../src/provision/network-model.js';
+import { defaultRouteTarget, isEgressPath, routeOut } from '../../src/provision/egress.js';
 import { natSubnet } from '../e2e/network-world.js';
-import { makeWorld, REGION, type World } from '../e2e/world.js';
+import { inventory, makeWorld, REGION, type World } from '../e2e/world.js';
 
 let world: World | undefined;
 afterEach(async () => {
@@ -24,11 +26,20 @@ const zone = `${REGION}a`;
 
 /** Provision mode "existing" into `subnetId`: the refusal code, or 'applied'. */
 async function provisionInto(w: World, subnetId: string): Promise<string> {
+  return (await refusalOf(w, subnetId))?.code ?? 'applied';
+}
+
+/** Provision mode "existing" into `subnetId`: the coded refusal, or undefined once applied. */
+async function refusalOf(
+  w: World,
+  subnetId: string,
+): Promise<{ code: string; message: string; hint: string } | undefined> {
   const config = validateConfig({ name: 'demo', aws: { region: REGION }, network: { subnetId } }, 'attack');
   try {
-    return (await w.provision({ config })).mode;
+    expect((await w.provision({ config })).mode).toBe('applied');
+    return undefined;
   } catch (error) {
-    if (isCosignerError(error)) return error.code;
+    if (isCosignerError(error)) return { code: error.code, message: error.message, hint: error.hint ?? '' };
     throw error;
   }
 }
@@ -84,33 +95,66 @@ describe('mode existing: what the egress check accepts and refuses', () => {
     expect(await provisionInto(world, subnetId)).toBe('NETWORK_NO_EGRESS');
   });
 
-  it.fails('refuses a default route to a NAT gateway that itself has no way out', async () => {
+  it('refuses a default route to a NAT gateway that itself has no way out', async () => {
     world = await makeWorld();
     const subnetId = await natWithoutWayOut(await world.ports());
-    // Today: applied. The host's traffic reaches the NAT gateway, whose subnet has no route to the
+    // Was applied. The host's traffic reaches the NAT gateway, whose subnet has no route to the
     // internet gateway: no package install, no SSM, no Fireblocks, no KMS.
-    expect(await provisionInto(world, subnetId)).toBe('NETWORK_NO_EGRESS');
+    const refusal = await refusalOf(world, subnetId);
+    expect(refusal?.code).toBe('NETWORK_NO_EGRESS');
+    expect(refusal?.message).toMatch(
+      /the NAT gateway nat-0[0-9a-f]+, no way out: its own subnet subnet-0[0-9a-f]+ \(rtb-0[0-9a-f]+\) has no default route to an internet gateway/,
+    );
+    // Its subnet uses the VPC's main table: the fix is a table of its own, not a change to the main one.
+    expect(refusal?.hint).toMatch(/give the NAT gateway's own subnet subnet-0[0-9a-f]+ a route table of its own/);
+    // Refused before any write: nothing of the co-signer exists.
+    const inv = inventory(await world.state());
+    expect([inv.roles.length, inv.profiles.length, inv.instances.length, inv.liveKeys.length]).toEqual([0, 0, 0, 0]);
   });
 
-  it.fails(
-    'accepts a default route split in two halves (0.0.0.0/1 and 128.0.0.0/1) through a NAT gateway',
-    async () => {
-      world = await makeWorld();
-      const ports = await world.ports();
-      const { subnetId } = await natSubnet(ports);
-      const table = (
-        await ports.ec2.describeRouteTables({ Filters: [{ Name: 'association.subnet-id', Values: [subnetId] }] })
-      ).RouteTables![0]!;
-      const nat = table.Routes!.find((r) => r.DestinationCidrBlock === '0.0.0.0/0')!.NatGatewayId!;
-      // A table with the two halves and no /0: every IPv4 address still routes through the NAT gateway.
-      const fresh = (await ports.ec2.createRouteTable({ VpcId: table.VpcId! })).RouteTable!.RouteTableId!;
-      await ports.ec2.createRoute({ RouteTableId: fresh, DestinationCidrBlock: '0.0.0.0/1', NatGatewayId: nat });
-      await ports.ec2.createRoute({ RouteTableId: fresh, DestinationCidrBlock: '128.0.0.0/1', NatGatewayId: nat });
-      await ports.ec2.disassociateRouteTable({ AssociationId: table.Associations![0]!.RouteTableAssociationId! });
-      await ports.ec2.associateRouteTable({ RouteTableId: fresh, SubnetId: subnetId });
-      expect(await provisionInto(world, subnetId)).toBe('applied');
-    },
-  );
+  it('refuses a default route to a private NAT gateway (an internet gateway drops its traffic)', async () => {
+    world = await makeWorld();
+    const ports = await world.ports();
+    const { vpcId, subnetId } = await natSubnet(ports);
+    // A private NAT gateway in the same public subnet as the public one: same home, no public address.
+    const publicNat = (await ports.ec2.describeNatGateways({ Filter: [{ Name: 'vpc-id', Values: [vpcId] }] }))
+      .NatGateways![0]!;
+    const privateNat = (
+      await ports.ec2.createNatGateway({ SubnetId: publicNat.SubnetId!, ConnectivityType: 'private' })
+    ).NatGateway!.NatGatewayId!;
+    const table = (
+      await ports.ec2.describeRouteTables({ Filters: [{ Name: 'association.subnet-id', Values: [subnetId] }] })
+    ).RouteTables![0]!.RouteTableId!;
+    await ports.ec2.replaceRoute({ RouteTableId: table, DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: privateNat });
+    const refusal = await refusalOf(world, subnetId);
+    expect(refusal?.code).toBe('NETWORK_NO_EGRESS');
+    expect(refusal?.message).toContain(`the NAT gateway ${privateNat}, no way out: it is a private NAT gateway`);
+    expect(refusal?.hint).toContain(`route the subnet through a public NAT gateway instead of ${privateNat}`);
+    // The same subnet through the public NAT gateway is accepted.
+    await ports.ec2.replaceRoute({
+      RouteTableId: table,
+      DestinationCidrBlock: '0.0.0.0/0',
+      NatGatewayId: publicNat.NatGatewayId!,
+    });
+    expect(await provisionInto(world, subnetId)).toBe('applied');
+  });
+
+  it('accepts a default route split in two halves (0.0.0.0/1 and 128.0.0.0/1) through a NAT gateway', async () => {
+    world = await makeWorld();
+    const ports = await world.ports();
+    const { subnetId } = await natSubnet(ports);
+    const table = (
+      await ports.ec2.describeRouteTables({ Filters: [{ Name: 'association.subnet-id', Values: [subnetId] }] })
+    ).RouteTables![0]!;
+    const nat = table.Routes!.find((r) => r.DestinationCidrBlock === '0.0.0.0/0')!.NatGatewayId!;
+    // A table with the two halves and no /0: every IPv4 address still routes through the NAT gateway.
+    const fresh = (await ports.ec2.createRouteTable({ VpcId: table.VpcId! })).RouteTable!.RouteTableId!;
+    await ports.ec2.createRoute({ RouteTableId: fresh, DestinationCidrBlock: '0.0.0.0/1', NatGatewayId: nat });
+    await ports.ec2.createRoute({ RouteTableId: fresh, DestinationCidrBlock: '128.0.0.0/1', NatGatewayId: nat });
+    await ports.ec2.disassociateRouteTable({ AssociationId: table.Associations![0]!.RouteTableAssociationId! });
+    await ports.ec2.associateRouteTable({ RouteTableId: fresh, SubnetId: subnetId });
+    expect(await provisionInto(world, subnetId)).toBe('applied');
+  });
 });
 
 describe('route targets the sandbox does not simulate (DescribeRouteTables shapes)', () => {
@@ -127,20 +171,15 @@ describe('route targets the sandbox does not simulate (DescribeRouteTables shape
     expect(routeOut([table({ NatGatewayId: 'nat-1' })], 'subnet-1').target.kind).toBe('nat');
   });
 
-  it.fails('a carrier gateway (Wavelength: carrier IPs only) is not a way out for this host', () => {
-    // The host gets no carrier IP: traffic to a carrier gateway from it goes nowhere. Today any
-    // target that is not recognised counts as a way out ("other" → true).
+  it('a carrier gateway (Wavelength: carrier IPs only) is not a way out for this host', () => {
+    // The host gets no carrier IP: traffic to a carrier gateway from it goes nowhere. Any target
+    // that was not recognised used to count as a way out ("other" → true).
     expect(isEgressPath(defaultRouteTarget(table({ CarrierGatewayId: 'cagw-1' })), false)).toBe(false);
   });
 
-  it.fails(
-    'an unrecognised target (e.g. a Cloud WAN core network, reported without an id) is not trusted blindly',
-    () => {
-      const target = defaultRouteTarget(
-        table({ CoreNetworkArn: 'arn:aws:networkmanager::111122223333:core-network/x' }),
-      );
-      // Today: kind "other", id "?", and counted as a way out without saying what it is.
-      expect(target.kind === 'other' && isEgressPath(target, false)).toBe(false);
-    },
-  );
+  it('an unrecognised target (e.g. a Cloud WAN core network, reported without an id) is not trusted blindly', () => {
+    const target = defaultRouteTarget(table({ CoreNetworkArn: 'arn:aws:networkmanager::111122223333:core-network/x' }));
+    // Was kind "other", id "?", and counted as a way out without saying what it is.
+    expect(target.kind === 'other' && isEgressPath(target, false)).toBe(false);
+  });
 });

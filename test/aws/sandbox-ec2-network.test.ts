@@ -230,6 +230,72 @@ describe('sandbox NAT gateways and routes', () => {
   });
 });
 
+describe('sandbox private NAT gateways', () => {
+  it('makes one without an Elastic IP or an internet gateway, reports ConnectivityType private, and routes to it', async () => {
+    const ports = await sandbox({ region: REGION });
+    const n = await network(ports);
+    // No internet gateway attached yet: a private NAT gateway needs none, and takes no address.
+    expect(
+      await caught(
+        ports.ec2.createNatGateway({
+          SubnetId: n.privateSubnetId,
+          ConnectivityType: 'private',
+          AllocationId: n.allocationId,
+        }),
+      ),
+    ).toMatchObject({ name: 'InvalidParameterCombination' });
+    expect(
+      await caught(ports.ec2.createNatGateway({ SubnetId: n.privateSubnetId, ConnectivityType: 'sideways' as never })),
+    ).toMatchObject({ name: 'InvalidParameterValue' });
+    const made = (
+      await ports.ec2.createNatGateway({ SubnetId: n.privateSubnetId, ConnectivityType: 'private', ClientToken: 'p-1' })
+    ).NatGateway!;
+    expect(made).toMatchObject({ ConnectivityType: 'private', State: 'pending', SubnetId: n.privateSubnetId });
+    // The same token for a public one is another request.
+    await ports.ec2.attachInternetGateway({ InternetGatewayId: n.igwId, VpcId: n.vpcId });
+    expect(
+      await caught(
+        ports.ec2.createNatGateway({ SubnetId: n.privateSubnetId, AllocationId: n.allocationId, ClientToken: 'p-1' }),
+      ),
+    ).toMatchObject({ name: 'IdempotentParameterMismatch' });
+    const listed = (await ports.ec2.describeNatGateways({ NatGatewayIds: [made.NatGatewayId!] })).NatGateways![0]!;
+    expect(listed.ConnectivityType).toBe('private');
+    expect(listed.NatGatewayAddresses).toEqual([
+      expect.objectContaining({ PrivateIp: '10.0.1.4', IsPrimary: true }) as unknown,
+    ]);
+    expect(listed.NatGatewayAddresses![0]).not.toHaveProperty('AllocationId');
+    expect(listed.NatGatewayAddresses![0]).not.toHaveProperty('PublicIp');
+    // The public one beside it still reports its address.
+    const publicNat = (await ports.ec2.createNatGateway({ SubnetId: n.publicSubnetId, AllocationId: n.allocationId }))
+      .NatGateway!;
+    expect(publicNat.ConnectivityType).toBe('public');
+    const table = (await ports.ec2.createRouteTable({ VpcId: n.vpcId })).RouteTable!.RouteTableId!;
+    await ports.ec2.createRoute({
+      RouteTableId: table,
+      DestinationCidrBlock: '0.0.0.0/0',
+      NatGatewayId: made.NatGatewayId!,
+    });
+    const route = (await ports.ec2.describeRouteTables({ RouteTableIds: [table] })).RouteTables![0]!.Routes!.find(
+      (r) => r.DestinationCidrBlock === '0.0.0.0/0',
+    );
+    expect(route).toMatchObject({ NatGatewayId: made.NatGatewayId, State: 'active' });
+  });
+
+  it('maps no public address: the internet gateway detaches while only a private NAT gateway remains', async () => {
+    const ports = await sandbox({ region: REGION });
+    const n = await network(ports);
+    await ports.ec2.attachInternetGateway({ InternetGatewayId: n.igwId, VpcId: n.vpcId });
+    const publicNat = (await ports.ec2.createNatGateway({ SubnetId: n.publicSubnetId, AllocationId: n.allocationId }))
+      .NatGateway!.NatGatewayId!;
+    await ports.ec2.createNatGateway({ SubnetId: n.privateSubnetId, ConnectivityType: 'private' });
+    expect(await caught(ports.ec2.detachInternetGateway({ InternetGatewayId: n.igwId, VpcId: n.vpcId }))).toMatchObject(
+      { name: 'DependencyViolation' },
+    );
+    await ports.ec2.deleteNatGateway({ NatGatewayId: publicNat });
+    await ports.ec2.detachInternetGateway({ InternetGatewayId: n.igwId, VpcId: n.vpcId });
+  });
+});
+
 describe('sandbox VPC endpoints', () => {
   it('adds the S3 prefix-list route for a gateway endpoint and needs DNS hostnames for private DNS', async () => {
     const ports = await sandbox({ region: REGION });

@@ -274,6 +274,34 @@ describe('init: the network mode', () => {
     }
   });
 
+  it('counts a NAT gateway as a route out only once its own subnet routes to the internet gateway', async () => {
+    const { createAwsPorts } = await import('../../src/aws/ports.js');
+    const { discoverAccount } = await import('../../src/commands/init-discovery.js');
+    const ports = await createAwsPorts({ sandboxDir: join(dir, 'sandbox'), region: 'us-east-1', env: {} });
+    try {
+      const ec2 = ports.ec2;
+      const vpcId = (await ec2.createVpc({ CidrBlock: '10.40.0.0/16' })).Vpc!.VpcId!;
+      const igw = (await ec2.createInternetGateway({})).InternetGateway!.InternetGatewayId!;
+      await ec2.attachInternetGateway({ InternetGatewayId: igw, VpcId: vpcId });
+      const natHome = (
+        await ec2.createSubnet({ VpcId: vpcId, CidrBlock: '10.40.0.0/24', AvailabilityZone: 'us-east-1a' })
+      ).Subnet!.SubnetId!;
+      const eip = (await ec2.allocateAddress({ Domain: 'vpc' })).AllocationId!;
+      const nat = (await ec2.createNatGateway({ SubnetId: natHome, AllocationId: eip })).NatGateway!.NatGatewayId!;
+      const hostTable = (await ec2.createRouteTable({ VpcId: vpcId })).RouteTable!.RouteTableId!;
+      await ec2.createRoute({ RouteTableId: hostTable, DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: nat });
+      const discovery = await discoverAccount(ports);
+      // The NAT gateway's subnet keeps the main table (local route only): no way out.
+      expect(await discovery.routesOut(vpcId)).toBe(false);
+      const natTable = (await ec2.createRouteTable({ VpcId: vpcId })).RouteTable!.RouteTableId!;
+      await ec2.createRoute({ RouteTableId: natTable, DestinationCidrBlock: '0.0.0.0/0', GatewayId: igw });
+      await ec2.associateRouteTable({ RouteTableId: natTable, SubnetId: natHome });
+      expect(await discovery.routesOut(vpcId)).toBe(true);
+    } finally {
+      ports.destroy();
+    }
+  });
+
   it('takes --network-mode and COSIGNER_NETWORK_MODE without asking, and refuses an unknown mode', async () => {
     const io = new TestIoHost({ assumeYes: true });
     await runInit(options({ flags: { name: 'alpha', networkMode: 'public-ip' } }), { io });

@@ -40,7 +40,7 @@ describe('mode existing', () => {
     expect(error.code).toBe('NETWORK_NO_EGRESS');
     expect(error.exitCode).toBe(4);
     expect(error.message).toMatch(
-      /^subnet subnet-0[0-9a-f]+ routes 0\.0\.0\.0\/0 through only the internet gateway igw-0[0-9a-f]+ \(the VPC's main route table\): a host without a public IP/,
+      /^subnet subnet-0[0-9a-f]+ \(the VPC's main route table\) routes 0\.0\.0\.0\/0 through only the internet gateway igw-0[0-9a-f]+: a host without a public IP/,
     );
     for (const choice of ['--network-mode public-ip', '--network-mode managed', '--subnet-id'])
       expect(error.hint).toContain(choice);

@@ -2,6 +2,7 @@
 // empty account and for one where the co-signer exists exactly as configured.
 import { validateConfig } from '../../src/config/load.js';
 import { computeDesired, inlinePolicyFor, ownershipTags, type DesiredState } from '../../src/provision/desired.js';
+import type { RouteTarget } from '../../src/provision/egress.js';
 import type { ObservedKey, ObservedState } from '../../src/provision/observed.js';
 import { keyDescription } from '../../src/engine/ownership.js';
 
@@ -10,6 +11,21 @@ export const REGION = 'eu-west-1';
 export const CALLER = `arn:aws:iam::${ACCOUNT}:user/admin`;
 export const KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
 export const KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/${KEY_ID}`;
+
+/** A public NAT gateway, available, whose own subnet routes 0.0.0.0/0 to the internet gateway. */
+export const NAT_WITH_WAY_OUT: RouteTarget = {
+  kind: 'nat',
+  id: 'nat-0abc',
+  nat: {
+    connectivityType: 'public',
+    state: 'available',
+    subnetId: 'subnet-0pub',
+    routeTableId: 'rtb-0pub',
+    mainTable: false,
+    hasDefaultRoute: true,
+    out: { kind: 'igw', id: 'igw-0abc' },
+  },
+};
 
 export function desiredFor(input: Record<string, unknown> = {}, toolVersion = '1.0.0'): DesiredState {
   const config = validateConfig({ name: 'demo', aws: { region: REGION }, ...input }, 'test config');
@@ -33,7 +49,7 @@ export function emptyObserved(desired: DesiredState): ObservedState {
       availabilityZone: `${REGION}a`,
       offeredZones: [`${REGION}a`, `${REGION}b`],
       nitroEnclaves: 'supported',
-      routeOut: { routeTableId: 'rtb-0abc', main: false, target: { kind: 'nat', id: 'nat-0abc' } },
+      routeOut: { routeTableId: 'rtb-0abc', main: false, target: NAT_WITH_WAY_OUT },
       problems: [],
       warnings: [],
     },

@@ -1,7 +1,8 @@
 /**
  * The ways out of a VPC: internet gateways (create, attach, detach, delete, describe), Elastic IP
- * addresses (allocate, release, describe) and NAT gateways (create → pending → available, delete →
- * deleting → deleted), with the dependency errors EC2 answers when the order is wrong.
+ * addresses (allocate, release, describe) and NAT gateways, public (an Elastic IP, out through the
+ * internet gateway) or private (no address, no way to the internet), create → pending → available,
+ * delete → deleting → deleted, with the dependency errors EC2 answers when the order is wrong.
  */
 import type * as SDK from '@aws-sdk/client-ec2';
 import { instanceState } from './ec2-instances.js';
@@ -67,7 +68,9 @@ function mappedPublicAddresses(tx: Tx, vpcId: string): boolean {
   const ec2 = tx.regionState.ec2;
   const transition = tx.knobs.instanceTransitionMs;
   return (
-    networkOf(ec2).natGateways.some((nat) => nat.vpcId === vpcId && natState(nat, tx.now, transition) !== 'deleted') ||
+    networkOf(ec2).natGateways.some(
+      (nat) => nat.vpcId === vpcId && nat.allocationId !== undefined && natState(nat, tx.now, transition) !== 'deleted',
+    ) ||
     ec2.instances.some(
       (instance) =>
         instance.vpcId === vpcId &&
@@ -227,18 +230,21 @@ export function describeAddresses(tx: Tx, input: SDK.DescribeAddressesCommandInp
 
 function natOutput(tx: Tx, nat: NatGatewayRecord): SDK.NatGateway {
   const state = natState(nat, tx.now, tx.knobs.instanceTransitionMs);
-  const address = networkOf(tx.regionState.ec2).addresses.find((a) => a.allocationId === nat.allocationId);
+  const address = networkOf(tx.regionState.ec2).addresses.find(
+    (a) => nat.allocationId !== undefined && a.allocationId === nat.allocationId,
+  );
   return {
     NatGatewayId: nat.id,
     VpcId: nat.vpcId,
     SubnetId: nat.subnetId,
     State: state,
-    ConnectivityType: 'public',
+    ConnectivityType: nat.connectivityType ?? 'public',
     CreateTime: new Date(nat.createdAt),
     ...(nat.deletedAt === undefined ? {} : { DeleteTime: new Date(nat.deletedAt) }),
     NatGatewayAddresses: [
       {
-        AllocationId: nat.allocationId,
+        // A private NAT gateway has a private address only.
+        ...(nat.allocationId === undefined ? {} : { AllocationId: nat.allocationId }),
         ...(address === undefined ? {} : { PublicIp: address.publicIp }),
         PrivateIp: nat.privateIp,
         NetworkInterfaceId: `eni-0${sha256Hex(nat.id).slice(0, 16)}`,
@@ -257,7 +263,11 @@ export function createNatGateway(tx: Tx, input: SDK.CreateNatGatewayCommandInput
   if (input.ClientToken !== undefined) {
     const previous = net.natGateways.find((nat) => nat.clientToken === input.ClientToken);
     if (previous !== undefined) {
-      if (previous.subnetId !== input.SubnetId || previous.allocationId !== input.AllocationId)
+      if (
+        previous.subnetId !== input.SubnetId ||
+        previous.allocationId !== input.AllocationId ||
+        (previous.connectivityType ?? 'public') !== (input.ConnectivityType ?? 'public')
+      )
         throw tx.error(
           'IdempotentParameterMismatch',
           'Arguments on this idempotent request are inconsistent with arguments used in previous request(s).',
@@ -265,17 +275,35 @@ export function createNatGateway(tx: Tx, input: SDK.CreateNatGatewayCommandInput
       return { NatGateway: natOutput(tx, previous), ClientToken: input.ClientToken };
     }
   }
-  if ((input.ConnectivityType ?? 'public') !== 'public')
-    throw tx.error('InvalidParameterValue', 'The sandbox simulates public NAT gateways only');
+  const connectivity = input.ConnectivityType ?? 'public';
+  if (connectivity !== 'public' && connectivity !== 'private')
+    throw tx.error(
+      'InvalidParameterValue',
+      `Value (${String(connectivity)}) for parameter connectivityType is invalid.`,
+    );
   const subnet = findSubnet(tx, input.SubnetId);
-  if (input.AllocationId === undefined)
-    throw tx.error('MissingParameter', 'The request must contain the parameter AllocationId');
-  const address = findAddress(tx, input.AllocationId);
-  if (holderOf(tx, address.allocationId) !== undefined)
-    throw tx.error('Resource.AlreadyAssociated', `Elastic IP address [${address.allocationId}] is already associated`);
-  // A public NAT gateway sends its traffic out through the VPC's internet gateway.
-  if (!net.internetGateways.some((g) => g.vpcId === subnet.vpcId))
-    throw tx.error('Gateway.NotAttached', `Network ${subnet.vpcId} has no Internet gateway attached`);
+  let address: AddressRecord | undefined;
+  if (connectivity === 'private') {
+    // https://docs.aws.amazon.com/vpc/latest/userguide/vpc-nat-gateway.html: "You can't associate an
+    // elastic IP address with a private NAT gateway"; it needs no internet gateway either.
+    if (input.AllocationId !== undefined)
+      throw tx.error(
+        'InvalidParameterCombination',
+        'An Elastic IP address cannot be associated with a private NAT gateway.',
+      );
+  } else {
+    if (input.AllocationId === undefined)
+      throw tx.error('MissingParameter', 'The request must contain the parameter AllocationId');
+    address = findAddress(tx, input.AllocationId);
+    if (holderOf(tx, address.allocationId) !== undefined)
+      throw tx.error(
+        'Resource.AlreadyAssociated',
+        `Elastic IP address [${address.allocationId}] is already associated`,
+      );
+    // A public NAT gateway sends its traffic out through the VPC's internet gateway.
+    if (!net.internetGateways.some((g) => g.vpcId === subnet.vpcId))
+      throw tx.error('Gateway.NotAttached', `Network ${subnet.vpcId} has no Internet gateway attached`);
+  }
   const tags = tagsFor(input.TagSpecifications, 'natgateway');
   checkEc2Tags(tx, tags);
   tx.authorize({ action: 'ec2:CreateNatGateway', resource: arn(tx, 'natgateway', '*') });
@@ -286,7 +314,7 @@ export function createNatGateway(tx: Tx, input: SDK.CreateNatGatewayCommandInput
     id: ec2Id('nat'),
     vpcId: subnet.vpcId,
     subnetId: subnet.id,
-    allocationId: address.allocationId,
+    ...(address === undefined ? { connectivityType: 'private' as const } : { allocationId: address.allocationId }),
     privateIp: [24, 16, 8, 0].map((shift) => Math.floor(ip / 2 ** shift) % 256).join('.'),
     createdAt: tx.now.toISOString(),
     ...(input.ClientToken === undefined ? {} : { clientToken: input.ClientToken }),

@@ -204,7 +204,10 @@ export interface NatGatewayRecord {
   id: string;
   vpcId: string;
   subnetId: string;
-  allocationId: string;
+  /** ConnectivityType `private` (no Elastic IP, no way to the internet); absent: `public`. */
+  connectivityType?: 'private';
+  /** The Elastic IP of a public NAT gateway; a private one has none. */
+  allocationId?: string;
   privateIp: string;
   createdAt: string;
   /** Set by DeleteNatGateway: `deleting`, then `deleted` after the transition time. */
