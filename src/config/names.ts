@@ -2,6 +2,7 @@
  * Deterministic resource names derived from the co-signer name. Provision finds what exists by
  * these names plus the `cosigner-cli:*` tags, never by guessing.
  */
+import { createHash } from 'node:crypto';
 import type { CosignerConfig } from './schema.js';
 
 /** Tag keys written on every resource (reserved prefix, rejected in user tags). */
@@ -9,6 +10,12 @@ export const TAGS = {
   name: 'cosigner-cli:name',
   managedBy: 'cosigner-cli:managed-by',
   version: 'cosigner-cli:version',
+  /**
+   * On the global resources (IAM role and instance profile) only: the region of the co-signer that
+   * created them. IAM is global, so `<name>-cosigner` in two regions would be one role; the tag
+   * lets provision and destroy in another region leave it alone.
+   */
+  region: 'cosigner-cli:region',
 } as const;
 
 /** IAM path that holds every role and instance profile this tool creates. */
@@ -34,11 +41,28 @@ export function resourceNames(config: CosignerConfig, where: { accountId: string
     roleName: config.iam.roleName ?? base,
     instanceProfileName: config.iam.roleName ?? base,
     inlinePolicyName: 'cosigner-access',
-    bucketName: config.s3.bucketName ?? `${base}-${where.accountId}-${where.region}`.slice(0, 63).replace(/-+$/, ''),
+    bucketName: config.s3.bucketName ?? derivedBucketName(base, where),
     keyAlias: config.kms.alias ?? `alias/${base}`,
     securityGroupName: `${base}-host`,
     instanceName: `${base}-host`,
   };
+}
+
+/** S3's limit on a bucket name's length. */
+const BUCKET_NAME_MAX = 63;
+
+/**
+ * `<name>-cosigner-<account>-<region>`. When that is longer than S3 allows, the name part is
+ * shortened, never the account or the region (a truncated region would make one co-signer name in
+ * two regions derive overlapping names), and a short hash of the full name part keeps two long
+ * names with a common prefix apart.
+ */
+function derivedBucketName(base: string, where: { accountId: string; region: string }): string {
+  const suffix = `-${where.accountId}-${where.region}`;
+  if (base.length + suffix.length <= BUCKET_NAME_MAX) return `${base}${suffix}`;
+  const hash = createHash('sha256').update(base).digest('hex').slice(0, 6);
+  const room = BUCKET_NAME_MAX - suffix.length - hash.length - 1;
+  return `${base.slice(0, room).replace(/-+$/, '')}-${hash}${suffix}`;
 }
 
 /** The tags every resource of this co-signer carries. */

@@ -51,3 +51,31 @@ export function keyOwner(
   if (marker !== undefined) return { kind: 'foreign', reason: `belongs to co-signer "${marker.name}"` };
   return { kind: 'foreign', reason: 'is not marked as managed by cosigner-cli' };
 }
+
+/*
+ * Global resources: IAM roles and instance profiles have no region, so the same co-signer name in
+ * two regions of one account would share `<name>-cosigner`. They carry `cosigner-cli:region`, the
+ * region of the co-signer that made them; another region's provision and destroy leave them alone.
+ */
+
+/** The region a role or instance profile of ours belongs to: its tag, else what `fallback` says. */
+export function globalRegionOf(tags: TagRecord, fallback?: string): string | undefined {
+  return tags[TAGS.region] ?? fallback;
+}
+
+/** Why a global resource of this co-signer is not this region's to change, or undefined. */
+export function otherRegionReason(tags: TagRecord, region: string, fallback?: string): string | undefined {
+  const owner = globalRegionOf(tags, fallback);
+  if (owner === undefined || owner === region) return undefined;
+  return `belongs to the co-signer "${tags[TAGS.name] ?? '?'}" in ${owner} (IAM roles and instance profiles are global)`;
+}
+
+/** The hint of every refusal about another region's role or instance profile. */
+export const ONE_NAME_PER_REGION =
+  'use one co-signer name per region: choose another name (--name) or role name (--role-name) here, or manage that co-signer from its own region (--region)';
+
+/** The region named by the first KMS key ARN in a policy document (a role's inline policy), if any. */
+export function keyRegionIn(policy: unknown): string | undefined {
+  if (policy === undefined) return undefined;
+  return /arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:/.exec(JSON.stringify(policy))?.[1];
+}

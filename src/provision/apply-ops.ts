@@ -16,7 +16,7 @@ import { inlinePolicyFor, type DesiredState } from './desired.js';
 import type { NodeId } from './graph.js';
 import type { Journal } from '../engine/journal.js';
 import { findKeysByToken } from '../engine/kms-keys.js';
-import { keyDescription, ownerOf } from '../engine/ownership.js';
+import { keyDescription, ONE_NAME_PER_REGION, otherRegionReason, ownerOf } from '../engine/ownership.js';
 import { teardownKeyPolicy } from '../policy/teardown-policy.js';
 import { createEndpointGroup, isEc2NotYetVisible, NETWORK_HANDLERS, partId, visibleInEc2 } from './apply-network.js';
 import { rulesOf } from './observed-network.js';
@@ -72,7 +72,13 @@ function requireValue<T>(value: T | undefined, what: string): T {
 }
 
 /** A "this already exists" answer is fine only if what exists carries our tags. */
-async function oursOrRefuse(what: string, name: string, read: () => Promise<TagRecord | undefined>): Promise<boolean> {
+async function oursOrRefuse(
+  what: string,
+  name: string,
+  read: () => Promise<TagRecord | undefined>,
+  /** For a global resource (role, instance profile): the region it must belong to. */
+  region?: string,
+): Promise<boolean> {
   const tags = await read();
   if (tags === undefined) return false;
   const who = ownerOf(tags, name);
@@ -82,6 +88,9 @@ async function oursOrRefuse(what: string, name: string, read: () => Promise<TagR
       `${what} was created by someone else meanwhile and ${who.reason}`,
       'run the command again to see a fresh plan',
     );
+  const elsewhere = region === undefined ? undefined : otherRegionReason(tags, region);
+  if (elsewhere !== undefined)
+    fail('RESOURCE_NOT_OURS', `${what} was created meanwhile and ${elsewhere}`, ONE_NAME_PER_REGION);
   return true;
 }
 
@@ -112,7 +121,7 @@ const iam: Partial<Record<OpName, Handler>> = {
           Path: desired.role.path,
           AssumeRolePolicyDocument: JSON.stringify(desired.role.trustPolicy),
           Description: `Fireblocks API Co-signer ${desired.name} (cosigner-cli)`,
-          Tags: toTagList(desired.tags),
+          Tags: toTagList(desired.iamTags),
           ...(desired.role.permissionsBoundaryArn === undefined
             ? {}
             : { PermissionsBoundary: desired.role.permissionsBoundaryArn }),
@@ -120,8 +129,11 @@ const iam: Partial<Record<OpName, Handler>> = {
       ids: (o) => ({ arn: o.Role?.Arn }),
       alreadyDone: (e) =>
         isAwsErrorNamed(e, 'EntityAlreadyExists') &&
-        oursOrRefuse(`role ${desired.role.name}`, desired.name, async () =>
-          tagsOf((await ports.iam.getRole({ RoleName: desired.role.name })).Role?.Tags),
+        oursOrRefuse(
+          `role ${desired.role.name}`,
+          desired.name,
+          async () => tagsOf((await ports.iam.getRole({ RoleName: desired.role.name })).Role?.Tags),
+          desired.region,
         ),
     });
     if (out?.Role?.Arn !== undefined) state.roleArn = out.Role.Arn;
@@ -156,13 +168,16 @@ const iam: Partial<Record<OpName, Handler>> = {
         ports.iam.createInstanceProfile({
           InstanceProfileName: name,
           Path: desired.instanceProfile.path,
-          Tags: toTagList(desired.tags),
+          Tags: toTagList(desired.iamTags),
         }),
       ids: (o) => ({ arn: o.InstanceProfile?.Arn }),
       alreadyDone: (e) =>
         isAwsErrorNamed(e, 'EntityAlreadyExists') &&
-        oursOrRefuse(`instance profile ${name}`, desired.name, async () =>
-          tagsOf((await ports.iam.getInstanceProfile({ InstanceProfileName: name })).InstanceProfile?.Tags),
+        oursOrRefuse(
+          `instance profile ${name}`,
+          desired.name,
+          async () => tagsOf((await ports.iam.getInstanceProfile({ InstanceProfileName: name })).InstanceProfile?.Tags),
+          desired.region,
         ),
     });
     if (out?.InstanceProfile?.Arn !== undefined) state.instanceProfileArn = out.InstanceProfile.Arn;

@@ -116,6 +116,8 @@ export interface DesiredState {
   names: ResourceNames;
   /** Every resource's tags: the user's, then ours. */
   tags: Record<string, string>;
+  /** The global resources' tags (IAM role, instance profile): `tags` plus `cosigner-cli:region`. */
+  iamTags: Record<string, string>;
   role: DesiredRole;
   instanceProfile: { name: string; path: string; arn: string };
   bucket: DesiredBucket;
@@ -223,6 +225,7 @@ export function computeDesired(input: DesiredInput): DesiredState {
     toolVersion,
     names,
     tags,
+    iamTags: { ...tags, [TAGS.region]: region },
     role: {
       name: names.roleName,
       path: IAM_PATH,
@@ -308,6 +311,7 @@ export function computeDesired(input: DesiredInput): DesiredState {
     hash: hashOf({
       ...state,
       tags: stableTags,
+      iamTags: undefined,
       toolVersion: undefined,
       instance: { ...state.instance, userData: hashOf(state.instance.userData.replace(/cosigner-cli \S+"/, '')) },
     }),

@@ -13,7 +13,15 @@ import { samePolicy } from '../engine/digest.js';
 import { inlinePolicyFor, ownershipTags, type DesiredState } from './desired.js';
 import { DEPENDENCIES, type NodeId } from './graph.js';
 import type { ObservedState } from './observed.js';
-import { ADOPTED_TAG, keyOwner, ownerOf } from '../engine/ownership.js';
+import {
+  ADOPTED_TAG,
+  globalRegionOf,
+  keyOwner,
+  keyRegionIn,
+  ONE_NAME_PER_REGION,
+  otherRegionReason,
+  ownerOf,
+} from '../engine/ownership.js';
 import { checkAdoptedKey } from './plan-key-properties.js';
 import { keyPolicyUpdate, pcr8ChangeText, provenBucketPolicy, proveKey } from './plan-policies.js';
 import type { PlannedAction, PlannedOp } from './plan-types.js';
@@ -64,8 +72,18 @@ export function existing(
 }
 
 /** The tags to write on an existing resource that lacks some (with the current version). */
-export function tagUpdate(desired: DesiredState, have: TagRecord, adopted: boolean): TagRecord | undefined {
-  const want = { ...ownershipTags(desired), ...(adopted ? { [ADOPTED_TAG]: 'true' } : {}) };
+export function tagUpdate(
+  desired: DesiredState,
+  have: TagRecord,
+  adopted: boolean,
+  /** A global resource (role, instance profile): it carries the region too. */
+  global = false,
+): TagRecord | undefined {
+  const want = {
+    ...ownershipTags(desired),
+    ...(global ? { [TAGS.region]: desired.region } : {}),
+    ...(adopted ? { [ADOPTED_TAG]: 'true' } : {}),
+  };
   const missing = missingTags(want, have);
   return Object.keys(missing).length === 0 ? undefined : { ...missing, [TAGS.version]: desired.toolVersion };
 }
@@ -109,6 +127,10 @@ export function planRole({ desired, observed }: PlanInput): PlannedAction {
       role.arn,
     );
   }
+  // A role made before the region tag existed: the region of the key its inline policy names.
+  const elsewhere = otherRegionReason(role.tags, desired.region, keyRegionIn(role.inlinePolicy));
+  if (elsewhere !== undefined)
+    return refuse(b, 'RESOURCE_NOT_OURS', `IAM role ${desired.role.name} ${elsewhere}`, ONE_NAME_PER_REGION, role.arn);
   const ops: PlannedOp[] = [];
   const reasons: string[] = [];
   if (!samePolicy(role.trustPolicy, desired.role.trustPolicy)) {
@@ -119,7 +141,7 @@ export function planRole({ desired, observed }: PlanInput): PlannedAction {
       data: { policy: desired.role.trustPolicy },
     });
   }
-  const tags = tagUpdate(desired, role.tags, who.adopted);
+  const tags = tagUpdate(desired, role.tags, who.adopted, true);
   if (tags !== undefined) {
     reasons.push(`tags missing: ${tagNames(tags)}`);
     ops.push({ op: 'iam:TagRole', detail: 'add the missing tags', data: { tags } });
@@ -168,6 +190,20 @@ export function planInstanceProfile({ desired, observed }: PlanInput): PlannedAc
       profile.arn,
     );
   }
+  // A profile made before the region tag existed belongs where its role (this co-signer's) does.
+  const roleRegion =
+    observed.role !== undefined && profile.roleNames.includes(desired.role.name)
+      ? globalRegionOf(observed.role.tags, keyRegionIn(observed.role.inlinePolicy))
+      : undefined;
+  const elsewhere = otherRegionReason(profile.tags, desired.region, roleRegion);
+  if (elsewhere !== undefined)
+    return refuse(
+      b,
+      'RESOURCE_NOT_OURS',
+      `instance profile ${desired.instanceProfile.name} ${elsewhere}`,
+      ONE_NAME_PER_REGION,
+      profile.arn,
+    );
   const reasons: string[] = [];
   const rounds: PlannedOp[][] = [[], []];
   const others = profile.roleNames.filter((r) => r !== desired.role.name);
@@ -183,7 +219,7 @@ export function planInstanceProfile({ desired, observed }: PlanInput): PlannedAc
     reasons.push(`role ${desired.role.name} is not in the profile`);
     rounds[1]?.push(addRole);
   }
-  const tags = tagUpdate(desired, profile.tags, who.adopted);
+  const tags = tagUpdate(desired, profile.tags, who.adopted, true);
   if (tags !== undefined) {
     reasons.push(`tags missing: ${tagNames(tags)}`);
     rounds[0]?.push({ op: 'iam:TagInstanceProfile', detail: 'add the missing tags', data: { tags } });

@@ -9,6 +9,7 @@
 import { IAM_PATH } from '../config/names.js';
 import { partitionForRegion } from '../policy/arn.js';
 import type { FoundResource } from '../engine/discover.js';
+import { otherRegionReason } from '../engine/ownership.js';
 import { networkTeardownOps } from './network.js';
 import type { ObservedKey } from '../engine/kms-keys.js';
 import { pcr8ValuesOf } from '../policy/pcr8.js';
@@ -110,6 +111,14 @@ export function planDestroy(
       const base = { kind: r.kind, id: r.id, ...(r.arn === undefined ? {} : { arn: r.arn }), resource };
       if (r.adopted)
         return { ...base, decision: 'keep', reason: 'adopted: it existed before cosigner-cli took it over', ops: [] };
+      // IAM is global: the same name's role and profile may belong to this name's co-signer in
+      // another region (its host runs under them). Only that region's destroy removes them.
+      const elsewhere =
+        (r.kind === 'role' || r.kind === 'instanceProfile') && r.tags !== undefined
+          ? otherRegionReason(r.tags, options.region)
+          : undefined;
+      if (elsewhere !== undefined)
+        return { ...base, decision: 'keep', reason: `kept: it ${elsewhere}; destroy it from there`, ops: [] };
       switch (r.kind) {
         case 'instance':
           return {

@@ -4,12 +4,16 @@
 // rewrites its inline policy to the second region's bucket and key, and destroy in the second
 // region deletes the role the first region's host runs under.
 //
-// Tests marked `it.fails` assert the behaviour a custody reviewer expects and currently FAIL: they
-// document an open finding. When the finding is fixed, vitest reports them as unexpectedly
-// passing; then drop `.fails`.
+// Fixed: the role and instance profile carry `cosigner-cli:region`; another region's provision is
+// refused (RESOURCE_NOT_OURS) before any write and its destroy keeps them. Derived bucket names keep
+// the whole region (the name part is shortened instead).
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSandboxEnclaveSession, createSandboxPorts } from '../../src/aws/sandbox/index.js';
 import { validateConfig } from '../../src/config/load.js';
+import { resourceNames } from '../../src/config/names.js';
+import { discover } from '../../src/engine/discover.js';
+import type { CosignerError } from '../../src/errors.js';
+import { bucketNameProblem } from '../../src/policy/bucket-policy.js';
 import { FIREBLOCKS_ENVIRONMENTS } from '../../src/enclave/fireblocks-presets.js';
 import { runProvisionFlow } from '../../src/provision/provision.js';
 import { runDestroyFlow } from '../../src/teardown/teardown.js';
@@ -76,30 +80,97 @@ describe('one co-signer name in two regions of one account', () => {
     expect(await firstRegionCosignerWorks(world, bucket)).toBe(true);
   });
 
-  it.fails('provision in a second region leaves the first region co-signer working (or refuses)', async () => {
+  it('provision in a second region is refused before any write, and the first region co-signer keeps working', async () => {
     world = await makeWorld();
     const first = await world.provision();
     const bucket = first.receipt!.resources.bucket.name;
     const other = inOtherRegion(world);
-    let refused = false;
-    try {
-      await other.provision();
-    } catch {
-      refused = true;
-    }
-    // Either the second region is refused (the role belongs to a co-signer elsewhere), or the
-    // first co-signer still reaches its bucket. Today neither holds: the inline policy of the
-    // shared role now names only the us-east-2 bucket and key.
-    expect(refused || (await firstRegionCosignerWorks(world, bucket))).toBe(true);
+    const error = await other.provision().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    // The role `demo-cosigner` is global and carries cosigner-cli:region=eu-west-1.
+    expect(error).toMatchObject({ code: 'RESOURCE_NOT_OURS' });
+    expect((error as CosignerError).message).toMatch(/eu-west-1/);
+    expect((error as CosignerError).hint).toMatch(/one co-signer name per region/);
+    expect(await firstRegionCosignerWorks(world, bucket)).toBe(true);
+    // Refused before any write: nothing of "demo" exists in the second region.
+    const found = await discover(
+      await createSandboxPorts({ dir: world.sandboxDir, region: OTHER_REGION, env: {}, knobs: FAST_KNOBS }),
+      { name: 'demo' },
+    );
+    expect((found.byName.get('demo') ?? []).map((r) => r.kind).sort()).toEqual(['instanceProfile', 'role']);
   });
 
-  it.fails("destroy in a second region does not plan to delete the role the first region's host uses", async () => {
+  it("destroy in a second region does not plan to delete the role the first region's host uses", async () => {
     world = await makeWorld();
     await world.provision();
     const other = inOtherRegion(world);
-    await other.provision();
+    await other.provision().catch(() => undefined);
     const plan = await other.destroyPlan();
     const steps = JSON.stringify(plan);
     expect(steps).not.toMatch(/iam:DeleteRole"/);
+    expect(steps).not.toMatch(/iam:DeleteInstanceProfile"/);
+    expect(steps).toMatch(/in eu-west-1 \(IAM roles and instance profiles are global\)/);
+  });
+
+  it('a role made before the region tag belongs to the region of the key its inline policy names', async () => {
+    world = await makeWorld();
+    const ports = await world.ports();
+    await ports.iam.createRole({
+      RoleName: 'demo-cosigner',
+      Path: '/cosigner-cli/',
+      AssumeRolePolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      }),
+      Tags: [
+        { Key: 'cosigner-cli:name', Value: 'demo' },
+        { Key: 'cosigner-cli:managed-by', Value: 'cosigner-cli' },
+      ],
+    });
+    const keyArn = 'arn:aws:kms:eu-west-1:111122223333:key/11111111-2222-3333-4444-555555555555';
+    await ports.iam.putRolePolicy({
+      RoleName: 'demo-cosigner',
+      PolicyName: 'cosigner-access',
+      PolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: keyArn }],
+      }),
+    });
+    const refused = await inOtherRegion(world)
+      .provision()
+      .then(
+        () => undefined,
+        (e: unknown) => e as CosignerError,
+      );
+    expect(refused?.code).toBe('RESOURCE_NOT_OURS');
+    expect(refused?.message).toMatch(/in eu-west-1/);
+    // Its own region takes it over and writes the tag.
+    expect((await world.provision()).mode).toBe('applied');
+    const tags = (await (await world.ports()).iam.getRole({ RoleName: 'demo-cosigner' })).Role?.Tags ?? [];
+    expect(tags).toContainEqual({ Key: 'cosigner-cli:region', Value: 'eu-west-1' });
+  });
+
+  it('a long name keeps the account and the whole region in its derived bucket name', () => {
+    const names = (name: string, region: string) =>
+      resourceNames(validateConfig({ name, aws: { region } }, 'long name'), { accountId: '111122223333', region });
+    const long = 'a'.repeat(28) + '-one';
+    const east1 = names(long, 'us-east-1').bucketName;
+    const east2 = names(long, 'us-east-2').bucketName;
+    const south = names(long, 'ap-southeast-2').bucketName;
+    for (const [bucket, region] of [
+      [east1, 'us-east-1'],
+      [east2, 'us-east-2'],
+      [south, 'ap-southeast-2'],
+    ] as const) {
+      expect(bucket.length).toBeLessThanOrEqual(63);
+      expect(bucket.endsWith(`-111122223333-${region}`)).toBe(true);
+      expect(bucketNameProblem(bucket)).toBeUndefined();
+    }
+    expect(east1).not.toBe(east2);
+    // Two long names with a common prefix stay apart; a short name is unchanged.
+    expect(names('a'.repeat(28) + '-two', 'ap-southeast-2').bucketName).not.toBe(south);
+    expect(names('demo', 'us-east-1').bucketName).toBe('demo-cosigner-111122223333-us-east-1');
   });
 });
