@@ -14,7 +14,7 @@ import { inlinePolicyFor, ownershipTags, type DesiredState } from './desired.js'
 import { DEPENDENCIES, type NodeId } from './graph.js';
 import type { ObservedState } from './observed.js';
 import { ADOPTED_TAG, keyOwner, ownerOf } from '../engine/ownership.js';
-import { checkAdoptedKey } from './plan-key-properties.js';
+import { checkAdoptedKey, checkOwnKeyGrants } from './plan-key-properties.js';
 import { keyPolicyUpdate, pcr8ChangeText, provenBucketPolicy, proveKey } from './plan-policies.js';
 import type { PlannedAction, PlannedOp } from './plan-types.js';
 
@@ -372,9 +372,11 @@ export function planKey(input: PlanInput): PlannedAction {
         key.arn,
       );
     }
-    // An adopted key must be one its key policy can protect (origin, store, Region, spec, grants).
+    // An adopted key must be one its key policy can protect (origin, store, Region, spec, grants);
+    // the key provision created must have no grant the config does not accept either.
+    const createdByUs = who.kind === 'ours' && !who.adopted;
     const adoptedCheck =
-      adopt === undefined ? undefined : checkAdoptedKey(desired, key, who.kind === 'ours' && !who.adopted);
+      adopt === undefined ? checkOwnKeyGrants(desired, key, createdByUs) : checkAdoptedKey(desired, key, createdByUs);
     if (adoptedCheck?.refusal !== undefined)
       return refuse(
         { ...b, notes },
