@@ -32,7 +32,7 @@ export interface ObservedKey {
   /** `Origin` (AWS_KMS, EXTERNAL, AWS_CLOUDHSM, EXTERNAL_KEY_STORE). */
   origin?: string | undefined;
   customKeyStoreId?: string | undefined;
-  /** Listed for a key the config names (kms.keyId) only; see src/policy/key-properties.ts. */
+  /** Listed by provision's observation for the key it plans (created or adopted); see src/policy/key-properties.ts. */
   grants?: KeyGrants;
   description: string | undefined;
   /** `undefined` when the key policy does not let us list them (ours do not). */

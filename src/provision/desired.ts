@@ -61,7 +61,7 @@ export interface DesiredKey {
   alias: string;
   /** An existing key named in the config (kms.keyId), adopted instead of creating one. */
   adopt?: { keyId: string; arn?: string };
-  /** Grants of an adopted key accepted by id (kms.acceptedGrants); absent when none. */
+  /** Grants of the key (adopted or created) accepted by id (kms.acceptedGrants); absent when none. */
   acceptedGrants?: string[];
   description: string;
   profile: KeyPolicyProfile;

@@ -248,16 +248,25 @@ async function observeKey(
   hints: RecoveryHints,
   limit: Limit,
 ): Promise<Pick<ObservedState, 'key' | 'aliasTarget' | 'keyDuplicates'>> {
+  const found = await findKey(ports, desired, hints, limit);
+  // Every observed key's grants: a grant gives its grantee the key without the key policy, so an
+  // unaccepted one is refused for the key provision made as for an adopted one (plan-key-properties.ts).
+  const key = found.key;
+  if (key === undefined) return found;
+  return { ...found, key: { ...key, grants: await limit(() => readKeyGrants(ports.kms, key.arn)) } };
+}
+
+async function findKey(
+  ports: AwsPorts,
+  desired: DesiredState,
+  hints: RecoveryHints,
+  limit: Limit,
+): Promise<Pick<ObservedState, 'key' | 'aliasTarget' | 'keyDuplicates'>> {
   // The alias first: it is how a finished run's key is found.
   const viaAlias = await describeKeyFully(ports, desired.key.alias, 'alias', limit);
   const adopt = desired.key.adopt;
   if (adopt !== undefined) {
-    const described = await describeKeyFully(ports, adopt.arn ?? adopt.keyId, 'config', limit);
-    // An adopted key's grants decide whether its key policy can protect it (plan-key-properties.ts).
-    const named =
-      described === undefined
-        ? undefined
-        : { ...described, grants: await limit(() => readKeyGrants(ports.kms, described.arn)) };
+    const named = await describeKeyFully(ports, adopt.arn ?? adopt.keyId, 'config', limit);
     // Our alias already on the named key: found by alias, like a key of ours.
     const key =
       named !== undefined && viaAlias?.keyId === named.keyId ? { ...named, foundBy: 'alias' as const } : named;

@@ -1,10 +1,16 @@
 /**
  * Whether an adopted key (kms.keyId) is one its key policy can protect: KMS-generated material,
  * no custom key store, single-Region, symmetric encryption, and no grants but those the config
- * accepts by id (src/policy/key-properties.ts). Pure; runs in the plan, before any write.
+ * accepts by id (src/policy/key-properties.ts); for the key provision created, the grants alone.
+ * Pure; runs in the plan, before any write.
  */
 import { isCosignerError, type CosignerError } from '../errors.js';
-import { assertKeyProperties, checkKeyProperties, keyPolicyHistory } from '../policy/key-properties.js';
+import {
+  assertKeyProperties,
+  checkKeyProperties,
+  keyPolicyHistory,
+  type KeyPropertiesReport,
+} from '../policy/key-properties.js';
 import type { DesiredState } from './desired.js';
 import type { ObservedKey } from './observed.js';
 
@@ -17,7 +23,26 @@ export interface AdoptedKeyCheck {
 
 /** `createdByCosigner`: the key carries this tool's marker (provision created it with the attested policy). */
 export function checkAdoptedKey(desired: DesiredState, key: ObservedKey, createdByCosigner: boolean): AdoptedKeyCheck {
-  const report = checkKeyProperties({
+  return verdict(propertiesOf(desired, key, createdByCosigner));
+}
+
+/**
+ * The grants of the key provision created: the same judgement as an adopted key's (a grant someone
+ * made after widening the key policy for a moment outlives the policy's restoration), without the
+ * other properties, which the key has by construction.
+ */
+export function checkOwnKeyGrants(
+  desired: DesiredState,
+  key: ObservedKey,
+  createdByCosigner: boolean,
+): AdoptedKeyCheck {
+  const report = propertiesOf(desired, key, createdByCosigner);
+  const findings = report.findings.filter((finding) => finding.check === 'grants');
+  return verdict({ ...report, ok: !findings.some((f) => f.severity === 'error'), findings });
+}
+
+function propertiesOf(desired: DesiredState, key: ObservedKey, createdByCosigner: boolean): KeyPropertiesReport {
+  return checkKeyProperties({
     keyArn: key.arn,
     metadata: {
       Origin: key.origin,
@@ -30,6 +55,9 @@ export function checkAdoptedKey(desired: DesiredState, key: ObservedKey, created
     acceptedGrantIds: desired.key.acceptedGrants ?? [],
     history: keyPolicyHistory(createdByCosigner, key.policy),
   });
+}
+
+function verdict(report: KeyPropertiesReport): AdoptedKeyCheck {
   const notes = report.findings.filter((finding) => finding.severity === 'warning').map((finding) => finding.message);
   try {
     assertKeyProperties(report);

@@ -22,7 +22,7 @@ import {
   otherRegionReason,
   ownerOf,
 } from '../engine/ownership.js';
-import { checkAdoptedKey } from './plan-key-properties.js';
+import { checkAdoptedKey, checkOwnKeyGrants } from './plan-key-properties.js';
 import { keyPolicyUpdate, pcr8ChangeText, provenBucketPolicy, proveKey } from './plan-policies.js';
 import type { PlannedAction, PlannedOp } from './plan-types.js';
 
@@ -408,9 +408,11 @@ export function planKey(input: PlanInput): PlannedAction {
         key.arn,
       );
     }
-    // An adopted key must be one its key policy can protect (origin, store, Region, spec, grants).
+    // An adopted key must be one its key policy can protect (origin, store, Region, spec, grants);
+    // the key provision created must have no grant the config does not accept either.
+    const createdByUs = who.kind === 'ours' && !who.adopted;
     const adoptedCheck =
-      adopt === undefined ? undefined : checkAdoptedKey(desired, key, who.kind === 'ours' && !who.adopted);
+      adopt === undefined ? checkOwnKeyGrants(desired, key, createdByUs) : checkAdoptedKey(desired, key, createdByUs);
     if (adoptedCheck?.refusal !== undefined)
       return refuse(
         { ...b, notes },

@@ -59,7 +59,7 @@ describe('a grant left on the key after the policy was restored', () => {
     expect(run.code).toBe(5);
   });
 
-  it.fails('status (the drift check automation runs) does not call the co-signer in sync', async () => {
+  it('status (the drift check automation runs) does not call the co-signer in sync', async () => {
     world = await makeWorld();
     await backdooredKey(world);
     const status = await world.status();
@@ -68,16 +68,23 @@ describe('a grant left on the key after the policy was restored', () => {
     expect(status.coSigners[0]!.inSync).toBe(false);
   });
 
-  it.fails('a provision re-run refuses (or at least notes) the grant on its own key', async () => {
+  it('a provision re-run refuses the grant on its own key (KEY_HAS_GRANTS), before any write', async () => {
     world = await makeWorld();
-    await backdooredKey(world);
-    const again = await world.provision();
-    const key = again.plan.actions.find((a) => a.node === 'key')!;
-    // Today: "up-to-date", no note; grants are only read for a key adopted with kms.keyId.
-    expect(key.kind === 'refuse' || key.notes.some((n) => /grant/i.test(n))).toBe(true);
+    const { keyArn, policy } = await backdooredKey(world);
+    const before = await world.state();
+    // Before the fix: "up-to-date", no note; grants were only read for a key adopted with kms.keyId.
+    const refused = await world.provision().then(
+      () => undefined,
+      (error: unknown) => error as { code?: string; hint?: string },
+    );
+    expect(refused?.code).toBe('KEY_HAS_GRANTS');
+    expect(refused?.hint).toMatch(/aws kms revoke-grant --key-id .* --grant-id [0-9a-f]{64}/);
+    expect(await world.state()).toEqual(before);
+    const ports = await world.ports();
+    expect((await ports.kms.getKeyPolicy({ KeyId: keyArn, PolicyName: 'default' })).Policy).toBe(policy);
   });
 
-  it.fails('the CLI status --detailed-exitcode exits 2 (drifted) for the backdoored key', async () => {
+  it('the CLI status --detailed-exitcode exits 2 (drifted) for the backdoored key', async () => {
     world = await makeWorld();
     await backdooredKey(world);
     const env = { COSIGNER_SANDBOX_IAM_DELAY_MS: '0', COSIGNER_SANDBOX_RETRY_BASE_MS: '0' };

@@ -1,5 +1,6 @@
 // The pure planner for a key the config names (kms.keyId): refused when its key policy cannot
-// protect it, grants accepted only by id, the grants part of the plan's fingerprint.
+// protect it, grants accepted only by id (the key provision created too), the grants part of the
+// plan's fingerprint.
 import { describe, expect, it } from 'vitest';
 import type { KeyGrants } from '../../src/policy/key-properties.js';
 import type { ObservedKey, ObservedState } from '../../src/provision/observed.js';
@@ -95,6 +96,27 @@ describe('planning an adopted key', () => {
     observed.key = ourKey(desired, { multiRegion: true });
     const plan = buildPlan({ desired, observed, bucketAttempted: false, callerArn: CALLER, now: NOW });
     expect(plan.actions.find((a) => a.node === 'key')?.kind).not.toBe('refuse');
+  });
+
+  it('refuses an unaccepted grant on the key it created too (KEY_HAS_GRANTS), and notes an accepted one', () => {
+    const plan = (grants: KeyGrants, config: Record<string, unknown> = {}) => {
+      const desired = desiredFor(config);
+      const observed = convergedObserved(desired);
+      observed.key = ourKey(desired, { grants });
+      return buildPlan({ desired, observed, bucketAttempted: false, callerArn: CALLER, now: NOW }).actions.find(
+        (a) => a.node === 'key',
+      )!;
+    };
+    expect(plan(listed()).kind).toBe('noop');
+    const refused = plan(listed(A));
+    expect(refusal(refused)).toBe('KEY_HAS_GRANTS');
+    expect(refused.rounds).toEqual([]);
+    expect(refused.refusal?.hint).toContain(`aws kms revoke-grant --key-id ${KEY_ARN} --grant-id ${A}`);
+    const accepted = plan(listed(A), { kms: { acceptedGrants: [A] } });
+    expect(accepted.kind).toBe('noop');
+    expect(accepted.notes.some((n) => n.includes(`grant ${A}`) && n.includes('is accepted by name'))).toBe(true);
+    // Its own attested policy lets no one create a grant: unlistable grants are no finding.
+    expect(plan({ listed: false, reason: 'kms:ListGrants was denied to the caller' }).kind).toBe('noop');
   });
 
   it('makes the grants and their acceptance part of the fingerprint (a saved plan goes stale)', () => {
