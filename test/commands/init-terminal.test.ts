@@ -20,7 +20,13 @@ interface TerminalRun {
   pty: IPty;
 }
 
-async function onTerminal(args: string[], cwd: string, waitMs: number): Promise<TerminalRun> {
+/** Run on a pseudo-terminal until it exits, `until` holds of the screen, or `waitMs` passes. */
+async function onTerminal(
+  args: string[],
+  cwd: string,
+  waitMs: number,
+  until?: (screen: string) => boolean,
+): Promise<TerminalRun> {
   const pty = spawn(
     process.execPath,
     ['--import', import.meta.resolve('tsx'), join(root, 'scripts/dev-cli.ts'), ...args],
@@ -32,9 +38,17 @@ async function onTerminal(args: string[], cwd: string, waitMs: number): Promise<
     },
   );
   let screen = '';
-  pty.onData((data) => (screen += data));
+  let reached: (() => void) | undefined;
+  pty.onData((data) => {
+    screen += data;
+    if (until?.(screen.replace(ANSI, '')) === true) reached?.();
+  });
   const code = await new Promise<number | undefined>((done) => {
     const timer = setTimeout(() => done(undefined), waitMs);
+    reached = () => {
+      clearTimeout(timer);
+      done(undefined);
+    };
     pty.onExit(({ exitCode }) => {
       clearTimeout(timer);
       done(exitCode);
@@ -64,7 +78,8 @@ describe('init on a terminal', () => {
 
   it('without flags is the wizard: it stops at its first question', async () => {
     const cwd = await mkdtemp(join(tmpdir(), 'cosigner-pty-'));
-    const run = await onTerminal(['init'], cwd, 4_000);
+    // Waits for the question itself (a loaded machine may take seconds to start the CLI).
+    const run = await onTerminal(['init'], cwd, 15_000, (screen) => screen.includes('Co-signer name'));
     run.pty.kill();
     expect(run.code).toBeUndefined();
     expect(run.screen).toContain('Co-signer name');

@@ -52,7 +52,7 @@ describe('provision on a fresh sandbox account', () => {
 
   it('says once per step that it waits for IAM propagation, and does not sleep blindly', async () => {
     world = await makeWorld();
-    const { io } = await world.provision({ knobs: { iamPropagationDelayMs: 250 } });
+    const { io } = await world.provision({ knobs: { iamPropagationDelayMs: 1500 } });
     const waits = io.messages.filter((m) => m.code === 'PROVISION_WAIT').map((m) => m.message);
     expect(waits).toEqual([
       expect.stringMatching(
