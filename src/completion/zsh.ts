@@ -102,7 +102,7 @@ _cosigner_cli() {
   local -a subs specs
   while (( i < CURRENT )); do
     w=\${words[i]}
-    subs=(\${=\$(_cosigner_cli_subcommands "$cmdpath")})
+    subs=(\${=$(_cosigner_cli_subcommands "$cmdpath")})
     if [[ $w == -* ]]; then
       if [[ $w != *=* ]]; then
         kind=$(_cosigner_cli_value "$cmdpath" "$w")
