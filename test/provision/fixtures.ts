@@ -85,7 +85,7 @@ export function convergedObserved(desired: DesiredState): ObservedState {
     role: {
       arn: desired.role.arn,
       path: desired.role.path,
-      tags,
+      tags: { ...desired.iamTags },
       trustPolicy: desired.role.trustPolicy,
       permissionsBoundaryArn: undefined,
       attachedPolicyArns: [...desired.role.managedPolicyArns],
@@ -95,7 +95,7 @@ export function convergedObserved(desired: DesiredState): ObservedState {
     instanceProfile: {
       arn: desired.instanceProfile.arn,
       path: desired.instanceProfile.path,
-      tags,
+      tags: { ...desired.iamTags },
       roleNames: [desired.role.name],
     },
     bucket: {
