@@ -76,7 +76,7 @@ export function managedNetworkSpec(name: string, region: string): ManagedNetwork
  * address) and https://aws.amazon.com/privatelink/pricing/ (interface endpoints). Prices vary by
  * region (most are higher): the plan says so, and these are an estimate, not a quote.
  */
-export const PRICES_US_EAST_1 = {
+const PRICES_US_EAST_1 = {
   natGatewayHour: 0.045,
   natGatewayPerGB: 0.045,
   interfaceEndpointHourPerAz: 0.01,
@@ -86,7 +86,7 @@ export const PRICES_US_EAST_1 = {
 } as const;
 
 /** AWS bills a month as 730 hours. */
-export const HOURS_PER_MONTH = 730;
+const HOURS_PER_MONTH = 730;
 
 export interface NetworkCost {
   /** Fixed monthly cost of what the network mode keeps running, in USD. */

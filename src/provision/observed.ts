@@ -95,7 +95,7 @@ export interface RecoveryHints {
   keyTokens: string[];
 }
 
-export const NO_HINTS: RecoveryHints = { keyIds: [], keyTokens: [] };
+const NO_HINTS: RecoveryHints = { keyIds: [], keyTokens: [] };
 
 export interface ObserveOptions {
   /** Concurrent read calls. @default 8 */

@@ -146,11 +146,7 @@ export function planAmi({ desired, observed }: PlanInput, instanceNeeded: boolea
 }
 
 /** Where an existing host differs from the config (not fixed: a host is never replaced silently). */
-export function instanceDrift(
-  desired: DesiredState,
-  instance: ObservedInstance,
-  groupId: string | undefined,
-): string[] {
+function instanceDrift(desired: DesiredState, instance: ObservedInstance, groupId: string | undefined): string[] {
   const drift: string[] = [];
   if (instance.type !== desired.instance.type)
     drift.push(`type is ${instance.type ?? '?'}, the config says ${desired.instance.type}`);

@@ -30,7 +30,7 @@ export type { PlanInput };
  * The facts a plan depends on, without what changes by itself (an instance going from pending to
  * running, launch times): two observations with equal facts give equal plans.
  */
-export function observedFacts(observed: ObservedState): unknown {
+function observedFacts(observed: ObservedState): unknown {
   const policy = (p: Parameters<typeof policyHash>[0] | undefined) => (p === undefined ? null : policyHash(p));
   return {
     role: observed.role && {
@@ -132,7 +132,7 @@ export function buildPlan(options: BuildPlanOptions): Plan {
 const withCost = (cost: ReturnType<typeof networkCost>) =>
   cost === undefined ? {} : { cost: { ...cost, line: costLine(cost) } };
 
-export function summarize(actions: readonly PlannedAction[]): PlanSummary {
+function summarize(actions: readonly PlannedAction[]): PlanSummary {
   const count = (kind: PlannedAction['kind']) => actions.filter((a) => a.kind === kind).length;
   return {
     create: count('create'),

@@ -62,7 +62,7 @@ export interface ProvisionOutcome {
 }
 
 /** What the journal says observation cannot see by name. */
-export function recoveryHints(journal: Journal): RecoveryHints {
+function recoveryHints(journal: Journal): RecoveryHints {
   const keyIds = journal.entries
     .filter((e) => e.phase === 'done' && e.op === 'kms:CreateKey' && e.ids?.keyId !== undefined)
     .map((e) => e.ids?.keyId as string);
