@@ -140,9 +140,13 @@ export function render(result: StatusResult, style: Style): string {
       lines.push(
         `  ${'enclave'.padEnd(16)} ${c.host.enclaveEnabled ? 'Nitro Enclaves enabled' : style.red('Nitro Enclaves NOT enabled')}; ${style.dim(e(c.host.enclave))}`,
       );
+    // The host's differences are drift (status counts them); the plan's other notes are remarks.
+    const hostDrift = new Set(c.hostDrift ?? []);
+    for (const item of hostDrift) lines.push(style.yellow(e(`  drift: host: ${item}`)));
     for (const d of c.drift ?? []) {
       if (d.kind !== 'noop') lines.push(style.yellow(e(`  drift: ${d.resource}: ${d.kind} (${d.reasons.join('; ')})`)));
-      for (const note of d.notes) lines.push(style.yellow(e(`  note: ${d.resource}: ${note}`)));
+      for (const note of d.notes)
+        if (!hostDrift.has(note)) lines.push(style.yellow(e(`  note: ${d.resource}: ${note}`)));
     }
     const foreign = c.foreignStatements;
     // Sids and PCR8 values come from the live policies: escaped like every AWS-returned text.

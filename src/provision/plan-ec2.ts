@@ -178,6 +178,21 @@ function instanceDrift(desired: DesiredState, instance: ObservedInstance, groupI
   return drift;
 }
 
+/**
+ * Where the co-signer's host differs from the config, one line each (none without a host): the
+ * plan's notes on the host, which provision leaves to the operator and status counts as drift.
+ */
+export function hostDrift(desired: DesiredState, observed: PlanInput['observed']): string[] {
+  const [host, ...others] = ourInstances(desired, observed.instances);
+  if (host === undefined) return [];
+  const drift = instanceDrift(desired, host, observed.securityGroup?.groupId);
+  if (others.length > 0)
+    drift.push(
+      `more hosts carry this co-signer's tags: ${others.map((i) => i.instanceId).join(', ')}; keep one and terminate the others`,
+    );
+  return drift;
+}
+
 export function ourInstances(desired: DesiredState, instances: readonly ObservedInstance[]): ObservedInstance[] {
   return instances
     .filter((i) => ownerOf(i.tags, desired.name).kind === 'ours')
@@ -216,12 +231,8 @@ export function planInstance({ desired, observed }: PlanInput): PlannedAction {
       ],
     };
   }
-  const [host, ...others] = ours as [ObservedInstance, ...ObservedInstance[]];
-  const notes = instanceDrift(desired, host, observed.securityGroup?.groupId);
-  if (others.length > 0)
-    notes.push(
-      `more hosts carry this co-signer's tags: ${others.map((i) => i.instanceId).join(', ')}; keep one and terminate the others`,
-    );
+  const host = ours[0]!;
+  const notes = hostDrift(desired, observed);
   const who = ownerOf(host.tags, desired.name);
   const tags = tagUpdate(desired, host.tags, who.kind === 'ours' && who.adopted);
   const ops: PlannedOp[] =

@@ -1,7 +1,7 @@
 /**
  * Status: every co-signer in the account and region (by tags), each resource with its state, and
  * for the configured co-signer the drift from its config: the provision plan's pending changes,
- * refusals and notes, the statements of the live key and bucket policies that are not ours, and the
+ * refusals and notes, where the host differs from the config, the statements of the live key and bucket policies that are not ours, and the
  * PCR8 values the live key policy admits that differ from the config's. Read calls only. The
  * enclave itself runs inside the host, beyond the reach of AWS APIs: status reports whether the
  * host has Nitro Enclaves enabled and says where to ask for the rest.
@@ -17,6 +17,7 @@ import type { PolicyDocument } from '../policy/types.js';
 import { discover, type FoundResource } from '../engine/discover.js';
 import { Journal, journalPath } from '../engine/journal.js';
 import { planProvision } from '../provision/provision.js';
+import { hostDrift } from '../provision/plan-ec2.js';
 import type { RetryTuning } from '../engine/journaled-call.js';
 import { withReadRetry } from '../engine/resilient-ports.js';
 import type { ActionKind } from '../provision/plan-types.js';
@@ -64,9 +65,15 @@ export interface CoSignerStatus {
   drift?: DriftItem[];
   /** Only for the configured co-signer: statements of the live policies that are not ours (drift). */
   foreignStatements?: { keyPolicy: StatementRef[]; bucketPolicy: StatementRef[] };
+  /**
+   * Only for the configured co-signer: where its host differs from the config (IMDS, security groups,
+   * public IP, root volume, enclave, instance profile, a stopped or second host). Provision never
+   * replaces a host, so this is drift it leaves to the operator, one item per difference.
+   */
+  hostDrift?: string[];
   /** Only for the configured co-signer with a readable key policy: its PCR8 values against the config's. */
   pcr8?: Pcr8Status;
-  /** No pending change, no foreign statement, and the key admits exactly the config's PCR8 values. */
+  /** No pending change, no host drift, no foreign statement, and the key admits exactly the config's PCR8 values. */
   inSync?: boolean;
 }
 
@@ -164,10 +171,13 @@ export async function runStatusFlow(request: { all: boolean; name?: string }, de
         const { added, removed } = pcr8Change(live, desired.key.pcr8.values);
         status.pcr8 = { live, config: [...desired.key.pcr8.values], onlyLive: removed, onlyConfig: added };
       }
+      // A host that differs from the config is drift even though provision leaves it as it is.
+      status.hostDrift = hostDrift(desired, observed);
       const pcr8Differs =
         status.pcr8 !== undefined && (status.pcr8.onlyLive.length > 0 || status.pcr8.onlyConfig.length > 0);
       const foreign = status.foreignStatements.keyPolicy.length + status.foreignStatements.bucketPolicy.length > 0;
-      status.inSync = plan.actions.every((a) => a.kind === 'noop') && !foreign && !pcr8Differs;
+      status.inSync =
+        plan.actions.every((a) => a.kind === 'noop') && status.hostDrift.length === 0 && !foreign && !pcr8Differs;
     }
     coSigners.push(status);
   }

@@ -9,6 +9,7 @@ import type { StatusOptions, StatusResult } from '../../src/commands/status.js';
 import { createStyle } from '../../src/io/style.js';
 import * as attest from '../../src/commands/attest.js';
 import { createSandboxPorts } from '../../src/aws/sandbox/index.js';
+import { StateStore } from '../../src/aws/sandbox/store.js';
 import { parsePolicyDocument } from '../../src/policy/evaluate.js';
 import { makeCliWorld, type CliWorld } from '../e2e/cli-context.js';
 import { REGION } from '../e2e/world.js';
@@ -152,6 +153,32 @@ describe('drift status reports, and --detailed-exitcode', () => {
     const verdict = status.verdict(detailed);
     expect(verdict?.code).toBe('STATUS_DRIFT');
     expect(verdict?.exitCode).toBe(2);
+  });
+
+  it('counts every difference of the host as drift, one item each, and exits 2 with the flag', async () => {
+    await provisioned();
+    expect((await statusOf()).coSigners[0]?.hostDrift).toEqual([]);
+    // Changed out of band, as a console user would (the sandbox has no API for some of these).
+    const store = new StateStore({ dir: world.sandboxDir, accountId: '111122223333', now: () => new Date() });
+    await store.open();
+    await store.transact((state) => {
+      const host = state.regions[REGION]!.ec2.instances.find((i) => i.terminatedAt === undefined)!;
+      host.enclave = false;
+      host.metadata.hopLimit = 1;
+      host.instanceProfileArn = 'arn:aws:iam::111122223333:instance-profile/other';
+    });
+    const result = await statusOf({ detailedExitcode: true });
+    const demo = result.coSigners[0]!;
+    expect(demo.inSync).toBe(false);
+    expect(demo.hostDrift).toEqual([
+      'Nitro Enclaves are not enabled on the host',
+      'metadata hop limit is 1, below 2',
+      'the host uses instance profile arn:aws:iam::111122223333:instance-profile/other',
+    ]);
+    const text = status.render(result, createStyle(false));
+    expect(text).toContain('drift: host: metadata hop limit is 1, below 2');
+    expect(text).not.toMatch(/note: .*hop limit/);
+    expect(status.verdict(result)?.exitCode).toBe(2);
   });
 
   it('reports PCR8 values of the live key policy that the config does not record', async () => {
