@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isCosignerError } from '../../src/errors.js';
 import type { SandboxKnobsInput } from '../../src/aws/sandbox/index.js';
-import { eachCase, FAULT_SEEDS, faultSeeds } from './matrix.js';
+import { eachCase, eachSeed, FAULT_SEEDS, faultSeeds } from './matrix.js';
 import { expectConverged, inventory, makeWorld, type World } from './world.js';
 
 const IN_MEMORY = { memory: true };
@@ -144,30 +144,34 @@ describe('transient faults', () => {
     let twins = 0;
     // Seed 4 is known to make twins (resets after CreateKey took effect). No IAM delay: a key
     // policy refused while the role propagates is a CreateKey call too, and would shift the schedule.
-    for (const seed of faultSeeds([4])) {
-      world = await makeWorld({}, IN_MEMORY);
-      await converge(world, (attempt) => ({
-        ...STEADY,
-        faults: { reset: 0.7, only: ['kms:CreateKey'], seed: seed * 10 + attempt },
-      }));
-      await expectSettled(world);
-      twins += inventory(await world.state()).retiredKeys.length;
-      await world.cleanup();
-      world = undefined;
-    }
+    await eachSeed(faultSeeds([4]), async (seed) => {
+      const w = await makeWorld({}, IN_MEMORY);
+      try {
+        await converge(w, (attempt) => ({
+          ...STEADY,
+          faults: { reset: 0.7, only: ['kms:CreateKey'], seed: seed * 10 + attempt },
+        }));
+        await expectSettled(w);
+        twins += inventory(await w.state()).retiredKeys.length;
+      } finally {
+        await w.cleanup();
+      }
+    });
     // Each twin was scheduled for deletion, none left live (expectSettled); and there were some.
     expect(twins).toBeGreaterThan(0);
   }, 120_000);
 
   for (const [name, knobs] of scenarios) {
     it(`converges under ${name}`, async () => {
-      for (const seed of faultSeeds()) {
-        world = await makeWorld({}, IN_MEMORY);
-        await converge(world, (attempt) => knobs(seed * 100 + attempt));
-        await expectSettled(world);
-        await world.cleanup();
-        world = undefined;
-      }
+      await eachSeed(faultSeeds(), async (seed) => {
+        const w = await makeWorld({}, IN_MEMORY);
+        try {
+          await converge(w, (attempt) => knobs(seed * 100 + attempt));
+          await expectSettled(w);
+        } finally {
+          await w.cleanup();
+        }
+      });
     }, 120_000);
   }
 });

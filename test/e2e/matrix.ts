@@ -49,3 +49,12 @@ export async function eachCase(count: number, label: (n: number) => string, chec
       `first (${failed[0]!.label}): ${first instanceof Error ? (first.stack ?? first.message) : String(first)}`,
   );
 }
+
+/** {@link eachCase} over seeds: each failure is reported under its seed, which replays it. */
+export function eachSeed(seeds: readonly number[], check: (seed: number) => Promise<void>): Promise<void> {
+  return eachCase(
+    seeds.length,
+    (n) => `seed ${seeds[n - 1]!}`,
+    (n) => check(seeds[n - 1]!),
+  );
+}

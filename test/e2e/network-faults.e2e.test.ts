@@ -8,7 +8,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isCosignerError } from '../../src/errors.js';
 import type { SandboxKnobsInput } from '../../src/aws/sandbox/index.js';
 import { TestIoHost } from '../helpers/test-io-host.js';
-import { eachCase, faultSeeds } from './matrix.js';
+import { eachCase, eachSeed, faultSeeds } from './matrix.js';
 import { expectManagedNetwork, expectNoNetwork } from './network-world.js';
 import { expectConverged, inventory, makeWorld, type World } from './world.js';
 
@@ -158,29 +158,31 @@ describe('a managed network under transient faults', () => {
   for (const [name, knobs, twinsExpected] of scenarios) {
     it(`converges under ${name}, and destroy removes every part`, async () => {
       let twins = 0;
-      for (const seed of faultSeeds()) {
-        world = await makeWorld(MANAGED, IN_MEMORY);
-        let done = false;
-        for (let attempt = 1; attempt <= 8 && !done; attempt++) {
-          const io = new TestIoHost({ assumeYes: true });
-          try {
-            await world
-              .provision({ io, knobs: knobs(seed * 100 + attempt), request: { resume: attempt > 1 } })
-              .finally(() => {
-                twins += io.texts('warn').filter((t) => t.startsWith('a retried create made a second')).length;
-              });
-            done = true;
-          } catch (error) {
-            if (!isCosignerError(error)) throw error;
+      await eachSeed(faultSeeds(), async (seed) => {
+        const w = await makeWorld(MANAGED, IN_MEMORY);
+        try {
+          let done = false;
+          for (let attempt = 1; attempt <= 8 && !done; attempt++) {
+            const io = new TestIoHost({ assumeYes: true });
+            try {
+              await w
+                .provision({ io, knobs: knobs(seed * 100 + attempt), request: { resume: attempt > 1 } })
+                .finally(() => {
+                  twins += io.texts('warn').filter((t) => t.startsWith('a retried create made a second')).length;
+                });
+              done = true;
+            } catch (error) {
+              if (!isCosignerError(error)) throw error;
+            }
           }
+          expect(done, 'converged in 8 runs').toBe(true);
+          await expectSettled(w);
+          await w.destroy();
+          expectNoNetwork(await w.state());
+        } finally {
+          await w.cleanup();
         }
-        expect(done, `seed ${seed}`).toBe(true);
-        await expectSettled(world);
-        await world.destroy();
-        expectNoNetwork(await world.state());
-        await world.cleanup();
-        world = undefined;
-      }
+      });
       // Seeds 1 and 2 are known to make the SDK retry a create that had succeeded; the twin went.
       if (twinsExpected) expect(twins).toBeGreaterThan(0);
     }, 300_000);
