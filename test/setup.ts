@@ -1,4 +1,6 @@
-// Global test setup: the `toThrowCosignerError(code)` matcher and a clean environment.
+// Global test setup: the `toThrowCosignerError(code)` matcher, a clean environment, and one fixed
+// seed for every property test.
+import fc from 'fast-check';
 import { expect } from 'vitest';
 import { CosignerError, type CosignerErrorCode } from '../src/errors.js';
 
@@ -70,3 +72,11 @@ process.env.AWS_SHARED_CREDENTIALS_FILE = '/nonexistent/cosigner-cli-tests/crede
 // repeating the warning is noise. This is the SDK's own switch, for the tests (and the processes
 // they spawn) only.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+// Property tests are reproducible: every fc.assert without a seed of its own uses this one, the
+// same in every run. FC_SEED=<integer> explores another part of the space; a failure prints the
+// seed and path that replay it (fast-check's report: `{ seed: …, path: "…" }`).
+const FC_SEED_TEXT = process.env.FC_SEED ?? '20261203';
+const FC_SEED = Number(FC_SEED_TEXT);
+if (!Number.isSafeInteger(FC_SEED)) throw new Error(`FC_SEED must be an integer (got ${FC_SEED_TEXT})`);
+fc.configureGlobal({ seed: FC_SEED });

@@ -1,8 +1,7 @@
 // Shared setup for the AWS layer tests: a fresh sandbox directory, fast knobs, a fake clock.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach } from 'vitest';
 import {
   createSandboxPorts,
   type SandboxKnobsInput,
@@ -10,17 +9,9 @@ import {
   type SandboxPortsOptions,
 } from '../../src/aws/sandbox/index.js';
 
-const dirs: string[] = [];
-
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-/** A new empty directory, removed after the test. */
+/** A new empty directory, in the run's scratch directory (removed with it: test/global-setup.ts). */
 export function tempDir(prefix = 'cosigner-sbx-'): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  dirs.push(dir);
-  return dir;
+  return mkdtempSync(join(tmpdir(), prefix));
 }
 
 /** A settable clock starting at a fixed instant. */

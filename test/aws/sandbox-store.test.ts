@@ -1,16 +1,12 @@
-// The sandbox state file: validation of what is on disk, atomic writes, the inter-process lock.
-import { execFile } from 'node:child_process';
+// The sandbox state file: validation of what is on disk, atomic writes, the inter-process lock
+// (several processes writing at once: sandbox-store-processes.e2e.test.ts).
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { createSandboxPorts, LOCK_FILE, STATE_FILE, STATE_FORMAT, TRAIL_FILE } from '../../src/aws/sandbox/index.js';
 import { StateStore } from '../../src/aws/sandbox/store.js';
 import { EC2_TRUST, sandbox, tempDir } from './helpers.js';
-
-const run = promisify(execFile);
 
 async function seeded(): Promise<string> {
   const dir = tempDir();
@@ -83,22 +79,6 @@ describe('sandbox state on disk', () => {
     );
     expect(readFileSync(join(dir, STATE_FILE), 'utf8')).toBe(before);
   });
-
-  it('keeps every write of concurrent processes (no lost updates, no torn file)', async () => {
-    const dir = tempDir();
-    const script = fileURLToPath(new URL('./fixtures/concurrent-writer.ts', import.meta.url));
-    const workers = ['a', 'b', 'c', 'd'].map((prefix) =>
-      run(process.execPath, ['--import', 'tsx', script, dir, prefix, '8'], {
-        env: { ...process.env, NODE_NO_WARNINGS: '1' },
-      }),
-    );
-    const results = await Promise.all(workers);
-    expect(results.map((result) => result.stdout.trim())).toEqual(['done', 'done', 'done', 'done']);
-    const ports = await sandbox({ dir, knobs: { pageSize: 1000 } });
-    const { Roles } = await ports.iam.listRoles({});
-    expect(Roles).toHaveLength(32);
-    expect(readdirSync(dir).filter((name) => name.includes('.tmp-') || name === LOCK_FILE)).toEqual([]);
-  }, 60_000);
 
   it('serialises concurrent transactions within one process', async () => {
     const ports = await sandbox();

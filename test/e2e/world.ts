@@ -4,12 +4,13 @@
  * provision/destroy with fresh ports per run (as a new process would), and an inventory of the
  * sandbox state to assert "one of each, nothing orphaned" on.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import {
   createSandboxPorts,
+  SandboxMemory,
   type PrincipalSpec,
   type SandboxKnobsInput,
   type SandboxPorts,
@@ -18,6 +19,7 @@ import {
 import { validateConfig } from '../../src/config/load.js';
 import type { CosignerConfig } from '../../src/config/schema.js';
 import { TAGS } from '../../src/config/names.js';
+import { Journal, journalPath } from '../../src/engine/journal.js';
 import type { RetryTuning } from '../../src/engine/journaled-call.js';
 import { keyMarker } from '../../src/engine/ownership.js';
 import { runProvisionFlow, type ProvisionOutcome, type ProvisionRequest } from '../../src/provision/provision.js';
@@ -64,23 +66,48 @@ export interface World {
   ): Promise<DestroyOutcome & { io: TestIoHost; ports: SandboxPorts }>;
   status(request?: { all?: boolean; config?: CosignerConfig | null }): Promise<StatusReport>;
   state(): Promise<SandboxState>;
+  /** The journal the runs in this world keep beside the config. */
+  journal(): Promise<Journal>;
+  /**
+   * A new world with a copy of this one's account, journal and receipt: what a run on a copy of
+   * the sandbox and config directories would see. Set-up shared by many scenarios is made once.
+   */
+  fork(): Promise<World>;
   cleanup(): Promise<void>;
 }
 
-export async function makeWorld(configInput: Record<string, unknown> = {}): Promise<World> {
-  const dir = await mkdtemp(join(tmpdir(), 'cosigner-e2e-'));
-  const sandboxDir = join(dir, 'sandbox');
-  const configPath = join(dir, 'cosigner.json');
+export interface WorldOptions {
+  /**
+   * Keep the sandbox account in memory (src/aws/sandbox/memory-store.ts) rather than in files
+   * under `sandboxDir`: no lock, no fsync, same semantics. For the fault matrices, which run
+   * hundreds of provisions; a test that reads the sandbox's files or runs the CLI on `sandboxDir`
+   * needs the files.
+   */
+  memory?: boolean;
+}
+
+export async function makeWorld(configInput: Record<string, unknown> = {}, options: WorldOptions = {}): Promise<World> {
   const config = validateConfig(
     { name: 'demo', aws: { region: REGION }, network: TEST_NETWORK, ...configInput },
     'test config',
   );
+  return worldIn(
+    await mkdtemp(join(tmpdir(), 'cosigner-e2e-')),
+    config,
+    options.memory === true ? new SandboxMemory() : undefined,
+  );
+}
+
+function worldIn(dir: string, config: CosignerConfig, memory: SandboxMemory | undefined): World {
+  const sandboxDir = join(dir, 'sandbox');
+  const configPath = join(dir, 'cosigner.json');
   const ports = (knobs: SandboxKnobsInput = {}, principal?: PrincipalSpec) =>
     createSandboxPorts({
       dir: sandboxDir,
       region: REGION,
       env: {},
       knobs: { ...FAST_KNOBS, ...knobs },
+      ...(memory === undefined ? {} : { memory }),
       ...(principal === undefined ? {} : { principal }),
     });
   return {
@@ -125,6 +152,15 @@ export async function makeWorld(configInput: Record<string, unknown> = {}): Prom
     },
     async state() {
       return (await ports()).readState();
+    },
+    journal() {
+      const scope = { name: config.name, accountId: '111122223333', region: REGION };
+      return Journal.open(journalPath(dir, scope), scope);
+    },
+    async fork() {
+      const copy = await mkdtemp(join(tmpdir(), 'cosigner-e2e-'));
+      await cp(dir, copy, { recursive: true });
+      return worldIn(copy, config, memory?.copy());
     },
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };

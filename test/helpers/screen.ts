@@ -52,14 +52,20 @@ export class Screen {
     return this.lines().join('\n');
   }
 
-  /** The lines as the program wrote them: a row the terminal wrapped is joined back to its start. */
+  /**
+   * The lines as the program wrote them: a row the terminal wrapped is joined back to its start,
+   * with the row before it whole (a space in its last column is part of the line).
+   */
   logicalLines(): string[] {
     const out: string[] = [];
-    this.lines().forEach((line, row) => {
-      if (this.wrapped.has(row) && out.length > 0) out[out.length - 1] += line;
-      else out.push(line);
+    this.rows.forEach((cells, row) => {
+      const text = cells.join('');
+      if (this.wrapped.has(row) && out.length > 0) out[out.length - 1] += text;
+      else out.push(text);
     });
-    return out;
+    const lines = out.map((line) => line.replace(/\s+$/, ''));
+    while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+    return lines;
   }
 
   private line(): string[] {

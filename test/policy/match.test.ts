@@ -43,7 +43,6 @@ const value = fc.array(unit, { maxLength: 12 }).map((units) => units.join(''));
 const pattern = fc
   .array(fc.oneof(unit, fc.constantFrom('*', '?', '*', '?')), { maxLength: 10 })
   .map((units) => units.join(''));
-const SEED = 0x5eed_2a;
 
 /** Steps the matcher may take: each value position tried once per segment, each try ≤ the pattern. */
 function bound(patternText: string, valueText: string): number {
@@ -60,7 +59,7 @@ describe('globMatch', () => {
         );
         expect(counter.steps).toBeLessThanOrEqual(bound(p, v));
       }),
-      { seed: SEED, numRuns: 20_000, verbose: true },
+      { numRuns: 20_000, verbose: true },
     );
   });
 
@@ -90,7 +89,7 @@ describe('globMatch', () => {
         if (expected) matched += 1;
         expect(globMatch(p, v, ignoreCase), JSON.stringify({ p, v, ignoreCase })).toBe(expected);
       }),
-      { seed: SEED, numRuns: 10_000, verbose: true },
+      { numRuns: 10_000, verbose: true },
     );
     expect(matched).toBeGreaterThan(3_000);
   });

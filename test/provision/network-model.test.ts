@@ -343,11 +343,32 @@ describe('the network node of the plan', () => {
       managed: { endpoints: {}, extras: [] },
     });
     const p = buildPlan({ desired, observed, bucketAttempted: false, callerArn: CALLER, now: new Date() });
-    expect(network(p).rounds.map((r) => r.length)).toEqual([3, 7, 11, 1]);
-    expect(network(p).rounds[3]![0]).toMatchObject({
-      op: 'ec2:CreateRoute',
-      data: { part: 'private-rt', target: 'nat' },
-    });
+    const rounds = network(p).rounds;
+    expect(rounds).toHaveLength(4);
+    expect(rounds[3]).toMatchObject([{ op: 'ec2:CreateRoute', data: { part: 'private-rt', target: 'nat' } }]);
+    // Each call once, in a round after every call it needs.
+    const calls = rounds.flatMap((round, index) =>
+      round.map((o) => ({ index, name: `${o.op} ${(o.data?.['part'] ?? o.data?.['service'] ?? '') as string}` })),
+    );
+    expect(new Set(calls.map((c) => c.name)).size).toBe(calls.length);
+    const roundOf = (name: string) => calls.find((c) => c.name === name)?.index ?? -1;
+    for (const [first, then] of [
+      ['ec2:CreateVpc vpc', 'ec2:CreateSubnet public-subnet'],
+      ['ec2:CreateVpc vpc', 'ec2:CreateSubnet private-subnet'],
+      ['ec2:CreateVpc vpc', 'ec2:CreateSecurityGroup endpoint-sg'],
+      ['ec2:CreateInternetGateway igw', 'ec2:AttachInternetGateway igw'],
+      ['ec2:AttachInternetGateway igw', 'ec2:CreateRoute public-rt'],
+      ['ec2:CreateRouteTable public-rt', 'ec2:AssociateRouteTable public-rt'],
+      ['ec2:CreateRouteTable private-rt', 'ec2:AssociateRouteTable private-rt'],
+      ['ec2:AllocateAddress eip', 'ec2:CreateNatGateway nat'],
+      ['ec2:CreateSubnet public-subnet', 'ec2:CreateNatGateway nat'],
+      ['ec2:CreateNatGateway nat', 'ec2:CreateRoute private-rt'],
+      ['ec2:CreateSecurityGroup endpoint-sg', 'ec2:CreateVpcEndpoint kms'],
+      ['ec2:CreateSubnet private-subnet', 'ec2:CreateVpcEndpoint ssm'],
+    ]) {
+      expect(roundOf(first!), first).toBeGreaterThanOrEqual(0);
+      expect(roundOf(then!), `${then} after ${first}`).toBeGreaterThan(roundOf(first!));
+    }
     expect(p.actions.find((a) => a.node === 'securityGroup')?.rounds[0]![0]!.detail).toBe('create in the managed VPC');
     expect(p.accountId).toBe(ACCOUNT);
   });

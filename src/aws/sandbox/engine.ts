@@ -29,7 +29,7 @@ import {
   SandboxServiceError,
 } from './service-error.js';
 import { ADMIN_USER, newRegionState, type RegionState, type SandboxState } from './state.js';
-import type { StateStore } from './store.js';
+import type { SandboxStore } from './memory-store.js';
 import { trailEvent } from './trail-event.js';
 import { setTimeout as realSleep } from 'node:timers/promises';
 
@@ -106,7 +106,7 @@ export interface CallSpec<O> {
 }
 
 export interface EngineOptions {
-  store: StateStore;
+  store: SandboxStore;
   knobs: SandboxKnobs;
   region: string;
   principal: PrincipalSpec;
@@ -146,7 +146,7 @@ function policyDocuments(texts: string[]): PolicyDocument[] {
 }
 
 export class SandboxEngine {
-  readonly store: StateStore;
+  readonly store: SandboxStore;
   readonly knobs: SandboxKnobs;
   readonly region: string;
   readonly principal: PrincipalSpec;

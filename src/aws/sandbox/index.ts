@@ -11,6 +11,7 @@ import { SandboxEngine, type PrincipalSpec } from './engine.js';
 import { SandboxIAM } from './iam.js';
 import { loadKnobs, type SandboxKnobs, type SandboxKnobsInput } from './knobs.js';
 import { SandboxKMS } from './kms.js';
+import { memoryStore, type SandboxMemory, type SandboxStore } from './memory-store.js';
 import { SandboxS3 } from './s3.js';
 import { SandboxSSM } from './ssm.js';
 import type { SandboxState } from './state.js';
@@ -35,11 +36,17 @@ export { STATE_FILE, LOCK_FILE, TRAIL_FILE } from './store.js';
 export { TAKEN_BUCKET_NAMES } from './s3.js';
 export { AL2023_X86_PARAMETER, INSTANCE_CATALOGUE, REGIONS as SANDBOX_REGIONS } from './catalogue.js';
 export type { PrincipalSpec } from './engine.js';
+export { SandboxMemory } from './memory-store.js';
 export type { SandboxKMS } from './kms.js';
 
 export interface SandboxPortsOptions {
-  /** The sandbox directory (created if missing). */
+  /** The sandbox directory (created if missing, unless `memory` holds the account). */
   dir: string;
+  /**
+   * Keep the account in this memory instead of the directory's files (tests, benchmarks): ports
+   * over the same memory share the account. Knobs are still read from `<dir>/aws-sandbox.json`.
+   */
+  memory?: SandboxMemory;
   /** Otherwise `AWS_REGION`, `AWS_DEFAULT_REGION`, then the knobs' default region. */
   region?: string;
   /** Where `COSIGNER_SANDBOX_*` knobs are read from. @default process.env */
@@ -91,8 +98,14 @@ export async function createSandboxPorts(options: SandboxPortsOptions): Promise<
   const knobs = loadKnobs(options.dir, env, options.knobs);
   const region = sandboxRegion(options.region, env, knobs);
   const now = options.now ?? (() => new Date());
-  const store = new StateStore({ dir: options.dir, accountId: knobs.accountId, now });
-  await store.open();
+  let store: SandboxStore;
+  if (options.memory === undefined) {
+    const files = new StateStore({ dir: options.dir, accountId: knobs.accountId, now });
+    await files.open();
+    store = files;
+  } else {
+    store = memoryStore(options.memory, knobs.accountId, now);
+  }
   const engine = new SandboxEngine({
     store,
     knobs,

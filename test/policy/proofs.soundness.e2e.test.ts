@@ -9,7 +9,7 @@
 // sessions or another account.
 //
 // CI runs a fixed seed. Before a release run a longer search with a fresh seed:
-//   PROOF_SEED=$RANDOM PROOF_RUNS=20000 npx vitest run test/policy/proofs.soundness.test.ts
+//   PROOF_SEED=$RANDOM PROOF_RUNS=20000 npx vitest run test/policy/proofs.soundness.e2e.test.ts
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
