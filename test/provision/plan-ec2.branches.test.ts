@@ -9,7 +9,7 @@ import type { ObservedInstance, ObservedState } from '../../src/provision/observ
 import {
   atomicRules,
   describeRule,
-  instanceDrift,
+  hostDrift,
   ourInstances,
   planAmi,
   planInstance,
@@ -153,7 +153,16 @@ const host = (desired: DesiredState, overrides: Partial<ObservedInstance> = {}):
   ...overrides,
 });
 
-describe('instanceDrift', () => {
+// The host's differences from the config, through hostDrift with that host as the only one of
+// this co-signer's, in a security group with the given id (none when undefined).
+const instanceDrift = (desired: DesiredState, instance: ObservedInstance, groupId: string | undefined): string[] => {
+  const observed = convergedObserved(desired);
+  observed.instances = [instance];
+  observed.securityGroup = groupId === undefined ? undefined : { ...observed.securityGroup!, groupId };
+  return hostDrift(desired, observed);
+};
+
+describe('hostDrift of one host', () => {
   const desired = desiredFor();
 
   it('has nothing to say about a host as the config describes it', () => {
