@@ -65,6 +65,23 @@ function derivedBucketName(base: string, where: { accountId: string; region: str
   return `${base.slice(0, room).replace(/-+$/, '')}-${hash}${suffix}`;
 }
 
+/**
+ * The bucket name earlier versions of cosigner-cli derived for this co-signer, before long names
+ * were shortened with a hash: the whole `<name>-cosigner-<account>-<region>` cut at 63 characters (which could cut
+ * into the region). Undefined when it is the name derived today, or the config names the bucket.
+ * Provision looks for a bucket of this name, in this region and tagged for this co-signer, so a
+ * deployment made then keeps its database instead of getting a new, empty bucket.
+ */
+export function earlierDerivedBucketName(
+  config: CosignerConfig,
+  where: { accountId: string; region: string },
+): string | undefined {
+  if (config.s3.bucketName !== undefined) return undefined;
+  const base = `${config.name}-cosigner`;
+  const earlier = `${base}-${where.accountId}-${where.region}`.slice(0, BUCKET_NAME_MAX).replace(/-+$/, '');
+  return earlier === derivedBucketName(base, where) ? undefined : earlier;
+}
+
 /** The tags every resource of this co-signer carries. */
 export function resourceTags(config: CosignerConfig, toolVersion: string): Record<string, string> {
   return { ...config.tags, [TAGS.name]: config.name, [TAGS.managedBy]: 'cosigner-cli', [TAGS.version]: toolVersion };

@@ -19,6 +19,7 @@ import { interruptedError } from '../io/interrupt.js';
 import type { IoHost } from '../io/io-host.js';
 import { applyPlan, refusalError, seedState, type ApplyResult } from './apply.js';
 import { computeDesired, type DesiredState } from './desired.js';
+import { withEarlierBucketName } from './earlier-bucket.js';
 import { observe, type ObservedState, type RecoveryHints } from './observed.js';
 import { buildPlan, checkSavedPlan, isNoop, parsePlanFile, refusalOf } from './plan.js';
 import type { Plan } from './plan-types.js';
@@ -110,8 +111,14 @@ export async function planProvision(
 ): Promise<PlanningResult> {
   const ports = deps.ports;
   const identity = known ?? (await describeCaller(ports));
+  const where = { accountId: identity.accountId, region: identity.region };
+  const bucketName = await withEarlierBucketName(ports, deps.config, where).catch((error: unknown) => {
+    if (deps.signal?.aborted === true)
+      throw interruptedError(deps.signal, 'interrupted while reading what exists: nothing was changed');
+    throw classifyAwsError(error, { region: identity.region });
+  });
   const desired = computeDesired({
-    config: deps.config,
+    config: bucketName.config,
     accountId: identity.accountId,
     region: identity.region,
     toolVersion: deps.toolVersion ?? TOOL_VERSION,
@@ -132,6 +139,7 @@ export async function planProvision(
     callerArn: identity.callerArn,
     now: deps.now(),
   });
+  if (bucketName.note !== undefined) plan.warnings.unshift(bucketName.note);
   return {
     desired,
     observed,
