@@ -143,6 +143,10 @@ export const ERROR_CODES = {
   INSTANCE_TYPE_UNAVAILABLE: A,
   BUCKET_NAME_TAKEN: A,
   BUCKET_NOT_EMPTY: R,
+  /** The bucket has an enabled lifecycle rule that expires or archives objects (the database). */
+  BUCKET_HAS_LIFECYCLE: R,
+  /** The bucket replicates its objects (the encrypted database) to another bucket. */
+  BUCKET_HAS_REPLICATION: R,
   JOURNAL_CORRUPT: U,
   JOURNAL_LOCKED: A,
   /** `status --detailed-exitcode` found drift (exit 2, as `terraform plan -detailed-exitcode`). */

@@ -28,6 +28,8 @@ export const S3_OPERATIONS = [
   'PutBucketTagging',
   'GetBucketTagging',
   'GetBucketLogging',
+  'GetBucketLifecycleConfiguration',
+  'GetBucketReplication',
   'GetObjectLockConfiguration',
   'ListObjectsV2',
   'ListObjectVersions',
@@ -62,6 +64,10 @@ export interface S3Port {
   putBucketTagging(input: SDK.PutBucketTaggingCommandInput): Promise<SDK.PutBucketTaggingCommandOutput>;
   getBucketTagging(input: SDK.GetBucketTaggingCommandInput): Promise<SDK.GetBucketTaggingCommandOutput>;
   getBucketLogging(input: SDK.GetBucketLoggingCommandInput): Promise<SDK.GetBucketLoggingCommandOutput>;
+  getBucketLifecycleConfiguration(
+    input: SDK.GetBucketLifecycleConfigurationCommandInput,
+  ): Promise<SDK.GetBucketLifecycleConfigurationCommandOutput>;
+  getBucketReplication(input: SDK.GetBucketReplicationCommandInput): Promise<SDK.GetBucketReplicationCommandOutput>;
   getObjectLockConfiguration(
     input: SDK.GetObjectLockConfigurationCommandInput,
   ): Promise<SDK.GetObjectLockConfigurationCommandOutput>;
@@ -159,6 +165,14 @@ export function createS3Port(config: SDK.S3ClientConfig): S3Port & { destroy(): 
     async getBucketLogging(input) {
       const { sdk, client } = await lazy.get();
       return client.send(new sdk.GetBucketLoggingCommand(input));
+    },
+    async getBucketLifecycleConfiguration(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.GetBucketLifecycleConfigurationCommand(input));
+    },
+    async getBucketReplication(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.GetBucketReplicationCommand(input));
     },
     async getObjectLockConfiguration(input) {
       const { sdk, client } = await lazy.get();

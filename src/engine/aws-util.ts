@@ -80,6 +80,8 @@ export function isNotFound(error: unknown): boolean {
       'NoSuchPublicAccessBlockConfiguration',
       'OwnershipControlsNotFoundError',
       'ServerSideEncryptionConfigurationNotFoundError',
+      'NoSuchLifecycleConfiguration',
+      'ReplicationConfigurationNotFoundError',
       'InvalidGroup.NotFound',
       'InvalidInstanceID.NotFound',
       'InvalidVpcID.NotFound',

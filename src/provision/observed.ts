@@ -6,6 +6,7 @@
  */
 import pLimit from 'p-limit';
 import { readKeyGrants } from '../aws/kms.js';
+import { lifecycleHazards, replicationDestinations, type BucketRetention } from './bucket-retention.js';
 import type { AwsPorts } from '../aws/ports.js';
 import type { PolicyDocument } from '../policy/types.js';
 import {
@@ -69,6 +70,8 @@ export type ObservedBucket =
       versioning: string | undefined;
       encryption: { algorithm: string | undefined; kmsKeyId: string | undefined } | undefined;
       policy: PolicyDocument | undefined;
+      /** Lifecycle rules that expire or archive objects, and replication (src/provision/bucket-retention.ts). */
+      retention: BucketRetention;
     };
 
 export interface ObservedState {
@@ -221,13 +224,15 @@ async function observeBucket(ports: AwsPorts, desired: DesiredState, limit: Limi
         ? 'us-east-1'
         : location.LocationConstraint;
   }
-  const [tags, pab, ownership, versioning, encryption, policy] = await Promise.all([
+  const [tags, pab, ownership, versioning, encryption, policy, lifecycle, replication] = await Promise.all([
     limit(() => orAbsent(() => ports.s3.getBucketTagging({ Bucket }))),
     limit(() => orAbsent(() => ports.s3.getPublicAccessBlock({ Bucket }))),
     limit(() => orAbsent(() => ports.s3.getBucketOwnershipControls({ Bucket }))),
     limit(() => ports.s3.getBucketVersioning({ Bucket })),
     limit(() => orAbsent(() => ports.s3.getBucketEncryption({ Bucket }))),
     limit(() => orAbsent(() => ports.s3.getBucketPolicy({ Bucket }))),
+    limit(() => orAbsent(() => ports.s3.getBucketLifecycleConfiguration({ Bucket }))),
+    limit(() => orAbsent(() => ports.s3.getBucketReplication({ Bucket }))),
   ]);
   const rule = encryption?.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault;
   return {
@@ -239,6 +244,10 @@ async function observeBucket(ports: AwsPorts, desired: DesiredState, limit: Limi
     versioning: versioning.Status,
     encryption: rule === undefined ? undefined : { algorithm: rule.SSEAlgorithm, kmsKeyId: rule.KMSMasterKeyID },
     policy: parseAwsPolicy(policy?.Policy),
+    retention: {
+      lifecycle: lifecycleHazards(lifecycle?.Rules),
+      replicatesTo: replicationDestinations(replication?.ReplicationConfiguration),
+    },
   };
 }
 

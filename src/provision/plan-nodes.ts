@@ -12,6 +12,7 @@ import { missingTags, type TagRecord } from '../engine/aws-util.js';
 import { samePolicy } from '../engine/digest.js';
 import { inlinePolicyFor, ownershipTags, type DesiredState } from './desired.js';
 import { DEPENDENCIES, type NodeId } from './graph.js';
+import { retentionRefusal } from './bucket-retention.js';
 import type { ObservedState } from './observed.js';
 import {
   ADOPTED_TAG,
@@ -334,6 +335,11 @@ export function planBucket(input: PlanInput): PlannedAction {
         desired.bucket.arn,
       );
     }
+    // An expiring, archiving or replicating bucket is refused, adopted or ours: the tool never
+    // removes another's configuration, and nothing in the policies stops it.
+    const retention = retentionRefusal(desired.bucket.name, bucket.retention);
+    if (retention !== undefined)
+      return refuse(b, retention.code, retention.message, retention.hint, desired.bucket.arn);
     const adopted = adoptNamed || (who.kind === 'ours' && who.adopted);
     const { ops, reasons } = settings(bucket, adopted);
     const extra: Partial<PlannedAction> = adoptNamed ? { adopt: true } : {};

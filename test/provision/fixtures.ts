@@ -112,6 +112,7 @@ export function convergedObserved(desired: DesiredState): ObservedState {
       versioning: 'Enabled',
       encryption: { algorithm: 'AES256', kmsKeyId: undefined },
       policy: desired.bucket.policy,
+      retention: { lifecycle: [], replicatesTo: [] },
     },
     key: ourKey(desired),
     securityGroup: {

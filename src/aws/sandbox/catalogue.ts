@@ -347,6 +347,7 @@ export const MANAGED_POLICIES: ReadonlyMap<string, { name: string; document: str
               's3:GetBucket*',
               's3:GetEncryptionConfiguration',
               's3:GetLifecycleConfiguration',
+              's3:GetReplicationConfiguration',
               's3:ListAllMyBuckets',
               's3:GetObjectLockConfiguration',
             ],

@@ -38,6 +38,8 @@ export { AL2023_X86_PARAMETER, INSTANCE_CATALOGUE, REGIONS as SANDBOX_REGIONS } 
 export type { PrincipalSpec } from './engine.js';
 export { SandboxMemory } from './memory-store.js';
 export type { SandboxKMS } from './kms.js';
+/** The S3 port plus the lifecycle and replication writes the CLI never calls (tests: `ports.s3 as SandboxS3`). */
+export type { SandboxS3 } from './s3.js';
 
 export interface SandboxPortsOptions {
   /** The sandbox directory (created if missing, unless `memory` holds the account). */

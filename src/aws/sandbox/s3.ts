@@ -24,6 +24,14 @@ import {
   putPublicAccessBlock,
 } from './s3-bucket-config.js';
 import { deleteBucketPolicy, getBucketPolicy, getBucketPolicyStatus, putBucketPolicy } from './s3-bucket-policy.js';
+import {
+  deleteBucketLifecycle,
+  deleteBucketReplication,
+  getBucketLifecycleConfiguration,
+  getBucketReplication,
+  putBucketLifecycleConfiguration,
+  putBucketReplication,
+} from './s3-bucket-retention.js';
 import { createBucket, deleteBucket, findBucket, listBuckets } from './s3-buckets.js';
 import { listObjectsV2, listObjectVersions } from './s3-listing.js';
 import {
@@ -207,6 +215,70 @@ export class SandboxS3 implements S3Port {
           ],
         },
       }),
+    );
+  }
+
+  getBucketLifecycleConfiguration(input: SDK.GetBucketLifecycleConfigurationCommandInput) {
+    return this.#bucketCall(
+      'GetBucketLifecycleConfiguration',
+      false,
+      input,
+      { action: 's3:GetLifecycleConfiguration' },
+      (tx, bucket) => getBucketLifecycleConfiguration(tx, bucket),
+    );
+  }
+
+  getBucketReplication(input: SDK.GetBucketReplicationCommandInput) {
+    return this.#bucketCall(
+      'GetBucketReplication',
+      false,
+      input,
+      { action: 's3:GetReplicationConfiguration' },
+      (tx, bucket) => getBucketReplication(tx, bucket),
+    );
+  }
+
+  /** Not in the port (cosigner-cli never sets one): for tests and drills that break a bucket. */
+  putBucketLifecycleConfiguration(input: SDK.PutBucketLifecycleConfigurationCommandInput) {
+    return this.#bucketCall(
+      'PutBucketLifecycleConfiguration',
+      true,
+      input,
+      { action: 's3:PutLifecycleConfiguration' },
+      (tx, bucket) => putBucketLifecycleConfiguration(tx, bucket, input),
+    );
+  }
+
+  /** Not in the port, like {@link putBucketLifecycleConfiguration}. */
+  deleteBucketLifecycle(input: SDK.DeleteBucketLifecycleCommandInput) {
+    return this.#bucketCall(
+      'DeleteBucketLifecycle',
+      true,
+      input,
+      { action: 's3:PutLifecycleConfiguration' },
+      (_tx, b) => deleteBucketLifecycle(b),
+    );
+  }
+
+  /** Not in the port, like {@link putBucketLifecycleConfiguration}. */
+  putBucketReplication(input: SDK.PutBucketReplicationCommandInput) {
+    return this.#bucketCall(
+      'PutBucketReplication',
+      true,
+      input,
+      { action: 's3:PutReplicationConfiguration' },
+      (tx, bucket) => putBucketReplication(tx, bucket, input),
+    );
+  }
+
+  /** Not in the port, like {@link putBucketLifecycleConfiguration}. */
+  deleteBucketReplication(input: SDK.DeleteBucketReplicationCommandInput) {
+    return this.#bucketCall(
+      'DeleteBucketReplication',
+      true,
+      input,
+      { action: 's3:PutReplicationConfiguration' },
+      (_tx, bucket) => deleteBucketReplication(bucket),
     );
   }
 

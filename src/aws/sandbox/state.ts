@@ -80,6 +80,10 @@ export interface BucketRecord {
   policy?: string;
   tags?: Tag[];
   objectLockEnabled?: boolean;
+  /** Lifecycle rules as PutBucketLifecycleConfiguration gave them (none when never set). */
+  lifecycleRules?: object[];
+  /** The replication configuration as PutBucketReplication gave it. */
+  replication?: object;
   /** Object key → versions, newest last. */
   objects: Record<string, ObjectVersionRecord[]>;
 }
