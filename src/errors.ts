@@ -107,6 +107,10 @@ export const ERROR_CODES = {
   KEY_UNPROTECTABLE: R,
   KEY_HAS_GRANTS: R,
   KEY_GRANTS_UNREADABLE: R,
+  /** The key policy does not let the caller make a call the run needs: run as a key administrator. */
+  KEY_CALLER_NOT_ADMIN: R,
+  /** A key administrator named in the config is not an IAM user or role of the account. */
+  KEY_ADMIN_NOT_FOUND: U,
   // AWS
   AWS_CREDENTIALS_MISSING: A,
   AWS_CREDENTIALS_EXPIRED: A,

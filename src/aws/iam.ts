@@ -29,6 +29,7 @@ export const IAM_OPERATIONS = [
   'RemoveRoleFromInstanceProfile',
   'DeleteInstanceProfile',
   'TagInstanceProfile',
+  'GetUser',
 ] as const;
 
 export interface IAMPort {
@@ -63,6 +64,8 @@ export interface IAMPort {
   ): Promise<SDK.RemoveRoleFromInstanceProfileCommandOutput>;
   deleteInstanceProfile(input: SDK.DeleteInstanceProfileCommandInput): Promise<SDK.DeleteInstanceProfileCommandOutput>;
   tagInstanceProfile(input: SDK.TagInstanceProfileCommandInput): Promise<SDK.TagInstanceProfileCommandOutput>;
+  /** Whether a key administrator named as a user exists (KMS refuses a policy naming one that does not). */
+  getUser(input: SDK.GetUserCommandInput): Promise<SDK.GetUserCommandOutput>;
 }
 
 /** The real IAM port over the AWS SDK v3 client built with `config`. */
@@ -79,6 +82,10 @@ export function createIAMPort(config: SDK.IAMClientConfig): IAMPort & { destroy(
     async getRole(input) {
       const { sdk, client } = await lazy.get();
       return client.send(new sdk.GetRoleCommand(input));
+    },
+    async getUser(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.GetUserCommand(input));
     },
     async deleteRole(input) {
       const { sdk, client } = await lazy.get();

@@ -97,7 +97,7 @@ export function propagationTimeout(
     'AWS_PROPAGATION_TIMEOUT',
     `gave up waiting for ${waitingFor} after ${Math.round(spent.elapsedMs / 1000)} s`,
     {
-      hint: 'IAM changes usually propagate within a minute: run the command again (it resumes).',
+      hint: 'IAM changes usually propagate within a minute: run the command again (it resumes). If it fails again the same way, check that every principal the policy names exists (kms.adminArns: IAM roles or users, with their path).',
       cause: error,
       context: { attempts: spent.attempts, elapsedMs: spent.elapsedMs },
     },

@@ -6,6 +6,7 @@
  */
 import pLimit from 'p-limit';
 import { readKeyGrants } from '../aws/kms.js';
+import { missingKeyAdmins } from './key-admins.js';
 import { lifecycleHazards, replicationDestinations, type BucketRetention } from './bucket-retention.js';
 import type { AwsPorts } from '../aws/ports.js';
 import type { PolicyDocument } from '../policy/types.js';
@@ -88,6 +89,8 @@ export interface ObservedState {
   instances: ObservedInstance[];
   network: ObservedNetwork;
   ami: { parameter: string; imageId: string | undefined; rootDeviceName: string | undefined };
+  /** Key administrators of this account (kms.adminArns) that do not exist (src/provision/key-admins.ts). */
+  missingKeyAdmins: string[];
 }
 
 /** What the journal knows about calls whose outcome observation cannot see by name. */
@@ -118,7 +121,7 @@ export async function observe(
   const group = vpc.then((vpcId) =>
     vpcId === undefined ? undefined : limit(() => observeSecurityGroup(ports, desired, vpcId)),
   );
-  const [role, instanceProfile, bucket, keys, ami, network, instances, securityGroup] = await Promise.all([
+  const [role, instanceProfile, bucket, keys, ami, network, instances, securityGroup, missing] = await Promise.all([
     observeRole(ports, desired, limit),
     limit(() => observeInstanceProfile(ports, desired)),
     observeBucket(ports, desired, limit),
@@ -127,8 +130,9 @@ export async function observe(
     observeNetwork(ports, desired, limit, (vpcId) => vpcResolved(vpcId)),
     limit(() => observeInstances(ports, desired)),
     group,
+    limit(() => missingKeyAdmins(ports, desired.key.policyInput.adminArns ?? [], desired.accountId)),
   ]);
-  return { role, instanceProfile, bucket, ...keys, ami, network, instances, securityGroup };
+  return { role, instanceProfile, bucket, ...keys, ami, network, instances, securityGroup, missingKeyAdmins: missing };
 }
 
 type Limit = ReturnType<typeof pLimit>;

@@ -365,6 +365,17 @@ export function planKey(input: PlanInput): PlannedAction {
     ...(desired.key.pcr3Note === undefined ? [] : [desired.key.pcr3Note]),
     ...(desired.key.pcr8.presetNote === undefined ? [] : [desired.key.pcr8.presetNote]),
   ];
+  if (observed.missingKeyAdmins.length > 0) {
+    // KMS would refuse the policy as naming invalid principals, an answer that looks like IAM
+    // propagation: said here, before any write, instead of after the propagation budget.
+    return refuse(
+      { ...b, notes },
+      'KEY_ADMIN_NOT_FOUND',
+      `the key administrators ${observed.missingKeyAdmins.join(', ')} do not exist in account ${desired.accountId}`,
+      'name existing IAM roles or users in kms.adminArns (--kms-admin), with their path, or create them first',
+      key?.arn,
+    );
+  }
   try {
     if (adopt === undefined && key === undefined) {
       const placeholder = `arn:${desired.partition}:kms:${desired.region}:${desired.accountId}:key/00000000-0000-4000-8000-000000000000`;

@@ -19,6 +19,7 @@ import {
 } from './graph.js';
 import type { ObservedState } from './observed.js';
 import { costLine, networkCost } from './network-model.js';
+import { withCallerCheck } from './plan-caller.js';
 import { ourInstances, planAmi, planInstance, planSecurityGroup } from './plan-ec2.js';
 import { networkIds, planNetwork } from './plan-network.js';
 import { planBucket, planInstanceProfile, planKey, planRole, planRolePolicy, type PlanInput } from './plan-nodes.js';
@@ -67,7 +68,14 @@ export interface BuildPlanOptions extends PlanInput {
 
 export function buildPlan(options: BuildPlanOptions): Plan {
   const { desired, observed } = options;
-  const key = planKey(options);
+  // Every call on the key checked for the caller against the key policy in force at that point.
+  const key = withCallerCheck(
+    planKey(options),
+    observed.key?.policy,
+    observed.key?.arn ?? `arn:${desired.partition}:kms:${desired.region}:${desired.accountId}:key/new`,
+    options.callerArn,
+    desired.key.policyInput.adminArns ?? [],
+  );
   const instance = planInstance(options);
   const byNode: Record<NodeId, PlannedAction> = {
     role: planRole(options),

@@ -9,11 +9,13 @@ import { describeCaller, formatCaller } from '../aws/identity.js';
 import type { AwsPorts } from '../aws/ports.js';
 import type { CosignerConfig } from '../config/schema.js';
 import { fireblocksPreset } from '../enclave/fireblocks-presets.js';
+import { callerRefusal, deniedKeyCall } from '../engine/caller-key-calls.js';
 import { discover, type FoundResource } from '../engine/discover.js';
 import { Journal, journalPath } from '../engine/journal.js';
+import type { ObservedKey } from '../engine/kms-keys.js';
 import type { RetryTuning } from '../engine/journaled-call.js';
 import { withReadRetry } from '../engine/resilient-ports.js';
-import { isInterruption } from '../errors.js';
+import { CosignerError, isInterruption } from '../errors.js';
 import { interruptedError } from '../io/interrupt.js';
 import type { IoHost } from '../io/io-host.js';
 import { partitionForRegion } from '../policy/arn.js';
@@ -116,6 +118,9 @@ export async function runDestroyFlow(request: DestroyRequest, deps: DestroyDeps)
         fireblocksPreset(config?.fireblocks.env === 'custom' || config === undefined ? 'global' : config.fireblocks.env)
           .pcr8,
     });
+    // Every call on a key checked for the caller before anything is removed: a key only its
+    // administrators may retire must not be found out after the host and role are gone.
+    checkKeyCalls(plan, found.keys, identity.callerArn, config?.kms.adminArns ?? []);
     const work = plan.actions.filter((a) => a.decision !== 'keep');
     if (request.dryRun) return { mode: 'dry-run', caller, plan };
     if (work.length === 0) return { mode: 'nothing-to-do', caller, plan };
@@ -173,4 +178,30 @@ export async function journalBuckets(ports: AwsPorts, names: readonly string[]):
     });
   }
   return out;
+}
+
+/** KEY_CALLER_NOT_ADMIN when the key policy refuses the caller one of the plan's key calls. */
+function checkKeyCalls(
+  plan: DestroyPlan,
+  keys: ReadonlyMap<string, ObservedKey>,
+  callerArn: string,
+  adminArns: readonly string[],
+): void {
+  for (const action of plan.actions) {
+    if (action.kind !== 'key' || action.ops.length === 0) continue;
+    const key = keys.get(action.id);
+    if (key === undefined) continue;
+    // One call after the other: each is checked against the policy the calls before it leave.
+    const denied = deniedKeyCall(
+      action.ops.map((op) => [op]),
+      key.policy,
+      key.arn,
+      callerArn,
+    );
+    if (denied === undefined) continue;
+    const refusal = callerRefusal('destroy', denied.op, callerArn, adminArns);
+    throw new CosignerError(refusal.code, `refusing to destroy: ${refusal.message}`, {
+      hint: `${refusal.hint}; nothing was changed`,
+    });
+  }
 }

@@ -2,11 +2,10 @@
 // adds lets the administrators undo the deletion (`aws kms cancel-key-deletion`, then
 // `aws kms enable-key`) and that the co-signer's data is decryptable again afterwards.
 //
-// Tests marked `it.fails` assert what the README promises and currently FAIL: each documents an
-// open finding (drop `.fails` once it is fixed).
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSandboxEnclaveSession, type SandboxPorts } from '../../src/aws/sandbox/index.js';
 import { FIREBLOCKS_ENVIRONMENTS } from '../../src/enclave/fireblocks-presets.js';
+import type { CosignerError } from '../../src/errors.js';
 import { FAST_KNOBS, inventory, makeWorld, type World } from '../e2e/world.js';
 
 const ROLE_ARN = 'arn:aws:iam::111122223333:role/cosigner-cli/demo-cosigner';
@@ -72,24 +71,21 @@ describe('destroy --delete-key, then recovery', () => {
     expect(await cosignerDecrypts(world, keyArn, blob)).toBe(true);
   });
 
-  it.fails(
-    'provision with a dedicated key administrator (the caller is not one) succeeds, or is refused before any write',
-    async () => {
-      world = await makeWorld({ kms: { adminArns: [KEY_ADMIN] } });
-      await makeKeyAdmin(await world.ports());
-      let error: unknown;
-      try {
-        await world.provision();
-      } catch (e) {
-        error = e;
-      }
-      const inv = inventory(await world.state());
-      // Refused before any write, or applied: not a key half made. Today CreateKey, CreateAlias
-      // and the role are written, then kms:EnableKeyRotation (granted to the administrators
-      // only) is AccessDenied for the caller: exit 4 with a live key whose rotation is off.
-      expect(error === undefined || inv.liveKeys.length === 0).toBe(true);
-    },
-  );
+  it('provision with a dedicated key administrator (the caller is not one) is refused before any write', async () => {
+    world = await makeWorld({ kms: { adminArns: [KEY_ADMIN] } });
+    await makeKeyAdmin(await world.ports());
+    const before = await world.state();
+    const error = (await world.provision().catch((e: unknown) => e)) as CosignerError;
+    // Before: CreateKey, CreateAlias and the role were written, then kms:EnableKeyRotation (granted
+    // to the administrators only) was AccessDenied: exit 4 with a live key whose rotation is off.
+    expect(error.code).toBe('KEY_CALLER_NOT_ADMIN');
+    expect(error.message).toContain('kms:EnableKeyRotation');
+    expect(error.hint).toContain('kms.adminArns');
+    const inv = inventory(await world.state());
+    expect(inv.liveKeys).toHaveLength(0);
+    expect(inv.roles).toEqual(inventory(before).roles);
+    expect(inv.buckets).toHaveLength(0);
+  });
 
   it('every configured administrator, not only the one who ran destroy, can undo the deletion', async () => {
     const operator = 'arn:aws:iam::111122223333:user/sandbox-admin';
@@ -106,21 +102,22 @@ describe('destroy --delete-key, then recovery', () => {
     expect(await cosignerDecrypts(world, keyArn, blob)).toBe(true);
   });
 
-  it.fails(
-    'a destroy --delete-key that the caller cannot finish changes nothing (no alias deleted, no policy rewritten)',
-    async () => {
-      world = await makeWorld({ kms: { adminArns: [KEY_ADMIN], rotation: false } });
-      await makeKeyAdmin(await world.ports());
-      const first = await world.provision();
-      const keyArn = first.receipt!.resources.key.arn!;
-      const before = inventory(await world.state()).liveKeys[0]!.policy;
-      await world.destroy({ deleteKey: true }).catch(() => undefined);
-      const after = inventory(await world.state());
-      // The caller could never schedule the deletion (only key-admin may): the refusal should
-      // come before any write. Today the key policy is rewritten and the alias is gone, the key
-      // still enabled, and the host, group, instance profile and role are already deleted.
-      expect(after.aliases.map((a) => a.name)).toContain('alias/demo-cosigner');
-      expect(after.liveKeys.find((k) => k.arn === keyArn)!.policy).toBe(before);
-    },
-  );
+  it('a destroy --delete-key that the caller cannot finish is refused and changes nothing', async () => {
+    world = await makeWorld({ kms: { adminArns: [KEY_ADMIN], rotation: false } });
+    await makeKeyAdmin(await world.ports());
+    const first = await world.provision();
+    const keyArn = first.receipt!.resources.key.arn!;
+    const before = inventory(await world.state());
+    const error = (await world.destroy({ deleteKey: true }).catch((e: unknown) => e)) as CosignerError;
+    // Before: the host, group, instance profile and role were deleted, the key policy rewritten
+    // and the alias gone before the caller was refused kms:ScheduleKeyDeletion (only key-admin
+    // may). Now the refusal comes before any write.
+    expect(error.code).toBe('KEY_CALLER_NOT_ADMIN');
+    expect(error.hint).toContain('nothing was changed');
+    const after = inventory(await world.state());
+    expect(after.aliases.map((a) => a.name)).toContain('alias/demo-cosigner');
+    expect(after.liveKeys.find((k) => k.arn === keyArn)!.policy).toBe(before.liveKeys[0]!.policy);
+    expect(after.instances).toHaveLength(before.instances.length);
+    expect(after.roles).toHaveLength(before.roles.length);
+  });
 });

@@ -42,6 +42,7 @@ export function emptyObserved(desired: DesiredState): ObservedState {
     keyDuplicates: [],
     securityGroup: undefined,
     instances: [],
+    missingKeyAdmins: [],
     network: {
       mode: desired.network.mode,
       vpcId: 'vpc-0abc',

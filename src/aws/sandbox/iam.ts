@@ -82,6 +82,30 @@ export class SandboxIAM implements IAMPort {
     });
   }
 
+  getUser(input: SDK.GetUserCommandInput) {
+    return this.#call('GetUser', false, input, (tx) => {
+      // Authorized first (AWS answers AccessDenied for a user that may not exist); names compare
+      // ignoring case, as findRole's do (IAM names are unique ignoring case).
+      tx.authorize({
+        action: 'iam:GetUser',
+        resource: `arn:aws:iam::${tx.state.accountId}:user/${input.UserName ?? ''}`,
+      });
+      const name = (input.UserName ?? '').toLowerCase();
+      const user = Object.values(tx.state.iam.users).find((candidate) => candidate.name.toLowerCase() === name);
+      if (user === undefined)
+        throw tx.error('NoSuchEntity', `The user with name ${input.UserName ?? ''} cannot be found.`, 404);
+      return {
+        User: {
+          Path: '/',
+          UserName: user.name,
+          UserId: user.id,
+          Arn: user.arn,
+          CreateDate: new Date(user.createdAt),
+        },
+      };
+    });
+  }
+
   deleteRole(input: SDK.DeleteRoleCommandInput) {
     return this.#call('DeleteRole', true, input, (tx) => {
       const role = findRole(tx, input.RoleName);
