@@ -100,7 +100,7 @@ export interface HostFsPort {
   stat(hostPath: string): Promise<HostFileStat | undefined>;
   /** A small text file; FILE_TOO_LARGE above `maxBytes`. Undefined when absent. */
   readText(hostPath: string, maxBytes: number): Promise<string | undefined>;
-  /** Atomic replace (src/files/atomic-write.ts) with the given mode. */
+  /** Atomic replace (src/files/atomic-write.ts) with the given mode; a missing parent is created. */
   writeAtomic(hostPath: string, data: string | Uint8Array, mode: number): Promise<void>;
   mkdir(hostPath: string, mode: number): Promise<void>;
   remove(hostPath: string): Promise<void>;
