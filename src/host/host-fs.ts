@@ -3,11 +3,12 @@
  * host, a directory inside the sandbox for the simulated one. Host paths must be absolute and
  * cannot climb out of the root. Writes go through the one atomic write (src/files/atomic-write.ts).
  */
-import { lstat, mkdir, rm, statfs } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { chmod, lstat, mkdir, open, rename, rm, statfs } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
 import { CosignerError } from '../errors.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
-import { fileError, readTextFile } from '../files/read-file.js';
+import { fileError, openRegularFile, readTextFile } from '../files/read-file.js';
 import type { HostFileKind, HostFileStat, HostFsPort } from './ports.js';
 
 function kindOf(stats: Awaited<ReturnType<typeof lstat>>): HostFileKind {
@@ -54,6 +55,33 @@ export function createHostFs(root = '/'): HostFsPort {
       // The parent is created (0755) when missing, as `install -D` would.
       await mkdir(dirname(resolve(hostPath)), { recursive: true, mode: 0o755 });
       await writeFileAtomic(resolve(hostPath), data, { mode });
+    },
+    async copyIn(sourcePath, hostPath, mode) {
+      const target = resolve(hostPath);
+      await mkdir(dirname(target), { recursive: true, mode: 0o755 });
+      const temp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+      // Open the source as a regular file (a FIFO or device is refused before it is read).
+      const { handle } = await openRegularFile(sourcePath, 'enclave image');
+      try {
+        const out = await open(temp, 'wx', mode);
+        try {
+          for await (const chunk of handle.createReadStream({ autoClose: false, highWaterMark: 4 * 1024 * 1024 }))
+            await out.write(chunk as Buffer);
+          await out.sync();
+        } finally {
+          await out.close();
+        }
+        await chmod(temp, mode);
+        await rename(temp, target);
+      } catch (error) {
+        await rm(temp, { force: true });
+        throw error instanceof CosignerError ? error : fileError(error, hostPath, 'host file');
+      } finally {
+        await handle.close();
+      }
+    },
+    async rename(fromHostPath, toHostPath) {
+      await rename(resolve(fromHostPath), resolve(toHostPath));
     },
     async mkdir(hostPath, mode) {
       await mkdir(resolve(hostPath), { recursive: true, mode });

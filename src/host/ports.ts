@@ -102,6 +102,12 @@ export interface HostFsPort {
   readText(hostPath: string, maxBytes: number): Promise<string | undefined>;
   /** Atomic replace (src/files/atomic-write.ts) with the given mode; a missing parent is created. */
   writeAtomic(hostPath: string, data: string | Uint8Array, mode: number): Promise<void>;
+  /**
+   * Copy a regular file of the operator's (not a link to a device, not a pipe) into the host, via a
+   * temporary file beside the target and a rename.
+   */
+  copyIn(sourcePath: string, hostPath: string, mode: number): Promise<void>;
+  rename(fromHostPath: string, toHostPath: string): Promise<void>;
   mkdir(hostPath: string, mode: number): Promise<void>;
   remove(hostPath: string): Promise<void>;
   /** Bytes free for an unprivileged writer on the file system holding `hostPath`. */

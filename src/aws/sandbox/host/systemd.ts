@@ -183,8 +183,11 @@ export function createSimulatedSystemd(deps: SimSystemdDeps): ServiceManagerPort
     disable: (unit: string) => setState(unit, { enabled: false }),
     reload: () => Promise.resolve(),
     async logs(unit: string, lines: number) {
+      // journald keeps what the unit's processes print: here also the enclave's own lines.
       const state = await deps.store.read();
-      return (state.journal[unit] ?? []).slice(-lines);
+      const enclave = unit === 'cosigner.service' ? 'cosigner' : /^cosigner-enclave-(.+)\.service$/.exec(unit)?.[1];
+      const merged = [...(state.journal[unit] ?? []), ...(enclave ? (state.journal[`enclave ${enclave}`] ?? []) : [])];
+      return merged.sort().slice(-lines);
     },
     clockSynchronized: () => Promise.resolve(true),
     async drain(requests: string[][]) {
