@@ -137,14 +137,21 @@ export interface ProcessResult {
   timedOut: boolean;
 }
 
-/** Answers one prompt text (the output since the last answer); undefined when it is not a prompt we know. */
-export type PromptResponder = (promptText: string) => { answer: Uint8Array } | { unknown: true } | undefined;
+/**
+ * Answers the program's output since the last answer: a visible prompt (an open line that asks,
+ * or a question line) or, with `silent`, nothing on screen for a while. Undefined: keep waiting;
+ * `unknown`: stop the program.
+ */
+export type PromptResponder = (
+  outputSinceLastAnswer: string,
+  silent: boolean,
+) => { answer: Uint8Array } | { unknown: true } | undefined;
 
 export interface InteractiveRunOptions {
   cwd: string;
   env: Record<string, string>;
   timeoutMs: number;
-  /** Consulted on output that looks like a prompt (a line left open, or ending in `:` or `?`). */
+  /** Consulted when output looks like a prompt, and when the program has been silent for 10 × promptQuietMs. */
   respond: PromptResponder;
   /** Each complete line of output (stdout and stderr), for progress. */
   onLine?: (line: string) => void;

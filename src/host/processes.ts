@@ -35,12 +35,10 @@ function settle(result: {
   };
 }
 
-/** Does this open tail of output look like a question waiting for input? */
+/** Does this tail of output end in an open line (no newline yet, as `read -p` leaves it) that asks? */
 export function looksLikePrompt(tail: string): boolean {
   const lastLine = tail.split('\n').at(-1) ?? '';
-  if (lastLine.trim() !== '') return true;
-  const trimmed = tail.trimEnd();
-  return trimmed.endsWith(':') || trimmed.endsWith('?');
+  return lastLine.trim() !== '' && /[:?\])>]\s*$/.test(lastLine);
 }
 
 export function createProcessPort(): ProcessPort & {
@@ -83,11 +81,27 @@ export function createProcessPort(): ProcessPort & {
       let partial = '';
       let timer: NodeJS.Timeout | undefined;
       let unknownPrompt: string | undefined;
-      const consider = () => {
+      let quietSince = Date.now();
+      // Quiet this long with nothing on screen: the installer may be waiting on a prompt it did not
+      // print (bash's `read -p` prints none when stdin is a pipe).
+      const silentMs = quietMs * 10;
+      const arm = (delay: number) => {
+        if (timer !== undefined) clearTimeout(timer);
+        timer = setTimeout(consider, Math.max(0, delay));
+      };
+      function consider(): void {
         timer = undefined;
-        if (pending === '' || !looksLikePrompt(pending)) return;
-        const reply = options.respond(pending);
-        if (reply === undefined) return;
+        const quiet = Date.now() - quietSince;
+        const silent = quiet >= silentMs;
+        if (!silent && !looksLikePrompt(pending)) {
+          arm(silentMs - quiet);
+          return;
+        }
+        const reply = options.respond(pending, silent);
+        if (reply === undefined) {
+          if (!silent) arm(silentMs - quiet);
+          return;
+        }
         if ('unknown' in reply) {
           unknownPrompt = pending;
           child.kill('SIGTERM');
@@ -95,7 +109,10 @@ export function createProcessPort(): ProcessPort & {
         }
         pending = '';
         child.stdin?.write(reply.answer);
-      };
+        quietSince = Date.now();
+        arm(silentMs);
+      }
+      arm(quietMs);
       const onData = (chunk: Buffer | string) => {
         const text = chunk.toString();
         pending += text;
@@ -105,8 +122,8 @@ export function createProcessPort(): ProcessPort & {
         const lines = partial.split('\n');
         partial = lines.pop() ?? '';
         for (const line of lines) options.onLine?.(line);
-        if (timer !== undefined) clearTimeout(timer);
-        timer = setTimeout(consider, quietMs);
+        quietSince = Date.now();
+        arm(quietMs);
       };
       child.stdout?.on('data', onData);
       child.stderr?.on('data', onData);
