@@ -237,7 +237,11 @@ export function createProgram(options: ProgramOptions): Command {
       .option('--enclave-name <name>', 'enclave name (default the co-signer name)')
       .addHelpText('after', examples(...exampleLines))
       .action(async (...actionArgs: unknown[]) => {
-        await options.dispatch(toInvocation(actionArgs.at(-1) as Command, options), () => import('./commands/run.js'));
+        // Settings given after the subcommand may land on `run` itself (commander parses parent options anywhere).
+        const invocation = toInvocation(actionArgs.at(-1) as Command, options);
+        const parent = Object.fromEntries(Object.entries(run.opts()).filter(([, v]) => v !== undefined));
+        invocation.opts = { ...parent, ...invocation.opts };
+        await options.dispatch(invocation, () => import('./commands/run.js'));
       });
   addSettings(
     runSub('status', 'the enclaves on this host: state, debug mode, measurements, unit', 'cosigner-cli run status'),
