@@ -136,7 +136,7 @@ describe('run --eif on the simulated host', () => {
       3,
       () => {
         const bytes = w.image('corrupt');
-        bytes[bytes.length - 200] ^= 0xff;
+        bytes[bytes.length - 200] = (bytes[bytes.length - 200] ?? 0) ^ 0xff;
         return bytes;
       },
     ],
