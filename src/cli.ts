@@ -272,10 +272,10 @@ export function createProgram(options: ProgramOptions): Command {
     runSub(
       'supervise',
       'watch the enclave (the systemd unit runs this): exits non-zero when it stops, runs in debug mode or runs another image',
-      'cosigner-cli run supervise --enclave-name demo --pcr0 <hex> --pcr8 <hex> --once',
+      'cosigner-cli run supervise --enclave-name demo --expect-pcr0 <hex> --expect-pcr8 <hex> --once',
     )
-      .option('--pcr0 <hex>', 'PCR0 the enclave must run')
-      .option('--pcr8 <hex>', 'PCR8 the enclave must run')
+      .option('--expect-pcr0 <hex>', 'PCR0 the enclave must run')
+      .option('--expect-pcr8 <hex>', 'PCR8 the enclave must run')
       .option('--debug-mode', 'the enclave was started in debug mode on purpose')
       .option('--interval <seconds>', 'seconds between looks (default 10)')
       .option('--once', 'look once and exit'),

@@ -180,11 +180,9 @@ export async function parseOptions(invocation: Invocation): Promise<RunCliOption
         fail('PCR_INVALID', `${flag} must be 96 lower-case hex characters`, `pass ${flag} <hex>`);
       return value;
     };
-    // Here --pcr8 is the measurement to hold the enclave to, not the config setting.
-    delete options.flags['pcr8'];
     options.supervise = {
-      pcr0: pcr('pcr0', '--pcr0'),
-      pcr8: pcr('pcr8', '--pcr8'),
+      pcr0: pcr('expectPcr0', '--expect-pcr0'),
+      pcr8: pcr('expectPcr8', '--expect-pcr8'),
       intervalMs: positive(opts, 'interval', '--interval', 10) * 1000,
       once: opts['once'] === true,
     };

@@ -2,7 +2,7 @@
 // under its unit and stores its database; stop, start again and it reads the database back; every
 // bad image is refused before anything starts; debug mode is refused, and with --insecure-debug
 // the key policy's debug Deny keeps KMS closed.
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE_OBJECT, WRAPPED_KEY_OBJECT } from '../../src/aws/sandbox/host/index.js';
@@ -219,5 +219,82 @@ describe('run --eif on the simulated host', () => {
     expect(run.code).toBe(5);
     expect(run.json?.error?.code).toBe('SECRET_INSECURE_SOURCE');
     expect(run.stdout + run.stderr).not.toContain('SECRETVALUE');
+  });
+
+  it('run build: a signed image from a Docker image, PCRs cross-checked in-process, the output saved for attest; the supervisor watches it', async () => {
+    const cert = join(w.world.dir, 'cert.pem');
+    const key = join(w.world.dir, 'key.pem');
+    await writeFile(cert, w.signer.certificatePem);
+    await writeFile(key, w.signer.privateKey.export({ format: 'pem', type: 'pkcs8' }));
+    const out = join(w.world.dir, 'built.eif');
+    const build = await cli(
+      'run',
+      'build',
+      '--docker-uri',
+      'cosigner:1.0',
+      '--output',
+      out,
+      '--signing-certificate',
+      cert,
+      '--private-key',
+      key,
+    );
+    expect(build.code, build.stderr).toBe(0);
+    expect(build.json?.result).toMatchObject({ crossChecked: true, measurements: { PCR8: w.pcr8 } });
+    const saved = JSON.parse(await readFile(`${out}.build.json`, 'utf8')) as {
+      Measurements: { PCR8: string; PCR0: string };
+    };
+    expect(saved.Measurements.PCR8).toBe(w.pcr8);
+
+    const started = await cli('run', '--eif', out, '--kms-key-id', keyArn);
+    expect(started.code, started.stderr).toBe(0);
+    const supervise = (...more: string[]) =>
+      runCli(
+        [
+          '--sandbox',
+          w.world.sandboxDir,
+          '--region',
+          REGION,
+          'run',
+          'supervise',
+          '--name',
+          'demo',
+          '--expect-pcr0',
+          saved.Measurements.PCR0,
+          '--expect-pcr8',
+          w.pcr8,
+          '--once',
+          '--json',
+          ...more,
+        ],
+        { cwd: w.world.dir, env },
+      );
+    const healthy = await supervise();
+    expect(healthy.json?.result, healthy.stdout + healthy.stderr).toMatchObject({ healthy: true });
+    // Held to other measurements, the supervisor fails (systemd then restarts the unit).
+    const wrong = await runCli(
+      [
+        '--sandbox',
+        w.world.sandboxDir,
+        '--region',
+        REGION,
+        'run',
+        'supervise',
+        '--name',
+        'demo',
+        '--expect-pcr0',
+        w.pcr8,
+        '--expect-pcr8',
+        w.pcr8,
+        '--once',
+        '--json',
+      ],
+      { cwd: w.world.dir, env },
+    );
+    expect(wrong.json?.error?.code).toBe('ENCLAVE_IMAGE_MISMATCH');
+    await cli('run', 'stop', '--yes');
+    const gone = await supervise();
+    expect(gone.code).toBe(4);
+    expect(gone.json?.error?.code).toBe('ENCLAVE_NOT_RUNNING');
   });
 });
