@@ -99,7 +99,7 @@ describe('the token value', () => {
   it('a Secret never prints: JSON, String, inspect; wipe zeroes it', () => {
     const secret = new Secret(Buffer.from(TOKEN));
     expect(JSON.stringify({ secret })).toBe('{"secret":"[redacted]"}');
-    expect(`${secret}`).toBe('[redacted]');
+    expect(String(secret)).toBe('[redacted]');
     expect(inspect({ secret })).not.toContain(TOKEN.slice(0, 10));
     const bytes = secret.reveal();
     secret.wipe();
