@@ -72,7 +72,7 @@ export function render(result: RunResult, style: Style, invocation?: Invocation)
             ? [`  host   allocator ${result.hostConfig.allocator}, vsock-proxy ${result.hostConfig.vsockProxy}`]
             : []),
           style.dim(
-            `  time   measure ${ms(result.timings.measureMs)}, checks ${ms(result.timings.checksMs)}, launch ${ms(result.timings.launchMs)}`,
+            `  time   copy ${ms(result.timings.copyMs)}, measure ${ms(result.timings.measureMs)}, checks ${ms(result.timings.checksMs)}, launch ${ms(result.timings.launchMs)}`,
           ),
         ].join('\n');
       return [

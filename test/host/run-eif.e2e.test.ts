@@ -91,7 +91,7 @@ describe('run --eif on the simulated host', () => {
     const result = run.json?.result as { image: { pcrs: { PCR8: string } }; timings: Record<string, number> };
     expect(result).toMatchObject({ mode: 'start', kind: 'eif', enclaveName: 'demo', alreadyRunning: false });
     expect(result.image.pcrs.PCR8).toBe(w.pcr8);
-    expect(Object.keys(result.timings).sort()).toEqual(['checksMs', 'launchMs', 'measureMs']);
+    expect(Object.keys(result.timings).sort()).toEqual(['checksMs', 'copyMs', 'launchMs', 'measureMs']);
     expect(await objects()).toEqual([WRAPPED_KEY_OBJECT, DATABASE_OBJECT].sort());
 
     const host = await w.host();
