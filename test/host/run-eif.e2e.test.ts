@@ -297,4 +297,15 @@ describe('run --eif on the simulated host', () => {
     expect(gone.code).toBe(4);
     expect(gone.json?.error?.code).toBe('ENCLAVE_NOT_RUNNING');
   });
+
+  it('doctor on the host shows the preflight as one check', async () => {
+    const { hostProbe } = await import('../../src/commands/doctor.js');
+    const check = await hostProbe(() => w.host())(w.world.config);
+    expect(check).toMatchObject({ id: 'host', status: 'pass' });
+    const host = await w.host();
+    await host.fs.remove(HOST_PATHS.nitroDevice);
+    const failed = await hostProbe(() => Promise.resolve(host))(w.world.config);
+    expect(failed).toMatchObject({ id: 'host', status: 'fail', code: 'HOST_NOT_NITRO' });
+    await host.fs.writeAtomic(HOST_PATHS.nitroDevice, '', 0o660);
+  });
 });
