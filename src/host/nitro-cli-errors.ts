@@ -123,7 +123,7 @@ const MAPPINGS: Readonly<Record<string, Mapping>> = {
 };
 
 /** The `Exx` code in nitro-cli's stderr, if any. */
-export function nitroCliErrorCode(stderr: string): string | undefined {
+function nitroCliErrorCode(stderr: string): string | undefined {
   return /\[\s*(E\d{2})\s*\]/.exec(stderr)?.[1];
 }
 

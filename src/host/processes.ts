@@ -36,7 +36,7 @@ function settle(result: {
 }
 
 /** Does this tail of output end in an open line (no newline yet, as `read -p` leaves it) that asks? */
-export function looksLikePrompt(tail: string): boolean {
+function looksLikePrompt(tail: string): boolean {
   const lastLine = tail.split('\n').at(-1) ?? '';
   return lastLine.trim() !== '' && /[:?\])>]\s*$/.test(lastLine);
 }

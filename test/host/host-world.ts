@@ -26,7 +26,7 @@ function filler(seed: string, length: number): Uint8Array {
   return out;
 }
 
-export const IMAGE_METADATA = {
+const IMAGE_METADATA = {
   ImageName: 'cosigner-test',
   ImageVersion: '1.0.0',
   BuildMetadata: {

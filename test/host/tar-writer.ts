@@ -23,7 +23,7 @@ function octal(value: number, length: number): string {
   return `${value.toString(8).padStart(length - 1, '0')}\0`;
 }
 
-export function tarHeader(entry: TarEntry, bodyLength: number, corruptChecksum = false): Buffer {
+function tarHeader(entry: TarEntry, bodyLength: number, corruptChecksum = false): Buffer {
   const header = Buffer.alloc(512);
   field(header, 0, 100, entry.name);
   field(header, 100, 8, octal(entry.mode ?? 0o644, 8));

@@ -43,7 +43,7 @@ export interface HostSimState {
   nextCid: number;
 }
 
-export const HOST_STATE_FILE = 'state.json';
+const HOST_STATE_FILE = 'state.json';
 const JOURNAL_KEEP = 500;
 
 function fresh(): HostSimState {

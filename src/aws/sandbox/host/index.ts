@@ -22,7 +22,6 @@ import { createSimulatedNitroCli } from './nitro-cli.js';
 import { createSimulatedSystemd } from './systemd.js';
 
 export { DATABASE_OBJECT, WRAPPED_KEY_OBJECT } from './enclave-app.js';
-export type { SimEnclave } from './host-state.js';
 
 export interface SandboxHostOptions {
   sandboxDir: string;
@@ -42,12 +41,12 @@ export interface SandboxHost extends HostPorts {
 }
 
 /** Environment variable that tells programs run on the simulated host where its `/` is. */
-export const SANDBOX_HOST_ROOT_VARIABLE = 'COSIGNER_SANDBOX_HOST_ROOT';
+const SANDBOX_HOST_ROOT_VARIABLE = 'COSIGNER_SANDBOX_HOST_ROOT';
 
 const ZERO = '0'.repeat(96);
 
 /** The files a user data script writes with `cat > PATH <<'TAG'` … `TAG`. */
-export function userDataFiles(script: string): { path: string; body: string }[] {
+function userDataFiles(script: string): { path: string; body: string }[] {
   const files: { path: string; body: string }[] = [];
   for (const match of script.matchAll(/^cat > (\/[^\s]+) <<'(\w+)'\n([\s\S]*?)\n\2$/gm))
     files.push({ path: match[1] ?? '', body: `${match[3] ?? ''}\n` });

@@ -31,7 +31,7 @@ export interface SimNitroCliDeps {
   startApp: (enclave: SimEnclave) => Promise<EnclaveAppOutcome>;
 }
 
-export const SIMULATED_NITRO_CLI_VERSION = '1.4.2';
+const SIMULATED_NITRO_CLI_VERSION = '1.4.2';
 
 function failure(subcommand: string, code: string, text: string): never {
   throw nitroCliError(

@@ -40,7 +40,7 @@ export interface SimSystemdDeps {
 const BUILTIN = new Set([ALLOCATOR_UNIT, VSOCK_PROXY_UNIT, 'docker.service']);
 
 /** Split an Exec line into words (double quotes group; the tool writes plain words). */
-export function execWords(line: string): string[] {
+function execWords(line: string): string[] {
   const words: string[] = [];
   for (const match of line.matchAll(/"([^"]*)"|(\S+)/g)) words.push(match[1] ?? match[2] ?? '');
   return words;
