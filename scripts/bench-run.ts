@@ -19,17 +19,20 @@ import { createSandboxPorts } from '../src/aws/sandbox/index.js';
 import { createSandboxHost } from '../src/aws/sandbox/host/index.js';
 import { validateConfig } from '../src/config/load.js';
 import { fromHex } from '../src/enclave/bytes.js';
-import { signCoseSign1 } from '../src/enclave/cose.js';
-import { createEifSigner } from '../src/enclave/eif-build.js';
+import { signCoseSign1 } from '../src/aws/sandbox/nitro/cose-sign.js';
+import { createEifSigner } from '../src/aws/sandbox/nitro/eif-build.js';
+import {
+  encodeEifHeader,
+  encodeEifSectionHeader,
+  encodeEifSignatureSection,
+} from '../src/aws/sandbox/nitro/eif-encode.js';
 import {
   EIF_CRC_OFFSET,
   EIF_HEADER_SIZE,
   EIF_SECTION_HEADER_SIZE,
-  encodeEifHeader,
-  encodeEifSectionHeader,
   type EifSectionType,
 } from '../src/enclave/eif-format.js';
-import { encodeEifSignatureSection, encodePcrInfo } from '../src/enclave/eif-signature.js';
+import { encodePcrInfo } from '../src/enclave/eif-signature.js';
 import { computePCR8, extendPCR } from '../src/enclave/pcr.js';
 import { launchImage } from '../src/host/launch.js';
 import type { IoHost } from '../src/io/io-host.js';

@@ -218,7 +218,10 @@ export function createProgram(options: ProgramOptions): Command {
     .option('--token-ssm-delete', 'delete that SSM parameter once the installer took the token')
     .option('--callback-url <url>', 'Callback Handler URL answered to the installer (with --callback-public-key)')
     .option('--callback-public-key <file>', "the Callback Handler's public key or certificate")
-    .addOption(new Option('--token <value>', 'refused: a token on the command line is readable by others').hideHelp());
+    .option(
+      '--token <value>',
+      'refused (exit 5): a token on the command line is readable by others; use the --token-* sources',
+    );
   addSettings(run, (s) =>
     [
       'name',

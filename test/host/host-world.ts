@@ -4,7 +4,7 @@
  * `otherSigner` signs images the key policy does not admit.
  */
 import { computePCR8 } from '../../src/enclave/pcr.js';
-import { buildEIF, createEifSigner, type EifSigner } from '../../src/enclave/eif-build.js';
+import { buildEIF, createEifSigner, type EifSigner } from '../../src/aws/sandbox/nitro/eif-build.js';
 import { createSandboxHost, type SandboxHost } from '../../src/aws/sandbox/host/index.js';
 import { FAST_KNOBS, makeWorld, REGION, type World } from '../e2e/world.js';
 

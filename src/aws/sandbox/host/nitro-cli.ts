@@ -8,7 +8,7 @@
  * with the image's PCRs. An application that fails (KMS denied it) exits, and its enclave with it.
  */
 import { createPrivateKey, randomBytes, createHash } from 'node:crypto';
-import { buildEIF } from '../../../enclave/eif-build.js';
+import { buildEIF } from '../nitro/eif-build.js';
 import { describeEIF } from '../../../enclave/eif-describe.js';
 import type { EifImage } from '../../../enclave/eif.js';
 import { NITRO_HASH_ALGORITHM } from '../../../enclave/eif-describe.js';
