@@ -98,8 +98,9 @@ export async function unpackPackage(
         hint: 'do not install it: download the package again from the Fireblocks Console and compare the digest',
         context: { actual, expected: expectedSha256 },
       });
+    // A fresh path: the extractor fills a private directory beside it and renames it there when
+    // the whole archive passed.
     const unpacked = join(staging, 'unpacked');
-    await mkdir(unpacked, { mode: 0o700 });
     const entries = await extractTarGz(copy, unpacked, limits);
     const found = locate(entries);
     const dir = `${HOST_PATHS.packageDir}/${actual.slice(0, 16)}`;

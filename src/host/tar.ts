@@ -1,20 +1,29 @@
 /**
- * A minimal, strict reader for gzip'd ustar archives (POSIX.1-1988 ustar, with pax `x` records and
- * GNU `L`/`K` long names), written for one job: unpacking a downloaded package into a fresh
- * directory without letting it write anywhere else. No tar library is among the dependencies.
+ * Unpacking a downloaded .tar.gz (the Fireblocks package) without letting it write anywhere else.
+ * The archive format (ustar, pax `x`/`g` records, GNU long names, header checksums, base-256
+ * numbers) is read by node-tar's `Parser`, the npm CLI's tar reader; the entries are written here,
+ * one at a time, under our own rules, never by node-tar's `Unpack`:
  *
- * Refused (PACKAGE_UNSAFE_ENTRY): absolute paths, `..` segments, backslashes and NULs in names,
- * hard links, device files, FIFOs and any other special entry, symbolic links whose target is
- * absolute or leaves the directory, an entry written twice, and any write whose parent directory
- * resolves (through links) outside the destination. Files are created exclusively without
- * following links, with permissions cut to 0755 (no setuid, setgid, sticky or group/other write).
- * Limits (PACKAGE_TOO_LARGE): bytes inflated, bytes per file, entries, name and header sizes.
- * Malformed input (bad header checksum, truncation, sizes that do not parse) is PACKAGE_INVALID.
+ * - Refused (PACKAGE_UNSAFE_ENTRY): absolute paths, `..` segments, backslashes and NULs in names,
+ *   hard links, device files, FIFOs and any other special or unknown entry, symbolic links whose
+ *   target is absolute or leaves the directory, an entry written twice, and any write whose parent
+ *   directory resolves (through links made by earlier entries) outside the destination. Files are
+ *   created exclusively without following links, with permissions cut to 0755 (no setuid, setgid,
+ *   sticky, group or other write).
+ * - Limits (PACKAGE_TOO_LARGE): bytes inflated (counted here, as gunzip produces them), bytes per
+ *   file and in total (declared sizes, judged before any byte of the entry is written), entries,
+ *   extended-header sizes.
+ * - Malformed input (bad header checksum, truncation, no end-of-archive marker, not gzip, an
+ *   archive compressed twice) is PACKAGE_INVALID: node-tar runs in strict mode, so each of its
+ *   warnings is an error.
+ * - Nothing half-extracted: the entries go into a fresh private directory beside the destination,
+ *   renamed to the destination only when the whole archive passed; on any failure it is removed.
  */
 import { constants, createReadStream } from 'node:fs';
-import { mkdir, open, realpath, symlink } from 'node:fs/promises';
-import { posix, sep } from 'node:path';
+import { lstat, mkdir, mkdtemp, open, realpath, rename, rm, symlink } from 'node:fs/promises';
+import { basename, dirname, join, posix, sep } from 'node:path';
 import { createGunzip } from 'node:zlib';
+import { Parser, type ReadEntry } from 'tar';
 import { CosignerError } from '../errors.js';
 import { escapeControl } from '../io/safe-text.js';
 
@@ -41,23 +50,29 @@ export interface ExtractedEntry {
   mode: number;
 }
 
-const BLOCK = 512;
 const MAX_NAME = 4096;
+/** A pax or GNU long-name record larger than this is no honest package's. */
 const MAX_EXTENSION = 64 * 1024;
+/** Inflated bytes handed to the parser at a time (it passes slices of them on, uncopied). */
+const INFLATE_CHUNK = 1024 * 1024;
+
+function shown(name: string): string {
+  return escapeControl(name).slice(0, 200);
+}
 
 function unsafe(name: string, why: string): CosignerError {
   return new CosignerError(
     'PACKAGE_UNSAFE_ENTRY',
-    `the package holds an unsafe entry ${JSON.stringify(escapeControl(name).slice(0, 200))}: ${why}`,
+    `the package holds an unsafe entry ${JSON.stringify(shown(name))}: ${why}`,
     {
       hint: 'do not install this package: get it again from the Fireblocks Console link and check its SHA-256',
-      context: { entry: escapeControl(name).slice(0, 200), why },
+      context: { entry: shown(name), why },
     },
   );
 }
 
 function invalid(why: string): CosignerError {
-  return new CosignerError('PACKAGE_INVALID', `the package is not a readable .tar.gz: ${why}`, {
+  return new CosignerError('PACKAGE_INVALID', `the package is not a readable .tar.gz: ${escapeControl(why)}`, {
     hint: 'download it again (the link is valid for seven days) and check its SHA-256',
   });
 }
@@ -88,199 +103,235 @@ function checkLinkTarget(entry: string, target: string): void {
   if (resolved === '..' || resolved.startsWith('../')) throw unsafe(entry, `link leaving the directory (${target})`);
 }
 
-function octal(field: Buffer, what: string): number {
-  // Base-256 (GNU) for large numbers: high bit of the first byte set.
-  if (((field[0] ?? 0) & 0x80) !== 0) {
-    let value = (field[0] ?? 0) & 0x7f;
-    for (const byte of field.subarray(1)) {
-      value = value * 256 + byte;
-      if (value > Number.MAX_SAFE_INTEGER) throw invalid(`${what} is out of range`);
+/** What an entry will become, decided from its header alone, before any of its bytes are written. */
+type Admitted =
+  | { type: 'file'; path: string; size: number; mode: number }
+  | { type: 'directory'; path: string; mode: number }
+  | { type: 'symlink'; path: string; target: string; mode: number };
+
+/** The header-only rules: path, duplicates, type, sizes and counts. */
+class Admission {
+  readonly #seen = new Set<string>();
+  readonly #limits: ExtractLimits;
+  #declared = 0;
+
+  constructor(limits: ExtractLimits) {
+    this.#limits = limits;
+  }
+
+  admit(entry: ReadEntry): Admitted {
+    if (this.#seen.size >= this.#limits.maxEntries) throw tooLarge(`more than ${this.#limits.maxEntries} entries`);
+    const path = safeEntryPath(entry.path);
+    if (this.#seen.has(path)) throw unsafe(entry.path, 'the entry appears twice');
+    this.#seen.add(path);
+    const mode = (entry.mode ?? 0o644) & 0o755;
+    switch (entry.type) {
+      case 'File':
+      case 'OldFile':
+      case 'ContiguousFile': {
+        // The size the parser cuts the stream by (pax `size` included).
+        const size = entry.header.size ?? 0;
+        if (size > this.#limits.maxFileBytes) throw tooLarge(`${path} is ${size} bytes`);
+        this.#declared += size;
+        if (this.#declared > this.#limits.maxTotalBytes)
+          throw tooLarge(`its files declare more than ${this.#limits.maxTotalBytes} bytes`);
+        return { type: 'file', path, size, mode };
+      }
+      case 'Directory':
+        return { type: 'directory', path, mode };
+      case 'SymbolicLink': {
+        const target = entry.linkpath ?? '';
+        checkLinkTarget(path, target);
+        return { type: 'symlink', path, target, mode };
+      }
+      case 'Link':
+        throw unsafe(entry.path, `hard link to ${entry.linkpath ?? '?'}`);
+      default:
+        throw unsafe(entry.path, `special file of type ${entry.type} (device, FIFO or other)`);
     }
-    return value;
   }
-  const text = field.toString('ascii').replace(/\0.*$/s, '').trim();
-  if (text === '') return 0;
-  if (!/^[0-7]+$/.test(text)) throw invalid(`${what} is not an octal number`);
-  return parseInt(text, 8);
 }
 
-function cString(field: Buffer): string {
-  const end = field.indexOf(0);
-  return field.subarray(0, end < 0 ? field.length : end).toString('utf8');
+/** The host path for `relative`, whose parent must resolve inside `root` even through earlier links. */
+async function insideRoot(root: string, relative: string): Promise<string> {
+  const parent = posix.dirname(relative);
+  const absolute = parent === '.' ? root : `${root}/${parent}`;
+  await mkdir(absolute, { recursive: true, mode: 0o755 });
+  const real = await realpath(absolute);
+  if (real !== root && !real.startsWith(`${root}${sep}`))
+    throw unsafe(relative, 'its directory leads outside the package');
+  return `${real}/${posix.basename(relative)}`;
 }
 
-/** Pulls exact byte counts out of the inflated stream, counting them against the limit. */
-class BlockReader {
-  readonly #iterator: AsyncIterator<Buffer>;
-  readonly #limit: number;
-  #buffer: Buffer = Buffer.alloc(0);
-  total = 0;
-
-  constructor(stream: AsyncIterable<Buffer>, limit: number) {
-    this.#iterator = stream[Symbol.asyncIterator]();
-    this.#limit = limit;
-  }
-
-  /** Exactly `n` bytes, or fewer at the end of the stream. */
-  async read(n: number): Promise<Buffer> {
-    while (this.#buffer.length < n) {
-      const next = await this.#iterator.next();
-      if (next.done === true) break;
-      this.total += next.value.length;
-      if (this.total > this.#limit) throw tooLarge(`more than ${this.#limit} bytes inflated`);
-      this.#buffer = this.#buffer.length === 0 ? next.value : Buffer.concat([this.#buffer, next.value]);
+/** Write one admitted entry, consuming its body. */
+async function writeEntry(root: string, admitted: Admitted, entry: ReadEntry): Promise<ExtractedEntry> {
+  const target = await insideRoot(root, admitted.path);
+  switch (admitted.type) {
+    case 'file': {
+      // Exclusive create, never through a link.
+      const handle = await open(
+        target,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0),
+        admitted.mode,
+      );
+      try {
+        let written = 0;
+        for await (const chunk of entry as AsyncIterable<Buffer>) {
+          written += chunk.length;
+          await handle.write(chunk);
+        }
+        if (written !== admitted.size) throw invalid(`truncated in ${admitted.path}`);
+        await handle.chmod(admitted.mode);
+      } finally {
+        await handle.close();
+      }
+      return { path: admitted.path, type: 'file', size: admitted.size, mode: admitted.mode };
     }
-    const out = this.#buffer.subarray(0, n);
-    this.#buffer = this.#buffer.subarray(out.length);
-    return out;
-  }
-
-  async exact(n: number, what: string): Promise<Buffer> {
-    const out = await this.read(n);
-    if (out.length < n) throw invalid(`truncated in ${what}`);
-    return out;
+    case 'directory':
+      entry.resume();
+      await mkdir(target, { recursive: true, mode: admitted.mode | 0o700 });
+      return { path: admitted.path, type: 'directory', size: 0, mode: admitted.mode };
+    case 'symlink':
+      entry.resume();
+      // Judged again from where the link really lands (its parent may itself be reached through a link).
+      checkLinkTarget(posix.relative(root, target).split(sep).join('/'), admitted.target);
+      await symlink(admitted.target, target);
+      return { path: admitted.path, type: 'symlink', size: 0, mode: admitted.mode };
   }
 }
 
-/** Parse `length key=value\n` pax records; only path, linkpath and size are used. */
-function paxRecords(data: Buffer): Record<string, string> {
-  const out: Record<string, string> = {};
-  let at = 0;
-  while (at < data.length) {
-    const space = data.indexOf(0x20, at);
-    if (space < 0) throw invalid('a pax record has no length');
-    const length = Number(data.subarray(at, space).toString('ascii'));
-    if (!Number.isInteger(length) || length <= 0 || at + length > data.length)
-      throw invalid('a pax record length is wrong');
-    const record = data.subarray(space + 1, at + length - 1).toString('utf8');
-    const eq = record.indexOf('=');
-    if (eq > 0) out[record.slice(0, eq)] = record.slice(eq + 1);
-    at += length;
-  }
-  return out;
+/** An error of node-tar, zlib or the file system, as our coded error. */
+function classify(error: unknown): CosignerError {
+  if (error instanceof CosignerError) return error as CosignerError;
+  const e = error as NodeJS.ErrnoException;
+  if (e.code === 'Z_DATA_ERROR' || e.code === 'Z_BUF_ERROR' || e.code === 'ERR_PADDING_1')
+    return invalid('not gzip data, or cut short');
+  if (e.code === 'EEXIST' || e.code === 'ELOOP')
+    return unsafe(String(e.path ?? ''), 'it would overwrite or write through a link');
+  return invalid(String(e.message ?? error));
 }
 
-/** Extract `archive` (a .tar.gz) into `destination`, which must exist and be empty. */
+/** Parse the inflated stream of `archive` and write its entries under `root`. */
+async function unpackInto(archive: string, root: string, limits: ExtractLimits): Promise<ExtractedEntry[]> {
+  const parser = new Parser({ strict: true, maxMetaEntrySize: MAX_EXTENSION, brotli: false, zstd: false });
+  const admission = new Admission(limits);
+  const entries: ExtractedEntry[] = [];
+  let failure: CosignerError | undefined;
+  let current: ReadEntry | undefined;
+  let signalFailure: (error: CosignerError) => void = () => undefined;
+  const failed = new Promise<never>((_, reject) => {
+    signalFailure = reject;
+  });
+  failed.catch(() => undefined);
+  // The first failure wins; the entry being written is destroyed so its writer stops and closes.
+  const stop = (error: unknown): void => {
+    if (failure !== undefined) return;
+    failure = classify(error);
+    if (current !== undefined) {
+      current.on('error', () => undefined);
+      current.destroy();
+    }
+    signalFailure(failure);
+  };
+
+  let sawEnd = false;
+  const ended = new Promise<void>((resolve) => parser.on('end', () => resolve()));
+  // Entries are written strictly in order: the parser hands out the next one only when this one's
+  // body was read, and `writing` waits for the previous file to be closed.
+  let writing = Promise.resolve();
+  parser.on('error', stop);
+  parser.on('eof', () => {
+    sawEnd = true;
+  });
+  // node-tar skips meta entries over maxMetaEntrySize and entries of unknown types: refused here.
+  parser.on('ignoredEntry', (entry: ReadEntry) =>
+    stop(
+      entry.meta
+        ? tooLarge(`an extended header of ${entry.size} bytes`)
+        : unsafe(entry.path, 'an entry type tar does not define'),
+    ),
+  );
+  parser.on('entry', (entry: ReadEntry) => {
+    let admitted: Admitted;
+    try {
+      admitted = admission.admit(entry);
+    } catch (error) {
+      stop(error);
+      entry.resume();
+      return;
+    }
+    writing = writing.then(async () => {
+      if (failure !== undefined) {
+        entry.resume();
+        return;
+      }
+      current = entry;
+      try {
+        entries.push(await writeEntry(root, admitted, entry));
+      } catch (error) {
+        stop(error);
+        entry.resume();
+      } finally {
+        current = undefined;
+      }
+    });
+  });
+
+  const input = createReadStream(archive, { highWaterMark: INFLATE_CHUNK });
+  const gunzip = createGunzip({ chunkSize: INFLATE_CHUNK });
+  input.on('error', (error) => gunzip.destroy(error));
+  let inflated = 0;
+  try {
+    for await (const chunk of input.pipe(gunzip) as AsyncIterable<Buffer>) {
+      if (failure !== undefined) break;
+      // node-tar would inflate a second gzip layer by itself: a package is compressed once.
+      if (inflated === 0 && chunk[0] === 0x1f && chunk[1] === 0x8b) throw invalid('an archive compressed twice');
+      inflated += chunk.length;
+      if (inflated > limits.maxTotalBytes) throw tooLarge(`more than ${limits.maxTotalBytes} bytes inflated`);
+      if (!parser.write(chunk)) await Promise.race([new Promise((resolve) => parser.once('drain', resolve)), failed]);
+    }
+    if (failure === undefined) {
+      parser.end();
+      await Promise.race([ended, failed]);
+    }
+  } catch (error) {
+    stop(error);
+  } finally {
+    input.destroy();
+    gunzip.destroy();
+  }
+  // The last file is closed before anything is reported or removed.
+  await writing;
+  if (failure !== undefined) throw failure;
+  if (!sawEnd) throw invalid('no end-of-archive marker');
+  return entries;
+}
+
+/**
+ * Extract `archive` (a .tar.gz) to `destination`, which must not exist yet (its parent must): the
+ * entries are written into a fresh private directory beside it, moved to `destination` only when
+ * the whole archive passed.
+ */
 export async function extractTarGz(
   archive: string,
   destination: string,
   limits: ExtractLimits = DEFAULT_EXTRACT_LIMITS,
 ): Promise<ExtractedEntry[]> {
-  const root = await realpath(destination);
-  const gunzip = createGunzip();
-  const input = createReadStream(archive);
-  input.on('error', (error) => gunzip.destroy(error));
-  const reader = new BlockReader(input.pipe(gunzip) as AsyncIterable<Buffer>, limits.maxTotalBytes + 2 * BLOCK * 20);
-  const entries: ExtractedEntry[] = [];
-  const seen = new Set<string>();
-  let pending: { path?: string; linkpath?: string; size?: number } = {};
-
-  // The parent must resolve inside the destination even through links made by earlier entries.
-  const parentInside = async (relative: string): Promise<string> => {
-    const parent = posix.dirname(relative);
-    const absolute = parent === '.' ? root : `${root}/${parent}`;
-    await mkdir(absolute, { recursive: true, mode: 0o755 });
-    const real = await realpath(absolute);
-    if (real !== root && !real.startsWith(`${root}${sep}`))
-      throw unsafe(relative, 'its directory leads outside the package');
-    return `${real}/${posix.basename(relative)}`;
-  };
-
+  const parent = await realpath(dirname(destination));
+  const target = join(parent, basename(destination));
+  const exists = await lstat(target).then(
+    () => true,
+    () => false,
+  );
+  if (exists)
+    throw new CosignerError('INTERNAL', `the extraction target ${target} already exists`, { source: 'internal' });
+  const partial = await mkdtemp(join(parent, `.${basename(destination)}.partial-`));
   try {
-    for (;;) {
-      const header = await reader.read(BLOCK);
-      if (header.length === 0) throw invalid('no end-of-archive marker');
-      if (header.length < BLOCK) throw invalid('truncated header');
-      if (header.every((b) => b === 0)) break; // end of archive
-      // Header checksum: the sum of all bytes with the checksum field read as spaces.
-      const stored = octal(header.subarray(148, 156), 'the header checksum');
-      let sum = 0;
-      for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : (header[i] ?? 0);
-      if (sum !== stored) throw invalid('a header checksum does not match');
-      const magic = header.subarray(257, 263).toString('ascii');
-      if (!magic.startsWith('ustar')) throw invalid('not a ustar archive');
-      const type = String.fromCharCode(header[156] ?? 0);
-      const size = pending.size ?? octal(header.subarray(124, 136), 'an entry size');
-      const prefix = cString(header.subarray(345, 500));
-      const rawName =
-        pending.path ??
-        (prefix === '' ? cString(header.subarray(0, 100)) : `${prefix}/${cString(header.subarray(0, 100))}`);
-      const linkName = pending.linkpath ?? cString(header.subarray(157, 257));
-      const mode = octal(header.subarray(100, 108), 'an entry mode') & 0o755;
-      const padded = Math.ceil(size / BLOCK) * BLOCK;
-
-      // Extension headers apply to the next entry.
-      if (type === 'x' || type === 'g' || type === 'L' || type === 'K') {
-        if (size > MAX_EXTENSION) throw tooLarge('an extended header is too large');
-        const data = (await reader.exact(padded, 'an extended header')).subarray(0, size);
-        if (type === 'x') {
-          const records = paxRecords(data);
-          pending = {
-            ...(records['path'] === undefined ? {} : { path: records['path'] }),
-            ...(records['linkpath'] === undefined ? {} : { linkpath: records['linkpath'] }),
-            ...(records['size'] === undefined ? {} : { size: Number(records['size']) }),
-          };
-          if (pending.size !== undefined && !(Number.isSafeInteger(pending.size) && pending.size >= 0))
-            throw invalid('a pax size is not a number');
-        } else if (type === 'L') pending = { ...pending, path: cString(data) };
-        else if (type === 'K') pending = { ...pending, linkpath: cString(data) };
-        continue;
-      }
-      pending = {};
-      if (entries.length >= limits.maxEntries) throw tooLarge(`more than ${limits.maxEntries} entries`);
-      const path = safeEntryPath(rawName);
-      if (seen.has(path)) throw unsafe(rawName, 'the entry appears twice');
-      seen.add(path);
-
-      if (type === '0' || type === '\0' || type === '7') {
-        if (size > limits.maxFileBytes) throw tooLarge(`${path} is ${size} bytes`);
-        const target = await parentInside(path);
-        // Exclusive create, never through a link.
-        const handle = await open(
-          target,
-          constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0),
-          mode,
-        );
-        try {
-          let left = size;
-          while (left > 0) {
-            const chunk = await reader.exact(Math.min(left, 1024 * 1024), path);
-            await handle.write(chunk);
-            left -= chunk.length;
-          }
-          await handle.chmod(mode);
-        } finally {
-          await handle.close();
-        }
-        await reader.exact(padded - size, `${path} padding`);
-        entries.push({ path, type: 'file', size, mode });
-      } else if (type === '5') {
-        await reader.exact(padded, path);
-        const target = await parentInside(path);
-        await mkdir(target, { recursive: true, mode: mode | 0o700 });
-        entries.push({ path, type: 'directory', size: 0, mode });
-      } else if (type === '2') {
-        await reader.exact(padded, path);
-        // Judged from where the link really lands (its parent may itself be reached through a link).
-        const target = await parentInside(path);
-        checkLinkTarget(posix.relative(root, target).split(sep).join('/'), linkName);
-        await symlink(linkName, target);
-        entries.push({ path, type: 'symlink', size: 0, mode });
-      } else if (type === '1') {
-        throw unsafe(rawName, `hard link to ${linkName}`);
-      } else {
-        throw unsafe(rawName, `special file of type ${JSON.stringify(type)} (device, FIFO or unknown)`);
-      }
-    }
+    const entries = await unpackInto(archive, await realpath(partial), limits);
+    await rename(partial, target);
+    return entries;
   } catch (error) {
-    input.destroy();
-    gunzip.destroy();
-    if (error instanceof CosignerError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR' || code === 'ERR_PADDING_1') throw invalid('not gzip data');
-    if (code === 'EEXIST' || code === 'ELOOP')
-      throw unsafe(String((error as NodeJS.ErrnoException).path ?? ''), 'it would overwrite or write through a link');
-    throw invalid(String((error as Error).message ?? error));
+    await rm(partial, { recursive: true, force: true });
+    throw error;
   }
-  return entries;
 }

@@ -1,6 +1,7 @@
-// The package reader: a well-formed archive unpacks; each hostile entry is refused before it can
-// write outside the destination.
-import { lstat, mkdir, mkdtemp, readFile, readdir, readlink, rm, stat, writeFile } from 'node:fs/promises';
+// The package reader (node-tar's parser under our rules): a well-formed archive unpacks; each
+// hostile entry is refused before it can write outside the destination, and a refused archive
+// leaves nothing behind (no destination, no partial directory).
+import { lstat, mkdtemp, readFile, readdir, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -13,21 +14,19 @@ let dest: string;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tar-test-'));
   dest = join(dir, 'out');
-  await mkdir(dest);
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
 async function extract(entries: TarEntry[] | Buffer, limits?: Parameters<typeof extractTarGz>[2]) {
   const archive = join(dir, 'p.tar.gz');
   await rm(dest, { recursive: true, force: true });
-  await mkdir(dest);
   await writeFile(archive, Buffer.isBuffer(entries) ? entries : tarGz(entries));
   return extractTarGz(archive, dest, limits);
 }
 
-/** Nothing was written beside the destination. */
-async function nothingOutside() {
-  expect((await readdir(dir)).sort()).toEqual(['out', 'p.tar.gz']);
+/** Nothing was written outside the destination, and nothing half-extracted remains. */
+async function nothingLeft() {
+  expect((await readdir(dir)).sort()).toEqual(['p.tar.gz']);
 }
 
 describe('extractTarGz', () => {
@@ -52,6 +51,15 @@ describe('extractTarGz', () => {
     expect(await readFile(join(dest, 'pkg/cosigner.eif'))).toEqual(Buffer.alloc(1500, 7));
     expect(await readlink(join(dest, 'pkg/current'))).toBe('cosigner.eif');
     expect(await readFile(join(dest, long), 'utf8')).toBe('long');
+    // Moved into place whole: no partial directory left beside it.
+    expect((await readdir(dir)).sort()).toEqual(['out', 'p.tar.gz']);
+  });
+
+  it('refuses a destination that already exists (it never writes into one)', async () => {
+    await writeFile(join(dir, 'p.tar.gz'), tarGz([{ name: 'a', body: 'x' }]));
+    await writeFile(dest, 'already here');
+    await expect(extractTarGz(join(dir, 'p.tar.gz'), dest)).toThrowCosignerError('INTERNAL');
+    expect(await readFile(dest, 'utf8')).toBe('already here');
   });
 
   const hostile: [string, TarEntry[]][] = [
@@ -70,6 +78,27 @@ describe('extractTarGz', () => {
     ],
     ['a hard link to a host file', [{ name: 'b', type: '1', linkname: '/etc/shadow' }]],
     ['a character device', [{ name: 'dev', type: '3' }]],
+    ['a block device', [{ name: 'sda', type: '4' }]],
+    ['a GNU dump directory', [{ name: 'dump', type: 'D' }]],
+    ['an entry of a type tar does not know', [{ name: 'odd', type: 'Z', body: 'x' }]],
+    [
+      'a GNU long name that climbs out',
+      [
+        { name: '././@LongLink', type: 'L', body: '../../escape.txt\0' },
+        { name: 'ok', body: 'x' },
+      ],
+    ],
+    [
+      'a pax linkpath leaving the directory',
+      [pax({ linkpath: '../../../etc' }), { name: 'evil', type: '2', linkname: 'fine' }],
+    ],
+    [
+      'a global pax linkpath to an absolute path',
+      [
+        { ...pax({ linkpath: '/etc/shadow' }), type: 'g' },
+        { name: 'l', type: '2', linkname: 'fine' },
+      ],
+    ],
     ['a FIFO', [{ name: 'fifo', type: '6' }]],
     ['a backslash path', [{ name: '..\\escape', body: 'x' }]],
     [
@@ -92,7 +121,7 @@ describe('extractTarGz', () => {
   for (const [what, entries] of hostile) {
     it(`refuses ${what} (PACKAGE_UNSAFE_ENTRY) and writes nothing outside`, async () => {
       await expect(extract(entries)).toThrowCosignerError('PACKAGE_UNSAFE_ENTRY');
-      await nothingOutside();
+      await nothingLeft();
       await expect(lstat(join(dir, '..', 'escape.txt'))).rejects.toThrow();
     });
   }
@@ -105,6 +134,16 @@ describe('extractTarGz', () => {
     await expect(extract(gzipSync(whole.subarray(0, 1200)))).toThrowCosignerError('PACKAGE_INVALID');
     await expect(extract(Buffer.from('PK\x03\x04 not a gzip'))).toThrowCosignerError('PACKAGE_INVALID');
     await expect(extract(tarGz([{ name: 'a', body: 'x' }], { noEnd: true }))).toThrowCosignerError('PACKAGE_INVALID');
+    // node-tar would inflate a second layer by itself; a package is compressed once.
+    await expect(extract(gzipSync(tarGz([{ name: 'a', body: 'x' }])))).toThrowCosignerError('PACKAGE_INVALID');
+    await nothingLeft();
+  });
+
+  it('an extended header larger than any honest one → PACKAGE_TOO_LARGE', async () => {
+    await expect(extract([pax({ comment: 'c'.repeat(70 * 1024) }), { name: 'a', body: 'x' }])).toThrowCosignerError(
+      'PACKAGE_TOO_LARGE',
+    );
+    await nothingLeft();
   });
 
   it('a decompression bomb stops at the inflated-bytes limit (PACKAGE_TOO_LARGE)', async () => {
