@@ -12,6 +12,7 @@ import type { CommandContext, Invocation } from '../command-kit.js';
 import type { CosignerConfig } from '../config/schema.js';
 import { CosignerError, fail } from '../errors.js';
 import { log } from '../io/io-host.js';
+import { looksLikeToken } from '../io/safe-text.js';
 import type { HostPorts } from '../host/ports.js';
 import { refuseInsecureToken, type TokenSource } from '../host/token.js';
 import { render as renderRun, type RunResult } from './run-render.js';
@@ -110,6 +111,13 @@ export async function parseOptions(invocation: Invocation): Promise<RunCliOption
   // A token where others can read it is refused before anything else, and never echoed.
   if (opts['token'] !== undefined) refuseInsecureToken('argv', '--token');
   for (const name of TOKEN_VARIABLES) if (env[name] !== undefined) refuseInsecureToken('env', name);
+  // A token pasted into another option (`--token-file <token>`, `--token-ssm <token>`) would be
+  // quoted back by the error about that option ("file … does not exist"): refused unseen too.
+  for (const [key, value] of Object.entries(opts))
+    if (typeof value === 'string' && looksLikeToken(value))
+      refuseInsecureToken('argv', `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+  for (const [name, value] of Object.entries(env))
+    if (name.startsWith('COSIGNER_') && value !== undefined && looksLikeToken(value)) refuseInsecureToken('env', name);
   const sub = invocation.command.split(' ')[1];
   const mode: RunMode = (sub as RunMode | undefined) ?? (opts['check'] === true ? 'check' : 'start');
   const path = (key: string, flag: string) => {

@@ -2,8 +2,9 @@
  * Running Fireblocks' install.sh as root with its prompts answered over stdin (fireblocks-aws.md
  * §1.9: pairing token, S3 bucket name, KMS key ARN, optional Callback Handler). The token is
  * written to the installer's stdin and nowhere else: not argv, not the environment (the installer
- * gets a fixed one), not a file of ours; anything the installer prints is shown with the token
- * replaced by `[redacted]`. A prompt this tool does not recognise, or one asked twice (a rejected
+ * gets a fixed one), not a file of ours; anything the installer prints is shown with the token,
+ * and any piece of it, replaced by `[redacted]`; it starts with umask 077 (./processes.ts), so a
+ * file it writes the token to without choosing a mode is its owner's only. A prompt this tool does not recognise, or one asked twice (a rejected
  * answer), stops the installer rather than guessing. The exact prompt texts are not published:
  * answers are matched on their subject (token, bucket, key ARN, callback).
  */
@@ -30,12 +31,35 @@ export interface InstallerRun {
 
 const PROGRAM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-/** Replace every occurrence of the secret (and of its first 16 characters, for wrapped echoes). */
-export function redact(text: string, secret: string): string {
-  if (secret === '') return text;
-  let out = text.split(secret).join('[redacted]');
-  if (secret.length > 24) out = out.split(secret.slice(0, 16)).join('[redacted]');
-  return out;
+/**
+ * The shortest piece of the token hidden wherever it appears: an installer that prints part of it
+ * (`token eyJhbGciOi…`, its signature alone, or the whole of it wrapped over two lines) shows
+ * nothing longer than this minus one character of it.
+ */
+const REDACT_WINDOW = 8;
+
+/** A function that replaces every occurrence of `secret`, and of any 8 characters of it, by `[redacted]`. */
+export function redactor(secret: string): (text: string) => string {
+  if (secret === '') return (text) => text;
+  const pieces = new Set<string>();
+  for (let i = 0; i + REDACT_WINDOW <= secret.length; i++) pieces.add(secret.slice(i, i + REDACT_WINDOW));
+  return (text) => {
+    const whole = text.split(secret).join('[redacted]');
+    const hidden = new Uint8Array(whole.length);
+    let found = false;
+    for (let i = 0; i + REDACT_WINDOW <= whole.length; i++)
+      if (pieces.has(whole.slice(i, i + REDACT_WINDOW))) {
+        hidden.fill(1, i, i + REDACT_WINDOW);
+        found = true;
+      }
+    if (!found) return whole;
+    let out = '';
+    for (let i = 0; i < whole.length; i++) {
+      if (hidden[i] === 0) out += whole[i];
+      else if (i === 0 || hidden[i - 1] === 0) out += '[redacted]';
+    }
+    return out;
+  };
 }
 
 /** The prompt subjects, in the order they are matched against the open line. */
@@ -102,7 +126,7 @@ export async function runInstaller(
   answers: InstallerAnswers,
   options: { timeoutMs: number; onLine: (line: string) => void; promptQuietMs?: number },
 ): Promise<InstallerRun> {
-  const secret = answers.token.text();
+  const redact = redactor(answers.token.text());
   const tail: string[] = [];
   const respond = promptResponder(answers);
   const dir = installer.slice(0, installer.lastIndexOf('/'));
@@ -114,7 +138,7 @@ export async function runInstaller(
     respond,
     ...(options.promptQuietMs === undefined ? {} : { promptQuietMs: options.promptQuietMs }),
     onLine: (raw) => {
-      const shown = escapeControl(redact(raw, secret));
+      const shown = escapeControl(redact(raw));
       tail.push(shown);
       if (tail.length > 20) tail.shift();
       options.onLine(shown);
@@ -122,7 +146,7 @@ export async function runInstaller(
   });
   const unknown = (result as { unknownPrompt?: string }).unknownPrompt;
   if (unknown !== undefined) {
-    const prompt = escapeControl(redact(unknown.trimEnd().split('\n').at(-1) ?? '', secret)).slice(-200);
+    const prompt = escapeControl(redact(unknown.trimEnd().split('\n').at(-1) ?? '')).slice(-200);
     throw new CosignerError(
       'INSTALLER_PROMPT_UNKNOWN',
       respond.answered.some((a) => prompt.toLowerCase().includes(a.split(' ')[0] ?? ''))

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildEnclaveUnit } from '../../src/host/enclave-unit.js';
 import { judgeEnclave } from '../../src/host/health.js';
-import { parseGetStatus, promptResponder, redact } from '../../src/host/installer.js';
+import { parseGetStatus, promptResponder, redactor } from '../../src/host/installer.js';
 import { createNitroCli } from '../../src/host/nitro-cli.js';
 import type { DescribedEnclave } from '../../src/enclave/nitro-cli-output.js';
 import type { HostPorts } from '../../src/host/ports.js';
@@ -56,9 +56,25 @@ describe('install.sh prompts', () => {
     expect(promptResponder(answers())('Callback Handler URL: ', false)).toEqual({ unknown: true });
   });
 
-  it('redacts the token and a prefix of it; parses get-status', () => {
-    const token = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln';
-    expect(redact(`token=${token} and ${token.slice(0, 16)}…`, token)).toBe('token=[redacted] and [redacted]…');
+  it('redacts the token and every piece of it an installer could print; parses get-status', () => {
+    const token = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnLXNlY3JldC1zaWduYXR1cmU';
+    const redact = redactor(token);
+    expect(redact(`token=${token} and ${token.slice(0, 16)}…`)).toBe('token=[redacted] and [redacted]…');
+    // Its signature alone, its last characters, its middle, the two halves of a wrapped echo.
+    const signature = token.split('.')[2]!;
+    expect(redact(`signature: ${signature}`)).toBe('signature: [redacted]');
+    expect(redact(`…${token.slice(-12)} accepted`)).toBe('…[redacted] accepted');
+    expect(redact(`[${token.slice(20, 40)}]`)).toBe('[[redacted]]');
+    const cut = 50;
+    expect([redact(`Pairing with ${token.slice(0, cut)}`), redact(token.slice(cut))]).toEqual([
+      'Pairing with [redacted]',
+      '[redacted]',
+    ]);
+    // Ordinary output is left alone; fewer than 8 characters of the token are not a piece of it.
+    expect(redact('Installation completed. Approve in the mobile app.')).toBe(
+      'Installation completed. Approve in the mobile app.',
+    );
+    expect(redact(`sig ${signature.slice(0, 7)}`)).toBe(`sig ${signature.slice(0, 7)}`);
     expect(parseGetStatus(' Enclave State: RUNNING\n Service State: ACTIVE\n')).toEqual({
       enclaveState: 'RUNNING',
       serviceState: 'ACTIVE',
