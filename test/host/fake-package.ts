@@ -14,7 +14,7 @@ export type InstallerStyle =
   | 'visible'
   /** `read -p`: bash prints no prompt when stdin is a pipe. */
   | 'silent'
-  /** Prints the token back (a careless installer): the CLI must redact it. */
+  /** Prints the token back, whole and in pieces (a careless installer): the CLI must redact it. */
   | 'echoes-token'
   /** Asks something no one documented. */
   | 'unknown-prompt'
@@ -36,7 +36,9 @@ function installScript(style: InstallerStyle): string {
     'echo "Fireblocks API Co-Signer installation"',
     ...(style === 'unknown-prompt' ? [`printf '%s' 'Enter your favourite colour: '; read -r COLOUR`] : []),
     ask('Please enter the pairing token: ', 'TOKEN', true),
-    ...(style === 'echoes-token' ? ['echo "Pairing with token $TOKEN"'] : []),
+    ...(style === 'echoes-token'
+      ? ['echo "Pairing with token $TOKEN"', 'echo "token signature: ${TOKEN##*.}, first characters: ${TOKEN:0:20}"']
+      : []),
     ask('Please enter the S3 bucket name: ', 'BUCKET'),
     ask('Please enter the KMS key ARN: ', 'KEY_ARN'),
     ask('Would you like to configure a Callback Handler? [y/N]: ', 'CALLBACK'),

@@ -175,6 +175,12 @@ describe('run --package: the co-signer comes up, and the token leaks nowhere', (
     expect(run.stderr).not.toContain(token);
     // The installer printed it back: the CLI showed it redacted.
     expect(run.stderr).toContain('Pairing with token [redacted]');
+    // And in pieces: its signature alone, its first characters.
+    expect(run.stderr).toContain('token signature: [redacted], first characters: [redacted]');
+    for (const part of token.split('.').slice(1)) {
+      expect(run.stdout).not.toContain(part);
+      expect(run.stderr).not.toContain(part);
+    }
     const record = (await hostFile('/tmp/installer-record'))!;
     expect(record).toContain('argv=');
     expect(record).not.toContain(marker);
@@ -186,6 +192,7 @@ describe('run --package: the co-signer comes up, and the token leaks nowhere', (
       const bytes = await readFile(file);
       expect(bytes.includes(marker), file).toBe(false);
       expect(bytes.includes(token.split('.')[1]!), file).toBe(false);
+      expect(bytes.includes(token.split('.')[2]!), file).toBe(false);
     }
     // The installer's own settings file holds it (that is what the warning is about).
     expect(await hostFile('/opt/fireblocks/env.txt')).toContain(token);
