@@ -191,12 +191,98 @@ export function createProgram(options: ProgramOptions): Command {
       await options.dispatch(toInvocation(self, options), () => import('./commands/attest-describe-eif.js'));
     });
 
-  add(
+  const run = add(
     'run',
-    'on the EC2 host: preflight, allocator and vsock-proxy, run the co-signer enclave, health gate',
-    notAvailable('run', 'the host-side runner is planned; use the Fireblocks install.sh on the host for now'),
-    'cosigner-cli run          # reports NOT_AVAILABLE (exit 2) in this version',
-    'cosigner-cli run --json   # the same, as a JSON error document',
+    'on the EC2 host, as root: preflight, allocator and vsock-proxy, start a verified image or install the Fireblocks package, health gate',
+    () => import('./commands/run.js'),
+    'cosigner-cli run --check',
+    'cosigner-cli run --package nitro-cosigner.tar.gz --package-sha256 <sha256> --token-file token.txt --kms-key-id <key-arn>',
+    'cosigner-cli run --eif cosigner.eif --kms-key-id <key-arn>',
+    'cosigner-cli --sandbox run --eif cosigner.eif --kms-key-id <key-arn>',
+  );
+  run
+    .option(
+      '--check',
+      'check the host only (read-only): device, IMDSv2, nitro-cli, allocator, vsock-proxy, clock, disk',
+    )
+    .option('--eif <file>', 'start this signed enclave image under a systemd unit (verified first)')
+    .option('--package <tar.gz>', 'install the Fireblocks co-signer package (verified first)')
+    .option('--package-sha256 <hex>', 'the SHA-256 the package must have (required with --package)')
+    .option('--enclave-name <name>', 'enclave name (default the co-signer name; cosigner for the package)')
+    .option('--debug-mode', 'start the enclave in debug mode (refused without --insecure-debug)')
+    .option('--insecure-debug', 'allow --debug-mode: the console is readable on the host, PCRs read as zeros')
+    .option('--health-timeout <seconds>', 'how long the enclave has to be RUNNING (default 120)')
+    .option('--token-stdin', 'read the pairing token from stdin (a pipe)')
+    .option('--token-file <file>', 'read the pairing token from a file: mode 0600, owned by you, not a link')
+    .option('--token-ssm <name>', 'read the pairing token from an SSM SecureString parameter')
+    .option('--token-ssm-delete', 'delete that SSM parameter once the installer took the token')
+    .option('--callback-url <url>', 'Callback Handler URL answered to the installer (with --callback-public-key)')
+    .option('--callback-public-key <file>', "the Callback Handler's public key or certificate")
+    .option(
+      '--token <value>',
+      'refused (exit 5): a token on the command line is readable by others; use the --token-* sources',
+    );
+  addSettings(run, (s) =>
+    [
+      'name',
+      'fireblocks.env',
+      'fireblocks.pcr8',
+      'kms.keyId',
+      's3.bucketName',
+      'enclave.memoryMiB',
+      'enclave.cpuCount',
+    ].includes(s.path),
+  );
+  const runSub = (name: string, description: string, ...exampleLines: string[]) =>
+    run
+      .command(name)
+      .description(description)
+      .option('--enclave-name <name>', 'enclave name (default the co-signer name)')
+      .addHelpText('after', examples(...exampleLines))
+      .action(async (...actionArgs: unknown[]) => {
+        // Settings given after the subcommand may land on `run` itself (commander parses parent options anywhere).
+        const invocation = toInvocation(actionArgs.at(-1) as Command, options);
+        const parent = Object.fromEntries(Object.entries(run.opts()).filter(([, v]) => v !== undefined));
+        invocation.opts = { ...parent, ...invocation.opts };
+        await options.dispatch(invocation, () => import('./commands/run.js'));
+      });
+  addSettings(
+    runSub('status', 'the enclaves on this host: state, debug mode, measurements, unit', 'cosigner-cli run status'),
+    (s) => s.path === 'name',
+  );
+  addSettings(
+    runSub('stop', 'stop the enclave (through its unit, so it is not restarted)', 'cosigner-cli run stop --yes'),
+    (s) => s.path === 'name',
+  );
+  addSettings(
+    runSub('logs', 'the journal of the enclave’s unit', 'cosigner-cli run logs --lines 50').option(
+      '--lines <n>',
+      'how many lines (default 100)',
+    ),
+    (s) => s.path === 'name',
+  );
+  runSub(
+    'build',
+    'nitro-cli build-enclave from a Docker image, signed; PCRs cross-checked in-process; output saved for attest',
+    'cosigner-cli run build --docker-uri cosigner:1.0 --output cosigner.eif --signing-certificate cert.pem --private-key key.pem',
+  )
+    .option('--docker-uri <uri>', 'the Docker image to build from')
+    .option('--output <file>', 'the image file to write')
+    .option('--signing-certificate <file>', 'the signing certificate (PEM)')
+    .option('--private-key <file|arn>', 'its private key (PEM file or KMS key ARN)')
+    .option('--build-output <file>', "where to save nitro-cli's JSON output (default <output>.build.json)");
+  addSettings(
+    runSub(
+      'supervise',
+      'watch the enclave (the systemd unit runs this): exits non-zero when it stops, runs in debug mode or runs another image',
+      'cosigner-cli run supervise --enclave-name demo --expect-pcr0 <hex> --expect-pcr8 <hex> --once',
+    )
+      .option('--expect-pcr0 <hex>', 'PCR0 the enclave must run')
+      .option('--expect-pcr8 <hex>', 'PCR8 the enclave must run')
+      .option('--debug-mode', 'the enclave was started in debug mode on purpose')
+      .option('--interval <seconds>', 'seconds between looks (default 10)')
+      .option('--once', 'look once and exit'),
+    (s) => s.path === 'name',
   );
 
   add(

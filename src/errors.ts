@@ -92,6 +92,75 @@ export const ERROR_CODES = {
   NITRO_CLI_OUTPUT_INVALID: V,
   NITRO_CLI_NOT_FOUND: A,
   NITRO_CLI_FAILED: ExitCode.internal,
+  /** nitro-cli refused the arguments this tool built (E01–E03, E14): a bug here, not on the host. */
+  NITRO_CLI_ARGUMENT: ExitCode.internal,
+  /** nitro-cli may not use the device, the socket directory or its log file (E07, E18, E28–E33). */
+  NITRO_CLI_PERMISSION: A,
+  /** A file nitro-cli opens (the image, the certificate, its logs) could not be read or written (E19). */
+  NITRO_CLI_FILE_ERROR: A,
+  /** The enclave CPU pool does not hold the requested vCPUs (E20–E24). */
+  NITRO_CLI_CPU_POOL: A,
+  /** The memory asked for is smaller than the image needs (E26). */
+  NITRO_CLI_MEMORY_TOO_SMALL: U,
+  /** The allocator reserved less memory than the enclave asks for (E27). */
+  NITRO_CLI_POOL_MEMORY: A,
+  /** nitro-cli could not read the image (E34, E35). */
+  NITRO_CLI_EIF_INVALID: V,
+  /** The enclave did not boot (E36), e.g. an expired signing certificate. */
+  NITRO_CLI_BOOT_FAILED: A,
+  /** No enclave process answered (E08, E11, E39, E40). */
+  NITRO_CLI_NO_ENCLAVE_PROCESS: A,
+  /** The image's signature or signing certificate failed nitro-cli's check (E59). */
+  NITRO_CLI_SIGNATURE: V,
+  /** build-enclave failed: Docker, the artifacts, or the signing key (E48–E52, E60). */
+  NITRO_CLI_BUILD_FAILED: A,
+  /** No enclave has that name, or another already has it (E58). */
+  NITRO_CLI_ENCLAVE_NAME: U,
+  NITRO_CLI_TIMEOUT: A,
+  // host (run)
+  /** Not an EC2 instance with Nitro Enclaves enabled (/dev/nitro_enclaves missing, IMDS silent). */
+  HOST_NOT_NITRO: A,
+  HOST_IMDS_UNREACHABLE: A,
+  /** `run --check` found a failed check. */
+  HOST_PREFLIGHT_FAILED: A,
+  /** The allocator's memory or vCPUs are less than the image needs, or not actually reserved. */
+  HOST_ALLOCATOR_INSUFFICIENT: A,
+  /** allocator.yaml or vsock-proxy.yaml has content this tool does not understand: it is not rewritten. */
+  HOST_CONFIG_UNPARSEABLE: R,
+  /** Applying the host configuration failed; what was written was restored. */
+  HOST_CONFIG_FAILED: A,
+  HOST_NOT_ROOT: A,
+  /** A systemd (service manager) call failed. */
+  HOST_SERVICE_FAILED: A,
+  PACKAGE_SHA256_REQUIRED: U,
+  PACKAGE_SHA256_MISMATCH: V,
+  /** A tarball entry with an absolute path, `..`, a link leaving the directory or a special file. */
+  PACKAGE_UNSAFE_ENTRY: R,
+  /** Not a readable gzip'd tar (bad header checksum, truncated). */
+  PACKAGE_INVALID: V,
+  /** More bytes or entries than the extraction limits allow. */
+  PACKAGE_TOO_LARGE: R,
+  /** The package lacks install.sh or its enclave image. */
+  PACKAGE_CONTENT_MISSING: U,
+  INSTALLER_FAILED: A,
+  /** The installer asked something this tool does not know how to answer. */
+  INSTALLER_PROMPT_UNKNOWN: A,
+  TOKEN_INVALID: U,
+  TOKEN_EXPIRED: U,
+  /** The image's PCR8 is not admitted by the live key policy. */
+  PCR8_NOT_IN_POLICY: V,
+  /** The image's PCR8 is not the configured Fireblocks environment's. */
+  PCR8_NOT_CONFIGURED: V,
+  /** `--debug-mode` without `--insecure-debug`, or a debug-mode enclave found running. */
+  DEBUG_MODE_REFUSED: R,
+  /** The enclave did not reach (or keep) RUNNING within the health gate's time. */
+  ENCLAVE_NOT_RUNNING: A,
+  /** The running enclave's measurements are not those of the verified image. */
+  ENCLAVE_IMAGE_MISMATCH: V,
+  /** An enclave of that name runs another image. */
+  ENCLAVE_EXISTS: R,
+  /** The Fireblocks co-signer reports a state other than enclave RUNNING, service ACTIVE. */
+  COSIGNER_UNHEALTHY: A,
   // policy
   POLICY_INVALID: U,
   POLICY_MALFORMED: A,

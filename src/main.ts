@@ -143,12 +143,13 @@ export async function report(thrown: unknown, state: RunState, io: MainIo): Prom
       return ExitCode.ok;
     }
     if (['commander.helpDisplayed', 'commander.help'].includes(thrown.code)) return ExitCode.ok;
-    thrown = fromCommander(thrown);
   }
-  const [{ createStyle }, { escapeControl }] = await Promise.all([
+  const [{ createStyle }, { escapeControl, hideTokens }] = await Promise.all([
     import('./io/style.js'),
     import('./io/safe-text.js'),
   ]);
+  // Commander quotes what it did not understand (`--pairing-token=<token>`): never a token.
+  if (thrown instanceof CommanderError) thrown = fromCommander(thrown, hideTokens);
   const style = createStyle(state.color);
   const error = isCosignerError(thrown)
     ? thrown
@@ -188,8 +189,8 @@ const COMMANDER_CODES: Record<string, 'UNKNOWN_COMMAND' | 'UNKNOWN_OPTION'> = {
   'commander.unknownOption': 'UNKNOWN_OPTION',
 };
 
-function fromCommander(error: CommanderError): CosignerError {
-  const message = error.message.replace(/^error:\s*/, '').replace(/\n/g, ' ');
+function fromCommander(error: CommanderError, hideTokens: (text: string) => string): CosignerError {
+  const message = hideTokens(error.message.replace(/^error:\s*/, '').replace(/\n/g, ' '));
   const code = COMMANDER_CODES[error.code] ?? 'USAGE';
   return new CosignerError(code, message, {
     hint: 'run `cosigner-cli <command> --help` for the accepted options',

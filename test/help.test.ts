@@ -49,7 +49,7 @@ function commandsOf(example: string): string[][] {
       .trim()
       .split(/\s+/)
       .slice(1)
-      .map((word) => (/^<(new-|old-)?(pcr8|hex)>$/.test(word) ? PCR8 : word)),
+      .map((word) => (/^<(new-|old-)?(pcr8|hex)>$/.test(word) ? PCR8 : word === '<sha256>' ? 'ab'.repeat(32) : word)),
   );
 }
 
@@ -71,15 +71,11 @@ async function parses(args: string[]): Promise<void> {
 }
 
 describe('help examples', () => {
-  it('every example parses into a command’s options (run is declared NOT_AVAILABLE and says so)', async () => {
+  it('every example parses into a command’s options', async () => {
     const found = await examples();
     expect(found.length).toBeGreaterThan(15);
     for (const example of found) {
       for (const args of commandsOf(example)) {
-        if (args.includes('run')) {
-          await expect(parses(args), example).toThrowCosignerError('NOT_AVAILABLE');
-          continue;
-        }
         await expect(parses(args), example).resolves.toBeUndefined();
       }
     }

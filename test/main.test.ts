@@ -85,10 +85,10 @@ describe('entry point contract', () => {
     expect(run.stdout.trim().endsWith('}')).toBe(true);
   });
 
-  it('reports a command that is not built yet as NOT_AVAILABLE (exit 2), with no fake output', async () => {
+  it('reports a missing input as INPUT_REQUIRED (exit 2) naming the flag, with no fake output', async () => {
     const run = await runCli(['run'], { cwd });
     expect(run.code).toBe(2);
-    expect(run.json).toMatchObject({ ok: false, command: 'run', error: { code: 'NOT_AVAILABLE' } });
+    expect(run.json).toMatchObject({ ok: false, command: 'run', error: { code: 'INPUT_REQUIRED' } });
   });
 
   it('maps a config error to exit 2 and leaves the file untouched', async () => {

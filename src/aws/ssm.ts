@@ -7,10 +7,12 @@ import type * as SDK from '@aws-sdk/client-ssm';
 import { lazyClient } from './lazy-client.js';
 
 /** The names of the operations in {@link SSMPort}, in AWS's spelling. */
-export const SSM_OPERATIONS = ['GetParameter'] as const;
+export const SSM_OPERATIONS = ['GetParameter', 'DeleteParameter'] as const;
 
 export interface SSMPort {
   getParameter(input: SDK.GetParameterCommandInput): Promise<SDK.GetParameterCommandOutput>;
+  /** `run --token-ssm-delete`: the pairing token's parameter, once the installer took it. */
+  deleteParameter(input: SDK.DeleteParameterCommandInput): Promise<SDK.DeleteParameterCommandOutput>;
 }
 
 /** The real SSM port over the AWS SDK v3 client built with `config`. */
@@ -23,6 +25,10 @@ export function createSSMPort(config: SDK.SSMClientConfig): SSMPort & { destroy(
     async getParameter(input) {
       const { sdk, client } = await lazy.get();
       return client.send(new sdk.GetParameterCommand(input));
+    },
+    async deleteParameter(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.DeleteParameterCommand(input));
     },
     destroy: lazy.destroy,
   };

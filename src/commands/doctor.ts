@@ -7,6 +7,7 @@ import type { CommandContext, Invocation } from '../command-kit.js';
 import { loadConfig, resolveConfigPath } from '../config/load.js';
 import type { CosignerConfig } from '../config/schema.js';
 import { CosignerError, isCosignerError, type CosignerErrorCode } from '../errors.js';
+import type { HostPorts } from '../host/ports.js';
 import { escapeControl } from '../io/safe-text.js';
 import type { Style } from '../io/style.js';
 import { portsFor } from './aws-context.js';
@@ -160,8 +161,46 @@ export function awsProbe(context: CommandContext): DoctorProbe {
   };
 }
 
-export function execute(options: DoctorOptions, context: CommandContext): Promise<DoctorResult> {
-  return runDoctor(options, { nodeVersion: process.version, probes: [awsProbe(context)] });
+/**
+ * On the co-signer host (where /dev/nitro_enclaves exists), the preflight of `run --check` as one
+ * check: the worst status of its checks, the failing ones named, all of them in `data`.
+ */
+export function hostProbe(createHost: () => Promise<HostPorts>): DoctorProbe {
+  return async (config) => {
+    const { runPreflight } = await import('../host/preflight.js');
+    const host = await createHost();
+    const needs = { memoryMiB: config?.enclave.memoryMiB ?? 4096, cpuCount: config?.enclave.cpuCount ?? 2 };
+    const { checks } = await runPreflight(host, { needs, diskBytesNeeded: 0 });
+    const failed = checks.filter((c) => c.status === 'fail');
+    const warned = checks.filter((c) => c.status === 'warn');
+    const first = failed[0] ?? warned[0];
+    return {
+      id: 'host',
+      status: failed.length > 0 ? 'fail' : warned.length > 0 ? 'warn' : 'pass',
+      message:
+        first === undefined
+          ? `co-signer host ready (${checks.length} checks, see \`cosigner-cli run --check\`)`
+          : `co-signer host: ${[...failed, ...warned].map((c) => `${c.id}: ${c.message}`).join('; ')}`,
+      ...(first?.hint ? { hint: first.hint } : {}),
+      ...(failed[0]?.code ? { code: failed[0].code } : {}),
+      data: { checks },
+    };
+  };
+}
+
+export async function execute(options: DoctorOptions, context: CommandContext): Promise<DoctorResult> {
+  const { stat } = await import('node:fs/promises');
+  const onHost =
+    context.sandboxDir === undefined && (await stat('/dev/nitro_enclaves').catch(() => undefined)) !== undefined;
+  return runDoctor(options, {
+    nodeVersion: process.version,
+    probes: [
+      awsProbe(context),
+      ...(onHost
+        ? [hostProbe(async () => (await import('../host/index.js')).createHostPorts({ env: context.invocation.env }))]
+        : []),
+    ],
+  });
 }
 
 export function verdict(result: DoctorResult): CosignerError | undefined {

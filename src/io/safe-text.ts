@@ -53,3 +53,19 @@ export function escapeControl(text: string, options: EscapeControlOptions = {}):
 export function escapeJsonText(json: string): string {
   return json.replace(JSON_RAW_CONTROL, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
+
+/**
+ * Text shaped like a JWT, the form of the Fireblocks pairing token: a base64url JSON header (`{"`
+ * encodes as `eyJ`), a payload and a signature, separated by dots.
+ */
+const TOKEN_SHAPED = /eyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*/g;
+
+/** Does `text` hold something shaped like a pairing token? */
+export function looksLikeToken(text: string): boolean {
+  return text.search(TOKEN_SHAPED) >= 0;
+}
+
+/** `text` with everything shaped like a pairing token replaced by `[redacted]`. */
+export function hideTokens(text: string): string {
+  return text.replace(TOKEN_SHAPED, '[redacted]');
+}

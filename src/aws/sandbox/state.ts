@@ -323,9 +323,22 @@ export interface EC2RegionState {
   ebsEncryptionByDefault: boolean;
 }
 
+/** An SSM parameter written in the account (the public AMI parameters are the catalogue's). */
+export interface SsmParameterRecord {
+  name: string;
+  type: 'String' | 'StringList' | 'SecureString';
+  value: string;
+  version: number;
+  lastModified: string;
+  /** SecureString: the KMS key it is encrypted under (AWS's default `alias/aws/ssm`). */
+  keyId?: string;
+}
+
 export interface RegionState {
   ec2: EC2RegionState;
   kms: { keys: Record<string, KeyRecord>; aliases: Record<string, AliasRecord> };
+  /** SSM parameters by name. Absent (older state files): none. */
+  ssmParameters?: Record<string, SsmParameterRecord>;
 }
 
 export interface SandboxState {
