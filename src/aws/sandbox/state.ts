@@ -323,6 +323,18 @@ export interface EC2RegionState {
   ebsEncryptionByDefault: boolean;
 }
 
+/** A CloudTrail trail (account-wide list; a multi-Region trail shows in every region). */
+export interface TrailRecord {
+  name: string;
+  arn: string;
+  homeRegion: string;
+  multiRegion: boolean;
+  logFileValidation: boolean;
+  s3BucketName: string;
+  logging: boolean;
+  createdAt: string;
+}
+
 export interface RegionState {
   ec2: EC2RegionState;
   kms: { keys: Record<string, KeyRecord>; aliases: Record<string, AliasRecord> };
@@ -342,6 +354,8 @@ export interface SandboxState {
   regions: Record<string, RegionState>;
   /** DER certificates (base64) of attestation roots KMS trusts, besides the AWS Nitro root. */
   attestationRoots: string[];
+  /** CloudTrail trails. Absent in state files written before trails were simulated: none. */
+  cloudtrail?: { trails: TrailRecord[] };
 }
 
 export const ADMIN_USER = 'sandbox-admin';

@@ -1,0 +1,122 @@
+/**
+ * The account audit: who is calling (account, region), which co-signers to audit (the configured
+ * or named one, or with `all` every co-signer the account's tags show, found as `status` finds
+ * them), then one audit per co-signer over one set of bounded, memoised reads. Read-only: every
+ * call it makes is a Describe/Get/List/Lookup.
+ */
+import pLimit from 'p-limit';
+import { describeCaller } from '../aws/identity.js';
+import type { AwsPorts } from '../aws/ports.js';
+import { validateConfig } from '../config/load.js';
+import type { CosignerConfig } from '../config/schema.js';
+import { CosignerError } from '../errors.js';
+import { discover } from '../provision/discover.js';
+import { auditDeployment, type AuditSelection } from './audit.js';
+import { DeploymentReads } from './deployment-reads.js';
+import type { HostFacts } from './host-facts.js';
+import type { ProbeRunner } from './probe.js';
+import { AuditCalls } from './reads.js';
+import { auditTarget, type AuditTarget } from './target.js';
+import { countStatuses, type AuditReport, type StatusCounts } from './types.js';
+
+export interface RunAuditRequest {
+  /** Every co-signer in the account and region. */
+  all: boolean;
+  /** The configured co-signer (file or flags): its expectations are the config's. */
+  config?: CosignerConfig;
+  configSource: 'config' | 'defaults';
+  /** Start of the CloudTrail lookback window. */
+  since: Date;
+  selection?: AuditSelection;
+  /** Expected PCR8 values given on the command line. */
+  expectPcr8?: readonly string[];
+  host?: HostFacts;
+  /** Built once the caller is known (it runs as the co-signer's role). */
+  probe?: ProbeRunner;
+  /** AWS calls in flight at most. @default 10 */
+  concurrency?: number;
+}
+
+export interface RunAuditDeps {
+  ports: AwsPorts;
+  now: () => Date;
+}
+
+/** With `--all`: one report per co-signer and the sum of their counts. */
+export interface MultiAuditReport {
+  accountId: string;
+  region: string;
+  deployments: AuditReport[];
+  summary: StatusCounts;
+}
+
+export type VerifyAuditResult = AuditReport | MultiAuditReport;
+
+export function isMultiReport(result: VerifyAuditResult): result is MultiAuditReport {
+  return 'deployments' in result;
+}
+
+/** Does anything of this co-signer exist? Absent everywhere, with every lookup answered, means no. */
+async function exists(target: AuditTarget, calls: AuditCalls): Promise<boolean> {
+  const reads = new DeploymentReads(target, calls);
+  const outcomes = await Promise.all([reads.role(), reads.key(), reads.bucket(), reads.instances()]);
+  return outcomes.some((o) => !o.ok || (Array.isArray(o.value) ? o.value.length > 0 : o.value !== undefined));
+}
+
+export async function runAudit(request: RunAuditRequest, deps: RunAuditDeps): Promise<VerifyAuditResult> {
+  const identity = await describeCaller(deps.ports);
+  const now = deps.now();
+  const calls = new AuditCalls(deps.ports, pLimit(request.concurrency ?? 10));
+  const targetFor = (config: CosignerConfig, source: 'config' | 'defaults') =>
+    auditTarget({
+      config,
+      source,
+      accountId: identity.accountId,
+      region: identity.region,
+      since: request.since,
+      now,
+      ...(request.expectPcr8 === undefined ? {} : { expectPcr8: request.expectPcr8 }),
+    });
+  const where = `account ${identity.accountId}, region ${identity.region}`;
+  const options = {
+    ...(request.selection === undefined ? {} : { selection: request.selection }),
+    ...(request.host === undefined ? {} : { host: request.host }),
+    ...(request.probe === undefined ? {} : { probe: request.probe }),
+  };
+
+  if (!request.all) {
+    if (request.config === undefined)
+      throw new CosignerError('INPUT_REQUIRED', 'which co-signer? no config file and no --name', {
+        hint: 'pass --name <name> or --config <file>, or --all for every co-signer',
+        context: { flag: '--name' },
+      });
+    const target = targetFor(request.config, request.configSource);
+    if (!(await exists(target, calls)))
+      throw new CosignerError('VERIFY_NO_DEPLOYMENT', `no co-signer ${target.name} in ${where}`, {
+        hint: `no role ${target.roleName}, bucket ${target.bucketName}, key ${target.keyRef.value} or tagged host was found: check --name, --region and --profile, or list what exists with \`cosigner-cli status --all\``,
+        context: { name: target.name, accountId: identity.accountId, region: identity.region },
+      });
+    return auditDeployment(target, calls, options);
+  }
+
+  const found = await discover(deps.ports);
+  const names = new Set(found.byName.keys());
+  if (request.config !== undefined && request.configSource === 'config') names.add(request.config.name);
+  const targets: AuditTarget[] = [];
+  for (const name of [...names].sort()) {
+    const config =
+      request.config?.name === name
+        ? request.config
+        : validateConfig({ name, aws: { region: identity.region } }, `co-signer ${name} (found by its tags)`);
+    const target = targetFor(config, request.config?.name === name ? request.configSource : 'defaults');
+    if (await exists(target, calls)) targets.push(target);
+  }
+  if (targets.length === 0)
+    throw new CosignerError('VERIFY_NO_DEPLOYMENT', `no co-signer in ${where}`, {
+      hint: 'nothing carries cosigner-cli tags here: check --region and --profile, or create one with `cosigner-cli provision`',
+      context: { accountId: identity.accountId, region: identity.region },
+    });
+  const deployments = await Promise.all(targets.map((target) => auditDeployment(target, calls, options)));
+  const summary = countStatuses(deployments.flatMap((d) => d.findings));
+  return { accountId: identity.accountId, region: identity.region, deployments, summary };
+}
