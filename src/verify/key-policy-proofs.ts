@@ -202,14 +202,16 @@ export function analyseKeyPolicy(policy: PolicyDocument, input: KeyPolicyProofIn
           ? [operator]
           : [],
       );
-      if (values === undefined)
+      // An Allow with no attestation pin at all is the not-enforced check's; one pinned on another
+      // measurement but not on PCR8 admits any signer.
+      if (values === undefined && pinsAttestation(statement))
         analysis.pcr8Shape.push({
           index,
           ...sidOf(statement),
           actions: data,
           why: 'does not pin kms:RecipientAttestation:PCR8 with StringEquals/StringEqualsIgnoreCase',
         });
-      else {
+      else if (values !== undefined) {
         for (const value of values) admitted.add(value);
         analysis.attestedStatements.push({ index, ...sidOf(statement), principals: principalsOf(statement) });
       }
