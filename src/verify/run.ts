@@ -56,10 +56,14 @@ export function isMultiReport(result: VerifyAuditResult): result is MultiAuditRe
   return 'deployments' in result;
 }
 
-/** Does anything of this co-signer exist? Absent everywhere, with every lookup answered, means no. */
+/**
+ * Does the co-signer exist in this region? Its key, bucket or host (the role is global: a role
+ * alone is another region's co-signer). Absent everywhere, with every lookup answered, means no;
+ * a lookup that failed counts as maybe (the audit then reports what it could not read).
+ */
 async function exists(target: AuditTarget, calls: AuditCalls): Promise<boolean> {
   const reads = new DeploymentReads(target, calls);
-  const outcomes = await Promise.all([reads.role(), reads.key(), reads.bucket(), reads.instances()]);
+  const outcomes = await Promise.all([reads.key(), reads.bucket(), reads.instances()]);
   return outcomes.some((o) => !o.ok || (Array.isArray(o.value) ? o.value.length > 0 : o.value !== undefined));
 }
 
@@ -93,7 +97,7 @@ export async function runAudit(request: RunAuditRequest, deps: RunAuditDeps): Pr
     const target = targetFor(request.config, request.configSource);
     if (!(await exists(target, calls)))
       throw new CosignerError('VERIFY_NO_DEPLOYMENT', `no co-signer ${target.name} in ${where}`, {
-        hint: `no role ${target.roleName}, bucket ${target.bucketName}, key ${target.keyRef.value} or tagged host was found: check --name, --region and --profile, or list what exists with \`cosigner-cli status --all\``,
+        hint: `no key ${target.keyRef.value}, bucket ${target.bucketName} or tagged host was found: check --name, --region and --profile, or list what exists with \`cosigner-cli status --all\``,
         context: { name: target.name, accountId: identity.accountId, region: identity.region },
       });
     return auditDeployment(target, calls, options);
