@@ -229,7 +229,7 @@ describe('argv → options', () => {
           failOn: 'critical',
           strict: true,
           sinceMs: 7 * 86_400_000,
-          flags: expect.objectContaining({ name: 'alpha' }),
+          flags: expect.objectContaining({ name: 'alpha' }) as unknown,
         }),
       },
     ],

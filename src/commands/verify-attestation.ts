@@ -85,11 +85,8 @@ export function parseOptions(invocation: Invocation): VerifyAttestationOptions {
   if (typeof path !== 'string' || path === '')
     fail('USAGE', 'verify --attestation-doc needs a file', 'pass --attestation-doc <file>');
   const options: VerifyAttestationOptions = { documentPath: resolve(invocation.cwd, path) };
-  const expect = Array.isArray(opts.expectPcr8)
-    ? (opts.expectPcr8 as string[])
-    : opts.expectPcr8 === undefined
-      ? []
-      : [String(opts.expectPcr8)];
+  const raw: unknown = opts.expectPcr8;
+  const expect = Array.isArray(raw) ? raw.map(String) : typeof raw === 'string' ? [raw] : [];
   if (expect.length > 1)
     fail(
       'INVALID_OPTION',

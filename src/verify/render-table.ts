@@ -47,9 +47,10 @@ export function findingReasons(finding: Finding, limit = 3): string[] {
       : [];
   if (finding.status === 'FAIL') lines.push(...pick(problems));
   if (finding.status === 'WARN') lines.push(...pick(warnings));
+  const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
   if (finding.status === 'ERROR')
     lines.push(
-      `${String(evidence['action'] ?? 'a read')} failed: ${String(evidence['message'] ?? evidence['error'] ?? '')}`,
+      `${text(evidence['action']) ?? 'a read'} failed: ${text(evidence['message']) ?? text(evidence['error']) ?? ''}`,
     );
   if (finding.status === 'SKIP' && typeof evidence['reason'] === 'string') lines.push(evidence['reason']);
   const shown = lines.filter((line) => line !== '').slice(0, limit);
