@@ -3,6 +3,7 @@
  * one rule per check, one result per finding, the resource as a logical location) and JUnit XML
  * (CI test reports: one test case per check, FAIL a failure, ERROR an error, SKIP skipped).
  */
+import { escapeControl, escapeJsonText } from '../io/safe-text.js';
 import { CATALOGUE } from './catalogue.js';
 import { findingReasons, formatCounts } from './render-table.js';
 import type { AuditReport, CheckStatus, Finding, Severity } from './types.js';
@@ -18,9 +19,9 @@ export interface ToolInfo {
 
 // ---- Markdown ----------------------------------------------------------------------------------
 
-/** A table cell: one line, pipes and backslashes escaped, no HTML. */
+/** A table cell: one line, terminal controls shown as escapes, pipes and backslashes escaped, no HTML. */
 function cell(text: string): string {
-  return text
+  return escapeControl(text)
     .replace(/\\/g, '\\\\')
     .replace(/\|/g, '\\|')
     .replace(/[\r\n]+/g, ' ')
@@ -54,7 +55,7 @@ function markdownOne(report: AuditReport): string[] {
       '',
       '<details><summary>Evidence</summary>',
       '',
-      fenced(JSON.stringify(f.evidence, null, 2), 'json'),
+      fenced(escapeJsonText(JSON.stringify(f.evidence, null, 2)), 'json'),
       '',
       '</details>',
     );
@@ -152,10 +153,13 @@ export function renderSarif(reports: readonly AuditReport[], tool: ToolInfo): st
 
 // ---- JUnit XML ---------------------------------------------------------------------------------
 
-/** Text for XML: the five entities escaped, and characters XML 1.0 cannot hold removed. */
+/**
+ * Text for XML: terminal controls and bidirectional overrides shown as escapes (a CI page may be
+ * read in a terminal), the five entities escaped, and characters XML 1.0 cannot hold removed.
+ */
 export function xmlText(text: string): string {
   return (
-    text
+    escapeControl(text, { keepNewlines: true })
       // eslint-disable-next-line no-control-regex -- the characters XML 1.0 forbids
       .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '')
       .replace(/&/g, '&amp;')
