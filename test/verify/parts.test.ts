@@ -1,4 +1,5 @@
 // The audit's small parts: CloudTrail event reading, user data scanning, the probe, --since, and
+/* eslint-disable no-control-regex -- the escaping tests look for raw control characters */
 // the renderers' escaping of untrusted text (terminal controls, Markdown, XML).
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
