@@ -69,7 +69,7 @@ export interface VerifyAttestationDeps {
 const MAX_DOCUMENT_BYTES = 64 * 1024;
 
 /** `5m`, `30s`, `1h`, `2d`: milliseconds. */
-export function parseDuration(flag: string, text: string): number {
+function parseDuration(flag: string, text: string): number {
   const match = /^(\d+)\s*(s|m|h|d)$/.exec(text.trim());
   if (match === null)
     fail('INVALID_OPTION', `${flag} ${JSON.stringify(text)} is not a duration`, `pass e.g. ${flag} 5m (s, m, h or d)`);

@@ -181,7 +181,7 @@ export type VerifyAuditCommandResult = VerifyAuditResult | PolicyDocument;
 /** The verdict settings of a result, kept beside it (not in the JSON document). */
 const VERDICTS = new WeakMap<object, { failOn: Severity; strict: boolean }>();
 
-export function reportsOf(result: VerifyAuditResult): AuditReport[] {
+function reportsOf(result: VerifyAuditResult): AuditReport[] {
   return isMultiReport(result) ? result.deployments : [result];
 }
 

@@ -15,7 +15,7 @@ import { S3_CHECKS } from './checks/s3.js';
 import { DeploymentReads } from './deployment-reads.js';
 import type { HostFacts } from './host-facts.js';
 import type { ProbeRunner } from './probe.js';
-import { ReadFailedSignal, type AuditCalls } from './reads.js';
+import type { AuditCalls } from './reads.js';
 import type { AuditTarget } from './target.js';
 import { countStatuses, type AuditReport, type Finding } from './types.js';
 
@@ -71,12 +71,6 @@ async function runCheck(check: CheckDefinition, ctx: CheckContext): Promise<Chec
       };
     return outcome;
   } catch (error) {
-    if (error instanceof ReadFailedSignal)
-      return {
-        status: 'ERROR',
-        resource: ctx.target.name,
-        evidence: { action: error.failure.action, error: error.failure.code, message: error.failure.message },
-      };
     return {
       status: 'ERROR',
       resource: ctx.target.name,

@@ -328,8 +328,6 @@ export const CATALOGUE: readonly CheckMeta[] = [
   ),
 ];
 
-export const CHECK_IDS: readonly string[] = CATALOGUE.map((check) => check.id);
-
 const BY_ID = new Map(CATALOGUE.map((check) => [check.id, check]));
 
 export function checkMeta(id: string): CheckMeta {

@@ -35,7 +35,7 @@ export const AUDIT_READ_ACTIONS: readonly string[] = [
 ];
 
 /** What `--all` adds to find every co-signer of the account and region by its tags. */
-export const DISCOVERY_ACTIONS: readonly string[] = [
+const DISCOVERY_ACTIONS: readonly string[] = [
   'ec2:DescribeAddresses',
   'ec2:DescribeInternetGateways',
   'ec2:DescribeNatGateways',

@@ -16,13 +16,13 @@ import { coveredActions, pinningClauses, principalEntries } from '../policy/stat
 import type { ContextValue, PolicyDocument, PolicyStatement, RequestContext } from '../policy/types.js';
 
 /** The data operations the catalogue names for `kms_key_enclave_attestation_not_enforced`. */
-export const PLAINTEXT_ACTIONS: readonly string[] = [
+const PLAINTEXT_ACTIONS: readonly string[] = [
   'kms:Decrypt',
   'kms:GenerateDataKey',
   'kms:GenerateDataKeyPair',
   'kms:DeriveSharedSecret',
 ];
-export const REENCRYPT_ACTIONS: readonly string[] = ['kms:ReEncryptFrom', 'kms:ReEncryptTo'];
+const REENCRYPT_ACTIONS: readonly string[] = ['kms:ReEncryptFrom', 'kms:ReEncryptTo'];
 /** Control operations that lead to the plaintext (a grant, a new policy, material of one's own). */
 export const PLAINTEXT_CONTROL_ACTIONS: readonly string[] = [
   'kms:CreateGrant',

@@ -113,19 +113,3 @@ export class AuditCalls {
     return outcome;
   }
 }
-
-/** The value of a read that succeeded, or the read's failure rethrown for the check runner. */
-export class ReadFailedSignal extends Error {
-  readonly failure: ReadFailure;
-  constructor(failure: ReadFailure) {
-    super(failure.message);
-    this.name = 'ReadFailedSignal';
-    this.failure = failure;
-  }
-}
-
-/** Unwrap an outcome inside a check; a failure ends the check as ERROR naming the action. */
-export function need<T>(outcome: Outcome<T>): T {
-  if (!outcome.ok) throw new ReadFailedSignal(outcome.failure);
-  return outcome.value;
-}

@@ -123,7 +123,7 @@ function sarifResult(report: AuditReport, f: Finding): Record<string, unknown> {
   };
 }
 
-export function renderSarif(reports: readonly AuditReport[], tool: ToolInfo): string {
+function renderSarif(reports: readonly AuditReport[], tool: ToolInfo): string {
   const log = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',

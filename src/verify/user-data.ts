@@ -6,7 +6,7 @@
 import { gunzipSync } from 'node:zlib';
 
 /** What looks like a secret in user data: the kind and the pattern (the match itself is never reported). */
-export const SECRET_PATTERNS: readonly [kind: string, pattern: RegExp][] = [
+const SECRET_PATTERNS: readonly [kind: string, pattern: RegExp][] = [
   ['AWS access key id', /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/],
   ['AWS secret access key', /aws_secret_access_key\s*[=:]/i],
   ['private key', /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----/],
