@@ -63,6 +63,9 @@ export function isMultiReport(result: VerifyAuditResult): result is MultiAuditRe
  */
 async function exists(target: AuditTarget, calls: AuditCalls): Promise<boolean> {
   const reads = new DeploymentReads(target, calls);
+  // Reads the audit needs anyway start now too (memoised): one round less before the checks.
+  void reads.role();
+  void reads.trails();
   const outcomes = await Promise.all([reads.key(), reads.bucket(), reads.instances()]);
   return outcomes.some((o) => !o.ok || (Array.isArray(o.value) ? o.value.length > 0 : o.value !== undefined));
 }
