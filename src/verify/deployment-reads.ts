@@ -275,22 +275,28 @@ export class DeploymentReads {
 
   // ---- EC2 ----------------------------------------------------------------------------------
 
-  /** The hosts tagged with this co-signer's name that are not terminated. */
+  /**
+   * The hosts that are not terminated and carry this co-signer's name tag or its instance profile
+   * (an untagged host with the profile acts as the co-signer all the same).
+   */
   instances(): Promise<Outcome<EC2.Instance[]>> {
     return this.#memo('instances', async () => {
-      const list = await paginate(async (NextToken) => {
-        const page = await this.#calls.call('ec2:DescribeInstances', () =>
-          this.#ports.ec2.describeInstances({
-            Filters: [
-              { Name: `tag:${TAGS.name}`, Values: [this.target.name] },
-              { Name: 'instance-state-name', Values: LIVE_STATES },
-            ],
-            ...(NextToken === undefined ? {} : { NextToken }),
-          }),
-        );
-        return { items: page.Reservations?.flatMap((r) => r.Instances ?? []), next: page.NextToken };
-      });
-      return list.sort((a, b) => (a.InstanceId ?? '').localeCompare(b.InstanceId ?? ''));
+      const describe = (filter: EC2.Filter) =>
+        paginate(async (NextToken) => {
+          const page = await this.#calls.call('ec2:DescribeInstances', () =>
+            this.#ports.ec2.describeInstances({
+              Filters: [filter, { Name: 'instance-state-name', Values: LIVE_STATES }],
+              ...(NextToken === undefined ? {} : { NextToken }),
+            }),
+          );
+          return { items: page.Reservations?.flatMap((r) => r.Instances ?? []), next: page.NextToken };
+        });
+      const lists = await Promise.all([
+        describe({ Name: `tag:${TAGS.name}`, Values: [this.target.name] }),
+        describe({ Name: 'iam-instance-profile.arn', Values: [this.target.instanceProfileArn] }),
+      ]);
+      const byId = new Map(lists.flat().map((i) => [i.InstanceId ?? '', i]));
+      return [...byId.values()].sort((a, b) => (a.InstanceId ?? '').localeCompare(b.InstanceId ?? ''));
     });
   }
 

@@ -10,7 +10,8 @@
 import { attestationKey, isAttestationKey } from '../policy/condition-keys.js';
 import { KEY_CONTROL_ACTIONS, KEY_DATA_ACTIONS } from '../policy/constants.js';
 import { evaluateKeyPolicy, evaluateStatement } from '../policy/evaluate.js';
-import { IAM_ALLOWS_ALL, involved } from '../policy/proof-support.js';
+import { IAM_ALLOWS_ALL } from '../policy/proof-support.js';
+import { toList } from '../policy/parse.js';
 import { proveKeyPolicy, type ProofFinding, type ProofReport } from '../policy/proofs.js';
 import { coveredActions, pinningClauses, principalEntries } from '../policy/statement-shape.js';
 import type { ContextValue, PolicyDocument, PolicyStatement, RequestContext } from '../policy/types.js';
@@ -49,6 +50,42 @@ export const OUTSIDER_ACCOUNT = '999999999999';
 const OUTSIDER = `arn:aws:iam::${OUTSIDER_ACCOUNT}:role/anyone`;
 
 const PCR8_KEY = attestationKey(8).toLowerCase();
+
+/** Keys that name the caller: left open when a request stands for "any principal". */
+export const PRINCIPAL_KEYS: readonly string[] = [
+  'aws:PrincipalArn',
+  'aws:PrincipalAccount',
+  'aws:PrincipalOrgID',
+  'aws:PrincipalType',
+  'aws:userid',
+  'aws:username',
+  'kms:CallerAccount',
+];
+
+/**
+ * Does the statement's condition restrict it to principals of this account, for every request?
+ * Only a positive pin counts: `StringEquals`/`StringEqualsIgnoreCase` of `aws:PrincipalAccount` or
+ * `kms:CallerAccount` to this account alone, or `ArnEquals`/`ArnLike`/`StringEquals`/`StringLike`
+ * of `aws:PrincipalArn` to ARNs of this account alone (no wildcard in the account field). Any
+ * other condition (an organization, a VPC endpoint, a PCR) leaves principals of other accounts in.
+ */
+export function restrictedToAccount(statement: PolicyStatement, accountId: string): boolean {
+  const accountPins = ['aws:PrincipalAccount', 'kms:CallerAccount'].some((key) =>
+    pinningClauses(statement, key).some((values) => values.every((value) => value === accountId)),
+  );
+  if (accountPins) return true;
+  return Object.entries(statement.Condition ?? {}).some(
+    ([operator, block]) =>
+      ['arnequals', 'arnlike', 'stringequals', 'stringlike'].includes(operator.toLowerCase()) &&
+      Object.entries(block).some(([key, raw]) => {
+        if (key.toLowerCase() !== 'aws:principalarn') return false;
+        const values = Array.isArray(raw) ? raw : [raw];
+        return (
+          values.length > 0 && values.every((value) => typeof value === 'string' && value.split(':')[4] === accountId)
+        );
+      }),
+  );
+}
 
 export interface KeyPolicyProofInput {
   keyArn: string;
@@ -181,17 +218,26 @@ export function analyseKeyPolicy(policy: PolicyDocument, input: KeyPolicyProofIn
           why: 'allows the data operations without a StringEquals/StringEqualsIgnoreCase condition on a kms:RecipientAttestation key, so a request without an attestation document can match it',
           witness: { principal: principal.arn, action, attested: false, decisions: result.possibleDecisions },
         };
-        // A Deny with Principal "*" that applies, for certain, to every request without attestation.
-        const denies = involved(policy, probe, 'Deny').filter((i) => {
-          const deny = policy.Statement[i] as PolicyStatement;
-          if (principalEntries(deny) !== '*') return false;
-          const alone = evaluateStatement(deny, probe, i);
-          return alone.applies === true;
+        // A Deny with Principal "*" that applies, for certain, to every request without attestation
+        // for each of these actions, whoever calls (the caller's keys are left open).
+        const denies = new Set<number>();
+        const compensated = data.every((covered) => {
+          const anyone = { ...request(policy, input.keyArn, principal, covered), openKeys: PRINCIPAL_KEYS };
+          delete anyone.context['kms:CallerAccount'];
+          const found = policy.Statement.flatMap((deny, i) =>
+            deny.Effect === 'Deny' &&
+            principalEntries(deny) === '*' &&
+            evaluateStatement(deny, anyone, i).applies === true
+              ? [i]
+              : [],
+          );
+          for (const i of found) denies.add(i);
+          return found.length > 0;
         });
-        if (denies.length > 0 && !result.possibleDecisions.includes('Allow'))
+        if (compensated && !result.possibleDecisions.includes('Allow'))
           analysis.compensated.push({
             ...problem,
-            why: `${problem.why}; a Deny with Principal "*" (${denies.map((i) => `#${i}`).join(', ')}) takes it away from every such request`,
+            why: `${problem.why}; a Deny with Principal "*" (${[...denies].map((i) => `#${i}`).join(', ')}) takes it away from every such request`,
           });
         else analysis.unattested.push(problem);
       }
@@ -232,27 +278,18 @@ export function analyseKeyPolicy(policy: PolicyDocument, input: KeyPolicyProofIn
         why: 'allows ReEncrypt without an attestation pin: the ciphertext can be moved under a key the caller controls',
       });
     const entries = principalEntries(statement);
-    if (entries === '*' || entries === 'not') {
+    if ((entries === '*' || entries === 'not') && !restrictedToAccount(statement, input.accountId)) {
       const covered = coveredActions(statement, KEY_ACTIONS);
-      const actions = covered.length > 0 ? covered : ['kms:DescribeKey'];
-      const outsider = { arn: OUTSIDER, account: OUTSIDER_ACCOUNT };
-      const open = actions.filter((action) => {
-        const probe = request(policy, input.keyArn, outsider, action);
-        // Attestation keys are left open here: an enclave of another account could present any PCR.
-        for (const key of Object.keys(probe.context)) if (isAttestationKey(key)) delete probe.context[key];
-        return evaluateStatement(statement, probe, index).applies !== false;
+      analysis.publicAllows.push({
+        index,
+        ...sidOf(statement),
+        actions: covered.length > 0 ? covered : toList(statement.Action ?? statement.NotAction),
+        why:
+          entries === '*'
+            ? 'allows Principal "*" and no condition restricts it to this account'
+            : 'allows every principal NotPrincipal does not list, in every account',
+        witness: { principal: OUTSIDER, action: covered[0] ?? 'kms:DescribeKey', attested: true, decisions: ['Allow'] },
       });
-      if (open.length > 0)
-        analysis.publicAllows.push({
-          index,
-          ...sidOf(statement),
-          actions: open,
-          why:
-            entries === '*'
-              ? 'allows Principal "*" and no condition restricts it to this account'
-              : 'allows every principal NotPrincipal does not list, in every account',
-          witness: { principal: OUTSIDER, action: open[0] as string, attested: true, decisions: ['Allow'] },
-        });
     }
   });
   analysis.admittedPcr8 = [...admitted];

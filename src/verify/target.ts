@@ -21,6 +21,8 @@ export interface AuditTarget {
   roleName: string;
   /** The role ARN provision gives the role (the live one is read with iam:GetRole). */
   roleArn: string;
+  /** The instance profile provision gives the host: a host carrying it acts as the co-signer. */
+  instanceProfileArn: string;
   bucketName: string;
   /** How the key is found: the config's kms.keyId, else the alias. */
   keyRef: { kind: 'config' | 'alias'; value: string };
@@ -71,6 +73,7 @@ export function auditTarget(input: TargetInput): AuditTarget {
     profile,
     roleName: names.roleName,
     roleArn: `arn:${partition}:iam::${accountId}:role${IAM_PATH}${names.roleName}`,
+    instanceProfileArn: `arn:${partition}:iam::${accountId}:instance-profile${IAM_PATH}${names.instanceProfileName}`,
     bucketName: names.bucketName,
     keyRef:
       config.kms.keyId !== undefined

@@ -334,6 +334,19 @@ export const CORPUS: BrokenCase[] = [
     },
   },
   {
+    name: 'the TLS-only Deny narrowed to one account’s callers',
+    expect: { s3_bucket_secure_transport_policy: 'FAIL' },
+    async break(ctx) {
+      const policy = await bucketPolicy(ctx);
+      const tls = policy.Statement.find((s) => s.Sid === 'CosignerDenyInsecureTransport')!;
+      tls.Condition = {
+        Bool: { 'aws:SecureTransport': 'false' },
+        StringEquals: { 'aws:PrincipalAccount': '999999999999' },
+      };
+      await putBucketPolicy(ctx, policy);
+    },
+  },
+  {
     name: 'an Allow of s3:GetBucketPolicy to Principal "*" (Block Public Access off to let it in)',
     expect: { s3_bucket_public_access: 'FAIL', s3_bucket_level_public_access_block: 'FAIL' },
     async break(ctx) {
@@ -477,6 +490,40 @@ export const CORPUS: BrokenCase[] = [
         ctx,
         (i) => (i['MetadataOptions'] = { HttpTokens: 'optional', HttpPutResponseHopLimit: 2, HttpEndpoint: 'enabled' }),
       ),
+  },
+  {
+    name: 'an untagged second host with the co-signer’s instance profile and IMDSv1',
+    expect: { ec2_confidential_workload_host_imdsv2_not_enforced: 'FAIL' },
+    async break(ctx) {
+      const state = await ctx.admin.readState();
+      const host = state.regions[REGION]?.ec2.instances.find((i) => i.id === ctx.instanceId);
+      if (host === undefined) throw new Error('no host');
+      await ctx.admin.ec2.runInstances({
+        ImageId: host.imageId,
+        InstanceType: host.type as never,
+        MinCount: 1,
+        MaxCount: 1,
+        IamInstanceProfile: { Arn: host.instanceProfileArn },
+        EnclaveOptions: { Enabled: true },
+        MetadataOptions: { HttpTokens: 'optional', HttpPutResponseHopLimit: 2, HttpEndpoint: 'enabled' },
+        BlockDeviceMappings: [
+          {
+            DeviceName: host.rootDevice,
+            Ebs: { VolumeSize: 30, VolumeType: 'gp3', Encrypted: true, DeleteOnTermination: true },
+          },
+        ],
+        NetworkInterfaces: [
+          {
+            DeviceIndex: 0,
+            SubnetId: host.subnetId,
+            Groups: host.securityGroupIds,
+            AssociatePublicIpAddress: true,
+            DeleteOnTermination: true,
+          },
+        ],
+        ...(host.userData === undefined ? {} : { UserData: host.userData }),
+      });
+    },
   },
   {
     name: 'IMDS hop limit 1',

@@ -121,6 +121,47 @@ describe('analyseKeyPolicy', () => {
       expect(a.compensated.map((p) => p.sid)).toEqual(['Wide']);
     });
 
+    it('does not downgrade for a Deny that holds only for some callers or some of the actions', () => {
+      const wide = withStatement({
+        Sid: 'Wide',
+        Effect: 'Allow',
+        Principal: '*',
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Resource: '*',
+      });
+      // Only for the witness's own account: every other account still gets through.
+      const oneAccount = analyse(
+        withStatement(
+          {
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 'kms:*',
+            Resource: '*',
+            Condition: {
+              Null: { 'kms:RecipientAttestation:PCR8': 'true' },
+              StringEquals: { 'kms:CallerAccount': '999999999999' },
+            },
+          },
+          wide,
+        ),
+      );
+      expect(oneAccount.unattested.map((p) => p.sid)).toEqual(['Wide']);
+      // Only Decrypt: GenerateDataKey stays open.
+      const oneAction = analyse(
+        withStatement(
+          {
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 'kms:Decrypt',
+            Resource: '*',
+            Condition: { Null: { 'kms:RecipientAttestation:PCR8': 'true' } },
+          },
+          wide,
+        ),
+      );
+      expect(oneAction.unattested.map((p) => p.sid)).toEqual(['Wide']);
+    });
+
     it('does not downgrade for a Deny that only some principals meet', () => {
       const a = analyse(
         withStatement(
@@ -198,6 +239,28 @@ describe('analyseKeyPolicy', () => {
       policy.Statement[0]!.Principal = { AWS: ['AROAEXAMPLEDELETED12', ROLE] };
       expect(analyse(policy).attestedStatements[0]?.principals).toEqual(['AROAEXAMPLEDELETED12', ROLE]);
     });
+  });
+
+  it.each<[string, Record<string, Record<string, string | string[]>> | undefined, boolean]>([
+    ['no condition', undefined, true],
+    ['StringNotEquals on one other account', { StringNotEquals: { 'kms:CallerAccount': '999999999999' } }, true],
+    ['an organization', { StringEquals: { 'aws:PrincipalOrgID': 'o-abc' } }, true],
+    ['this account and another', { StringEquals: { 'aws:PrincipalAccount': [ACCOUNT, '444455556666'] } }, true],
+    ['ArnLike on another account', { ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:role/x' } }, true],
+    ['kms:CallerAccount of this account', { StringEquals: { 'kms:CallerAccount': ACCOUNT } }, false],
+    ['aws:PrincipalAccount of this account', { StringEqualsIgnoreCase: { 'aws:PrincipalAccount': ACCOUNT } }, false],
+    ['ArnLike on roles of this account', { ArnLike: { 'aws:PrincipalArn': `arn:aws:iam::${ACCOUNT}:role/*` } }, false],
+  ])('an Allow to "*" with %s is public: %s', (_name, condition, isPublic) => {
+    const a = analyse(
+      withStatement({
+        Effect: 'Allow',
+        Principal: '*',
+        Action: 'kms:DescribeKey',
+        Resource: '*',
+        ...(condition === undefined ? {} : { Condition: condition }),
+      }),
+    );
+    expect(a.publicAllows.length > 0).toBe(isPublic);
   });
 
   it('does not call an Allow to "*" restricted to this account public', () => {

@@ -38,7 +38,7 @@ function hostCheck(
       if (!instances.ok) return v.unreadable(instances.failure).outcome(resource);
       const first = instances.value[0];
       if (first === undefined) {
-        const reason = `no host tagged cosigner-cli:name=${ctx.target.name} that is not terminated`;
+        const reason = `no host (tagged cosigner-cli:name=${ctx.target.name} or with its instance profile) that is not terminated`;
         return whenAbsent === 'skip' ? skipped(resource, reason) : v.fail({ message: reason }).outcome(resource);
       }
       v.note(

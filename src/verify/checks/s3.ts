@@ -19,7 +19,7 @@ import {
   type CheckOutcome,
   type ReadName,
 } from '../check.js';
-import { OUTSIDER_ACCOUNT } from '../key-policy-proofs.js';
+import { OUTSIDER_ACCOUNT, PRINCIPAL_KEYS, restrictedToAccount } from '../key-policy-proofs.js';
 
 const OUTSIDER = `arn:aws:iam::${OUTSIDER_ACCOUNT}:role/anyone`;
 
@@ -117,14 +117,16 @@ function coversEveryObject(pattern: string, arn: string): boolean {
   return !/[*?]|\$\{/.test(prefix) && `${arn}/`.startsWith(prefix);
 }
 
-function probe(principal: string, account: string, action: string, resource: string, secure: boolean): RequestContext {
+/** A request by anyone (the caller's keys open) for `action` on `resource`, with or without TLS. */
+function anyone(action: string, resource: string, secure: boolean): RequestContext {
   return {
-    principalArn: principal,
-    principalAccount: account,
+    principalArn: OUTSIDER,
+    principalAccount: OUTSIDER_ACCOUNT,
     action,
     resource,
     context: { 'aws:SecureTransport': secure },
     openWorld: true,
+    openKeys: PRINCIPAL_KEYS,
   };
 }
 
@@ -142,10 +144,7 @@ const secureTransport = bucketCheck('s3_bucket_secure_transport_policy', ['bucke
     if (!toList(statement.Action).some((pattern) => actionMatches(pattern, 's3:*'))) return [];
     const resources = toList(statement.Resource);
     if (!resources.some((p) => arnMatches(p, arn)) || !resources.some((p) => coversEveryObject(p, arn))) return [];
-    const insecure = [
-      probe(OUTSIDER, OUTSIDER_ACCOUNT, 's3:GetObject', `${arn}/any`, false),
-      probe(OUTSIDER, OUTSIDER_ACCOUNT, 's3:PutBucketPolicy', arn, false),
-    ];
+    const insecure = [anyone('s3:GetObject', `${arn}/any`, false), anyone('s3:PutBucketPolicy', arn, false)];
     return insecure.every((request) => evaluateStatement(statement, request, index).applies === true) ? [index] : [];
   });
   if (proving.length === 0)
@@ -160,72 +159,50 @@ const secureTransport = bucketCheck('s3_bucket_secure_transport_policy', ['bucke
     );
 });
 
-/** S3 actions a public Allow is tested with, and the resource each acts on. */
-const PUBLIC_PROBES: readonly [string, boolean][] = [
-  ['s3:GetObject', true],
-  ['s3:PutObject', true],
-  ['s3:DeleteObject', true],
-  ['s3:ListBucket', false],
-  ['s3:GetBucketPolicy', false],
-  ['s3:PutBucketPolicy', false],
+/** S3 actions a public Allow is reported with when it covers them. */
+const PUBLIC_PROBES: readonly string[] = [
+  's3:GetObject',
+  's3:PutObject',
+  's3:DeleteObject',
+  's3:ListBucket',
+  's3:GetBucketPolicy',
+  's3:PutBucketPolicy',
 ];
 
-function publicAllows(policy: PolicyDocument, arn: string): { index: number; actions: string[] }[] {
+function publicAllows(policy: PolicyDocument, accountId: string): { index: number; actions: string[] }[] {
   return policy.Statement.flatMap((statement: PolicyStatement, index) => {
     if (statement.Effect !== 'Allow') return [];
     const entries = principalEntries(statement);
-    if (entries !== '*' && entries !== 'not') return [];
-    const covered = new Set(
-      coveredActions(
-        statement,
-        PUBLIC_PROBES.map(([a]) => a),
-      ),
-    );
-    const open = PUBLIC_PROBES.filter(
-      ([action, object]) =>
-        covered.has(action) &&
-        evaluateStatement(
-          statement,
-          probe(OUTSIDER, OUTSIDER_ACCOUNT, action, object ? `${arn}/any` : arn, true),
-          index,
-        ).applies !== false,
-    ).map(([action]) => action);
-    // A statement naming only other actions is still open to everyone: report it with its own actions.
-    if (
-      open.length === 0 &&
-      covered.size === 0 &&
-      evaluateStatement(
-        statement,
-        probe(OUTSIDER, OUTSIDER_ACCOUNT, toList(statement.Action)[0] ?? 's3:GetObject', arn, true),
-        index,
-      ).applies !== false
-    )
-      return [{ index, actions: toList(statement.Action ?? statement.NotAction) }];
-    return open.length > 0 ? [{ index, actions: open }] : [];
+    if ((entries !== '*' && entries !== 'not') || restrictedToAccount(statement, accountId)) return [];
+    const covered = coveredActions(statement, PUBLIC_PROBES);
+    return [{ index, actions: covered.length > 0 ? covered : toList(statement.Action ?? statement.NotAction) }];
   });
 }
 
-const publicAccess = bucketCheck('s3_bucket_public_access', ['bucketPolicy'], async (v, ctx, arn) => {
+const publicAccess = bucketCheck('s3_bucket_public_access', ['bucketPolicy'], async (v, ctx) => {
   const policy = await policyOf(v, ctx);
   if (policy === 'unreadable') return;
   if (policy === undefined) {
     v.note('bucketPolicy', 'none: no statement grants anyone access');
     return;
   }
-  for (const open of publicAllows(policy, arn))
+  for (const open of publicAllows(policy, ctx.target.accountId))
     v.fail({
       ...statementEvidence(policy.Statement, open.index),
       actions: open.actions,
       message: 'allows every principal (Principal "*" or NotPrincipal) and no condition restricts it to this account',
       witness: { principal: OUTSIDER },
     });
-  v.note('proved', 'no Allow with Principal "*" or NotPrincipal applies to a principal of another account');
+  v.note(
+    'proved',
+    'every Allow with Principal "*" or NotPrincipal pins aws:PrincipalAccount or aws:PrincipalArn to this account',
+  );
 });
 
 const denyAllButRole = bucketCheck(
   'cosigner_s3_policy_deny_all_but_role',
   ['bucketPolicy', 'role'],
-  async (v, ctx, arn) => {
+  async (v, ctx) => {
     const policy = await policyOf(v, ctx);
     if (policy === 'unreadable') return;
     if (policy === undefined) {
@@ -245,7 +222,7 @@ const denyAllButRole = bucketCheck(
       roleArn,
     });
     v.note('role', roleArn).note('proof', { steps: report.steps, requestsEvaluated: report.requests });
-    const publics = new Set(publicAllows(policy, arn).map((p) => p.index));
+    const publics = new Set(publicAllows(policy, ctx.target.accountId).map((p) => p.index));
     for (const finding of report.findings) {
       const item = {
         step: finding.check,
