@@ -57,7 +57,8 @@ function selectedReason(check: CheckDefinition, selection: AuditSelection): stri
   return undefined;
 }
 
-async function runCheck(check: CheckDefinition, ctx: CheckContext): Promise<CheckOutcome> {
+/** Run one check; an exception or a PASS without evidence becomes an ERROR finding (never a crash, never a bare PASS). */
+export async function runCheck(check: CheckDefinition, ctx: CheckContext): Promise<CheckOutcome> {
   try {
     const outcome = await check.run(ctx);
     if (outcome.status === 'PASS' && Object.keys(outcome.evidence).length === 0)

@@ -2,6 +2,7 @@
 // still run), throttling and a CloudTrail outage (ERROR, never a PASS), a co-signer that does not
 // exist and a region with nothing in it (coded errors), and no write call ever.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { traceAwsCalls } from '../../src/aws/ports.js';
 import { createSandboxPorts } from '../../src/aws/sandbox/index.js';
 import { validateConfig } from '../../src/config/load.js';
 import { runAudit } from '../../src/verify/run.js';
@@ -178,6 +179,24 @@ describe('what does not exist', () => {
     if (!('deployments' in result)) throw new Error('expected --all to report per deployment');
     expect(result.deployments.map((d) => d.deployment.name)).toEqual(['demo']);
     expect(result.summary.PASS).toBe(result.deployments[0]?.summary.PASS);
+  });
+});
+
+describe('shared reads', () => {
+  it('makes each read once, shared by every check that needs it', async () => {
+    const calls: string[] = [];
+    const ports = traceAwsCalls(await w.auditor(), (call) => calls.push(`${call.service}:${call.operation}`));
+    await runAudit(
+      { all: false, config: w.world.config, configSource: 'config', since: since() },
+      { ports, now: () => new Date() },
+    );
+    const counts = calls.reduce<Record<string, number>>((acc, c) => ({ ...acc, [c]: (acc[c] ?? 0) + 1 }), {});
+    // Hosts are looked up by tag and by instance profile (two queries); the event history may span pages.
+    const { 'EC2:DescribeInstances': hosts, 'CloudTrail:LookupEvents': pages, ...rest } = counts;
+    expect(hosts).toBe(2);
+    expect(pages).toBeGreaterThanOrEqual(1);
+    expect(Object.entries(rest).filter(([, n]) => n !== 1)).toEqual([]);
+    expect(Object.keys(rest)).toContain('KMS:GetKeyPolicy');
   });
 });
 

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DescribedEnclave } from '../../src/enclave/nitro-cli-output.js';
 import type { CheckContext } from '../../src/verify/check.js';
+import { runCheck } from '../../src/verify/audit.js';
 import { HOST_CHECKS } from '../../src/verify/checks/host.js';
 import { hostFactsFromPorts, type HostFacts, type HostFileFacts } from '../../src/verify/host-facts.js';
 import type { ProbeRunner } from '../../src/verify/probe.js';
@@ -221,5 +222,18 @@ describe('the negative test', () => {
       ),
     );
     expect(inconclusive).toMatchObject({ status: 'ERROR', evidence: { action: 'kms:GenerateDataKey' } });
+  });
+});
+
+describe('the check runner', () => {
+  const meta = HOST_CHECKS[0]!;
+  it('turns a check that throws into an ERROR finding, and a PASS without evidence into one too', async () => {
+    const throwing = { ...meta, run: () => Promise.reject(new Error('boom')) };
+    expect(await runCheck(throwing, ctx())).toMatchObject({
+      status: 'ERROR',
+      evidence: { error: 'INTERNAL', message: 'the check failed unexpectedly: boom' },
+    });
+    const bare = { ...meta, run: () => Promise.resolve({ status: 'PASS' as const, resource: 'r', evidence: {} }) };
+    expect(await runCheck(bare, ctx())).toMatchObject({ status: 'ERROR', evidence: { error: 'INTERNAL' } });
   });
 });
