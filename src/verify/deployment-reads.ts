@@ -11,7 +11,7 @@ import { listAllGrants, toKeyGrant } from '../aws/kms.js';
 import { TAGS } from '../config/names.js';
 import type { KeyGrant } from '../policy/key-properties.js';
 import type { PolicyDocument } from '../policy/types.js';
-import { paginate, parseAwsPolicy } from '../provision/aws-util.js';
+import { allPages, parseAwsPolicy } from '../engine/aws-util.js';
 import { DependencyFailed, type AuditCalls, type Outcome } from './reads.js';
 import type { AuditTarget } from './target.js';
 import { lookupKeyEvents, type KeyEvent } from './trail-events.js';
@@ -121,7 +121,7 @@ export class DeploymentReads {
   bucket(): Promise<Outcome<{ name: string; region: string | undefined } | undefined>> {
     return this.#memo('bucket', async () => {
       const name = this.target.bucketName;
-      const listed = await paginate(async (ContinuationToken) => {
+      const listed = await allPages(async (ContinuationToken) => {
         const page = await this.#calls.call('s3:ListAllMyBuckets', () =>
           this.#ports.s3.listBuckets({
             Prefix: name,
@@ -215,7 +215,7 @@ export class DeploymentReads {
       const role = await this.#after(this.role());
       if (role === undefined) return undefined;
       const RoleName = this.target.roleName;
-      const names = await paginate(async (Marker) => {
+      const names = await allPages(async (Marker) => {
         const page = await this.#calls.call('iam:ListRolePolicies', () =>
           this.#ports.iam.listRolePolicies({ RoleName, ...(Marker === undefined ? {} : { Marker }) }),
         );
@@ -237,7 +237,7 @@ export class DeploymentReads {
       const role = await this.#after(this.role());
       if (role === undefined) return undefined;
       const RoleName = this.target.roleName;
-      return paginate(async (Marker) => {
+      return allPages(async (Marker) => {
         const page = await this.#calls.call('iam:ListAttachedRolePolicies', () =>
           this.#ports.iam.listAttachedRolePolicies({ RoleName, ...(Marker === undefined ? {} : { Marker }) }),
         );
@@ -282,7 +282,7 @@ export class DeploymentReads {
   instances(): Promise<Outcome<EC2.Instance[]>> {
     return this.#memo('instances', async () => {
       const describe = (filter: EC2.Filter) =>
-        paginate(async (NextToken) => {
+        allPages(async (NextToken) => {
           const page = await this.#calls.call('ec2:DescribeInstances', () =>
             this.#ports.ec2.describeInstances({
               Filters: [filter, { Name: 'instance-state-name', Values: LIVE_STATES }],
@@ -308,7 +308,7 @@ export class DeploymentReads {
         ),
       ];
       if (types.length === 0) return [];
-      const out = await paginate(async (NextToken) => {
+      const out = await allPages(async (NextToken) => {
         const page = await this.#calls.call('ec2:DescribeInstanceTypes', () =>
           this.#ports.ec2.describeInstanceTypes({
             InstanceTypes: types,
@@ -334,7 +334,7 @@ export class DeploymentReads {
         ),
       ].filter((id) => id !== '');
       if (ids.length === 0) return [];
-      return paginate(async (NextToken) => {
+      return allPages(async (NextToken) => {
         const page = await this.#calls.call('ec2:DescribeSecurityGroups', () =>
           this.#ports.ec2.describeSecurityGroups({ GroupIds: ids, ...(NextToken === undefined ? {} : { NextToken }) }),
         );
@@ -349,7 +349,7 @@ export class DeploymentReads {
         i.InstanceId === undefined ? [] : [i.InstanceId],
       );
       if (ids.length === 0) return [];
-      return paginate(async (NextToken) => {
+      return allPages(async (NextToken) => {
         const page = await this.#calls.call('ec2:DescribeVolumes', () =>
           this.#ports.ec2.describeVolumes({
             Filters: [{ Name: 'attachment.instance-id', Values: ids }],

@@ -8,7 +8,7 @@ import type { LimitFunction } from 'p-limit';
 import { classifyAwsError } from '../aws/errors.js';
 import type { AwsPorts } from '../aws/ports.js';
 import { isCosignerError } from '../errors.js';
-import { isNotFound } from '../provision/aws-util.js';
+import { isNotFound } from '../engine/aws-util.js';
 
 /** Why a read could not be made. */
 export interface ReadFailure {

@@ -10,7 +10,9 @@ import type { AwsPorts } from '../aws/ports.js';
 import { validateConfig } from '../config/load.js';
 import type { CosignerConfig } from '../config/schema.js';
 import { CosignerError } from '../errors.js';
-import { discover } from '../provision/discover.js';
+import { discover } from '../engine/discover.js';
+import type { RetryTuning } from '../engine/journaled-call.js';
+import { withReadRetry } from '../engine/resilient-ports.js';
 import { auditDeployment, type AuditSelection } from './audit.js';
 import { DeploymentReads } from './deployment-reads.js';
 import type { HostFacts } from './host-facts.js';
@@ -40,6 +42,8 @@ export interface RunAuditRequest {
 export interface RunAuditDeps {
   ports: AwsPorts;
   now: () => Date;
+  /** The one retry's tuning for reads the SDK gave up on (tests shorten its pauses). */
+  retry?: RetryTuning;
 }
 
 /** With `--all`: one report per co-signer and the sum of their counts. */
@@ -71,9 +75,11 @@ async function exists(target: AuditTarget, calls: AuditCalls): Promise<boolean> 
 }
 
 export async function runAudit(request: RunAuditRequest, deps: RunAuditDeps): Promise<VerifyAuditResult> {
-  const identity = await describeCaller(deps.ports);
+  // Reads the SDK gave up on (throttled, 5xx, reset) get the engine's transient rounds, as status's do.
+  const ports = withReadRetry(deps.ports, deps.retry === undefined ? {} : { retry: deps.retry });
+  const identity = await describeCaller(ports);
   const now = deps.now();
-  const calls = new AuditCalls(deps.ports, pLimit(request.concurrency ?? 10));
+  const calls = new AuditCalls(ports, pLimit(request.concurrency ?? 10));
   const targetFor = (config: CosignerConfig, source: 'config' | 'defaults') =>
     auditTarget({
       config,
@@ -106,14 +112,15 @@ export async function runAudit(request: RunAuditRequest, deps: RunAuditDeps): Pr
     return auditDeployment(target, calls, options);
   }
 
-  const found = await discover(deps.ports);
+  const found = await discover(ports);
   const names = new Set(found.byName.keys());
   if (request.config !== undefined && request.configSource === 'config') names.add(request.config.name);
   const targets: AuditTarget[] = [];
   for (const name of [...names].sort()) {
+    const configured = request.config !== undefined && request.config.name === name ? request.config : undefined;
     const config =
-      request.config?.name === name
-        ? request.config
+      configured !== undefined
+        ? configured
         : validateConfig({ name, aws: { region: identity.region } }, `co-signer ${name} (found by its tags)`);
     const target = targetFor(config, request.config?.name === name ? request.configSource : 'defaults');
     if (await exists(target, calls)) targets.push(target);

@@ -11,9 +11,9 @@ import {
   derSequence,
   derTlv,
   derUnsignedInteger,
-} from '../../src/enclave/der-writer.js';
+} from '../../src/aws/sandbox/nitro/der-writer.js';
 import { KEY_USAGES, parseCertificate } from '../../src/enclave/x509.js';
-import { buildCertificate } from '../../src/enclave/x509-build.js';
+import { buildCertificate } from '../../src/aws/sandbox/nitro/x509-build.js';
 import { CosignerError } from '../../src/errors.js';
 import { at, documentFor, makeChain, p384, T0, type ChainOptions } from './fixtures/attestation.js';
 

@@ -9,7 +9,7 @@ import { createSandboxEnclaveSession, type PrincipalSpec, type SandboxPorts } fr
 import { fireblocksPreset } from '../../src/enclave/fireblocks-presets.js';
 import { runAudit, type RunAuditRequest } from '../../src/verify/run.js';
 import type { AuditReport, Finding } from '../../src/verify/types.js';
-import { FAST_KNOBS, makeWorld, REGION, type World } from '../e2e/world.js';
+import { FAST_KNOBS, FAST_RETRY, makeWorld, REGION, type World } from '../e2e/world.js';
 
 export const EXPECTED_PCR8 = fireblocksPreset('global').pcr8;
 /** Measurements of the co-signer image (made up, not debug: PCR0–2 are not zero). */
@@ -100,7 +100,7 @@ export async function makeAuditWorld(configInput: Record<string, unknown> = {}):
           since: new Date(now.getTime() - 90 * DAY_MS),
           ...request,
         },
-        { ports, now: () => now },
+        { ports, now: () => now, retry: FAST_RETRY },
       );
       if ('deployments' in result) throw new Error('expected one deployment');
       return result;

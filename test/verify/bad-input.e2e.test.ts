@@ -8,7 +8,7 @@ import { validateConfig } from '../../src/config/load.js';
 import { runAudit } from '../../src/verify/run.js';
 import type { AuditReport } from '../../src/verify/types.js';
 import { readTrail } from '../e2e/trail.js';
-import { FAST_KNOBS, REGION } from '../e2e/world.js';
+import { FAST_KNOBS, FAST_RETRY, REGION } from '../e2e/world.js';
 import { AUDITOR, DAY_MS, finding, makeAuditWorld, statuses, type AuditWorld } from './audit-world.js';
 
 let w: AuditWorld;
@@ -117,7 +117,7 @@ describe('a flaky AWS', () => {
     });
     const result = await runAudit(
       { all: false, config: w.world.config, configSource: 'config', since: since() },
-      { ports, now: () => new Date() },
+      { ports, now: () => new Date(), retry: FAST_RETRY },
     );
     const report = result as AuditReport;
     expect(changes(report)).toEqual({ kms_cmk_rotation_enabled: 'ERROR' });
@@ -140,7 +140,7 @@ describe('a flaky AWS', () => {
     });
     const report = (await runAudit(
       { all: false, config: w.world.config, configSource: 'config', since: since() },
-      { ports, now: () => new Date() },
+      { ports, now: () => new Date(), retry: FAST_RETRY },
     )) as AuditReport;
     expect(changes(report)).toEqual({
       cosigner_kms_unattested_use: 'ERROR',
@@ -166,7 +166,10 @@ describe('what does not exist', () => {
       principal: AUDITOR,
     });
     await expect(
-      runAudit({ all: true, configSource: 'defaults', since: since() }, { ports, now: () => new Date() }),
+      runAudit(
+        { all: true, configSource: 'defaults', since: since() },
+        { ports, now: () => new Date(), retry: FAST_RETRY },
+      ),
     ).toThrowCosignerError('VERIFY_NO_DEPLOYMENT');
   });
 
@@ -174,7 +177,7 @@ describe('what does not exist', () => {
     const ports = await w.auditor();
     const result = await runAudit(
       { all: true, configSource: 'defaults', since: since() },
-      { ports, now: () => new Date() },
+      { ports, now: () => new Date(), retry: FAST_RETRY },
     );
     if (!('deployments' in result)) throw new Error('expected --all to report per deployment');
     expect(result.deployments.map((d) => d.deployment.name)).toEqual(['demo']);
@@ -188,7 +191,7 @@ describe('shared reads', () => {
     const ports = traceAwsCalls(await w.auditor(), (call) => calls.push(`${call.service}:${call.operation}`));
     await runAudit(
       { all: false, config: w.world.config, configSource: 'config', since: since() },
-      { ports, now: () => new Date() },
+      { ports, now: () => new Date(), retry: FAST_RETRY },
     );
     const counts = calls.reduce<Record<string, number>>((acc, c) => ({ ...acc, [c]: (acc[c] ?? 0) + 1 }), {});
     // Hosts are looked up by tag and by instance profile (two queries); the event history may span pages.
@@ -206,7 +209,7 @@ describe('read-only by construction', () => {
     const ports = await w.auditor();
     await runAudit(
       { all: false, config: w.world.config, configSource: 'config', since: since() },
-      { ports, now: () => new Date() },
+      { ports, now: () => new Date(), retry: FAST_RETRY },
     );
     expect(ports.writeCalls()).toBe(0);
     const events = (await readTrail(w.world.sandboxDir)).slice(before);

@@ -12,7 +12,7 @@ import { CHECKS } from '../../src/verify/audit.js';
 import { CATALOGUE } from '../../src/verify/catalogue.js';
 import { runAudit } from '../../src/verify/run.js';
 import type { AuditReport } from '../../src/verify/types.js';
-import { FAST_KNOBS, REGION } from '../e2e/world.js';
+import { FAST_KNOBS, FAST_RETRY, REGION } from '../e2e/world.js';
 import { AUDITOR, DAY_MS, makeAuditWorld, statuses, type AuditWorld } from './audit-world.js';
 import { CORPUS, type BrokenCase } from './corpus.js';
 
@@ -61,7 +61,7 @@ async function auditBroken(broken: BrokenCase): Promise<AuditReport> {
       : validateConfig({ name: 'demo', aws: { region: REGION }, ...broken.config }, 'test config');
   const result = await runAudit(
     { all: false, config, configSource: 'config', since: new Date(now.getTime() - 90 * DAY_MS) },
-    { ports, now: () => now },
+    { ports, now: () => now, retry: FAST_RETRY },
   );
   if ('deployments' in result) throw new Error('expected one deployment');
   expect(ports.writeCalls()).toBe(0);

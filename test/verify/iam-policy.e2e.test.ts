@@ -6,6 +6,7 @@ import { AUDIT_READ_ACTIONS, verifyIamPolicy } from '../../src/verify/iam-policy
 import { runAudit } from '../../src/verify/run.js';
 import type { AuditReport } from '../../src/verify/types.js';
 import { DAY_MS, makeAuditWorld, type AuditWorld } from './audit-world.js';
+import { FAST_RETRY } from '../e2e/world.js';
 
 let w: AuditWorld;
 let roles = 0;
@@ -38,7 +39,7 @@ describe('verify --print-iam-policy', () => {
     const ports = await w.world.ports({}, { kind: 'role', roleName, sessionName: 'audit' });
     const all = await runAudit(
       { all: true, configSource: 'defaults', since: new Date(Date.now() - 90 * DAY_MS) },
-      { ports, now: () => new Date() },
+      { ports, now: () => new Date(), retry: FAST_RETRY },
     );
     if (!('deployments' in all)) throw new Error('expected --all to report per deployment');
     expect(all.deployments.map((d) => d.deployment.name)).toEqual(['demo']);

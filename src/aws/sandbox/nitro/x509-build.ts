@@ -17,8 +17,8 @@ import {
   derUnsignedInteger,
   derUtf8String,
 } from './der-writer.js';
-import { DER_TAG } from './der.js';
-import { KEY_USAGES, type KeyUsage } from './x509.js';
+import { DER_TAG } from '../../../enclave/der.js';
+import { KEY_USAGES, type KeyUsage } from '../../../enclave/x509.js';
 
 /** Attribute types accepted in names, RFC 4514 short names. */
 export type NameAttributeType = 'C' | 'ST' | 'L' | 'O' | 'OU' | 'CN';
