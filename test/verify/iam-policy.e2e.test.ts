@@ -56,7 +56,7 @@ describe('verify --print-iam-policy', () => {
       const named = report.findings.filter((f) => f.status === 'ERROR' && JSON.stringify(f.evidence).includes(action));
       expect(named.length, `without ${action}`).toBeGreaterThan(0);
     }
-  });
+  }, 180_000);
 
   it('is read-only', () => {
     const actions = verifyIamPolicy().Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action ?? '']));
