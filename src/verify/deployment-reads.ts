@@ -29,6 +29,8 @@ export interface TrailFacts {
   homeRegion: string;
   multiRegion: boolean;
   logFileValidation: boolean;
+  /** The trail records what its event selectors say, which may leave out KMS or read events. */
+  customEventSelectors: boolean;
   logging: Outcome<boolean>;
 }
 
@@ -41,6 +43,27 @@ export interface InstanceTypeFacts {
 
 /** Host states that are not gone (a terminated host is no host). */
 const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped', 'shutting-down'];
+
+/** Every security group of a host: the instance's and each network interface's (a second ENI has its own). */
+export function hostGroupIds(instance: EC2.Instance): string[] {
+  const groups = [
+    ...(instance.SecurityGroups ?? []),
+    ...(instance.NetworkInterfaces ?? []).flatMap((eni) => eni.Groups ?? []),
+  ];
+  return [...new Set(groups.flatMap((g) => (g.GroupId === undefined || g.GroupId === '' ? [] : [g.GroupId])))];
+}
+
+/** Every public IPv4 address of a host: the primary one and any on its network interfaces (an Elastic IP on a second ENI). */
+export function hostPublicIps(instance: EC2.Instance): string[] {
+  const ips = [
+    instance.PublicIpAddress,
+    ...(instance.NetworkInterfaces ?? []).flatMap((eni) => [
+      eni.Association?.PublicIp,
+      ...(eni.PrivateIpAddresses ?? []).map((p) => p.Association?.PublicIp),
+    ]),
+  ];
+  return [...new Set(ips.filter((ip): ip is string => ip !== undefined && ip !== ''))];
+}
 
 export class DeploymentReads {
   readonly target: AuditTarget;
@@ -197,6 +220,25 @@ export class DeploymentReads {
     });
   }
 
+  /**
+   * The KMS key the bucket's default encryption names, resolved with DescribeKey: another alias or
+   * spelling of the co-signer's key is the same key. Undefined without SSE-KMS or a key id (the
+   * AWS-managed aws/s3 key), or when no key answers to the id.
+   */
+  bucketEncryptionKey(): Promise<Outcome<KMS.KeyMetadata | undefined>> {
+    return this.#memo('bucketEncryptionKey', async () => {
+      const rule = await this.#after(this.bucketEncryption());
+      const id = rule?.KMSMasterKeyID;
+      if (rule?.SSEAlgorithm?.startsWith('aws:kms') !== true || id === undefined) return undefined;
+      // The co-signer's key under a name the audit already resolved: no second DescribeKey.
+      const key = await this.key();
+      if (key.ok && key.value !== undefined && [key.value.KeyId, key.value.Arn, this.target.keyRef.value].includes(id))
+        return key.value;
+      const out = await this.#calls.optional('kms:DescribeKey', () => this.#ports.kms.describeKey({ KeyId: id }));
+      return out?.KeyMetadata;
+    });
+  }
+
   // ---- IAM ----------------------------------------------------------------------------------
 
   role(): Promise<Outcome<RoleFacts | undefined>> {
@@ -243,6 +285,24 @@ export class DeploymentReads {
         );
         return {
           items: page.AttachedPolicies?.map((p) => p.PolicyArn ?? ''),
+          next: page.IsTruncated ? page.Marker : undefined,
+        };
+      });
+    });
+  }
+
+  /** Every instance profile that holds the co-signer's role (a host launched with any of them acts as the co-signer). */
+  roleInstanceProfiles(): Promise<Outcome<string[] | undefined>> {
+    return this.#memo('roleInstanceProfiles', async () => {
+      const role = await this.#after(this.role());
+      if (role === undefined) return undefined;
+      const RoleName = this.target.roleName;
+      return allPages(async (Marker) => {
+        const page = await this.#calls.call('iam:ListInstanceProfilesForRole', () =>
+          this.#ports.iam.listInstanceProfilesForRole({ RoleName, ...(Marker === undefined ? {} : { Marker }) }),
+        );
+        return {
+          items: page.InstanceProfiles?.map((p) => p.Arn ?? p.InstanceProfileName ?? ''),
           next: page.IsTruncated ? page.Marker : undefined,
         };
       });
@@ -328,11 +388,7 @@ export class DeploymentReads {
 
   securityGroups(): Promise<Outcome<EC2.SecurityGroup[]>> {
     return this.#memo('securityGroups', async () => {
-      const ids = [
-        ...new Set(
-          (await this.#after(this.instances())).flatMap((i) => (i.SecurityGroups ?? []).map((g) => g.GroupId ?? '')),
-        ),
-      ].filter((id) => id !== '');
+      const ids = [...new Set((await this.#after(this.instances())).flatMap(hostGroupIds))];
       if (ids.length === 0) return [];
       return allPages(async (NextToken) => {
         const page = await this.#calls.call('ec2:DescribeSecurityGroups', () =>
@@ -402,6 +458,7 @@ export class DeploymentReads {
             homeRegion: trail.HomeRegion ?? '',
             multiRegion: trail.IsMultiRegionTrail === true,
             logFileValidation: trail.LogFileValidationEnabled === true,
+            customEventSelectors: trail.HasCustomEventSelectors === true,
             logging,
           };
         }),

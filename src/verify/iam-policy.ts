@@ -21,6 +21,7 @@ export const AUDIT_READ_ACTIONS: readonly string[] = [
   'iam:GetRole',
   'iam:GetRolePolicy',
   'iam:ListAttachedRolePolicies',
+  'iam:ListInstanceProfilesForRole',
   'iam:ListRolePolicies',
   'kms:DescribeKey',
   'kms:GetKeyPolicy',

@@ -26,8 +26,18 @@ function trailResource(ctx: CheckContext): string {
   return `arn:${ctx.target.partition}:cloudtrail:${ctx.target.region}:${ctx.target.accountId}:trail/*`;
 }
 
-/** A trail check: PASS when a logging trail has `property`; ERROR when that cannot be known. */
-function trailCheck(id: string, property: (t: TrailFacts) => boolean, missing: string): CheckDefinition {
+/**
+ * A trail check: PASS when a logging trail has `property`; ERROR when that cannot be known. With
+ * `selectors`, only a trail with the default event selectors (every management event, reads such
+ * as Decrypt among them) proves it: custom selectors may leave out KMS or read events, which the
+ * audit does not read (cloudtrail:GetEventSelectors), so such a trail is WARN, not PASS.
+ */
+function trailCheck(
+  id: string,
+  property: (t: TrailFacts) => boolean,
+  missing: string,
+  selectors = false,
+): CheckDefinition {
   return {
     ...checkMeta(id),
     reads: ['trails'],
@@ -43,14 +53,24 @@ function trailCheck(id: string, property: (t: TrailFacts) => boolean, missing: s
           homeRegion: t.homeRegion,
           multiRegion: t.multiRegion,
           logFileValidation: t.logFileValidation,
+          customEventSelectors: t.customEventSelectors,
           logging: t.logging.ok ? t.logging.value : 'unknown',
         })),
       );
-      const proving = candidates.find((t) => t.logging.ok && t.logging.value);
+      const logging = candidates.filter((t) => t.logging.ok && t.logging.value);
+      const proving = logging.find((t) => !selectors || !t.customEventSelectors);
       if (proving !== undefined) return v.note('provedBy', proving.arn).outcome(proving.arn);
       const unknown = candidates.find((t) => !t.logging.ok);
       if (unknown !== undefined && !unknown.logging.ok)
         return v.unreadable(unknown.logging.failure).outcome(unknown.arn);
+      const custom = logging[0];
+      if (custom !== undefined)
+        return v
+          .warn({
+            trail: custom.arn,
+            message: `${custom.name} logs with custom event selectors: that it records the key's management events (Decrypt is a read event) is not shown`,
+          })
+          .outcome(custom.arn);
       return v.fail({ message: missing }).outcome(trailResource(ctx));
     },
   };
@@ -60,6 +80,7 @@ const multiRegion = trailCheck(
   'cloudtrail_multi_region_enabled',
   (t) => t.multiRegion,
   'no multi-Region trail is logging: calls in other regions (and on this key, after a trail stops) leave no durable record',
+  true,
 );
 const validation = trailCheck(
   'cloudtrail_log_file_validation_enabled',
@@ -158,6 +179,13 @@ const unknownImage = eventCheck('kms_key_enclave_attestation_unknown_image', (v,
 
 const debugAttested = eventCheck('kms_key_enclave_debug_attestation_detected', (v, data) => {
   const debug = data.filter((e) => e.attestation !== undefined && e.attestation.pcr0 === ZERO_MEASUREMENT);
+  // An attested call whose event records no image digest cannot be shown not to be a debug enclave's.
+  report(
+    v,
+    'warn',
+    data.filter((e) => e.attestation !== undefined && e.attestation.pcr0 === undefined && e.succeeded),
+    'attested call(s) whose event records no image digest (PCR0): debug mode not shown either way',
+  );
   report(
     v,
     'fail',

@@ -5,6 +5,7 @@
  */
 import type * as EC2 from '@aws-sdk/client-ec2';
 import { checkMeta } from '../catalogue.js';
+import { hostGroupIds, hostPublicIps } from '../deployment-reads.js';
 import { scanUserData } from '../user-data.js';
 import {
   skipped,
@@ -124,12 +125,13 @@ const hopLimit = hostCheck('cosigner_ec2_imds_hop_limit', [], (v, hosts) => {
 
 const publicIp = hostCheck('ec2_confidential_workload_host_public_ip', [], (v, hosts, ctx) => {
   for (const host of hosts) {
-    const ip = host.PublicIpAddress;
-    v.note(`${host.InstanceId ?? ''}.publicIp`, ip ?? null);
-    if (ip === undefined) continue;
-    const item = { instance: host.InstanceId, publicIp: ip, message: `the host has the public IPv4 address ${ip}` };
-    if (ctx.target.publicIpIntended) v.warn({ ...item, accepted: 'network.mode is public-ip in the config' });
-    else v.fail(item);
+    const ips = hostPublicIps(host);
+    v.note(`${host.InstanceId ?? ''}.publicIp`, ips.length === 0 ? null : ips.length === 1 ? ips[0] : ips);
+    for (const ip of ips) {
+      const item = { instance: host.InstanceId, publicIp: ip, message: `the host has the public IPv4 address ${ip}` };
+      if (ctx.target.publicIpIntended) v.warn({ ...item, accepted: 'network.mode is public-ip in the config' });
+      else v.fail(item);
+    }
   }
 });
 
@@ -164,7 +166,7 @@ const noIngress = hostCheck(
   async (v, hosts, ctx) => {
     const groups = await groupsOf(v, ctx);
     if (groups === undefined) return;
-    const attached = new Set(hosts.flatMap((h) => (h.SecurityGroups ?? []).map((g) => g.GroupId)));
+    const attached = new Set(hosts.flatMap(hostGroupIds));
     const missing = [...attached].filter((id) => !groups.some((g) => g.GroupId === id));
     if (missing.length > 0) v.warn({ message: `security groups not described: ${missing.join(', ')}` });
     for (const group of groups)

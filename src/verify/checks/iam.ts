@@ -175,18 +175,38 @@ const noFullKms: CheckDefinition = {
 
 const profileAttached: CheckDefinition = {
   ...checkMeta('ec2_instance_profile_attached'),
-  reads: ['instances', 'instanceProfiles', 'role'],
+  reads: ['instances', 'instanceProfiles', 'role', 'roleInstanceProfiles'],
   async run(ctx) {
     const v = new Verdict();
     const instances = await ctx.reads.instances();
     if (!instances.ok) return v.unreadable(instances.failure).outcome(ctx.target.roleArn);
+    const [profiles, role, holders] = await Promise.all([
+      ctx.reads.instanceProfiles(),
+      roleOf(ctx, v),
+      ctx.reads.roleInstanceProfiles(),
+    ]);
     const first = instances.value[0];
-    if (first === undefined) return skipped(ctx.target.roleArn, `no host tagged for ${ctx.target.name}`);
-    const resource = instanceArn(ctx, first);
-    const [profiles, role] = await Promise.all([ctx.reads.instanceProfiles(), roleOf(ctx, v)]);
-    if (!profiles.ok) return v.unreadable(profiles.failure).outcome(resource);
-    if (role === 'unreadable') return v.outcome(resource);
+    if (role === 'unreadable') return v.outcome(first === undefined ? ctx.target.roleArn : instanceArn(ctx, first));
     const roleArn = role?.arn ?? ctx.target.roleArn;
+    // The role in an instance profile no audited host carries: a host launched with that profile
+    // gets the co-signer's credentials (bucket, key) and is found by neither tag nor profile.
+    const audited = new Set([
+      ctx.target.instanceProfileArn,
+      ...instances.value.flatMap((i) => (i.IamInstanceProfile?.Arn === undefined ? [] : [i.IamInstanceProfile.Arn])),
+    ]);
+    if (!holders.ok) v.unreadable(holders.failure);
+    else if (holders.value !== undefined) {
+      v.note('roleInstanceProfiles', holders.value);
+      for (const arn of holders.value.filter((p) => !audited.has(p)))
+        v.fail({
+          instanceProfile: arn,
+          message: `the co-signer role is also in instance profile ${arn}: any host launched with it acts as the co-signer, unseen by this audit`,
+        });
+    }
+    if (first === undefined)
+      return v.status() === 'PASS' ? skipped(roleArn, `no host tagged for ${ctx.target.name}`) : v.outcome(roleArn);
+    const resource = instanceArn(ctx, first);
+    if (!profiles.ok) return v.unreadable(profiles.failure).outcome(resource);
     for (const instance of instances.value) {
       const arn = instance.IamInstanceProfile?.Arn;
       const id = instance.InstanceId ?? '';

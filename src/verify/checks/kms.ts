@@ -101,18 +101,51 @@ function policyCheck(id: string, reads: readonly ReadName[], judge: PolicyCheck)
   };
 }
 
-const notEnforced = policyCheck('kms_key_enclave_attestation_not_enforced', [], (v, { policy, analysis: a }) => {
-  for (const p of a.unattested) v.fail(problem(policy, p));
-  for (const p of a.compensated) v.warn(problem(policy, p));
-  v.note(
-    'attestedStatements',
-    a.attestedStatements.map((s) => ({ index: s.index, sid: s.sid })),
-  );
-  v.note(
-    'proved',
-    'every Allow that covers Decrypt, GenerateDataKey, GenerateDataKeyPair or DeriveSharedSecret (by name, wildcard or NotAction) pins a kms:RecipientAttestation key with StringEquals/StringEqualsIgnoreCase',
-  );
-});
+/** Grant operations that hand out plaintext: a grant carries no attestation condition. */
+const PLAINTEXT_GRANT_OPERATIONS = [
+  'Decrypt',
+  'GenerateDataKey',
+  'GenerateDataKeyPair',
+  'DeriveSharedSecret',
+  'ReEncryptFrom',
+];
+
+const notEnforced = policyCheck(
+  'kms_key_enclave_attestation_not_enforced',
+  ['keyGrants'],
+  async (v, { policy, analysis: a }, ctx) => {
+    for (const p of a.unattested) v.fail(problem(policy, p));
+    for (const p of a.compensated) v.warn(problem(policy, p));
+    v.note(
+      'attestedStatements',
+      a.attestedStatements.map((s) => ({ index: s.index, sid: s.sid })),
+    );
+    v.note(
+      'proved',
+      'every Allow that covers Decrypt, GenerateDataKey, GenerateDataKeyPair or DeriveSharedSecret (by name, wildcard or NotAction) pins a kms:RecipientAttestation key with StringEquals/StringEqualsIgnoreCase',
+    );
+    // A grant is a second door beside the key policy, and it cannot ask for an attestation
+    // document: its grantee calls the data operations it names without one.
+    const grants = await ctx.reads.keyGrants();
+    if (!grants.ok) {
+      v.unreadable(grants.failure);
+      return;
+    }
+    const open = (grants.value ?? []).filter((g) => g.Operations.some((op) => PLAINTEXT_GRANT_OPERATIONS.includes(op)));
+    v.note('grantsGivingPlaintext', open.length);
+    for (const grant of open) {
+      const item = {
+        grantId: grant.GrantId,
+        grantee: grant.GranteePrincipal ?? null,
+        operations: grant.Operations,
+        message: `grant ${grant.GrantId} lets ${grant.GranteePrincipal ?? 'its grantee'} call ${grant.Operations.filter((op) => PLAINTEXT_GRANT_OPERATIONS.includes(op)).join(', ')} without an attestation document`,
+      };
+      if (ctx.target.acceptedGrants.includes(grant.GrantId))
+        v.warn({ ...item, accepted: 'named in kms.acceptedGrants' });
+      else v.fail(item);
+    }
+  },
+);
 
 const bypassable = policyCheck(
   'kms_key_enclave_attestation_bypassable_path',

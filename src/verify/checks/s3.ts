@@ -241,7 +241,7 @@ const denyAllButRole = bucketCheck(
 
 const notCosignerKey = bucketCheck(
   'cosigner_s3_encryption_not_cosigner_key',
-  ['bucketEncryption', 'key'],
+  ['bucketEncryption', 'bucketEncryptionKey', 'key'],
   async (v, ctx) => {
     const rule = await ctx.reads.bucketEncryption();
     if (!rule.ok) {
@@ -256,26 +256,24 @@ const notCosignerKey = bucketCheck(
     const keyId = rule.value.KMSMasterKeyID;
     v.note('sseAlgorithm', algorithm).note('kmsKeyId', keyId ?? null);
     if (!algorithm.startsWith('aws:kms') || keyId === undefined) return;
-    const key = await ctx.reads.key();
-    if (!key.ok) {
-      v.unreadable(key.failure);
+    // The key is compared by its KeyId once resolved: another alias (or an alias ARN, or the key id
+    // where the config names the ARN) of the co-signer's key is the co-signer's key.
+    const [key, named] = await Promise.all([ctx.reads.key(), ctx.reads.bucketEncryptionKey()]);
+    if (!key.ok || !named.ok) {
+      if (!key.ok) v.unreadable(key.failure);
+      if (!named.ok) v.unreadable(named.failure);
       return;
     }
-    const meta = key.value;
-    const alias = ctx.target.keyRef.kind === 'alias' ? ctx.target.keyRef.value : undefined;
-    const names = [
-      meta?.KeyId,
-      meta?.Arn,
-      ctx.target.keyRef.value,
-      alias,
-      alias === undefined
-        ? undefined
-        : `arn:${ctx.target.partition}:kms:${ctx.target.region}:${ctx.target.accountId}:${alias}`,
-    ].filter((n): n is string => n !== undefined);
-    if (names.includes(keyId))
+    if (named.value?.KeyId === undefined) {
+      v.warn({
+        message: `no KMS key answers to ${keyId}: which key S3 uses cannot be shown (and writes to the bucket would fail)`,
+      });
+      return;
+    }
+    v.note('kmsKeyResolved', named.value.Arn ?? named.value.KeyId);
+    if (key.value?.KeyId !== undefined && named.value.KeyId === key.value.KeyId)
       v.fail({
-        message:
-          "default encryption is SSE-KMS with the co-signer's key: S3 calls KMS without an attestation document, so the co-signer cannot read its own database (and the policy would have to allow S3 around the attestation)",
+        message: `default encryption is SSE-KMS with the co-signer's key (${keyId} is ${key.value.Arn ?? key.value.KeyId}): S3 calls KMS without an attestation document, so the co-signer cannot read its own database (and the policy would have to allow S3 around the attestation)`,
       });
   },
 );
