@@ -10,7 +10,7 @@ import { coveredActions, principalEntries } from '../../policy/statement-shape.j
 import type { PolicyDocument } from '../../policy/types.js';
 import { checkMeta } from '../catalogue.js';
 import { skipped, statementEvidence, Verdict, type CheckContext, type CheckDefinition } from '../check.js';
-import type { RoleFacts } from '../deployment-reads.js';
+import type { RoleFacts } from '../account-reads.js';
 import { instanceArn } from './ec2.js';
 
 const ASSUME_ACTIONS = ['sts:AssumeRole', 'sts:AssumeRoleWithWebIdentity', 'sts:AssumeRoleWithSAML'];
