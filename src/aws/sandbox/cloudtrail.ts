@@ -69,7 +69,7 @@ export class SandboxCloudTrail implements CloudTrailPort {
     this.#engine = engine;
   }
 
-  async lookupEvents(input: SDK.LookupEventsCommandInput) {
+  async lookupEvents(input: SDK.LookupEventsCommandInput): Promise<SDK.LookupEventsCommandOutput> {
     const stored = (await this.#engine.store.readTrail()) as unknown as StoredEvent[];
     return this.#engine.call({
       service: 'cloudtrail',
