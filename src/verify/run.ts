@@ -13,6 +13,7 @@ import { CosignerError } from '../errors.js';
 import { discover } from '../engine/discover.js';
 import type { RetryTuning } from '../engine/journaled-call.js';
 import { withReadRetry } from '../engine/resilient-ports.js';
+import { withEarlierBucketName } from '../provision/earlier-bucket.js';
 import { auditDeployment, type AuditSelection } from './audit.js';
 import { DeploymentReads } from './deployment-reads.js';
 import type { HostFacts } from './host-facts.js';
@@ -80,8 +81,12 @@ export async function runAudit(request: RunAuditRequest, deps: RunAuditDeps): Pr
   const identity = await describeCaller(ports);
   const now = deps.now();
   const calls = new AuditCalls(ports, pLimit(request.concurrency ?? 10));
-  const targetFor = (config: CosignerConfig, source: 'config' | 'defaults') =>
-    auditTarget({
+  const where = { accountId: identity.accountId, region: identity.region };
+  const targetFor = async (named: CosignerConfig, source: 'config' | 'defaults') => {
+    // The bucket under the name an earlier version derived, as provision and status find it. A
+    // failed lookup keeps today's name: the bucket checks then report what they read under it.
+    const { config } = await withEarlierBucketName(ports, named, where).catch(() => ({ config: named }));
+    return auditTarget({
       config,
       source,
       accountId: identity.accountId,
@@ -90,7 +95,8 @@ export async function runAudit(request: RunAuditRequest, deps: RunAuditDeps): Pr
       now,
       ...(request.expectPcr8 === undefined ? {} : { expectPcr8: request.expectPcr8 }),
     });
-  const where = `account ${identity.accountId}, region ${identity.region}`;
+  };
+  const place = `account ${identity.accountId}, region ${identity.region}`;
   const options = {
     ...(request.selection === undefined ? {} : { selection: request.selection }),
     ...(request.host === undefined ? {} : { host: request.host }),
@@ -103,9 +109,9 @@ export async function runAudit(request: RunAuditRequest, deps: RunAuditDeps): Pr
         hint: 'pass --name <name> or --config <file>, or --all for every co-signer',
         context: { flag: '--name' },
       });
-    const target = targetFor(request.config, request.configSource);
+    const target = await targetFor(request.config, request.configSource);
     if (!(await exists(target, calls)))
-      throw new CosignerError('VERIFY_NO_DEPLOYMENT', `no co-signer ${target.name} in ${where}`, {
+      throw new CosignerError('VERIFY_NO_DEPLOYMENT', `no co-signer ${target.name} in ${place}`, {
         hint: `no key ${target.keyRef.value}, bucket ${target.bucketName} or tagged host was found: check --name, --region and --profile, or list what exists with \`cosigner-cli status --all\``,
         context: { name: target.name, accountId: identity.accountId, region: identity.region },
       });
@@ -122,11 +128,11 @@ export async function runAudit(request: RunAuditRequest, deps: RunAuditDeps): Pr
       configured !== undefined
         ? configured
         : validateConfig({ name, aws: { region: identity.region } }, `co-signer ${name} (found by its tags)`);
-    const target = targetFor(config, request.config?.name === name ? request.configSource : 'defaults');
+    const target = await targetFor(config, request.config?.name === name ? request.configSource : 'defaults');
     if (await exists(target, calls)) targets.push(target);
   }
   if (targets.length === 0)
-    throw new CosignerError('VERIFY_NO_DEPLOYMENT', `no co-signer in ${where}`, {
+    throw new CosignerError('VERIFY_NO_DEPLOYMENT', `no co-signer in ${place}`, {
       hint: 'nothing carries cosigner-cli tags here: check --region and --profile, or create one with `cosigner-cli provision`',
       context: { accountId: identity.accountId, region: identity.region },
     });
