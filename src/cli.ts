@@ -285,17 +285,63 @@ export function createProgram(options: ProgramOptions): Command {
     (s) => s.path === 'name',
   );
 
-  add(
+  const verify = add(
     'verify',
-    'verify a Nitro attestation document (the account audit is not in this version)',
+    'audit the deployment with read-only calls (Prowler-compatible checks), or verify a Nitro attestation document',
     () => import('./commands/verify.js'),
-    'cosigner-cli verify --attestation-doc doc.cose --fb-env global',
-    'cosigner-cli verify --attestation-doc doc.cose --expect-pcr8 <hex> --at 2026-01-01T00:00:00Z',
-  )
-    .option('--attestation-doc <file>', 'verify a Nitro attestation document (COSE_Sign1)')
-    .option('--expect-pcr8 <hex>', 'PCR8 the document must carry')
-    .option('--fb-env <env>', 'expect the PCR8 of this Fireblocks environment (global, eu, swiss)')
-    .option('--at <time>', 'verify certificate validity at this ISO-8601 time instead of now');
+    'cosigner-cli verify',
+    'cosigner-cli verify --json --fail-on critical > audit.json',
+    'cosigner-cli verify --all --format sarif --output audit.sarif',
+    'cosigner-cli verify --print-iam-policy > verify-policy.json',
+    'cosigner-cli verify --attestation-doc doc.cose --fb-env global --nonce <hex> --max-age 5m',
+  );
+  const repeat = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
+  verify
+    .option('--all', 'audit every co-signer in the account and region, not only the configured one')
+    .option(
+      '--since <duration|time>',
+      'CloudTrail lookback window: 30d, 12h, or an ISO 8601 time (default 90d, the most CloudTrail keeps)',
+    )
+    .option('--check <id>', 'run only this check (repeatable, or comma-separated)', repeat)
+    .option('--skip <id>', 'skip this check (repeatable, or comma-separated)', repeat)
+    .option(
+      '--fail-on <severity>',
+      'exit 3 when a check at or above this severity fails: critical, high, medium, low, info (default high)',
+    )
+    .option('--strict', 'exit 4 when a check could not be evaluated (ERROR)')
+    .option('--format <format>', 'also write the report as markdown, sarif or junit to --output')
+    .option('--output <file>', 'where --format writes the report')
+    .option('--host', 'also run the host checks (on the EC2 host: nitro-cli, systemd, files)')
+    .option('--probe', "the negative test: GenerateDataKey without an attestation as the host's role must be denied")
+    .option('--print-iam-policy', 'print the read-only IAM policy the audit needs and exit')
+    .option('--attestation-doc <file>', 'verify a Nitro attestation document (COSE_Sign1) instead of auditing')
+    .option(
+      '--expect-pcr8 <hex>',
+      'PCR8 the document (or, for the audit, the key policy) must admit (repeatable)',
+      repeat,
+    )
+    .option('--any-image', 'with --attestation-doc: verify authenticity only, whatever image it attests')
+    .option('--nonce <hex>', 'with --attestation-doc: the nonce the document must carry')
+    .option('--max-age <duration>', 'with --attestation-doc: refuse a document older than this (e.g. 5m, 1h)')
+    .option('--at <time>', 'with --attestation-doc: verify certificate validity at this ISO-8601 time instead of now');
+  addSettings(verify, (s) =>
+    [
+      'name',
+      'fireblocks.env',
+      'fireblocks.pcr8',
+      'kms.keyId',
+      'kms.alias',
+      'kms.adminArns',
+      'kms.policyProfile',
+      'kms.denyDebugEnclaves',
+      'kms.acceptedGrants',
+      's3.bucketName',
+      'iam.roleName',
+      'network.mode',
+      'enclave.memoryMiB',
+      'enclave.cpuCount',
+    ].includes(s.path),
+  );
 
   addSettings(
     add(

@@ -226,6 +226,12 @@ export const ERROR_CODES = {
   STATUS_DRIFT: U,
   // verify
   VERIFY_FAILED: V,
+  /** `verify --strict`: some checks could not be evaluated (ERROR findings), or a read was cut short. */
+  VERIFY_INCOMPLETE: A,
+  /** The co-signer to audit (or any co-signer, with --all) does not exist in this account and region. */
+  VERIFY_NO_DEPLOYMENT: A,
+  /** `verify --attestation-doc`: the document is older than --max-age. */
+  ATTESTATION_STALE: V,
 } as const satisfies Record<string, ExitCode>;
 
 export type CosignerErrorCode = keyof typeof ERROR_CODES;

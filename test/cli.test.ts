@@ -31,8 +31,14 @@ async function parse(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Parse
 
 describe('commands that refuse at parse time', () => {
   it.each([
-    [['verify'], 'NOT_AVAILABLE'],
-    [['verify', '--attestation-doc', 'd', '--at', 'yesterday'], 'INVALID_OPTION'],
+    [['verify', '--fail-on', 'severe'], 'INVALID_OPTION'],
+    [['verify', '--check', 'no_such_check'], 'INVALID_OPTION'],
+    [['verify', '--format', 'sarif'], 'INPUT_REQUIRED'],
+    [['verify', '--since', '120d'], 'INVALID_OPTION'],
+    [['verify', '--nonce', 'ab'], 'INVALID_OPTION'],
+    [['verify', '--attestation-doc', 'd'], 'INPUT_REQUIRED'],
+    [['verify', '--attestation-doc', 'd', '--any-image', '--all'], 'INVALID_OPTION'],
+    [['verify', '--attestation-doc', 'd', '--any-image', '--at', 'yesterday'], 'INVALID_OPTION'],
     [['verify', '--attestation-doc', 'd', '--expect-pcr8', 'abc'], 'PCR_INVALID'],
     [['run'], 'INPUT_REQUIRED'],
     [['run', '--token', 'eyJ.secret.x', '--check'], 'SECRET_INSECURE_SOURCE'],
@@ -202,6 +208,45 @@ describe('argv → options', () => {
       {
         kind: 'attestation',
         options: { documentPath: '/work/project/doc.cose', fbEnv: 'eu', at: new Date('2026-01-01T00:00:00Z') },
+      },
+    ],
+    [
+      'verify (the account audit)',
+      [
+        'verify',
+        '--name',
+        'alpha',
+        '--check',
+        'kms_cmk_rotation_enabled,kms_cmk_not_multi_region',
+        '--fail-on',
+        'critical',
+        '--strict',
+        '--since',
+        '7d',
+      ],
+      {
+        kind: 'audit',
+        options: expect.objectContaining({
+          all: false,
+          checks: ['kms_cmk_rotation_enabled', 'kms_cmk_not_multi_region'],
+          failOn: 'critical',
+          strict: true,
+          sinceMs: 7 * 86_400_000,
+          flags: expect.objectContaining({ name: 'alpha' }) as unknown,
+        }),
+      },
+    ],
+    [
+      'verify --all --format --output',
+      ['verify', '--all', '--format', 'junit', '--output', 'out/audit.xml'],
+      {
+        kind: 'audit',
+        options: expect.objectContaining({
+          all: true,
+          format: 'junit',
+          output: '/work/project/out/audit.xml',
+          failOn: 'high',
+        }),
       },
     ],
     [

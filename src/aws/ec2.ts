@@ -19,6 +19,7 @@ export const EC2_OPERATIONS = [
   'DescribeInstances',
   'TerminateInstances',
   'DescribeVolumes',
+  'DescribeInstanceAttribute',
   'GetEbsEncryptionByDefault',
   'CreateSecurityGroup',
   'DescribeSecurityGroups',
@@ -74,6 +75,10 @@ export interface EC2Port {
   describeInstances(input: SDK.DescribeInstancesCommandInput): Promise<SDK.DescribeInstancesCommandOutput>;
   terminateInstances(input: SDK.TerminateInstancesCommandInput): Promise<SDK.TerminateInstancesCommandOutput>;
   describeVolumes(input: SDK.DescribeVolumesCommandInput): Promise<SDK.DescribeVolumesCommandOutput>;
+  /** One attribute of an instance (`verify` reads `userData`, read-only). */
+  describeInstanceAttribute(
+    input: SDK.DescribeInstanceAttributeCommandInput,
+  ): Promise<SDK.DescribeInstanceAttributeCommandOutput>;
   getEbsEncryptionByDefault(
     input: SDK.GetEbsEncryptionByDefaultCommandInput,
   ): Promise<SDK.GetEbsEncryptionByDefaultCommandOutput>;
@@ -180,6 +185,10 @@ export function createEC2Port(config: SDK.EC2ClientConfig): EC2Port & { destroy(
     async describeVolumes(input) {
       const { sdk, client } = await lazy.get();
       return client.send(new sdk.DescribeVolumesCommand(input));
+    },
+    async describeInstanceAttribute(input) {
+      const { sdk, client } = await lazy.get();
+      return client.send(new sdk.DescribeInstanceAttributeCommand(input));
     },
     async getEbsEncryptionByDefault(input) {
       const { sdk, client } = await lazy.get();

@@ -10,6 +10,8 @@ import { isZeroPCR, normalizePCR, pcrEquals } from './pcr.js';
 import {
   certificateValidity,
   formatName,
+  OID_BASIC_CONSTRAINTS,
+  OID_KEY_USAGE,
   parseCertificate,
   verifyCertificateSignature,
   type Certificate,
@@ -27,6 +29,8 @@ export interface VerifyAttestationOptions {
   expectedPcrs?: Record<number, string>;
   /** The nonce the document must carry. */
   expectedNonce?: Uint8Array;
+  /** The document must be at most this old at `now` (its timestamp), and not from the future. */
+  maxAgeMs?: number;
   /**
    * Accept a debug-mode document (PCR0, PCR1 and PCR2 all zero). Debug mode is always reported;
    * without this flag it fails with ATTESTATION_DEBUG_MODE, because a debug enclave's memory is
@@ -36,7 +40,8 @@ export interface VerifyAttestationOptions {
   allowDebugMode?: boolean;
 }
 
-export type AttestationStepName = 'parse' | 'chain' | 'signature' | 'validity' | 'debug-mode' | 'pcrs' | 'nonce';
+export type AttestationStepName =
+  'parse' | 'chain' | 'signature' | 'validity' | 'freshness' | 'debug-mode' | 'pcrs' | 'nonce';
 
 export interface AttestationStep {
   readonly name: AttestationStepName;
@@ -66,6 +71,48 @@ export interface AttestationVerification {
 }
 
 const HINT_CHAIN = 'the document was not issued by the AWS Nitro hypervisor, or was altered';
+/** cert = bytes .size (1..1024) in the attestation document specification (AWS nsm-api, §2.2). */
+const MAX_CERTIFICATE_BYTES = 1024;
+/** The extensions this verifier understands; any other marked critical is refused (RFC 5280 §4.2). */
+const KNOWN_CRITICAL = new Set([OID_BASIC_CONSTRAINTS, OID_KEY_USAGE]);
+/** Clock skew tolerated for a document timestamp ahead of `now` (with maxAgeMs). */
+const FUTURE_SKEW_MS = 60_000;
+
+/**
+ * The constraints AWS's validation procedure puts on each certificate of the path (nsm-api
+ * attestation_process.md §3.2.3): every CA has basicConstraints (critical, cA) and keyCertSign, and
+ * no CA heads a longer path of CAs than its pathLenConstraint; the leaf is not a CA, has no
+ * pathLenConstraint and has digitalSignature; no certificate has a critical extension we do not read.
+ */
+function verifyConstraints(chain: readonly Certificate[]): void {
+  chain.forEach((certificate, i) => {
+    const name = formatName(certificate.subject);
+    const leaf = i === chain.length - 1;
+    const unknown = certificate.criticalExtensions.filter((oid) => !KNOWN_CRITICAL.has(oid));
+    if (unknown.length > 0)
+      fail('ATTESTATION_CHAIN_INVALID', `${name} has an unknown critical extension ${unknown.join(', ')}`, HINT_CHAIN);
+    const usage = certificate.keyUsage ?? [];
+    if (leaf) {
+      if (certificate.isCA || certificate.pathLength !== undefined)
+        fail('ATTESTATION_CHAIN_INVALID', `the leaf ${name} is a CA certificate`, HINT_CHAIN);
+      if (!usage.includes('digitalSignature'))
+        fail('ATTESTATION_CHAIN_INVALID', `the leaf ${name} may not sign (no digitalSignature key usage)`, HINT_CHAIN);
+      return;
+    }
+    if (!certificate.criticalExtensions.includes(OID_BASIC_CONSTRAINTS))
+      fail('ATTESTATION_CHAIN_INVALID', `${name} does not mark basicConstraints critical`, HINT_CHAIN);
+    if (!usage.includes('keyCertSign'))
+      fail('ATTESTATION_CHAIN_INVALID', `${name} may not sign certificates (no keyCertSign key usage)`, HINT_CHAIN);
+    // The CAs below this one, the leaf excluded.
+    const below = chain.length - i - 2;
+    if (certificate.pathLength !== undefined && below > certificate.pathLength)
+      fail(
+        'ATTESTATION_CHAIN_INVALID',
+        `${name} allows ${certificate.pathLength} CA certificate(s) below it, the path has ${below}`,
+        HINT_CHAIN,
+      );
+  });
+}
 
 function parseChainCertificate(der: Uint8Array, position: string): Certificate {
   try {
@@ -90,9 +137,16 @@ function verifyChain(document: AttestationDocument, root: Uint8Array): Certifica
     );
   }
   const ders = [...document.cabundle, document.certificate];
-  const chain = ders.map((der, i) =>
-    parseChainCertificate(der, i === 0 ? 'root' : i === ders.length - 1 ? 'leaf' : `cabundle[${i}]`),
-  );
+  const position = (i: number) => (i === 0 ? 'root' : i === ders.length - 1 ? 'leaf' : `cabundle[${i}]`);
+  ders.forEach((der, i) => {
+    if (der.length > MAX_CERTIFICATE_BYTES)
+      fail(
+        'ATTESTATION_CHAIN_INVALID',
+        `${position(i)} certificate is ${der.length} bytes; the attestation document specification allows at most ${MAX_CERTIFICATE_BYTES}`,
+        HINT_CHAIN,
+      );
+  });
+  const chain = ders.map((der, i) => parseChainCertificate(der, position(i)));
   for (let i = 1; i < chain.length; i++) {
     const issuer = chain[i - 1] as Certificate;
     const subject = chain[i] as Certificate;
@@ -104,6 +158,7 @@ function verifyChain(document: AttestationDocument, root: Uint8Array): Certifica
     if (!verifyCertificateSignature(subject, issuer.publicKey))
       fail('ATTESTATION_CHAIN_INVALID', `the signature on ${name} does not verify`, HINT_CHAIN);
   }
+  verifyConstraints(chain);
   return chain;
 }
 
@@ -202,6 +257,27 @@ export function verifyAttestationDocument(
     name: 'validity',
     detail: `every certificate valid at ${now.toISOString()} (chain valid ${validFrom.toISOString()} to ${validUntil.toISOString()})`,
   });
+
+  // freshness: the document was produced at most maxAgeMs before `now`, and not after it.
+  if (options.maxAgeMs !== undefined) {
+    const age = now.getTime() - document.timestamp.getTime();
+    if (age > options.maxAgeMs)
+      fail(
+        'ATTESTATION_STALE',
+        `the attestation document is ${Math.round(age / 1000)} s old, more than the ${Math.round(options.maxAgeMs / 1000)} s allowed`,
+        'request a fresh document from the enclave; an old document may be a replay',
+      );
+    if (age < -FUTURE_SKEW_MS)
+      fail(
+        'ATTESTATION_NOT_YET_VALID',
+        `the attestation document is dated ${document.timestamp.toISOString()}, after ${now.toISOString()}`,
+        'check the clock, or pass --at with the time the document was produced',
+      );
+    steps.push({
+      name: 'freshness',
+      detail: `produced ${Math.max(0, Math.round(age / 1000))} s before ${now.toISOString()}`,
+    });
+  }
 
   // debug-mode: PCR0, PCR1 and PCR2 all zero means the enclave ran with --debug-mode (spec §2.5).
   const debugMode = [0, 1, 2].every((i) => isZeroPCR(document.pcrs.get(i) ?? ''));

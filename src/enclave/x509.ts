@@ -53,7 +53,27 @@ export interface Certificate {
   readonly curve: CurveName | undefined;
   /** basicConstraints cA; false when the extension is absent. */
   readonly isCA: boolean;
+  /** basicConstraints pathLenConstraint; undefined when absent (no limit). */
+  readonly pathLength: number | undefined;
+  /** The keyUsage bits asserted (RFC 5280 §4.2.1.3); undefined when the extension is absent. */
+  readonly keyUsage: readonly KeyUsage[] | undefined;
+  /** The OIDs of the extensions marked critical. */
+  readonly criticalExtensions: readonly string[];
 }
+
+/** KeyUsage ::= BIT STRING, bit 0 first (RFC 5280 §4.2.1.3). */
+export const KEY_USAGES = [
+  'digitalSignature',
+  'nonRepudiation',
+  'keyEncipherment',
+  'dataEncipherment',
+  'keyAgreement',
+  'keyCertSign',
+  'cRLSign',
+  'encipherOnly',
+  'decipherOnly',
+] as const;
+export type KeyUsage = (typeof KEY_USAGES)[number];
 
 const ATTRIBUTE_NAMES: Readonly<Record<string, readonly [short: string, long: string]>> = {
   '2.5.4.3': ['CN', 'commonName'],
@@ -77,7 +97,8 @@ const SIGNATURE_ALGORITHMS: Readonly<Record<string, readonly [name: string, hash
 
 const CURVES: Readonly<Record<string, CurveName>> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
 
-const OID_BASIC_CONSTRAINTS = '2.5.29.19';
+export const OID_BASIC_CONSTRAINTS = '2.5.29.19';
+export const OID_KEY_USAGE = '2.5.29.15';
 
 function invalid(what: string, cause?: unknown): never {
   return fail(
@@ -122,28 +143,54 @@ function decodeName(node: DerNode): NameAttribute[] {
   return attributes;
 }
 
-/** Extensions ::= SEQUENCE OF Extension (RFC 5280 §4.1.2.9); only basicConstraints is interpreted. */
-function decodeExtensions(node: DerNode): { isCA: boolean } {
+interface Extensions {
+  isCA: boolean;
+  pathLength: number | undefined;
+  keyUsage: KeyUsage[] | undefined;
+  criticalExtensions: string[];
+}
+
+/** pathLenConstraint INTEGER (0..MAX): DER, non-negative, small. */
+function decodePathLength(content: Uint8Array): number {
+  if (content.length === 0 || content.length > 2 || ((content[0] as number) & 0x80) !== 0)
+    invalid('bad pathLenConstraint');
+  if (content.length === 2 && content[0] === 0 && ((content[1] as number) & 0x80) === 0)
+    invalid('non-minimal pathLenConstraint');
+  return content.reduce((value, byte) => value * 256 + byte, 0);
+}
+
+/** KeyUsage ::= BIT STRING: the named bits set (unused trailing bits must be zero). */
+function decodeKeyUsage(value: Uint8Array): KeyUsage[] {
+  const content = readDer(value, DER_TAG.BIT_STRING).content;
+  const unused = content[0] as number;
+  const bits = content.subarray(1);
+  if (content.length === 0 || unused > 7 || (bits.length === 0 && unused !== 0)) invalid('bad keyUsage');
+  if (bits.length > 0 && ((bits[bits.length - 1] as number) & ((1 << unused) - 1)) !== 0) invalid('bad keyUsage');
+  return KEY_USAGES.filter((_, bit) => (((bits[bit >> 3] ?? 0) >> (7 - (bit & 7))) & 1) === 1);
+}
+
+/** Extensions ::= SEQUENCE OF Extension (RFC 5280 §4.1.2.9): basicConstraints and keyUsage are interpreted. */
+function decodeExtensions(node: DerNode): Extensions {
   const seen = new Set<string>();
-  let isCA = false;
+  const out: Extensions = { isCA: false, pathLength: undefined, keyUsage: undefined, criticalExtensions: [] };
   const list = derChildren(readDer(node.content, DER_TAG.SEQUENCE));
   while (!list.done) {
     const ext = derChildren(list.next(DER_TAG.SEQUENCE));
     const oid = decodeOid(ext.next(DER_TAG.OID).content);
     if (seen.has(oid)) invalid(`duplicate extension ${oid}`);
     seen.add(oid);
-    if (ext.peekTag() === DER_TAG.BOOLEAN) decodeBoolean(ext.next().content);
+    if (ext.peekTag() === DER_TAG.BOOLEAN && decodeBoolean(ext.next().content)) out.criticalExtensions.push(oid);
     const value = ext.next(DER_TAG.OCTET_STRING).content;
     ext.end();
     if (oid === OID_BASIC_CONSTRAINTS) {
       // BasicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLenConstraint INTEGER OPTIONAL }
       const bc = derChildren(readDer(value, DER_TAG.SEQUENCE));
-      if (bc.peekTag() === DER_TAG.BOOLEAN) isCA = decodeBoolean(bc.next().content);
-      if (!bc.done) bc.next(DER_TAG.INTEGER);
+      if (bc.peekTag() === DER_TAG.BOOLEAN) out.isCA = decodeBoolean(bc.next().content);
+      if (!bc.done) out.pathLength = decodePathLength(bc.next(DER_TAG.INTEGER).content);
       bc.end();
-    }
+    } else if (oid === OID_KEY_USAGE) out.keyUsage = decodeKeyUsage(value);
   }
-  return { isCA };
+  return out;
 }
 
 /** Parse a DER certificate strictly. Throws CERT_INVALID. */
@@ -175,10 +222,10 @@ export function parseCertificate(der: Uint8Array): Certificate {
   const subjectNode = tbs.next(DER_TAG.SEQUENCE);
   const spkiNode = tbs.next(DER_TAG.SEQUENCE);
   // issuerUniqueID [1] and subjectUniqueID [2] are skipped; extensions [3] are read.
-  let isCA = false;
+  let extensions: Extensions = { isCA: false, pathLength: undefined, keyUsage: undefined, criticalExtensions: [] };
   while (!tbs.done) {
     const node = tbs.next();
-    if (node.tag === 0xa3) isCA = decodeExtensions(node).isCA;
+    if (node.tag === 0xa3) extensions = decodeExtensions(node);
     else if (node.tag !== 0x81 && node.tag !== 0x82) invalid(`unexpected field 0x${node.tag.toString(16)}`);
   }
 
@@ -206,7 +253,7 @@ export function parseCertificate(der: Uint8Array): Certificate {
     spki: spkiNode.encoded,
     publicKey,
     curve: namedCurve === undefined ? undefined : CURVES[namedCurve],
-    isCA,
+    ...extensions,
   };
 }
 

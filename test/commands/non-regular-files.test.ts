@@ -41,7 +41,7 @@ describe('commands refuse non-regular files', () => {
   it(
     'verify --attestation-doc <file>',
     async () => {
-      for (const [, path] of special.cases) await refused(['verify', '--attestation-doc', path], path);
+      for (const [, path] of special.cases) await refused(['verify', '--attestation-doc', path, '--any-image'], path);
     },
     PROMPT,
   );

@@ -153,6 +153,7 @@ describe('human renderers escape AWS-returned and file-derived strings', () => {
       debugMode: false,
       pcrs: { '8': 'cd'.repeat(48) },
       expectedPcr8: { value: 'cd'.repeat(48), source: `--expect-pcr8${EVIL}` },
+      anyImage: false,
       chain: [],
       validFrom: '2026-03-01T12:00:00.000Z',
       validUntil: '2026-03-02T12:00:00.000Z',

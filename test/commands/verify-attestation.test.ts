@@ -65,12 +65,43 @@ describe('verify --attestation-doc: options', () => {
     expect(() => parseOptions(invocation({ attestationDoc: '/d', fbEnv: 'us' }))).toThrowCosignerError(
       'INVALID_OPTION',
     );
-    expect(() => parseOptions(invocation({ attestationDoc: '/d', at: 'yesterday' }))).toThrowCosignerError(
+    expect(() =>
+      parseOptions(invocation({ attestationDoc: '/d', anyImage: true, at: 'yesterday' })),
+    ).toThrowCosignerError('INVALID_OPTION');
+    expect(() =>
+      parseOptions(invocation({ attestationDoc: '/d', anyImage: true, at: '2022-13-45' })),
+    ).toThrowCosignerError('INVALID_OPTION');
+  });
+
+  it('refuses to verify without an expected PCR8 unless --any-image says so on purpose', () => {
+    expect(() => parseOptions(invocation({ attestationDoc: '/d' }))).toThrowCosignerError('INPUT_REQUIRED');
+    expect(parseOptions(invocation({ attestationDoc: '/d', anyImage: true }))).toEqual({
+      documentPath: '/d',
+      anyImage: true,
+    });
+    expect(() => parseOptions(invocation({ attestationDoc: '/d', anyImage: true, fbEnv: 'eu' }))).toThrowCosignerError(
       'INVALID_OPTION',
     );
-    expect(() => parseOptions(invocation({ attestationDoc: '/d', at: '2022-13-45' }))).toThrowCosignerError(
-      'INVALID_OPTION',
-    );
+    expect(() =>
+      parseOptions(invocation({ attestationDoc: '/d', expectPcr8: ['ab'.repeat(48), 'cd'.repeat(48)] })),
+    ).toThrowCosignerError('INVALID_OPTION');
+  });
+
+  it('reads --nonce as hex and --max-age as a duration', () => {
+    expect(parseOptions(invocation({ attestationDoc: '/d', anyImage: true, nonce: '0xA1b2', maxAge: '5m' }))).toEqual({
+      documentPath: '/d',
+      anyImage: true,
+      nonce: Uint8Array.of(0xa1, 0xb2),
+      maxAgeMs: 300_000,
+    });
+    for (const nonce of ['abc', 'zz', 'ab'.repeat(513)])
+      expect(() => parseOptions(invocation({ attestationDoc: '/d', anyImage: true, nonce }))).toThrowCosignerError(
+        'INVALID_OPTION',
+      );
+    for (const maxAge of ['5', '5y', '0s', '-1m'])
+      expect(() => parseOptions(invocation({ attestationDoc: '/d', anyImage: true, maxAge }))).toThrowCosignerError(
+        'INVALID_OPTION',
+      );
   });
 });
 
@@ -101,17 +132,50 @@ describe('verify --attestation-doc', () => {
 
   it('reads the base64 form of a document', async () => {
     const result = await runVerifyAttestation(
-      { documentPath: doc('evervault-ga-2023-09-18', 'b64'), at: new Date(1695049410860) },
+      { documentPath: doc('evervault-ga-2023-09-18', 'b64'), at: new Date(1695049410860), anyImage: true },
       { io: new TestIoHost(), now: today },
     ).catch((e: unknown) => e);
     // That document is from a debug-mode enclave: decoded and verified up to the debug-mode step.
     expect(result).toMatchObject({ code: 'ATTESTATION_DEBUG_MODE' });
   });
 
-  it('warns when no PCR8 is expected', async () => {
+  it('warns when no PCR8 is expected (--any-image), and refuses without it', async () => {
     const io = new TestIoHost();
-    await runVerifyAttestation({ documentPath: doc(NONDEBUG), at: documentTime }, { io, now: today });
+    const result = await runVerifyAttestation(
+      { documentPath: doc(NONDEBUG), at: documentTime, anyImage: true },
+      { io, now: today },
+    );
+    expect(result).toMatchObject({ expectedPcr8: null, anyImage: true });
     expect(io.texts('warn')[0]).toMatch(/nothing checks which image/);
+    await expect(
+      runVerifyAttestation({ documentPath: doc(NONDEBUG), at: documentTime }, { io, now: today }),
+    ).toThrowCosignerError('INPUT_REQUIRED');
+  });
+
+  it('checks the nonce and the document’s age when asked', async () => {
+    const io = new TestIoHost();
+    const nonce = new Uint8Array(Buffer.from(expected.nonce ?? '', 'hex'));
+    const base = { documentPath: doc(NONDEBUG), at: documentTime, expectPcr8: expected.pcrs['8'] };
+    const ok = await runVerifyAttestation({ ...base, nonce, maxAgeMs: 60_000 }, { io, now: today });
+    expect(ok.steps.map((s) => s.name)).toEqual([
+      'parse',
+      'chain',
+      'signature',
+      'validity',
+      'freshness',
+      'debug-mode',
+      'pcrs',
+      'nonce',
+    ]);
+    await expect(
+      runVerifyAttestation({ ...base, nonce: Uint8Array.of(1, 2, 3) }, { io, now: today }),
+    ).toThrowCosignerError('ATTESTATION_NONCE_MISMATCH');
+    await expect(
+      runVerifyAttestation(
+        { ...base, at: new Date(documentTime.getTime() + 120_000), maxAgeMs: 60_000 },
+        { io, now: today },
+      ),
+    ).toThrowCosignerError('ATTESTATION_STALE');
   });
 
   it('calls nothing authentic before every step passed: a rejected document gets no such message', async () => {
@@ -120,7 +184,9 @@ describe('verify --attestation-doc', () => {
       [doc('evervault-debug-2022-10-12'), new Date(1665582606081), 'ATTESTATION_DEBUG_MODE'],
     ] as const) {
       const io = new TestIoHost();
-      await expect(runVerifyAttestation({ documentPath: path, at }, { io, now: today })).toThrowCosignerError(code);
+      await expect(
+        runVerifyAttestation({ documentPath: path, at, anyImage: true }, { io, now: today }),
+      ).toThrowCosignerError(code);
       expect(io.messages.map((m) => m.message).join('\n')).not.toMatch(/authentic|verified/);
     }
   });
@@ -130,7 +196,10 @@ describe('verify --attestation-doc', () => {
     // Each rejection is caught as the run starts, so none goes unobserved while another is awaited.
     const caught = (run: Promise<unknown>) => run.catch((e: unknown) => e);
     const failures: [Promise<unknown>, string][] = [
-      [caught(runVerifyAttestation({ documentPath: doc(NONDEBUG) }, { io, now: today })), 'ATTESTATION_EXPIRED'],
+      [
+        caught(runVerifyAttestation({ documentPath: doc(NONDEBUG), anyImage: true }, { io, now: today })),
+        'ATTESTATION_EXPIRED',
+      ],
       [
         caught(
           runVerifyAttestation({ documentPath: doc(NONDEBUG), at: documentTime, fbEnv: 'global' }, { io, now: today }),
@@ -140,7 +209,7 @@ describe('verify --attestation-doc', () => {
       [
         caught(
           runVerifyAttestation(
-            { documentPath: doc('evervault-debug-2022-10-12'), at: new Date(1665582606081) },
+            { documentPath: doc('evervault-debug-2022-10-12'), at: new Date(1665582606081), anyImage: true },
             { io, now: today },
           ),
         ),
@@ -158,15 +227,18 @@ describe('verify --attestation-doc', () => {
     const text = join(dir, 'text.txt');
     await writeFile(text, 'hello world');
     await expect(
-      runVerifyAttestation({ documentPath: text }, { io: new TestIoHost(), now: today }),
+      runVerifyAttestation({ documentPath: text, anyImage: true }, { io: new TestIoHost(), now: today }),
     ).toThrowCosignerError('CBOR_INVALID');
     const big = join(dir, 'big.bin');
     await writeFile(big, new Uint8Array(70_000));
     await expect(
-      runVerifyAttestation({ documentPath: big }, { io: new TestIoHost(), now: today }),
+      runVerifyAttestation({ documentPath: big, anyImage: true }, { io: new TestIoHost(), now: today }),
     ).toThrowCosignerError('FILE_TOO_LARGE');
     await expect(
-      runVerifyAttestation({ documentPath: join(dir, 'missing') }, { io: new TestIoHost(), now: today }),
+      runVerifyAttestation(
+        { documentPath: join(dir, 'missing'), anyImage: true },
+        { io: new TestIoHost(), now: today },
+      ),
     ).toThrowCosignerError('FILE_NOT_FOUND');
   });
 
@@ -191,15 +263,15 @@ describe('verify --attestation-doc', () => {
     expect(text).toContain('  ✔ chain      5 certificates from the root with SHA-256 641a0321');
     expect(text).toContain(`  PCR8       ${expected.pcrs['8'] as string}`);
     expect(text).toContain('  expected PCR8 from --expect-pcr8');
-    expect(render({ ...result, expectedPcr8: null, pcrs: { 0: 'x' } }, createStyle(false))).not.toContain(
-      'expected PCR8',
-    );
+    const any = render({ ...result, expectedPcr8: null, anyImage: true, pcrs: { 0: 'x' } }, createStyle(false));
+    expect(any).not.toContain('expected PCR8');
+    expect(any).toContain('any image (--any-image)');
   });
 
   it('executes with the context clock and IoHost', async () => {
     await expect(
       execute(
-        { documentPath: doc(NONDEBUG) },
+        { documentPath: doc(NONDEBUG), fbEnv: undefined, expectPcr8: expected.pcrs['8'] },
         { io: new TestIoHost(), invocation: invocation({}), now: () => documentTime, sandboxDir: undefined },
       ),
     ).resolves.toMatchObject({ verified: true });

@@ -336,6 +336,8 @@ export const MANAGED_POLICIES: ReadonlyMap<string, { name: string; document: str
           {
             Effect: 'Allow',
             Action: [
+              'cloudtrail:DescribeTrails',
+              'cloudtrail:GetTrailStatus',
               'cloudtrail:LookupEvents',
               'ec2:Describe*',
               'ec2:GetEbsEncryptionByDefault',

@@ -1,12 +1,14 @@
 /**
- * The simulated CloudTrail behind {@link CloudTrailPort}: `LookupEvents` over the management
+ * The simulated CloudTrail behind {@link CloudTrailPort}: trails (cloudtrail-trails.ts) and
+ * `LookupEvents` over the management
  * events the sandbox recorded for its own calls (newest first, 90 days of history, one lookup
  * attribute, small pages). KMS calls made with an attestation document carry
  * `additionalEventData.recipient` with the module id and PCRs, as in AWS.
  */
 import type * as SDK from '@aws-sdk/client-cloudtrail';
 import type { CloudTrailPort } from '../cloudtrail.js';
-import type { SandboxEngine } from './engine.js';
+import type { SandboxEngine, Tx } from './engine.js';
+import { createTrail, describeTrails, getTrailStatus, setLogging, updateTrail } from './cloudtrail-trails.js';
 
 interface StoredEvent {
   eventID: string;
@@ -67,7 +69,7 @@ export class SandboxCloudTrail implements CloudTrailPort {
     this.#engine = engine;
   }
 
-  async lookupEvents(input: SDK.LookupEventsCommandInput) {
+  async lookupEvents(input: SDK.LookupEventsCommandInput): Promise<SDK.LookupEventsCommandOutput> {
     const stored = (await this.#engine.store.readTrail()) as unknown as StoredEvent[];
     return this.#engine.call({
       service: 'cloudtrail',
@@ -143,5 +145,38 @@ export class SandboxCloudTrail implements CloudTrailPort {
         };
       },
     });
+  }
+
+  describeTrails(input: SDK.DescribeTrailsCommandInput) {
+    return this.#call('DescribeTrails', false, input, (tx) => describeTrails(tx, input));
+  }
+
+  getTrailStatus(input: SDK.GetTrailStatusCommandInput) {
+    return this.#call('GetTrailStatus', false, input, (tx) => getTrailStatus(tx, input));
+  }
+
+  /** Not in {@link CloudTrailPort} (the CLI never creates trails): for tests and demonstrations. */
+  createTrail(input: SDK.CreateTrailCommandInput) {
+    return this.#call('CreateTrail', true, input, (tx) => createTrail(tx, input));
+  }
+
+  /** Not in {@link CloudTrailPort}: for tests and demonstrations. */
+  updateTrail(input: SDK.UpdateTrailCommandInput) {
+    return this.#call('UpdateTrail', true, input, (tx) => updateTrail(tx, input));
+  }
+
+  /** Not in {@link CloudTrailPort}: for tests and demonstrations. */
+  startLogging(input: SDK.StartLoggingCommandInput) {
+    return this.#call('StartLogging', true, input, (tx) => setLogging(tx, input.Name, true));
+  }
+
+  /** Not in {@link CloudTrailPort}: for tests and demonstrations. */
+  stopLogging(input: SDK.StopLoggingCommandInput) {
+    return this.#call('StopLogging', true, input, (tx) => setLogging(tx, input.Name, false));
+  }
+
+  #call<O extends object>(operation: string, write: boolean, input: object, run: (tx: Tx) => O) {
+    // CloudTrail's own calls are not in the sandbox's event history (as LookupEvents).
+    return this.#engine.call({ service: 'cloudtrail', operation, write, input, noTrail: true, run });
   }
 }

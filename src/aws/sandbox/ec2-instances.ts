@@ -279,3 +279,26 @@ export function describeVolumes(tx: Tx, input: SDK.DescribeVolumesCommandInput) 
     ...(page.next === undefined ? {} : { NextToken: page.next }),
   };
 }
+
+/**
+ * DescribeInstanceAttribute for the attributes the tools read: `userData` (base64, as stored; no
+ * `Value` when the instance has none, as in EC2) and `instanceType`. Other attributes are not
+ * simulated: `InvalidParameterValue`.
+ */
+export function describeInstanceAttribute(tx: Tx, input: SDK.DescribeInstanceAttributeCommandInput) {
+  const id = input.InstanceId ?? '';
+  if (!/^i-[0-9a-f]{8,17}$/.test(id)) throw tx.error('InvalidInstanceID.Malformed', `Invalid id: "${id}"`);
+  const instance = visibleInstances(tx).find((candidate) => candidate.id === id);
+  if (instance === undefined) throw tx.error('InvalidInstanceID.NotFound', `The instance ID '${id}' does not exist`);
+  switch (input.Attribute) {
+    case 'userData':
+      return { InstanceId: id, UserData: instance.userData === undefined ? {} : { Value: instance.userData } };
+    case 'instanceType':
+      return { InstanceId: id, InstanceType: { Value: instance.type } };
+    default:
+      throw tx.error(
+        'InvalidParameterValue',
+        `Value (${String(input.Attribute)}) for parameter attribute is invalid. The sandbox simulates userData and instanceType.`,
+      );
+  }
+}

@@ -7,7 +7,7 @@
 import type * as SDK from '@aws-sdk/client-ec2';
 import type { EC2Port } from '../ec2.js';
 import { describeImages, describeInstanceTypeOfferings, describeInstanceTypes } from './ec2-catalogue.js';
-import { describeInstances, describeVolumes, terminateInstances } from './ec2-instances.js';
+import { describeInstanceAttribute, describeInstances, describeVolumes, terminateInstances } from './ec2-instances.js';
 import { createVpcEndpoint, deleteVpcEndpoints, describeVpcEndpoints } from './ec2-endpoints.js';
 import {
   allocateAddress,
@@ -120,6 +120,10 @@ export class SandboxEC2 implements EC2Port {
 
   describeVolumes(input: SDK.DescribeVolumesCommandInput) {
     return this.#read('DescribeVolumes', input, (tx) => describeVolumes(tx, input));
+  }
+
+  describeInstanceAttribute(input: SDK.DescribeInstanceAttributeCommandInput) {
+    return this.#read('DescribeInstanceAttribute', input, (tx) => describeInstanceAttribute(tx, input));
   }
 
   getEbsEncryptionByDefault(input: SDK.GetEbsEncryptionByDefaultCommandInput) {

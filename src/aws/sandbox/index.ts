@@ -40,6 +40,7 @@ export { SandboxMemory } from './memory-store.js';
 export type { SandboxKMS } from './kms.js';
 /** The S3 port plus the lifecycle and replication writes the CLI never calls (tests: `ports.s3 as SandboxS3`). */
 export type { SandboxS3 } from './s3.js';
+export type { SandboxCloudTrail } from './cloudtrail.js';
 
 export interface SandboxPortsOptions {
   /** The sandbox directory (created if missing, unless `memory` holds the account). */
@@ -66,8 +67,10 @@ export interface SandboxPortsOptions {
 }
 
 export interface SandboxPorts extends AwsPorts {
-  /** The KMS port, plus CreateGrant and RevokeGrant (which the CLI never calls). */
+  /** The KMS port, plus CreateGrant, RevokeGrant and DisableKeyRotation (which the CLI never calls). */
   readonly kms: SandboxKMS;
+  /** The CloudTrail port, plus CreateTrail, UpdateTrail, StartLogging and StopLogging (which the CLI never calls). */
+  readonly cloudtrail: SandboxCloudTrail;
   readonly sandbox: true;
   readonly dir: string;
   readonly knobs: SandboxKnobs;

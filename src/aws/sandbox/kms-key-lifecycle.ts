@@ -161,6 +161,16 @@ export function enableKeyRotation(tx: Tx, input: SDK.EnableKeyRotationCommandInp
   return {};
 }
 
+/** DisableKeyRotation: not in the KMSPort (the CLI never turns rotation off); for tests. */
+export function disableKeyRotation(tx: Tx, input: SDK.DisableKeyRotationCommandInput) {
+  const resolved = resolveKey(tx, input.KeyId, false);
+  keyTrail(tx, resolved.key);
+  authorizeKey(tx, resolved, 'kms:DisableKeyRotation');
+  requireState(tx, resolved.key, ['Enabled']);
+  resolved.key.rotation = { enabled: false, periodDays: resolved.key.rotation.periodDays };
+  return {};
+}
+
 export function getKeyRotationStatus(tx: Tx, input: SDK.GetKeyRotationStatusCommandInput) {
   const resolved = resolveKey(tx, input.KeyId, false);
   keyTrail(tx, resolved.key);

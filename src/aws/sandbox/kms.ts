@@ -18,6 +18,7 @@ import { decrypt, encrypt, generateDataKey } from './kms-crypto.js';
 import {
   cancelKeyDeletion,
   createKey,
+  disableKeyRotation,
   describeKey,
   enableKeyRotation,
   getKeyRotationStatus,
@@ -80,6 +81,11 @@ export class SandboxKMS implements KMSPort {
 
   enableKeyRotation(input: SDK.EnableKeyRotationCommandInput) {
     return this.#call('EnableKeyRotation', true, input, (tx) => enableKeyRotation(tx, input));
+  }
+
+  /** Not in {@link KMSPort}: the CLI never turns rotation off (tests break a deployment with it). */
+  disableKeyRotation(input: SDK.DisableKeyRotationCommandInput) {
+    return this.#call('DisableKeyRotation', true, input, (tx) => disableKeyRotation(tx, input));
   }
 
   getKeyRotationStatus(input: SDK.GetKeyRotationStatusCommandInput) {

@@ -334,6 +334,18 @@ export interface SsmParameterRecord {
   keyId?: string;
 }
 
+/** A CloudTrail trail (account-wide list; a multi-Region trail shows in every region). */
+export interface TrailRecord {
+  name: string;
+  arn: string;
+  homeRegion: string;
+  multiRegion: boolean;
+  logFileValidation: boolean;
+  s3BucketName: string;
+  logging: boolean;
+  createdAt: string;
+}
+
 export interface RegionState {
   ec2: EC2RegionState;
   kms: { keys: Record<string, KeyRecord>; aliases: Record<string, AliasRecord> };
@@ -355,6 +367,8 @@ export interface SandboxState {
   regions: Record<string, RegionState>;
   /** DER certificates (base64) of attestation roots KMS trusts, besides the AWS Nitro root. */
   attestationRoots: string[];
+  /** CloudTrail trails. Absent in state files written before trails were simulated: none. */
+  cloudtrail?: { trails: TrailRecord[] };
 }
 
 export const ADMIN_USER = 'sandbox-admin';

@@ -13,9 +13,12 @@ import {
   derSequence,
   derSet,
   derTime,
+  derTlv,
   derUnsignedInteger,
   derUtf8String,
 } from './der-writer.js';
+import { DER_TAG } from '../../../enclave/der.js';
+import { KEY_USAGES, type KeyUsage } from '../../../enclave/x509.js';
 
 /** Attribute types accepted in names, RFC 4514 short names. */
 export type NameAttributeType = 'C' | 'ST' | 'L' | 'O' | 'OU' | 'CN';
@@ -50,6 +53,17 @@ export interface CertificateTemplate {
   notAfter: Date;
   /** Adds basicConstraints cA=TRUE (critical). @default false */
   isCA?: boolean;
+  /** basicConstraints pathLenConstraint. @default none */
+  pathLength?: number;
+  /** Mark basicConstraints critical, as RFC 5280 requires of a CA. @default true */
+  basicConstraintsCritical?: boolean;
+  /**
+   * keyUsage (critical), as AWS's Nitro chains carry it; `null` leaves the extension out.
+   * @default digitalSignature, keyCertSign and cRLSign for a CA, digitalSignature otherwise
+   */
+  keyUsage?: readonly KeyUsage[] | null;
+  /** More extensions, after basicConstraints and keyUsage (tests build hostile certificates with them). */
+  extraExtensions?: readonly { oid: string; critical: boolean; value: Uint8Array }[];
   /** Big-endian magnitude. @default 16 random bytes */
   serialNumber?: Uint8Array;
 }
@@ -75,11 +89,22 @@ export function buildCertificate(template: CertificateTemplate): Uint8Array {
   const algorithm = derSequence(derOid(algorithmOid));
   const spki = new Uint8Array(template.publicKey.export({ format: 'der', type: 'spki' }));
   // basicConstraints (RFC 5280 §4.2.1.9): critical, cA=TRUE for CAs, empty (cA=FALSE) otherwise.
-  const basicConstraints = derSequence(
-    derOid('2.5.29.19'),
-    derBoolean(true),
-    derOctetString(template.isCA === true ? derSequence(derBoolean(true)) : derSequence()),
-  );
+  const bcFields = template.isCA === true ? [derBoolean(true)] : [];
+  if (template.pathLength !== undefined) bcFields.push(derUnsignedInteger(Uint8Array.of(template.pathLength)));
+  const bcCritical = template.basicConstraintsCritical === false ? [] : [derBoolean(true)];
+  const extensions = [derSequence(derOid('2.5.29.19'), ...bcCritical, derOctetString(derSequence(...bcFields)))];
+  const usages =
+    template.keyUsage === undefined
+      ? template.isCA === true
+        ? (['digitalSignature', 'keyCertSign', 'cRLSign'] as const)
+        : (['digitalSignature'] as const)
+      : template.keyUsage;
+  if (usages !== null)
+    extensions.push(derSequence(derOid('2.5.29.15'), derBoolean(true), derOctetString(keyUsageBits(usages))));
+  for (const extra of template.extraExtensions ?? [])
+    extensions.push(
+      derSequence(derOid(extra.oid), ...(extra.critical ? [derBoolean(true)] : []), derOctetString(extra.value)),
+    );
   const tbs = derSequence(
     derExplicit(0, derUnsignedInteger(Uint8Array.of(2))), // v3
     derUnsignedInteger(template.serialNumber ?? randomSerial()),
@@ -88,10 +113,20 @@ export function buildCertificate(template: CertificateTemplate): Uint8Array {
     derSequence(derTime(template.notBefore), derTime(template.notAfter)),
     encodeName(template.subject),
     spki,
-    derExplicit(3, derSequence(basicConstraints)),
+    derExplicit(3, derSequence(...extensions)),
   );
   const signature = cryptoSign(hash, tbs, { key: template.signingKey, dsaEncoding: 'der' });
   return derSequence(tbs, algorithm, derBitString(new Uint8Array(signature)));
+}
+
+/** KeyUsage as a DER named-bit BIT STRING: bit 0 first, trailing zero bits dropped (X.690 §11.2.2). */
+function keyUsageBits(usages: readonly KeyUsage[]): Uint8Array {
+  const bits = usages.map((usage) => KEY_USAGES.indexOf(usage));
+  const highest = Math.max(-1, ...bits);
+  const bytes = new Uint8Array(highest < 0 ? 0 : (highest >> 3) + 1);
+  for (const bit of bits) bytes[bit >> 3] = (bytes[bit >> 3] as number) | (0x80 >> (bit & 7));
+  const unused = highest < 0 ? 0 : 7 - (highest & 7);
+  return derTlv(DER_TAG.BIT_STRING, Uint8Array.of(unused, ...bytes));
 }
 
 function randomSerial(): Uint8Array {

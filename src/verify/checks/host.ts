@@ -1,0 +1,157 @@
+/**
+ * The host checks (`--host`, run on the EC2 host): the enclave nitro-cli reports, the services,
+ * the files that hold the pairing token; and the negative test (`--probe`). Without the option
+ * each is SKIP.
+ */
+import type { DescribedEnclave } from '../../enclave/nitro-cli-output.js';
+import { isCosignerError } from '../../errors.js';
+import { shortPCR8 } from '../../policy/pcr8.js';
+import { checkMeta } from '../catalogue.js';
+import { skipped, Verdict, type CheckContext, type CheckDefinition, type CheckOutcome } from '../check.js';
+import { HOST_UNITS, SECRET_FILES, type HostFacts } from '../host-facts.js';
+import type { ReadFailure } from '../reads.js';
+
+const HOST = 'host';
+
+function hostFailure(action: string, error: unknown): ReadFailure {
+  return {
+    action,
+    code: isCosignerError(error) ? error.code : 'INTERNAL',
+    message: error instanceof Error ? error.message : String(error),
+  };
+}
+
+/** nitro-cli's enclaves, or the failure that ends the check as ERROR. */
+async function enclaves(host: HostFacts, v: Verdict): Promise<DescribedEnclave[] | undefined> {
+  try {
+    return await host.describeEnclaves();
+  } catch (error) {
+    v.unreadable(hostFailure('nitro-cli describe-enclaves', error));
+    return undefined;
+  }
+}
+
+function hostCheck(
+  id: string,
+  judge: (v: Verdict, host: HostFacts, ctx: CheckContext) => Promise<void>,
+): CheckDefinition {
+  return {
+    ...checkMeta(id),
+    reads: [],
+    requires: 'host',
+    async run(ctx): Promise<CheckOutcome> {
+      if (ctx.host === undefined) return skipped(HOST, 'host checks run only with --host, on the EC2 host');
+      const v = new Verdict();
+      await judge(v, ctx.host, ctx);
+      return v.outcome(HOST);
+    },
+  };
+}
+
+function summary(e: DescribedEnclave): Record<string, unknown> {
+  return {
+    id: e.EnclaveID,
+    name: e.EnclaveName ?? null,
+    state: e.State,
+    flags: e.Flags,
+    pcr8: e.Measurements?.PCR8 ?? null,
+  };
+}
+
+const enclaveRunning = hostCheck('cosigner_host_enclave_running', async (v, host, ctx) => {
+  const list = await enclaves(host, v);
+  if (list === undefined) return;
+  const running = list.filter((e) => e.State === 'RUNNING');
+  const expected = ctx.target.expectedPcr8.values;
+  v.note('enclaves', list.map(summary)).note('expectedPcr8', expected.map(shortPCR8));
+  if (running.length === 0) v.fail({ message: 'no enclave is RUNNING' });
+  for (const e of running) {
+    const pcr8 = e.Measurements?.PCR8?.toLowerCase();
+    if (pcr8 === undefined)
+      v.fail({ enclave: e.EnclaveID, message: 'the running enclave reports no PCR8 (an unsigned image)' });
+    else if (!expected.includes(pcr8))
+      v.fail({ enclave: e.EnclaveID, pcr8, message: `the running enclave's PCR8 ${shortPCR8(pcr8)} is not expected` });
+  }
+});
+
+const notDebug = hostCheck('cosigner_host_not_debug', async (v, host) => {
+  const list = await enclaves(host, v);
+  if (list === undefined) return;
+  const running = list.filter((e) => e.State === 'RUNNING');
+  v.note('runningEnclaves', running.map(summary));
+  for (const e of running)
+    if (e.Flags === 'DEBUG_MODE')
+      v.fail({
+        enclave: e.EnclaveID,
+        message: 'the enclave runs in debug mode: its memory and console are readable from the host',
+      });
+});
+
+const servicesActive = hostCheck('cosigner_host_services_active', async (v, host) => {
+  for (const unit of Object.values(HOST_UNITS)) {
+    try {
+      const state = await host.unitState(unit);
+      v.note(unit, state);
+      if (!state.loaded) v.fail({ unit, message: `${unit} is not installed` });
+      else if (state.active !== 'active') v.fail({ unit, active: state.active, message: `${unit} is ${state.active}` });
+    } catch (error) {
+      v.unreadable(hostFailure(`systemctl show ${unit}`, error));
+    }
+  }
+});
+
+const secretsAtRest = hostCheck('cosigner_host_secrets_at_rest', async (v, host) => {
+  for (const path of SECRET_FILES) {
+    try {
+      const stat = await host.fileStat(path);
+      if (stat === undefined) {
+        v.note(path, 'absent');
+        continue;
+      }
+      v.note(path, { kind: stat.kind, mode: `0${(stat.mode & 0o7777).toString(8)}`, uid: stat.uid });
+      if (stat.kind !== 'file')
+        v.fail({ path, kind: stat.kind, message: `${path} is a ${stat.kind}, not a regular file` });
+      if (stat.uid !== 0) v.fail({ path, uid: stat.uid, message: `${path} is owned by uid ${stat.uid}, not root` });
+      if ((stat.mode & 0o077) !== 0)
+        v.fail({
+          path,
+          mode: `0${(stat.mode & 0o7777).toString(8)}`,
+          message: `${path} is readable or writable by others than its owner`,
+        });
+    } catch (error) {
+      v.unreadable(hostFailure(`stat ${path}`, error));
+    }
+  }
+});
+
+const negativeTest: CheckDefinition = {
+  ...checkMeta('cosigner_kms_negative_test'),
+  reads: ['key'],
+  requires: 'probe',
+  async run(ctx) {
+    const ref = ctx.target.keyRef.value;
+    if (ctx.probe === undefined) return skipped(ref, 'the negative test runs only with --probe, as the host’s role');
+    const v = new Verdict();
+    const key = await ctx.reads.key();
+    if (!key.ok) return v.unreadable(key.failure).outcome(ref);
+    if (key.value?.Arn === undefined) return skipped(ref, `no KMS key found for ${ctx.target.name}`);
+    const result = await ctx.probe.generateDataKeyWithoutAttestation(key.value.Arn, ctx.target.roleName);
+    v.note('caller', result.caller ?? null);
+    if (result.outcome === 'denied') v.note('denied', { error: result.error, message: result.message });
+    else if (result.outcome === 'allowed')
+      v.fail({
+        message:
+          'KMS returned a data key without an attestation document: anyone with the role’s credentials (root on the host) can decrypt the co-signer’s database',
+      });
+    else v.unreadable(result.failure);
+    return v.outcome(key.value.Arn);
+  },
+};
+
+export const HOST_CHECKS: readonly CheckDefinition[] = [
+  enclaveRunning,
+  notDebug,
+  servicesActive,
+  secretsAtRest,
+  negativeTest,
+];
