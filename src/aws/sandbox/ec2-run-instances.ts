@@ -52,7 +52,8 @@ function resolveInstanceProfile(tx: Tx, spec: SDK.IamInstanceProfileSpecificatio
   if (tx.now.getTime() - since < tx.knobs.iamPropagationDelayMs) throw invalid();
   const role = tx.state.iam.roles[profile.roles[0]!];
   if (role === undefined) throw invalid();
-  tx.authorize({ action: 'iam:PassRole', resource: role.arn });
+  // RunInstances passes the role to EC2: IAM sets iam:PassedToService to the service's principal.
+  tx.authorize({ action: 'iam:PassRole', resource: role.arn, context: { 'iam:PassedToService': 'ec2.amazonaws.com' } });
   return profile;
 }
 

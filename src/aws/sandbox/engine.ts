@@ -115,6 +115,8 @@ export interface EngineOptions {
   maxAttempts?: number;
   /** @default real timers */
   sleep?: (ms: number) => Promise<void>;
+  /** Told of every IAM action a call asks authorization for (tests of the operator's policy). */
+  onAuthorize?: (action: string) => void;
 }
 
 /** A seeded sequence of uniform numbers in [0, 1): SHA-256 of (seed, counter), so a fault schedule is reproducible. */
@@ -155,6 +157,7 @@ export class SandboxEngine {
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #random: () => number;
   readonly #only: readonly string[];
+  readonly #onAuthorize: ((action: string) => void) | undefined;
   #writeCalls = 0;
   #crashed = false;
 
@@ -166,6 +169,7 @@ export class SandboxEngine {
     this.now = options.now;
     this.maxAttempts = options.maxAttempts ?? SDK_MAX_ATTEMPTS;
     this.#sleep = options.sleep ?? realSleep;
+    this.#onAuthorize = options.onAuthorize;
     this.#random = seeded(options.knobs.faults.seed);
     this.#only = options.knobs.faults.only;
   }
@@ -356,6 +360,7 @@ export class SandboxEngine {
 
   /** The AWS authorization decision for `caller`, thrown as the service's AccessDenied. */
   authorize(service: SandboxService, caller: Caller, now: Date, region: string, request: AuthorizeRequest): void {
+    this.#onAuthorize?.(request.action);
     let resourcePolicy: PolicyDocument = { Statement: [] };
     if (request.resourcePolicy !== undefined) {
       try {

@@ -222,7 +222,8 @@ export class SandboxIAM implements IAMPort {
       if (!/^arn:aws:iam::(aws|\d{12}):policy\//.test(arn)) throw tx.error('InvalidInput', `ARN ${arn} is not valid.`);
       if (!MANAGED_POLICIES.has(arn))
         throw tx.error('NoSuchEntity', `Policy ${arn} does not exist or is not attachable.`, 404);
-      tx.authorize({ action: 'iam:AttachRolePolicy', resource: role.arn });
+      // iam:PolicyARN: the policy being attached, as IAM sets it for Attach/DetachRolePolicy.
+      tx.authorize({ action: 'iam:AttachRolePolicy', resource: role.arn, context: { 'iam:PolicyARN': arn } });
       if (!role.attachedPolicies.includes(arn)) {
         if (role.attachedPolicies.length >= 10)
           throw tx.error('LimitExceeded', 'Cannot exceed quota for PoliciesPerRole: 10', 409);
@@ -235,7 +236,11 @@ export class SandboxIAM implements IAMPort {
   detachRolePolicy(input: SDK.DetachRolePolicyCommandInput) {
     return this.#call('DetachRolePolicy', true, input, (tx) => {
       const role = findRole(tx, input.RoleName);
-      tx.authorize({ action: 'iam:DetachRolePolicy', resource: role.arn });
+      tx.authorize({
+        action: 'iam:DetachRolePolicy',
+        resource: role.arn,
+        context: { 'iam:PolicyARN': input.PolicyArn ?? '' },
+      });
       if (!role.attachedPolicies.includes(input.PolicyArn ?? ''))
         throw tx.error('NoSuchEntity', `Policy ${input.PolicyArn ?? ''} was not found.`, 404);
       role.attachedPolicies = role.attachedPolicies.filter((arn) => arn !== input.PolicyArn);

@@ -64,6 +64,8 @@ export interface SandboxPortsOptions {
   maxAttempts?: number;
   /** The timer used for latency and retry backoff. @default real timers */
   sleep?: (ms: number) => Promise<void>;
+  /** Told of every IAM action a call asks authorization for (tests of the operator's IAM policy). */
+  onAuthorize?: (action: string) => void;
 }
 
 export interface SandboxPorts extends AwsPorts {
@@ -119,6 +121,7 @@ export async function createSandboxPorts(options: SandboxPortsOptions): Promise<
     now,
     ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
     ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
+    ...(options.onAuthorize === undefined ? {} : { onAuthorize: options.onAuthorize }),
   });
   const source: CredentialSource = { kind: 'sandbox' };
   return {
