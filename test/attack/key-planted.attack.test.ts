@@ -53,8 +53,8 @@ async function plantKey(ports: SandboxPorts): Promise<string> {
     MultiRegion: true,
     Policy: JSON.stringify(policy),
   });
-  await ports.kms.createAlias({ AliasName: 'alias/demo-cosigner', TargetKeyId: key.KeyMetadata!.KeyId! });
-  return key.KeyMetadata!.Arn!;
+  await ports.kms.createAlias({ AliasName: 'alias/demo-cosigner', TargetKeyId: key.KeyMetadata.KeyId! });
+  return key.KeyMetadata.Arn!;
 }
 
 describe('a key planted under the co-signer alias with a forged ownership marker', () => {
@@ -63,7 +63,7 @@ describe('a key planted under the co-signer alias with a forged ownership marker
     const ports = await world.ports();
     await plantRole(ports);
     const planted = await plantKey(ports);
-    expect((await ports.kms.describeKey({ KeyId: planted })).KeyMetadata!.MultiRegion).toBe(true);
+    expect((await ports.kms.describeKey({ KeyId: planted })).KeyMetadata.MultiRegion).toBe(true);
     // Today: provision succeeds, the role's inline policy and the host use the planted key.
     const error = (await world.provision().then(
       () => undefined,
