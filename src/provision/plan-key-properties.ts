@@ -1,8 +1,10 @@
 /**
- * Whether an adopted key (kms.keyId) is one its key policy can protect: KMS-generated material,
- * no custom key store, single-Region, symmetric encryption, and no grants but those the config
- * accepts by id (src/policy/key-properties.ts); for the key provision created, the grants alone.
- * Pure; runs in the plan, before any write.
+ * Whether the co-signer's key is one its key policy can protect: KMS-generated material, no custom
+ * key store, single-Region, symmetric encryption, and no grants but those the config accepts by id
+ * (src/policy/key-properties.ts). Every key the plan keeps is checked, adopted (kms.keyId) or
+ * found by alias and marker: the marker is a description anyone who may call kms:CreateKey can
+ * write, so a multi-Region or imported-material key planted under the alias with it would
+ * otherwise be taken as made by this tool. Pure; runs in the plan, before any write.
  */
 import { isCosignerError, type CosignerError } from '../errors.js';
 import {
@@ -21,24 +23,9 @@ export interface AdoptedKeyCheck {
   notes: string[];
 }
 
-/** `createdByCosigner`: the key carries this tool's marker (provision created it with the attested policy). */
-export function checkAdoptedKey(desired: DesiredState, key: ObservedKey, createdByCosigner: boolean): AdoptedKeyCheck {
+/** `createdByCosigner`: the key carries this tool's marker (its policy history is then ours to vouch for). */
+export function checkKey(desired: DesiredState, key: ObservedKey, createdByCosigner: boolean): AdoptedKeyCheck {
   return verdict(propertiesOf(desired, key, createdByCosigner));
-}
-
-/**
- * The grants of the key provision created: the same judgement as an adopted key's (a grant someone
- * made after widening the key policy for a moment outlives the policy's restoration), without the
- * other properties, which the key has by construction.
- */
-export function checkOwnKeyGrants(
-  desired: DesiredState,
-  key: ObservedKey,
-  createdByCosigner: boolean,
-): AdoptedKeyCheck {
-  const report = propertiesOf(desired, key, createdByCosigner);
-  const findings = report.findings.filter((finding) => finding.check === 'grants');
-  return verdict({ ...report, ok: !findings.some((f) => f.severity === 'error'), findings });
 }
 
 function propertiesOf(desired: DesiredState, key: ObservedKey, createdByCosigner: boolean): KeyPropertiesReport {

@@ -23,7 +23,7 @@ import {
   otherRegionReason,
   ownerOf,
 } from '../engine/ownership.js';
-import { checkAdoptedKey, checkOwnKeyGrants } from './plan-key-properties.js';
+import { checkKey } from './plan-key-properties.js';
 import { keyPolicyUpdate, pcr8ChangeText, provenBucketPolicy, proveKey } from './plan-policies.js';
 import type { PlannedAction, PlannedOp } from './plan-types.js';
 
@@ -425,20 +425,19 @@ export function planKey(input: PlanInput): PlannedAction {
         key.arn,
       );
     }
-    // An adopted key must be one its key policy can protect (origin, store, Region, spec, grants);
-    // the key provision created must have no grant the config does not accept either.
+    // Every key must be one its key policy can protect (origin, store, Region, spec, grants),
+    // adopted or carrying our marker: the marker proves nothing about how the key was made.
     const createdByUs = who.kind === 'ours' && !who.adopted;
-    const adoptedCheck =
-      adopt === undefined ? checkOwnKeyGrants(desired, key, createdByUs) : checkAdoptedKey(desired, key, createdByUs);
-    if (adoptedCheck?.refusal !== undefined)
+    const keyCheck = checkKey(desired, key, createdByUs);
+    if (keyCheck.refusal !== undefined)
       return refuse(
         { ...b, notes },
-        adoptedCheck.refusal.code,
-        adoptedCheck.refusal.message,
-        adoptedCheck.refusal.hint ?? '',
+        keyCheck.refusal.code,
+        keyCheck.refusal.message,
+        keyCheck.refusal.hint ?? '',
         key.arn,
       );
-    notes.push(...(adoptedCheck?.notes ?? []));
+    notes.push(...keyCheck.notes);
     if (key.state === 'PendingDeletion') {
       return refuse(
         b,

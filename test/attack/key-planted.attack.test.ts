@@ -9,6 +9,8 @@
 // ciphertexts in another Region without any attestation; imported material (Origin EXTERNAL)
 // leaves a copy with the planter. Impact: custody rests on a key the proofs cannot protect, while
 // provision succeeds and status reports the co-signer in sync.
+//
+// Fixed: every key the plan keeps gets the full property check (KEY_UNPROTECTABLE), marker or not.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SandboxPorts } from '../../src/aws/sandbox/index.js';
 import { FIREBLOCKS_ENVIRONMENTS } from '../../src/enclave/fireblocks-presets.js';
@@ -58,7 +60,7 @@ async function plantKey(ports: SandboxPorts): Promise<string> {
 }
 
 describe('a key planted under the co-signer alias with a forged ownership marker', () => {
-  it.fails('provision refuses a multi-Region key it did not create (KEY_UNPROTECTABLE)', async () => {
+  it('provision refuses a multi-Region key it did not create (KEY_UNPROTECTABLE)', async () => {
     world = await makeWorld({}, { memory: true });
     const ports = await world.ports();
     await plantRole(ports);
@@ -72,7 +74,7 @@ describe('a key planted under the co-signer alias with a forged ownership marker
     expect(error?.code).toBe('KEY_UNPROTECTABLE');
   });
 
-  it.fails('status does not report a multi-Region co-signer key as in sync', async () => {
+  it('status does not report a multi-Region co-signer key as in sync', async () => {
     world = await makeWorld({}, { memory: true });
     const ports = await world.ports();
     await plantRole(ports);

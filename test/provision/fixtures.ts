@@ -67,6 +67,8 @@ export function ourKey(desired: DesiredState, overrides: Partial<ObservedKey> = 
     spec: 'SYMMETRIC_DEFAULT',
     usage: 'ENCRYPT_DECRYPT',
     multiRegion: false,
+    origin: 'AWS_KMS',
+    grants: { listed: true, grants: [] },
     description: keyDescription(desired.name, '0b7c2f4e-1111-4222-8333-444455556666'),
     tags: undefined,
     policy: desired.key.policy,

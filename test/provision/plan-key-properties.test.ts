@@ -90,12 +90,15 @@ describe('planning an adopted key', () => {
     expect(ours.key.notes).toEqual([]);
   });
 
-  it('does not look at the key properties of a key the config does not name', () => {
+  it('checks the properties of a key found by alias and marker too: the marker is only a description', () => {
     const desired = desiredFor();
     const observed = convergedObserved(desired);
     observed.key = ourKey(desired, { multiRegion: true });
     const plan = buildPlan({ desired, observed, bucketAttempted: false, callerArn: CALLER, now: NOW });
-    expect(plan.actions.find((a) => a.node === 'key')?.kind).not.toBe('refuse');
+    expect(plan.actions.find((a) => a.node === 'key')?.refusal?.code).toBe('KEY_UNPROTECTABLE');
+    observed.key = ourKey(desired, { origin: 'EXTERNAL' });
+    const imported = buildPlan({ desired, observed, bucketAttempted: false, callerArn: CALLER, now: NOW });
+    expect(imported.actions.find((a) => a.node === 'key')?.refusal?.code).toBe('KEY_UNPROTECTABLE');
   });
 
   it('refuses an unaccepted grant on the key it created too (KEY_HAS_GRANTS), and notes an accepted one', () => {
