@@ -129,11 +129,16 @@ export function createProgram(options: ProgramOptions): Command {
       'cosigner-cli provision --dry-run',
       'cosigner-cli provision --plan-out plan.json && cosigner-cli provision --apply plan.json --yes',
       'cosigner-cli --sandbox provision --yes',
+      'cosigner-cli provision --print-iam-policy --no-json > operator-policy.json',
     )
       .option('--dry-run', 'show the plan and stop')
       .option('--plan-out <file>', 'write the plan to a file')
       .option('--apply <file>', 'apply a saved plan (refused if anything changed since)')
-      .option('--resume', 'continue an interrupted run from its journal'),
+      .option('--resume', 'continue an interrupted run from its journal')
+      .option(
+        '--print-iam-policy',
+        'print the IAM policy the operator needs for provision, attest, status and destroy, and exit',
+      ),
   );
 
   const attest = add(

@@ -13,6 +13,7 @@ import { fail } from '../errors.js';
 import type { IoHost } from '../io/io-host.js';
 import { escapeControl } from '../io/safe-text.js';
 import type { Style } from '../io/style.js';
+import type { PolicyDocument } from '../policy/types.js';
 import type { RetryTuning } from '../engine/journaled-call.js';
 import type { ProvisionOutcome } from '../provision/provision.js';
 import { planLines, receiptLines } from '../provision/render.js';
@@ -27,9 +28,17 @@ export interface ProvisionOptions {
   planOut?: string;
   applyPath?: string;
   resume: boolean;
+  /** Print the operator's IAM policy and stop (no config, no AWS call). */
+  printIamPolicy?: boolean;
 }
 
-export type ProvisionResult = ProvisionOutcome;
+/** What `--print-iam-policy` returns: the policy the operator needs (src/provision/operator-policy.ts). */
+export interface OperatorPolicyResult {
+  mode: 'iam-policy';
+  policy: PolicyDocument;
+}
+
+export type ProvisionResult = ProvisionOutcome | OperatorPolicyResult;
 
 export interface ProvisionCommandDeps {
   io: IoHost;
@@ -41,7 +50,7 @@ export interface ProvisionCommandDeps {
   retry?: RetryTuning;
 }
 
-const OWN_FLAGS = ['dryRun', 'planOut', 'apply', 'resume'];
+const OWN_FLAGS = ['dryRun', 'planOut', 'apply', 'resume', 'printIamPolicy'];
 
 function pathFlag(opts: Record<string, unknown>, key: string, flag: string, cwd: string): string | undefined {
   const value = opts[key];
@@ -73,10 +82,11 @@ export function parseOptions(invocation: Invocation): ProvisionOptions {
     ...(planOut === undefined ? {} : { planOut }),
     ...(applyPath === undefined ? {} : { applyPath }),
     resume: opts['resume'] === true,
+    ...(opts['printIamPolicy'] === true ? { printIamPolicy: true } : {}),
   };
 }
 
-export async function runProvision(options: ProvisionOptions, deps: ProvisionCommandDeps): Promise<ProvisionResult> {
+export async function runProvision(options: ProvisionOptions, deps: ProvisionCommandDeps): Promise<ProvisionOutcome> {
   const { runProvisionFlow } = await import('../provision/provision.js');
   return runProvisionFlow(
     {
@@ -98,6 +108,10 @@ export async function runProvision(options: ProvisionOptions, deps: ProvisionCom
 }
 
 export async function execute(options: ProvisionOptions, context: CommandContext): Promise<ProvisionResult> {
+  if (options.printIamPolicy === true) {
+    const { operatorIamPolicy } = await import('../provision/operator-policy.js');
+    return { mode: 'iam-policy', policy: operatorIamPolicy() };
+  }
   const [{ loadConfig }, { portsFor }] = await Promise.all([import('../config/load.js'), import('./aws-context.js')]);
   const { config, path } = await loadConfig({
     path: options.configPath,
@@ -126,6 +140,8 @@ export async function execute(options: ProvisionOptions, context: CommandContext
 export function render(result: ProvisionResult, style: Style, invocation?: Invocation): string {
   const lines: string[] = [];
   switch (result.mode) {
+    case 'iam-policy':
+      return JSON.stringify(result.policy, null, 2);
     case 'dry-run':
       lines.push(...planLines(result.plan, style), style.dim('  dry run: nothing was changed'));
       break;

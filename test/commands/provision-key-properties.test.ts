@@ -4,6 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSandboxPorts, type SandboxPorts } from '../../src/aws/sandbox/index.js';
 import * as provision from '../../src/commands/provision.js';
+import { executeProvision } from '../helpers/execute-provision.js';
 import { buildKeyPolicy } from '../../src/policy/key-policy.js';
 import { makeCliWorld, type CliWorld } from '../e2e/cli-context.js';
 import { REGION } from '../e2e/world.js';
@@ -34,7 +35,7 @@ afterEach(async () => {
 
 function run(opts: Record<string, unknown>) {
   const invocation = world.invocation('provision', opts, { yes: true });
-  return provision.execute(provision.parseOptions(invocation), world.context(invocation));
+  return executeProvision(provision.parseOptions(invocation), world.context(invocation));
 }
 
 /** Everything but the adopted key: nothing of the co-signer may exist after a refusal. */

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CommandModule } from '../../src/command-kit.js';
 import * as provision from '../../src/commands/provision.js';
+import { executeProvision } from '../helpers/execute-provision.js';
 import type { ProvisionOptions, ProvisionResult } from '../../src/commands/provision.js';
 import { createStyle } from '../../src/io/style.js';
 import { makeCliWorld, type CliWorld } from '../e2e/cli-context.js';
@@ -59,10 +60,10 @@ describe('execute on the sandbox', () => {
   it('needs --yes without a terminal (exit 5) and then changes nothing', async () => {
     await world.writeConfig({ name: 'demo' });
     const invocation = world.invocation('provision');
-    await expect(provision.execute(provision.parseOptions(invocation), world.context(invocation))).toThrowCosignerError(
+    await expect(executeProvision(provision.parseOptions(invocation), world.context(invocation))).toThrowCosignerError(
       'CONFIRMATION_REQUIRED',
     );
-    const dry = await provision.execute(
+    const dry = await executeProvision(
       provision.parseOptions(world.invocation('provision', { dryRun: true })),
       world.context(invocation),
     );
@@ -73,14 +74,14 @@ describe('execute on the sandbox', () => {
     await world.writeConfig({ name: 'demo' });
     const invocation = world.invocation('provision', {}, { nonInteractive: false });
     const context = world.context(invocation, { interactive: true, answers: [false] });
-    await expect(provision.execute(provision.parseOptions(invocation), context)).toThrowCosignerError('ABORTED');
+    await expect(executeProvision(provision.parseOptions(invocation), context)).toThrowCosignerError('ABORTED');
     expect(context.io.confirmations[0]).toMatch(/^apply 19 change\(s\) to account 111122223333 in eu-west-1\?$/);
   });
 
   it('applies with --yes, writes the receipt beside the config, and renders it', async () => {
     await world.writeConfig({ name: 'demo' });
     const invocation = world.invocation('provision', {}, { yes: true });
-    const result = await provision.execute(provision.parseOptions(invocation), world.context(invocation));
+    const result = await executeProvision(provision.parseOptions(invocation), world.context(invocation));
     expect(result.mode).toBe('applied');
     expect(result.receiptPath).toBe(join(world.dir, 'cosigner.receipt.json'));
     const receipt = JSON.parse(await readFile(result.receiptPath!, 'utf8')) as { accountId: string };
@@ -90,7 +91,7 @@ describe('execute on the sandbox', () => {
     expect(text).toContain('KMS key');
     // JSON mode carries the plan and the receipt; nothing in it is a secret.
     expect(JSON.stringify(result)).not.toMatch(/secretaccesskey|pairing.?token/i);
-    const again = await provision.execute(provision.parseOptions(invocation), world.context(invocation));
+    const again = await executeProvision(provision.parseOptions(invocation), world.context(invocation));
     expect(again.mode).toBe('up-to-date');
     expect(provision.render(again, createStyle(false))).toContain('everything matches the config');
   });
@@ -98,15 +99,15 @@ describe('execute on the sandbox', () => {
   it('saves a plan and applies it', async () => {
     await world.writeConfig({ name: 'demo' });
     const save = world.invocation('provision', { planOut: 'plan.json' });
-    const saved = await provision.execute(provision.parseOptions(save), world.context(save));
+    const saved = await executeProvision(provision.parseOptions(save), world.context(save));
     expect(provision.render(saved, createStyle(false))).toContain(`plan written to ${join(world.dir, 'plan.json')}`);
     const apply = world.invocation('provision', { apply: 'plan.json' }, { yes: true });
-    expect((await provision.execute(provision.parseOptions(apply), world.context(apply))).mode).toBe('applied');
+    expect((await executeProvision(provision.parseOptions(apply), world.context(apply))).mode).toBe('applied');
   });
 
   it('reports a missing config', async () => {
     const invocation = world.invocation('provision', { dryRun: true });
-    await expect(provision.execute(provision.parseOptions(invocation), world.context(invocation))).toThrowCosignerError(
+    await expect(executeProvision(provision.parseOptions(invocation), world.context(invocation))).toThrowCosignerError(
       'CONFIG_NOT_FOUND',
     );
   });

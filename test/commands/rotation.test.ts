@@ -11,6 +11,7 @@ import { createSandboxEnclaveSession, createSandboxPorts } from '../../src/aws/s
 import * as attest from '../../src/commands/attest.js';
 import * as init from '../../src/commands/init.js';
 import * as provision from '../../src/commands/provision.js';
+import { executeProvision } from '../helpers/execute-provision.js';
 import { FIREBLOCKS_ENVIRONMENTS } from '../../src/enclave/fireblocks-presets.js';
 import { isCosignerError } from '../../src/errors.js';
 import { createStyle } from '../../src/io/style.js';
@@ -41,7 +42,7 @@ async function runAttestCli(opts: Record<string, unknown>, yes = true) {
 async function runProvisionCli(opts: Record<string, unknown>) {
   const invocation = world.invocation('provision', opts, { yes: true });
   const context = world.context(invocation);
-  return { result: await provision.execute(provision.parseOptions(invocation), context), io: context.io };
+  return { result: await executeProvision(provision.parseOptions(invocation), context), io: context.io };
 }
 
 const configFile = async () =>
@@ -215,7 +216,7 @@ describe('provision and PCR8 values the config does not record', () => {
     await drifted();
     const invocation = world.invocation('provision', {});
     const context = world.context(invocation);
-    const error = await provision.execute(provision.parseOptions(invocation), context).catch((e: unknown) => e);
+    const error = await executeProvision(provision.parseOptions(invocation), context).catch((e: unknown) => e);
     expect(isCosignerError(error, 'CONFIRMATION_REQUIRED') && error.exitCode).toBe(5);
     expect(context.io.confirmations[0]).toMatch(/, changing the key policy's PCR8 list \(remove ababab…abab\)\?$/);
     expect(context.io.texts('info')).toContain(
@@ -233,10 +234,10 @@ describe('provision and PCR8 values the config does not record', () => {
     await drifted();
     const invocation = world.invocation('provision', {}, { nonInteractive: false });
     const no = world.context(invocation, { interactive: true, answers: [false] });
-    await expect(provision.execute(provision.parseOptions(invocation), no)).toThrowCosignerError('ABORTED');
+    await expect(executeProvision(provision.parseOptions(invocation), no)).toThrowCosignerError('ABORTED');
     expect(pcr8ValuesOf((await livePolicy()).policy)).toEqual([OLD, NEW]);
     const yes = world.context(invocation, { interactive: true, answers: [true] });
-    const applied = await provision.execute(provision.parseOptions(invocation), yes);
+    const applied = await executeProvision(provision.parseOptions(invocation), yes);
     expect(applied.plan.pcr8.change).toMatchObject({ removed: [NEW], added: [] });
     expect(pcr8ValuesOf((await livePolicy()).policy)).toEqual([OLD]);
   });

@@ -87,3 +87,14 @@ describe('provision --print-iam-policy', () => {
     expect(missing).toEqual([]);
   }, 120_000);
 });
+
+describe('provision --print-iam-policy through the CLI', () => {
+  it('prints the policy with no config and no AWS call, as text or in the JSON envelope', async () => {
+    const { runCli } = await import('../helpers/run-cli.js');
+    const text = await runCli(['--no-json', 'provision', '--print-iam-policy'], { cwd: tempDir() });
+    expect(text.code).toBe(0);
+    expect(JSON.parse(text.stdout)).toEqual(operatorIamPolicy());
+    const json = await runCli(['--json', 'provision', '--print-iam-policy'], { cwd: tempDir() });
+    expect(json.json?.result).toEqual({ mode: 'iam-policy', policy: operatorIamPolicy() });
+  });
+});
