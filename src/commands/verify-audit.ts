@@ -2,7 +2,9 @@
  * `verify` (the account audit): parse the flags once, find the co-signer(s) as `status` does, run
  * the audit with read-only calls, write `--format` reports, and turn the findings into the exit
  * code: 3 when a FAIL at or above `--fail-on` exists, 4 with `--strict` when a check could not be
- * evaluated, else 0. `--print-iam-policy` prints the read-only policy the audit needs.
+ * evaluated, else 0. `--print-iam-policy` prints the read-only policy the audit needs. `--host` adds
+ * the host checks, read through the host ports `run` uses: this machine's, or with `--sandbox` the
+ * simulated host of the co-signer's instance.
  */
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
@@ -15,8 +17,10 @@ import { CosignerError, fail, isCosignerError } from '../errors.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
 import { log } from '../io/io-host.js';
 import type { Style } from '../io/style.js';
+import { HOST_PATHS, type HostPorts } from '../host/ports.js';
 import type { PolicyDocument } from '../policy/types.js';
 import { isCheckId } from '../verify/catalogue.js';
+import { hostFactsFromPorts, type HostFacts } from '../verify/host-facts.js';
 import { verifyIamPolicy } from '../verify/iam-policy.js';
 import { createProbe, type ProbeRunner } from '../verify/probe.js';
 import { REPORT_FORMATS, renderReport, type ReportFormat } from '../verify/render-formats.js';
@@ -155,6 +159,12 @@ export function parseAuditOptions(invocation: Invocation, now: Date = new Date()
       'pass --output <file> (stdout carries the JSON document or the table)',
       { context: { flag: '--output' } },
     );
+  if (opts['host'] === true && opts['all'] === true)
+    fail(
+      'INVALID_OPTION',
+      '--host checks the co-signer whose host this is, not --all',
+      'run `verify --host` on each co-signer’s host (with --name <name> or its config), and `verify --all` without --host',
+    );
   const expect = list(opts['expectPcr8']);
   return {
     configPath: resolveConfigPath(globals.config, env, cwd),
@@ -190,16 +200,13 @@ export async function executeAudit(
   context: CommandContext,
 ): Promise<VerifyAuditCommandResult> {
   if (options.printIamPolicy) return verifyIamPolicy();
-  if (options.host)
-    fail(
-      'NOT_AVAILABLE',
-      'verify --host needs the host ports of `run`, which are not in this version',
-      'run the account audit without --host; check the host with nitro-cli describe-enclaves and systemctl status',
-    );
   const { portsFor } = await import('./aws-context.js');
+  // On the host, the co-signer is the one provision left the host's facts for (as `run` finds it).
+  const onHost = options.host && context.sandboxDir === undefined ? await realHostPorts(options.env) : undefined;
+  const flags = onHost === undefined ? options.flags : await withHostFacts(options, onHost);
   let loaded: { config: CosignerConfig; path: string } | undefined;
   try {
-    loaded = await configOrName(options);
+    loaded = await configOrName({ ...options, flags });
   } catch (error) {
     // --all needs no configured co-signer.
     if (!(options.all && isCosignerError(error, 'INPUT_REQUIRED'))) throw error;
@@ -208,6 +215,9 @@ export async function executeAudit(
   const extra: AwsPorts[] = [];
   try {
     const now = context.now();
+    let host: HostFacts | undefined;
+    if (options.host && loaded !== undefined)
+      host = hostFactsFromPorts(onHost ?? (await sandboxHostPorts(context, loaded.config, ports.region)));
     let probe: ProbeRunner | undefined;
     if (options.probe) {
       const roleName =
@@ -226,6 +236,7 @@ export async function executeAudit(
         since: new Date(now.getTime() - options.sinceMs),
         selection: { only: options.checks, skip: options.skip },
         ...(options.expectPcr8 === undefined ? {} : { expectPcr8: options.expectPcr8 }),
+        ...(host === undefined ? {} : { host }),
         ...(probe === undefined ? {} : { probe }),
       },
       { ports, now: () => now },
@@ -244,6 +255,44 @@ export async function executeAudit(
     ports.destroy();
     for (const p of extra) p.destroy();
   }
+}
+
+/** The host ports of this machine (the EC2 host): nitro-cli, systemctl, `/`. */
+async function realHostPorts(env: NodeJS.ProcessEnv): Promise<HostPorts> {
+  const { createHostPorts } = await import('../host/index.js');
+  return createHostPorts({ env });
+}
+
+/**
+ * The simulated host of the co-signer's instance in the sandbox account: the one `run --sandbox`
+ * starts its enclave on, found by the co-signer's name in the audited region.
+ */
+async function sandboxHostPorts(context: CommandContext, config: CosignerConfig, region: string): Promise<HostPorts> {
+  const { createHostPorts } = await import('../host/index.js');
+  return createHostPorts({
+    env: context.invocation.env,
+    sandbox: { dir: context.sandboxDir as string, name: config.name, region, now: context.now },
+  });
+}
+
+/**
+ * Without `--name` (or COSIGNER_NAME), the co-signer and its Fireblocks environment from the facts
+ * provision left on the host (`/etc/cosigner-cli/host.json`), as `run` reads them; a file that is
+ * absent or not JSON adds nothing (the config then decides, or INPUT_REQUIRED names --name).
+ */
+async function withHostFacts(options: VerifyAuditOptions, host: HostPorts): Promise<Record<string, unknown>> {
+  const flags = { ...options.flags };
+  if (flags['name'] !== undefined || options.env['COSIGNER_NAME'] !== undefined) return flags;
+  let parsed: { name?: unknown; fireblocksEnv?: unknown } = {};
+  try {
+    const text = await host.fs.readText(HOST_PATHS.hostFacts, 64 * 1024);
+    if (text !== undefined) parsed = JSON.parse(text) as typeof parsed;
+  } catch {
+    return flags;
+  }
+  if (typeof parsed.name === 'string') flags['name'] = parsed.name;
+  if (typeof parsed.fireblocksEnv === 'string' && flags['fbEnv'] === undefined) flags['fbEnv'] = parsed.fireblocksEnv;
+  return flags;
 }
 
 /**

@@ -1,20 +1,36 @@
-// The host checks over fake host facts (the shapes nitro-cli, systemd and lstat report), and the
-// negative test over a fake probe: each FAIL, each ERROR when a fact cannot be read, and SKIP
-// without --host / --probe.
-import { describe, expect, it } from 'vitest';
+// The host checks over fake host facts (the shapes nitro-cli, systemd, lstat, the allocator and the
+// vsock-proxy report), and the negative test over a fake probe: each FAIL, each ERROR when a fact
+// cannot be read, and SKIP without --host / --probe; and the facts read through the host ports of
+// `run` over a directory standing for `/`.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DescribedEnclave } from '../../src/enclave/nitro-cli-output.js';
 import type { CheckContext } from '../../src/verify/check.js';
 import { runCheck } from '../../src/verify/audit.js';
 import { HOST_CHECKS } from '../../src/verify/checks/host.js';
-import { hostFactsFromPorts, type HostFacts, type HostFileFacts } from '../../src/verify/host-facts.js';
+import {
+  hostFactsFromPorts,
+  type HostPortsLike,
+  type AllocatorConfig,
+  type AllowlistEntry,
+  type HostFacts,
+  type HostFileFacts,
+  type Reservation,
+} from '../../src/verify/host-facts.js';
 import type { ProbeRunner } from '../../src/verify/probe.js';
 import type { AuditTarget } from '../../src/verify/target.js';
 import { CosignerError } from '../../src/errors.js';
+import { createHostFs } from '../../src/host/host-fs.js';
+import { HOST_PATHS } from '../../src/host/ports.js';
 
 const PCR8 = 'da'.repeat(48);
 const KEY = 'arn:aws:kms:eu-west-1:111122223333:key/k';
 const target = {
   name: 'demo',
+  region: 'eu-west-1',
+  enclave: { memoryMiB: 4096, cpuCount: 2 },
   roleName: 'demo-cosigner',
   keyRef: { kind: 'alias', value: 'alias/demo-cosigner' },
   expectedPcr8: { values: [PCR8], source: 'test' },
@@ -44,7 +60,12 @@ interface Facts {
   enclaves?: DescribedEnclave[] | Error;
   units?: Record<string, { loaded: boolean; active: string } | Error>;
   files?: Record<string, HostFileFacts | undefined>;
+  allocator?: AllocatorConfig | undefined | Error;
+  reserved?: Reservation | Error;
+  allowlist?: AllowlistEntry[] | undefined | Error;
 }
+
+const KMS = { address: 'kms.eu-west-1.amazonaws.com', port: 443 };
 
 const sound: Required<Facts> = {
   enclaves: [enclave()],
@@ -54,18 +75,27 @@ const sound: Required<Facts> = {
     'cosigner.service': { loaded: true, active: 'active' },
   },
   files: { '/opt/fireblocks/env.txt': { kind: 'file', mode: 0o600, uid: 0 } },
+  allocator: { memoryMiB: 4096, cpuCount: 2, cpuPool: undefined },
+  reserved: { memoryMiB: 4096, cpus: 2 },
+  allowlist: [{ address: 'kms.us-east-1.amazonaws.com', port: 443 }, KMS],
 };
+
+const answer = <T>(value: T | Error): Promise<T> =>
+  value instanceof Error ? Promise.reject(value) : Promise.resolve(value);
 
 function facts(over: Facts = {}): HostFacts {
   const f = { ...sound, ...over };
   return {
-    describeEnclaves: () => (f.enclaves instanceof Error ? Promise.reject(f.enclaves) : Promise.resolve(f.enclaves)),
+    describeEnclaves: () => answer(f.enclaves),
     unitState: (unit) => {
       const state = f.units[unit];
       if (state instanceof Error) return Promise.reject(state);
       return Promise.resolve(state ?? { loaded: false, active: 'inactive' });
     },
     fileStat: (path) => Promise.resolve(f.files[path]),
+    allocatorConfig: () => answer(f.allocator),
+    reservation: () => answer(f.reserved),
+    vsockProxyAllowlist: () => answer(f.allowlist),
   };
 }
 
@@ -175,16 +205,157 @@ describe('host checks', () => {
       action: 'systemctl show cosigner.service',
     });
   });
+});
 
-  it('reads the facts through the host ports of `run`', async () => {
-    const host = hostFactsFromPorts({
-      nitroCli: { describeEnclaves: () => Promise.resolve([enclave()]) },
-      services: { state: (unit) => Promise.resolve({ loaded: true, active: unit === 'x' ? 'failed' : 'active' }) },
-      fs: { stat: () => Promise.resolve({ kind: 'file', mode: 0o600, uid: 0 }) },
+describe('the services check: allocator, vsock-proxy, the co-signer unit', () => {
+  const services = (over: Facts) => run('cosigner_host_services_active', ctx(facts(over)));
+  const problems = (outcome: { evidence: Record<string, unknown> }) =>
+    (outcome.evidence['problems'] ?? outcome.evidence['warnings']) as { message: string }[];
+
+  it('fails a kernel reservation below the enclave the config asks for', async () => {
+    for (const reserved of [
+      { memoryMiB: 2048, cpus: 2 },
+      { memoryMiB: 4096, cpus: 0 },
+    ]) {
+      const outcome = await services({ reserved });
+      expect(outcome.status).toBe('FAIL');
+      expect(problems(outcome)[0]?.message).toMatch(/the enclave needs 4096 MiB and 2/);
+    }
+  });
+
+  it('fails a missing or unparseable allocator.yaml, and warns when it asks for less than the running reservation', async () => {
+    expect((await services({ allocator: undefined })).status).toBe('FAIL');
+    const unparseable = await services({
+      allocator: new CosignerError('HOST_CONFIG_UNPARSEABLE', 'allocator.yaml is not what the allocator reads'),
     });
+    expect(unparseable.status).toBe('FAIL');
+    expect(problems(unparseable)[0]?.message).toMatch(/refuses it at its next start/);
+    const small = await services({ allocator: { memoryMiB: 1024, cpuCount: undefined, cpuPool: '1,3' } });
+    expect(small.status).toBe('WARN');
+    expect(small.evidence['warnings']).toMatchObject([{ configured: { memoryMiB: 1024, cpus: 2 } }]);
+  });
+
+  it("fails an allowlist without this region's KMS endpoint (another region's, another port, none, no file)", async () => {
+    for (const allowlist of [
+      [{ address: 'kms.us-east-1.amazonaws.com', port: 443 }],
+      [{ address: 'kms.eu-west-1.amazonaws.com', port: 8443 }],
+      [],
+      undefined,
+    ]) {
+      const outcome = await services({ allowlist });
+      expect(outcome.status, JSON.stringify(allowlist)).toBe('FAIL');
+    }
+    const unparseable = await services({
+      allowlist: new CosignerError('HOST_CONFIG_UNPARSEABLE', 'the allowlist is written inline'),
+    });
+    expect(unparseable.status).toBe('WARN');
+  });
+
+  it("accepts the unit `run --eif` writes as the co-signer's service, and fails when no co-signer unit is active", async () => {
+    const eifUnits = {
+      ...sound.units,
+      'cosigner.service': { loaded: false, active: 'inactive' },
+      'cosigner-enclave-demo.service': { loaded: true, active: 'active' },
+    };
+    expect((await services({ units: eifUnits })).status).toBe('PASS');
+    // An enclave started under another name (`run --enclave-name`): its unit counts.
+    const renamed = await services({
+      enclaves: [enclave({ EnclaveName: 'signer' })],
+      units: {
+        ...sound.units,
+        'cosigner.service': { loaded: false, active: 'inactive' },
+        'cosigner-enclave-signer.service': { loaded: true, active: 'active' },
+      },
+    });
+    expect(renamed.status).toBe('PASS');
+    const none = await services({
+      units: { ...sound.units, 'cosigner.service': { loaded: false, active: 'inactive' } },
+    });
+    expect(none.status).toBe('FAIL');
+    expect(none.evidence['problems']).toMatchObject([
+      { units: ['cosigner.service', 'cosigner-enclave-demo.service', 'cosigner-enclave-cosigner.service'] },
+    ]);
+    const stopped = await services({
+      units: { ...eifUnits, 'cosigner-enclave-demo.service': { loaded: true, active: 'inactive' } },
+    });
+    expect(stopped.evidence['problems']).toMatchObject([{ unit: 'cosigner-enclave-demo.service', active: 'inactive' }]);
+  });
+
+  it('reports a reservation that cannot be read as ERROR, never as a PASS', async () => {
+    const outcome = await services({ reserved: new Error('EACCES: permission denied') });
+    expect(outcome.status).toBe('ERROR');
+    expect(String(outcome.evidence['action'])).toMatch(/^read \/sys\/kernel\/mm\/hugepages/);
+  });
+});
+
+describe('the host facts over the host ports of `run`', () => {
+  let root: string;
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'cosigner-host-facts-'));
+    const fs = createHostFs(root);
+    await fs.writeAtomic(HOST_PATHS.allocatorConfig, '# ignored\n---\nmemory_mib: 4096\ncpu_pool: 1,3\n', 0o644);
+    await fs.writeAtomic(
+      HOST_PATHS.vsockProxyConfig,
+      'allowlist:\n- {address: kms.eu-west-1.amazonaws.com, port: 443}\n- address: s3.eu-west-1.amazonaws.com\n  port: 443\n',
+      0o644,
+    );
+    await fs.writeAtomic(`${HOST_PATHS.hugepages}/hugepages-2048kB/nr_hugepages`, '2048\n', 0o644);
+    await fs.writeAtomic(HOST_PATHS.neCpus, '1,3\n', 0o644);
+    await fs.writeAtomic(HOST_PATHS.fireblocksEnvFile, 'BUCKET_NAME=b\n', 0o640);
+  });
+  afterAll(() => rm(root, { recursive: true, force: true }));
+
+  const ports = (over: Partial<HostPortsLike> = {}): HostPortsLike => ({
+    nitroCli: { describeEnclaves: () => Promise.resolve([enclave()]) },
+    services: {
+      state: (unit) => Promise.resolve({ loaded: true, active: unit === 'x' ? 'failed' : 'active', enabled: true }),
+    },
+    fs: createHostFs(root),
+    uid: 0,
+    ...over,
+  });
+
+  it('reads nitro-cli, systemd, the allocator, the reservation and the allowlist as `run` writes them', async () => {
+    const host = hostFactsFromPorts(ports());
     expect(await host.describeEnclaves()).toHaveLength(1);
     expect(await host.unitState('x')).toEqual({ loaded: true, active: 'failed' });
-    expect(await host.fileStat('/opt/fireblocks/env.txt')).toEqual({ kind: 'file', mode: 0o600, uid: 0 });
+    expect(await host.allocatorConfig()).toEqual({ memoryMiB: 4096, cpuCount: undefined, cpuPool: '1,3' });
+    expect(await host.reservation()).toEqual({ memoryMiB: 4096, cpus: 2 });
+    expect(await host.vsockProxyAllowlist()).toEqual([
+      { address: 'kms.eu-west-1.amazonaws.com', port: 443 },
+      { address: 's3.eu-west-1.amazonaws.com', port: 443 },
+    ]);
+    expect(await host.fileStat('/opt/nothing-here')).toBeUndefined();
+  });
+
+  it("reports this process's own files as the ports' user's, and anyone else's as theirs", async () => {
+    const mine = process.getuid?.() ?? 4242;
+    expect(await hostFactsFromPorts(ports(), mine).fileStat(HOST_PATHS.fireblocksEnvFile)).toEqual({
+      kind: 'file',
+      mode: 0o640,
+      uid: 0,
+    });
+    expect((await hostFactsFromPorts(ports({ uid: 1000 }), mine).fileStat(HOST_PATHS.fireblocksEnvFile))?.uid).toBe(
+      1000,
+    );
+    expect((await hostFactsFromPorts(ports(), mine + 1).fileStat(HOST_PATHS.fireblocksEnvFile))?.uid).toBe(mine);
+  });
+
+  it('answers undefined for absent files and HOST_CONFIG_UNPARSEABLE for files the allocator or this parser refuse', async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'cosigner-host-facts-'));
+    try {
+      const fs = createHostFs(empty);
+      const host = hostFactsFromPorts(ports({ fs }));
+      expect(await host.allocatorConfig()).toBeUndefined();
+      expect(await host.vsockProxyAllowlist()).toBeUndefined();
+      expect(await host.reservation()).toEqual({ memoryMiB: 0, cpus: 0 });
+      await fs.writeAtomic(HOST_PATHS.allocatorConfig, '---\nmemory_mib: 4096\ncpu_count: 2\ncpu_pool: 1,3\n', 0o644);
+      await fs.writeAtomic(HOST_PATHS.vsockProxyConfig, 'allowlist: []\n', 0o644);
+      await expect(host.allocatorConfig()).toThrowCosignerError('HOST_CONFIG_UNPARSEABLE');
+      await expect(host.vsockProxyAllowlist()).toThrowCosignerError('HOST_CONFIG_UNPARSEABLE');
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
   });
 });
 

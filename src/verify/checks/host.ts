@@ -1,14 +1,18 @@
 /**
- * The host checks (`--host`, run on the EC2 host): the enclave nitro-cli reports, the services,
- * the files that hold the pairing token; and the negative test (`--probe`). Without the option
- * each is SKIP.
+ * The host checks (`--host`, run on the EC2 host): the enclave nitro-cli reports, the services
+ * (the allocator with a reservation the enclave fits in, the vsock-proxy allowing this region's KMS,
+ * the co-signer's unit), the files that hold the pairing token; and the negative test (`--probe`).
+ * Without the option each is SKIP.
  */
 import type { DescribedEnclave } from '../../enclave/nitro-cli-output.js';
 import { isCosignerError } from '../../errors.js';
 import { shortPCR8 } from '../../policy/pcr8.js';
 import { checkMeta } from '../catalogue.js';
 import { skipped, Verdict, type CheckContext, type CheckDefinition, type CheckOutcome } from '../check.js';
-import { HOST_UNITS, SECRET_FILES, type HostFacts } from '../host-facts.js';
+import { configuredCpus } from '../../host/allocator.js';
+import { HOST_PATHS } from '../../host/ports.js';
+import { kmsEndpoint } from '../../host/vsock-proxy.js';
+import { HOST_UNITS, SECRET_FILES, cosignerUnits, type HostFacts, type HostUnitState } from '../host-facts.js';
 import type { ReadFailure } from '../reads.js';
 
 const HOST = 'host';
@@ -87,17 +91,117 @@ const notDebug = hostCheck('cosigner_host_not_debug', async (v, host) => {
       });
 });
 
-const servicesActive = hostCheck('cosigner_host_services_active', async (v, host) => {
-  for (const unit of Object.values(HOST_UNITS)) {
-    try {
-      const state = await host.unitState(unit);
-      v.note(unit, state);
-      if (!state.loaded) v.fail({ unit, message: `${unit} is not installed` });
-      else if (state.active !== 'active') v.fail({ unit, active: state.active, message: `${unit} is ${state.active}` });
-    } catch (error) {
-      v.unreadable(hostFailure(`systemctl show ${unit}`, error));
-    }
+/** One unit's state into the evidence; undefined when it could not be read (the check is then ERROR). */
+async function unitState(v: Verdict, host: HostFacts, unit: string): Promise<HostUnitState | undefined> {
+  try {
+    const state = await host.unitState(unit);
+    v.note(unit, state);
+    return state;
+  } catch (error) {
+    v.unreadable(hostFailure(`systemctl show ${unit}`, error));
+    return undefined;
   }
+}
+
+/** The Nitro Enclaves allocator: active, and the kernel's reservation (and the file) at least the enclave's size. */
+async function judgeAllocator(v: Verdict, host: HostFacts, needs: { memoryMiB: number; cpuCount: number }) {
+  const unit = HOST_UNITS.allocator;
+  const state = await unitState(v, host, unit);
+  if (state !== undefined && !state.loaded) v.fail({ unit, message: `${unit} is not installed` });
+  else if (state !== undefined && state.active !== 'active')
+    v.fail({ unit, active: state.active, message: `${unit} is ${state.active}` });
+  v.note('enclaveNeeds', needs);
+  try {
+    // What the kernel holds now: an enclave of the configured size cannot start on less.
+    const reserved = await host.reservation();
+    v.note('allocatorReserved', reserved);
+    if (reserved.memoryMiB < needs.memoryMiB || reserved.cpus < needs.cpuCount)
+      v.fail({
+        unit,
+        reserved,
+        needs,
+        message: `the allocator reserved ${reserved.memoryMiB} MiB and ${reserved.cpus} vCPUs, the enclave needs ${needs.memoryMiB} MiB and ${needs.cpuCount}`,
+      });
+  } catch (error) {
+    v.unreadable(hostFailure(`read ${HOST_PATHS.hugepages}, ${HOST_PATHS.neCpus}`, error));
+  }
+  try {
+    // What the allocator reserves at its next start (a reboot): less than needed only bites then.
+    const config = await host.allocatorConfig();
+    v.note(HOST_PATHS.allocatorConfig, config ?? 'absent');
+    if (config === undefined)
+      v.fail({ path: HOST_PATHS.allocatorConfig, message: `${HOST_PATHS.allocatorConfig} is missing` });
+    else if ((config.memoryMiB ?? 0) < needs.memoryMiB || configuredCpus(config) < needs.cpuCount)
+      v.warn({
+        path: HOST_PATHS.allocatorConfig,
+        configured: { memoryMiB: config.memoryMiB ?? 0, cpus: configuredCpus(config) },
+        needs,
+        message: `${HOST_PATHS.allocatorConfig} asks for less than the enclave needs: the allocator's next start (a reboot) reserves too little`,
+      });
+  } catch (error) {
+    if (isCosignerError(error, 'HOST_CONFIG_UNPARSEABLE'))
+      v.fail({
+        path: HOST_PATHS.allocatorConfig,
+        message: `${error.message}: the allocator refuses it at its next start`,
+      });
+    else v.unreadable(hostFailure(`read ${HOST_PATHS.allocatorConfig}`, error));
+  }
+}
+
+/** The vsock-proxy: active, and its allowlist lets the enclave reach KMS in the deployment's region. */
+async function judgeVsockProxy(v: Verdict, host: HostFacts, region: string) {
+  const unit = HOST_UNITS.vsockProxy;
+  const state = await unitState(v, host, unit);
+  if (state !== undefined && !state.loaded) v.fail({ unit, message: `${unit} is not installed` });
+  else if (state !== undefined && state.active !== 'active')
+    v.fail({ unit, active: state.active, message: `${unit} is ${state.active}` });
+  const endpoint = kmsEndpoint(region);
+  const wanted = `${endpoint.address}:${endpoint.port}`;
+  try {
+    // The running proxy's allowlist cannot be read back: the file is the evidence (it is what the
+    // proxy checks at start).
+    const entries = await host.vsockProxyAllowlist();
+    v.note(HOST_PATHS.vsockProxyConfig, entries?.map((e) => `${e.address}:${e.port}`) ?? 'absent');
+    if (entries === undefined)
+      v.fail({ path: HOST_PATHS.vsockProxyConfig, message: `${HOST_PATHS.vsockProxyConfig} is missing` });
+    else if (!entries.some((e) => e.address === endpoint.address && e.port === endpoint.port))
+      v.fail({
+        path: HOST_PATHS.vsockProxyConfig,
+        endpoint: wanted,
+        message: `the vsock-proxy allowlist does not allow ${wanted}: the enclave cannot reach KMS`,
+      });
+  } catch (error) {
+    // A file this parser cannot read may still be one the proxy reads: not provable, not failed.
+    if (isCosignerError(error, 'HOST_CONFIG_UNPARSEABLE'))
+      v.warn({ path: HOST_PATHS.vsockProxyConfig, endpoint: wanted, message: error.message });
+    else v.unreadable(hostFailure(`read ${HOST_PATHS.vsockProxyConfig}`, error));
+  }
+}
+
+/** The co-signer's own unit (Fireblocks' installer's, or the one `run --eif` writes): one of them active. */
+async function judgeCosignerUnit(v: Verdict, host: HostFacts, name: string) {
+  let named: string[] = [];
+  try {
+    named = (await host.describeEnclaves()).flatMap((e) => (e.EnclaveName === undefined ? [] : [e.EnclaveName]));
+  } catch {
+    // The enclave checks report nitro-cli's failure; the co-signer's own unit name is still tried.
+  }
+  const units = cosignerUnits(name, named);
+  const states = await Promise.all(units.map((unit) => unitState(v, host, unit)));
+  if (states.some((s) => s?.active === 'active')) return;
+  if (states.some((s) => s === undefined)) return; // ERROR: a unit could not be read
+  const loaded = units.filter((_, i) => states[i]?.loaded === true);
+  if (loaded.length === 0) v.fail({ units, message: `no co-signer service is installed (${units.join(', ')})` });
+  for (const unit of loaded) {
+    const active = states[units.indexOf(unit)]?.active ?? 'inactive';
+    v.fail({ unit, active, message: `${unit} is ${active}` });
+  }
+}
+
+const servicesActive = hostCheck('cosigner_host_services_active', async (v, host, ctx) => {
+  await judgeAllocator(v, host, ctx.target.enclave);
+  await judgeVsockProxy(v, host, ctx.target.region);
+  await judgeCosignerUnit(v, host, ctx.target.name);
 });
 
 const secretsAtRest = hostCheck('cosigner_host_secrets_at_rest', async (v, host) => {
