@@ -44,8 +44,8 @@ function cli(args: string[], input?: string): Promise<Ran> {
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.stdout?.on('data', (c: Buffer) => out.push(c));
+    child.stderr?.on('data', (c: Buffer) => err.push(c));
     if (input !== undefined) child.stdin?.end(input);
     child.on('error', reject);
     child.on('close', (code) => {
