@@ -383,6 +383,15 @@ export function createProgram(options: ProgramOptions): Command {
     );
 
   add(
+    'demo',
+    'the whole lifecycle on a temporary simulated account: init, provision, attest, run, verify, and two attacks that must fail',
+    () => import('./commands/demo.js'),
+    'cosigner-cli demo',
+    'cosigner-cli demo --json > demo.json',
+    'cosigner-cli demo --keep   # keep the sandbox, config and images for a look',
+  ).option('--keep', 'keep the temporary directory (sandbox, config, images) and print where it is');
+
+  add(
     'completion',
     'print a shell completion script for bash or zsh (commands, options and their values)',
     () => import('./commands/completion.js'),

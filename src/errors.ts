@@ -232,6 +232,9 @@ export const ERROR_CODES = {
   VERIFY_NO_DEPLOYMENT: A,
   /** `verify --attestation-doc`: the document is older than --max-age. */
   ATTESTATION_STALE: V,
+  // demo
+  /** A step of `demo` did not behave: a command failed, or an attack that must fail did not. */
+  DEMO_STEP_FAILED: V,
 } as const satisfies Record<string, ExitCode>;
 
 export type CosignerErrorCode = keyof typeof ERROR_CODES;
