@@ -2,8 +2,7 @@
 // The README promises "no ingress, only TCP 443 egress (IPv4)" with every other egress rule
 // revoked, and `status --detailed-exitcode` exiting 2 when the co-signer drifted from its config.
 //
-// Tests marked `it.fails` assert what the README promises and currently FAIL: each documents an
-// open finding (drop `.fails` once it is fixed).
+// The findings are fixed: each test asserts the behaviour that closes one, and failed before the fix.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SandboxState } from '../../src/aws/sandbox/index.js';
 import { StateStore } from '../../src/aws/sandbox/store.js';

@@ -5,8 +5,7 @@
 // grantee the granted operations without going through the key policy", `attest` and `provision`
 // (for an adopted key) refuse any grant, and `status` shows drift.
 //
-// Tests marked `it.fails` assert what a reviewer expects and currently FAIL: each documents an
-// open finding (drop `.fails` once it is fixed).
+// The findings are fixed: each test asserts the behaviour that closes one, and failed before the fix.
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/run-cli.js';
