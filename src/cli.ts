@@ -35,11 +35,18 @@ function examples(...lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
 }
 
-/** Add the config settings (flag > env > file) to a command. */
-function addSettings(command: Command, filter: (s: Setting) => boolean = () => true): Command {
+/**
+ * Add the config settings (flag > env > file) to a command; `described` rewords a setting's help
+ * where the command reads it differently from provision (e.g. `run` uses the key, never creates one).
+ */
+function addSettings(
+  command: Command,
+  filter: (s: Setting) => boolean = () => true,
+  described: Readonly<Record<string, string>> = {},
+): Command {
   for (const s of SETTINGS) {
     if (s.global || !filter(s)) continue;
-    const label = `${s.description} [${s.env}]`;
+    const label = `${described[s.path] ?? s.description} [${s.env}]`;
     if (s.kind === 'bool') {
       command.addOption(new Option(s.flag, label));
       command.addOption(new Option(`--no-${s.flag.slice(2)}`, `turn ${s.flag} off`));
@@ -227,16 +234,22 @@ export function createProgram(options: ProgramOptions): Command {
       '--token <value>',
       'refused (exit 5): a token on the command line is readable by others; use the --token-* sources',
     );
-  addSettings(run, (s) =>
-    [
-      'name',
-      'fireblocks.env',
-      'fireblocks.pcr8',
-      'kms.keyId',
-      's3.bucketName',
-      'enclave.memoryMiB',
-      'enclave.cpuCount',
-    ].includes(s.path),
+  addSettings(
+    run,
+    (s) =>
+      [
+        'name',
+        'fireblocks.env',
+        'fireblocks.pcr8',
+        'kms.keyId',
+        's3.bucketName',
+        'enclave.memoryMiB',
+        'enclave.cpuCount',
+      ].includes(s.path),
+    {
+      'kms.keyId': "the co-signer's KMS key (its ARN): run reads its policy and creates nothing",
+      's3.bucketName': "the co-signer's bucket, answered to the installer",
+    },
   );
   const runSub = (name: string, description: string, ...exampleLines: string[]) =>
     run
@@ -297,7 +310,7 @@ export function createProgram(options: ProgramOptions): Command {
     'cosigner-cli verify',
     'cosigner-cli verify --json --fail-on critical > audit.json',
     'cosigner-cli verify --all --format sarif --output audit.sarif',
-    'cosigner-cli verify --print-iam-policy > verify-policy.json',
+    'cosigner-cli verify --print-iam-policy --no-json > verify-policy.json',
     'cosigner-cli verify --attestation-doc doc.cose --fb-env global --nonce <hex> --max-age 5m',
   );
   const repeat = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];

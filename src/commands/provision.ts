@@ -165,7 +165,7 @@ export function render(result: ProvisionResult, style: Style, invocation?: Invoc
       if (result.receipt !== undefined) lines.push(...receiptLines(result.receipt, result.receiptPath, style));
       lines.push(
         style.dim(
-          `  next: on the host (SSM Session Manager), install the Fireblocks package with its install.sh; \`${nextCommand(invocation, 'attest --dry-run')}\` re-proves the key policy`,
+          `  next: on the host (SSM Session Manager), \`sudo cosigner-cli run --package <tar.gz> --package-sha256 <sha256> --token-file <file>\` installs the Fireblocks package; \`${nextCommand(invocation, 'attest --dry-run')}\` re-proves the key policy`,
         ),
       );
       break;
