@@ -105,8 +105,7 @@ export class CliIoHost implements IoHost {
   notify(message: IoMessage): void {
     const { level } = message;
     if (level === 'debug' && !this.options.verbose) return;
-    if (level === 'info' && this.options.quiet && !(CONFIRMATION_SUBJECT.test(message.code ?? '') && !this.assumeYes))
-      return;
+    if (level === 'info' && this.options.quiet && !(CONFIRMATION_SUBJECT.test(message.code) && !this.assumeYes)) return;
     if (level === 'warn' && this.shown.some((line) => line.includes(message.message))) return;
     const s = this.style;
     const prefix =
