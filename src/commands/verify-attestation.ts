@@ -219,7 +219,7 @@ export async function runVerifyAttestation(
   };
 }
 
-export function renderVerifyAttestation(result: VerifyAttestationResult, style?: Style): string {
+function renderVerifyAttestation(result: VerifyAttestationResult, style?: Style): string {
   const green = (t: string): string => (style ? style.green(t) : t);
   const bold = (t: string): string => (style ? style.bold(t) : t);
   const lines = [

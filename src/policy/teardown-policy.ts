@@ -14,7 +14,7 @@ import type { PolicyDocument, PolicyStatement } from './types.js';
 
 export const TEARDOWN_SID = 'CosignerKeyTeardown';
 /** Scheduling the deletion, and undoing it (CancelKeyDeletion leaves the key disabled: EnableKey). */
-export const TEARDOWN_ACTIONS = [
+const TEARDOWN_ACTIONS = [
   'kms:ScheduleKeyDeletion',
   'kms:DeleteAlias',
   'kms:CancelKeyDeletion',

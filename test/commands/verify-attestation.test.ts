@@ -8,7 +8,6 @@ import {
   execute,
   parseOptions,
   render,
-  renderVerifyAttestation,
   runVerifyAttestation,
 } from '../../src/commands/verify-attestation.js';
 import { createStyle } from '../../src/io/style.js';
@@ -257,7 +256,7 @@ describe('verify --attestation-doc', () => {
       { documentPath: doc(NONDEBUG), at: documentTime, fbEnv: undefined, expectPcr8: expected.pcrs['8'] },
       { io: new TestIoHost(), now: today },
     );
-    const text = renderVerifyAttestation(result);
+    const text = render(result);
     expect(text).toMatch(/^✔ attestation document verified /);
     expect(text).toContain(`  module     ${expected.module_id}`);
     expect(text).toContain('  ✔ chain      5 certificates from the root with SHA-256 641a0321');
