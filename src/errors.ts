@@ -309,5 +309,5 @@ export function fail<C extends CosignerErrorCode>(
   hint?: string,
   extra: Omit<CosignerErrorOptions, 'hint'> = {},
 ): never {
-  throw new CosignerError(code, message, { ...extra, hint });
+  throw new CosignerError(code, message, hint === undefined ? extra : { ...extra, hint });
 }

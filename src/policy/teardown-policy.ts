@@ -39,8 +39,10 @@ export interface TeardownPolicyInput {
 
 /** The existing policy plus the teardown statement; undefined when it is already there. */
 export function teardownKeyPolicy(existing: PolicyDocument, input: TeardownPolicyInput): PolicyDocument | undefined {
-  const admins =
-    input.adminArns.length === 0 ? [accountRootArn(input.accountId, input.partition)] : [...input.adminArns];
+  const admins: [string, ...string[]] =
+    input.adminArns.length === 0
+      ? [accountRootArn(input.accountId, input.partition)]
+      : [input.adminArns[0]!, ...input.adminArns.slice(1)];
   const statement: PolicyDocument = {
     Version: POLICY_VERSION,
     Statement: [

@@ -103,7 +103,7 @@ const condition: fc.Arbitrary<ConditionBlock | undefined> = fc.option(
 
 const oneOrMany = <T>(arb: fc.Arbitrary<T>) => fc.oneof(arb, fc.uniqueArray(arb, { minLength: 1, maxLength: 3 }));
 
-const principalBlock: fc.Arbitrary<PolicyStatement['Principal']> = fc.oneof(
+const principalBlock: fc.Arbitrary<NonNullable<PolicyStatement['Principal']>> = fc.oneof(
   fc.constant('*' as const),
   oneOrMany(fc.constantFrom(...principals, ACCOUNT, '*')).map((AWS) => ({ AWS })),
 );
