@@ -66,8 +66,8 @@ await load(${JSON.stringify(ENTRY_CHUNK)}).main();
 `;
 
 export interface BundleOptions {
-  /** @default dist-bundle/cosigner-cli.mjs */
-  outfile?: string;
+  /** Undefined (as `--outfile` not given): the default. @default dist-bundle/cosigner-cli.mjs */
+  outfile?: string | undefined;
   /** Extra esbuild plugins (the start-up test instruments module evaluation with one). */
   plugins?: Plugin[];
 }

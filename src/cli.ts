@@ -4,7 +4,6 @@
  */
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { DEFAULT_SANDBOX_DIR, type CommandModule, type GlobalOptions, type Invocation } from './command-kit.js';
-import { CosignerError } from './errors.js';
 import { SETTINGS, type Setting } from './config/settings.js';
 import { VERSION } from './version.js';
 
@@ -21,14 +20,6 @@ export interface ProgramOptions {
   cwd: string;
   writeOut: (text: string) => void;
   writeErr: (text: string) => void;
-}
-
-/** A module that exists in the CLI's surface but is not built yet says so, with no fake output. */
-export function notAvailable(what: string, hint: string): Loader {
-  return () =>
-    Promise.reject(
-      new CosignerError('NOT_AVAILABLE', `${what} is not available in this version of cosigner-cli`, { hint }),
-    );
 }
 
 function examples(...lines: string[]): string {

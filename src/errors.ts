@@ -49,16 +49,13 @@ export const ERROR_CODES = {
   CONFIG_INVALID_JSON: U,
   CONFIG_UNKNOWN_KEYS: U,
   CONFIG_NEWER_VERSION: U,
-  CONFIG_EXISTS: U,
   // enclave image (EIF)
   EIF_BAD_MAGIC: V,
   EIF_UNSUPPORTED_VERSION: V,
   EIF_TRUNCATED: V,
   EIF_TRAILING_BYTES: V,
   EIF_SECTION_OUT_OF_BOUNDS: V,
-  EIF_SECTION_OVERLAP: V,
   EIF_SECTION_COUNT: V,
-  EIF_SECTION_SIZE: V,
   EIF_SECTION_TYPE: V,
   EIF_SECTION_DUPLICATE: V,
   EIF_SECTION_MISSING: V,
@@ -71,7 +68,6 @@ export const ERROR_CODES = {
   EIF_SECTION_ORDER: V,
   // measurements
   PCR_INVALID: U,
-  PCR_MISMATCH: V,
   PCR_SOURCES_DISAGREE: V,
   PCR_SOURCE_MISSING: U,
   // certificates, COSE, attestation
@@ -313,5 +309,5 @@ export function fail<C extends CosignerErrorCode>(
   hint?: string,
   extra: Omit<CosignerErrorOptions, 'hint'> = {},
 ): never {
-  throw new CosignerError(code, message, { ...extra, hint });
+  throw new CosignerError(code, message, hint === undefined ? extra : { ...extra, hint });
 }

@@ -151,7 +151,7 @@ export async function runAttest(options: AttestOptions, deps: AttestDeps): Promi
   };
 
   // 1. The key and who we are.
-  log.info(io, `account ${caller.accountId} · ${caller.region} · ${caller.callerArn}`, {
+  log.info(io, 'ATTEST_TARGET', `account ${caller.accountId} · ${caller.region} · ${caller.callerArn}`, {
     accountId: caller.accountId,
     region: caller.region,
     callerArn: caller.callerArn,
@@ -178,7 +178,7 @@ export async function runAttest(options: AttestOptions, deps: AttestDeps): Promi
 
   // 4. Proofs, before anything is written (also in a dry run: it predicts the real run).
   const proofs = proveCandidate(candidate, options, target, warnings);
-  for (const warning of warnings) log.warn(io, escapeControl(warning));
+  for (const warning of warnings) log.warn(io, 'ATTEST_WARNING', escapeControl(warning));
   const size = policySize(policy);
   if (size > KEY_POLICY_MAX_BYTES) {
     fail(
@@ -226,7 +226,7 @@ export async function runAttest(options: AttestOptions, deps: AttestDeps): Promi
   // The config's record of the list is shown like the policy diff and confirmed with it.
   const planned = record === undefined ? {} : { config: record.planned };
   if (!diff.changed) {
-    log.info(io, 'the key policy already matches; nothing to write');
+    log.info(io, 'ATTEST_UNCHANGED', 'the key policy already matches; nothing to write');
     record?.show(io);
     if (record?.changes !== true || options.dryRun)
       return {

@@ -99,7 +99,7 @@ export async function planRecord(ref: ConfigFileRef, list: readonly string[]): P
           },
         );
       }
-      log.info(io, `PCR8 list recorded in ${record.path}`);
+      log.info(io, 'ATTEST_RECORDED', `PCR8 list recorded in ${record.path}`);
       return toResult(record, true);
     },
   };

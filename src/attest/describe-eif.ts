@@ -38,7 +38,11 @@ export async function runDescribeEif(options: DescribeEifOptions, deps: Describe
   step.succeed(`measured ${escapeControl(options.eifPath)} (${image.size} bytes, ${image.sections.length} sections)`);
   const signature = image.signature;
   if (signature === undefined) {
-    log.warn(deps.io, 'the image is not signed: it has no PCR8, so a PCR8 key policy can never admit it');
+    log.warn(
+      deps.io,
+      'EIF_NOT_SIGNED',
+      'the image is not signed: it has no PCR8, so a PCR8 key policy can never admit it',
+    );
   } else {
     // nitro-cli run-enclave refuses an image whose signing certificate is outside its validity (E59).
     const now = deps.now();
@@ -47,11 +51,13 @@ export async function runDescribeEif(options: DescribeEifOptions, deps: Describe
     if (state === 'expired')
       log.warn(
         deps.io,
+        'EIF_CERT_EXPIRED',
         `the signing certificate ${subject} expired at ${signature.certificate.notAfter.toISOString()}: nitro-cli run-enclave will refuse this image`,
       );
     if (state === 'not-yet-valid')
       log.warn(
         deps.io,
+        'EIF_CERT_NOT_YET_VALID',
         `the signing certificate ${subject} is valid only from ${signature.certificate.notBefore.toISOString()}: nitro-cli run-enclave will refuse this image until then`,
       );
   }

@@ -21,7 +21,7 @@ export interface AwsServiceErrorLike {
 }
 
 /** True for anything shaped like an SDK service exception (it carries `$metadata` or `$fault`). */
-export function isAwsServiceError(error: unknown): error is AwsServiceErrorLike {
+function isAwsServiceError(error: unknown): error is AwsServiceErrorLike {
   if (typeof error !== 'object' || error === null) return false;
   const candidate = error as Record<string, unknown>;
   return (

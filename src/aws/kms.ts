@@ -156,7 +156,7 @@ export async function listAllGrants(kms: Pick<KMSPort, 'listGrants'>, keyId: str
     const output = await kms.listGrants({
       KeyId: keyId,
       Limit: 100,
-      ...(marker === undefined ? {} : { Marker: marker }),
+      Marker: marker,
     });
     grants.push(...(output.Grants ?? []));
     if (output.Truncated !== true) return grants;
@@ -180,7 +180,7 @@ export function toKeyGrant(entry: SDK.GrantListEntry): KeyGrant {
     GranteePrincipal: entry.GranteePrincipal,
     Operations: [...(entry.Operations ?? [])],
     ...(entry.Name === undefined || entry.Name === '' ? {} : { Name: entry.Name }),
-    ...(entry.RetiringPrincipal === undefined ? {} : { RetiringPrincipal: entry.RetiringPrincipal }),
+    RetiringPrincipal: entry.RetiringPrincipal,
     ...(constraints === undefined || Object.keys(constraints).length === 0 ? {} : { Constraints: constraints }),
   };
 }

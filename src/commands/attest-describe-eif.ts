@@ -24,7 +24,7 @@ export function parseOptions(invocation: Invocation): DescribeEifOptions {
 
 const yesNo = (value: boolean | undefined): string => (value === true ? 'yes' : 'no');
 
-export function renderDescribeEif(result: DescribeEifResult, style?: Style): string {
+function renderDescribeEif(result: DescribeEifResult, style?: Style): string {
   const bold = (t: string): string => (style ? style.bold(t) : t);
   const rows: [string, string][] = [
     ['EIF version', String(result.EifVersion)],

@@ -17,6 +17,7 @@ export async function portsFor(context: CommandContext, config?: CosignerConfig)
   if (context.sandboxDir !== undefined && globals.profile !== undefined) {
     log.warn(
       context.io,
+      'SANDBOX_PROFILE_IGNORED',
       `--profile ${globals.profile} is ignored: --sandbox uses the simulated account, which has no profiles`,
     );
   }
@@ -25,6 +26,6 @@ export async function portsFor(context: CommandContext, config?: CosignerConfig)
     ...(region ? { region } : {}),
     ...(profile ? { profile } : {}),
     ...(context.sandboxDir ? { sandboxDir: context.sandboxDir } : {}),
-    onCall: (call) => log.debug(context.io, formatAwsCall(call), { ...call }),
+    onCall: (call) => log.debug(context.io, 'AWS_CALL', formatAwsCall(call), { ...call }),
   });
 }

@@ -181,7 +181,8 @@ async function ask(
   }
   const region = (get(answers, 'aws.region') ?? get(given, 'aws.region')) as string | undefined;
   const found = region && discover ? await discover(region) : undefined;
-  if (found) io.notify({ level: 'info', message: `AWS account ${found.accountId} (${found.callerArn})` });
+  if (found)
+    io.notify({ level: 'info', code: 'INIT_ACCOUNT', message: `AWS account ${found.accountId} (${found.callerArn})` });
 
   if (!has('instance.type')) {
     const offered = (type: string) => !found || found.offeredTypes.includes(type);
@@ -329,9 +330,9 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<Ini
   const changes = existingLayer === undefined ? [] : diffConfigs(existing, config);
   const created = existingLayer === undefined;
 
-  for (const line of summarize(config)) io.notify({ level: 'info', message: line });
+  for (const line of summarize(config)) io.notify({ level: 'info', code: 'INIT_SUMMARY', message: line });
   if (!created && changes.length === 0 && !options.force) {
-    io.notify({ level: 'info', message: `${options.path} is up to date; nothing written` });
+    io.notify({ level: 'info', code: 'INIT_UNCHANGED', message: `${options.path} is up to date; nothing written` });
     return { kind: 'config', path: options.path, created, written: false, changes, config };
   }
   if (!created) {
@@ -379,7 +380,11 @@ async function discoverQuietly(context: CommandContext, region: string): Promise
     return await discoverAccount(ports);
   } catch (error) {
     const reason = isCosignerError(error) ? error.message : String(error);
-    context.io.notify({ level: 'warn', message: `working offline: could not read the AWS account (${reason})` });
+    context.io.notify({
+      level: 'warn',
+      code: 'INIT_OFFLINE',
+      message: `working offline: could not read the AWS account (${reason})`,
+    });
     return undefined;
   } finally {
     ports?.destroy();

@@ -325,7 +325,7 @@ async function start(
     identity,
     host,
     ...(context.sandboxDir === undefined ? {} : { sandboxDir: context.sandboxDir }),
-    onCall: (call) => log.debug(context.io, formatAwsCall(call), { ...call }),
+    onCall: (call) => log.debug(context.io, 'AWS_CALL', formatAwsCall(call), { ...call }),
   });
   try {
     const source = (cli.eif ?? cli.package?.path) as string;

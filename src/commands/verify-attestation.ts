@@ -189,6 +189,7 @@ export async function runVerifyAttestation(
   if (expectedPcr8 === null)
     log.warn(
       deps.io,
+      'ATTESTATION_PCR8_UNCHECKED',
       '--any-image: the document is authentic, but nothing checks which image it attests (pass --fb-env or --expect-pcr8)',
       { hint: 'pass --fb-env or --expect-pcr8' },
     );
@@ -218,7 +219,7 @@ export async function runVerifyAttestation(
   };
 }
 
-export function renderVerifyAttestation(result: VerifyAttestationResult, style?: Style): string {
+function renderVerifyAttestation(result: VerifyAttestationResult, style?: Style): string {
   const green = (t: string): string => (style ? style.green(t) : t);
   const bold = (t: string): string => (style ? style.bold(t) : t);
   const lines = [

@@ -247,7 +247,7 @@ export async function executeAudit(
         renderReport(options.format, reportsOf(result), { version: VERSION, time: now.toISOString() }),
         { mode: 0o644 },
       );
-      log.info(context.io, `${options.format} report written to ${options.output}`);
+      log.info(context.io, 'VERIFY_REPORT_WRITTEN', `${options.format} report written to ${options.output}`);
     }
     VERDICTS.set(result, { failOn: options.failOn, strict: options.strict });
     return result;

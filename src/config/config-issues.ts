@@ -31,7 +31,7 @@ export function describeIssue(issue: z.core.$ZodIssue, input: unknown, schema: z
 }
 
 /** `kms.adminArns[0]`, or `(root)` for the document itself. */
-export function formatPath(path: readonly PropertyKey[]): string {
+function formatPath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return '(root)';
   return path.map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i === 0 ? '' : '.'}${String(key)}`)).join('');
 }

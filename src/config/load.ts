@@ -11,7 +11,7 @@ import { describeIssue } from './config-issues.js';
 import { CONFIG_SCHEMA_VERSION, configSchema, type CosignerConfig } from './schema.js';
 import { howToSet, SETTINGS, type Setting } from './settings.js';
 
-export const DEFAULT_CONFIG_FILE = 'cosigner.json';
+const DEFAULT_CONFIG_FILE = 'cosigner.json';
 
 export type ConfigLayer = Record<string, unknown>;
 export type SettingSource = 'flag' | 'env' | 'file' | 'default';

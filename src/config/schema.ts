@@ -9,12 +9,12 @@ import { bucketNameProblem, derivedBucketPrefixProblem } from '../policy/bucket-
 export const CONFIG_SCHEMA_VERSION = 1;
 
 /** The AL2023 x86_64 AMI published as a public SSM parameter (reference/fireblocks-aws.md §1.7). */
-export const AL2023_AMI_PARAMETER = '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';
+const AL2023_AMI_PARAMETER = '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';
 
 /** Instance types Fireblocks supports for the co-signer (reference/fireblocks-aws.md §1.7). */
 export const INSTANCE_TYPES = ['c5.xlarge', 'c5a.xlarge'] as const;
 export const FIREBLOCKS_ENVS = ['global', 'eu', 'swiss', 'custom'] as const;
-export const POLICY_PROFILES = ['hardened', 'fireblocks-exact'] as const;
+const POLICY_PROFILES = ['hardened', 'fireblocks-exact'] as const;
 
 const NAME_RE = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
 const PCR_RE = /^[0-9a-fA-F]{96}$/;
@@ -237,8 +237,6 @@ export const configSchema = z
 
 /** A validated config with every default filled in. */
 export type CosignerConfig = z.output<typeof configSchema>;
-/** What a config file (or the merged layers) may contain before defaults. */
-export type CosignerConfigInput = z.input<typeof configSchema>;
 
 /** The JSON Schema of the config file, for editors and `init --print-schema`. */
 export function configJsonSchema(): Record<string, unknown> {

@@ -153,7 +153,7 @@ export const SETTINGS: readonly Setting[] = [
 const byPath = new Map(SETTINGS.map((s) => [s.path, s]));
 
 /** The setting for a config path (or its nearest ancestor), for error hints. */
-export function settingForPath(path: readonly PropertyKey[]): Setting | undefined {
+function settingForPath(path: readonly PropertyKey[]): Setting | undefined {
   for (let n = path.length; n > 0; n--) {
     const found = byPath.get(path.slice(0, n).map(String).join('.'));
     if (found) return found;

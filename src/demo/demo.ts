@@ -84,6 +84,7 @@ export async function runDemo(options: DemoOptions, deps: DemoDeps): Promise<Dem
           ? (invoked) =>
               io.notify({
                 level: 'info',
+                code: 'DEMO_COMMAND',
                 message: `$ ${invoked.commandLine}  (exit ${invoked.exitCode}, ${formatMs(invoked.ms)})\n${invoked.stderr.trimEnd()}`,
               })
           : undefined,

@@ -9,8 +9,8 @@ import { basename } from 'node:path';
 import { databaseObjects, launchPastRun, prepareAccount, writeSigner } from './account.js';
 import { must, type StepRecorder } from './steps.js';
 
-export const DEMO_NAME = 'demo';
-export const DEMO_REGION = 'us-east-1';
+const DEMO_NAME = 'demo';
+const DEMO_REGION = 'us-east-1';
 
 /** What the steps learn and pass on. */
 export interface DemoFacts {

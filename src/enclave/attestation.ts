@@ -31,7 +31,7 @@ export interface AttestationDocument {
 }
 
 /** ES384, the only algorithm Nitro uses (spec §6.1). */
-export const ATTESTATION_ALG = -35;
+const ATTESTATION_ALG = -35;
 /** Limits from the AWS attestation document specification (spec §6.2). */
 export const ATTESTATION_LIMITS = { publicKey: 1024, userData: 512, nonce: 512, pcrs: 32, cabundle: 32 } as const;
 

@@ -15,7 +15,7 @@ export const COSE_ALGORITHMS = {
 export type CoseAlgorithm = keyof typeof COSE_ALGORITHMS;
 
 /** COSE_Sign1 tag (RFC 9052 §4.2). */
-export const COSE_SIGN1_TAG = 18;
+const COSE_SIGN1_TAG = 18;
 
 export interface CoseSign1 {
   /** The protected header as the exact bytes that were signed. */

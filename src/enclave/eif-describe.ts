@@ -19,7 +19,7 @@ export function formatAsn1Time(date: Date): string {
 }
 
 /** `SignCertificateInfo`: issuer attributes by OpenSSL long name (sorted, last one wins, like a BTreeMap). */
-export function signingCertificateInfo(certificate: Certificate): SigningCertificateInfo {
+function signingCertificateInfo(certificate: Certificate): SigningCertificateInfo {
   const issuer: Record<string, string> = {};
   for (const attribute of certificate.issuer) issuer[attribute.longName] = attribute.value;
   return {

@@ -22,9 +22,9 @@ export const EIF_SIGNATURE_MAX_SIZE = 32_768;
  */
 export const EIF_METADATA_MAX_SIZE = 1_048_576;
 /** Versions with a published layout: 2, 3 (+signature), 4 (+metadata) (spec §1.1). */
-export const EIF_SUPPORTED_VERSIONS: readonly number[] = [2, 3, 4];
+const EIF_SUPPORTED_VERSIONS: readonly number[] = [2, 3, 4];
 /** Flags bit 0: aarch64 image (EIF_HDR_ARCH_ARM64). */
-export const EIF_FLAG_ARM64 = 0x1;
+const EIF_FLAG_ARM64 = 0x1;
 
 /** Section types (spec §1.3). 0 and ≥ 6 are invalid. */
 export const EIF_SECTION_TYPES = { kernel: 1, cmdline: 2, ramdisk: 3, signature: 4, metadata: 5 } as const;

@@ -5,13 +5,13 @@ import { z } from 'zod';
 import { CosignerError } from '../errors.js';
 
 /** 96 hex characters, returned lower-case. */
-export const pcrHexSchema = z
+const pcrHexSchema = z
   .string()
   .regex(/^[0-9a-fA-F]{96}$/, 'expected 96 hex characters')
   .transform((s) => s.toLowerCase());
 
 /** `Measurements`: HashAlgorithm is a Rust Debug string ("Sha384 { ... }"), kept opaque. */
-export const measurementsSchema = z.looseObject({
+const measurementsSchema = z.looseObject({
   HashAlgorithm: z.string().optional(),
   PCR0: pcrHexSchema,
   PCR1: pcrHexSchema,
@@ -32,7 +32,7 @@ export const signingCertificateInfoSchema = z.looseObject({
 });
 
 /** `Metadata` of describe-eif / describe-enclaves --metadata: build info with custom metadata flattened in. */
-export const metadataOutputSchema = z.looseObject({
+const metadataOutputSchema = z.looseObject({
   BuildTime: z.string(),
   BuildTool: z.string(),
   BuildToolVersion: z.string(),
@@ -77,7 +77,7 @@ const enclaveFields = {
 export const runEnclaveOutputSchema = z.looseObject(enclaveFields);
 
 /** One element of `nitro-cli describe-enclaves` (`State`/`Flags` per enclave_proc sources, not AWS prose). */
-export const describedEnclaveSchema = z.looseObject({
+const describedEnclaveSchema = z.looseObject({
   ...enclaveFields,
   State: z.enum(['RUNNING', 'TERMINATING', 'EMPTY']),
   Flags: z.enum(['NONE', 'DEBUG_MODE']),

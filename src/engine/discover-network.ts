@@ -23,7 +23,7 @@ export async function discoverNetwork(
   const found = (
     kind: FoundResource['kind'],
     id: string | undefined,
-    tags: { Key?: string; Value?: string }[] | undefined,
+    tags: { Key?: string | undefined; Value?: string | undefined }[] | undefined,
     state: string,
     detail: Record<string, unknown>,
   ) => {
@@ -34,14 +34,14 @@ export async function discoverNetwork(
   await Promise.all([
     limit(async () => {
       const vpcs = await allPages(async (NextToken) => {
-        const p = await ec2.describeVpcs({ Filters: TAGGED, ...(NextToken === undefined ? {} : { NextToken }) });
+        const p = await ec2.describeVpcs({ Filters: TAGGED, NextToken });
         return { items: p.Vpcs, next: p.NextToken };
       });
       for (const v of vpcs) found('vpc', v.VpcId, v.Tags, 'present', { cidr: v.CidrBlock });
     }),
     limit(async () => {
       const subnets = await allPages(async (NextToken) => {
-        const p = await ec2.describeSubnets({ Filters: TAGGED, ...(NextToken === undefined ? {} : { NextToken }) });
+        const p = await ec2.describeSubnets({ Filters: TAGGED, NextToken });
         return { items: p.Subnets, next: p.NextToken };
       });
       for (const s of subnets)
@@ -51,7 +51,7 @@ export async function discoverNetwork(
       const gateways = await allPages(async (NextToken) => {
         const p = await ec2.describeInternetGateways({
           Filters: TAGGED,
-          ...(NextToken === undefined ? {} : { NextToken }),
+          NextToken,
         });
         return { items: p.InternetGateways, next: p.NextToken };
       });
@@ -72,7 +72,7 @@ export async function discoverNetwork(
     }),
     limit(async () => {
       const tables = await allPages(async (NextToken) => {
-        const p = await ec2.describeRouteTables({ Filters: TAGGED, ...(NextToken === undefined ? {} : { NextToken }) });
+        const p = await ec2.describeRouteTables({ Filters: TAGGED, NextToken });
         return { items: p.RouteTables, next: p.NextToken };
       });
       for (const t of tables) {
@@ -86,7 +86,7 @@ export async function discoverNetwork(
       const nats = await allPages(async (NextToken) => {
         const p = await ec2.describeNatGateways({
           Filter: [...TAGGED, { Name: 'state', Values: ['pending', 'available', 'deleting', 'failed'] }],
-          ...(NextToken === undefined ? {} : { NextToken }),
+          NextToken,
         });
         return { items: p.NatGateways, next: p.NextToken };
       });
@@ -96,7 +96,7 @@ export async function discoverNetwork(
       const endpoints = await allPages(async (NextToken) => {
         const p = await ec2.describeVpcEndpoints({
           Filters: TAGGED,
-          ...(NextToken === undefined ? {} : { NextToken }),
+          NextToken,
         });
         return { items: p.VpcEndpoints, next: p.NextToken };
       });

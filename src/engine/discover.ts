@@ -62,7 +62,7 @@ export async function discover(
   const roles = async () => {
     const list = await limit(() =>
       allPages(async (Marker) => {
-        const page = await ports.iam.listRoles({ PathPrefix: IAM_PATH, ...(Marker === undefined ? {} : { Marker }) });
+        const page = await ports.iam.listRoles({ PathPrefix: IAM_PATH, Marker });
         return { items: page.Roles, next: page.IsTruncated ? page.Marker : undefined };
       }),
     );
@@ -89,7 +89,7 @@ export async function discover(
       allPages(async (Marker) => {
         const page = await ports.iam.listInstanceProfiles({
           PathPrefix: IAM_PATH,
-          ...(Marker === undefined ? {} : { Marker }),
+          Marker,
         });
         return { items: page.InstanceProfiles, next: page.IsTruncated ? page.Marker : undefined };
       }),
@@ -123,7 +123,7 @@ export async function discover(
         const page = await ports.s3.listBuckets({
           BucketRegion: ports.region,
           MaxBuckets: 1000,
-          ...(ContinuationToken === undefined ? {} : { ContinuationToken }),
+          ContinuationToken,
         });
         return { items: page.Buckets, next: page.ContinuationToken };
       }),
@@ -154,13 +154,13 @@ export async function discover(
     const [list, aliases] = await Promise.all([
       limit(() =>
         allPages(async (Marker) => {
-          const page = await ports.kms.listKeys({ ...(Marker === undefined ? {} : { Marker }) });
+          const page = await ports.kms.listKeys({ Marker });
           return { items: page.Keys, next: page.Truncated ? page.NextMarker : undefined };
         }),
       ),
       limit(() =>
         allPages(async (Marker) => {
-          const page = await ports.kms.listAliases({ ...(Marker === undefined ? {} : { Marker }) });
+          const page = await ports.kms.listAliases({ Marker });
           return { items: page.Aliases, next: page.Truncated ? page.NextMarker : undefined };
         }),
       ),
@@ -201,7 +201,7 @@ export async function discover(
       allPages(async (NextToken) => {
         const page = await ports.ec2.describeSecurityGroups({
           Filters: [{ Name: 'tag-key', Values: [TAGS.name] }],
-          ...(NextToken === undefined ? {} : { NextToken }),
+          NextToken,
         });
         return { items: page.SecurityGroups, next: page.NextToken };
       }),
@@ -227,7 +227,7 @@ export async function discover(
             { Name: 'tag-key', Values: [TAGS.name] },
             { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped', 'shutting-down'] },
           ],
-          ...(NextToken === undefined ? {} : { NextToken }),
+          NextToken,
         });
         return { items: page.Reservations?.flatMap((r) => r.Instances ?? []), next: page.NextToken };
       }),

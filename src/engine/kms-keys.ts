@@ -97,7 +97,7 @@ export async function describeKeyFully(
 
 async function listKeyTags(ports: AwsPorts, keyId: string): Promise<TagRecord> {
   const tags = await allPages(async (Marker) => {
-    const page = await ports.kms.listResourceTags({ KeyId: keyId, ...(Marker === undefined ? {} : { Marker }) });
+    const page = await ports.kms.listResourceTags({ KeyId: keyId, Marker });
     return { items: page.Tags, next: page.Truncated ? page.NextMarker : undefined };
   });
   return kmsTagsOf(tags);
@@ -114,7 +114,7 @@ export async function findKeysByToken(
   limit: Limit,
 ): Promise<ObservedKey[]> {
   const ids = await allPages(async (Marker) => {
-    const page = await limit(() => ports.kms.listKeys({ ...(Marker === undefined ? {} : { Marker }) }));
+    const page = await limit(() => ports.kms.listKeys({ Marker }));
     return { items: page.Keys?.map((k) => k.KeyId ?? ''), next: page.Truncated ? page.NextMarker : undefined };
   });
   const wanted = new Set(tokens);

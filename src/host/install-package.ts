@@ -97,16 +97,30 @@ export async function installPackage(
   assertPreflight(preflight.checks);
 
   const unpacked = await unpackPackage(host.fs, options.source, options.sha256);
-  log.info(io, `package ${options.sha256.slice(0, 16)}… verified and unpacked (${unpacked.entries} entries)`);
+  log.info(
+    io,
+    'RUN_PACKAGE_UNPACKED',
+    `package ${options.sha256.slice(0, 16)}… verified and unpacked (${unpacked.entries} entries)`,
+  );
   const verified = await verifyImage(
     { eifPath: host.fs.resolve(unpacked.eif), keyArn: options.keyArn, configured: options.configured },
     { kms: deps.kms, now: deps.now },
   );
-  log.info(io, `package image verified: PCR8 ${verified.pcrs.PCR8} is admitted by the key policy`);
+  log.info(
+    io,
+    'RUN_IMAGE_VERIFIED',
+    `package image verified: PCR8 ${verified.pcrs.PCR8} is admitted by the key policy`,
+  );
 
   const hostConfig = await applyHostConfig(
     await planHostConfig(host.fs, { memoryMiB: options.memoryMiB, cpuCount: options.cpuCount }, deps.region),
-    { fs: host.fs, services: host.services, now: deps.now, sleep: deps.sleep, onStep: (text) => log.info(io, text) },
+    {
+      fs: host.fs,
+      services: host.services,
+      now: deps.now,
+      sleep: deps.sleep,
+      onStep: (text) => log.info(io, 'RUN_HOST_CONFIG', text),
+    },
   );
 
   const token = await readToken(options.token, {
@@ -196,7 +210,7 @@ export async function installPackage(
 
   const settings = await fireblocksSettingsFinding(host);
   if (settings !== undefined) warnings.push(settings);
-  for (const warning of warnings) log.warn(io, warning);
+  for (const warning of warnings) log.warn(io, 'RUN_WARNING', warning);
   io.notify({
     level: 'info',
     code: 'RUN_OWNER_APPROVAL',

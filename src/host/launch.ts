@@ -126,7 +126,7 @@ export async function launchImage(options: LaunchOptions, deps: LaunchDeps): Pro
     await host.fs.remove(staged);
     throw error;
   }
-  log.info(io, `image verified: PCR8 ${verified.pcrs.PCR8} is admitted by the key policy`, {
+  log.info(io, 'RUN_IMAGE_VERIFIED', `image verified: PCR8 ${verified.pcrs.PCR8} is admitted by the key policy`, {
     pcrs: verified.pcrs,
   });
 
@@ -179,7 +179,7 @@ export async function launchImage(options: LaunchOptions, deps: LaunchDeps): Pro
       services: host.services,
       now: deps.now,
       sleep: deps.sleep,
-      onStep: (text) => log.info(io, text),
+      onStep: (text) => log.info(io, 'RUN_HOST_CONFIG', text),
     },
   );
   await host.fs.rename(staged, eifPath);

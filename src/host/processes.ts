@@ -5,7 +5,7 @@
  * child's output and, when a line is left open (or ends in `:`/`?`) and the output goes quiet,
  * asks the responder for the answer; its child starts with umask 077.
  */
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import type { InteractiveRunOptions, ProcessPort, ProcessResult } from './ports.js';
 
 /** The result of a run, plus why the child could not start (ENOENT: not on PATH, EACCES). */
@@ -67,7 +67,7 @@ export function createProcessPort(): ProcessPort & {
       // creates without choosing a mode is its owner's only. A child inherits the umask when it is
       // spawned, which execa does before it returns; ours is put back at once.
       const previousUmask = process.umask(0o077);
-      let child: ResultPromise;
+      let child: InteractiveChild;
       try {
         child = spawnInteractive(file, args, options);
       } finally {
@@ -78,7 +78,10 @@ export function createProcessPort(): ProcessPort & {
   };
 }
 
-function spawnInteractive(file: string, args: readonly string[], options: InteractiveRunOptions): ResultPromise {
+/** The child as execa types it for these options (its result's stdout and stderr are strings). */
+type InteractiveChild = ReturnType<typeof spawnInteractive>;
+
+function spawnInteractive(file: string, args: readonly string[], options: InteractiveRunOptions) {
   return execa(file, [...args], {
     cwd: options.cwd,
     env: options.env,
@@ -95,7 +98,7 @@ function spawnInteractive(file: string, args: readonly string[], options: Intera
 }
 
 /** Answer the child's prompts over its stdin; settle with its result. */
-function watchPrompts(child: ResultPromise, options: InteractiveRunOptions): Promise<SpawnedResult> {
+function watchPrompts(child: InteractiveChild, options: InteractiveRunOptions): Promise<SpawnedResult> {
   const quietMs = options.promptQuietMs ?? 300;
   let pending = '';
   let partial = '';

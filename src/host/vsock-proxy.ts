@@ -70,7 +70,7 @@ export function parseVsockProxyConfig(text: string): ParsedAllowlist {
 /** Parse list items from `start`; returns the index of the first line after the list. */
 function parseList(lines: string[], start: number, into: ParsedAllowlist): number {
   let i = start;
-  let block: { address?: string; port?: string; raw: string } | undefined;
+  let block: { address?: string | undefined; port?: string | undefined; raw: string } | undefined;
   const close = () => {
     if (block !== undefined) into.entries.push(entry(block.address, block.port, block.raw));
     block = undefined;

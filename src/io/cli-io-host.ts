@@ -105,8 +105,7 @@ export class CliIoHost implements IoHost {
   notify(message: IoMessage): void {
     const { level } = message;
     if (level === 'debug' && !this.options.verbose) return;
-    if (level === 'info' && this.options.quiet && !(CONFIRMATION_SUBJECT.test(message.code ?? '') && !this.assumeYes))
-      return;
+    if (level === 'info' && this.options.quiet && !(CONFIRMATION_SUBJECT.test(message.code) && !this.assumeYes)) return;
     if (level === 'warn' && this.shown.some((line) => line.includes(message.message))) return;
     const s = this.style;
     const prefix =
@@ -168,14 +167,19 @@ export class CliIoHost implements IoHost {
     switch (prompt.kind) {
       case 'text':
         return (await inquirer.input(
-          { message: prompt.message, default: prompt.default, validate: prompt.validate, required: true },
+          {
+            message: prompt.message,
+            required: true,
+            default: prompt.default,
+            ...(prompt.validate === undefined ? {} : { validate: prompt.validate }),
+          },
           context,
         )) as PromptAnswer<P>;
       case 'select':
         return (await inquirer.select(
           {
             message: prompt.message,
-            default: prompt.default,
+            ...(prompt.default === undefined ? {} : { default: prompt.default }),
             choices: prompt.choices.map((c) => ({
               ...c,
               name: escapeControl(c.name ?? c.value),
@@ -191,7 +195,11 @@ export class CliIoHost implements IoHost {
         )) as PromptAnswer<P>;
       case 'secret':
         return (await inquirer.password(
-          { message: prompt.message, mask: false, validate: prompt.validate },
+          {
+            message: prompt.message,
+            mask: false,
+            ...(prompt.validate === undefined ? {} : { validate: prompt.validate }),
+          },
           context,
         )) as PromptAnswer<P>;
     }

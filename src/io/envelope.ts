@@ -4,7 +4,7 @@
 import type { CosignerErrorJSON } from '../errors.js';
 import { escapeJsonText } from './safe-text.js';
 
-export const JSON_SCHEMA_VERSION = 1;
+const JSON_SCHEMA_VERSION = 1;
 
 export type Envelope =
   | { schemaVersion: 1; command: string; ok: true; result: unknown }

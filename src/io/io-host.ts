@@ -5,6 +5,7 @@
  * terminal. It is also where the user's interruption (Ctrl-C, SIGINT, SIGTERM) reaches a command.
  */
 import type { Interruptible } from './interrupt.js';
+import type { MessageCode } from './message-codes.js';
 
 export type { Interruptible } from './interrupt.js';
 
@@ -12,8 +13,8 @@ export type MessageLevel = 'error' | 'warn' | 'info' | 'result' | 'debug';
 
 export interface IoMessage {
   level: Exclude<MessageLevel, 'result'>;
-  /** Stable machine-readable code of the message, e.g. `PROVISION_STEP`. */
-  code?: string;
+  /** Stable machine-readable code of the message, from the registry in ./message-codes.ts. */
+  code: MessageCode;
   message: string;
   /** Structured detail (never a secret). */
   data?: Record<string, unknown>;
@@ -111,10 +112,10 @@ export interface IoHost {
 
 /** Convenience wrappers so commands read naturally. */
 export const log = {
-  info: (io: IoHost, message: string, data?: Record<string, unknown>) =>
-    io.notify({ level: 'info', message, ...(data ? { data } : {}) }),
-  warn: (io: IoHost, message: string, data?: Record<string, unknown>) =>
-    io.notify({ level: 'warn', message, ...(data ? { data } : {}) }),
-  debug: (io: IoHost, message: string, data?: Record<string, unknown>) =>
-    io.notify({ level: 'debug', message, ...(data ? { data } : {}) }),
+  info: (io: IoHost, code: MessageCode, message: string, data?: Record<string, unknown>) =>
+    io.notify({ level: 'info', code, message, ...(data ? { data } : {}) }),
+  warn: (io: IoHost, code: MessageCode, message: string, data?: Record<string, unknown>) =>
+    io.notify({ level: 'warn', code, message, ...(data ? { data } : {}) }),
+  debug: (io: IoHost, code: MessageCode, message: string, data?: Record<string, unknown>) =>
+    io.notify({ level: 'debug', code, message, ...(data ? { data } : {}) }),
 };

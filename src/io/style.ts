@@ -27,5 +27,3 @@ export function createStyle(enabled: boolean): Style {
   const c = pc.createColors(true);
   return { bold: c.bold, dim: c.dim, red: c.red, green: c.green, yellow: c.yellow, cyan: c.cyan };
 }
-
-export { colorAllowed } from './color-policy.js';

@@ -4,7 +4,7 @@ import { fail } from '../errors.js';
 export type Partition =
   'aws' | 'aws-cn' | 'aws-us-gov' | 'aws-iso' | 'aws-iso-b' | 'aws-iso-e' | 'aws-iso-f' | 'aws-eusc';
 
-export const ACCOUNT_ID = /^\d{12}$/;
+const ACCOUNT_ID = /^\d{12}$/;
 const ROLE_ARN = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/[\w+=,.@/-]+$/;
 const PRINCIPAL_ARN = /^arn:(aws[a-z-]*):(?:iam|sts)::(\d{12}):[\w+=,.@/:-]+$/;
 const KEY_ARN = /^arn:(aws[a-z-]*):kms:([a-z0-9-]+):(\d{12}):key\/[\w-]+$/;

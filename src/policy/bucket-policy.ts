@@ -11,7 +11,7 @@ import { BUCKET_SIDS, POLICY_VERSION, S3_INDIRECT_OBJECT_ACTIONS } from './const
 import type { PolicyDocument, PolicyStatement } from './types.js';
 
 /** The actions Fireblocks denies to every principal but the role, in Fireblocks' order. */
-export const FIREBLOCKS_BUCKET_DENIED_ACTIONS: readonly string[] = [
+const FIREBLOCKS_BUCKET_DENIED_ACTIONS: readonly string[] = [
   's3:PutObject',
   's3:GetObject',
   's3:DeleteObject',
@@ -24,7 +24,7 @@ export const FIREBLOCKS_BUCKET_DENIED_ACTIONS: readonly string[] = [
 ];
 
 /** Every object action, by pattern: `*Object*` (objects, versions, ACLs, tags, retention), replication and multipart parts. */
-export const BUCKET_OBJECT_DENY_PATTERNS: readonly string[] = [
+const BUCKET_OBJECT_DENY_PATTERNS: readonly string[] = [
   's3:*Object*',
   's3:Replicate*',
   's3:InitiateReplication',

@@ -53,7 +53,7 @@ export function sortKeys<T>(value: T): T {
 }
 
 /** The canonical form of one statement (a JSON-able object with sorted keys and lists). */
-export function canonicalStatement(statement: PolicyStatement): Canonical {
+function canonicalStatement(statement: PolicyStatement): Canonical {
   const result: Record<string, Canonical> = { Effect: statement.Effect };
   if (statement.Sid !== undefined && statement.Sid !== '') result['Sid'] = statement.Sid;
   if (statement.Principal !== undefined) result['Principal'] = canonicalPrincipal(statement.Principal);
@@ -70,7 +70,7 @@ export function canonicalStatement(statement: PolicyStatement): Canonical {
 }
 
 /** The canonical JSON text of a statement; equal texts mean equivalent statements. */
-export function canonicalStatementText(statement: PolicyStatement): string {
+function canonicalStatementText(statement: PolicyStatement): string {
   return JSON.stringify(canonicalStatement(statement));
 }
 

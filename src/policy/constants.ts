@@ -76,7 +76,7 @@ export const ROTATION_ACTIONS: readonly string[] = ['kms:EnableKeyRotation', 'km
  * The operations that accept a `Recipient` (an attestation document), so the only ones on which
  * `kms:RecipientAttestation:*` keys are ever present (KMS-NE; fireblocks-aws.md §2.1, §2.3).
  */
-export const ATTESTATION_CAPABLE_ACTIONS: readonly string[] = [
+const ATTESTATION_CAPABLE_ACTIONS: readonly string[] = [
   'kms:Decrypt',
   'kms:DeriveSharedSecret',
   'kms:GenerateDataKey',

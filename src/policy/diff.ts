@@ -151,7 +151,7 @@ export interface DiffStyle {
   dim(text: string): string;
 }
 
-export const PLAIN_DIFF_STYLE: DiffStyle = { added: (t) => t, removed: (t) => t, changed: (t) => t, dim: (t) => t };
+const PLAIN_DIFF_STYLE: DiffStyle = { added: (t) => t, removed: (t) => t, changed: (t) => t, dim: (t) => t };
 
 function jsonLines(value: unknown): string[] {
   return JSON.stringify(value, null, 2).split('\n');

@@ -27,24 +27,13 @@ import type {
   Undecided,
 } from './types.js';
 
-export type {
-  ConditionBlock,
-  ContextValue,
-  Decision,
-  EvaluationResult,
-  PolicyDocument,
-  PolicyStatement,
-  PrincipalBlock,
-  RequestContext,
-  Undecided,
-  UndecidedReason,
-} from './types.js';
+export type { EvaluationResult, PolicyDocument, PolicyStatement, RequestContext, Undecided } from './types.js';
 
 // The evaluator's parts, re-exported so that this module stays the one entry point.
 export { parsePolicyDocument, toList, toPolicyDocument } from './parse.js';
-export { actionMatches, arnMatches, type PrincipalMatch } from './match.js';
-export { parseOperator, type ParsedOperator } from './conditions.js';
-export { and as triAnd, or as triOr, not as triNot, type Tri } from './three-valued.js';
+export { type PrincipalMatch } from './match.js';
+export { parseOperator } from './conditions.js';
+export { type Tri } from './three-valued.js';
 
 // ---------------------------------------------------------------------------------------------
 // Statements and policies
@@ -293,9 +282,4 @@ export function evaluateKeyPolicy(
   identityPolicies: readonly PolicyDocument[] = [],
 ): AccessResult {
   return evaluateAccess(keyPolicy, request, identityPolicies, { service: 'kms' });
-}
-
-/** Shorthand for the sandbox and callers that only want the answer. */
-export function isAllowed(result: EvaluationResult): boolean {
-  return result.decision === 'Allow';
 }

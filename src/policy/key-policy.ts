@@ -91,7 +91,7 @@ function oneOrMany(values: readonly string[]): string | string[] {
 }
 
 /** Apply defaults and validate (POLICY_INVALID, PCR_INVALID). */
-export function resolveKeyPolicyInput(input: KeyPolicyInput): ResolvedKeyPolicyInput {
+function resolveKeyPolicyInput(input: KeyPolicyInput): ResolvedKeyPolicyInput {
   const profile = input.profile ?? 'hardened';
   if (profile !== 'hardened' && profile !== 'fireblocks-exact') {
     fail('POLICY_INVALID', `unknown policy profile ${JSON.stringify(profile)}`, 'use hardened or fireblocks-exact');

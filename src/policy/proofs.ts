@@ -191,4 +191,4 @@ export function assertKeyPolicyProofs(report: ProofReport): void {
   });
 }
 
-export { proveBucketPolicy, type BucketPolicyProofInput } from './bucket-proofs.js';
+export { proveBucketPolicy } from './bucket-proofs.js';

@@ -5,12 +5,12 @@
  * on the side that makes a proof refuse: "covers" is true whenever some spelling could match.
  */
 import { isAccountRootArn } from './arn.js';
-import { actionMatches, arnMatches } from './match.js';
+import { actionMatches } from './match.js';
 import { toList } from './parse.js';
 import type { ConditionValues, PolicyStatement } from './types.js';
 
 /** Could the statement's Action/NotAction match the action (case-insensitive, wildcards)? */
-export function coversAction(statement: PolicyStatement, action: string): boolean {
+function coversAction(statement: PolicyStatement, action: string): boolean {
   if (statement.Action !== undefined) return toList(statement.Action).some((pattern) => actionMatches(pattern, action));
   return !toList(statement.NotAction).some((pattern) => actionMatches(pattern, action));
 }
@@ -18,18 +18,6 @@ export function coversAction(statement: PolicyStatement, action: string): boolea
 /** The actions of a list that the statement covers. */
 export function coveredActions(statement: PolicyStatement, actions: readonly string[]): string[] {
   return actions.filter((action) => coversAction(statement, action));
-}
-
-/**
- * Could the statement's Resource/NotResource match the resource? A policy variable could stand
- * for anything, so it counts as a match.
- */
-export function mayCoverResource(statement: PolicyStatement, resource: string): boolean {
-  const patterns = toList(statement.Resource ?? statement.NotResource);
-  if (patterns.length === 0) return true;
-  if (patterns.some((pattern) => pattern.includes('${'))) return true;
-  const hit = patterns.some((pattern) => arnMatches(pattern, resource));
-  return statement.Resource !== undefined ? hit : true;
 }
 
 /** A principal entry as written: its type (`AWS`, `Service`, …) and value. */

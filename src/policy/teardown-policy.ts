@@ -14,7 +14,7 @@ import type { PolicyDocument, PolicyStatement } from './types.js';
 
 export const TEARDOWN_SID = 'CosignerKeyTeardown';
 /** Scheduling the deletion, and undoing it (CancelKeyDeletion leaves the key disabled: EnableKey). */
-export const TEARDOWN_ACTIONS = [
+const TEARDOWN_ACTIONS = [
   'kms:ScheduleKeyDeletion',
   'kms:DeleteAlias',
   'kms:CancelKeyDeletion',
@@ -39,8 +39,10 @@ export interface TeardownPolicyInput {
 
 /** The existing policy plus the teardown statement; undefined when it is already there. */
 export function teardownKeyPolicy(existing: PolicyDocument, input: TeardownPolicyInput): PolicyDocument | undefined {
-  const admins =
-    input.adminArns.length === 0 ? [accountRootArn(input.accountId, input.partition)] : [...input.adminArns];
+  const admins: [string, ...string[]] =
+    input.adminArns.length === 0
+      ? [accountRootArn(input.accountId, input.partition)]
+      : [input.adminArns[0]!, ...input.adminArns.slice(1)];
   const statement: PolicyDocument = {
     Version: POLICY_VERSION,
     Statement: [

@@ -17,9 +17,6 @@ export function or(values: Tri[]): Tri {
   if (values.includes(true)) return true;
   return values.includes('maybe') ? 'maybe' : false;
 }
-export function not(value: Tri): Tri {
-  return value === 'maybe' ? 'maybe' : !value;
-}
 
 /** Evaluation state for one statement: collects what could not be decided. */
 export interface Scope {

@@ -30,7 +30,8 @@ export interface ApplyState {
   instanceProfileArn: string;
   bucketName: string;
   keyId?: string;
-  keyArn?: string;
+  /** The new key's ARN as CreateKey returned it (undefined when the answer left it out). */
+  keyArn?: string | undefined;
   groupId?: string;
   instanceId?: string;
   vpcId?: string;
@@ -122,9 +123,7 @@ const iam: Partial<Record<OpName, Handler>> = {
           AssumeRolePolicyDocument: JSON.stringify(desired.role.trustPolicy),
           Description: `Fireblocks API Co-signer ${desired.name} (cosigner-cli)`,
           Tags: toTagList(desired.iamTags),
-          ...(desired.role.permissionsBoundaryArn === undefined
-            ? {}
-            : { PermissionsBoundary: desired.role.permissionsBoundaryArn }),
+          PermissionsBoundary: desired.role.permissionsBoundaryArn,
         }),
       ids: (o) => ({ arn: o.Role?.Arn }),
       alreadyDone: (e) =>

@@ -73,7 +73,7 @@ export function seedState(plan: Plan, observed: ObservedState): ApplyState {
     instanceProfileArn: c.instanceProfileArn,
     bucketName: c.bucketName,
     ...(c.keyId === undefined ? {} : { keyId: c.keyId }),
-    ...(c.keyArn === undefined ? {} : { keyArn: c.keyArn }),
+    keyArn: c.keyArn,
     ...(c.groupId === undefined ? {} : { groupId: c.groupId }),
     ...(c.instanceId === undefined ? {} : { instanceId: c.instanceId }),
     ...(c.vpcId === undefined ? {} : { vpcId: c.vpcId }),

@@ -65,10 +65,7 @@ export interface RouteOut {
 }
 
 /** The route table that applies to a subnet: its explicit association, else the VPC's main table. */
-export function tableOf(
-  tables: readonly RouteTable[],
-  subnetId: string,
-): { table: RouteTable | undefined; main: boolean } {
+function tableOf(tables: readonly RouteTable[], subnetId: string): { table: RouteTable | undefined; main: boolean } {
   const own = tables.find((t) => t.Associations?.some((a) => a.SubnetId === subnetId));
   const table = own ?? tables.find((t) => t.Associations?.some((a) => a.Main === true));
   return { table, main: own === undefined };
@@ -84,7 +81,7 @@ export function routeOut(tables: readonly RouteTable[], subnetId: string, nats: 
 }
 
 /** What one route leads to. An instance route reports its network interface too: the interface wins. */
-export function routeTargetOf(route: Route): SingleTarget {
+function routeTargetOf(route: Route): SingleTarget {
   const id =
     route.NatGatewayId ??
     route.TransitGatewayId ??

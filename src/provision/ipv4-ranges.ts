@@ -6,7 +6,7 @@
  */
 
 /** The number of IPv4 addresses (2^32), one past the last. */
-export const IPV4_SPACE = 2 ** 32;
+const IPV4_SPACE = 2 ** 32;
 
 /** A CIDR block as a half-open range of addresses [start, end). */
 export interface Ipv4Block {
@@ -40,7 +40,7 @@ export function formatIpv4(address: number): string {
  * and multicast (224.0.0.0/4). A route for them (a peering to 10.0.0.0/8, a stale one to
  * 192.168.0.0/16) says nothing about the way to Fireblocks, AWS's endpoints or the package mirrors.
  */
-export const NON_PUBLIC_IPV4 = [
+const NON_PUBLIC_IPV4 = [
   '0.0.0.0/8',
   '10.0.0.0/8',
   '100.64.0.0/10',

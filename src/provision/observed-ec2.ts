@@ -117,7 +117,7 @@ export async function observeNetwork(
         const page = await ports.ec2.describeInstanceTypeOfferings({
           LocationType: 'availability-zone',
           Filters: [{ Name: 'instance-type', Values: [type] }],
-          ...(NextToken === undefined ? {} : { NextToken }),
+          NextToken,
         });
         return { items: page.InstanceTypeOfferings?.map((o) => o.Location ?? ''), next: page.NextToken };
       }),
@@ -300,7 +300,7 @@ async function locateSubnet(
     allPages(async (NextToken) => {
       const page = await ports.ec2.describeSubnets({
         Filters: [{ Name: 'vpc-id', Values: [vpcId] }],
-        ...(NextToken === undefined ? {} : { NextToken }),
+        NextToken,
       });
       return { items: page.Subnets, next: page.NextToken };
     }),
@@ -320,7 +320,7 @@ function routeTables(ports: AwsPorts, vpcId: string): Promise<RouteTable[]> {
   return allPages(async (NextToken) => {
     const page = await ports.ec2.describeRouteTables({
       Filters: [{ Name: 'vpc-id', Values: [vpcId] }],
-      ...(NextToken === undefined ? {} : { NextToken }),
+      NextToken,
     });
     return { items: page.RouteTables, next: page.NextToken };
   });
@@ -331,7 +331,7 @@ function natGateways(ports: AwsPorts, vpcId: string): Promise<NatGateway[]> {
   return allPages(async (NextToken) => {
     const page = await ports.ec2.describeNatGateways({
       Filter: [{ Name: 'vpc-id', Values: [vpcId] }],
-      ...(NextToken === undefined ? {} : { NextToken }),
+      NextToken,
     });
     return { items: page.NatGateways, next: page.NextToken };
   });
@@ -369,7 +369,7 @@ export async function observeInstances(ports: AwsPorts, desired: DesiredState): 
         { Name: `tag:${TAGS.name}`, Values: [desired.name] },
         { Name: 'instance-state-name', Values: LIVE_STATES },
       ],
-      ...(NextToken === undefined ? {} : { NextToken }),
+      NextToken,
     });
     return { items: page.Reservations, next: page.NextToken };
   });

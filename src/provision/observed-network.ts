@@ -75,19 +75,20 @@ export async function observeManagedNetwork(
   limit: Limit,
 ): Promise<ObservedManagedNetwork> {
   const mine: Filter[] = [{ Name: `tag:${TAGS.name}`, Values: [desired.name] }];
-  const ours = <T extends { Tags?: { Key?: string; Value?: string }[] | undefined }>(items: T[] | undefined) =>
-    (items ?? []).filter((i) => isOurs(tagsOf(i.Tags), desired.name));
+  const ours = <T extends { Tags?: { Key?: string | undefined; Value?: string | undefined }[] | undefined }>(
+    items: T[] | undefined,
+  ) => (items ?? []).filter((i) => isOurs(tagsOf(i.Tags), desired.name));
   const ec2 = ports.ec2;
   const [vpcs, subnets, gateways, addresses, nats, tables, groups, endpoints] = await Promise.all([
     limit(() =>
       allPages(async (NextToken) => {
-        const p = await ec2.describeVpcs({ Filters: mine, ...(NextToken === undefined ? {} : { NextToken }) });
+        const p = await ec2.describeVpcs({ Filters: mine, NextToken });
         return { items: ours(p.Vpcs), next: p.NextToken };
       }),
     ),
     limit(() =>
       allPages(async (NextToken) => {
-        const p = await ec2.describeSubnets({ Filters: mine, ...(NextToken === undefined ? {} : { NextToken }) });
+        const p = await ec2.describeSubnets({ Filters: mine, NextToken });
         return { items: ours(p.Subnets), next: p.NextToken };
       }),
     ),
@@ -95,7 +96,7 @@ export async function observeManagedNetwork(
       allPages(async (NextToken) => {
         const p = await ec2.describeInternetGateways({
           Filters: mine,
-          ...(NextToken === undefined ? {} : { NextToken }),
+          NextToken,
         });
         return { items: ours(p.InternetGateways), next: p.NextToken };
       }),
@@ -105,14 +106,14 @@ export async function observeManagedNetwork(
       allPages(async (NextToken) => {
         const p = await ec2.describeNatGateways({
           Filter: [...mine, { Name: 'state', Values: LIVE_NAT }],
-          ...(NextToken === undefined ? {} : { NextToken }),
+          NextToken,
         });
         return { items: ours(p.NatGateways), next: p.NextToken };
       }),
     ),
     limit(() =>
       allPages(async (NextToken) => {
-        const p = await ec2.describeRouteTables({ Filters: mine, ...(NextToken === undefined ? {} : { NextToken }) });
+        const p = await ec2.describeRouteTables({ Filters: mine, NextToken });
         return { items: ours(p.RouteTables), next: p.NextToken };
       }),
     ),
@@ -120,21 +121,23 @@ export async function observeManagedNetwork(
       allPages(async (NextToken) => {
         const p = await ec2.describeSecurityGroups({
           Filters: [...mine, { Name: `tag:${PART_TAG}`, Values: ['endpoint-sg'] }],
-          ...(NextToken === undefined ? {} : { NextToken }),
+          NextToken,
         });
         return { items: ours(p.SecurityGroups), next: p.NextToken };
       }),
     ),
     limit(() =>
       allPages(async (NextToken) => {
-        const p = await ec2.describeVpcEndpoints({ Filters: mine, ...(NextToken === undefined ? {} : { NextToken }) });
+        const p = await ec2.describeVpcEndpoints({ Filters: mine, NextToken });
         return { items: ours(p.VpcEndpoints), next: p.NextToken };
       }),
     ),
   ]);
   const extras: string[] = [];
-  const byPart = <T extends { Tags?: { Key?: string; Value?: string }[] | undefined }>(items: T[], part: NetworkPart) =>
-    items.filter((i) => partOf(tagsOf(i.Tags)) === part);
+  const byPart = <T extends { Tags?: { Key?: string | undefined; Value?: string | undefined }[] | undefined }>(
+    items: T[],
+    part: NetworkPart,
+  ) => items.filter((i) => partOf(tagsOf(i.Tags)) === part);
 
   const vpc = pick(
     byPart(vpcs, 'vpc').map((v) => ({ id: v.VpcId ?? '', tags: tagsOf(v.Tags), cidr: v.CidrBlock ?? '' })),

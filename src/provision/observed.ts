@@ -59,12 +59,13 @@ export type ObservedBucket =
       status: 'present';
       region: string;
       tags: TagRecord;
+      /** As S3 returns it: a flag S3 leaves out reads as undefined (off). */
       publicAccessBlock:
         | {
-            BlockPublicAcls?: boolean;
-            IgnorePublicAcls?: boolean;
-            BlockPublicPolicy?: boolean;
-            RestrictPublicBuckets?: boolean;
+            BlockPublicAcls?: boolean | undefined;
+            IgnorePublicAcls?: boolean | undefined;
+            BlockPublicPolicy?: boolean | undefined;
+            RestrictPublicBuckets?: boolean | undefined;
           }
         | undefined;
       ownership: string | undefined;
@@ -147,7 +148,7 @@ async function observeRole(ports: AwsPorts, desired: DesiredState, limit: Limit)
       allPages(async (Marker) => {
         const page = await ports.iam.listAttachedRolePolicies({
           RoleName: roleName,
-          ...(Marker === undefined ? {} : { Marker }),
+          Marker,
         });
         return {
           items: page.AttachedPolicies?.map((p) => p.PolicyArn ?? ''),
@@ -159,7 +160,7 @@ async function observeRole(ports: AwsPorts, desired: DesiredState, limit: Limit)
       allPages(async (Marker) => {
         const page = await ports.iam.listRolePolicies({
           RoleName: roleName,
-          ...(Marker === undefined ? {} : { Marker }),
+          Marker,
         });
         return { items: page.PolicyNames, next: page.IsTruncated ? page.Marker : undefined };
       }),
@@ -204,7 +205,7 @@ async function observeBucket(ports: AwsPorts, desired: DesiredState, limit: Limi
       const page = await ports.s3.listBuckets({
         Prefix: Bucket,
         MaxBuckets: 100,
-        ...(ContinuationToken === undefined ? {} : { ContinuationToken }),
+        ContinuationToken,
       });
       return { items: page.Buckets, next: page.ContinuationToken };
     }),

@@ -179,6 +179,7 @@ export async function runProvisionFlow(request: ProvisionRequest, deps: Provisio
         journal.pending().length > 0;
       io.notify({
         level: 'info',
+        code: 'PROVISION_RESUME',
         message: interrupted
           ? 'resuming: what the interrupted run made is found by name, tag and journal token and kept'
           : 'nothing to resume: provisioning from the current state',

@@ -29,7 +29,7 @@ export interface TeardownContext {
 }
 
 /** EC2's answers meaning "already gone" for the network's parts. */
-export function networkGone(error: unknown): boolean {
+function networkGone(error: unknown): boolean {
   return (
     isNotFound(error) ||
     isAwsErrorNamed(

@@ -155,7 +155,7 @@ export async function runDestroyFlow(request: DestroyRequest, deps: DestroyDeps)
 }
 
 /** Untagged buckets an interrupted run created (the journal knows), still in the account. */
-export async function journalBuckets(ports: AwsPorts, names: readonly string[]): Promise<FoundResource[]> {
+async function journalBuckets(ports: AwsPorts, names: readonly string[]): Promise<FoundResource[]> {
   if (names.length === 0) return [];
   const out: FoundResource[] = [];
   for (const name of names) {

@@ -104,7 +104,7 @@ export class AccountReads {
           this.ports.s3.listBuckets({
             Prefix: name,
             MaxBuckets: 100,
-            ...(ContinuationToken === undefined ? {} : { ContinuationToken }),
+            ContinuationToken,
           }),
         );
         return { items: page.Buckets, next: page.ContinuationToken };
@@ -214,7 +214,7 @@ export class AccountReads {
       const RoleName = this.target.roleName;
       const names = await allPages(async (Marker) => {
         const page = await this.calls.call('iam:ListRolePolicies', () =>
-          this.ports.iam.listRolePolicies({ RoleName, ...(Marker === undefined ? {} : { Marker }) }),
+          this.ports.iam.listRolePolicies({ RoleName, Marker }),
         );
         return { items: page.PolicyNames, next: page.IsTruncated ? page.Marker : undefined };
       });
@@ -236,7 +236,7 @@ export class AccountReads {
       const RoleName = this.target.roleName;
       return allPages(async (Marker) => {
         const page = await this.calls.call('iam:ListAttachedRolePolicies', () =>
-          this.ports.iam.listAttachedRolePolicies({ RoleName, ...(Marker === undefined ? {} : { Marker }) }),
+          this.ports.iam.listAttachedRolePolicies({ RoleName, Marker }),
         );
         return {
           items: page.AttachedPolicies?.map((p) => p.PolicyArn ?? ''),
@@ -254,7 +254,7 @@ export class AccountReads {
       const RoleName = this.target.roleName;
       return allPages(async (Marker) => {
         const page = await this.calls.call('iam:ListInstanceProfilesForRole', () =>
-          this.ports.iam.listInstanceProfilesForRole({ RoleName, ...(Marker === undefined ? {} : { Marker }) }),
+          this.ports.iam.listInstanceProfilesForRole({ RoleName, Marker }),
         );
         return {
           items: page.InstanceProfiles?.map((p) => p.Arn ?? p.InstanceProfileName ?? ''),

@@ -91,7 +91,7 @@ export class DeploymentReads extends AccountReads {
           const page = await this.calls.call('ec2:DescribeInstances', () =>
             this.ports.ec2.describeInstances({
               Filters: [filter, { Name: 'instance-state-name', Values: LIVE_STATES }],
-              ...(NextToken === undefined ? {} : { NextToken }),
+              NextToken,
             }),
           );
           return { items: page.Reservations?.flatMap((r) => r.Instances ?? []), next: page.NextToken };
@@ -117,7 +117,7 @@ export class DeploymentReads extends AccountReads {
         const page = await this.calls.call('ec2:DescribeInstanceTypes', () =>
           this.ports.ec2.describeInstanceTypes({
             InstanceTypes: types,
-            ...(NextToken === undefined ? {} : { NextToken }),
+            NextToken,
           }),
         );
         return { items: page.InstanceTypes, next: page.NextToken };
@@ -137,7 +137,7 @@ export class DeploymentReads extends AccountReads {
       if (ids.length === 0) return [];
       return allPages(async (NextToken) => {
         const page = await this.calls.call('ec2:DescribeSecurityGroups', () =>
-          this.ports.ec2.describeSecurityGroups({ GroupIds: ids, ...(NextToken === undefined ? {} : { NextToken }) }),
+          this.ports.ec2.describeSecurityGroups({ GroupIds: ids, NextToken }),
         );
         return { items: page.SecurityGroups, next: page.NextToken };
       });
@@ -154,7 +154,7 @@ export class DeploymentReads extends AccountReads {
         const page = await this.calls.call('ec2:DescribeVolumes', () =>
           this.ports.ec2.describeVolumes({
             Filters: [{ Name: 'attachment.instance-id', Values: ids }],
-            ...(NextToken === undefined ? {} : { NextToken }),
+            NextToken,
           }),
         );
         return { items: page.Volumes, next: page.NextToken };

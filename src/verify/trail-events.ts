@@ -98,7 +98,7 @@ export async function lookupKeyEvents(
       StartTime: since,
       EndTime: now,
       MaxResults: 50,
-      ...(token === undefined ? {} : { NextToken: token }),
+      NextToken: token,
     });
     events.push(...(out.Events ?? []).map(toKeyEvent));
     token = out.NextToken;

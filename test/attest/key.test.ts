@@ -251,7 +251,7 @@ describe('runAttest: bad input and AWS preconditions write nothing', () => {
 
   it('looks the role up by name, and says so when it does not exist', async () => {
     const iam = {
-      getRole: (input: { RoleName?: string }) =>
+      getRole: (input: { RoleName?: string | undefined }) =>
         input.RoleName === 'treasury-cosigner'
           ? Promise.resolve({
               Role: {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Invocation } from '../../src/command-kit.js';
 import { runDescribeEif } from '../../src/attest/describe-eif.js';
 import { createEifSigner } from '../../src/aws/sandbox/nitro/eif-build.js';
-import { execute, parseOptions, render, renderDescribeEif } from '../../src/commands/attest-describe-eif.js';
+import { execute, parseOptions, render } from '../../src/commands/attest-describe-eif.js';
 import { createStyle } from '../../src/io/style.js';
 import { T0 } from '../enclave/fixtures/attestation.js';
 import { fixtureEif } from '../enclave/fixtures/eif.js';
@@ -81,7 +81,7 @@ describe('attest describe-eif', () => {
 
   it('renders a readable summary', async () => {
     const signed = await runDescribeEif({ eifPath: vector('v4-signed-metadata.eif') }, { io: new TestIoHost(), now });
-    const text = renderDescribeEif(signed);
+    const text = render(signed);
     expect(text).toContain('PCR8            87cbdc1714ca854c');
     expect(text).toContain(
       'Signing cert    issuer commonName=throwaway-eif-signer, countryName=US, organizationName=Cosigner CLI Test',
@@ -99,7 +99,7 @@ describe('attest describe-eif', () => {
     expect(plain).not.toContain('PCR8');
     expect(plain).toContain('Signed          no');
     expect(plain).not.toContain('Image');
-    expect(renderDescribeEif({ ...unsigned, CheckCRC: false, SignatureCheck: false, ImageName: 'x' })).toMatch(
+    expect(render({ ...unsigned, CheckCRC: false, SignatureCheck: false, ImageName: 'x' })).toMatch(
       /CRC check {7}FAILED[\s\S]*Signature check FAILED[\s\S]*Image {11}x$/,
     );
   });

@@ -10,7 +10,10 @@ import { render as renderAttest, type AttestResult } from '../../src/commands/at
 import { render as renderDestroy, type DestroyResult } from '../../src/commands/destroy.js';
 import { render as renderDoctor } from '../../src/commands/doctor.js';
 import { render as renderStatus } from '../../src/commands/status.js';
-import { renderVerifyAttestation, type VerifyAttestationResult } from '../../src/commands/verify-attestation.js';
+import {
+  render as renderVerifyAttestation,
+  type VerifyAttestationResult,
+} from '../../src/commands/verify-attestation.js';
 import { createEifSigner } from '../../src/aws/sandbox/nitro/eif-build.js';
 import { createStyle } from '../../src/io/style.js';
 import { diffPolicies } from '../../src/policy/diff.js';

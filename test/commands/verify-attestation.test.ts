@@ -8,7 +8,6 @@ import {
   execute,
   parseOptions,
   render,
-  renderVerifyAttestation,
   runVerifyAttestation,
 } from '../../src/commands/verify-attestation.js';
 import { createStyle } from '../../src/io/style.js';
@@ -109,7 +108,7 @@ describe('verify --attestation-doc', () => {
   it('verifies a real document at its own time and reports every field', async () => {
     const io = new TestIoHost();
     const result = await runVerifyAttestation(
-      { documentPath: doc(NONDEBUG), at: documentTime, expectPcr8: expected.pcrs['8'] },
+      { documentPath: doc(NONDEBUG), at: documentTime, expectPcr8: expected.pcrs['8']! },
       { io, now: today },
     );
     expect(result).toMatchObject({
@@ -155,7 +154,7 @@ describe('verify --attestation-doc', () => {
   it('checks the nonce and the document’s age when asked', async () => {
     const io = new TestIoHost();
     const nonce = new Uint8Array(Buffer.from(expected.nonce ?? '', 'hex'));
-    const base = { documentPath: doc(NONDEBUG), at: documentTime, expectPcr8: expected.pcrs['8'] };
+    const base = { documentPath: doc(NONDEBUG), at: documentTime, expectPcr8: expected.pcrs['8']! };
     const ok = await runVerifyAttestation({ ...base, nonce, maxAgeMs: 60_000 }, { io, now: today });
     expect(ok.steps.map((s) => s.name)).toEqual([
       'parse',
@@ -254,10 +253,10 @@ describe('verify --attestation-doc', () => {
 
   it('renders the verdict, steps and PCRs', async () => {
     const result = await runVerifyAttestation(
-      { documentPath: doc(NONDEBUG), at: documentTime, fbEnv: undefined, expectPcr8: expected.pcrs['8'] },
+      { documentPath: doc(NONDEBUG), at: documentTime, expectPcr8: expected.pcrs['8']! },
       { io: new TestIoHost(), now: today },
     );
-    const text = renderVerifyAttestation(result);
+    const text = render(result);
     expect(text).toMatch(/^✔ attestation document verified /);
     expect(text).toContain(`  module     ${expected.module_id}`);
     expect(text).toContain('  ✔ chain      5 certificates from the root with SHA-256 641a0321');
@@ -271,7 +270,7 @@ describe('verify --attestation-doc', () => {
   it('executes with the context clock and IoHost', async () => {
     await expect(
       execute(
-        { documentPath: doc(NONDEBUG), fbEnv: undefined, expectPcr8: expected.pcrs['8'] },
+        { documentPath: doc(NONDEBUG), expectPcr8: expected.pcrs['8']! },
         { io: new TestIoHost(), invocation: invocation({}), now: () => documentTime, sandboxDir: undefined },
       ),
     ).resolves.toMatchObject({ verified: true });

@@ -16,7 +16,7 @@ export interface TestIoHostOptions {
    * Interrupt (as a first Ctrl-C would) when this returns true for a step being started or a
    * message being sent: lets a test stop a command at a precise point.
    */
-  interruptOn?: (event: { kind: 'step' | 'message'; text: string; code?: string | undefined }) => boolean;
+  interruptOn?: ((event: { kind: 'step' | 'message'; text: string; code?: string | undefined }) => boolean) | undefined;
 }
 
 export interface RecordedStep {
@@ -119,7 +119,7 @@ export class TestIoHost implements IoHost {
     const step: RecordedStep = { text, updates: [] };
     this.steps.push(step);
     if (this.interruptOn?.({ kind: 'step', text }) === true) this.interrupt();
-    const finish = (outcome: RecordedStep['outcome']) => (final?: string) => {
+    const finish = (outcome: NonNullable<RecordedStep['outcome']>) => (final?: string) => {
       step.outcome = outcome;
       step.final = final;
     };

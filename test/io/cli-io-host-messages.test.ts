@@ -30,7 +30,7 @@ async function host(
 describe('CliIoHost messages', () => {
   it('-q hides progress but not a plan or diff that a confirmation will ask about', async () => {
     const { io, text } = await host({ quiet: true });
-    io.notify({ level: 'info', message: 'account 111122223333' });
+    io.notify({ level: 'info', code: 'PROVISION_TARGET', message: 'account 111122223333' });
     io.notify({ level: 'info', code: 'PROVISION_PLAN', message: '+ create KMS key' });
     io.notify({ level: 'info', code: 'ATTEST_DIFF', message: '~ Statement' });
     io.notify({ level: 'info', code: 'INIT_DIFF', message: 'instance.type: a → b' });
@@ -46,9 +46,9 @@ describe('CliIoHost messages', () => {
   it('prints a warning once, also when a plan line already showed it as a note', async () => {
     const { io, text } = await host();
     io.notify({ level: 'info', code: 'PROVISION_PLAN', message: '      note: subnet has no route out' });
-    io.notify({ level: 'warn', message: 'subnet has no route out' });
-    io.notify({ level: 'warn', message: 'key rotation is off' });
-    io.notify({ level: 'warn', message: 'key rotation is off' });
+    io.notify({ level: 'warn', code: 'PROVISION_WARNING', message: 'subnet has no route out' });
+    io.notify({ level: 'warn', code: 'PROVISION_WARNING', message: 'key rotation is off' });
+    io.notify({ level: 'warn', code: 'PROVISION_WARNING', message: 'key rotation is off' });
     expect(text()).toBe('      note: subnet has no route out\n⚠ key rotation is off\n');
   });
 
@@ -60,7 +60,11 @@ describe('CliIoHost messages', () => {
       message: '      note: subnet subnet-0e6064a82b800481b has no route out',
       layout: 'row',
     });
-    io.notify({ level: 'warn', message: 'subnet subnet-0e6064a82b800481b has no route out' });
+    io.notify({
+      level: 'warn',
+      code: 'PROVISION_WARNING',
+      message: 'subnet subnet-0e6064a82b800481b has no route out',
+    });
     expect(text()).toContain('⚠ subnet');
   });
 

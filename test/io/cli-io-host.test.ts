@@ -58,9 +58,9 @@ describe('CliIoHost without a terminal', () => {
   it('writes every message to stderr, filtered by --quiet and --verbose', async () => {
     const s = streams(false);
     const io = await host(s);
-    io.notify({ level: 'info', message: 'hello' });
-    io.notify({ level: 'debug', message: 'hidden' });
-    io.notify({ level: 'warn', message: 'careful' });
+    io.notify({ level: 'info', code: 'PROVISION_TARGET', message: 'hello' });
+    io.notify({ level: 'debug', code: 'AWS_CALL', message: 'hidden' });
+    io.notify({ level: 'warn', code: 'PROVISION_WARNING', message: 'careful' });
     const step = io.startStep('creating role');
     step.succeed('role created');
     io.startStep('bucket').fail();
@@ -68,14 +68,14 @@ describe('CliIoHost without a terminal', () => {
 
     const q = streams(false);
     const quiet = await host({ ...q, quiet: true });
-    quiet.notify({ level: 'info', message: 'hidden' });
-    quiet.notify({ level: 'error', message: 'shown' });
+    quiet.notify({ level: 'info', code: 'PROVISION_TARGET', message: 'hidden' });
+    quiet.notify({ level: 'error', code: 'PROVISION_WARNING', message: 'shown' });
     quiet.startStep('x').succeed();
     expect(q.text()).toBe('✖ shown\n');
 
     const v = streams(false);
     const verbose = await host({ ...v, verbose: true });
-    verbose.notify({ level: 'debug', message: 'detail' });
+    verbose.notify({ level: 'debug', code: 'AWS_CALL', message: 'detail' });
     const step2 = verbose.startStep('a');
     step2.update('b');
     step2.skip();

@@ -118,12 +118,12 @@ describe('the terminal IoHost', () => {
 
   it('escapes messages and step texts; a preformatted message is printed as it is', async () => {
     const { io, text } = await host();
-    io.notify({ level: 'warn', message: 'bucket \u001b[2Kx\u009b\u202e\nsecond line' });
+    io.notify({ level: 'warn', code: 'PROVISION_WARNING', message: 'bucket \u001b[2Kx\u009b\u202e\nsecond line' });
     const step = io.startStep('creating \u001b[1Arole\nfake');
     step.update('waiting \r\u0007');
     step.fail('role: AccessDenied \u001b]0;title\u0007');
     io.startStep('bucket').succeed();
-    io.notify({ level: 'info', message: '\u001b[32m+ added\u001b[39m', preformatted: true });
+    io.notify({ level: 'info', code: 'ATTEST_DIFF', message: '\u001b[32m+ added\u001b[39m', preformatted: true });
     expect(text()).toBe(
       [
         '⚠ bucket \\x1b[2Kx\\x9b\\u202e',

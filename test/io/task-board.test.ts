@@ -96,7 +96,7 @@ describe('the live task list on a terminal', () => {
       '  › create S3 bucket alpha-cosigner-111122223333-us-east-1…',
       '  › KMS key alias/alpha-cosigner: waiting for role alpha-c…',
     ]);
-    io.notify({ level: 'warn', message: 'subnet has no route out' });
+    io.notify({ level: 'warn', code: 'PROVISION_WARNING', message: 'subnet has no route out' });
     role.succeed('created IAM role alpha-cosigner');
     await tick();
     bucket.fail('S3 bucket x: BucketAlreadyExists');
@@ -193,6 +193,7 @@ describe('the live task list on a terminal', () => {
     });
     io.notify({
       level: 'warn',
+      code: 'PROVISION_WARNING',
       message: 'subnet subnet-0e6064a82b800481b has no route out for a host without a public IP',
     });
     io.dispose();

@@ -20,7 +20,7 @@ export const principals = [
   `arn:aws:iam::${ACCOUNT}:root`,
   `arn:aws:iam::${OTHER_ACCOUNT}:role/x`,
 ];
-export const actions = [
+const actions = [
   'kms:Decrypt',
   'kms:GenerateDataKey',
   'kms:Encrypt',
@@ -92,7 +92,7 @@ const clause: fc.Arbitrary<[string, string, string | string[]]> = fc.constantFro
   );
 });
 
-export const condition: fc.Arbitrary<ConditionBlock | undefined> = fc.option(
+const condition: fc.Arbitrary<ConditionBlock | undefined> = fc.option(
   fc.array(clause, { minLength: 1, maxLength: 3 }).map((clauses) => {
     const block: ConditionBlock = {};
     for (const [operator, key, value] of clauses) (block[operator] ??= {})[key] = value;
@@ -103,7 +103,7 @@ export const condition: fc.Arbitrary<ConditionBlock | undefined> = fc.option(
 
 const oneOrMany = <T>(arb: fc.Arbitrary<T>) => fc.oneof(arb, fc.uniqueArray(arb, { minLength: 1, maxLength: 3 }));
 
-export const principalBlock: fc.Arbitrary<PolicyStatement['Principal']> = fc.oneof(
+const principalBlock: fc.Arbitrary<NonNullable<PolicyStatement['Principal']>> = fc.oneof(
   fc.constant('*' as const),
   oneOrMany(fc.constantFrom(...principals, ACCOUNT, '*')).map((AWS) => ({ AWS })),
 );

@@ -166,7 +166,7 @@ describe('evaluatePolicy', () => {
     ).toBe('ImplicitDeny');
   });
   it('matches principals: ARN, account id, root ARN, NotPrincipal', () => {
-    const allow = (Principal: PolicyStatement['Principal'], principalArn = ROLE) =>
+    const allow = (Principal: NonNullable<PolicyStatement['Principal']>, principalArn = ROLE) =>
       evaluatePolicy(doc({ Effect: 'Allow', Principal, Action: '*', Resource: '*' }), req({ principalArn })).decision;
     expect(allow({ AWS: ROLE })).toBe('Allow');
     expect(allow({ AWS: [`arn:aws:iam::${ACCOUNT}:role/other`] })).toBe('ImplicitDeny');
@@ -187,14 +187,14 @@ describe('evaluatePolicy', () => {
       allow({ AWS: `arn:aws:iam::${ACCOUNT}:role/cosigner2` }, `arn:aws:sts::${ACCOUNT}:assumed-role/cosigner/i-0abc`),
     ).toBe('ImplicitDeny');
     expect(allow({ Service: 'ec2.amazonaws.com' })).toBe('ImplicitDeny');
-    const notPrincipal = (NotPrincipal: PolicyStatement['NotPrincipal']) =>
+    const notPrincipal = (NotPrincipal: NonNullable<PolicyStatement['NotPrincipal']>) =>
       evaluatePolicy(doc({ Effect: 'Deny', NotPrincipal, Action: '*', Resource: '*' }), req()).decision;
     expect(notPrincipal({ AWS: ROLE })).toBe('ImplicitDeny');
     expect(notPrincipal({ AWS: `arn:aws:iam::${ACCOUNT}:role/other` })).toBe('ExplicitDeny');
   });
 
   describe('conditions', () => {
-    const allowWith = (Condition: PolicyStatement['Condition'], context: RequestContext['context'] = {}) =>
+    const allowWith = (Condition: NonNullable<PolicyStatement['Condition']>, context: RequestContext['context'] = {}) =>
       evaluatePolicy(doc({ Effect: 'Allow', Principal: '*', Action: '*', Resource: '*', Condition }), req({ context }))
         .decision === 'Allow';
 

@@ -48,7 +48,7 @@ function roleOnly(actions: readonly string[], condition: PolicyStatement['Condit
         Principal: { AWS: ROLE },
         Action: [...actions],
         Resource: '*',
-        Condition: condition,
+        ...(condition === undefined ? {} : { Condition: condition }),
       },
       admin,
     ],

@@ -50,7 +50,7 @@ describe('proveKeyPolicy on our own policies', () => {
       allowRotation: true,
     });
     expect(
-      proveKeyPolicy(policy, { ...base, pcr8: [GLOBAL_PCR8, EU_PCR8], adminArns: admins, callerArn: admins[0] }).ok,
+      proveKeyPolicy(policy, { ...base, pcr8: [GLOBAL_PCR8, EU_PCR8], adminArns: admins, callerArn: admins[0]! }).ok,
     ).toBe(true);
   });
   it('refuses the fireblocks-exact policy unless the debug-enclave risk is accepted', () => {
@@ -528,7 +528,7 @@ describe('the classes of foreign statement an attacker would try (each refused, 
         Principal: { AWS: ROLE },
         Action: 'kms:DescribeKey',
         Resource: '*',
-        Condition: JSON.parse('{"__proto__":{"aws:SourceVpc":"x"}}') as PolicyStatement['Condition'],
+        Condition: JSON.parse('{"__proto__":{"aws:SourceVpc":"x"}}') as NonNullable<PolicyStatement['Condition']>,
       }),
       'unsupported',
       'POLICY_UNSUPPORTED',
@@ -771,7 +771,10 @@ describe('proveBucketPolicy: every principal but the role is kept from the objec
 });
 
 describe('review findings: the steps that evaluate requests leave open what they do not know', () => {
-  const deny = (Condition: PolicyStatement['Condition'], extra: Partial<PolicyStatement> = {}): PolicyStatement => ({
+  const deny = (
+    Condition: NonNullable<PolicyStatement['Condition']>,
+    extra: Partial<PolicyStatement> = {},
+  ): PolicyStatement => ({
     Sid: 'Foreign',
     Effect: 'Deny',
     Principal: '*',

@@ -9,7 +9,7 @@ import { keyDescription } from '../../src/engine/ownership.js';
 export const ACCOUNT = '111122223333';
 export const REGION = 'eu-west-1';
 export const CALLER = `arn:aws:iam::${ACCOUNT}:user/admin`;
-export const KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
+const KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
 export const KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/${KEY_ID}`;
 
 /** A public NAT gateway, available, whose own subnet routes 0.0.0.0/0 to the internet gateway. */

@@ -13,6 +13,6 @@ import { KMS_CASES } from './corpus-kms.js';
 import { S3_IAM_CASES } from './corpus-s3-iam.js';
 import type { BrokenCase } from './corpus-support.js';
 
-export type { BreakContext, BrokenCase } from './corpus-support.js';
+export type { BrokenCase } from './corpus-support.js';
 
 export const CORPUS: BrokenCase[] = [...KMS_CASES, ...S3_IAM_CASES, ...EC2_TRAIL_CASES, ...ATTACK_CASES];

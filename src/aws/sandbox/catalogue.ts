@@ -193,9 +193,9 @@ export interface ImageInfo {
 }
 
 export const AMAZON_OWNER_ID = '137112412989';
-export const AL2023_RELEASE = '2023.6.20250115.0';
+const AL2023_RELEASE = '2023.6.20250115.0';
 export const AL2023_X86_PARAMETER = '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';
-export const AL2023_ARM_PARAMETER = '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64';
+const AL2023_ARM_PARAMETER = '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64';
 
 /** The AL2023 images of a region (ids are stable per region). */
 export function regionImages(region: string): ImageInfo[] {

@@ -32,7 +32,7 @@ const SERVICES: Record<string, ('Gateway' | 'Interface')[]> = {
 };
 
 /** The prefix list of a gateway service in a region (`pl-` and 8 hex digits, stable). */
-export function prefixListId(region: string, service: string): string {
+function prefixListId(region: string, service: string): string {
   return `pl-${stableHex(8, 'prefix-list', region, service)}`;
 }
 

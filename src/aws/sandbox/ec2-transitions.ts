@@ -10,7 +10,7 @@ export type NatState = 'pending' | 'available' | 'deleting' | 'deleted';
 export type EndpointState = 'pending' | 'available' | 'deleting' | 'deleted';
 
 /** Deleted NAT gateways and endpoints drop out of Describe calls after an hour. */
-export const DELETED_VISIBLE_MS = 3_600_000;
+const DELETED_VISIBLE_MS = 3_600_000;
 
 function stateAt(createdAt: string, deletedAt: string | undefined, now: Date, transitionMs: number): NatState {
   if (deletedAt !== undefined) return now.getTime() - Date.parse(deletedAt) >= transitionMs ? 'deleted' : 'deleting';

@@ -52,8 +52,6 @@ import {
 import { createTags } from './ec2-tags.js';
 import type { SandboxEngine, Tx } from './engine.js';
 
-export { instanceState } from './ec2-instances.js';
-
 export class SandboxEC2 implements EC2Port {
   readonly #engine: SandboxEngine;
 

@@ -18,11 +18,7 @@ import type { SandboxState } from './state.js';
 import { StateStore } from './store.js';
 import { SandboxSTS } from './sts.js';
 
-export {
-  createSandboxEnclaveSession,
-  type SandboxEnclaveSession,
-  type SandboxEnclaveSessionOptions,
-} from './enclave-session.js';
+export { createSandboxEnclaveSession } from './enclave-session.js';
 export {
   DEFAULT_KNOBS,
   SANDBOX_CONFIG_FILE,
@@ -31,10 +27,9 @@ export {
   type SandboxKnobs,
   type SandboxKnobsInput,
 } from './knobs.js';
-export { ADMIN_USER, STATE_FORMAT, STATE_VERSION, type SandboxState } from './state.js';
+export { STATE_FORMAT, type SandboxState } from './state.js';
 export { STATE_FILE, LOCK_FILE, TRAIL_FILE } from './store.js';
-export { TAKEN_BUCKET_NAMES } from './s3.js';
-export { AL2023_X86_PARAMETER, INSTANCE_CATALOGUE, REGIONS as SANDBOX_REGIONS } from './catalogue.js';
+export { AL2023_X86_PARAMETER } from './catalogue.js';
 export type { PrincipalSpec } from './engine.js';
 export { SandboxMemory } from './memory-store.js';
 export type { SandboxKMS } from './kms.js';
@@ -87,7 +82,7 @@ function nonEmpty(value: string | undefined): string | undefined {
 }
 
 /** Resolves the region for the sandbox and checks that the sandbox simulates it. */
-export function sandboxRegion(explicit: string | undefined, env: NodeJS.ProcessEnv, knobs: SandboxKnobs): string {
+function sandboxRegion(explicit: string | undefined, env: NodeJS.ProcessEnv, knobs: SandboxKnobs): string {
   const region =
     nonEmpty(explicit) ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION) ?? knobs.defaultRegion;
   if (!REGIONS.has(region)) {

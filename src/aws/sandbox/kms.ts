@@ -30,8 +30,6 @@ import { createGrant, listGrants, revokeGrant } from './kms-grants.js';
 import { getKeyPolicy, putKeyPolicy } from './kms-policy.js';
 import { listResourceTags, tagResource } from './kms-tags.js';
 
-export { defaultKeyPolicy } from './kms-policy.js';
-
 export class SandboxKMS implements KMSPort {
   readonly #engine: SandboxEngine;
 

@@ -243,7 +243,14 @@ function merge(base: SandboxKnobs, input: SandboxKnobsInput): SandboxKnobs {
     ...(value.takenBucketNames === undefined ? {} : { takenBucketNames: value.takenBucketNames }),
     ...(value.accountId === undefined ? {} : { accountId: value.accountId }),
     ...(value.defaultRegion === undefined ? {} : { defaultRegion: value.defaultRegion }),
-    faults: { ...base.faults, ...(value.faults ?? {}) },
+    // Each fault knob the input leaves out (or sets to undefined) keeps its base value.
+    faults: {
+      throttle: value.faults?.throttle ?? base.faults.throttle,
+      serverError: value.faults?.serverError ?? base.faults.serverError,
+      reset: value.faults?.reset ?? base.faults.reset,
+      seed: value.faults?.seed ?? base.faults.seed,
+      only: value.faults?.only ?? base.faults.only,
+    },
     crash:
       value.crash === undefined
         ? base.crash

@@ -7,7 +7,7 @@ import type { BucketRecord } from './state.js';
 import { paginate, sha256Hex } from './util.js';
 
 /** Names always owned by "another account". Any name starting with `taken-` is, too. */
-export const TAKEN_BUCKET_NAMES: readonly string[] = [
+const TAKEN_BUCKET_NAMES: readonly string[] = [
   'cosigner',
   'cosigner-cli',
   'fireblocks',
@@ -19,12 +19,12 @@ export const TAKEN_BUCKET_NAMES: readonly string[] = [
   'backup',
 ];
 
-export function isTakenBucketName(name: string, extra: readonly string[]): boolean {
+function isTakenBucketName(name: string, extra: readonly string[]): boolean {
   return name.startsWith('taken-') || TAKEN_BUCKET_NAMES.includes(name) || extra.includes(name);
 }
 
 /** S3's general-purpose bucket naming rules. */
-export function isValidBucketName(name: string): boolean {
+function isValidBucketName(name: string): boolean {
   if (name.length < 3 || name.length > 63) return false;
   if (!/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/.test(name)) return false;
   if (name.includes('..') || /^\d+\.\d+\.\d+\.\d+$/.test(name)) return false;

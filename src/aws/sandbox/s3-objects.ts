@@ -8,7 +8,7 @@ import { awsError, SandboxServiceError } from './service-error.js';
 import { newRegionState, type BucketRecord, type ObjectVersionRecord } from './state.js';
 import { md5Hex, readBody } from './util.js';
 
-export const MAX_SANDBOX_OBJECT_BYTES = 64 * 1024 * 1024;
+const MAX_SANDBOX_OBJECT_BYTES = 64 * 1024 * 1024;
 
 /** A streaming body with the SDK's mixin methods (`transformToString` and friends). */
 function sdkBody(bytes: Uint8Array): NonNullable<SDK.GetObjectCommandOutput['Body']> {

@@ -45,9 +45,6 @@ import {
 import type { BucketRecord } from './state.js';
 import { sha256Hex } from './util.js';
 
-export { isTakenBucketName, isValidBucketName, TAKEN_BUCKET_NAMES } from './s3-buckets.js';
-export { MAX_SANDBOX_OBJECT_BYTES } from './s3-objects.js';
-
 interface BucketAccess {
   action: string;
   /** Object key for object-level actions. */

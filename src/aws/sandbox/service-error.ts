@@ -108,7 +108,7 @@ export function connectionReset(): Error & { code: string } {
 }
 
 /** The error names the SDK's retry strategy treats as throttling (and retries). */
-export const SDK_THROTTLING_NAMES = new Set([
+const SDK_THROTTLING_NAMES = new Set([
   'Throttling',
   'ThrottlingException',
   'ThrottledException',

@@ -4,7 +4,7 @@
  * are derived from the account and region, so reading a region never needs a write.
  */
 import { z } from 'zod';
-import { REGIONS, stableHex, zoneId } from './catalogue.js';
+import { REGIONS, stableHex } from './catalogue.js';
 
 export const STATE_FORMAT = 'cosigner-cli-sandbox-aws';
 export const STATE_VERSION = 1;
@@ -464,8 +464,6 @@ export function newRegionState(accountId: string, region: string): RegionState {
     kms: { keys: {}, aliases: {} },
   };
 }
-
-export { zoneId };
 
 /** The network lists of a region, filled in for state files written before they existed. */
 export function networkOf(

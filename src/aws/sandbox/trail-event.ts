@@ -8,7 +8,7 @@ import type { CallSpec, Caller, TrailDetail } from './engine.js';
 import { SandboxServiceError } from './service-error.js';
 
 /** Lower-camel-case copy of a request for CloudTrail, without payloads and secrets. */
-export function trailParameters(input: object): Record<string, unknown> | null {
+function trailParameters(input: object): Record<string, unknown> | null {
   const skip = new Set(['Body', 'Plaintext', 'CiphertextBlob', 'UserData', 'AttestationDocument']);
   const convert = (value: unknown, depth: number): unknown => {
     if (value instanceof Uint8Array || value === null || value === undefined) return undefined;
