@@ -247,7 +247,7 @@ export const STEPS: StepDefinition[] = [
     id: 'verify',
     title: 'verify',
     async run(recorder) {
-      const verify = await recorder.run(['verify', '--probe']);
+      const verify = await recorder.run(['verify', '--probe', '--host']);
       const result = obj(verify.result);
       const summary = obj(result['summary']) as Record<string, number>;
       const findings = (result['findings'] as { checkId: string; status: string }[] | undefined) ?? [];
@@ -259,7 +259,7 @@ export const STEPS: StepDefinition[] = [
       return {
         outcome: `${counts}; the role without an attestation is denied GenerateDataKey (negative test)`,
         evidence: { summary, skipped: findings.filter((f) => f.status === 'SKIP').map((f) => f.checkId) },
-        proved: `the audit finds no FAIL (${summary['PASS'] ?? 0} checks pass), and the co-signer's role is denied the key without an attestation`,
+        proved: `the audit, host included, finds no FAIL (${summary['PASS'] ?? 0} checks pass), and the co-signer's role is denied the key without an attestation`,
       };
     },
   },

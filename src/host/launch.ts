@@ -18,7 +18,7 @@ import { ENCLAVE_NAME, buildEnclaveUnit } from './enclave-unit.js';
 import { awaitEnclave, judgeEnclave } from './health.js';
 import { applyHostConfig, planHostConfig, type HostConfigResult } from './host-config.js';
 import { verifyImage, type VerifiedImage } from './image-gate.js';
-import { HOST_PATHS, enclaveUnitName, type HostPorts } from './ports.js';
+import { HOST_PATHS, VSOCK_PROXY_UNIT, enclaveUnitName, type HostPorts } from './ports.js';
 import { runPreflight, type HostCheck } from './preflight.js';
 
 export interface LaunchOptions {
@@ -183,6 +183,7 @@ export async function launchImage(options: LaunchOptions, deps: LaunchDeps): Pro
     },
   );
   await host.fs.rename(staged, eifPath);
+  await ensureVsockProxy(host, io);
   const checksMs = performance.now() - checksStarted - copyMs - verified.timings.measureMs;
 
   const launchStarted = performance.now();
@@ -238,4 +239,18 @@ export async function launchImage(options: LaunchOptions, deps: LaunchDeps): Pro
       });
     throw error;
   }
+}
+
+/**
+ * The enclave reaches KMS only through the vsock-proxy on the host (the allowlist names
+ * kms.<region>). The RPM installs the unit without starting it and the user data leaves it alone,
+ * so for a generic image `run` enables and starts it when it is not running. (The Fireblocks
+ * package's installer runs its own networking service and is left to it.)
+ */
+async function ensureVsockProxy(host: HostPorts, io: IoHost): Promise<void> {
+  const state = await host.services.state(VSOCK_PROXY_UNIT);
+  if (state.active === 'active' && state.enabled) return;
+  log.info(io, 'RUN_VSOCK_PROXY_STARTED', `starting ${VSOCK_PROXY_UNIT} (the enclave's way to KMS)`);
+  if (!state.enabled) await host.services.enable(VSOCK_PROXY_UNIT);
+  if (state.active !== 'active') await host.services.start(VSOCK_PROXY_UNIT);
 }

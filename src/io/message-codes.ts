@@ -40,6 +40,7 @@ export const MESSAGE_CODES = {
   RUN_PACKAGE_UNPACKED: 'the Fireblocks package matched its SHA-256 and was unpacked',
   RUN_IMAGE_VERIFIED: 'the enclave image was measured and its PCR8 is admitted by the key policy',
   RUN_HOST_CONFIG: 'a host configuration file run writes (the allocator, the vsock-proxy allowlist)',
+  RUN_VSOCK_PROXY_STARTED: "run enabled and started the vsock-proxy, the enclave's way to KMS, for a generic image",
   RUN_WARNING: 'a warning of the host checks or of the Fireblocks settings before the co-signer starts',
   RUN_INSTALLER_OUTPUT: 'a line the Fireblocks installer printed (debug level, shown with --verbose)',
   RUN_INSECURE_DEBUG: 'the enclave starts in debug mode: its console is readable on the host, its PCRs zeroed',
