@@ -111,7 +111,8 @@ beforeAll(async () => {
   };
 });
 afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
+  // Unset when beforeAll stopped early (a stale build): its own error is the one to read.
+  if ((tmp as string | undefined) !== undefined) await rm(tmp, { recursive: true, force: true });
 });
 
 describe('the lifecycle through bin/cosigner-cli.js', () => {
