@@ -6,13 +6,13 @@
 // The host gets a public IP on the default VPC (network.mode public-ip); --network-mode managed
 // benchmarks the run that also builds its VPC, NAT gateway and endpoints.
 //   node --import tsx scripts/bench-provision.ts [--network-mode public-ip|managed]
+import { benchIo } from './bench-io.js';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createSandboxPorts, TRAIL_FILE } from '../src/aws/sandbox/index.js';
 import { validateConfig } from '../src/config/load.js';
-import type { IoHost } from '../src/io/io-host.js';
 import { planCriticalPath } from '../src/provision/plan.js';
 import { runProvisionFlow } from '../src/provision/provision.js';
 
@@ -33,23 +33,7 @@ const NETWORK_MODE =
 // managed network adds one (its parts by tag → the VPC's DNS attributes → the security group).
 const READ_ROUNDS = NETWORK_MODE === 'managed' ? 4 : 3;
 
-// A quiet, non-interactive host that answers confirmations yes.
-const io: IoHost = {
-  interactive: false,
-  assumeYes: true,
-  json: true,
-  color: false,
-  notify: () => undefined,
-  request: () => Promise.reject(new Error('no prompts in the benchmark')),
-  confirm: () => Promise.resolve(),
-  startStep: () => ({
-    update: () => undefined,
-    succeed: () => undefined,
-    fail: () => undefined,
-    skip: () => undefined,
-  }),
-  interruptible: () => ({ signal: new AbortController().signal, end: () => undefined }),
-};
+const io = benchIo;
 
 async function trailCounts(dir: string): Promise<{ calls: number; writes: number }> {
   const text = await readFile(join(dir, TRAIL_FILE), 'utf8').catch(() => '');

@@ -10,6 +10,7 @@
  * the 1-minute load average is printed beside it. Prints one JSON line (measureMs, opensslMs, ratio).
  *   node --import tsx scripts/bench-run.ts [sizeMiB=1024] [rounds=3]
  */
+import { benchIo } from './bench-io.js';
 import { spawnSync } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, statSync, writeSync } from 'node:fs';
@@ -38,7 +39,6 @@ import { encodePcrInfo } from '../src/enclave/eif-signature.js';
 import { computePCR8, extendPCR } from '../src/enclave/pcr.js';
 import { measureImage } from '../src/host/image-gate.js';
 import { launchImage } from '../src/host/launch.js';
-import type { IoHost } from '../src/io/io-host.js';
 import { runProvisionFlow } from '../src/provision/provision.js';
 
 const MiB = 1024 * 1024;
@@ -47,22 +47,7 @@ const sizeMiB = Number(process.argv[2] ?? 1024);
 const rounds = Number(process.argv[3] ?? 3);
 const KNOBS = { latencyMs: 0, iamPropagationDelayMs: 50, retryBaseMs: 0, instanceTransitionMs: 0 };
 
-const silentIo: IoHost = {
-  interactive: false,
-  assumeYes: true,
-  json: true,
-  color: false,
-  notify: () => undefined,
-  request: () => Promise.reject(new Error('no prompts in the benchmark')),
-  confirm: () => Promise.resolve(),
-  startStep: () => ({
-    update: () => undefined,
-    succeed: () => undefined,
-    fail: () => undefined,
-    skip: () => undefined,
-  }),
-  interruptible: () => ({ signal: new AbortController().signal, end: () => undefined }),
-};
+const silentIo = benchIo;
 
 /** Write a signed image of exactly `total` bytes, streamed (never whole in memory). */
 function writeImage(file: string, total: number, signer: ReturnType<typeof createEifSigner>): void {

@@ -7,6 +7,7 @@
 // and the findings. Target: ≤ 3 s wall, 0 writes, no FAIL. CloudTrail pages hold 50 events as AWS's
 // do (COSIGNER_SANDBOX_PAGE_SIZE=50).
 //   node --import tsx scripts/bench-verify.ts
+import { benchIo } from './bench-io.js';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +16,6 @@ import { traceAwsCalls, type AwsCallRecord } from '../src/aws/ports.js';
 import { createSandboxEnclaveSession, createSandboxPorts, TRAIL_FILE } from '../src/aws/sandbox/index.js';
 import { validateConfig } from '../src/config/load.js';
 import { fireblocksPreset } from '../src/enclave/fireblocks-presets.js';
-import type { IoHost } from '../src/io/io-host.js';
 import { runProvisionFlow } from '../src/provision/provision.js';
 import { runAudit } from '../src/verify/run.js';
 
@@ -28,22 +28,7 @@ const TARGET_MS = 3000;
 // GetInstanceProfile, the bucket's settings, the role's policy names → GetRolePolicy.
 const READ_ROUNDS = 4;
 
-const io: IoHost = {
-  interactive: false,
-  assumeYes: true,
-  json: true,
-  color: false,
-  notify: () => undefined,
-  request: () => Promise.reject(new Error('no prompts in the benchmark')),
-  confirm: () => Promise.resolve(),
-  startStep: () => ({
-    update: () => undefined,
-    succeed: () => undefined,
-    fail: () => undefined,
-    skip: () => undefined,
-  }),
-  interruptible: () => ({ signal: new AbortController().signal, end: () => undefined }),
-};
+const io = benchIo;
 
 async function trailEvents(dir: string): Promise<{ readOnly: boolean }[]> {
   const text = await readFile(join(dir, TRAIL_FILE), 'utf8').catch(() => '');
