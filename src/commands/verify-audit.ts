@@ -6,7 +6,6 @@
  * the host checks, read through the host ports `run` uses: this machine's, or with `--sandbox` the
  * simulated host of the co-signer's instance.
  */
-import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import type { AwsPorts } from '../aws/ports.js';
 import type { CommandContext, Invocation } from '../command-kit.js';
@@ -28,9 +27,9 @@ import { renderAuditTable } from '../verify/render-table.js';
 import { isMultiReport, runAudit, type VerifyAuditResult } from '../verify/run.js';
 import { LOOKUP_RETENTION_DAYS } from '../verify/trail-events.js';
 import { isSeverity, severityRank, type AuditReport, type Severity } from '../verify/types.js';
+import { VERSION as TOOL_VERSION } from '../version.js';
 import { configOrName } from './destroy.js';
 
-const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 const DAY_MS = 86_400_000;
 
 export interface VerifyAuditOptions {
@@ -244,7 +243,7 @@ export async function executeAudit(
     if (options.format !== undefined && options.output !== undefined) {
       await writeFileAtomic(
         options.output,
-        renderReport(options.format, reportsOf(result), { version: VERSION, time: now.toISOString() }),
+        renderReport(options.format, reportsOf(result), { version: TOOL_VERSION, time: now.toISOString() }),
         { mode: 0o644 },
       );
       log.info(context.io, 'VERIFY_REPORT_WRITTEN', `${options.format} report written to ${options.output}`);

@@ -115,6 +115,17 @@ describe('the bundle alone in an empty directory', () => {
   it('runs init, provision, status and destroy on a sandbox', async () => {
     await expectSandboxLifecycle(alone, (args) => bundled(args));
   }, 120_000);
+
+  it('runs the whole lifecycle of the demo: provision, attest, run, verify and the two refused attacks', async () => {
+    const demo = await bundled(['demo', '--json'], work);
+    expect(demo.code, demo.stderr).toBe(0);
+    const envelope = JSON.parse(demo.stdout) as { ok: boolean; result: { steps: { id: string; ok: boolean }[] } };
+    expect(envelope.ok).toBe(true);
+    expect(envelope.result.steps.map((step) => step.id)).toEqual(
+      expect.arrayContaining(['provision', 'attest', 'run', 'restart', 'verify']),
+    );
+    expect(envelope.result.steps.every((step) => step.ok)).toBe(true);
+  }, 120_000);
 });
 
 describe('what the bundle carries', () => {
