@@ -4,9 +4,13 @@
  * 2. the package's SHA-256 (required) and its safe unpacking (./package-file.ts, ./tar.ts);
  * 3. its enclave image through the same gate as any image (./image-gate.ts): measured, signed,
  *    the configured environment's PCR8, admitted by the live key policy;
- * 4. the host configuration (./host-config.ts);
- * 5. the pairing token, read only now (it is valid for an hour) from its source (./token.ts);
- * 6. install.sh with its prompts answered over stdin (./installer.ts);
+ * 4. the pairing token, read from its source and validated whole (file mode and owner, SSM
+ *    parameter type, stdin not a terminal, size, expiry; ./token.ts) before the host is touched;
+ * 5. the host configuration (./host-config.ts);
+ * 6. install.sh with its prompts answered over stdin (./installer.ts), the token's expiry checked
+ *    again first. If the installer fails (or the token expired meanwhile), allocator.yaml and the
+ *    vsock-proxy allowlist are restored from their backups and the services restarted
+ *    (restoreHostConfig); the error says so;
  * 7. afterwards: the `cosigner` service active, `cosigner get-status` (enclave RUNNING, service
  *    ACTIVE), the running enclave's measurements those of the verified image, no enclave in debug
  *    mode, and the permissions of the settings file that holds the token in clear (a warning).
@@ -14,10 +18,16 @@
  */
 import type { KMSPort } from '../aws/kms.js';
 import type { SSMPort } from '../aws/ssm.js';
-import { CosignerError } from '../errors.js';
+import { CosignerError, isCosignerError } from '../errors.js';
 import { log, type IoHost } from '../io/io-host.js';
 import { judgeEnclave } from './health.js';
-import { applyHostConfig, planHostConfig, type HostConfigResult } from './host-config.js';
+import {
+  applyHostConfig,
+  planHostConfig,
+  restoreHostConfig,
+  type HostConfigPlan,
+  type HostConfigResult,
+} from './host-config.js';
 import { verifyImage, type VerifiedImage } from './image-gate.js';
 import { parseGetStatus, runInstaller, type CosignerGetStatus } from './installer.js';
 import { assertPreflight } from './launch.js';
@@ -25,7 +35,7 @@ import { fireblocksSettingsFinding } from './operations.js';
 import { unpackPackage, type UnpackedPackage } from './package-file.js';
 import { FIREBLOCKS_UNIT, type HostPorts } from './ports.js';
 import { runPreflight, type HostCheck } from './preflight.js';
-import { readToken, type TokenSource } from './token.js';
+import { readToken, validateToken, type Secret, type TokenSource } from './token.js';
 
 export interface InstallPackageOptions {
   source: string;
@@ -85,6 +95,61 @@ async function cosignerStatus(deps: InstallPackageDeps, unpacked: UnpackedPackag
   return parseGetStatus(`${result.stdout}\n${result.stderr}`);
 }
 
+/** Run install.sh with the token, checked once more for expiry (it may have lapsed since it was read). */
+async function install(
+  options: InstallPackageOptions,
+  deps: InstallPackageDeps,
+  unpacked: UnpackedPackage,
+  token: Secret,
+): Promise<string[]> {
+  validateToken(token.reveal(), deps.now()).fill(0);
+  const run = await runInstaller(
+    deps.host,
+    unpacked.installer,
+    {
+      token,
+      bucketName: options.bucketName,
+      keyArn: options.keyArn,
+      ...(options.callback === undefined ? {} : { callback: options.callback }),
+    },
+    {
+      timeoutMs: options.installerTimeoutMs,
+      onLine: (line) =>
+        deps.io.notify({ level: 'debug', code: 'RUN_INSTALLER_OUTPUT', message: `install.sh: ${line}` }),
+      ...(deps.promptQuietMs === undefined ? {} : { promptQuietMs: deps.promptQuietMs }),
+    },
+  );
+  return run.answered;
+}
+
+/**
+ * After the token or the installer failed: put allocator.yaml and the vsock-proxy allowlist back
+ * from their backups, restart the services, and return the failure saying what was restored.
+ */
+async function undoHostConfig(
+  error: unknown,
+  plan: HostConfigPlan,
+  applied: HostConfigResult,
+  deps: InstallPackageDeps,
+): Promise<unknown> {
+  if (applied.allocator === 'unchanged' && applied.vsockProxy === 'unchanged') return error;
+  const { restored, kept } = await restoreHostConfig(plan, applied, deps.host);
+  const parts = [
+    ...(restored.length > 0 ? [`the host configuration was restored (${restored.join(', ')})`] : []),
+    ...(kept.length > 0 ? [`${kept.join(', ')} changed since and kept (backups beside them)`] : []),
+  ];
+  const note = parts.join('; ');
+  log.info(deps.io, 'RUN_HOST_CONFIG', note);
+  if (!isCosignerError(error)) return error;
+  return new CosignerError(error.code, `${error.message}; ${note}`, {
+    ...(error.hint === undefined ? {} : { hint: error.hint }),
+    cause: error,
+    context: { ...error.context, hostRestored: restored, hostKept: kept },
+    source: error.source,
+    interruption: error.interruption,
+  });
+}
+
 export async function installPackage(
   options: InstallPackageOptions,
   deps: InstallPackageDeps,
@@ -112,17 +177,8 @@ export async function installPackage(
     `package image verified: PCR8 ${verified.pcrs.PCR8} is admitted by the key policy`,
   );
 
-  const hostConfig = await applyHostConfig(
-    await planHostConfig(host.fs, { memoryMiB: options.memoryMiB, cpuCount: options.cpuCount }, deps.region),
-    {
-      fs: host.fs,
-      services: host.services,
-      now: deps.now,
-      sleep: deps.sleep,
-      onStep: (text) => log.info(io, 'RUN_HOST_CONFIG', text),
-    },
-  );
-
+  // The token before the host: a wrong source (a file others can read, a String parameter, an
+  // expired token, Ctrl-C at the prompt) stops the run with nothing changed.
   const token = await readToken(options.token, {
     io,
     stdin: deps.stdin,
@@ -130,24 +186,26 @@ export async function installPackage(
     uid: deps.uid,
     now: deps.now,
   });
+  let hostConfig: HostConfigResult;
   let answered: string[];
   try {
-    const run = await runInstaller(
-      host,
-      unpacked.installer,
-      {
-        token,
-        bucketName: options.bucketName,
-        keyArn: options.keyArn,
-        ...(options.callback === undefined ? {} : { callback: options.callback }),
-      },
-      {
-        timeoutMs: options.installerTimeoutMs,
-        onLine: (line) => io.notify({ level: 'debug', code: 'RUN_INSTALLER_OUTPUT', message: `install.sh: ${line}` }),
-        ...(deps.promptQuietMs === undefined ? {} : { promptQuietMs: deps.promptQuietMs }),
-      },
+    const plan = await planHostConfig(
+      host.fs,
+      { memoryMiB: options.memoryMiB, cpuCount: options.cpuCount },
+      deps.region,
     );
-    answered = run.answered;
+    hostConfig = await applyHostConfig(plan, {
+      fs: host.fs,
+      services: host.services,
+      now: deps.now,
+      sleep: deps.sleep,
+      onStep: (text) => log.info(io, 'RUN_HOST_CONFIG', text),
+    });
+    try {
+      answered = await install(options, deps, unpacked, token);
+    } catch (error) {
+      throw await undoHostConfig(error, plan, hostConfig, deps);
+    }
   } finally {
     token.wipe();
   }
