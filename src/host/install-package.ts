@@ -17,17 +17,13 @@
  * The token is wiped when the installer is done, and its SSM parameter deleted if asked.
  */
 import type { KMSPort } from '../aws/kms.js';
+import type { DescribeEnclavesOutput } from '../enclave/nitro-cli-output.js';
 import type { SSMPort } from '../aws/ssm.js';
-import { CosignerError, isCosignerError } from '../errors.js';
+import { CosignerError } from '../errors.js';
 import { log, type IoHost } from '../io/io-host.js';
 import { judgeEnclave } from './health.js';
-import {
-  applyHostConfig,
-  planHostConfig,
-  restoreHostConfig,
-  type HostConfigPlan,
-  type HostConfigResult,
-} from './host-config.js';
+import { beforeInstall, shutDownInstalled, undoHostConfig, type BeforeInstall } from './install-undo.js';
+import { applyHostConfig, planHostConfig, type HostConfigResult } from './host-config.js';
 import { verifyImage, type VerifiedImage } from './image-gate.js';
 import { parseGetStatus, runInstaller, type CosignerGetStatus } from './installer.js';
 import { assertPreflight } from './launch.js';
@@ -122,32 +118,55 @@ async function install(
   return run.answered;
 }
 
-/**
- * After the token or the installer failed: put allocator.yaml and the vsock-proxy allowlist back
- * from their backups, restart the services, and return the failure saying what was restored.
- */
-async function undoHostConfig(
-  error: unknown,
-  plan: HostConfigPlan,
-  applied: HostConfigResult,
+/** The checks after install.sh: the service, get-status, no debug enclave, the gated image running. */
+async function checkInstalled(
+  options: InstallPackageOptions,
   deps: InstallPackageDeps,
-): Promise<unknown> {
-  if (applied.allocator === 'unchanged' && applied.vsockProxy === 'unchanged') return error;
-  const { restored, kept } = await restoreHostConfig(plan, applied, deps.host);
-  const parts = [
-    ...(restored.length > 0 ? [`the host configuration was restored (${restored.join(', ')})`] : []),
-    ...(kept.length > 0 ? [`${kept.join(', ')} changed since and kept (backups beside them)`] : []),
-  ];
-  const note = parts.join('; ');
-  log.info(deps.io, 'RUN_HOST_CONFIG', note);
-  if (!isCosignerError(error)) return error;
-  return new CosignerError(error.code, `${error.message}; ${note}`, {
-    ...(error.hint === undefined ? {} : { hint: error.hint }),
-    cause: error,
-    context: { ...error.context, hostRestored: restored, hostKept: kept },
-    source: error.source,
-    interruption: error.interruption,
+  unpacked: UnpackedPackage,
+  verified: VerifiedImage,
+): Promise<{ status: CosignerGetStatus; enclave: DescribeEnclavesOutput[number] | undefined }> {
+  const deadline = Date.now() + options.healthTimeoutMs;
+  let status: CosignerGetStatus;
+  let unitActive: boolean;
+  let enclave;
+  for (;;) {
+    unitActive = (await deps.host.services.state(FIREBLOCKS_UNIT)).active === 'active';
+    status = await cosignerStatus(deps, unpacked);
+    enclave = (await deps.host.nitroCli.describeEnclaves()).find((e) => e.EnclaveName === 'cosigner');
+    const statusOk =
+      unpacked.maintenance === undefined || (status.enclaveState === 'RUNNING' && status.serviceState === 'ACTIVE');
+    if (unitActive && statusOk && enclave !== undefined) break;
+    if (Date.now() >= deadline) {
+      const logs = await deps.host.services.logs(FIREBLOCKS_UNIT, 15).catch(() => []);
+      throw new CosignerError(
+        'COSIGNER_UNHEALTHY',
+        `the co-signer did not come up: service ${unitActive ? 'active' : 'not active'}, get-status enclave ${status.enclaveState ?? 'unknown'}, service ${status.serviceState ?? 'unknown'}, ${enclave === undefined ? 'no enclave running' : 'enclave running'}`,
+        {
+          hint: 'see `cosigner-cli run logs --enclave-name cosigner` and `./fireblocks/cosigner logs` in the package directory',
+          context: { journal: logs },
+        },
+      );
+    }
+    await deps.sleep(options.pollMs);
+  }
+  const debug = (await deps.host.nitroCli.describeEnclaves()).filter((e) => e.Flags === 'DEBUG_MODE');
+  if (debug.length > 0)
+    throw new CosignerError(
+      'DEBUG_MODE_REFUSED',
+      `enclaves run in debug mode: ${debug.map((e) => e.EnclaveName ?? e.EnclaveID).join(', ')}`,
+      {
+        hint: 'stop them (`cosigner-cli run stop --enclave-name <name>`): a debug enclave exposes its console to the host',
+      },
+    );
+  const problem = judgeEnclave(enclave, {
+    enclaveName: 'cosigner',
+    pcr0: verified.pcrs.PCR0,
+    pcr8: verified.pcrs.PCR8,
+    debugMode: false,
   });
+  if (problem !== undefined) throw problem;
+
+  return { status, enclave };
 }
 
 export async function installPackage(
@@ -188,6 +207,7 @@ export async function installPackage(
   });
   let hostConfig: HostConfigResult;
   let answered: string[];
+  let before: BeforeInstall | undefined;
   try {
     const plan = await planHostConfig(
       host.fs,
@@ -202,9 +222,13 @@ export async function installPackage(
       onStep: (text) => log.info(io, 'RUN_HOST_CONFIG', text),
     });
     try {
+      before = await beforeInstall(host);
       answered = await install(options, deps, unpacked, token);
     } catch (error) {
-      throw await undoHostConfig(error, plan, hostConfig, deps);
+      // An installer that failed after starting something: stopped first (an allocator restart
+      // would fail with an enclave running), then the host configuration restored.
+      const stopped = before === undefined ? error : await shutDownInstalled(error, before, deps, true);
+      throw await undoHostConfig(stopped, plan, hostConfig, deps);
     }
   } finally {
     token.wipe();
@@ -224,47 +248,15 @@ export async function installPackage(
     }
   }
 
-  // Afterwards: the service, get-status, the running enclave.
-  const deadline = Date.now() + options.healthTimeoutMs;
-  let status: CosignerGetStatus;
-  let unitActive: boolean;
-  let enclave;
-  for (;;) {
-    unitActive = (await host.services.state(FIREBLOCKS_UNIT)).active === 'active';
-    status = await cosignerStatus(deps, unpacked);
-    enclave = (await host.nitroCli.describeEnclaves()).find((e) => e.EnclaveName === 'cosigner');
-    const statusOk =
-      unpacked.maintenance === undefined || (status.enclaveState === 'RUNNING' && status.serviceState === 'ACTIVE');
-    if (unitActive && statusOk && enclave !== undefined) break;
-    if (Date.now() >= deadline) {
-      const logs = await host.services.logs(FIREBLOCKS_UNIT, 15).catch(() => []);
-      throw new CosignerError(
-        'COSIGNER_UNHEALTHY',
-        `the co-signer did not come up: service ${unitActive ? 'active' : 'not active'}, get-status enclave ${status.enclaveState ?? 'unknown'}, service ${status.serviceState ?? 'unknown'}, ${enclave === undefined ? 'no enclave running' : 'enclave running'}`,
-        {
-          hint: 'see `cosigner-cli run logs --enclave-name cosigner` and `./fireblocks/cosigner logs` in the package directory',
-          context: { journal: logs },
-        },
-      );
-    }
-    await deps.sleep(options.pollMs);
+  // Afterwards: the service, get-status, the running enclave. A refusal stops and disables the
+  // service and terminates what install.sh started: a refused enclave is not left running.
+  let checked: Awaited<ReturnType<typeof checkInstalled>>;
+  try {
+    checked = await checkInstalled(options, deps, unpacked, verified);
+  } catch (error) {
+    throw await shutDownInstalled(error, before ?? { enclaveIds: new Set(), unitActive: false }, deps);
   }
-  const debug = (await host.nitroCli.describeEnclaves()).filter((e) => e.Flags === 'DEBUG_MODE');
-  if (debug.length > 0)
-    throw new CosignerError(
-      'DEBUG_MODE_REFUSED',
-      `enclaves run in debug mode: ${debug.map((e) => e.EnclaveName ?? e.EnclaveID).join(', ')}`,
-      {
-        hint: 'stop them (`cosigner-cli run stop --enclave-name <name>`): a debug enclave exposes its console to the host',
-      },
-    );
-  const problem = judgeEnclave(enclave, {
-    enclaveName: 'cosigner',
-    pcr0: verified.pcrs.PCR0,
-    pcr8: verified.pcrs.PCR8,
-    debugMode: false,
-  });
-  if (problem !== undefined) throw problem;
+  const { status, enclave } = checked;
 
   const settings = await fireblocksSettingsFinding(host);
   if (settings !== undefined) warnings.push(settings);
