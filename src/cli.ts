@@ -288,7 +288,8 @@ export function createProgram(options: ProgramOptions): Command {
     )
       .option('--expect-pcr0 <hex>', 'PCR0 the enclave must run')
       .option('--expect-pcr8 <hex>', 'PCR8 the enclave must run')
-      .option('--debug-mode', 'the enclave was started in debug mode on purpose')
+      .option('--debug-mode', 'the enclave was started in debug mode on purpose (refused without --insecure-debug)')
+      .option('--insecure-debug', 'allow --debug-mode: accept an enclave whose console is readable on the host')
       .option('--interval <seconds>', 'seconds between looks (default 10)')
       .option('--once', 'look once and exit'),
     (s) => s.path === 'name',

@@ -182,6 +182,11 @@ export async function parseOptions(invocation: Invocation): Promise<RunCliOption
     };
   }
   if (mode === 'supervise') {
+    // As for `run`: a supervisor that accepts a debug-mode enclave is asked for as loudly.
+    if (options.debugMode && !options.insecureDebug) {
+      const { refuseDebugWithoutInsecure } = await import('../host/launch.js');
+      refuseDebugWithoutInsecure(true, false);
+    }
     const pcr = (key: string, flag: string) => {
       const value = str(opts, key, flag) ?? fail('INPUT_REQUIRED', `run supervise needs ${flag}`, `pass ${flag}`);
       if (!/^[0-9a-f]{96}$/.test(value))
@@ -256,6 +261,8 @@ export async function execute(cli: RunCliOptions, context: CommandContext): Prom
       return { mode: 'build', ...(await build(cli, host)) };
     case 'supervise': {
       const s = cli.supervise as NonNullable<RunCliOptions['supervise']>;
+      const { gateDebugMode } = await import('../host/launch.js');
+      gateDebugMode(cli.debugMode, cli.insecureDebug, context.io);
       for (;;) {
         const problem = await ops.superviseOnce(host, {
           enclaveName,

@@ -73,7 +73,8 @@ export function buildEnclaveUnit(input: EnclaveUnitInput): string {
       input.pcr0,
       '--expect-pcr8',
       input.pcr8,
-      ...(input.debugMode === true ? ['--debug-mode'] : []),
+      // The supervisor refuses --debug-mode alone, as `run` does.
+      ...(input.debugMode === true ? ['--debug-mode', '--insecure-debug'] : []),
     ])}`,
     `ExecStopPost=${terminate}`,
     'Restart=on-failure',

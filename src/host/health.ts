@@ -2,7 +2,8 @@
  * The health gate: an enclave counts as started only when `describe-enclaves` shows it RUNNING,
  * in the mode asked for (never debug unless asked), with the measurements of the verified image
  * (nitro-cli computes them from the file it loaded: an image swapped after the check shows here),
- * and still so after a settle time. `run supervise` applies the same judgement in a loop.
+ * and still so after a settle time. A RUNNING enclave whose measurements nitro-cli does not report
+ * (nitro-cli before 1.2) cannot be verified, so it is refused, never taken for the verified image. `run supervise` applies the same judgement in a loop.
  */
 import type { DescribedEnclave } from '../enclave/nitro-cli-output.js';
 import { CosignerError } from '../errors.js';
@@ -32,6 +33,15 @@ export function judgeEnclave(
       { hint: 'stop it (`cosigner-cli run stop`) and start it without --debug-mode' },
     );
   const m = found.Measurements;
+  if (m === undefined && found.State === 'RUNNING')
+    return new CosignerError(
+      'ENCLAVE_IMAGE_MISMATCH',
+      `the enclave ${expected.enclaveName} cannot be verified: nitro-cli describe-enclaves reports no measurements for it`,
+      {
+        hint: 'update nitro-cli (aws-nitro-enclaves-cli 1.2 or later reports the measurements of a running enclave: `sudo dnf update aws-nitro-enclaves-cli`), then run again',
+        context: { reason: 'measurements-missing', expected: { PCR0: expected.pcr0, PCR8: expected.pcr8 } },
+      },
+    );
   if (m !== undefined && (m.PCR0 !== expected.pcr0 || m.PCR8 !== expected.pcr8))
     return new CosignerError(
       'ENCLAVE_IMAGE_MISMATCH',

@@ -4,7 +4,8 @@
  * the allocator's reservation is then read back from the kernel (hugepages, ne_cpus). Any failure
  * after the first write restores every file written, restarts the services again, and reports
  * HOST_CONFIG_FAILED naming what was restored: nothing is left half-configured. A second run with
- * the same needs writes nothing.
+ * the same needs writes nothing. A later step that fails (the pairing token, the installer) undoes
+ * an applied configuration with {@link restoreHostConfig}, from the backups written here.
  */
 import { CosignerError, isCosignerError } from '../errors.js';
 import {
@@ -153,8 +154,58 @@ export async function applyHostConfig(plan: HostConfigPlan, deps: HostConfigDeps
   }
 }
 
+export interface HostConfigRestore {
+  /** Files put back as they were before the run (or removed, when the run created them). */
+  restored: string[];
+  /** Files changed by something else since the run wrote them (the installer): left as they are. */
+  kept: string[];
+}
+
+/**
+ * Undo an applied configuration after a later step failed: each file the run wrote goes back to
+ * the backup written beside it (removed when the run created it), and its service is restarted.
+ * A file whose content is no longer what the run wrote (Fireblocks' installer edits the allowlist
+ * itself) is kept and named: its backup stays beside it for a manual restore.
+ */
+export async function restoreHostConfig(
+  plan: HostConfigPlan,
+  applied: HostConfigResult,
+  deps: Pick<HostConfigDeps, 'fs' | 'services'>,
+): Promise<HostConfigRestore> {
+  const candidates: { path: string; before: string | undefined; after: string; unit: string }[] = [];
+  if (applied.allocator === 'written' && plan.allocator.after !== undefined)
+    candidates.push({
+      path: HOST_PATHS.allocatorConfig,
+      before: plan.allocator.before,
+      after: plan.allocator.after,
+      unit: ALLOCATOR_UNIT,
+    });
+  if (applied.vsockProxy === 'written' && plan.vsockProxy.after !== undefined)
+    candidates.push({
+      path: HOST_PATHS.vsockProxyConfig,
+      before: plan.vsockProxy.before,
+      after: plan.vsockProxy.after,
+      unit: VSOCK_PROXY_UNIT,
+    });
+  const toRestore: Written[] = [];
+  const kept: string[] = [];
+  for (const file of candidates) {
+    const now = await deps.fs.readText(file.path, CONFIG_MAX).catch(() => undefined);
+    if (now !== file.after) {
+      kept.push(file.path);
+      continue;
+    }
+    // The backup is what a manual restore would use; the plan's copy is the same text.
+    const backup = applied.backups.find((path) => path.startsWith(`${file.path}.cosigner-cli-`));
+    const saved = backup === undefined ? undefined : await deps.fs.readText(backup, CONFIG_MAX).catch(() => undefined);
+    toRestore.push({ path: file.path, before: saved ?? file.before, unit: file.unit });
+  }
+  const restored = toRestore.length === 0 ? [] : await rollback(toRestore, deps);
+  return { restored, kept };
+}
+
 /** Put every written file back (or remove a file that did not exist) and restart its service. */
-async function rollback(written: Written[], deps: HostConfigDeps): Promise<string[]> {
+async function rollback(written: Written[], deps: Pick<HostConfigDeps, 'fs' | 'services'>): Promise<string[]> {
   const restored: string[] = [];
   for (const file of [...written].reverse()) {
     try {

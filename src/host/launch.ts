@@ -65,14 +65,19 @@ export interface LaunchResult {
   timings: { copyMs: number; measureMs: number; checksMs: number; launchMs: number };
 }
 
-/** Refuse debug mode unless the operator said --insecure-debug as well; say it loudly when they did. */
-export function gateDebugMode(debugMode: boolean, insecureDebug: boolean, io: IoHost): void {
+/** Refuse debug mode unless the operator said --insecure-debug as well (`run` and `run supervise`). */
+export function refuseDebugWithoutInsecure(debugMode: boolean, insecureDebug: boolean): void {
   if (debugMode && !insecureDebug)
     throw new CosignerError(
       'DEBUG_MODE_REFUSED',
       'refusing --debug-mode: a debug-mode enclave exposes its console to the host and attests with zeroed PCRs',
       { hint: 'add --insecure-debug as well if this is a test host that will never hold real key shares' },
     );
+}
+
+/** Refuse debug mode unless the operator said --insecure-debug as well; say it loudly when they did. */
+export function gateDebugMode(debugMode: boolean, insecureDebug: boolean, io: IoHost): void {
+  refuseDebugWithoutInsecure(debugMode, insecureDebug);
   if (debugMode)
     io.notify({
       level: 'warn',

@@ -6,8 +6,11 @@
  *
  * - Refused (PACKAGE_UNSAFE_ENTRY): absolute paths, `..` segments, backslashes and NULs in names,
  *   hard links, device files, FIFOs and any other special or unknown entry, symbolic links whose
- *   target is absolute or leaves the directory, an entry written twice, and any write whose parent
- *   directory resolves (through links made by earlier entries) outside the destination. Files are
+ *   target is absolute or holds a `..` segment (the kernel resolves a `..` after a link component
+ *   physically, so no textual judgement of one is sound), an entry written twice, and any write whose
+ *   parent directory resolves (through links made by earlier entries) outside the destination. Once
+ *   every entry is written, each link is followed on disk (realpath) and one that does not resolve to
+ *   an entry inside the destination (outside, dangling or a loop) refuses the whole archive. Files are
  *   created exclusively without following links, with permissions cut to 0755 (no setuid, setgid,
  *   sticky, group or other write).
  * - Limits (PACKAGE_TOO_LARGE): bytes inflated (counted here, as gunzip produces them), bytes per
@@ -95,12 +98,31 @@ export function safeEntryPath(name: string): string {
   return clean;
 }
 
-/** A symlink target that resolves inside the destination from the link's own directory. */
+/**
+ * A symlink target that only descends from the link's own directory: relative, without `..`. A `..`
+ * cannot be judged from the text (after a link component the kernel climbs from where that link
+ * lands, not from its name), so it is refused outright, as in entry names.
+ */
 function checkLinkTarget(entry: string, target: string): void {
   if (target === '' || target.includes('\0')) throw unsafe(entry, 'empty link target');
   if (target.startsWith('/')) throw unsafe(entry, `link to an absolute path ${target}`);
-  const resolved = posix.normalize(posix.join(posix.dirname(entry), target));
-  if (resolved === '..' || resolved.startsWith('../')) throw unsafe(entry, `link leaving the directory (${target})`);
+  if (target.split('/').includes('..')) throw unsafe(entry, `".." in the link target (${target})`);
+}
+
+/**
+ * After extraction: follow every link on disk and refuse one that does not land on an entry inside
+ * `root` (outside, dangling, or a loop). The textual rules above should make this unreachable; it
+ * is the check of what the kernel actually does, not of what the names say.
+ */
+async function checkLinksOnDisk(root: string, entries: readonly ExtractedEntry[]): Promise<void> {
+  for (const entry of entries) {
+    if (entry.type !== 'symlink') continue;
+    const real = await realpath(`${root}/${entry.path}`).catch((error: NodeJS.ErrnoException) => {
+      throw unsafe(entry.path, `link that does not resolve inside the package (${error.code ?? 'error'})`);
+    });
+    if (real !== root && !real.startsWith(`${root}${sep}`))
+      throw unsafe(entry.path, 'link that resolves outside the package');
+  }
 }
 
 /** What an entry will become, decided from its header alone, before any of its bytes are written. */
@@ -193,8 +215,6 @@ async function writeEntry(root: string, admitted: Admitted, entry: ReadEntry): P
       return { path: admitted.path, type: 'directory', size: 0, mode: admitted.mode };
     case 'symlink':
       entry.resume();
-      // Judged again from where the link really lands (its parent may itself be reached through a link).
-      checkLinkTarget(posix.relative(root, target).split(sep).join('/'), admitted.target);
       await symlink(admitted.target, target);
       return { path: admitted.path, type: 'symlink', size: 0, mode: admitted.mode };
   }
@@ -327,7 +347,9 @@ export async function extractTarGz(
     throw new CosignerError('INTERNAL', `the extraction target ${target} already exists`, { source: 'internal' });
   const partial = await mkdtemp(join(parent, `.${basename(destination)}.partial-`));
   try {
-    const entries = await unpackInto(archive, await realpath(partial), limits);
+    const root = await realpath(partial);
+    const entries = await unpackInto(archive, root, limits);
+    await checkLinksOnDisk(root, entries);
     await rename(partial, target);
     return entries;
   } catch (error) {

@@ -55,17 +55,62 @@ export function escapeJsonText(json: string): string {
 }
 
 /**
- * Text shaped like a JWT, the form of the Fireblocks pairing token: a base64url JSON header (`{"`
- * encodes as `eyJ`), a payload and a signature, separated by dots.
+ * Text shaped like a JWT, the form of the Fireblocks pairing token and what `validateToken`
+ * accepts: base64url parts separated by dots, a header, a payload and a signature (possibly empty).
+ * A token-shaped value is three consecutive parts of a dotted word whose first part decodes to a
+ * JSON object, whatever its encoding starts with (`{"` gives `eyJ`, `{ "` gives `eyAi`, a BOM or
+ * a newline first gives yet another prefix). Words are runs of base64url characters and dots; a
+ * fixed class, linear whatever the input.
  */
-const TOKEN_SHAPED = /eyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*/g;
+const DOTTED_WORD = /[A-Za-z0-9_.-]+/g;
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+/** Does this base64url text decode to a JSON object (a JWT header)? */
+function isJsonObjectHeader(part: string): boolean {
+  if (!BASE64URL.test(part) || part.length % 4 === 1) return false;
+  const text = Buffer.from(part, 'base64url').toString('utf8');
+  if (!/^[\s\ufeff]*\{/.test(text)) return false;
+  try {
+    const value: unknown = JSON.parse(text.replace(/^\ufeff/, ''));
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
+}
+
+/** The index of each part of `parts` that starts a header.payload.signature triple. */
+function tokenStarts(parts: readonly string[]): number[] {
+  const starts: number[] = [];
+  for (let i = 0; i + 2 < parts.length; i++) {
+    const [header, payload, signature] = [parts[i] ?? '', parts[i + 1] ?? '', parts[i + 2] ?? ''];
+    if (payload === '' || !BASE64URL.test(payload) || (signature !== '' && !BASE64URL.test(signature))) continue;
+    if (isJsonObjectHeader(header)) {
+      starts.push(i);
+      i += 2;
+    }
+  }
+  return starts;
+}
 
 /** Does `text` hold something shaped like a pairing token? */
 export function looksLikeToken(text: string): boolean {
-  return text.search(TOKEN_SHAPED) >= 0;
+  for (const [word] of text.matchAll(DOTTED_WORD)) if (tokenStarts(word.split('.')).length > 0) return true;
+  return false;
 }
 
 /** `text` with everything shaped like a pairing token replaced by `[redacted]`. */
 export function hideTokens(text: string): string {
-  return text.replace(TOKEN_SHAPED, '[redacted]');
+  return text.replace(DOTTED_WORD, (word) => {
+    const parts = word.split('.');
+    const starts = tokenStarts(parts);
+    if (starts.length === 0) return word;
+    const out: string[] = [];
+    for (let i = 0; i < parts.length; i++) {
+      if (starts.includes(i)) {
+        out.push('[redacted]');
+        i += 2;
+      } else out.push(parts[i] ?? '');
+    }
+    return out.join('.');
+  });
 }

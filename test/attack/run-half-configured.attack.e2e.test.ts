@@ -10,10 +10,10 @@
 // and a changed proxy allowlist that the operator did not get to use; on a shared host it starves
 // the other workloads. (`run --eif` keeps the configuration on a failed start on purpose, and says
 // so; the package path makes no such claim.)
-// Fix: check the token source (file mode/owner, SSM type, stdin not a TTY, expiry) before touching
-// the host, and roll the host configuration back (restoreHostConfig from the backups it wrote) when
-// the token or the installer fails.
-import { chmod, readFile, writeFile } from 'node:fs/promises';
+// Fixed: the token source is checked whole (file mode/owner, SSM type, stdin not a TTY, expiry)
+// before the host is touched, and the host configuration is rolled back (restoreHostConfig, from
+// the backups it wrote) when the token or the installer fails; the error says the host was restored.
+import { chmod, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HOST_PATHS } from '../../src/host/ports.js';
@@ -101,29 +101,39 @@ async function hostConfigFiles(): Promise<Record<string, string | undefined>> {
 }
 
 describe('run --package: a failure after the host configuration leaves the host as it was', () => {
-  it.fails(
-    'a token file readable by others: refused, and allocator.yaml and the allowlist unchanged',
-    async () => {
-      const before = await hostConfigFiles();
-      expect(before.allocator).toContain('memory_mib: 512');
-      const pkg = await writePackage('p.tar.gz', 'visible');
-      const run = await install(pkg, '--token-file', await tokenFile(fakeToken('x'), 0o644));
-      expect(run.json?.error?.code).toBe('SECRET_INSECURE_SOURCE');
-      expect(await hostConfigFiles()).toEqual(before);
-    },
-    60_000,
-  );
+  it('a token file readable by others: refused, and allocator.yaml and the allowlist unchanged', async () => {
+    const before = await hostConfigFiles();
+    expect(before.allocator).toContain('memory_mib: 512');
+    const pkg = await writePackage('p.tar.gz', 'visible');
+    const run = await install(pkg, '--token-file', await tokenFile(fakeToken('x'), 0o644));
+    expect(run.json?.error?.code).toBe('SECRET_INSECURE_SOURCE');
+    expect(await hostConfigFiles()).toEqual(before);
+    // Nothing was even attempted: no backup was written beside either file.
+    const dir = join(w.world.sandboxDir, 'host', 'root', 'etc', 'nitro_enclaves');
+    expect((await readdir(dir)).filter((name) => name.includes('.cosigner-cli-'))).toEqual([]);
+  }, 60_000);
 
-  it.fails(
-    'an install.sh that fails: INSTALLER_FAILED, and allocator.yaml and the allowlist restored',
-    async () => {
-      const before = await hostConfigFiles();
-      expect(before.allocator).toContain('memory_mib: 512');
-      const pkg = await writePackage('fails.tar.gz', 'fails');
-      const run = await install(pkg, '--token-file', await tokenFile(fakeToken('x'), 0o600));
-      expect(run.json?.error?.code).toBe('INSTALLER_FAILED');
-      expect(await hostConfigFiles()).toEqual(before);
-    },
-    60_000,
-  );
+  it('an expired token: TOKEN_EXPIRED before any change to the host', async () => {
+    const before = await hostConfigFiles();
+    const pkg = await writePackage('p.tar.gz', 'visible');
+    const expired = fakeToken('x', -60);
+    const run = await install(pkg, '--token-file', await tokenFile(expired, 0o600));
+    expect(run.json?.error?.code).toBe('TOKEN_EXPIRED');
+    expect(await hostConfigFiles()).toEqual(before);
+  }, 60_000);
+
+  it('an install.sh that fails: INSTALLER_FAILED, and allocator.yaml and the allowlist restored', async () => {
+    const before = await hostConfigFiles();
+    expect(before.allocator).toContain('memory_mib: 512');
+    const pkg = await writePackage('fails.tar.gz', 'fails');
+    const run = await install(pkg, '--token-file', await tokenFile(fakeToken('x'), 0o600));
+    expect(run.json?.error?.code).toBe('INSTALLER_FAILED');
+    expect(run.json?.error?.message).toContain('the host configuration was restored');
+    expect(await hostConfigFiles()).toEqual(before);
+    // The allocator runs on the restored file again: 512 MiB reserved, not the enclave's 4096.
+    const reserved = await import('../../src/host/allocator.js').then(async (m) =>
+      m.readReservation((await w.host()).fs),
+    );
+    expect(reserved.memoryMiB).toBe(512);
+  }, 60_000);
 });

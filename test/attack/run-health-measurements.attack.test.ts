@@ -6,31 +6,50 @@
 // gate whenever nitro-cli does not report measurements. README: "with the measurements of the
 // verified image (an image swapped after the check shows here)".
 // Impact: fail-open check: an unverified image is reported healthy, and supervise keeps it running.
-// Fix: treat a missing Measurements block as "cannot verify" (ENCLAVE_IMAGE_MISMATCH, or
-// NITRO_CLI_TOO_OLD with the version needed), never as a match.
+// Fixed: a RUNNING enclave without a Measurements block cannot be verified: ENCLAVE_IMAGE_MISMATCH
+// with a hint to update nitro-cli, never a match; the health gate fails on it at once.
 import { describe, expect, it } from 'vitest';
-import { judgeEnclave } from '../../src/host/health.js';
+import type { DescribedEnclave } from '../../src/enclave/nitro-cli-output.js';
+import { awaitEnclave, judgeEnclave } from '../../src/host/health.js';
 
 const PCR0 = 'a'.repeat(96);
 const PCR8 = 'b'.repeat(96);
 
 describe('health gate: an enclave whose measurements are unknown is not the verified image', () => {
-  it.fails('describe-enclaves without Measurements is refused', () => {
-    const problem = judgeEnclave(
+  const unmeasured: DescribedEnclave = {
+    EnclaveName: 'cosigner',
+    EnclaveID: 'i-0123456789abcdef0-enc0123456789abcdef',
+    ProcessID: 4242,
+    EnclaveCID: 16,
+    NumberOfCPUs: 2,
+    CPUIDs: [1, 3],
+    MemoryMiB: 4096,
+    State: 'RUNNING',
+    Flags: 'NONE',
+  };
+
+  it('describe-enclaves without Measurements is refused, with a hint to update nitro-cli', () => {
+    const problem = judgeEnclave(unmeasured, { enclaveName: 'cosigner', pcr0: PCR0, pcr8: PCR8, debugMode: false });
+    expect(problem?.code).toBe('ENCLAVE_IMAGE_MISMATCH');
+    expect(problem?.message).toContain('cannot be verified');
+    expect(problem?.hint).toContain('update nitro-cli');
+    expect(problem?.context?.['reason']).toBe('measurements-missing');
+  });
+
+  it('the health gate fails on it at once instead of reporting it healthy', async () => {
+    let calls = 0;
+    const gate = awaitEnclave(
       {
-        EnclaveName: 'cosigner',
-        EnclaveID: 'i-0123456789abcdef0-enc0123456789abcdef',
-        ProcessID: 4242,
-        EnclaveCID: 16,
-        NumberOfCPUs: 2,
-        CPUIDs: [1, 3],
-        MemoryMiB: 4096,
-        State: 'RUNNING',
-        Flags: 'NONE',
+        describeEnclaves: () => {
+          calls++;
+          return Promise.resolve([unmeasured]);
+        },
       },
       { enclaveName: 'cosigner', pcr0: PCR0, pcr8: PCR8, debugMode: false },
+      { timeoutMs: 60_000, settleMs: 0, pollMs: 0, sleep: () => Promise.resolve() },
     );
-    expect(problem?.code).toBe('ENCLAVE_IMAGE_MISMATCH');
+    await expect(gate).toThrowCosignerError('ENCLAVE_IMAGE_MISMATCH');
+    expect(calls).toBe(1);
   });
 
   it('with Measurements of another image it is refused (held)', () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SandboxHost } from '../../src/aws/sandbox/host/index.js';
 import type { CosignerError } from '../../src/errors.js';
 import { cpuListSize, parseAllocatorYaml, planAllocator, readReservation } from '../../src/host/allocator.js';
-import { applyHostConfig, planHostConfig, type HostConfigDeps } from '../../src/host/host-config.js';
+import { applyHostConfig, planHostConfig, restoreHostConfig, type HostConfigDeps } from '../../src/host/host-config.js';
 import { HOST_PATHS } from '../../src/host/ports.js';
 import { allowsEndpoint, kmsEndpoint, parseVsockProxyConfig, planVsockProxy } from '../../src/host/vsock-proxy.js';
 import { REGION } from '../e2e/world.js';
@@ -162,6 +162,41 @@ describe('applying the host configuration on the simulated host', () => {
     expect(await host.fs.readText(HOST_PATHS.allocatorConfig, 1000)).toBe(before);
     expect(await readReservation(host.fs)).toEqual(reserved);
     expect((await host.services.state('nitro-enclaves-allocator.service')).active).toBe('active');
+  });
+
+  it('restoreHostConfig puts back what a run wrote from its backups, and keeps a file changed since', async () => {
+    const allocator = '---\nmemory_mib: 512\ncpu_count: 2\n';
+    const allowlist = 'allowlist:\n- {address: kms.eu-central-1.amazonaws.com, port: 443}\n';
+    const setUp = async () => {
+      await host.fs.writeAtomic(HOST_PATHS.allocatorConfig, allocator, 0o644);
+      await host.services.restart('nitro-enclaves-allocator.service');
+      await host.fs.writeAtomic(HOST_PATHS.vsockProxyConfig, allowlist, 0o644);
+      const plan = await planHostConfig(host.fs, { memoryMiB: 4096, cpuCount: 2 }, REGION);
+      return { plan, applied: await applyHostConfig(plan, deps) };
+    };
+
+    const first = await setUp();
+    expect(first.applied).toMatchObject({ allocator: 'written', vsockProxy: 'written' });
+    expect(await restoreHostConfig(first.plan, first.applied, deps)).toEqual({
+      restored: [HOST_PATHS.vsockProxyConfig, HOST_PATHS.allocatorConfig],
+      kept: [],
+    });
+    expect(await host.fs.readText(HOST_PATHS.allocatorConfig, 1000)).toBe(allocator);
+    expect(await host.fs.readText(HOST_PATHS.vsockProxyConfig, 1000)).toBe(allowlist);
+    // The allocator was restarted on the restored file: the reservation is back to 512 MiB.
+    expect((await readReservation(host.fs)).memoryMiB).toBe(512);
+
+    // Something else (the installer) edited the allowlist after the run: it is kept, not clobbered.
+    const second = await setUp();
+    const edited = `${(await host.fs.readText(HOST_PATHS.vsockProxyConfig, 1000))!}- {address: example.com, port: 443}\n`;
+    await host.fs.writeAtomic(HOST_PATHS.vsockProxyConfig, edited, 0o644);
+    expect(await restoreHostConfig(second.plan, second.applied, deps)).toEqual({
+      restored: [HOST_PATHS.allocatorConfig],
+      kept: [HOST_PATHS.vsockProxyConfig],
+    });
+    expect(await host.fs.readText(HOST_PATHS.vsockProxyConfig, 1000)).toBe(edited);
+    await host.fs.writeAtomic(HOST_PATHS.allocatorConfig, '---\nmemory_mib: 4096\ncpu_count: 2\n', 0o644);
+    await host.services.restart('nitro-enclaves-allocator.service');
   });
 
   it('a file it cannot parse is left untouched (HOST_CONFIG_UNPARSEABLE before any write)', async () => {

@@ -105,7 +105,10 @@ describe('the enclave unit', () => {
     expect(unit).toContain('Restart=on-failure');
     expect(unit).toContain('Requires=nitro-enclaves-allocator.service');
     expect(unit).not.toContain('debug');
-    expect(buildEnclaveUnit({ ...input, debugMode: true })).toContain('--enclave-name demo --debug-mode');
+    const debug = buildEnclaveUnit({ ...input, debugMode: true });
+    expect(debug).toContain('--enclave-name demo --debug-mode');
+    // The supervisor refuses --debug-mode alone, as `run` does: the unit asks for it explicitly.
+    expect(debug).toMatch(/^ExecStart=.* run supervise .* --debug-mode --insecure-debug$/m);
   });
 
   it('refuses names and paths that systemd would read differently', () => {

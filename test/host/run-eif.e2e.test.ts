@@ -271,6 +271,14 @@ describe('run --eif on the simulated host', () => {
       );
     const healthy = await supervise();
     expect(healthy.json?.result, healthy.stdout + healthy.stderr).toMatchObject({ healthy: true });
+    // Accepting a debug-mode enclave needs --insecure-debug, as starting one does.
+    const debugAlone = await supervise('--debug-mode');
+    expect(debugAlone.code).toBe(5);
+    expect(debugAlone.json?.error?.code).toBe('DEBUG_MODE_REFUSED');
+    expect(debugAlone.json?.error?.hint).toContain('--insecure-debug');
+    const debugAsked = await supervise('--debug-mode', '--insecure-debug');
+    expect(debugAsked.json?.result, debugAsked.stdout + debugAsked.stderr).toMatchObject({ healthy: true });
+    expect(debugAsked.stderr).toContain('INSECURE');
     // Held to other measurements, the supervisor fails (systemd then restarts the unit).
     const wrong = await runCli(
       [

@@ -99,6 +99,15 @@ describe('extractTarGz', () => {
         { name: 'l', type: '2', linkname: 'fine' },
       ],
     ],
+    ['a symlink with ".." that stays inside by its text', [{ name: 'a/l', type: '2', linkname: '../a' }]],
+    ['a dangling symlink', [{ name: 'l', type: '2', linkname: 'missing' }]],
+    [
+      'a loop of symlinks',
+      [
+        { name: 'l1', type: '2', linkname: 'l2' },
+        { name: 'l2', type: '2', linkname: 'l1' },
+      ],
+    ],
     ['a FIFO', [{ name: 'fifo', type: '6' }]],
     ['a backslash path', [{ name: '..\\escape', body: 'x' }]],
     [

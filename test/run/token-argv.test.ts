@@ -3,6 +3,7 @@
 // operator could paste it: an option no one defined, the value of another token option, a
 // setting's environment variable.
 import { describe, expect, it } from 'vitest';
+import { validateToken } from '../../src/host/token.js';
 import { hideTokens, looksLikeToken } from '../../src/io/safe-text.js';
 import { fakeToken } from '../host/fake-package.js';
 import { runCli } from '../helpers/run-cli.js';
@@ -66,5 +67,47 @@ describe('a token in argv or the environment', () => {
     ])
       expect(looksLikeToken(value), value).toBe(false);
     expect(hideTokens(`a ${TOKEN} b ${TOKEN}`)).toBe('a [redacted] b [redacted]');
+  });
+
+  // JWTs whose header does not encode to `eyJ`: other JSON spacing, a newline or a BOM first.
+  const b64 = (text: string) => Buffer.from(text).toString('base64url');
+  const payload = b64(JSON.stringify({ sub: 'other-shape', exp: Math.floor(Date.now() / 1000) + 3600 }));
+  const OTHER_SHAPES = [
+    `${b64('{ "alg": "ES256", "typ": "JWT" }')}.${payload}.${b64('sig')}`,
+    `${b64('\n{"alg":"ES256"}')}.${payload}.${b64('sig')}`,
+    `${b64('\ufeff{"alg":"ES256"}')}.${payload}.`,
+  ];
+
+  it('any JWT-shaped value validateToken accepts counts as token-shaped, whatever its header encodes to', () => {
+    for (const token of OTHER_SHAPES) {
+      expect(token.startsWith('eyJ'), token).toBe(false);
+      // validateToken takes it as a pairing token…
+      expect(() => validateToken(Buffer.from(token), new Date())).not.toThrow();
+      // …so it is refused in argv and hidden in messages.
+      expect(looksLikeToken(token), token).toBe(true);
+      expect(looksLikeToken(`x=${token};`), token).toBe(true);
+      expect(hideTokens(`a ${token} b`)).toBe('a [redacted] b');
+    }
+    // A dotted word that only holds a token in its middle keeps the rest.
+    expect(hideTokens(`prefix.${OTHER_SHAPES[0]!}`)).toBe('prefix.[redacted]');
+    // Three base64url parts whose first does not decode to a JSON object are not a token.
+    for (const value of [`${b64('1')}.${payload}.x`, `${b64('[1]')}.${payload}.x`, 'a.b.c', 'v1.2.3'])
+      expect(looksLikeToken(value), value).toBe(false);
+  });
+
+  it('such a token pasted as an option value is refused and not echoed', async () => {
+    const token = OTHER_SHAPES[0]!;
+    const run = await runCli([
+      'run',
+      '--package',
+      'p.tar.gz',
+      '--package-sha256',
+      'ab'.repeat(32),
+      '--token-ssm',
+      token,
+    ]);
+    expect(run.code).toBe(5);
+    expect(run.json?.error?.code).toBe('SECRET_INSECURE_SOURCE');
+    expect(run.stdout + run.stderr).not.toContain(token.split('.')[1]!);
   });
 });
