@@ -18,6 +18,8 @@ export interface KeyEvent {
   caller: string;
   /** False when `CloudTrailEvent` could not be read: the event cannot be judged. */
   readable: boolean;
+  /** ReEncrypt: the source key the caller named (`requestParameters.sourceKeyId`), when it did. */
+  reEncryptSource?: string;
   /** Set when the call carried an attestation document. */
   attestation?: {
     moduleId: string;
@@ -65,8 +67,10 @@ export function toKeyEvent(event: CloudTrail.Event): KeyEvent {
   const identity = record(parsed['userIdentity']);
   const recipient = record(record(parsed['additionalEventData'])?.['recipient']);
   const moduleId = recipient?.['attestationDocumentModuleId'];
+  const source = record(parsed['requestParameters'])?.['sourceKeyId'];
   return {
     ...base,
+    ...(typeof source === 'string' ? { reEncryptSource: source } : {}),
     succeeded: errorCode === undefined,
     ...(errorCode === undefined ? {} : { errorCode }),
     caller: typeof identity?.['arn'] === 'string' ? identity['arn'] : (event.Username ?? ''),

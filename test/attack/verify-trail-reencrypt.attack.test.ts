@@ -11,6 +11,8 @@
 // key left the enclave's control. Fix: count a successful ReEncrypt whose source key is the
 // co-signer's key (requestParameters.sourceKeyId, or resources) as unattested use.
 //
+// Fixed: a ReEncrypt counts unless it names another key (by ARN or id) as its source.
+//
 // The sandbox has no ReEncrypt operation, so the event is the one CloudTrail writes, added to what
 // LookupEvents returns for the key; everything else is the sound sandbox deployment.
 import { randomUUID } from 'node:crypto';
@@ -30,7 +32,7 @@ const ATTACKER_KEY = `arn:aws:kms:${REGION}:444455556666:key/${randomUUID()}`;
 const ATTACKER = 'arn:aws:iam::111122223333:user/mallory';
 
 /** The CloudTrail record of a successful ReEncrypt from the co-signer's key to the attacker's. */
-function reEncryptEvent(keyArn: string, when: Date): CloudTrail.Event {
+function reEncryptEvent(keyArn: string, when: Date, source: string | undefined = keyArn): CloudTrail.Event {
   const id = randomUUID();
   const detail = {
     eventVersion: '1.10',
@@ -40,7 +42,7 @@ function reEncryptEvent(keyArn: string, when: Date): CloudTrail.Event {
     eventName: 'ReEncrypt',
     awsRegion: REGION,
     requestParameters: {
-      sourceKeyId: keyArn,
+      ...(source === undefined ? {} : { sourceKeyId: source }),
       destinationKeyId: ATTACKER_KEY,
       sourceEncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
       destinationEncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
@@ -69,28 +71,42 @@ function reEncryptEvent(keyArn: string, when: Date): CloudTrail.Event {
   };
 }
 
+/** The audit's cosigner_kms_unattested_use status with `event` added to the key's history. */
+async function unattestedUseWith(event: (keyArn: string, when: Date) => CloudTrail.Event): Promise<string> {
+  w = await makeAuditWorld();
+  const world = w;
+  const ports = await world.world.ports({}, AUDITOR);
+  const now = new Date();
+  const injected = event(world.keyArn, new Date(now.getTime() - DAY_MS));
+  const lookupEvents = ports.cloudtrail.lookupEvents.bind(ports.cloudtrail);
+  ports.cloudtrail.lookupEvents = async (input) => {
+    const out = await lookupEvents(input);
+    const forKey = input.LookupAttributes?.[0]?.AttributeValue === world.keyArn && input.NextToken === undefined;
+    return forKey ? { ...out, Events: [injected, ...(out.Events ?? [])] } : out;
+  };
+  const report = await runAudit(
+    { all: false, config: world.world.config, configSource: 'config', since: new Date(now.getTime() - 90 * DAY_MS) },
+    { ports, now: () => now, retry: FAST_RETRY },
+  );
+  if ('deployments' in report) throw new Error('expected one deployment');
+  const check = finding(report, 'cosigner_kms_unattested_use');
+  // The event was read (the audit saw it).
+  expect((check.evidence as { eventsExamined: number }).eventsExamined).toBeGreaterThan(0);
+  return check.status;
+}
+
 describe('verify: a ReEncrypt of the co-signer key in the trail', () => {
-  it.fails('fails cosigner_kms_unattested_use for a successful ReEncrypt without attestation', async () => {
-    w = await makeAuditWorld();
-    const world = w;
-    const ports = await world.world.ports({}, AUDITOR);
-    const now = new Date();
-    const injected = reEncryptEvent(world.keyArn, new Date(now.getTime() - DAY_MS));
-    const lookupEvents = ports.cloudtrail.lookupEvents.bind(ports.cloudtrail);
-    ports.cloudtrail.lookupEvents = async (input) => {
-      const out = await lookupEvents(input);
-      const forKey = input.LookupAttributes?.[0]?.AttributeValue === world.keyArn && input.NextToken === undefined;
-      return forKey ? { ...out, Events: [injected, ...(out.Events ?? [])] } : out;
-    };
-    const report = await runAudit(
-      { all: false, config: world.world.config, configSource: 'config', since: new Date(now.getTime() - 90 * DAY_MS) },
-      { ports, now: () => now, retry: FAST_RETRY },
-    );
-    if ('deployments' in report) throw new Error('expected one deployment');
-    const check = finding(report, 'cosigner_kms_unattested_use');
-    // The event was read (the audit saw it) ...
-    expect((check.evidence as { eventsExamined: number }).eventsExamined).toBeGreaterThan(0);
-    // ... and must be judged as plaintext served without an attestation document.
-    expect(check.status).toBe('FAIL');
+  it('fails cosigner_kms_unattested_use for a successful ReEncrypt without attestation', async () => {
+    expect(await unattestedUseWith((key, when) => reEncryptEvent(key, when))).toBe('FAIL');
+  });
+
+  it('fails it too when the source was left out (KMS reads it from the ciphertext) or named by an alias', async () => {
+    expect(await unattestedUseWith((key, when) => reEncryptEvent(key, when, undefined))).toBe('FAIL');
+    await w?.world.cleanup();
+    expect(await unattestedUseWith((key, when) => reEncryptEvent(key, when, 'alias/demo-cosigner'))).toBe('FAIL');
+  });
+
+  it('passes a ReEncrypt that only wrote into the key from another key', async () => {
+    expect(await unattestedUseWith((key, when) => reEncryptEvent(key, when, ATTACKER_KEY))).toBe('PASS');
   });
 });

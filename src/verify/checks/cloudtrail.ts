@@ -19,6 +19,22 @@ const DATA_EVENTS = [
   'GenerateDataKeyPairWithoutPlaintext',
   'DeriveSharedSecret',
 ];
+/**
+ * Does this event take plaintext out of the key? The data calls do; so does a ReEncrypt whose
+ * source is this key: KMS decrypts inside, with no attestation, and encrypts under a key the
+ * caller chooses. A ReEncrypt that names another key (by ARN or id) as its source only wrote into
+ * this key; one whose source was left out (KMS reads it from the ciphertext) or named by an alias
+ * may have read from it, and counts.
+ */
+function readsPlaintext(event: KeyEvent, keyArn: string): boolean {
+  if (DATA_EVENTS.includes(event.eventName)) return true;
+  if (event.eventName !== 'ReEncrypt') return false;
+  const source = event.reEncryptSource;
+  if (source === undefined || source.startsWith('alias/') || source.includes(':alias/')) return true;
+  const keyId = keyArn.split('/').at(-1) ?? keyArn;
+  return source === keyArn || source === keyId;
+}
+
 /** At most this many events are listed in the evidence (the count is always complete). */
 const LISTED = 20;
 
@@ -121,7 +137,7 @@ function eventCheck(id: string, judge: EventJudge): CheckDefinition {
       const events = await ctx.reads.keyEvents();
       if (!events.ok) return v.unreadable(events.failure).outcome(key.value.Arn);
       const all = events.value ?? [];
-      const data = all.filter((e) => DATA_EVENTS.includes(e.eventName));
+      const data = all.filter((e) => readsPlaintext(e, key.value?.Arn ?? ''));
       v.note('window', { since: ctx.target.since.toISOString(), until: ctx.target.now.toISOString() });
       v.note('eventsExamined', all.length).note('dataCalls', data.length);
       v.note('attestedCalls', data.filter((e) => e.attestation !== undefined).length);
