@@ -9,38 +9,17 @@
  * included. Prints one JSON line; targets: ratio ≤ 1.5, peak RSS ≤ 100 MB.
  *   node --import tsx scripts/bench-pcr.ts [sizeMiB=1024] [runs=5]
  */
+import { writeStreamedEif, type StreamedSection } from './bench-eif.js';
 import { spawnSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
-import {
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { crc32 } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { signCoseSign1 } from '../src/aws/sandbox/nitro/cose-sign.js';
 import { createEifSigner } from '../src/aws/sandbox/nitro/eif-build.js';
-import {
-  encodeEifHeader,
-  encodeEifSectionHeader,
-  encodeEifSignatureSection,
-} from '../src/aws/sandbox/nitro/eif-encode.js';
-import {
-  EIF_CRC_OFFSET,
-  EIF_HEADER_SIZE,
-  EIF_SECTION_HEADER_SIZE,
-  type EifSectionType,
-} from '../src/enclave/eif-format.js';
+import { encodeEifSignatureSection } from '../src/aws/sandbox/nitro/eif-encode.js';
+import { EIF_HEADER_SIZE, EIF_SECTION_HEADER_SIZE } from '../src/enclave/eif-format.js';
 import { encodePcrInfo } from '../src/enclave/eif-signature.js';
 import { fromHex, toHex } from '../src/enclave/bytes.js';
 import { extendPCR } from '../src/enclave/pcr.js';
@@ -87,7 +66,7 @@ const appSize =
     SIGNATURE_ROOM);
 if (appSize <= 0) throw new Error('size too small');
 
-type Section = [EifSectionType, () => Iterable<Uint8Array>, number];
+type Section = StreamedSection;
 const boot: Section[] = [
   ['kernel', () => filler(1, kernelSize), kernelSize],
   ['cmdline', () => [cmdline], cmdline.length],
@@ -159,39 +138,7 @@ writeFileSync(
 const dir = mkdtempSync(join(tmpdir(), 'cosigner-bench-pcr-'));
 const file = join(dir, 'bench.eif');
 try {
-  // Write the header (CRC filled in at the end), then every section, CRC-ing as we go.
-  let offset = EIF_HEADER_SIZE;
-  const layout = sections.map(([, , size]) => {
-    const entry = { offset, size };
-    offset += EIF_SECTION_HEADER_SIZE + size;
-    return entry;
-  });
-  const header = encodeEifHeader({
-    version: 4,
-    flags: 0,
-    defaultMemory: 1024n * BigInt(MiB),
-    defaultCpus: 2n,
-    sections: layout,
-    crc32: 0,
-  });
-  const fd = openSync(file, 'w');
-  writeSync(fd, header);
-  let crc = crc32(header.subarray(0, EIF_CRC_OFFSET));
-  for (const [type, chunks, size] of sections) {
-    const sectionHeader = encodeEifSectionHeader(type, size);
-    writeSync(fd, sectionHeader);
-    crc = crc32(sectionHeader, crc);
-    for (const chunk of chunks()) {
-      writeSync(fd, chunk);
-      crc = crc32(chunk, crc);
-    }
-  }
-  const crcBytes = new Uint8Array(4);
-  new DataView(crcBytes.buffer).setUint32(0, crc);
-  writeSync(fd, crcBytes, 0, 4, EIF_CRC_OFFSET);
-  // Flush to disk before timing, so background writeback does not compete with either side.
-  fsyncSync(fd);
-  closeSync(fd);
+  writeStreamedEif(file, sections);
   if (statSync(file).size !== total) throw new Error(`wrote ${statSync(file).size} bytes, expected ${total}`);
 
   const timeProcess = (command: string, args: string[]): { wallMs: number; stdout: string } => {

@@ -10,31 +10,22 @@
  * the 1-minute load average is printed beside it. Prints one JSON line (measureMs, opensslMs, ratio).
  *   node --import tsx scripts/bench-run.ts [sizeMiB=1024] [rounds=3]
  */
+import { writeStreamedEif, type StreamedSection } from './bench-eif.js';
 import { benchIo } from './bench-io.js';
 import { spawnSync } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, statSync, writeSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
 import { createSandboxPorts } from '../src/aws/sandbox/index.js';
 import { createSandboxHost } from '../src/aws/sandbox/host/index.js';
 import { validateConfig } from '../src/config/load.js';
 import { fromHex } from '../src/enclave/bytes.js';
 import { signCoseSign1 } from '../src/aws/sandbox/nitro/cose-sign.js';
 import { createEifSigner } from '../src/aws/sandbox/nitro/eif-build.js';
-import {
-  encodeEifHeader,
-  encodeEifSectionHeader,
-  encodeEifSignatureSection,
-} from '../src/aws/sandbox/nitro/eif-encode.js';
-import {
-  EIF_CRC_OFFSET,
-  EIF_HEADER_SIZE,
-  EIF_SECTION_HEADER_SIZE,
-  type EifSectionType,
-} from '../src/enclave/eif-format.js';
+import { encodeEifSignatureSection } from '../src/aws/sandbox/nitro/eif-encode.js';
+import { EIF_HEADER_SIZE, EIF_SECTION_HEADER_SIZE } from '../src/enclave/eif-format.js';
 import { encodePcrInfo } from '../src/enclave/eif-signature.js';
 import { computePCR8, extendPCR } from '../src/enclave/pcr.js';
 import { measureImage } from '../src/host/image-gate.js';
@@ -89,7 +80,7 @@ function writeImage(file: string, total: number, signer: ReturnType<typeof creat
       CustomMetadata: { padding },
     });
   const metadata = new TextEncoder().encode(meta('.'.repeat(room - signature.length - meta('').length)));
-  const sections: [EifSectionType, () => Iterable<Uint8Array>, number][] = [
+  const sections: StreamedSection[] = [
     ['kernel', () => filler(1, kernel), kernel],
     ['cmdline', () => [cmdline], cmdline.length],
     ['metadata', () => [metadata], metadata.length],
@@ -97,37 +88,7 @@ function writeImage(file: string, total: number, signer: ReturnType<typeof creat
     ['ramdisk', () => filler(3, app), app],
     ['signature', () => [signature], signature.length],
   ];
-  let offset = EIF_HEADER_SIZE;
-  const layout = sections.map(([, , size]) => {
-    const entry = { offset, size };
-    offset += EIF_SECTION_HEADER_SIZE + size;
-    return entry;
-  });
-  const header = encodeEifHeader({
-    version: 4,
-    flags: 0,
-    defaultMemory: 1024n * BigInt(MiB),
-    defaultCpus: 2n,
-    sections: layout,
-    crc32: 0,
-  });
-  const fd = openSync(file, 'w');
-  writeSync(fd, header);
-  let crc = crc32(header.subarray(0, EIF_CRC_OFFSET));
-  for (const [type, chunks, size] of sections) {
-    const sectionHeader = encodeEifSectionHeader(type, size);
-    writeSync(fd, sectionHeader);
-    crc = crc32(sectionHeader, crc);
-    for (const chunk of chunks()) {
-      writeSync(fd, chunk);
-      crc = crc32(chunk, crc);
-    }
-  }
-  const crcBytes = new Uint8Array(4);
-  new DataView(crcBytes.buffer).setUint32(0, crc);
-  writeSync(fd, crcBytes, 0, 4, EIF_CRC_OFFSET);
-  fsyncSync(fd);
-  closeSync(fd);
+  writeStreamedEif(file, sections);
   if (statSync(file).size !== total) throw new Error('image size mismatch');
 }
 
