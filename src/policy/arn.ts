@@ -43,6 +43,31 @@ const IAM_IDENTITY_ARN = /^arn:(aws[a-z-]*):iam::(\d{12}):(role|user)(\/(?:[^/]*
 /** A role session: `arn:aws:sts::111122223333:assumed-role/<role name>/<session name>`. */
 const SESSION_ARN = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([^/]+)\/([^/]+)$/;
 
+export interface IamIdentityParts {
+  partition: string;
+  accountId: string;
+  kind: 'role' | 'user';
+  /** `/` when none. */
+  path: string;
+  name: string;
+}
+
+/** An IAM role or user ARN split into its parts; undefined for anything else. */
+export function parseIamIdentityArn(arn: string): IamIdentityParts | undefined {
+  const m = IAM_IDENTITY_ARN.exec(arn);
+  if (m === null) return undefined;
+  return { partition: m[1]!, accountId: m[2]!, kind: m[3] as 'role' | 'user', path: m[4]!, name: m[5]! };
+}
+
+/** A role session ARN split: partition, account, role name (no path: a session ARN has none), session. */
+export function parseSessionArn(
+  arn: string,
+): { partition: string; accountId: string; roleName: string; sessionName: string } | undefined {
+  const m = SESSION_ARN.exec(arn);
+  if (m === null) return undefined;
+  return { partition: m[1]!, accountId: m[2]!, roleName: m[3]!, sessionName: m[4]! };
+}
+
 /**
  * Do two principal ARNs name the same IAM identity? IAM user and role names are unique in an
  * account ignoring case ("Names are not distinguished by case": CreateRole/CreateUser RoleName,

@@ -13,7 +13,7 @@
  * https://docs.aws.amazon.com/kms/latest/developerguide/determining-access-key-policy.html
  */
 import { toList } from './parse.js';
-import { isSessionOfRole } from './arn.js';
+import { accountOfPrincipal, isSessionOfRole, parseSessionArn } from './arn.js';
 import { evaluateKeyPolicy } from './evaluate.js';
 import type { PolicyDocument } from './types.js';
 
@@ -22,22 +22,19 @@ const ALLOW_EVERYTHING: PolicyDocument = {
   Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
 };
 
-const SESSION = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([^/]+)\/[^/]+$/;
-const ACCOUNT = /^arn:[^:]*:(?:iam|sts)::(\d{12}):/;
-
 /**
  * The principal KMS evaluates for `callerArn`: a role session is its role. A session ARN does not
  * carry the role's path, so the role is the one of that name the policy names, when it names one.
  */
 function evaluatedPrincipal(policy: PolicyDocument, callerArn: string): string {
-  const session = SESSION.exec(callerArn);
-  if (session === null) return callerArn;
+  const session = parseSessionArn(callerArn);
+  if (session === undefined) return callerArn;
   const named = policy.Statement.flatMap((statement) => {
     const principal = statement.Principal;
     if (principal === undefined || typeof principal === 'string') return [];
     return toList(principal.AWS).filter((arn) => isSessionOfRole(callerArn, arn));
   });
-  return named[0] ?? `arn:${session[1]}:iam::${session[2]}:role/${session[3]}`;
+  return named[0] ?? `arn:${session.partition}:iam::${session.accountId}:role/${session.roleName}`;
 }
 
 /** True when the key policy refuses `action` on `keyArn` to `callerArn`, whatever IAM allows. */
@@ -48,7 +45,7 @@ export function keyPolicyRefusesCaller(
   action: string,
 ): boolean {
   const principalArn = evaluatedPrincipal(policy, callerArn);
-  const account = ACCOUNT.exec(principalArn)?.[1];
+  const account = accountOfPrincipal(principalArn);
   if (account === undefined) return false;
   const result = evaluateKeyPolicy(
     policy,

@@ -8,8 +8,7 @@
  */
 import type { AwsPorts } from '../aws/ports.js';
 import { isAccessDenied, isNotFound } from '../engine/aws-util.js';
-
-const IAM_IDENTITY = /^arn:aws[a-z-]*:iam::(\d{12}):(role|user)(\/(?:[^/]*\/)*)([^/]+)$/;
+import { parseIamIdentityArn } from '../policy/arn.js';
 
 /** The administrators of this account that are certainly not there (none when not readable). */
 export async function missingKeyAdmins(
@@ -19,9 +18,9 @@ export async function missingKeyAdmins(
 ): Promise<string[]> {
   const answers = await Promise.all(
     adminArns.map(async (arn) => {
-      const match = IAM_IDENTITY.exec(arn);
-      if (match === null || match[1] !== accountId) return undefined;
-      const [, , kind, path, name] = match as unknown as [string, string, 'role' | 'user', string, string];
+      const identity = parseIamIdentityArn(arn);
+      if (identity === undefined || identity.accountId !== accountId) return undefined;
+      const { kind, path, name } = identity;
       try {
         const found =
           kind === 'role'
