@@ -9,7 +9,7 @@
 import type { AwsPorts } from '../aws/ports.js';
 import { earlierDerivedBucketName, resourceNames, TAGS } from '../config/names.js';
 import type { CosignerConfig } from '../config/schema.js';
-import { isAccessDenied, isNotFound, tagsOf } from '../engine/aws-util.js';
+import { allPages, isAccessDenied, isNotFound, tagsOf } from '../engine/aws-util.js';
 
 export interface BucketNameChoice {
   config: CosignerConfig;
@@ -28,11 +28,8 @@ export async function withEarlierBucketName(
   // ListBuckets lists this account's buckets only, filtered to this region: a bucket of the same
   // name in another account, or one that another region's co-signer of the same name derived when
   // the cut fell inside the region, is never taken for this one.
-  const [earlierListed, todayListed] = await Promise.all([
-    listedInRegion(ports, earlier, where.region),
-    listedInRegion(ports, today, where.region),
-  ]);
-  if (!earlierListed || todayListed) return { config };
+  const listed = await listedInRegion(ports, [earlier, today], where.region);
+  if (!listed.has(earlier) || listed.has(today)) return { config };
   const tagging = await ports.s3.getBucketTagging({ Bucket: earlier }).catch((error: unknown) => {
     if (isNotFound(error) || isAccessDenied(error)) return undefined;
     throw error;
@@ -45,7 +42,18 @@ export async function withEarlierBucketName(
   };
 }
 
-async function listedInRegion(ports: Pick<AwsPorts, 's3'>, name: string, region: string): Promise<boolean> {
-  const page = await ports.s3.listBuckets({ BucketRegion: region, Prefix: name, MaxBuckets: 1000 });
-  return (page.Buckets ?? []).some((bucket) => bucket.Name === name);
+/** Which of `names` this account has in `region`: one listing (every page), by their common prefix. */
+async function listedInRegion(ports: Pick<AwsPorts, 's3'>, names: string[], region: string): Promise<Set<string>> {
+  let prefix = names[0] ?? '';
+  for (const name of names) while (!name.startsWith(prefix)) prefix = prefix.slice(0, -1);
+  const buckets = await allPages(async (ContinuationToken) => {
+    const page = await ports.s3.listBuckets({
+      BucketRegion: region,
+      Prefix: prefix,
+      MaxBuckets: 1000,
+      ...(ContinuationToken === undefined ? {} : { ContinuationToken }),
+    });
+    return { items: page.Buckets, next: page.ContinuationToken };
+  });
+  return new Set(buckets.flatMap((bucket) => (names.includes(bucket.Name ?? '') ? [bucket.Name!] : [])));
 }
