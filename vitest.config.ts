@@ -26,7 +26,7 @@ export default defineConfig({
         // nothing mocked at module level). The end-to-end files each get a fresh module graph.
         test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: E2E, isolate: false },
       },
-      { extends: true, test: { name: 'e2e', include: E2E } },
+      { extends: true, test: { name: 'e2e', include: E2E, isolate: false } },
     ],
     coverage: {
       provider: 'v8',
