@@ -6,22 +6,19 @@ import { spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt } from './e2e/interrupt-cli.js';
 
 const root = resolve(import.meta.dirname, '..');
 
 async function withClosed(args: string[], closed: 'stdout' | 'both'): Promise<{ code: number | null; stderr: string }> {
   const cwd = await mkdtemp(join(tmpdir(), 'cosigner-pipe-'));
-  // tsx by URL: the child runs in an empty directory, where a bare `tsx` would not resolve.
-  const child = spawn(
-    process.execPath,
-    ['--import', import.meta.resolve('tsx'), join(root, 'scripts/dev-cli.ts'), ...args],
-    {
-      cwd,
-      env: { ...process.env, COSIGNER_CONFIG: join(cwd, 'cosigner.json') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  // The built CLI, run in an empty directory.
+  const child = spawn(process.execPath, [join(root, 'bin/cosigner-cli.js'), ...args], {
+    cwd,
+    env: { ...process.env, COSIGNER_CONFIG: join(cwd, 'cosigner.json') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   // Close our read ends at once: the child's first write meets a pipe with no reader (EPIPE).
   child.stdout.destroy();
   let stderr = '';
@@ -30,6 +27,8 @@ async function withClosed(args: string[], closed: 'stdout' | 'both'): Promise<{ 
   const code = await new Promise<number | null>((done) => child.on('close', done));
   return { code, stderr };
 }
+
+beforeAll(() => assertBuilt());
 
 describe('a closed output pipe', () => {
   it.each([[['--help']], [['init', '--help']], [['--version']]])('%j exits 0 without a stack trace', async (args) => {

@@ -1,12 +1,14 @@
 /**
  * Start-up cost guard: the commands a user runs most often must not load the AWS SDK (client-ec2
- * alone adds most of a second). Runs the CLI in a child process and traces every module it resolves.
+ * alone adds most of a second). Runs the built CLI in a child process and traces every module it
+ * resolves.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt } from './e2e/interrupt-cli.js';
 
 const root = resolve(import.meta.dirname, '..');
 
@@ -15,7 +17,7 @@ async function loadsOf(args: string[]): Promise<{ status: number | null; urls: s
   const trace = join(dir, 'loads.txt');
   const run = spawnSync(
     process.execPath,
-    ['--import', 'tsx', '--import', './test/helpers/trace-loads.mjs', 'scripts/dev-cli.ts', ...args],
+    ['--import', './test/helpers/trace-loads.mjs', 'bin/cosigner-cli.js', ...args],
     {
       cwd: root,
       env: { ...process.env, COSIGNER_TRACE_LOADS: trace, COSIGNER_CONFIG: join(dir, 'cosigner.json') },
@@ -25,6 +27,8 @@ async function loadsOf(args: string[]): Promise<{ status: number | null; urls: s
   const urls = (await readFile(trace, 'utf8').catch(() => '')).split('\n').filter(Boolean);
   return { status: run.status, urls };
 }
+
+beforeAll(() => assertBuilt());
 
 describe('start-up', () => {
   it.each([[['--help']], [['--version']], [['init', '--help']], [['--sandbox', 'init', '--name', 'alpha']]])(

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { LOCK_FILE } from '../../src/aws/sandbox/index.js';
+import { bundleFixture } from '../helpers/bundle-fixture.js';
 import { sandbox, tempDir } from './helpers.js';
 
 const run = promisify(execFile);
@@ -13,9 +14,9 @@ const run = promisify(execFile);
 describe('sandbox state on disk', () => {
   it('keeps every write of concurrent processes (no lost updates, no torn file)', async () => {
     const dir = tempDir();
-    const script = fileURLToPath(new URL('./fixtures/concurrent-writer.ts', import.meta.url));
+    const script = await bundleFixture(fileURLToPath(new URL('./fixtures/concurrent-writer.ts', import.meta.url)));
     const workers = ['a', 'b', 'c', 'd'].map((prefix) =>
-      run(process.execPath, ['--import', 'tsx', script, dir, prefix, '8'], {
+      run(process.execPath, [script, dir, prefix, '8'], {
         env: { ...process.env, NODE_NO_WARNINGS: '1' },
       }),
     );

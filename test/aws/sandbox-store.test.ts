@@ -1,10 +1,20 @@
 // The sandbox state file: validation of what is on disk, atomic writes, the inter-process lock
 // (several processes writing at once: sandbox-store-processes.e2e.test.ts).
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createSandboxPorts, LOCK_FILE, STATE_FILE, STATE_FORMAT, TRAIL_FILE } from '../../src/aws/sandbox/index.js';
+import { memoryStore, SandboxMemory } from '../../src/aws/sandbox/memory-store.js';
 import { StateStore } from '../../src/aws/sandbox/store.js';
 import { EC2_TRUST, sandbox, tempDir } from './helpers.js';
 
@@ -113,5 +123,61 @@ describe('sandbox state on disk', () => {
     const ports = await sandbox({ dir });
     const { Events } = await ports.cloudtrail.lookupEvents({});
     expect(Events?.map((event) => event.EventName)).toEqual(['CreateRole']);
+  });
+});
+
+describe('the CloudTrail log, read again after it grew', () => {
+  const store = (dir: string) => new StateStore({ dir, accountId: '111122223333', now: () => new Date() });
+  const names = async (s: StateStore) => (await s.readTrail()).map((event) => event.eventName);
+  const line = (eventName: string) => `${JSON.stringify({ eventName })}\n`;
+
+  it('reads what was appended since, and a torn line once the next append completes it', async () => {
+    const dir = tempDir();
+    const s = store(dir);
+    const path = join(dir, TRAIL_FILE);
+    expect(await names(s)).toEqual([]);
+    writeFileSync(path, line('A') + line('B'));
+    expect(await names(s)).toEqual(['A', 'B']);
+    appendFileSync(path, '{"eventName":"C');
+    expect(await names(s)).toEqual(['A', 'B']);
+    appendFileSync(path, '"}\n' + line('D'));
+    expect(await names(s)).toEqual(['A', 'B', 'C', 'D']);
+    // Torn for good (a crash mid-append): that line is lost with the one appended after it, as on a first read.
+    appendFileSync(path, '{"eventName":"E' + line('F') + line('G'));
+    expect(await names(s)).toEqual(['A', 'B', 'C', 'D', 'G']);
+    expect(await names(store(dir))).toEqual(['A', 'B', 'C', 'D', 'G']);
+  });
+
+  it('reads a log that was replaced, shortened, rewritten in place or removed from the start', async () => {
+    const dir = tempDir();
+    const s = store(dir);
+    const path = join(dir, TRAIL_FILE);
+    writeFileSync(path, line('A') + line('B'));
+    expect(await names(s)).toEqual(['A', 'B']);
+    // Replaced by another file (a new inode), longer than what was read.
+    writeFileSync(`${path}.new`, line('X') + line('Y') + line('Z'));
+    renameSync(`${path}.new`, path);
+    expect(await names(s)).toEqual(['X', 'Y', 'Z']);
+    // Shortened in place.
+    truncateSync(path, 0);
+    appendFileSync(path, line('P'));
+    expect(await names(s)).toEqual(['P']);
+    // Rewritten in place, same length, then grown.
+    writeFileSync(path, line('Q') + line('R'));
+    expect(await names(s)).toEqual(['Q', 'R']);
+    writeFileSync(path, line('S') + line('T') + line('U'));
+    expect(await names(s)).toEqual(['S', 'T', 'U']);
+    rmSync(path);
+    expect(await names(s)).toEqual([]);
+  });
+
+  it('in memory: the events appended since the last read follow the ones read before', async () => {
+    const memory = new SandboxMemory();
+    const s = memoryStore(memory, '111122223333', () => new Date());
+    await s.appendTrail({ eventName: 'A' });
+    expect((await s.readTrail()).map((event) => event.eventName)).toEqual(['A']);
+    await s.appendTrail({ eventName: 'B' });
+    await s.appendTrail({ eventName: 'C' });
+    expect((await s.readTrail()).map((event) => event.eventName)).toEqual(['A', 'B', 'C']);
   });
 });

@@ -1,12 +1,13 @@
 /**
  * `init` with setting flags on a real (pseudo-)terminal, as `npm run demo` runs it: it must finish
- * without a single keystroke. Without flags the same terminal gets the wizard.
+ * without a single keystroke. Without flags the same terminal gets the wizard. Runs the built CLI.
  */
 import { spawn, type IPty } from '@lydell/node-pty';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt } from '../e2e/interrupt-cli.js';
 
 const root = resolve(import.meta.dirname, '../..');
 // The escape sequences a terminal program writes (colour, cursor), removed before matching text.
@@ -27,16 +28,12 @@ async function onTerminal(
   waitMs: number,
   until?: (screen: string) => boolean,
 ): Promise<TerminalRun> {
-  const pty = spawn(
-    process.execPath,
-    ['--import', import.meta.resolve('tsx'), join(root, 'scripts/dev-cli.ts'), ...args],
-    {
-      cwd,
-      cols: 160,
-      rows: 40,
-      env: { ...process.env, TERM: 'xterm-256color', CI: '', COSIGNER_SANDBOX_IAM_DELAY_MS: '0' },
-    },
-  );
+  const pty = spawn(process.execPath, [join(root, 'bin/cosigner-cli.js'), ...args], {
+    cwd,
+    cols: 160,
+    rows: 40,
+    env: { ...process.env, TERM: 'xterm-256color', CI: '', COSIGNER_SANDBOX_IAM_DELAY_MS: '0' },
+  });
   let screen = '';
   let reached: (() => void) | undefined;
   pty.onData((data) => {
@@ -56,6 +53,8 @@ async function onTerminal(
   });
   return { code, screen: screen.replace(ANSI, ''), pty };
 }
+
+beforeAll(() => assertBuilt());
 
 describe('init on a terminal', () => {
   it('with the demo’s flags asks nothing and points at the sandbox next', async () => {

@@ -7,10 +7,15 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Journal, journalPath } from '../../src/engine/journal.js';
+import { bundleFixture } from '../helpers/bundle-fixture.js';
 
-const script = fileURLToPath(new URL('./fixtures/lock-worker.ts', import.meta.url));
+const source = fileURLToPath(new URL('./fixtures/lock-worker.ts', import.meta.url));
+let script: string;
+beforeAll(async () => {
+  script = await bundleFixture(source);
+});
 const scope = { name: 'race', accountId: '111122223333', region: 'eu-west-1' };
 
 interface Worker {
@@ -23,7 +28,7 @@ interface Worker {
 }
 
 function worker(...args: string[]): Worker {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+  const child = spawn(process.execPath, [script, ...args], {
     env: { ...process.env, NODE_NO_WARNINGS: '1' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });

@@ -234,8 +234,11 @@ async function oracle(
   return result.resultType === 'single' ? result.overallResult : 'Error';
 }
 
-/** Every attacker request for one accepted policy: [principal, action, context, identity]. */
-function attackerRequests(otherPCR8: string): [string, string, Record<string, string>, PolicyDocument[]][] {
+/**
+ * Every attacker request for one accepted policy, each once: [principal, action, context, identity].
+ * The attested ones are made for each of `otherPCR8s`.
+ */
+function attackerRequests(otherPCR8s: string[]): [string, string, Record<string, string>, PolicyDocument[]][] {
   const attested = (pcr8: string, image: string) => ({
     'kms:RecipientAttestation:PCR8': pcr8,
     'kms:RecipientAttestation:ImageSha384': image,
@@ -245,7 +248,7 @@ function attackerRequests(otherPCR8: string): [string, string, Record<string, st
   for (const action of KEY_DATA_ACTIONS) {
     for (const who of [ROLE, OTHER_ROLE, FOREIGN_ROLE, ADMIN]) {
       requests.push([who, action, {}, [ALLOW_ALL]]);
-      requests.push([who, action, attested(otherPCR8, 'ab'.repeat(48)), [ALLOW_ALL]]);
+      for (const other of otherPCR8s) requests.push([who, action, attested(other, 'ab'.repeat(48)), [ALLOW_ALL]]);
       requests.push([who, action, attested(PCR8, ZERO_MEASUREMENT), [ALLOW_ALL]]);
       if (who !== ROLE) requests.push([who, action, attested(PCR8, 'ab'.repeat(48)), [ALLOW_ALL]]);
     }
@@ -284,10 +287,7 @@ describe('key-policy proofs are sound (oracle)', () => {
             return;
           }
           accepted += 1;
-          for (const [who, action, context, identity] of [
-            ...attackerRequests(otherPCR8),
-            ...attackerRequests(ATTACKER_PCR8),
-          ]) {
+          for (const [who, action, context, identity] of attackerRequests([otherPCR8, ATTACKER_PCR8])) {
             const outcome = await oracle(policy, who, action, context, identity);
             expect(outcome, `${who} ${action} ${JSON.stringify(context)} on ${JSON.stringify(foreign)}`).not.toBe(
               'Allowed',

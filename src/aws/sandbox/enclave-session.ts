@@ -51,6 +51,19 @@ export interface SandboxEnclaveSession {
   rootCertificateDer: Uint8Array;
 }
 
+let recipientKeys: { publicKey: KeyObject; privateKey: KeyObject } | undefined;
+
+/**
+ * The simulated enclave's RSA key pair for KMS's `Recipient`, made once per process: generating a
+ * 2048-bit pair costs about 100 ms of CPU, and a test run opens hundreds of sessions. Nothing in
+ * the simulation rests on two sessions having different keys: KMS admits a session by its
+ * attestation document (PCRs, signature chain), never by its public key.
+ */
+function recipientKeyPair(): { publicKey: KeyObject; privateKey: KeyObject } {
+  recipientKeys ??= generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return recipientKeys;
+}
+
 export async function createSandboxEnclaveSession(
   options: SandboxEnclaveSessionOptions,
 ): Promise<SandboxEnclaveSession> {
@@ -61,9 +74,7 @@ export async function createSandboxEnclaveSession(
   const pcrs = Object.fromEntries(Object.entries(options.pcrs).map(([index, value]) => [index, normalizePCR(value)]));
 
   const issuer = createAttestationIssuer({ now: now() });
-  const { publicKey, privateKey }: { publicKey: KeyObject; privateKey: KeyObject } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-  });
+  const { publicKey, privateKey } = recipientKeyPair();
   const spki = new Uint8Array(publicKey.export({ format: 'der', type: 'spki' }));
 
   // Trust this issuer's root in the simulated account (as AWS trusts the Nitro root).

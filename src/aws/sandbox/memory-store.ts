@@ -38,6 +38,7 @@ export class SandboxMemory {
 
 /** A store over `memory`; a new account gets `accountId` and the creation time from `now`. */
 export function memoryStore(memory: SandboxMemory, accountId: string, now: () => Date): SandboxStore {
+  const parsed: Record<string, unknown>[] = [];
   const read = (): SandboxState =>
     memory.state === undefined ? newState(accountId, now()) : (JSON.parse(memory.state) as SandboxState);
   return {
@@ -57,7 +58,11 @@ export function memoryStore(memory: SandboxMemory, accountId: string, now: () =>
       memory.trail.push(JSON.stringify(event));
       return Promise.resolve();
     },
-    readTrail: () => Promise.resolve(memory.trail.map((line) => JSON.parse(line) as Record<string, unknown>)),
+    readTrail() {
+      // The log only grows: parse the lines appended since the last read (the events are shared, read-only).
+      for (const line of memory.trail.slice(parsed.length)) parsed.push(JSON.parse(line) as Record<string, unknown>);
+      return Promise.resolve(parsed.slice());
+    },
     writeBlob(name: string, bytes: Uint8Array) {
       if (!memory.blobs.has(name)) memory.blobs.set(name, bytes.slice());
       return Promise.resolve();

@@ -36,6 +36,9 @@ export interface StoreOptions {
   staleLockMs?: number;
 }
 
+/** How many of the last bytes read of the CloudTrail log are checked to be unchanged on the next read. */
+const TRAIL_CHECK_BYTES = 256;
+
 const inProcessQueues = new Map<string, Promise<unknown>>();
 
 function unwritable(dir: string, error: unknown): CosignerError {
@@ -62,6 +65,8 @@ export class StateStore {
   readonly #now: () => Date;
   readonly #lockTimeoutMs: number;
   readonly #staleLockMs: number;
+  /** What {@link readTrail} has read of the log: its identity, the bytes read, and their events. */
+  #trail: { ino: number; dev: number; offset: number; tail: Buffer; events: Record<string, unknown>[] } | undefined;
 
   constructor(options: StoreOptions) {
     this.dir = options.dir;
@@ -224,24 +229,59 @@ export class StateStore {
     }
   }
 
-  async readTrail(): Promise<Record<string, unknown>[]> {
-    let text: string;
+  /**
+   * The CloudTrail events, oldest first. The log is append-only, so the events parsed by an earlier
+   * call are kept and only the whole lines appended since are read (LookupEvents reads the log once
+   * per page). A log that was replaced (another inode), shortened, or rewritten where it was read
+   * (its last read bytes differ) is read again from the start. The events are shared: read-only.
+   */
+  async readTrail(): Promise<readonly Readonly<Record<string, unknown>>[]> {
+    let handle: fs.FileHandle;
     try {
-      text = await fs.readFile(this.trailPath, 'utf8');
+      handle = await fs.open(this.trailPath, 'r');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        this.#trail = undefined;
+        return [];
+      }
       throw error;
     }
-    const events: Record<string, unknown>[] = [];
-    for (const line of text.split('\n')) {
-      if (line.trim() === '') continue;
-      try {
-        events.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        // a torn line from a crash mid-append
+    try {
+      const { ino, dev, size } = await handle.stat();
+      let cache = this.#trail;
+      if (cache === undefined || cache.ino !== ino || cache.dev !== dev || size < cache.offset)
+        cache = { ino, dev, offset: 0, tail: Buffer.alloc(0), events: [] };
+      // Read from just before what was read, to check those bytes are still there.
+      const from = cache.offset - cache.tail.length;
+      const bytes = Buffer.alloc(size - from);
+      const { bytesRead } = await handle.read(bytes, 0, bytes.length, from);
+      const read = bytes.subarray(0, bytesRead);
+      if (!read.subarray(0, cache.tail.length).equals(cache.tail)) {
+        this.#trail = undefined;
+        return await this.readTrail();
       }
+      const fresh = read.subarray(cache.tail.length);
+      // Whole lines only: a torn last line (a crash mid-append, or an append in progress) waits.
+      const end = fresh.lastIndexOf(0x0a) + 1;
+      if (end > 0) {
+        for (const line of fresh.subarray(0, end).toString('utf8').split('\n')) {
+          if (line.trim() === '') continue;
+          try {
+            cache.events.push(JSON.parse(line) as Record<string, unknown>);
+          } catch {
+            // a torn line from a crash mid-append, with the next event appended after it
+          }
+        }
+        cache.offset += end;
+        cache.tail = Buffer.from(
+          read.subarray(Math.max(0, cache.tail.length + end - TRAIL_CHECK_BYTES), cache.tail.length + end),
+        );
+      }
+      this.#trail = cache;
+      return cache.events.slice();
+    } finally {
+      await handle.close();
     }
-    return events;
   }
 
   // --- blobs -----------------------------------------------------------------------------------
