@@ -82,6 +82,8 @@ export class Journal {
   private data: JournalFile;
   private runId: string | undefined;
   private writing: Promise<void> = Promise.resolve();
+  /** The next write, while it waits for the one in flight (not yet snapshotted): new entries join it. */
+  private queued: Promise<void> | undefined;
   private held: FileLock | undefined;
   private readonly now: () => Date;
 
@@ -274,13 +276,21 @@ export class Journal {
     this.data.entries = this.data.entries.filter((e) => (dropped < excess && !keep(e) ? (dropped++, false) : true));
   }
 
-  /** Serialised atomic writes: each flush writes the whole (small) file after the previous one. */
+  /**
+   * Serialised atomic writes of the whole (small) file, one after the other. Group commit: entries
+   * made while a write is in flight share the one next write, which takes its snapshot when it
+   * starts, so each caller's promise still resolves only once a file holding its entry is durable.
+   */
   private flush(): Promise<void> {
-    const snapshot = `${JSON.stringify(this.data, null, 1)}\n`;
+    if (this.queued !== undefined) return this.queued;
     const write = this.writing.then(async () => {
+      // From here on, a new entry needs another write: this one's snapshot is taken now.
+      this.queued = undefined;
+      const snapshot = `${JSON.stringify(this.data, null, 1)}\n`;
       await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
       await writeFileAtomic(this.path, snapshot, { mode: 0o600 });
     });
+    this.queued = write;
     this.writing = write.catch(() => undefined);
     return write;
   }

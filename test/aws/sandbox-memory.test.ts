@@ -5,6 +5,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SandboxMemory } from '../../src/aws/sandbox/index.js';
+import { memoryStore } from '../../src/aws/sandbox/memory-store.js';
 import { caught, EC2_TRUST, sandbox, tempDir } from './helpers.js';
 
 const trust = { AssumeRolePolicyDocument: EC2_TRUST };
@@ -40,12 +41,23 @@ describe('the sandbox account in memory', () => {
     expect(Object.keys((await ports.readState()).iam.roles)).toHaveLength(21);
   });
 
-  it('gives each read its own copy of the state', async () => {
-    const ports = await sandbox({ memory: new SandboxMemory() });
+  it('gives each readState its own copy, and the calls a shared one they cannot change', async () => {
+    const memory = new SandboxMemory();
+    const ports = await sandbox({ memory });
     await ports.iam.createRole({ RoleName: 'r', ...trust });
     const read = await ports.readState();
     delete read.iam.roles['r'];
     expect((await ports.readState()).iam.roles).toHaveProperty('r');
+    // What the simulated calls read between two writes: one document, frozen.
+    const store = memoryStore(memory, '111122223333', () => new Date());
+    const [a, b] = [await store.read(), await store.read()];
+    expect(a).toBe(b);
+    expect(() => {
+      delete a.iam.roles['r'];
+    }).toThrow(TypeError);
+    // A write is seen by the next read.
+    await ports.iam.createRole({ RoleName: 's', ...trust });
+    expect(Object.keys((await store.read()).iam.roles).sort()).toEqual(['r', 's']);
   });
 
   it('keeps the CloudTrail log and object bodies', async () => {

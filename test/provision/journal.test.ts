@@ -48,6 +48,32 @@ describe('the journal', () => {
     expect(JSON.parse(text)).toMatchObject({ kind: 'cosigner-cli/journal', name: 'demo' });
   });
 
+  it('makes each of many concurrent entries durable before its promise resolves (they share writes)', async () => {
+    const journal = await Journal.open(path, scope);
+    await journal.lock();
+    await journal.beginRun('provision');
+    // Every promise, when it resolves, finds its entry in the file a reopen reads.
+    const onDisk = async (seq: number) => (await Journal.open(path, scope)).entries.some((e) => e.seq === seq);
+    const intents = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        journal.intent({ node: `n${i}`, op: 'iam:CreateRole', target: `r${i}` }).then(async (seq) => {
+          expect(await onDisk(seq)).toBe(true);
+          return seq;
+        }),
+      ),
+    );
+    await Promise.all(
+      intents.map((seq) =>
+        journal.done(seq).then(async () => {
+          const reopened = await Journal.open(path, scope);
+          expect(reopened.entries.some((e) => e.phase === 'done' && e.intent === seq)).toBe(true);
+        }),
+      ),
+    );
+    expect((await Journal.open(path, scope)).pending()).toEqual([]);
+    await journal.unlock();
+  });
+
   it('refuses a damaged file or one of another co-signer', async () => {
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, '{"schemaVersion":1');

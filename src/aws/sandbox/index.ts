@@ -73,7 +73,7 @@ export interface SandboxPorts extends AwsPorts {
   readonly knobs: SandboxKnobs;
   /** Write calls made through these ports so far (what the crash hook counts). */
   writeCalls(): number;
-  /** The current state document (for assertions and `status`-style inspection). */
+  /** The current state document, the caller's own copy (for assertions and `status`-style inspection). */
   readState(): Promise<SandboxState>;
 }
 
@@ -134,6 +134,6 @@ export async function createSandboxPorts(options: SandboxPortsOptions): Promise<
     credentialSource: () => Promise.resolve(source),
     destroy: () => undefined,
     writeCalls: () => engine.writeCalls,
-    readState: () => store.read(),
+    readState: async () => structuredClone(await store.read()),
   };
 }

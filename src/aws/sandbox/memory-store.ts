@@ -36,13 +36,29 @@ export class SandboxMemory {
   }
 }
 
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
 /** A store over `memory`; a new account gets `accountId` and the creation time from `now`. */
 export function memoryStore(memory: SandboxMemory, accountId: string, now: () => Date): SandboxStore {
   const parsed: Record<string, unknown>[] = [];
   const read = (): SandboxState =>
     memory.state === undefined ? newState(accountId, now()) : (JSON.parse(memory.state) as SandboxState);
+  // Reads far outnumber writes: between two writes every read gets the same parsed document,
+  // frozen, so a read that tried to change the account would throw instead of being lost.
+  let snapshot: { text: string; state: SandboxState } | undefined;
+  const readShared = (): SandboxState => {
+    if (memory.state === undefined) return read();
+    if (snapshot?.text !== memory.state) snapshot = { text: memory.state, state: deepFreeze(read()) };
+    return snapshot.state;
+  };
   return {
-    read: () => Promise.resolve(read()),
+    read: () => Promise.resolve(readShared()),
     transact<T>(apply: (state: SandboxState) => T | Promise<T>): Promise<T> {
       const run = memory.queue.then(async () => {
         const state = read();

@@ -97,7 +97,11 @@ export class StateStore {
     await this.read();
   }
 
-  /** The current state (a fresh account when there is no state file yet). */
+  /**
+   * The current state (a fresh account when there is no state file yet), to read, not to change:
+   * changes go through {@link transact}. (The memory store hands every read between two writes
+   * the same frozen document.)
+   */
   async read(): Promise<SandboxState> {
     let text: string;
     try {
