@@ -84,6 +84,7 @@ export class Journal {
   private writing: Promise<void> = Promise.resolve();
   /** The next write, while it waits for the one in flight (not yet snapshotted): new entries join it. */
   private queued: Promise<void> | undefined;
+  private directory: Promise<unknown> | undefined;
   private held: FileLock | undefined;
   private readonly now: () => Date;
 
@@ -287,7 +288,12 @@ export class Journal {
       // From here on, a new entry needs another write: this one's snapshot is taken now.
       this.queued = undefined;
       const snapshot = `${JSON.stringify(this.data, null, 1)}\n`;
-      await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
+      // The directory, made by the first write (again after a failure).
+      this.directory ??= mkdir(dirname(this.path), { recursive: true, mode: 0o700 }).catch((error: unknown) => {
+        this.directory = undefined;
+        throw error;
+      });
+      await this.directory;
       await writeFileAtomic(this.path, snapshot, { mode: 0o600 });
     });
     this.queued = write;

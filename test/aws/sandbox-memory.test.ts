@@ -60,6 +60,17 @@ describe('the sandbox account in memory', () => {
     expect(Object.keys((await store.read()).iam.roles).sort()).toEqual(['r', 's']);
   });
 
+  it('reads a region no call has written without changing the account', async () => {
+    const memory = new SandboxMemory();
+    const ports = await sandbox({ memory });
+    await ports.iam.createRole({ RoleName: 'r', ...trust });
+    const before = memory.state;
+    const elsewhere = await sandbox({ memory, region: 'us-west-2' });
+    expect((await elsewhere.ec2.describeVpcs({})).Vpcs?.length).toBeGreaterThan(0);
+    expect(memory.state).toBe(before);
+    expect(Object.keys((await ports.readState()).regions)).not.toContain('us-west-2');
+  });
+
   it('keeps the CloudTrail log and object bodies', async () => {
     const ports = await sandbox({ memory: new SandboxMemory(), region: 'us-east-1' });
     await ports.s3.createBucket({ Bucket: 'memory-bucket' });

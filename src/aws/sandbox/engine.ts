@@ -13,11 +13,12 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { CosignerError, isCosignerError } from '../../errors.js';
-import { evaluateAccess, parsePolicyDocument } from '../../policy/evaluate.js';
+import { evaluateAccess } from '../../policy/evaluate.js';
 import { globMatch } from '../../policy/match.js';
 import type { ContextValue, PolicyDocument } from '../../policy/types.js';
 import { SDK_MAX_ATTEMPTS } from '../retry.js';
 import { MANAGED_POLICIES, REGIONS } from './catalogue.js';
+import { parsedPolicy } from './policy-cache.js';
 import type { SandboxKnobs } from './knobs.js';
 import {
   awsError,
@@ -136,15 +137,8 @@ function accessKeyFor(seed: string): string {
 }
 
 function policyDocuments(texts: string[]): PolicyDocument[] {
-  const documents: PolicyDocument[] = [];
-  for (const text of texts) {
-    try {
-      documents.push(parsePolicyDocument(text));
-    } catch {
-      // A policy the evaluator cannot read grants nothing (it was validated on write).
-    }
-  }
-  return documents;
+  // A policy the evaluator cannot read grants nothing (it was validated on write).
+  return texts.map(parsedPolicy).filter((document) => document !== undefined);
 }
 
 export class SandboxEngine {
@@ -333,8 +327,11 @@ export class SandboxEngine {
         `The region ${region} is not available in this sandbox.`,
         400,
       );
-    state.regions[region] ??= newRegionState(state.accountId, region);
-    const regionState = state.regions[region];
+    // A region no call has written yet: a write adds it to the state; a read sees it as new and
+    // changes nothing (what it reads may be shared and frozen: memory-store.ts).
+    const regionState = spec.write
+      ? (state.regions[region] ??= newRegionState(state.accountId, region))
+      : (state.regions[region] ?? newRegionState(state.accountId, region));
     const caller = this.resolveCaller(state);
     const authorize = this.authorize.bind(this);
     return {
@@ -361,14 +358,9 @@ export class SandboxEngine {
   /** The AWS authorization decision for `caller`, thrown as the service's AccessDenied. */
   authorize(service: SandboxService, caller: Caller, now: Date, region: string, request: AuthorizeRequest): void {
     this.#onAuthorize?.(request.action);
-    let resourcePolicy: PolicyDocument = { Statement: [] };
-    if (request.resourcePolicy !== undefined) {
-      try {
-        resourcePolicy = parsePolicyDocument(request.resourcePolicy);
-      } catch {
-        resourcePolicy = { Statement: [] };
-      }
-    }
+    const resourcePolicy: PolicyDocument = (request.resourcePolicy === undefined
+      ? undefined
+      : parsedPolicy(request.resourcePolicy)) ?? { Statement: [] };
     const context: Record<string, ContextValue> = {
       'aws:SecureTransport': true,
       'aws:CurrentTime': now.toISOString(),

@@ -10,6 +10,7 @@
  */
 import { newState, type SandboxState } from './state.js';
 import type { StateStore } from './store.js';
+import { deepFreeze } from './util.js';
 
 /** What the call pipeline needs of a store (engine.ts, s3.ts, cloudtrail.ts). */
 export type SandboxStore = Pick<
@@ -34,14 +35,6 @@ export class SandboxMemory {
     for (const [name, bytes] of this.blobs) copy.blobs.set(name, bytes.slice());
     return copy;
   }
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }
 
 /** A store over `memory`; a new account gets `accountId` and the creation time from `now`. */

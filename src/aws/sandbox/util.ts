@@ -123,3 +123,12 @@ export async function readBody(body: unknown): Promise<Uint8Array> {
   }
   throw new TypeError('unsupported body type');
 }
+
+/** `value` and everything it holds made read-only (for documents shared by several readers). */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
