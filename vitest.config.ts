@@ -15,6 +15,9 @@ export default defineConfig({
     setupFiles: ['test/setup.ts'],
     testTimeout: 20_000,
     pool: 'forks',
+    // Transformed modules cached on disk (node_modules/.vite) between runs: a second run skips most
+    // of the transform of the sources and tests. `npm ci` empties it.
+    experimental: { fsModuleCache: true },
     // Vitest's default is one worker per core but one. The end-to-end files spend much of their
     // time waiting (on child processes, simulated latency, the disk): one worker more than cores.
     maxWorkers: availableParallelism() + 1,
