@@ -158,7 +158,11 @@ export class Journal {
   }
 
   async unlock(): Promise<void> {
-    await this.writing.catch(() => undefined);
+    // Every write made so far, and any queued while waiting for them, ends before the lock goes.
+    for (let pending = this.writing; ; pending = this.writing) {
+      await pending.catch(() => undefined);
+      if (pending === this.writing) break;
+    }
     const held = this.held;
     this.held = undefined;
     await held?.release();
@@ -294,7 +298,13 @@ export class Journal {
         throw error;
       });
       await this.directory;
-      await writeFileAtomic(this.path, snapshot, { mode: 0o600 });
+      try {
+        await writeFileAtomic(this.path, snapshot, { mode: 0o600 });
+      } catch (error) {
+        // The directory may have gone: the next write makes it again.
+        this.directory = undefined;
+        throw error;
+      }
     });
     this.queued = write;
     this.writing = write.catch(() => undefined);

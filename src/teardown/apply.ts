@@ -280,7 +280,8 @@ export async function applyDestroyPlan(options: DestroyApplyOptions): Promise<De
           next: page?.IsTruncated === true ? page.Marker : undefined,
         };
       });
-      await Promise.all([
+      // Every call ends (and is journaled) before the first failure is thrown: none outlives the run.
+      const outcomes = await Promise.allSettled([
         ...inline.map((name) =>
           call(
             action,
@@ -298,6 +299,8 @@ export async function applyDestroyPlan(options: DestroyApplyOptions): Promise<De
           ),
         ),
       ]);
+      const failure = outcomes.find((outcome) => outcome.status === 'rejected');
+      if (failure !== undefined) throw failure.reason;
       await call(
         action,
         'iam:DeleteRole',

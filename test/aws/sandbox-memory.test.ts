@@ -71,6 +71,30 @@ describe('the sandbox account in memory', () => {
     expect(Object.keys((await ports.readState()).regions)).not.toContain('us-west-2');
   });
 
+  it('answers reads of lists an older state lacks (trails, network) without changing the account', async () => {
+    const memory = new SandboxMemory();
+    const ports = await sandbox({ memory });
+    await ports.iam.createRole({ RoleName: 'r', ...trust });
+    // An account written before trails and the network lists existed.
+    const older = JSON.parse(memory.state!) as {
+      cloudtrail?: unknown;
+      regions: Record<string, { ec2: Record<string, unknown> }>;
+    };
+    delete older.cloudtrail;
+    for (const region of Object.values(older.regions))
+      for (const list of ['internetGateways', 'addresses', 'natGateways', 'vpcEndpoints']) delete region.ec2[list];
+    memory.state = JSON.stringify(older);
+    const before = memory.state;
+    expect((await ports.cloudtrail.describeTrails({})).trailList).toEqual([]);
+    expect((await ports.ec2.describeNatGateways({})).NatGateways).toEqual([]);
+    expect((await ports.ec2.describeInternetGateways({})).InternetGateways?.length).toBe(1);
+    expect(memory.state).toBe(before);
+    // A write still adds them.
+    await ports.s3.createBucket({ Bucket: 'trail-bucket' });
+    await ports.cloudtrail.createTrail({ Name: 'org', S3BucketName: 'trail-bucket' });
+    expect((await ports.cloudtrail.describeTrails({})).trailList?.map((t) => t.Name)).toEqual(['org']);
+  });
+
   it('keeps the CloudTrail log and object bodies', async () => {
     const ports = await sandbox({ memory: new SandboxMemory(), region: 'us-east-1' });
     await ports.s3.createBucket({ Bucket: 'memory-bucket' });

@@ -171,6 +171,27 @@ describe('the CloudTrail log, read again after it grew', () => {
     expect(await names(s)).toEqual([]);
   });
 
+  it('counts a last line with no newline when it parses, and a rewrite that keeps the last bytes read', async () => {
+    const dir = tempDir();
+    const s = store(dir);
+    const path = join(dir, TRAIL_FILE);
+    writeFileSync(path, line('A') + JSON.stringify({ eventName: 'B' }));
+    expect(await names(s)).toEqual(['A', 'B']);
+    appendFileSync(path, `\n${line('C')}`);
+    expect(await names(s)).toEqual(['A', 'B', 'C']);
+    // Same inode, not shorter, the same bytes where the last read ended, another beginning.
+    const kept = readFileSync(path, 'utf8');
+    writeFileSync(path, kept.replace('"A"', '"Z"') + line('D'));
+    expect(await names(s)).toEqual(['Z', 'B', 'C', 'D']);
+    // Two reads at once agree.
+    appendFileSync(path, line('E'));
+    const [x, y] = await Promise.all([names(s), names(s)]);
+    expect([x, y]).toEqual([
+      ['Z', 'B', 'C', 'D', 'E'],
+      ['Z', 'B', 'C', 'D', 'E'],
+    ]);
+  });
+
   it('in memory: the events appended since the last read follow the ones read before', async () => {
     const memory = new SandboxMemory();
     const s = memoryStore(memory, '111122223333', () => new Date());

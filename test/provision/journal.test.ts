@@ -1,5 +1,6 @@
 // The journal: intents made durable before calls, outcomes after, reopened intact; damage and
 // concurrent runs are coded errors; a lock left by a dead process is taken over.
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -72,6 +73,26 @@ describe('the journal', () => {
     );
     expect((await Journal.open(path, scope)).pending()).toEqual([]);
     await journal.unlock();
+  });
+
+  it('releases its lock only after every write, including one made while it waited', async () => {
+    const journal = await Journal.open(path, scope);
+    await journal.lock();
+    await journal.beginRun('destroy');
+    const first = journal.intent({ node: 'a', op: 'iam:DeleteRolePolicy', target: 'a' });
+    // Let the first write start: an entry made from now on needs a write of its own.
+    await new Promise((resolve) => setImmediate(resolve));
+    const unlocking = journal.unlock();
+    // A call still in flight when the run gave up records its entry now.
+    let lateWritten = false;
+    const late = journal
+      .intent({ node: 'b', op: 'iam:DetachRolePolicy', target: 'b' })
+      .then(() => (lateWritten = true));
+    await unlocking;
+    expect(lateWritten, 'the late entry was written before the lock was released').toBe(true);
+    const onDisk = JSON.parse(readFileSync(path, 'utf8')) as { entries: { node: string }[] };
+    expect(onDisk.entries.map((e) => e.node)).toEqual(['a', 'b']);
+    await Promise.all([first, late]);
   });
 
   it('refuses a damaged file or one of another co-signer', async () => {

@@ -33,7 +33,7 @@ function authorizeKms(
   action: 'kms:GenerateDataKey' | 'kms:Decrypt',
   objectKey: string,
 ): void {
-  const regionState = (tx.state.regions[bucket.region] ??= newRegionState(tx.state.accountId, bucket.region));
+  const regionState = tx.state.regions[bucket.region] ?? newRegionState(tx.state.accountId, bucket.region);
   const id = keyId ?? '';
   const uuid = id.includes(':key/') ? id.split(':key/')[1] : id;
   const aliasName = id.startsWith('alias/')

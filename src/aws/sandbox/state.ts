@@ -307,6 +307,16 @@ export function networkOf(
   ec2: EC2RegionState,
 ): Required<Pick<EC2RegionState, 'internetGateways' | 'addresses' | 'natGateways' | 'vpcEndpoints'>> {
   const defaultVpc = ec2.vpcs.find((vpc) => vpc.isDefault);
+  // A shared, frozen document (a read in memory-store.ts) gets the lists without being changed.
+  if (Object.isFrozen(ec2))
+    return {
+      internetGateways: ec2.internetGateways ?? [
+        { id: ec2.internetGatewayId, ...(defaultVpc === undefined ? {} : { vpcId: defaultVpc.id }), tags: [] },
+      ],
+      addresses: ec2.addresses ?? [],
+      natGateways: ec2.natGateways ?? [],
+      vpcEndpoints: ec2.vpcEndpoints ?? [],
+    };
   ec2.internetGateways ??= [
     { id: ec2.internetGatewayId, ...(defaultVpc === undefined ? {} : { vpcId: defaultVpc.id }), tags: [] },
   ];

@@ -39,6 +39,32 @@ export interface StoreOptions {
 /** How many of the last bytes read of the CloudTrail log are checked to be unchanged on the next read. */
 const TRAIL_CHECK_BYTES = 256;
 
+/** What {@link StateStore.readTrail} has read of the CloudTrail log. */
+interface TrailCache {
+  ino: number;
+  dev: number;
+  /** Bytes read: whole lines. */
+  offset: number;
+  /** The log's first bytes, and the last ones read (up to TRAIL_CHECK_BYTES each). */
+  head: Buffer;
+  tail: Buffer;
+  events: Record<string, unknown>[];
+}
+
+/** The events of the lines in `text` that parse (a torn line, from a crash mid-append, does not). */
+function parseLines(text: string): Record<string, unknown>[] {
+  const events: Record<string, unknown>[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      events.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      // a torn line
+    }
+  }
+  return events;
+}
+
 const inProcessQueues = new Map<string, Promise<unknown>>();
 
 function unwritable(dir: string, error: unknown): CosignerError {
@@ -66,7 +92,7 @@ export class StateStore {
   readonly #lockTimeoutMs: number;
   readonly #staleLockMs: number;
   /** What {@link readTrail} has read of the log: its identity, the bytes read, and their events. */
-  #trail: { ino: number; dev: number; offset: number; tail: Buffer; events: Record<string, unknown>[] } | undefined;
+  #trail: TrailCache | undefined;
 
   constructor(options: StoreOptions) {
     this.dir = options.dir;
@@ -235,9 +261,11 @@ export class StateStore {
 
   /**
    * The CloudTrail events, oldest first. The log is append-only, so the events parsed by an earlier
-   * call are kept and only the whole lines appended since are read (LookupEvents reads the log once
-   * per page). A log that was replaced (another inode), shortened, or rewritten where it was read
-   * (its last read bytes differ) is read again from the start. The events are shared: read-only.
+   * call are kept and only the whole lines appended since are parsed (LookupEvents reads the log
+   * once per page). A log that was replaced (another inode), shortened, or rewritten (its first
+   * bytes, or the last ones read, differ) is read again from the start. A last line with no newline
+   * counts when it parses (a log written by hand), but is read again next time. The events are
+   * shared: read-only.
    */
   async readTrail(): Promise<readonly Readonly<Record<string, unknown>>[]> {
     let handle: fs.FileHandle;
@@ -252,40 +280,48 @@ export class StateStore {
     }
     try {
       const { ino, dev, size } = await handle.stat();
-      let cache = this.#trail;
-      if (cache === undefined || cache.ino !== ino || cache.dev !== dev || size < cache.offset)
-        cache = { ino, dev, offset: 0, tail: Buffer.alloc(0), events: [] };
+      const known = this.#trail;
+      let cache: TrailCache =
+        known !== undefined && known.ino === ino && known.dev === dev && size >= known.offset
+          ? known
+          : { ino, dev, offset: 0, head: Buffer.alloc(0), tail: Buffer.alloc(0), events: [] };
+      const head = Buffer.alloc(Math.min(TRAIL_CHECK_BYTES, size));
+      await handle.read(head, 0, head.length, 0);
       // Read from just before what was read, to check those bytes are still there.
       const from = cache.offset - cache.tail.length;
       const bytes = Buffer.alloc(size - from);
-      const { bytesRead } = await handle.read(bytes, 0, bytes.length, from);
-      const read = bytes.subarray(0, bytesRead);
-      if (!read.subarray(0, cache.tail.length).equals(cache.tail)) {
-        this.#trail = undefined;
-        return await this.readTrail();
-      }
+      const read = bytes.subarray(0, (await handle.read(bytes, 0, bytes.length, from)).bytesRead);
+      const same = (a: Buffer, b: Buffer) =>
+        a.subarray(0, Math.min(a.length, b.length)).equals(b.subarray(0, a.length));
+      if (cache === known && (!same(cache.head, head) || !read.subarray(0, cache.tail.length).equals(cache.tail)))
+        return await this.#rereadTrail();
       const fresh = read.subarray(cache.tail.length);
       // Whole lines only: a torn last line (a crash mid-append, or an append in progress) waits.
       const end = fresh.lastIndexOf(0x0a) + 1;
-      if (end > 0) {
-        for (const line of fresh.subarray(0, end).toString('utf8').split('\n')) {
-          if (line.trim() === '') continue;
-          try {
-            cache.events.push(JSON.parse(line) as Record<string, unknown>);
-          } catch {
-            // a torn line from a crash mid-append, with the next event appended after it
-          }
-        }
-        cache.offset += end;
-        cache.tail = Buffer.from(
-          read.subarray(Math.max(0, cache.tail.length + end - TRAIL_CHECK_BYTES), cache.tail.length + end),
-        );
-      }
+      // A new object, set at the end: a concurrent call never sees one half-updated.
+      cache = {
+        ...cache,
+        head: cache.offset === 0 ? Buffer.from(head) : cache.head,
+        events: [...cache.events, ...parseLines(fresh.subarray(0, end).toString('utf8'))],
+        offset: cache.offset + end,
+        tail:
+          end > 0
+            ? Buffer.from(
+                read.subarray(Math.max(0, cache.tail.length + end - TRAIL_CHECK_BYTES), cache.tail.length + end),
+              )
+            : cache.tail,
+      };
       this.#trail = cache;
-      return cache.events.slice();
+      return [...cache.events, ...parseLines(fresh.subarray(end).toString('utf8'))];
     } finally {
       await handle.close();
     }
+  }
+
+  /** {@link readTrail} from the start, what was read before forgotten. */
+  async #rereadTrail(): Promise<readonly Readonly<Record<string, unknown>>[]> {
+    this.#trail = undefined;
+    return this.readTrail();
   }
 
   // --- blobs -----------------------------------------------------------------------------------
