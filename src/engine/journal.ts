@@ -84,7 +84,7 @@ export class Journal {
   private writing: Promise<void> = Promise.resolve();
   /** The next write, while it waits for the one in flight (not yet snapshotted): new entries join it. */
   private queued: Promise<void> | undefined;
-  private directory: Promise<unknown> | undefined;
+  private directoryMade = false;
   private held: FileLock | undefined;
   private readonly now: () => Date;
 
@@ -292,17 +292,13 @@ export class Journal {
       // From here on, a new entry needs another write: this one's snapshot is taken now.
       this.queued = undefined;
       const snapshot = `${JSON.stringify(this.data, null, 1)}\n`;
-      // The directory, made by the first write (again after a failure).
-      this.directory ??= mkdir(dirname(this.path), { recursive: true, mode: 0o700 }).catch((error: unknown) => {
-        this.directory = undefined;
-        throw error;
-      });
-      await this.directory;
+      // The directory, made by the first write, and again after a failed one (it may have gone).
+      if (!this.directoryMade) await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
+      this.directoryMade = true;
       try {
         await writeFileAtomic(this.path, snapshot, { mode: 0o600 });
       } catch (error) {
-        // The directory may have gone: the next write makes it again.
-        this.directory = undefined;
+        this.directoryMade = false;
         throw error;
       }
     });

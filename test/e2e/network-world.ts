@@ -6,7 +6,7 @@
  */
 import { expect } from 'vitest';
 import type { SandboxPorts, SandboxState } from '../../src/aws/sandbox/index.js';
-import { newRegionState } from '../../src/aws/sandbox/state.js';
+import { newRegionState } from '../../src/aws/sandbox/state-new.js';
 import { TAGS } from '../../src/config/names.js';
 import { REGION } from './world.js';
 

@@ -8,12 +8,8 @@ import type * as SDK from '@aws-sdk/client-cloudtrail';
 import type { Tx } from './engine.js';
 import type { TrailRecord } from './state.js';
 
-/**
- * The account's trails. An older state file has none: a write adds the list; a read of a shared,
- * frozen document (memory-store.ts) gets an empty one and changes nothing.
- */
+/** The account's trails (an older state file has none). */
 function trails(tx: Tx): TrailRecord[] {
-  if (tx.state.cloudtrail === undefined && Object.isFrozen(tx.state)) return [];
   tx.state.cloudtrail ??= { trails: [] };
   return tx.state.cloudtrail.trails;
 }

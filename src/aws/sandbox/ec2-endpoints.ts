@@ -13,7 +13,8 @@ import { checkEc2Tags, tagsFor } from './ec2-tags.js';
 import { endpointState, stillVisible } from './ec2-transitions.js';
 import { findSubnet, findVpc } from './ec2-vpc.js';
 import type { Tx } from './engine.js';
-import { networkOf, type VpcEndpointRecord } from './state.js';
+import { type VpcEndpointRecord } from './state.js';
+import { networkOf } from './state-new.js';
 import { ec2Id, outputTags, sha256Hex } from './util.js';
 
 /** AWS services the sandbox offers endpoints for, and the endpoint types each supports. */

@@ -11,7 +11,8 @@ import { checkEc2Tags, tagsFor } from './ec2-tags.js';
 import { natState, stillVisible } from './ec2-transitions.js';
 import { findSubnet, findVpc, ipv4Range } from './ec2-vpc.js';
 import type { Tx } from './engine.js';
-import { networkOf, type AddressRecord, type InternetGatewayRecord, type NatGatewayRecord } from './state.js';
+import { type AddressRecord, type InternetGatewayRecord, type NatGatewayRecord } from './state.js';
+import { networkOf } from './state-new.js';
 import { ec2Id, outputTags, sha256Hex } from './util.js';
 
 const arn = (tx: Tx, kind: string, id: string) => `arn:aws:ec2:${tx.region}:${tx.state.accountId}:${kind}/${id}`;

@@ -10,7 +10,8 @@ import { checkEc2Tags, tagsFor } from './ec2-tags.js';
 import { natState } from './ec2-transitions.js';
 import { findSubnet, findVpc, ipv4Range } from './ec2-vpc.js';
 import type { Tx } from './engine.js';
-import { networkOf, type RouteRecord, type RouteTableRecord } from './state.js';
+import { type RouteRecord, type RouteTableRecord } from './state.js';
+import { networkOf } from './state-new.js';
 import { ec2Id, outputTags, sha256Hex } from './util.js';
 
 const arn = (tx: Tx, id: string) => `arn:aws:ec2:${tx.region}:${tx.state.accountId}:route-table/${id}`;

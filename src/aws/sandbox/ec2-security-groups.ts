@@ -5,7 +5,8 @@ import { applyFilters, pageOf } from './ec2-query.js';
 import { checkEc2Tags, tagsFor } from './ec2-tags.js';
 import type { Tx } from './engine.js';
 import { endpointState } from './ec2-transitions.js';
-import { networkOf, type PermissionRecord, type SecurityGroupRecord } from './state.js';
+import { type PermissionRecord, type SecurityGroupRecord } from './state.js';
+import { networkOf } from './state-new.js';
 import { ec2Id, outputTags } from './util.js';
 
 function permissionOutput(rules: PermissionRecord[]): SDK.IpPermission[] {

@@ -3,7 +3,8 @@ import type * as SDK from '@aws-sdk/client-ec2';
 import { TERMINATED_VISIBLE_MS } from './ec2-instances.js';
 import type { Tx } from './engine.js';
 import { stillVisible } from './ec2-transitions.js';
-import { networkOf, type Tag } from './state.js';
+import { type Tag } from './state.js';
+import { networkOf } from './state-new.js';
 import { mergeTags } from './util.js';
 
 export function tagsFor(specs: SDK.TagSpecification[] | undefined, type: string): Tag[] {

@@ -8,7 +8,8 @@ import { REGIONS, zoneId } from './catalogue.js';
 import { instanceState } from './ec2-instances.js';
 import { checkEc2Tags, tagsFor } from './ec2-tags.js';
 import type { Tx } from './engine.js';
-import { networkOf, type SubnetRecord, type VpcRecord } from './state.js';
+import { type SubnetRecord, type VpcRecord } from './state.js';
+import { networkOf } from './state-new.js';
 import { ec2Id, outputTags, sha256Hex } from './util.js';
 import { endpointState, natState } from './ec2-transitions.js';
 

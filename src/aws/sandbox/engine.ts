@@ -17,8 +17,9 @@ import { evaluateAccess } from '../../policy/evaluate.js';
 import { globMatch } from '../../policy/match.js';
 import type { ContextValue, PolicyDocument } from '../../policy/types.js';
 import { SDK_MAX_ATTEMPTS } from '../retry.js';
-import { MANAGED_POLICIES, REGIONS } from './catalogue.js';
+import { REGIONS } from './catalogue.js';
 import { parsedPolicy } from './policy-cache.js';
+import { resolveCaller, type Caller, type PrincipalSpec } from './caller.js';
 import type { SandboxKnobs } from './knobs.js';
 import {
   awsError,
@@ -29,28 +30,11 @@ import {
   type SandboxService,
   SandboxServiceError,
 } from './service-error.js';
-import { ADMIN_USER, newRegionState, type RegionState, type SandboxState } from './state.js';
+import { type RegionState, type SandboxState } from './state.js';
+import { newRegionState } from './state-new.js';
 import type { SandboxStore } from './memory-store.js';
 import { trailEvent } from './trail-event.js';
 import { setTimeout as realSleep } from 'node:timers/promises';
-
-/** Who the calls are made as. */
-export type PrincipalSpec = { kind: 'admin' } | { kind: 'role'; roleName: string; sessionName: string };
-
-/** The caller of one call, resolved against the state. */
-export interface Caller {
-  kind: 'user' | 'role';
-  /** What STS reports: the user ARN or the assumed-role session ARN. */
-  arn: string;
-  /** `aws:PrincipalArn`: the user ARN or the role ARN. */
-  principalArn: string;
-  accountId: string;
-  /** `aws:userid`. */
-  userId: string;
-  accessKeyId: string;
-  name: string;
-  identityPolicies: PolicyDocument[];
-}
 
 /** How an AccessDenied looks for the service at hand. */
 export interface AuthorizeRequest {
@@ -127,18 +111,6 @@ function seeded(seed: number): () => number {
     counter += 1;
     return createHash('sha256').update(`${seed}:${counter}`).digest().readUIntBE(0, 6) / 2 ** 48;
   };
-}
-
-/** A deterministic access key id for a principal (shown in CloudTrail). */
-function accessKeyFor(seed: string): string {
-  let hash = 0;
-  for (const char of seed) hash = (Math.imul(hash, 31) + char.charCodeAt(0)) >>> 0;
-  return `AKIA${hash.toString(36).toUpperCase().padStart(16, 'X').slice(0, 16)}`;
-}
-
-function policyDocuments(texts: string[]): PolicyDocument[] {
-  // A policy the evaluator cannot read grants nothing (it was validated on write).
-  return texts.map(parsedPolicy).filter((document) => document !== undefined);
 }
 
 export class SandboxEngine {
@@ -273,51 +245,6 @@ export class SandboxEngine {
     return output as O;
   }
 
-  /** Resolves the principal against the state (its identity policies, its ids). */
-  resolveCaller(state: SandboxState): Caller {
-    const account = state.accountId;
-    if (this.principal.kind === 'admin') {
-      const user = state.iam.users[ADMIN_USER];
-      const attached = user?.attachedPolicies ?? ['arn:aws:iam::aws:policy/AdministratorAccess'];
-      return {
-        kind: 'user',
-        arn: user?.arn ?? `arn:aws:iam::${account}:user/${ADMIN_USER}`,
-        principalArn: user?.arn ?? `arn:aws:iam::${account}:user/${ADMIN_USER}`,
-        accountId: account,
-        userId: user?.id ?? 'AIDA',
-        accessKeyId: accessKeyFor(`${account}/${ADMIN_USER}`),
-        name: ADMIN_USER,
-        identityPolicies: policyDocuments(attached.map((arn) => MANAGED_POLICIES.get(arn)?.document ?? '')),
-      };
-    }
-    const { roleName, sessionName } = this.principal;
-    const role = Object.values(state.iam.roles).find(
-      (candidate) => candidate.name.toLowerCase() === roleName.toLowerCase(),
-    );
-    if (role === undefined) {
-      throw new SandboxServiceError(
-        'sts',
-        'ExpiredToken',
-        `The security token included in the request is invalid: role ${roleName} no longer exists.`,
-        403,
-        'ExpiredToken',
-      );
-    }
-    return {
-      kind: 'role',
-      arn: `arn:aws:sts::${account}:assumed-role/${role.name}/${sessionName}`,
-      principalArn: role.arn,
-      accountId: account,
-      userId: `${role.id}:${sessionName}`,
-      accessKeyId: accessKeyFor(`${account}/${role.name}/${sessionName}`).replace(/^AKIA/, 'ASIA'),
-      name: role.name,
-      identityPolicies: policyDocuments([
-        ...Object.values(role.inlinePolicies),
-        ...role.attachedPolicies.map((arn) => MANAGED_POLICIES.get(arn)?.document ?? ''),
-      ]),
-    };
-  }
-
   #tx(state: SandboxState, spec: CallSpec<object>, now: Date, detail: TrailDetail): Tx {
     const region = this.region;
     if (!REGIONS.has(region))
@@ -332,7 +259,7 @@ export class SandboxEngine {
     const regionState = spec.write
       ? (state.regions[region] ??= newRegionState(state.accountId, region))
       : (state.regions[region] ?? newRegionState(state.accountId, region));
-    const caller = this.resolveCaller(state);
+    const caller = resolveCaller(state, this.principal);
     const authorize = this.authorize.bind(this);
     return {
       state,

@@ -3,7 +3,8 @@ import type * as SDK from '@aws-sdk/client-iam';
 import type { IAMPort } from '../iam.js';
 import { MANAGED_POLICIES } from './catalogue.js';
 import type { SandboxEngine, Tx } from './engine.js';
-import { iamUniqueId, type InstanceProfileRecord, type RoleRecord } from './state.js';
+import { type InstanceProfileRecord, type RoleRecord } from './state.js';
+import { iamUniqueId } from './state-new.js';
 import { mergeTags } from './util.js';
 import {
   INLINE_QUOTA,

@@ -7,7 +7,8 @@ import type { AwsPorts, CredentialSource } from '../ports.js';
 import { REGIONS } from './catalogue.js';
 import { SandboxCloudTrail } from './cloudtrail.js';
 import { SandboxEC2 } from './ec2.js';
-import { SandboxEngine, type PrincipalSpec } from './engine.js';
+import type { PrincipalSpec } from './caller.js';
+import { SandboxEngine } from './engine.js';
 import { SandboxIAM } from './iam.js';
 import { loadKnobs, type SandboxKnobs, type SandboxKnobsInput } from './knobs.js';
 import { SandboxKMS } from './kms.js';
@@ -30,7 +31,7 @@ export {
 export { STATE_FORMAT, type SandboxState } from './state.js';
 export { STATE_FILE, LOCK_FILE, TRAIL_FILE } from './store.js';
 export { AL2023_X86_PARAMETER } from './catalogue.js';
-export type { PrincipalSpec } from './engine.js';
+export type { PrincipalSpec } from './caller.js';
 export { SandboxMemory } from './memory-store.js';
 export type { SandboxKMS } from './kms.js';
 /** The S3 port plus the lifecycle and replication writes the CLI never calls (tests: `ports.s3 as SandboxS3`). */

@@ -6,7 +6,7 @@
  * grantee create grants for at most its own operations.
  */
 import type { ContextValue } from '../../policy/types.js';
-import type { Caller } from './engine.js';
+import type { Caller } from './caller.js';
 import type { GrantRecord } from './state.js';
 
 const CONTEXT_PREFIX = 'kms:EncryptionContext:';

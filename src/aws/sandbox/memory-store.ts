@@ -8,7 +8,8 @@
  * round trip, what reading the file gives); writes are transactions applied one at a time, and one
  * whose `apply` throws writes nothing. The CLI never uses it: `--sandbox` is always a directory.
  */
-import { newState, type SandboxState } from './state.js';
+import { type SandboxState } from './state.js';
+import { newState, withListsFilled } from './state-new.js';
 import type { StateStore } from './store.js';
 import { deepFreeze } from './util.js';
 
@@ -47,7 +48,7 @@ export function memoryStore(memory: SandboxMemory, accountId: string, now: () =>
   let snapshot: { text: string; state: SandboxState } | undefined;
   const readShared = (): SandboxState => {
     if (memory.state === undefined) return read();
-    if (snapshot?.text !== memory.state) snapshot = { text: memory.state, state: deepFreeze(read()) };
+    if (snapshot?.text !== memory.state) snapshot = { text: memory.state, state: deepFreeze(withListsFilled(read())) };
     return snapshot.state;
   };
   return {

@@ -5,7 +5,8 @@ import { Readable } from 'node:stream';
 import { bucketArn } from '../../policy/bucket-policy.js';
 import type { Tx } from './engine.js';
 import { awsError, SandboxServiceError } from './service-error.js';
-import { newRegionState, type BucketRecord, type ObjectVersionRecord } from './state.js';
+import { type BucketRecord, type ObjectVersionRecord } from './state.js';
+import { newRegionState } from './state-new.js';
 import { md5Hex, readBody } from './util.js';
 
 const MAX_SANDBOX_OBJECT_BYTES = 64 * 1024 * 1024;

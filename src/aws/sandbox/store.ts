@@ -18,7 +18,8 @@ import { join } from 'node:path';
 import { CosignerError, isCosignerError } from '../../errors.js';
 import { writeFileAtomic } from '../../files/atomic-write.js';
 import { acquireFileLock, type FileLock } from '../../files/lock.js';
-import { newState, STATE_FORMAT, STATE_VERSION, stateSchema, type SandboxState } from './state.js';
+import { STATE_FORMAT, STATE_VERSION, stateSchema, type SandboxState } from './state.js';
+import { newState } from './state-new.js';
 
 export const STATE_FILE = 'aws-state.json';
 export const LOCK_FILE = 'aws-state.lock';
@@ -293,8 +294,11 @@ export class StateStore {
       const read = bytes.subarray(0, (await handle.read(bytes, 0, bytes.length, from)).bytesRead);
       const same = (a: Buffer, b: Buffer) =>
         a.subarray(0, Math.min(a.length, b.length)).equals(b.subarray(0, a.length));
-      if (cache === known && (!same(cache.head, head) || !read.subarray(0, cache.tail.length).equals(cache.tail)))
-        return await this.#rereadTrail();
+      if (cache === known && (!same(cache.head, head) || !read.subarray(0, cache.tail.length).equals(cache.tail))) {
+        // Not the log that was read: read it from the start.
+        this.#trail = undefined;
+        return await this.readTrail();
+      }
       const fresh = read.subarray(cache.tail.length);
       // Whole lines only: a torn last line (a crash mid-append, or an append in progress) waits.
       const end = fresh.lastIndexOf(0x0a) + 1;
@@ -316,12 +320,6 @@ export class StateStore {
     } finally {
       await handle.close();
     }
-  }
-
-  /** {@link readTrail} from the start, what was read before forgotten. */
-  async #rereadTrail(): Promise<readonly Readonly<Record<string, unknown>>[]> {
-    this.#trail = undefined;
-    return this.readTrail();
   }
 
   // --- blobs -----------------------------------------------------------------------------------

@@ -4,7 +4,8 @@
  * as an enclave's attestation PCRs).
  */
 import { randomUUID } from 'node:crypto';
-import type { CallSpec, Caller, TrailDetail } from './engine.js';
+import type { Caller } from './caller.js';
+import type { CallSpec, TrailDetail } from './engine.js';
 import { SandboxServiceError } from './service-error.js';
 
 /** Lower-camel-case copy of a request for CloudTrail, without payloads and secrets. */
