@@ -167,32 +167,35 @@ describe('failing mid-way, then converging', () => {
         ],
       }),
     });
-    const error = await failure(
-      world.provision({ principal: { kind: 'role', roleName: 'deployer', sessionName: 'ci' } }),
-    );
+    // No IAM propagation delay: the key's calls are not left waiting on it when the denial stops the run.
+    const deployer = {
+      principal: { kind: 'role' as const, roleName: 'deployer', sessionName: 'ci' },
+      knobs: { iamPropagationDelayMs: 0 },
+    };
+    const error = await failure(world.provision(deployer));
     expect(error.code).toBe('AWS_ACCESS_DENIED');
     expect(error.hint).toContain('ec2:RunInstances');
     const journal = await Journal.open(
       journalPath(world.dir, { name: 'demo', accountId: '111122223333', region: REGION }),
       { name: 'demo', accountId: '111122223333', region: REGION },
     );
-    // The denied call failed; calls still queued or waiting on IAM when it failed may be recorded as
-    // not completed too (which ones depends on timing), but none is left open.
-    const failed = journal.entries.filter((e) => e.phase === 'failed').map((e) => e.op);
-    expect(failed).toContain('ec2:RunInstances');
+    // The denied call failed. A call still queued when it failed is recorded as not sent (NotSent:
+    // which ones depends on timing); none is left open.
+    const failed = journal.entries.filter((e) => e.phase === 'failed');
+    expect(failed.map((e) => e.op)).toContain('ec2:RunInstances');
     const mayFail = ['ec2:RunInstances', 'iam:PutRolePolicy', 'iam:AttachRolePolicy', 'iam:AddRoleToInstanceProfile'];
     expect(
-      journal.entries.filter((e) => e.phase === 'failed' && !mayFail.includes(e.op)),
+      failed.filter((e) => !mayFail.includes(e.op) && e.error?.code !== 'NotSent'),
       'calls recorded as failed that the denial cannot explain',
     ).toEqual([]);
     expect(journal.pending()).toEqual([]);
+    expect(inventory(await world.state()).instances).toHaveLength(0);
+    // The deployer again: all it may do is done, the key included, and the host still is not.
+    await world.provision({ ...deployer, request: { resume: true } }).catch(() => undefined);
     const inv = inventory(await world.state());
     expect([inv.liveKeys.length, inv.instances.length]).toEqual([1, 0]);
     // The key policy keeps the deployer's access (the lockout proof saw who was calling).
     expect(inv.liveKeys[0]?.policy).toContain('kms:PutKeyPolicy');
-    await world
-      .provision({ principal: { kind: 'role', roleName: 'deployer', sessionName: 'ci' }, request: { resume: true } })
-      .catch(() => undefined);
     await world.provision({ request: { resume: true } });
     expect(inventory(await world.state()).instances).toHaveLength(1);
     expect(inventory(await world.state()).liveKeys).toHaveLength(1);
